@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: MIT
+# Helpers that keep every layer and protocol folder declared the same way.
+
+set(GXLINK_WARNINGS -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wno-sign-conversion)
+
+# gxlink_library(<name> SOURCES ... [DEPS ...])
+#   A static library gxlink_<name> with alias gxlink::<name>; includes are rooted at src/.
+function(gxlink_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(gxlink_${name} STATIC ${ARG_SOURCES})
+  add_library(gxlink::${name} ALIAS gxlink_${name})
+  target_include_directories(gxlink_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_features(gxlink_${name} PUBLIC cxx_std_20)
+  target_compile_options(gxlink_${name} PRIVATE ${GXLINK_WARNINGS} $<$<BOOL:${GXLINK_WERROR}>:-Werror>)
+  target_compile_definitions(gxlink_${name} PUBLIC GXLINK_VERSION="${PROJECT_VERSION}")
+  target_link_libraries(gxlink_${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# gxlink_test(<name> SOURCES ... DEPS ...)
+#   A GoogleTest binary whose tests ctest discovers one by one.
+function(gxlink_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${GXLINK_WARNINGS} $<$<BOOL:${GXLINK_WERROR}>:-Werror>)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_compile_definitions(${name} PRIVATE
+    GXLINK_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data"
+    GXLINK_SHARED_DATA="${PROJECT_SOURCE_DIR}/../shared/data"
+    GXLINK_BINARY="$<TARGET_FILE:gxlink>")
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+endfunction()
+
+# gxlink_fuzz(<name> SOURCES ... DEPS ...)
+#   With GXLINK_FUZZ (clang): a libFuzzer binary. Otherwise the same entry point linked with a replay
+#   main() that runs every file of tests/fuzz/corpus/<name>/ as a ctest (Beast's seeds approach).
+function(gxlink_fuzz name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name}_fuzz ${ARG_SOURCES})
+  target_include_directories(${name}_fuzz PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${name}_fuzz PRIVATE ${ARG_DEPS})
+  if(GXLINK_FUZZ)
+    target_compile_options(${name}_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(${name}_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
+  else()
+    target_sources(${name}_fuzz PRIVATE ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.cpp)
+    add_test(NAME fuzz_replay.${name}
+             COMMAND ${name}_fuzz ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name})
+  endif()
+endfunction()
+
+# Adds every <dir>/*/CMakeLists.txt below `dir` (one folder per protocol, driver, simulator...).
+function(gxlink_add_subdirectories dir)
+  file(GLOB children LIST_DIRECTORIES true ${dir}/*)
+  foreach(child ${children})
+    if(EXISTS ${child}/CMakeLists.txt)
+      add_subdirectory(${child})
+    endif()
+  endforeach()
+endfunction()

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+#include "app/daemon.hpp"
+
+#include <unistd.h>
+
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <spdlog/spdlog.h>
+
+#include "app/demo.hpp"
+#include "app/registry.hpp"
+#include "app/terminal_view.hpp"
+#include "publishers/web/http_server.hpp"
+
+namespace gxlink::app {
+namespace {
+
+std::filesystem::path state_dir(const toml::table& cfg, bool demo, const std::filesystem::path& run_dir) {
+  if (auto d = cfg["general"]["data_dir"].value<std::string>()) return *d;
+  if (demo) return run_dir;  // the demo must not touch a real installation's instance records
+  if (::geteuid() == 0) return "/var/lib/gxlink";
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home ? home : "/tmp") / ".local/state/gxlink";
+}
+
+bool enabled(const toml::table& cfg, const std::string& kind, bool on_by_default) {
+  auto t = cfg[kind];
+  if (!t) return on_by_default;
+  return t["enabled"].value_or(true);
+}
+
+// Driver sections are `[[kind]]` arrays of tables (several ports) or a single `[kind]` table.
+template <class Fn>
+void for_each_section(const toml::table& cfg, const std::string& kind, Fn fn) {
+  auto node = cfg[kind];
+  if (auto* arr = node.as_array()) {
+    for (auto& e : *arr)
+      if (auto* t = e.as_table()) fn(*t);
+  } else if (auto* t = node.as_table()) {
+    fn(*t);
+  }
+}
+
+}  // namespace
+
+int run_daemon(const RunOptions& opts) {
+  toml::table cfg;
+  bool demo = opts.demo;
+  const auto config_file = opts.config_file.value_or(default_config_path());
+  if (opts.config_file || std::filesystem::exists(config_file)) {
+    try {
+      cfg = load_config(config_file);
+    } catch (const std::exception& e) {
+      spdlog::critical("config: {}", e.what());
+      return 2;
+    }
+  } else {
+    spdlog::info("no config at {}: running the built-in demo", config_file.string());
+    demo = true;
+  }
+  if (cfg["general"]["demo"].value_or(false)) demo = true;
+  try {
+    apply_overrides(cfg, opts);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 2;
+  }
+
+  asio::io_context io(1);
+  model::Model model;
+  model.set_flush_scheduler([&] { asio::post(io, [&] { model.flush(); }); });
+
+  const auto run_dir = std::filesystem::temp_directory_path() / ("gxlink-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(run_dir);
+  const auto data_dir = state_dir(cfg, demo, run_dir);
+  model::DeviceInstances instances(data_dir / "device_instances.json");
+  drivers::DriverContext dctx{io, model, instances};
+
+  std::vector<std::unique_ptr<drivers::Driver>> drivers;
+  std::vector<std::shared_ptr<void>> simulators;
+  transport::InProcessCanBus can0("can0");
+  transport::InProcessCanBus can1("can1");
+  can0.set_scheduler([&] { asio::post(io, [&] { can0.pump(); }); });
+  can1.set_scheduler([&] { asio::post(io, [&] { can1.pump(); }); });
+
+  const auto& reg = registry();
+  for (auto& [kind, make] : reg.drivers) {
+    for_each_section(cfg, kind, [&](const toml::table& t) {
+      try {
+        drivers.push_back(make(t, dctx));
+      } catch (const std::exception& e) {
+        spdlog::error("config [{}]: {}", kind, e.what());
+      }
+    });
+  }
+  if (demo) {
+    DemoContext dc{dctx, run_dir, can0, can1, drivers, simulators};
+    build_demo(dc);
+  }
+  for (auto& d : drivers) {
+    spdlog::info("driver {} on {}", d->kind(), d->describe());
+    d->start();
+  }
+
+  publishers::PublisherContext pctx{io, model};
+  std::vector<std::unique_ptr<publishers::Publisher>> pubs;
+  if (enabled(cfg, "http", true)) {
+    publishers::HttpOptions ho;
+    if (auto listen = cfg["http"]["listen"].value<std::string>()) {
+      auto [h, p] = split_host_port(*listen, 8088);
+      ho.host = h;
+      ho.port = p;
+    }
+    pubs.push_back(std::make_unique<publishers::HttpServer>(pctx, ho));
+  }
+  for (auto& [kind, entry] : reg.publishers) {
+    if (!enabled(cfg, kind, entry.on_by_default)) continue;
+    toml::table empty;
+    const toml::table* t = cfg[kind].as_table();
+    try {
+      pubs.push_back(entry.make(t ? *t : empty, pctx));
+    } catch (const std::exception& e) {
+      spdlog::error("config [{}]: {}", kind, e.what());
+    }
+  }
+  for (auto& p : pubs) p->start();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const asio::error_code& ec, int) {
+    if (!ec) io.stop();
+  });
+
+  asio::steady_timer stop_timer(io);
+  if (opts.duration) {
+    stop_timer.expires_after(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(*opts.duration)));
+    stop_timer.async_wait([&](const asio::error_code& ec) {
+      if (!ec) io.stop();
+    });
+  }
+
+  // The terminal view: redraw once a second on a tty; otherwise a one-line summary every 10 s.
+  const bool tty = ::isatty(STDOUT_FILENO) && !opts.no_tui;
+  asio::steady_timer view_timer(io);
+  std::function<void()> redraw = [&] {
+    if (tty) {
+      std::string text = "\x1b[H\x1b[2J" + render_terminal_view(model) + "\n(dashboard: ";
+      for (auto& p : pubs) text += p->describe() + "  ";
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fputs(")  Ctrl-C to stop\n", stdout);
+      std::fflush(stdout);
+    }
+    view_timer.expires_after(tty ? seconds(1) : seconds(10));
+    view_timer.async_wait([&](const asio::error_code& ec) {
+      if (!ec) redraw();
+    });
+  };
+  redraw();
+
+  io.run();
+
+  for (auto& p : pubs) p->stop();
+  for (auto& d : drivers) d->stop();
+  std::error_code ec;
+  std::filesystem::remove_all(run_dir, ec);
+  return 0;
+}
+
+}  // namespace gxlink::app

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// The one place that lists what gxlink can do: decoders for `gxlink decode`, snapshot sources for
+/// `gxlink snapshot`, driver and publisher factories for config sections, and the parts of the demo.
+/// Each protocol adds its entries in registry.cpp; drivers are picked at run time from the config
+/// (STYLE.md rule 24: no compile-time feature macros).
+
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "drivers/driver.hpp"
+#include "publishers/publisher.hpp"
+
+namespace gxlink::app {
+
+struct DecodeStats {
+  std::size_t messages = 0;  ///< lines printed (decode) or messages applied (snapshot)
+  std::size_t errors = 0;    ///< problems reported on stderr
+};
+
+/// `gxlink decode <protocol>`: input bytes or text in, JSON Lines out, problems to `err`.
+using DecodeFn = std::function<DecodeStats(std::istream& in, std::ostream& out, std::ostream& err)>;
+
+/// `gxlink snapshot <prefix>:FILE`: feeds a capture through the real driver code into `model`.
+/// `source` is the file name (drivers may use its stem as the connection name).
+using SnapshotFn = std::function<DecodeStats(std::istream& in, const std::string& source,
+                                             drivers::DriverContext& ctx, std::ostream& err)>;
+
+/// A `[[<kind>]]` config table → a driver.
+using DriverFactory =
+    std::function<std::unique_ptr<drivers::Driver>(const toml::table& cfg, drivers::DriverContext& ctx)>;
+
+/// A `[<kind>]` config table → a publisher. It runs when its table exists (or it is on by default)
+/// and the table does not say `enabled = false`.
+using PublisherFactory = std::function<std::unique_ptr<publishers::Publisher>(
+    const toml::table& cfg, publishers::PublisherContext& ctx)>;
+struct PublisherEntry {
+  PublisherFactory make;
+  bool on_by_default = false;
+};
+
+struct DemoContext;
+/// Adds simulated devices (and the drivers that read them) to the demo.
+using DemoFn = std::function<void(DemoContext& demo)>;
+
+struct Registry {
+  std::map<std::string, DecodeFn> decoders;
+  std::map<std::string, SnapshotFn> snapshots;
+  std::map<std::string, DriverFactory> drivers;
+  std::map<std::string, PublisherEntry> publishers;
+  std::vector<std::pair<std::string, DemoFn>> demos;
+};
+
+/// Built once on first use, in registry.cpp.
+const Registry& registry();
+
+}  // namespace gxlink::app

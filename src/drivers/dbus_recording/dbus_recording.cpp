@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#include "drivers/dbus_recording/dbus_recording.hpp"
+
+#include <charconv>
+#include <istream>
+
+#include <nlohmann/json.hpp>
+
+#include "model/model_json.hpp"
+
+namespace gxlink::drivers {
+namespace {
+
+std::vector<std::string_view> split_tabs(std::string_view line) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    auto tab = line.find('\t', start);
+    out.push_back(line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
+    if (tab == std::string_view::npos) break;
+    start = tab + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<model::Value> parse_recorded_value(std::string_view type, std::string_view text) {
+  if (type == "STRING") return model::Value{std::string(text)};
+  if (type == "DOUBLE") {
+    try {
+      std::size_t used = 0;
+      const double d = std::stod(std::string(text), &used);
+      if (used != text.size()) return fail(Errc::kBadFormat, "bad DOUBLE '" + std::string(text) + "'");
+      return model::Value{d};
+    } catch (...) {
+      return fail(Errc::kBadFormat, "bad DOUBLE '" + std::string(text) + "'");
+    }
+  }
+  if (type == "INT32" || type == "INT16" || type == "UINT32" || type == "UINT16" || type == "BYTE" ||
+      type == "INT64" || type == "UINT64" || type == "BOOLEAN") {
+    if (text == "True") return model::Value{std::int64_t{1}};
+    if (text == "False") return model::Value{std::int64_t{0}};
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || p != text.data() + text.size())
+      return fail(Errc::kBadFormat, "bad " + std::string(type) + " '" + std::string(text) + "'");
+    return model::Value{v};
+  }
+  if (type.starts_with("ARRAY")) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_array()) return fail(Errc::kBadFormat, "bad ARRAY '" + std::string(text) + "'");
+    return model::from_json(j);
+  }
+  return fail(Errc::kUnknownId, "unknown type " + std::string(type));
+}
+
+Result<DbusRecording> parse_dbus_recording(std::istream& in, std::vector<std::string>& warnings) {
+  DbusRecording rec;
+  std::string line;
+  if (!std::getline(in, line)) return fail(Errc::kTruncated, "empty recording");
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (!line.starts_with("com.victronenergy."))
+    return fail(Errc::kBadFormat, "line 1 is not a com.victronenergy service name");
+  rec.service = line;
+  bool in_changes = false;
+  std::size_t lineno = 1;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) {
+      in_changes = true;
+      continue;
+    }
+    auto cols = split_tabs(line);
+    RecordedValue rv;
+    std::size_t at = 0;
+    if (in_changes) {
+      if (cols.size() < 4) {
+        warnings.push_back("line " + std::to_string(lineno) + ": expected t, path, type, value");
+        continue;
+      }
+      try {
+        rv.t = std::stod(std::string(cols[0]));
+      } catch (...) {
+        warnings.push_back("line " + std::to_string(lineno) + ": bad time '" + std::string(cols[0]) + "'");
+        continue;
+      }
+      at = 1;
+    } else if (cols.size() < 3) {
+      warnings.push_back("line " + std::to_string(lineno) + ": expected path, type, value");
+      continue;
+    }
+    rv.path = std::string(cols[at]);
+    auto v = parse_recorded_value(cols[at + 1], cols[at + 2]);
+    if (!v) {
+      warnings.push_back("line " + std::to_string(lineno) + ": " + v.error().message());
+      continue;
+    }
+    rv.value = std::move(*v);
+    if (cols.size() > at + 3) rv.text = std::string(cols[at + 3]);
+    (in_changes ? rec.changes : rec.initial).push_back(std::move(rv));
+  }
+  return rec;
+}
+
+std::size_t apply_dbus_recording(const DbusRecording& rec, model::Model& m, double until_seconds) {
+  std::string_view rest = std::string_view(rec.service).substr(model::kServicePrefix.size());
+  auto dot = rest.find('.');
+  model::ServiceSpec spec;
+  spec.type = std::string(rest.substr(0, dot));
+  spec.connection = dot == std::string_view::npos ? std::string() : std::string(rest.substr(dot + 1));
+  spec.process_name = "dbus-recording";
+  for (auto& rv : rec.initial)
+    if (rv.path == "/DeviceInstance")
+      if (auto i = model::as_int(rv.value)) spec.device_instance = static_cast<int>(*i);
+  auto& svc = m.add_service(spec);
+  std::size_t n = 0;
+  for (auto& rv : rec.initial) {
+    svc.set(rv.path, rv.value);
+    ++n;
+  }
+  for (auto& rv : rec.changes) {
+    if (rv.t > until_seconds) break;
+    svc.set(rv.path, rv.value);
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace gxlink::drivers

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#include "model/service.hpp"
+
+#include <array>
+
+#include "model/model.hpp"
+
+namespace gxlink::model {
+namespace {
+
+// velib's add_mandatory_paths plus /HardwareVersion (venus_os.md §2.1). These survive a lost link:
+// only /Connected changes.
+constexpr std::array<std::string_view, 9> kMandatory = {
+    "/Mgmt/ProcessName", "/Mgmt/ProcessVersion", "/Mgmt/Connection", "/DeviceInstance", "/ProductId",
+    "/ProductName",      "/FirmwareVersion",     "/HardwareVersion", "/Connected"};
+
+bool is_mandatory(std::string_view p) {
+  for (auto m : kMandatory)
+    if (m == p) return true;
+  return false;
+}
+
+}  // namespace
+
+Service::Service(Model& model, ServiceSpec spec)
+    : model_(model), spec_(std::move(spec)), name_(service_name(spec_.type, spec_.connection)) {
+  add("/Mgmt/ProcessName", {}, spec_.process_name);
+  add("/Mgmt/ProcessVersion", {}, std::string(GXLINK_VERSION));
+  add("/Mgmt/Connection", {}, spec_.mgmt_connection);
+  add("/DeviceInstance", {}, std::int64_t{spec_.device_instance});
+  add("/ProductId", {}, spec_.product_id);
+  add("/ProductName", {}, spec_.product_name);
+  add("/FirmwareVersion", {}, spec_.firmware_version);
+  add("/HardwareVersion", {}, spec_.hardware_version);
+  add("/Connected", {}, std::int64_t{1});
+}
+
+int Service::device_instance() const noexcept {
+  if (auto i = as_int(get("/DeviceInstance"))) return static_cast<int>(*i);
+  return spec_.device_instance;
+}
+
+Item& Service::add(std::string_view path, ItemMeta meta, Value initial, WriteHandler on_write) {
+  auto it = items_.find(path);
+  if (it == items_.end()) {
+    it = items_.emplace(std::string(path), Item{}).first;
+    it->second.meta = std::move(meta);
+    it->second.on_write = std::move(on_write);
+    set(path, std::move(initial));
+    return it->second;
+  }
+  it->second.meta = std::move(meta);
+  if (on_write) it->second.on_write = std::move(on_write);
+  if (is_valid(initial)) set(path, std::move(initial));
+  return it->second;
+}
+
+void Service::set(std::string_view path, Value v) {
+  auto it = items_.find(path);
+  if (it == items_.end()) it = items_.emplace(std::string(path), Item{}).first;
+  Item& item = it->second;
+  if (same_value(item.value, v)) return;
+  item.value = std::move(v);
+  if (!item.pending) model_.queue_change(*this, it->first, item);
+}
+
+void Service::invalidate_all() {
+  for (auto& [path, item] : items_) {
+    if (is_mandatory(path)) continue;
+    set(path, Invalid{});
+  }
+  set("/Connected", std::int64_t{0});
+}
+
+const Item* Service::find(std::string_view path) const {
+  auto it = items_.find(path);
+  return it == items_.end() ? nullptr : &it->second;
+}
+
+Item* Service::find(std::string_view path) {
+  auto it = items_.find(path);
+  return it == items_.end() ? nullptr : &it->second;
+}
+
+const Value& Service::get(std::string_view path) const {
+  static const Value kInvalid;
+  const Item* item = find(path);
+  return item ? item->value : kInvalid;
+}
+
+WriteResult Service::write(std::string_view path, const Value& v) {
+  Item* item = find(path);
+  if (!item) return WriteResult::kUnknownPath;
+  if (!item->meta.writable || !item->on_write) return WriteResult::kNotWritable;
+  if (auto d = as_double(v)) {
+    if ((item->meta.min && *d < *item->meta.min) || (item->meta.max && *d > *item->meta.max))
+      return WriteResult::kOutOfRange;
+  }
+  return item->on_write(v);
+}
+
+}  // namespace gxlink::model

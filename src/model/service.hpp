@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// A Venus service (`com.victronenergy.<type>.<connection>`) and its paths.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "model/item.hpp"
+
+namespace gxlink::model {
+
+class Model;
+
+/// What a driver says about a device when it creates its service. The mandatory paths
+/// (venus_os.md §2.1) are filled from it.
+struct ServiceSpec {
+  std::string type;        ///< "solarcharger", "battery", "vebus", ...
+  std::string connection;  ///< service-name suffix: "ttyUSB0", "socketcan_can0", "canopen_node5"
+  int device_instance = 0;
+  std::string process_name = "gxlink";
+  std::string mgmt_connection;  ///< /Mgmt/Connection: "VE.Direct", "VE.Can", "CAN-bus", "VE.Bus"
+  Value product_id;             ///< /ProductId (integer) or invalid while unknown
+  Value product_name;           ///< /ProductName
+  Value firmware_version;       ///< /FirmwareVersion
+  Value hardware_version;       ///< /HardwareVersion
+};
+
+class Service {
+ public:
+  using Items = std::map<std::string, Item, std::less<>>;
+
+  Service(Model& model, ServiceSpec spec);
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  /// "com.victronenergy.solarcharger.ttyUSB0"
+  const std::string& name() const noexcept { return name_; }
+  const std::string& type() const noexcept { return spec_.type; }
+  const std::string& connection() const noexcept { return spec_.connection; }
+  int device_instance() const noexcept;
+
+  /// Declares a path with its metadata (and write handler); keeps the current value if it exists.
+  Item& add(std::string_view path, ItemMeta meta, Value initial = Invalid{}, WriteHandler on_write = {});
+  /// Sets a value and queues a change when it differs. Creates the path (read-only, no unit) if
+  /// it was not declared, so that imported or replayed services keep every path they carry.
+  void set(std::string_view path, Value v);
+  /// Sets every path of this service to invalid except the mandatory ones (link lost).
+  void invalidate_all();
+
+  const Item* find(std::string_view path) const;
+  Item* find(std::string_view path);
+  const Value& get(std::string_view path) const;  ///< invalid when absent
+  const Items& items() const noexcept { return items_; }
+
+  /// Routes a write from a publisher: unknown paths, read-only paths and range errors are refused
+  /// here; the rest goes to the path's handler (the owning driver).
+  WriteResult write(std::string_view path, const Value& v);
+
+ private:
+  friend class Model;
+  Model& model_;
+  ServiceSpec spec_;
+  std::string name_;
+  Items items_;
+  bool announced_ = false;  ///< observers have been told about it (set at the first flush)
+};
+
+inline constexpr std::string_view kServicePrefix = "com.victronenergy.";
+
+}  // namespace gxlink::model

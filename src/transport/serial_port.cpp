@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+#include "transport/serial_port.hpp"
+
+#include <termios.h>
+
+namespace gxlink::transport {
+
+SerialPort::SerialPort(asio::io_context& io, SerialOptions options)
+    : io_(io), options_(std::move(options)), port_(io), retry_timer_(io), backoff_(options_.min_backoff) {}
+
+SerialPort::~SerialPort() { stop(); }
+
+void SerialPort::start() {
+  running_ = true;
+  try_open();
+}
+
+void SerialPort::stop() {
+  running_ = false;
+  retry_timer_.cancel();
+  asio::error_code ec;
+  if (port_.is_open()) port_.close(ec);
+  tx_.clear();
+  writing_ = false;
+}
+
+void SerialPort::try_open() {
+  if (!running_) return;
+  asio::error_code ec;
+  port_.open(options_.path, ec);
+  if (!ec) port_.set_option(asio::serial_port_base::baud_rate(options_.baud), ec);
+  if (!ec) port_.set_option(asio::serial_port_base::character_size(8), ec);
+  if (!ec) port_.set_option(asio::serial_port_base::parity(asio::serial_port_base::parity::none), ec);
+  if (!ec) port_.set_option(asio::serial_port_base::stop_bits(asio::serial_port_base::stop_bits::one), ec);
+  if (!ec) port_.set_option(asio::serial_port_base::flow_control(asio::serial_port_base::flow_control::none), ec);
+  if (ec) {
+    asio::error_code ignored;
+    if (port_.is_open()) port_.close(ignored);
+    // Report a failing port once per episode, not at every retry.
+    if (!reported_failure_ && on_state_) on_state_(false, "cannot open " + options_.path + ": " + ec.message());
+    reported_failure_ = true;
+    schedule_retry();
+    return;
+  }
+  ++reopen_count_;
+  reported_failure_ = false;
+  backoff_ = options_.min_backoff;
+  if (on_state_) on_state_(true, {});
+  read_more();
+  write_more();
+}
+
+void SerialPort::schedule_retry() {
+  retry_timer_.expires_after(backoff_);
+  backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+  retry_timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec) try_open();
+  });
+}
+
+void SerialPort::read_more() {
+  port_.async_read_some(asio::buffer(rx_), [this](const asio::error_code& ec, std::size_t n) {
+    if (ec) {
+      if (ec != asio::error::operation_aborted) lost(ec.message());
+      return;
+    }
+    if (on_data_) on_data_(ByteView(rx_.data(), n), Clock::now());
+    if (port_.is_open()) read_more();
+  });
+}
+
+bool SerialPort::write(ByteView bytes) {
+  if (!port_.is_open()) return false;
+  tx_.emplace_back(bytes.begin(), bytes.end());
+  write_more();
+  return true;
+}
+
+void SerialPort::write_more() {
+  if (writing_ || tx_.empty() || !port_.is_open()) return;
+  writing_ = true;
+  asio::async_write(port_, asio::buffer(tx_.front()), [this](const asio::error_code& ec, std::size_t) {
+    writing_ = false;
+    if (ec) {
+      if (ec != asio::error::operation_aborted) lost(ec.message());
+      return;
+    }
+    tx_.pop_front();
+    write_more();
+  });
+}
+
+bool SerialPort::set_baud(unsigned baud) {
+  options_.baud = baud;
+  if (!port_.is_open()) return true;
+  asio::error_code ec;
+  port_.set_option(asio::serial_port_base::baud_rate(baud), ec);
+  return !ec;
+}
+
+void SerialPort::lost(const std::string& reason) {
+  asio::error_code ignored;
+  if (port_.is_open()) port_.close(ignored);
+  tx_.clear();
+  if (on_state_) on_state_(false, options_.path + ": " + reason);
+  reported_failure_ = true;
+  if (running_) schedule_retry();
+}
+
+}  // namespace gxlink::transport

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// A serial port on Asio that keeps itself open: it opens the device, reads into a handler, and
+/// when the device vanishes (USB unplugged, EIO on a pty) it closes and retries with backoff until
+/// the device comes back. Only this layer and pty.hpp touch termios and file descriptors.
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "core/bytes.hpp"
+#include "core/time.hpp"
+
+namespace gxlink::transport {
+
+struct SerialOptions {
+  std::string path;                 ///< "/dev/ttyUSB0", or a stable symlink such as /dev/serial/by-id/...
+  unsigned baud = 19200;            ///< VE.Direct: 19200 8N1; MK2: 2400; MK3: 2400 (switchable)
+  Duration min_backoff = milliseconds(250);
+  Duration max_backoff = seconds(5);
+};
+
+class SerialPort {
+ public:
+  using DataHandler = std::function<void(ByteView, TimePoint)>;
+  /// open == true once opened; false with the reason when it closed or failed to open.
+  using StateHandler = std::function<void(bool open, const std::string& reason)>;
+
+  SerialPort(asio::io_context& io, SerialOptions options);
+  ~SerialPort();
+  SerialPort(const SerialPort&) = delete;
+  SerialPort& operator=(const SerialPort&) = delete;
+
+  void set_data_handler(DataHandler h) { on_data_ = std::move(h); }
+  void set_state_handler(StateHandler h) { on_state_ = std::move(h); }
+
+  /// Opens now, or keeps retrying in the background.
+  void start();
+  void stop();
+  bool is_open() const { return port_.is_open(); }
+  /// Queues bytes for writing; false when the port is closed.
+  bool write(ByteView bytes);
+  /// Changes the baud rate of the open port (MK3 switches speed) and for later re-opens.
+  bool set_baud(unsigned baud);
+  const SerialOptions& options() const { return options_; }
+  std::size_t reopen_count() const { return reopen_count_; }
+
+ private:
+  void try_open();
+  void schedule_retry();
+  void read_more();
+  void write_more();
+  void lost(const std::string& reason);
+
+  asio::io_context& io_;
+  SerialOptions options_;
+  asio::serial_port port_;
+  asio::steady_timer retry_timer_;
+  Duration backoff_;
+  std::array<std::uint8_t, 1024> rx_{};
+  std::deque<std::vector<std::uint8_t>> tx_;
+  bool running_ = false;
+  bool writing_ = false;
+  bool reported_failure_ = false;
+  std::size_t reopen_count_ = 0;
+  DataHandler on_data_;
+  StateHandler on_state_;
+};
+
+}  // namespace gxlink::transport

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+#include "drivers/dbus_recording/dbus_recording.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace gxlink::drivers {
+namespace {
+
+constexpr const char* kRecording =
+    "com.victronenergy.battery.ttyO0\n"
+    "/Dc/0/Voltage\tDOUBLE\t12.5\t12.50V\n"
+    "/DeviceInstance\tINT32\t256\t256\n"
+    "/HardwareVersion\tARRAY\t[]\t\n"
+    "/ProductName\tSTRING\tBMV-702\tBMV-702\n"
+    "/History/Daily/0/Raw\tARRAY[BYTE]\t[1, 2, 3]\t\n"
+    "\n"
+    "1\t/Dc/0/Voltage\tDOUBLE\t12.6\t12.60V\n"
+    "5\t/Dc/0/Voltage\tDOUBLE\t12.7\t12.70V\n"
+    "6\t/Dc/0/Voltage\tNOPE\t1\t1\n";
+
+TEST(DbusRecording, ParsesInitialStateAndChanges) {
+  std::istringstream in(kRecording);
+  std::vector<std::string> warnings;
+  auto rec = parse_dbus_recording(in, warnings);
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_EQ(rec->service, "com.victronenergy.battery.ttyO0");
+  EXPECT_EQ(rec->initial.size(), 5u);
+  EXPECT_EQ(rec->changes.size(), 2u);
+  ASSERT_EQ(warnings.size(), 1u);  // the unknown type is reported, not fatal
+  EXPECT_NE(warnings[0].find("line 10"), std::string::npos);
+}
+
+TEST(DbusRecording, AppliedRecordingEndsInTheLastRecordedState) {
+  std::istringstream in(kRecording);
+  std::vector<std::string> warnings;
+  auto rec = parse_dbus_recording(in, warnings);
+  model::Model m;
+  apply_dbus_recording(*rec, m);
+  const auto* s = m.find("com.victronenergy.battery.ttyO0");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->get("/Dc/0/Voltage"), model::Value{12.7});
+  EXPECT_EQ(s->device_instance(), 256);
+  EXPECT_FALSE(model::is_valid(s->get("/HardwareVersion")));
+  EXPECT_EQ(s->get("/History/Daily/0/Raw"), (model::Value{model::IntArray{1, 2, 3}}));
+}
+
+TEST(DbusRecording, StopsAtTheRequestedTime) {
+  std::istringstream in(kRecording);
+  std::vector<std::string> warnings;
+  auto rec = parse_dbus_recording(in, warnings);
+  model::Model m;
+  apply_dbus_recording(*rec, m, 2.0);
+  EXPECT_EQ(m.find("com.victronenergy.battery.ttyO0")->get("/Dc/0/Voltage"), model::Value{12.6});
+}
+
+TEST(DbusRecording, ValueTypes) {
+  EXPECT_EQ(parse_recorded_value("UINT32", "177").value(), model::Value{std::int64_t{177}});
+  EXPECT_EQ(parse_recorded_value("BOOLEAN", "True").value(), model::Value{std::int64_t{1}});
+  EXPECT_FALSE(parse_recorded_value("DOUBLE", "12.5x").has_value());
+  EXPECT_FALSE(parse_recorded_value("INT32", "").has_value());
+}
+
+TEST(DbusRecording, EveryRecordingInSharedDataParsesCleanly) {
+  const std::filesystem::path dir = GXLINK_SHARED_DATA "/dbus/dbus-recorder";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "../shared/data is not present";
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(e.path());
+    std::vector<std::string> warnings;
+    auto rec = parse_dbus_recording(in, warnings);
+    ASSERT_TRUE(rec.has_value()) << e.path();
+    EXPECT_TRUE(warnings.empty()) << e.path() << ": " << warnings.front();
+    EXPECT_FALSE(rec->initial.empty()) << e.path();
+    model::Model m;
+    apply_dbus_recording(*rec, m);
+    EXPECT_NE(m.find(rec->service), nullptr);
+    ++files;
+  }
+  EXPECT_GT(files, 30);
+}
+
+}  // namespace
+}  // namespace gxlink::drivers
