@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+// `gxlink snapshot dbus-recording:FILE`: Venus dbus-recorder recordings replayed into the model.
+#include <ostream>
+
+#include "app/registry.hpp"
+#include "drivers/dbus_recording/dbus_recording.hpp"
+
+namespace gxlink::app {
+namespace {
+
+DecodeStats snapshot_dbus_recording(std::istream& in, const std::string& source, drivers::DriverContext& ctx,
+                                    std::ostream& err) {
+  DecodeStats st;
+  std::vector<std::string> warnings;
+  auto rec = drivers::parse_dbus_recording(in, warnings);
+  for (auto& w : warnings) err << source << ": " << w << '\n';
+  st.errors = warnings.size();
+  if (!rec) {
+    err << source << ": " << rec.error().message() << '\n';
+    ++st.errors;
+    return st;
+  }
+  st.messages = drivers::apply_dbus_recording(*rec, ctx.model);
+  return st;
+}
+
+}  // namespace
+
+void register_dbus_recording(Registry& r) { r.snapshots["dbus-recording"] = snapshot_dbus_recording; }
+
+}  // namespace gxlink::app
