@@ -3,6 +3,7 @@
 
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -156,11 +157,20 @@ Result<std::vector<std::uint8_t>> encode_integer(DataType type, std::int64_t v) 
 }
 
 ObjectValue scale_value(const ObjectValue& raw, double scale) noexcept {
+  // Scales like 0.001 are not exact in binary: 3800 × 0.001 gives 3.8000000000000003, while
+  // 3800 / 1000 gives the double nearest 3.8. So divide when the scale is 1/integer. "+ 0.0"
+  // turns -0.0 (0 × a negative scale) into 0.
+  auto apply = [scale](double x) {
+    const double inv = 1.0 / scale;
+    const double r = std::round(inv);
+    if (std::abs(inv - r) < 1e-9 * std::abs(r)) return x / r + 0.0;
+    return x * scale + 0.0;
+  };
   if (const auto* i = std::get_if<std::int64_t>(&raw)) {
     if (scale == 1.0) return *i;
-    return static_cast<double>(*i) * scale;
+    return apply(static_cast<double>(*i));
   }
-  if (const auto* d = std::get_if<double>(&raw)) return *d * scale;
+  if (const auto* d = std::get_if<double>(&raw)) return apply(*d);
   return raw;
 }
 
