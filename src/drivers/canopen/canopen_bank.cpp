@@ -136,8 +136,9 @@ void CanopenBank::heard(Node& n, TimePoint now) {
   n.online = true;
   n.service->set("/Connected", std::int64_t{1});
   set_static_paths(n);
+  // Ask for everything now, except what is on its way already or known to be missing.
   for (auto& o : n.objects)
-    if (o.status != ObjectStatus::kMissing) o.next_due = std::min(o.next_due, now);
+    if (!o.in_flight && o.status != ObjectStatus::kMissing) o.next_due = std::min(o.next_due, now);
   spdlog::info("{}: node {} on {} is online", kTag, n.cfg.id, config_.interface);
 }
 
@@ -256,7 +257,7 @@ void CanopenBank::update_derived(Node& n) {
   auto i = model::as_double(s.get("/Dc/0/Current"));
   s.set("/Dc/0/Power", v && i ? model::Value(*v * *i) : model::Value(model::Invalid{}));
   auto soc = model::as_double(s.get("/Soc"));
-  s.set("/Capacity", soc ? model::Value(*soc / 100.0 * n.cfg.capacity_ah) : model::Value(model::Invalid{}));
+  s.set("/Capacity", soc ? model::Value(*soc * n.cfg.capacity_ah / 100.0) : model::Value(model::Invalid{}));
 }
 
 void CanopenBank::update_aggregate() {
