@@ -16,12 +16,15 @@ static void BM_SdoExpeditedUpload(benchmark::State& state) {
   for (auto _ : state) {
     for (std::uint8_t node = 1; node <= 8; ++node) (void)client.upload(node, 0x6060, 0, node, now);
     for (const CanFrame& req : client.take_frames()) {
-      client.on_frame(sdo_upload_response_expedited(static_cast<std::uint8_t>(req.id & 0x7F), 0x6060, 0, value), now);
+      client.on_frame(
+          sdo_upload_response_expedited(static_cast<std::uint8_t>(req.id & 0x7F), 0x6060, 0, value),
+          now);
       frames += 2;
     }
     benchmark::DoNotOptimize(client.take_outcomes());
   }
-  state.counters["frames/s"] = benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
+  state.counters["frames/s"] =
+      benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_SdoExpeditedUpload);
 
@@ -33,19 +36,22 @@ static void BM_SdoSegmentedUpload(benchmark::State& state) {
   for (auto _ : state) {
     (void)client.upload(1, 0x1008, 0, 0, now);
     client.take_frames();
-    client.on_frame(sdo_upload_response_segmented(1, 0x1008, 0, static_cast<std::uint32_t>(text.size())), now);
+    client.on_frame(
+        sdo_upload_response_segmented(1, 0x1008, 0, static_cast<std::uint32_t>(text.size())), now);
     bool toggle = false;
     for (std::size_t off = 0; off < text.size(); off += 7) {
       client.take_frames();
       const std::size_t n = std::min<std::size_t>(7, text.size() - off);
-      client.on_frame(sdo_upload_segment_response(1, toggle, as_bytes(text).subspan(off, n), off + n >= text.size()),
+      client.on_frame(sdo_upload_segment_response(1, toggle, as_bytes(text).subspan(off, n),
+                                                  off + n >= text.size()),
                       now);
       toggle = !toggle;
     }
     frames += 8;  // 4 requests + 4 responses
     benchmark::DoNotOptimize(client.take_outcomes());
   }
-  state.counters["frames/s"] = benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
+  state.counters["frames/s"] =
+      benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_SdoSegmentedUpload);
 

@@ -56,7 +56,8 @@ void for_each_frame(std::istream& in, std::ostream& err, DecodeStats& st, Fn fn)
   }
 }
 
-const co::ObjectSpec* known_object(const std::vector<co::ObjectSpec>& map, std::uint16_t index, std::uint8_t sub) {
+const co::ObjectSpec* known_object(const std::vector<co::ObjectSpec>& map, std::uint16_t index,
+                                   std::uint8_t sub) {
   for (const auto& o : map)
     if (o.index == index && o.sub == sub) return &o;
   return nullptr;
@@ -125,7 +126,8 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
           case co::SdoCommand::kAbort:
             j["abort_code"] = hex_n(m->abort_code, 8);
             j["abort"] = std::string(co::abort_name(m->abort_code));
-            if (const auto* a = co::find_abort_code(m->abort_code)) j["abort_description"] = a->description;
+            if (const auto* a = co::find_abort_code(m->abort_code))
+              j["abort_description"] = a->description;
             break;
           case co::SdoCommand::kInitiateDownloadRequest:
           case co::SdoCommand::kInitiateUploadResponse:
@@ -143,7 +145,9 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
             j["last"] = m->last;
             j["value"] = to_hex(m->data.view());
             break;
-          case co::SdoCommand::kUnknown: problem(Error(Errc::kUnknownId, "unknown SDO command specifier")); break;
+          case co::SdoCommand::kUnknown:
+            problem(Error(Errc::kUnknownId, "unknown SDO command specifier"));
+            break;
           default: break;
         }
         break;
@@ -162,7 +166,8 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
       x["direction"] = tr.direction == co::SdoDirection::kUpload ? "upload" : "download";
       x["index"] = hex_n(tr.index, 4);
       x["sub"] = tr.sub;
-      x["status"] = tr.status == Errc::kOk ? std::string("ok") : make_error_code(tr.status).message();
+      x["status"] =
+          tr.status == Errc::kOk ? std::string("ok") : make_error_code(tr.status).message();
       if (tr.status == Errc::kAborted) {
         x["abort_code"] = hex_n(tr.abort_code, 8);
         x["abort"] = std::string(co::abort_name(tr.abort_code));
@@ -186,8 +191,8 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
   return st;
 }
 
-DecodeStats snapshot_canopen(std::istream& in, const std::string& source, drivers::DriverContext& ctx,
-                             std::ostream& err) {
+DecodeStats snapshot_canopen(std::istream& in, const std::string& source,
+                             drivers::DriverContext& ctx, std::ostream& err) {
   DecodeStats st;
   drivers::canopen::CanopenConfig cfg;
   cfg.listen_only = true;  // a capture: pair the recorded requests and responses, send nothing
@@ -207,21 +212,24 @@ DecodeStats snapshot_canopen(std::istream& in, const std::string& source, driver
   });
   if (bank) {
     const auto& s = bank->stats();
-    if (s.decode_errors) err << source << ": " << s.decode_errors << " CANopen frames or values did not decode\n";
+    if (s.decode_errors)
+      err << source << ": " << s.decode_errors << " CANopen frames or values did not decode\n";
     st.errors += s.decode_errors;
   }
   return st;
 }
 
-std::unique_ptr<drivers::Driver> make_canopen_driver(const toml::table& t, drivers::DriverContext& ctx) {
+std::unique_ptr<drivers::Driver> make_canopen_driver(const toml::table& t,
+                                                     drivers::DriverContext& ctx) {
   auto cfg = drivers::canopen::parse_canopen_config(t);
   const auto& opener = drivers::canopen::can_transport_opener();
   std::unique_ptr<transport::CanTransport> tr;
   if (opener) tr = opener(cfg.interface, ctx.io);
   if (!tr)
-    throw std::runtime_error("[[canopen]] interface '" + cfg.interface +
-                             "': no CAN transport can open it in this build (SocketCAN/slcan are added by the CAN "
-                             "transports); the demo's in-process bus works with --demo");
+    throw std::runtime_error(
+        "[[canopen]] interface '" + cfg.interface +
+        "': no CAN transport can open it in this build (SocketCAN/slcan are added by the CAN "
+        "transports); the demo's in-process bus works with --demo");
   return std::make_unique<drivers::canopen::CanopenDriver>(ctx, std::move(tr), std::move(cfg));
 }
 
@@ -271,8 +279,8 @@ void demo_canopen(DemoContext& demo) {
   cfg.interface = std::string(endpoint->interface_name());
   cfg.nodes = {{1, 150.0}, {2, 100.0}};
   cfg.aggregate = true;
-  demo.drivers.push_back(
-      std::make_unique<drivers::canopen::CanopenDriver>(demo.drivers_ctx, std::move(endpoint), std::move(cfg)));
+  demo.drivers.push_back(std::make_unique<drivers::canopen::CanopenDriver>(
+      demo.drivers_ctx, std::move(endpoint), std::move(cfg)));
   demo.simulators.push_back(d);
 }
 

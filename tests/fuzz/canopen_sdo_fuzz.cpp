@@ -66,19 +66,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else if (op == 2) {
       const std::uint8_t* p = take(4);
       if (!p) break;
-      if (client.upload(p[0], static_cast<std::uint16_t>(p[1] | (p[2] << 8)), p[3], 0, now)) ++queued;
+      if (client.upload(p[0], static_cast<std::uint16_t>(p[1] | (p[2] << 8)), p[3], 0, now))
+        ++queued;
     } else {
       const std::uint8_t* p = take(5);
       if (!p) break;
       const std::uint8_t* d = take(p[4] % 32);
       if (!d) break;
       std::vector<std::uint8_t> bytes(d, d + p[4] % 32);
-      if (client.download(p[0], static_cast<std::uint16_t>(p[1] | (p[2] << 8)), p[3], bytes, 0, now)) ++queued;
+      if (client.download(p[0], static_cast<std::uint16_t>(p[1] | (p[2] << 8)), p[3], bytes, 0,
+                          now))
+        ++queued;
     }
     check_out(client);
     for (const auto& o : client.take_outcomes()) {
       ++ended;
-      if (o.ok() && o.request.direction == SdoDirection::kUpload && o.data.size() > 256) std::abort();
+      if (o.ok() && o.request.direction == SdoDirection::kUpload && o.data.size() > 256)
+        std::abort();
     }
     (void)observer.take();
   }

@@ -30,11 +30,14 @@ std::string object_name(const co::ObjectSpec& s) {
   return std::string(buf) + " (" + s.name + ")";
 }
 
-std::uint64_t make_tag(std::uint8_t node, std::size_t obj) { return (std::uint64_t{node} << 32) | obj; }
+std::uint64_t make_tag(std::uint8_t node, std::size_t obj) {
+  return (std::uint64_t{node} << 32) | obj;
+}
 
 }  // namespace
 
-CanopenBank::CanopenBank(model::Model& model, model::DeviceInstances& instances, CanopenConfig config, SendFn send)
+CanopenBank::CanopenBank(model::Model& model, model::DeviceInstances& instances,
+                         CanopenConfig config, SendFn send)
     : model_(model),
       instances_(instances),
       config_(std::move(config)),
@@ -69,8 +72,8 @@ CanopenBank::Node& CanopenBank::add_node(NodeConfig cfg, TimePoint now) {
   model::ServiceSpec spec;
   spec.type = "battery";
   spec.connection = config_.node_connection_prefix + std::to_string(cfg.id);
-  spec.device_instance =
-      instances_.allocate("canopen_" + config_.interface + "_node" + std::to_string(cfg.id), "battery", 512);
+  spec.device_instance = instances_.allocate(
+      "canopen_" + config_.interface + "_node" + std::to_string(cfg.id), "battery", 512);
   spec.mgmt_connection = "CANopen " + config_.interface + " node " + std::to_string(cfg.id);
   spec.product_name = config_.product_name + " (node " + std::to_string(cfg.id) + ")";
   n.service = &model_.add_service(std::move(spec));
@@ -88,11 +91,13 @@ CanopenBank::Node& CanopenBank::add_node(NodeConfig cfg, TimePoint now) {
 
 void CanopenBank::ensure_aggregate() {
   if (!config_.aggregate || aggregate_) return;
-  if (config_.nodes.empty() && nodes_.size() < 2) return;  // discovered banks: from two batteries on
+  if (config_.nodes.empty() && nodes_.size() < 2)
+    return;  // discovered banks: from two batteries on
   model::ServiceSpec spec;
   spec.type = "battery";
   spec.connection = config_.aggregate_connection;
-  spec.device_instance = instances_.allocate("canopen_" + config_.interface + "_bank", "battery", 512);
+  spec.device_instance =
+      instances_.allocate("canopen_" + config_.interface + "_bank", "battery", 512);
   spec.mgmt_connection = "CANopen " + config_.interface + " bank";
   spec.product_name = config_.product_name + " bank";
   aggregate_ = &model_.add_service(std::move(spec));
@@ -158,7 +163,8 @@ void CanopenBank::invalidate_object(Node& n, std::size_t obj) {
   n.service->set(config_.objects[obj].path, model::Invalid{});
 }
 
-void CanopenBank::apply_value(Node& n, std::size_t obj, const std::vector<std::uint8_t>& data, bool size_known) {
+void CanopenBank::apply_value(Node& n, std::size_t obj, const std::vector<std::uint8_t>& data,
+                              bool size_known) {
   const co::ObjectSpec& spec = config_.objects[obj];
   ObjectState& st = n.objects[obj];
   auto raw = co::decode_object(spec.type, data, size_known);
@@ -195,22 +201,25 @@ void CanopenBank::on_abort(Node& n, std::size_t obj, std::uint32_t code, TimePoi
     st.next_due = now + config_.missing_retry;
     if (!st.missing_logged) {
       st.missing_logged = true;
-      spdlog::info("{}: node {} has no object {} ({}); asking again every {} s", kTag, n.cfg.id, object_name(spec),
-                   co::abort_name(code), std::chrono::duration_cast<seconds>(config_.missing_retry).count());
+      spdlog::info("{}: node {} has no object {} ({}); asking again every {} s", kTag, n.cfg.id,
+                   object_name(spec), co::abort_name(code),
+                   std::chrono::duration_cast<seconds>(config_.missing_retry).count());
     }
     set_static_paths(n);
     return;
   }
   if (st.status != ObjectStatus::kFailed)
-    spdlog::warn("{}: node {} aborted reading {}: 0x{:08X} {}", kTag, n.cfg.id, object_name(spec), code,
-                 co::abort_name(code));
+    spdlog::warn("{}: node {} aborted reading {}: 0x{:08X} {}", kTag, n.cfg.id, object_name(spec),
+                 code, co::abort_name(code));
   st.status = ObjectStatus::kFailed;
 }
 
 void CanopenBank::on_outcome(const co::SdoOutcome& o, TimePoint now) {
   auto it = nodes_.find(o.request.node);
   const std::size_t obj = o.request.tag & 0xFFFFFFFF;
-  if (it == nodes_.end() || (o.request.tag >> 32) != o.request.node || obj >= config_.objects.size()) return;
+  if (it == nodes_.end() || (o.request.tag >> 32) != o.request.node ||
+      obj >= config_.objects.size())
+    return;
   Node& n = it->second;
   ObjectState& st = n.objects[obj];
   st.in_flight = false;
@@ -257,7 +266,8 @@ void CanopenBank::update_derived(Node& n) {
   auto i = model::as_double(s.get("/Dc/0/Current"));
   s.set("/Dc/0/Power", v && i ? model::Value(*v * *i) : model::Value(model::Invalid{}));
   auto soc = model::as_double(s.get("/Soc"));
-  s.set("/Capacity", soc ? model::Value(*soc * n.cfg.capacity_ah / 100.0) : model::Value(model::Invalid{}));
+  s.set("/Capacity",
+        soc ? model::Value(*soc * n.cfg.capacity_ah / 100.0) : model::Value(model::Invalid{}));
 }
 
 void CanopenBank::update_aggregate() {
@@ -305,9 +315,12 @@ void CanopenBank::update_aggregate() {
     a.set("/Capacity", soc_cap / 100.0);
     // The warmest unit is the one that limits charging first; the spread is in /System.
     a.set("/Dc/0/Temperature", t_max ? model::Value(*t_max) : model::Value(model::Invalid{}));
-    a.set("/System/MinCellTemperature", t_min ? model::Value(*t_min) : model::Value(model::Invalid{}));
-    a.set("/System/MaxCellTemperature", t_max ? model::Value(*t_max) : model::Value(model::Invalid{}));
-    a.set("/ConsumedAmphours", consumed_valid ? model::Value(consumed) : model::Value(model::Invalid{}));
+    a.set("/System/MinCellTemperature",
+          t_min ? model::Value(*t_min) : model::Value(model::Invalid{}));
+    a.set("/System/MaxCellTemperature",
+          t_max ? model::Value(*t_max) : model::Value(model::Invalid{}));
+    a.set("/ConsumedAmphours",
+          consumed_valid ? model::Value(consumed) : model::Value(model::Invalid{}));
   }
   a.set("/System/NrOfBatteries", total);
   a.set("/System/BatteriesParallel", total);
@@ -376,8 +389,8 @@ void CanopenBank::on_frame(const CanFrame& f, TimePoint now) {
       n->service->set("/CanOpen/LastEmcy", std::string(co::emcy_name(e->error_code)));
       n->service->set("/CanOpen/ErrorRegister", std::int64_t{e->error_register});
       if (e->error_code != 0)
-        spdlog::warn("{}: node {} EMCY 0x{:04X} {} (error register 0x{:02X})", kTag, c.node, e->error_code,
-                     co::emcy_name(e->error_code), e->error_register);
+        spdlog::warn("{}: node {} EMCY 0x{:04X} {} (error register 0x{:02X})", kTag, c.node,
+                     e->error_code, co::emcy_name(e->error_code), e->error_register);
       break;
     }
     case co::FrameKind::kSdoResponse: {
@@ -392,8 +405,9 @@ void CanopenBank::on_frame(const CanFrame& f, TimePoint now) {
         client_.on_frame(f, now);
         if (client_.stats().duplicates != dup_before) {
           if (!n->duplicate)
-            spdlog::warn("{}: node {}: two answers to one SDO request; two devices share this node id?", kTag,
-                         c.node);
+            spdlog::warn(
+                "{}: node {}: two answers to one SDO request; two devices share this node id?",
+                kTag, c.node);
           n->duplicate = true;
           n->duplicate_until = now + kDuplicateHold;
           n->service->set("/CanOpen/DuplicateNodeId", std::int64_t{1});
@@ -409,8 +423,7 @@ void CanopenBank::on_frame(const CanFrame& f, TimePoint now) {
         client_.on_frame(f, now);
       }
       break;
-    default:
-      break;
+    default: break;
   }
   update_aggregate();
   flush_frames();
@@ -421,7 +434,8 @@ void CanopenBank::on_tick(TimePoint now) {
   for (const auto& o : client_.take_outcomes()) on_outcome(o, now);
   for (auto& [id, n] : nodes_) {
     if (n.online && n.last_heard && now - *n.last_heard >= config_.node_timeout) go_offline(n);
-    const bool dup = monitor_.duplicate_suspected(id) || (n.duplicate_until && now < *n.duplicate_until);
+    const bool dup =
+        monitor_.duplicate_suspected(id) || (n.duplicate_until && now < *n.duplicate_until);
     if (dup != n.duplicate) {
       n.duplicate = dup;
       if (n.online) n.service->set("/CanOpen/DuplicateNodeId", std::int64_t{dup ? 1 : 0});

@@ -9,7 +9,8 @@
 ///  - an aggregate service for a parallel bank: summed current, power and capacity,
 ///    capacity-weighted SOC, mean voltage, min/max temperature, the count of batteries online;
 ///    a node joins it only while connected with valid voltage, current and SOC;
-///  - heartbeats give the NMT state and a duplicate-node-id guess, EMCY frames are shown and logged.
+///  - heartbeats give the NMT state and a duplicate-node-id guess, EMCY frames are shown and
+///  logged.
 /// CanopenDriver (canopen_driver.hpp) puts a transport and an Asio timer around it; the snapshot
 /// command and the tests drive it directly with capture or fake time.
 
@@ -42,7 +43,8 @@ class CanopenBank {
  public:
   using SendFn = std::function<bool(const CanFrame&)>;
 
-  CanopenBank(model::Model& model, model::DeviceInstances& instances, CanopenConfig config, SendFn send);
+  CanopenBank(model::Model& model, model::DeviceInstances& instances, CanopenConfig config,
+              SendFn send);
   ~CanopenBank();
   CanopenBank(const CanopenBank&) = delete;
   CanopenBank& operator=(const CanopenBank&) = delete;
@@ -90,7 +92,8 @@ class CanopenBank {
   void heard(Node& n, TimePoint now);
   void go_offline(Node& n);
   void set_static_paths(Node& n);
-  void apply_value(Node& n, std::size_t obj, const std::vector<std::uint8_t>& data, bool size_known);
+  void apply_value(Node& n, std::size_t obj, const std::vector<std::uint8_t>& data,
+                   bool size_known);
   void invalidate_object(Node& n, std::size_t obj);
   void on_outcome(const gxlink::canopen::SdoOutcome& o, TimePoint now);
   void on_observed(const gxlink::canopen::ObservedTransfer& t, TimePoint now);

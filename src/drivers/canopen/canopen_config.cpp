@@ -16,7 +16,8 @@ double number(const toml::node& n, const std::string& key) {
   bad(key + " must be a number");
 }
 
-std::int64_t integer(const toml::node& n, const std::string& key, std::int64_t lo, std::int64_t hi) {
+std::int64_t integer(const toml::node& n, const std::string& key, std::int64_t lo,
+                     std::int64_t hi) {
   auto i = n.value<std::int64_t>();
   if (!i) bad(key + " must be an integer");
   if (*i < lo || *i > hi) bad(key + " must be " + std::to_string(lo) + ".." + std::to_string(hi));
@@ -31,19 +32,25 @@ co::ObjectSpec parse_object(const toml::table& o, std::size_t i) {
   const auto* type = o.get("type");
   if (!index || !type || !path) bad(where + " needs index, type and path");
   s.index = static_cast<std::uint16_t>(integer(*index, where + "index", 0x1000, 0xFFFF));
-  if (const auto* sub = o.get("sub")) s.sub = static_cast<std::uint8_t>(integer(*sub, where + "sub", 0, 255));
+  if (const auto* sub = o.get("sub"))
+    s.sub = static_cast<std::uint8_t>(integer(*sub, where + "sub", 0, 255));
   auto tname = type->value<std::string>();
   if (!tname) bad(where + "type must be a string");
   auto t = co::parse_data_type(*tname);
-  if (!t) bad(where + "type '" + *tname + "' is not one of u8 i8 u16 i16 u32 i32 u64 i64 f32 bool string");
+  if (!t)
+    bad(where + "type '" + *tname +
+        "' is not one of u8 i8 u16 i16 u32 i32 u64 i64 f32 bool string");
   s.type = *t;
   auto p = path->value<std::string>();
-  if (!p || p->empty() || p->front() != '/') bad(where + "path must be a model path like /Dc/0/Voltage");
+  if (!p || p->empty() || p->front() != '/')
+    bad(where + "path must be a model path like /Dc/0/Voltage");
   s.path = *p;
   if (const auto* sc = o.get("scale")) s.scale = number(*sc, where + "scale");
   if (const auto* u = o.get("unit")) s.unit = u->value_or(std::string());
-  if (const auto* d = o.get("decimals")) s.decimals = static_cast<int>(integer(*d, where + "decimals", -1, 9));
-  if (const auto* pm = o.get("poll_ms")) s.poll = milliseconds(integer(*pm, where + "poll_ms", 0, 86'400'000));
+  if (const auto* d = o.get("decimals"))
+    s.decimals = static_cast<int>(integer(*d, where + "decimals", -1, 9));
+  if (const auto* pm = o.get("poll_ms"))
+    s.poll = milliseconds(integer(*pm, where + "poll_ms", 0, 86'400'000));
   if (const auto* n = o.get("name")) s.name = n->value_or(std::string());
   if (s.name.empty()) s.name = s.path;
   return s;
@@ -67,7 +74,8 @@ CanopenConfig parse_canopen_config(const toml::table& t) {
         const auto* id = tbl->get("id");
         if (!id) bad("nodes[" + std::to_string(i) + "] needs id");
         nc.id = static_cast<std::uint8_t>(integer(*id, "nodes[].id", 1, 127));
-        if (const auto* cap = tbl->get("capacity_ah")) nc.capacity_ah = number(*cap, "nodes[].capacity_ah");
+        if (const auto* cap = tbl->get("capacity_ah"))
+          nc.capacity_ah = number(*cap, "nodes[].capacity_ah");
       } else {
         nc.id = static_cast<std::uint8_t>(integer(n, "nodes[]", 1, 127));
       }
@@ -79,13 +87,18 @@ CanopenConfig parse_canopen_config(const toml::table& t) {
   if (auto v = t["aggregate"].value<bool>()) c.aggregate = *v;
   if (auto v = t["aggregate_name"].value<std::string>()) c.aggregate_connection = *v;
   if (auto v = t["product_name"].value<std::string>()) c.product_name = *v;
-  if (const auto* v = t.get("sdo_timeout_ms")) c.sdo.timeout = milliseconds(integer(*v, "sdo_timeout_ms", 10, 10'000));
-  if (const auto* v = t.get("sdo_retries")) c.sdo.max_retries = static_cast<int>(integer(*v, "sdo_retries", 0, 10));
+  if (const auto* v = t.get("sdo_timeout_ms"))
+    c.sdo.timeout = milliseconds(integer(*v, "sdo_timeout_ms", 10, 10'000));
+  if (const auto* v = t.get("sdo_retries"))
+    c.sdo.max_retries = static_cast<int>(integer(*v, "sdo_retries", 0, 10));
   if (const auto* v = t.get("sdo_retry_delay_ms"))
     c.sdo.retry_delay = milliseconds(integer(*v, "sdo_retry_delay_ms", 0, 10'000));
-  if (const auto* v = t.get("node_timeout_s")) c.node_timeout = seconds(integer(*v, "node_timeout_s", 1, 3600));
-  if (const auto* v = t.get("missing_retry_s")) c.missing_retry = seconds(integer(*v, "missing_retry_s", 1, 86'400));
-  if (const auto* v = t.get("heartbeat_ms")) c.heartbeat_period = milliseconds(integer(*v, "heartbeat_ms", 10, 65'535));
+  if (const auto* v = t.get("node_timeout_s"))
+    c.node_timeout = seconds(integer(*v, "node_timeout_s", 1, 3600));
+  if (const auto* v = t.get("missing_retry_s"))
+    c.missing_retry = seconds(integer(*v, "missing_retry_s", 1, 86'400));
+  if (const auto* v = t.get("heartbeat_ms"))
+    c.heartbeat_period = milliseconds(integer(*v, "heartbeat_ms", 10, 65'535));
   if (auto v = t["listen_only"].value<bool>()) c.listen_only = *v;
   if (auto v = t["default_objects"].value<bool>(); v && !*v) c.objects.clear();
   if (const auto* objs = t.get("object")) {
@@ -95,7 +108,8 @@ CanopenConfig parse_canopen_config(const toml::table& t) {
       const auto* o = arr->get(i)->as_table();
       if (!o) bad("object[" + std::to_string(i) + "] must be a table");
       co::ObjectSpec s = parse_object(*o, i);
-      std::erase_if(c.objects, [&](const co::ObjectSpec& e) { return e.index == s.index && e.sub == s.sub; });
+      std::erase_if(c.objects,
+                    [&](const co::ObjectSpec& e) { return e.index == s.index && e.sub == s.sub; });
       if (s.poll > Duration::zero()) c.objects.push_back(std::move(s));
     }
   }

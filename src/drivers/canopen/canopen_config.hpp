@@ -29,10 +29,10 @@ struct CanopenConfig {
   std::string product_name = "SuperB Epsilon V2";
   std::vector<gxlink::canopen::ObjectSpec> objects = gxlink::canopen::superb_epsilon_v2_map();
   gxlink::canopen::SdoClientOptions sdo;
-  Duration node_timeout = seconds(5);        ///< nothing heard for this long: /Connected 0
+  Duration node_timeout = seconds(5);                 ///< nothing heard for this long: /Connected 0
   Duration missing_retry = std::chrono::minutes(10);  ///< objects that do not exist
-  Duration heartbeat_period = seconds(1);    ///< expected 0x1017 of the nodes (duplicate-id check)
-  bool listen_only = false;                  ///< never send; decode another client's SDO traffic
+  Duration heartbeat_period = seconds(1);  ///< expected 0x1017 of the nodes (duplicate-id check)
+  bool listen_only = false;                ///< never send; decode another client's SDO traffic
 };
 
 /// Reads one `[[canopen]]` table. Keys: interface, nodes (ids or {id, capacity_ah} tables),

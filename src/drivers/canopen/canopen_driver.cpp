@@ -20,7 +20,8 @@ CanopenDriver::CanopenDriver(DriverContext& ctx, std::unique_ptr<transport::CanT
                              CanopenConfig config)
     : ctx_(ctx),
       transport_(std::move(transport)),
-      bank_(ctx.model, ctx.instances, std::move(config), [this](const CanFrame& f) { return transport_->send(f); }),
+      bank_(ctx.model, ctx.instances, std::move(config),
+            [this](const CanFrame& f) { return transport_->send(f); }),
       timer_(ctx.io) {}
 
 CanopenDriver::~CanopenDriver() { stop(); }
@@ -73,7 +74,8 @@ void CanopenDriver::reschedule() {
 }
 
 Health CanopenDriver::health() const {
-  if (transport_->state() == transport::CanBusState::kBusOff || transport_->state() == transport::CanBusState::kClosed)
+  if (transport_->state() == transport::CanBusState::kBusOff ||
+      transport_->state() == transport::CanBusState::kClosed)
     return Health::failed(std::string("CAN bus ") + transport::to_string(transport_->state()));
   return bank_.health();
 }

@@ -24,8 +24,8 @@ void copy_into(Frame<7>& out, ByteView in) noexcept {
   for (auto b : in) out.push_back(b);
 }
 
-// Initiate frames (download request, upload response) share one layout: byte 0 = cs | n<<2 | e<<1 | s
-// (CiA 301 §7.2.4.3.3 / §7.2.4.3.6).
+// Initiate frames (download request, upload response) share one layout: byte 0 = cs | n<<2 | e<<1 |
+// s (CiA 301 §7.2.4.3.3 / §7.2.4.3.6).
 void decode_initiate(const CanFrame& f, SdoMessage& m) noexcept {
   const std::uint8_t c = f.data[0];
   m.expedited = (c & 0x02) != 0;
@@ -100,8 +100,9 @@ Classified classify(const CanFrame& f) noexcept {
   } else {
     return c;
   }
-  if (c.kind == FrameKind::kEmcy || c.kind == FrameKind::kSdoResponse || c.kind == FrameKind::kSdoRequest ||
-      c.kind == FrameKind::kHeartbeat || c.kind == FrameKind::kTpdo || c.kind == FrameKind::kRpdo)
+  if (c.kind == FrameKind::kEmcy || c.kind == FrameKind::kSdoResponse ||
+      c.kind == FrameKind::kSdoRequest || c.kind == FrameKind::kHeartbeat ||
+      c.kind == FrameKind::kTpdo || c.kind == FrameKind::kRpdo)
     c.node = node;
   return c;
 }
@@ -111,7 +112,8 @@ Result<Heartbeat> decode_heartbeat(const CanFrame& f) noexcept {
   if (c.kind != FrameKind::kHeartbeat) return fail(Errc::kUnknownId, "not a 0x700+node frame");
   if (f.len != 1) return tl::unexpected(Error(Errc::kBadLength, f.len, "heartbeat needs 1 byte"));
   auto st = nmt_state_from_byte(f.data[0] & 0x7F);
-  if (!st) return fail(Errc::kOutOfRange, "NMT state byte 0x" + to_hex(f.payload()) + " is not defined");
+  if (!st)
+    return fail(Errc::kOutOfRange, "NMT state byte 0x" + to_hex(f.payload()) + " is not defined");
   return Heartbeat{c.node, *st, (f.data[0] & 0x80) != 0};
 }
 
@@ -124,8 +126,10 @@ CanFrame encode_heartbeat(std::uint8_t node, NmtState s) noexcept {
 }
 
 Result<NmtMessage> decode_nmt(const CanFrame& f) noexcept {
-  if (f.extended || f.rtr || f.id != kNmtCommandId) return fail(Errc::kUnknownId, "not COB-ID 0x000");
-  if (f.len != 2) return tl::unexpected(Error(Errc::kBadLength, f.len, "NMT command needs 2 bytes"));
+  if (f.extended || f.rtr || f.id != kNmtCommandId)
+    return fail(Errc::kUnknownId, "not COB-ID 0x000");
+  if (f.len != 2)
+    return tl::unexpected(Error(Errc::kBadLength, f.len, "NMT command needs 2 bytes"));
   auto cmd = nmt_command_from_byte(f.data[0]);
   if (!cmd) return fail(Errc::kOutOfRange, "unknown NMT command specifier");
   if (f.data[1] > kMaxNodeId) return fail(Errc::kOutOfRange, "NMT node id above 127");
@@ -201,20 +205,46 @@ Result<SdoMessage> decode_sdo(const CanFrame& f) noexcept {
   }
   if (!m.from_server) {
     switch (cs) {
-      case 0: m.command = SdoCommand::kDownloadSegmentRequest; decode_segment(f, m); break;
-      case 1: m.command = SdoCommand::kInitiateDownloadRequest; with_mux(); decode_initiate(f, m); break;
-      case 2: m.command = SdoCommand::kInitiateUploadRequest; with_mux(); break;
-      case 3: m.command = SdoCommand::kUploadSegmentRequest; m.toggle = (f.data[0] & 0x10) != 0; break;
+      case 0:
+        m.command = SdoCommand::kDownloadSegmentRequest;
+        decode_segment(f, m);
+        break;
+      case 1:
+        m.command = SdoCommand::kInitiateDownloadRequest;
+        with_mux();
+        decode_initiate(f, m);
+        break;
+      case 2:
+        m.command = SdoCommand::kInitiateUploadRequest;
+        with_mux();
+        break;
+      case 3:
+        m.command = SdoCommand::kUploadSegmentRequest;
+        m.toggle = (f.data[0] & 0x10) != 0;
+        break;
       case 5: m.command = SdoCommand::kBlockUploadRequest; break;
       case 6: m.command = SdoCommand::kBlockDownloadRequest; break;
       default: m.command = SdoCommand::kUnknown; break;
     }
   } else {
     switch (cs) {
-      case 0: m.command = SdoCommand::kUploadSegmentResponse; decode_segment(f, m); break;
-      case 1: m.command = SdoCommand::kDownloadSegmentResponse; m.toggle = (f.data[0] & 0x10) != 0; break;
-      case 2: m.command = SdoCommand::kInitiateUploadResponse; with_mux(); decode_initiate(f, m); break;
-      case 3: m.command = SdoCommand::kInitiateDownloadResponse; with_mux(); break;
+      case 0:
+        m.command = SdoCommand::kUploadSegmentResponse;
+        decode_segment(f, m);
+        break;
+      case 1:
+        m.command = SdoCommand::kDownloadSegmentResponse;
+        m.toggle = (f.data[0] & 0x10) != 0;
+        break;
+      case 2:
+        m.command = SdoCommand::kInitiateUploadResponse;
+        with_mux();
+        decode_initiate(f, m);
+        break;
+      case 3:
+        m.command = SdoCommand::kInitiateDownloadResponse;
+        with_mux();
+        break;
       case 5: m.command = SdoCommand::kBlockDownloadResponse; break;
       case 6: m.command = SdoCommand::kBlockUploadResponse; break;
       default: m.command = SdoCommand::kUnknown; break;
@@ -233,7 +263,8 @@ CanFrame sdo_upload_segment_request(std::uint8_t node, bool toggle) noexcept {
   return frame8(kSdoRxBase + node, static_cast<std::uint8_t>(0x60 | (toggle ? 0x10 : 0)));
 }
 
-CanFrame sdo_download_expedited(std::uint8_t node, std::uint16_t index, std::uint8_t sub, ByteView data) noexcept {
+CanFrame sdo_download_expedited(std::uint8_t node, std::uint16_t index, std::uint8_t sub,
+                                ByteView data) noexcept {
   const std::size_t len = std::clamp<std::size_t>(data.size(), 1, 4);
   const auto n = static_cast<std::uint8_t>(4 - len);
   CanFrame f = frame8(kSdoRxBase + node, static_cast<std::uint8_t>(0x23 | (n << 2)));
@@ -242,7 +273,8 @@ CanFrame sdo_download_expedited(std::uint8_t node, std::uint16_t index, std::uin
   return f;
 }
 
-CanFrame sdo_download_initiate(std::uint8_t node, std::uint16_t index, std::uint8_t sub, std::uint32_t size) noexcept {
+CanFrame sdo_download_initiate(std::uint8_t node, std::uint16_t index, std::uint8_t sub,
+                               std::uint32_t size) noexcept {
   CanFrame f = frame8(kSdoRxBase + node, 0x21);
   put_mux(f, index, sub);
   store_le32(f.data, 4, size);
@@ -250,10 +282,12 @@ CanFrame sdo_download_initiate(std::uint8_t node, std::uint16_t index, std::uint
 }
 
 namespace {
-CanFrame segment(std::uint32_t id, std::uint8_t cs, bool toggle, ByteView data, bool last) noexcept {
+CanFrame segment(std::uint32_t id, std::uint8_t cs, bool toggle, ByteView data,
+                 bool last) noexcept {
   const std::size_t len = std::min<std::size_t>(data.size(), 7);
   const auto n = static_cast<std::uint8_t>(7 - len);
-  CanFrame f = frame8(id, static_cast<std::uint8_t>(cs | (toggle ? 0x10 : 0) | (n << 1) | (last ? 1 : 0)));
+  CanFrame f =
+      frame8(id, static_cast<std::uint8_t>(cs | (toggle ? 0x10 : 0) | (n << 1) | (last ? 1 : 0)));
   std::copy_n(data.begin(), len, f.data.begin() + 1);
   return f;
 }
@@ -289,7 +323,8 @@ CanFrame sdo_upload_response_segmented(std::uint8_t node, std::uint16_t index, s
   return f;
 }
 
-CanFrame sdo_upload_segment_response(std::uint8_t node, bool toggle, ByteView data, bool last) noexcept {
+CanFrame sdo_upload_segment_response(std::uint8_t node, bool toggle, ByteView data,
+                                     bool last) noexcept {
   return segment(kSdoTxBase + node, 0x00, toggle, data, last);
 }
 

@@ -18,17 +18,17 @@ namespace gxlink::canopen {
 
 /// What a standard-id frame is in the pre-defined connection set.
 enum class FrameKind {
-  kNmtCommand,  ///< 0x000
-  kSync,        ///< 0x080
-  kEmcy,        ///< 0x081..0x0FF
-  kTime,        ///< 0x100
-  kTpdo,        ///< 0x181.. / 0x281.. / 0x381.. / 0x481..
-  kRpdo,        ///< 0x201.. / 0x301.. / 0x401.. / 0x501..
-  kSdoResponse, ///< 0x581..0x5FF (server → client)
-  kSdoRequest,  ///< 0x601..0x67F (client → server)
-  kHeartbeat,   ///< 0x701..0x77F (boot-up, heartbeat, node guarding)
-  kLss,         ///< 0x7E4 / 0x7E5
-  kOther,       ///< extended ids, RTR or ids outside the set
+  kNmtCommand,   ///< 0x000
+  kSync,         ///< 0x080
+  kEmcy,         ///< 0x081..0x0FF
+  kTime,         ///< 0x100
+  kTpdo,         ///< 0x181.. / 0x281.. / 0x381.. / 0x481..
+  kRpdo,         ///< 0x201.. / 0x301.. / 0x401.. / 0x501..
+  kSdoResponse,  ///< 0x581..0x5FF (server → client)
+  kSdoRequest,   ///< 0x601..0x67F (client → server)
+  kHeartbeat,    ///< 0x701..0x77F (boot-up, heartbeat, node guarding)
+  kLss,          ///< 0x7E4 / 0x7E5
+  kOther,        ///< extended ids, RTR or ids outside the set
 };
 std::string_view to_string(FrameKind k) noexcept;
 
@@ -97,13 +97,13 @@ struct SdoMessage {
   bool has_index = false;  ///< initiate frames, aborts
   std::uint16_t index = 0;
   std::uint8_t sub = 0;
-  bool expedited = false;       ///< initiate: e bit
-  bool size_indicated = false;  ///< initiate: s bit
-  std::uint32_t size = 0;       ///< initiate segmented: announced total size
-  Frame<7> data;                ///< expedited data (n honoured) or segment data
-  bool toggle = false;          ///< segments
-  bool last = false;            ///< segments: c bit
-  std::uint32_t abort_code = 0; ///< aborts
+  bool expedited = false;        ///< initiate: e bit
+  bool size_indicated = false;   ///< initiate: s bit
+  std::uint32_t size = 0;        ///< initiate segmented: announced total size
+  Frame<7> data;                 ///< expedited data (n honoured) or segment data
+  bool toggle = false;           ///< segments
+  bool last = false;             ///< segments: c bit
+  std::uint32_t abort_code = 0;  ///< aborts
 };
 
 /// An SDO frame (0x580+node or 0x600+node). CiA 301 SDO frames are always 8 bytes: a shorter
@@ -114,9 +114,11 @@ Result<SdoMessage> decode_sdo(const CanFrame& f) noexcept;
 CanFrame sdo_upload_request(std::uint8_t node, std::uint16_t index, std::uint8_t sub) noexcept;
 CanFrame sdo_upload_segment_request(std::uint8_t node, bool toggle) noexcept;
 /// Expedited download of 1..4 bytes (0x2F/0x2B/0x27/0x23).
-CanFrame sdo_download_expedited(std::uint8_t node, std::uint16_t index, std::uint8_t sub, ByteView data) noexcept;
+CanFrame sdo_download_expedited(std::uint8_t node, std::uint16_t index, std::uint8_t sub,
+                                ByteView data) noexcept;
 /// Segmented download initiate announcing `size` bytes (0x21).
-CanFrame sdo_download_initiate(std::uint8_t node, std::uint16_t index, std::uint8_t sub, std::uint32_t size) noexcept;
+CanFrame sdo_download_initiate(std::uint8_t node, std::uint16_t index, std::uint8_t sub,
+                               std::uint32_t size) noexcept;
 /// Download segment of up to 7 bytes.
 CanFrame sdo_download_segment(std::uint8_t node, bool toggle, ByteView data, bool last) noexcept;
 /// Abort from either side: `from_server` picks 0x580 vs 0x600.
@@ -130,7 +132,8 @@ CanFrame sdo_upload_response_expedited(std::uint8_t node, std::uint16_t index, s
 /// Segmented upload initiate response announcing `size` bytes (0x41).
 CanFrame sdo_upload_response_segmented(std::uint8_t node, std::uint16_t index, std::uint8_t sub,
                                        std::uint32_t size) noexcept;
-CanFrame sdo_upload_segment_response(std::uint8_t node, bool toggle, ByteView data, bool last) noexcept;
+CanFrame sdo_upload_segment_response(std::uint8_t node, bool toggle, ByteView data,
+                                     bool last) noexcept;
 CanFrame sdo_download_response(std::uint8_t node, std::uint16_t index, std::uint8_t sub) noexcept;
 CanFrame sdo_download_segment_response(std::uint8_t node, bool toggle) noexcept;
 

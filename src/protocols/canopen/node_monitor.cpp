@@ -11,7 +11,8 @@ HeartbeatUpdate NodeMonitor::on_heartbeat(const Heartbeat& hb, TimePoint now) {
   u.boot_up = hb.state == NmtState::kBootUp;
   u.state_changed = !n.state || *n.state != hb.state;
   const Duration window = period_ * 10;
-  if (u.state_changed && n.state && !u.boot_up && *n.state != NmtState::kBootUp) n.flips.push_back(now);
+  if (u.state_changed && n.state && !u.boot_up && *n.state != NmtState::kBootUp)
+    n.flips.push_back(now);
   n.recent.push_back(now);
   while (!n.recent.empty() && now - n.recent.front() > window) n.recent.pop_front();
   while (!n.flips.empty() && now - n.flips.front() > window) n.flips.pop_front();

@@ -21,9 +21,9 @@ namespace gxlink::canopen {
 struct HeartbeatUpdate {
   std::uint8_t node = 0;
   NmtState state = NmtState::kBootUp;
-  bool boot_up = false;           ///< this was a boot-up message (node (re)started)
+  bool boot_up = false;  ///< this was a boot-up message (node (re)started)
   bool state_changed = false;
-  bool duplicate_changed = false; ///< duplicate_suspected() changed with this heartbeat
+  bool duplicate_changed = false;  ///< duplicate_suspected() changed with this heartbeat
   bool duplicate = false;
 };
 

@@ -15,21 +15,21 @@ struct TypeName {
   DataType type;
 };
 constexpr std::array kTypeNames = {
-    TypeName{"bool", DataType::kBool},       TypeName{"boolean", DataType::kBool},
-    TypeName{"u8", DataType::kU8},           TypeName{"uint8", DataType::kU8},
-    TypeName{"unsigned8", DataType::kU8},    TypeName{"i8", DataType::kI8},
-    TypeName{"int8", DataType::kI8},         TypeName{"integer8", DataType::kI8},
-    TypeName{"u16", DataType::kU16},         TypeName{"uint16", DataType::kU16},
-    TypeName{"unsigned16", DataType::kU16},  TypeName{"i16", DataType::kI16},
-    TypeName{"int16", DataType::kI16},       TypeName{"integer16", DataType::kI16},
-    TypeName{"u32", DataType::kU32},         TypeName{"uint32", DataType::kU32},
-    TypeName{"unsigned32", DataType::kU32},  TypeName{"i32", DataType::kI32},
-    TypeName{"int32", DataType::kI32},       TypeName{"integer32", DataType::kI32},
-    TypeName{"u64", DataType::kU64},         TypeName{"uint64", DataType::kU64},
-    TypeName{"unsigned64", DataType::kU64},  TypeName{"i64", DataType::kI64},
-    TypeName{"int64", DataType::kI64},       TypeName{"integer64", DataType::kI64},
-    TypeName{"f32", DataType::kReal32},      TypeName{"real32", DataType::kReal32},
-    TypeName{"string", DataType::kString},   TypeName{"visible_string", DataType::kString},
+    TypeName{"bool", DataType::kBool},      TypeName{"boolean", DataType::kBool},
+    TypeName{"u8", DataType::kU8},          TypeName{"uint8", DataType::kU8},
+    TypeName{"unsigned8", DataType::kU8},   TypeName{"i8", DataType::kI8},
+    TypeName{"int8", DataType::kI8},        TypeName{"integer8", DataType::kI8},
+    TypeName{"u16", DataType::kU16},        TypeName{"uint16", DataType::kU16},
+    TypeName{"unsigned16", DataType::kU16}, TypeName{"i16", DataType::kI16},
+    TypeName{"int16", DataType::kI16},      TypeName{"integer16", DataType::kI16},
+    TypeName{"u32", DataType::kU32},        TypeName{"uint32", DataType::kU32},
+    TypeName{"unsigned32", DataType::kU32}, TypeName{"i32", DataType::kI32},
+    TypeName{"int32", DataType::kI32},      TypeName{"integer32", DataType::kI32},
+    TypeName{"u64", DataType::kU64},        TypeName{"uint64", DataType::kU64},
+    TypeName{"unsigned64", DataType::kU64}, TypeName{"i64", DataType::kI64},
+    TypeName{"int64", DataType::kI64},      TypeName{"integer64", DataType::kI64},
+    TypeName{"f32", DataType::kReal32},     TypeName{"real32", DataType::kReal32},
+    TypeName{"string", DataType::kString},  TypeName{"visible_string", DataType::kString},
 };
 
 bool is_signed(DataType t) noexcept {
@@ -59,12 +59,15 @@ constexpr std::array kSuperb = {
     // CiA 418 temperature, 1/8 °C per bit (seed: ÷8).
     Row{0x6010, 0, DataType::kI16, "/Dc/0/Temperature", 0.125, "°C", 1, 1, "temperature"},
     Row{0x6050, 0, DataType::kU16, "/History/ChargeCycles", 1.0, "", 0, 60, "charge cycles"},
-    Row{0x6053, 0, DataType::kI32, "/History/AhSinceEqualization", 0.125, "Ah", 1, 10, "Ah since equalisation"},
+    Row{0x6053, 0, DataType::kI32, "/History/AhSinceEqualization", 0.125, "Ah", 1, 10,
+        "Ah since equalisation"},
     // Firmware >= 1.2 only (seed 004 "Firmware Compatibility"); older units abort with
     // 0x06020000 and the driver retries them rarely. Ah expended is shown as Venus' consumed Ah,
     // which is negative when charge was taken out (BMV convention).
-    Row{0x6051, 0, DataType::kI16, "/ConsumedAmphours", -0.125, "Ah", 1, 10, "Ah expended since last charge"},
-    Row{0x6052, 0, DataType::kI16, "/History/AhReturned", 0.125, "Ah", 1, 10, "Ah returned during last charge"},
+    Row{0x6051, 0, DataType::kI16, "/ConsumedAmphours", -0.125, "Ah", 1, 10,
+        "Ah expended since last charge"},
+    Row{0x6052, 0, DataType::kI16, "/History/AhReturned", 0.125, "Ah", 1, 10,
+        "Ah returned during last charge"},
     // Identity (CiA 301 0x1018): vendor 0x37C, product 0x0A on SuperB (§5.5). Read rarely.
     Row{0x1018, 1, DataType::kU32, "/CanOpen/VendorId", 1.0, "", 0, 3600, "vendor id"},
     Row{0x1018, 2, DataType::kU32, "/CanOpen/ProductCode", 1.0, "", 0, 3600, "product code"},
@@ -124,8 +127,8 @@ Result<ObjectValue> decode_object(DataType type, ByteView data, bool size_known)
   const std::size_t size = wire_size(type);
   if (size_known ? data.size() != size : data.size() < size)
     return tl::unexpected(Error(Errc::kBadLength, data.size(),
-                                std::string(to_string(type)) + " needs " + std::to_string(size) + " bytes, got " +
-                                    std::to_string(data.size())));
+                                std::string(to_string(type)) + " needs " + std::to_string(size) +
+                                    " bytes, got " + std::to_string(data.size())));
   std::uint64_t raw = 0;
   for (std::size_t i = 0; i < size; ++i) raw |= static_cast<std::uint64_t>(data[i]) << (8 * i);
   if (type == DataType::kReal32) {
@@ -134,19 +137,23 @@ Result<ObjectValue> decode_object(DataType type, ByteView data, bool size_known)
   }
   if (type == DataType::kBool) return ObjectValue{static_cast<std::int64_t>(raw != 0)};
   if (is_signed(type)) return ObjectValue{sign_extend(raw, static_cast<unsigned>(size * 8))};
-  if (type == DataType::kU64 && raw > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+  if (type == DataType::kU64 &&
+      raw > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
     return fail(Errc::kOutOfRange, "u64 above int64 range");
   return ObjectValue{static_cast<std::int64_t>(raw)};
 }
 
 Result<std::vector<std::uint8_t>> encode_integer(DataType type, std::int64_t v) {
   const std::size_t size = wire_size(type);
-  if (size == 0 || type == DataType::kReal32) return fail(Errc::kUnsupported, "not an integer type");
+  if (size == 0 || type == DataType::kReal32)
+    return fail(Errc::kUnsupported, "not an integer type");
   if (size < 8) {
     const unsigned bits = static_cast<unsigned>(size * 8);
     const std::int64_t lo = is_signed(type) ? -(std::int64_t{1} << (bits - 1)) : 0;
-    const std::int64_t hi = is_signed(type) ? (std::int64_t{1} << (bits - 1)) - 1 : (std::int64_t{1} << bits) - 1;
-    if (v < lo || v > hi) return fail(Errc::kOutOfRange, "value does not fit " + std::string(to_string(type)));
+    const std::int64_t hi =
+        is_signed(type) ? (std::int64_t{1} << (bits - 1)) - 1 : (std::int64_t{1} << bits) - 1;
+    if (v < lo || v > hi)
+      return fail(Errc::kOutOfRange, "value does not fit " + std::string(to_string(type)));
   } else if (!is_signed(type) && v < 0) {
     return fail(Errc::kOutOfRange, "negative value for u64");
   }

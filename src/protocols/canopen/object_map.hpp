@@ -2,8 +2,8 @@
 #pragma once
 /// Object maps: which object-dictionary entries a driver polls and how each becomes a model value
 /// (type, scale, unit, poll interval). Data, not code (STYLE.md rule 12): the SuperB Epsilon V2
-/// default below is the seed's verified table (seeds/004, reference/canbms_canopen.md §5.5), and the
-/// driver lets a configuration replace it, because the reverse-engineered maps disagree.
+/// default below is the seed's verified table (seeds/004, reference/canbms_canopen.md §5.5), and
+/// the driver lets a configuration replace it, because the reverse-engineered maps disagree.
 
 #include <chrono>
 #include <cstdint>
@@ -37,19 +37,20 @@ using ObjectValue = std::variant<std::int64_t, double, std::string>;
 /// expedited upload that did not say its size, always 4 bytes) the low bytes are used.
 /// Strings drop trailing NULs.
 Result<ObjectValue> decode_object(DataType type, ByteView data, bool size_known = true) noexcept;
-/// Encodes an integer for a download (little-endian, the type's size); kOutOfRange if it does not fit.
+/// Encodes an integer for a download (little-endian, the type's size); kOutOfRange if it does not
+/// fit.
 Result<std::vector<std::uint8_t>> encode_integer(DataType type, std::int64_t v);
 
 struct ObjectSpec {
   std::uint16_t index = 0;
   std::uint8_t sub = 0;
   DataType type = DataType::kU8;
-  std::string path;              ///< model path, e.g. "/Dc/0/Voltage"
-  double scale = 1.0;            ///< model value = raw × scale
+  std::string path;    ///< model path, e.g. "/Dc/0/Voltage"
+  double scale = 1.0;  ///< model value = raw × scale
   std::string unit;
   int decimals = -1;
-  Duration poll = seconds(1);    ///< how often to read it
-  std::string name;              ///< for logs
+  Duration poll = seconds(1);  ///< how often to read it
+  std::string name;            ///< for logs
 };
 
 /// raw × scale: an integer stays an integer when the scale is exactly 1, otherwise a double.

@@ -7,8 +7,8 @@ namespace gxlink::canopen {
 
 SdoClient::SdoClient(SdoClientOptions options) : options_(options) {}
 
-Result<void> SdoClient::upload(std::uint8_t node, std::uint16_t index, std::uint8_t sub, std::uint64_t tag,
-                               TimePoint now) {
+Result<void> SdoClient::upload(std::uint8_t node, std::uint16_t index, std::uint8_t sub,
+                               std::uint64_t tag, TimePoint now) {
   SdoRequest r;
   r.node = node;
   r.index = index;
@@ -21,7 +21,8 @@ Result<void> SdoClient::upload(std::uint8_t node, std::uint16_t index, std::uint
 Result<void> SdoClient::download(std::uint8_t node, std::uint16_t index, std::uint8_t sub,
                                  std::vector<std::uint8_t> data, std::uint64_t tag, TimePoint now) {
   if (data.empty() || data.size() > options_.max_upload_size)
-    return fail(Errc::kOutOfRange, "SDO download needs 1.." + std::to_string(options_.max_upload_size) + " bytes");
+    return fail(Errc::kOutOfRange,
+                "SDO download needs 1.." + std::to_string(options_.max_upload_size) + " bytes");
   SdoRequest r;
   r.node = node;
   r.index = index;
@@ -86,8 +87,8 @@ void SdoClient::send(const CanFrame& f) {
   ++stats_.frames_sent;
 }
 
-void SdoClient::finish(std::uint8_t node, Channel& ch, Errc status, TimePoint now, std::uint32_t abort_code,
-                       bool by_server, bool size_indicated) {
+void SdoClient::finish(std::uint8_t node, Channel& ch, Errc status, TimePoint now,
+                       std::uint32_t abort_code, bool by_server, bool size_indicated) {
   Active& a = *ch.active;
   SdoOutcome o;
   o.status = status;
@@ -108,7 +109,8 @@ void SdoClient::finish(std::uint8_t node, Channel& ch, Errc status, TimePoint no
   start_next(node, ch, now);
 }
 
-void SdoClient::fail_with_abort(std::uint8_t node, Channel& ch, Errc status, std::uint32_t code, TimePoint now) {
+void SdoClient::fail_with_abort(std::uint8_t node, Channel& ch, Errc status, std::uint32_t code,
+                                TimePoint now) {
   const SdoRequest& r = ch.active->request;
   send(sdo_abort(r.node, r.index, r.sub, code));
   ch.active->buffer.clear();
@@ -136,9 +138,11 @@ bool SdoClient::on_frame(const CanFrame& f, TimePoint now) {
   return true;
 }
 
-void SdoClient::handle_response(std::uint8_t node, Channel& ch, const SdoMessage& m, TimePoint now) {
+void SdoClient::handle_response(std::uint8_t node, Channel& ch, const SdoMessage& m,
+                                TimePoint now) {
   const auto same_as_last = [&] {
-    return m.has_index && ch.last_done && ch.last_done->first == m.index && ch.last_done->second == m.sub;
+    return m.has_index && ch.last_done && ch.last_done->first == m.index &&
+           ch.last_done->second == m.sub;
   };
   if (!ch.active || ch.active->phase == Phase::kRetryWait) {
     // A late answer after our timeout, or a second server with the same node id answering too.
@@ -201,7 +205,8 @@ void SdoClient::handle_response(std::uint8_t node, Channel& ch, const SdoMessage
   }
   // Segment phase. A second initiate answer for this transfer comes from a second server with
   // the same node id (or a late repeat): count it, keep going.
-  if (m.command == SdoCommand::kInitiateUploadResponse || m.command == SdoCommand::kInitiateDownloadResponse) {
+  if (m.command == SdoCommand::kInitiateUploadResponse ||
+      m.command == SdoCommand::kInitiateDownloadResponse) {
     ++stats_.duplicates;
     return;
   }
@@ -261,7 +266,8 @@ void SdoClient::on_tick(TimePoint now) {
     ++stats_.timeouts;
     if (a.attempts <= options_.max_retries) {
       // A server half-way through a segmented transfer must forget it before we start again.
-      if (a.phase == Phase::kSegment) send(sdo_abort(a.request.node, a.request.index, a.request.sub, kAbortTimeout));
+      if (a.phase == Phase::kSegment)
+        send(sdo_abort(a.request.node, a.request.index, a.request.sub, kAbortTimeout));
       ++stats_.retries;
       a.phase = Phase::kRetryWait;
       a.deadline = now + options_.retry_delay;

@@ -3,8 +3,8 @@
 /// SDO client (CiA 301 §7.2.4): expedited and segmented upload and download to any number of
 /// nodes on one bus, one transfer in flight per node and a FIFO queue behind it (as Victron's own
 /// client does, reference/canbms_canopen.md §5.1). Sans-I/O (STYLE.md rule 7/8): frames and time go
-/// in through on_frame()/on_tick(); frames to send and finished transfers come out as values through
-/// take_frames()/take_outcomes(); next_deadline() says when on_tick() is due.
+/// in through on_frame()/on_tick(); frames to send and finished transfers come out as values
+/// through take_frames()/take_outcomes(); next_deadline() says when on_tick() is due.
 ///
 /// Error handling:
 ///  - no answer within `timeout`: the transfer starts again from its initiate frame after
@@ -31,11 +31,11 @@
 namespace gxlink::canopen {
 
 struct SdoClientOptions {
-  Duration timeout = milliseconds(300);     ///< per frame (python canopen: 0.3 s)
-  int max_retries = 1;                      ///< whole-transfer restarts after a timeout
+  Duration timeout = milliseconds(300);  ///< per frame (python canopen: 0.3 s)
+  int max_retries = 1;                   ///< whole-transfer restarts after a timeout
   Duration retry_delay = milliseconds(100);
-  std::size_t max_queue = 64;               ///< per node; upload()/download() return kBusy beyond
-  std::size_t max_upload_size = 4096;       ///< larger segmented uploads are aborted (out of memory)
+  std::size_t max_queue = 64;          ///< per node; upload()/download() return kBusy beyond
+  std::size_t max_upload_size = 4096;  ///< larger segmented uploads are aborted (out of memory)
 };
 
 enum class SdoDirection { kUpload, kDownload };
@@ -51,7 +51,8 @@ struct SdoRequest {
 
 struct SdoOutcome {
   SdoRequest request;
-  Errc status = Errc::kOk;  ///< kOk, kAborted, kTimeout, kSequence, kBadFormat, kBadLength, kOutOfRange
+  Errc status =
+      Errc::kOk;  ///< kOk, kAborted, kTimeout, kSequence, kBadFormat, kBadLength, kOutOfRange
   std::vector<std::uint8_t> data;  ///< uploaded bytes
   bool size_indicated = true;      ///< false for an expedited upload that did not say its size
   std::uint32_t abort_code = 0;    ///< the server's code (kAborted) or the one we sent
@@ -64,19 +65,19 @@ struct SdoOutcome {
 
 struct SdoClientStats {
   std::uint64_t frames_sent = 0;
-  std::uint64_t responses = 0;       ///< SDO frames from a server we handled
+  std::uint64_t responses = 0;  ///< SDO frames from a server we handled
   std::uint64_t completed = 0;
   std::uint64_t failed = 0;
-  std::uint64_t timeouts = 0;        ///< single timeouts (each may lead to a retry)
+  std::uint64_t timeouts = 0;  ///< single timeouts (each may lead to a retry)
   std::uint64_t retries = 0;
   std::uint64_t server_aborts = 0;
   std::uint64_t toggle_errors = 0;
-  std::uint64_t protocol_errors = 0; ///< unexpected command in a transfer
-  std::uint64_t bad_frames = 0;      ///< SDO responses that are not 8 bytes
-  std::uint64_t unexpected = 0;      ///< responses with no transfer in flight
-  std::uint64_t mismatched = 0;      ///< responses for another index/sub-index
-  std::uint64_t duplicates = 0;      ///< a second answer to a request already answered
-  std::uint64_t foreign_requests = 0;///< requests by another client to a node we are talking to
+  std::uint64_t protocol_errors = 0;   ///< unexpected command in a transfer
+  std::uint64_t bad_frames = 0;        ///< SDO responses that are not 8 bytes
+  std::uint64_t unexpected = 0;        ///< responses with no transfer in flight
+  std::uint64_t mismatched = 0;        ///< responses for another index/sub-index
+  std::uint64_t duplicates = 0;        ///< a second answer to a request already answered
+  std::uint64_t foreign_requests = 0;  ///< requests by another client to a node we are talking to
 };
 
 class SdoClient {
@@ -138,9 +139,10 @@ class SdoClient {
   void send_initiate(Channel& ch, TimePoint now);
   void send_next_download_segment(Active& a, TimePoint now);
   void send(const CanFrame& f);
-  void finish(std::uint8_t node, Channel& ch, Errc status, TimePoint now, std::uint32_t abort_code = 0,
-              bool by_server = false, bool size_indicated = true);
-  void fail_with_abort(std::uint8_t node, Channel& ch, Errc status, std::uint32_t code, TimePoint now);
+  void finish(std::uint8_t node, Channel& ch, Errc status, TimePoint now,
+              std::uint32_t abort_code = 0, bool by_server = false, bool size_indicated = true);
+  void fail_with_abort(std::uint8_t node, Channel& ch, Errc status, std::uint32_t code,
+                       TimePoint now);
   void handle_response(std::uint8_t node, Channel& ch, const SdoMessage& m, TimePoint now);
 
   SdoClientOptions options_;

@@ -79,8 +79,7 @@ void SdoObserver::on_request(const SdoMessage& m, TimePoint now) {
       it->second.t.aborted_by_server = false;
       emit(m.node, Errc::kAborted, now);
       return;
-    default:
-      return;  // block transfers are not followed
+    default: return;  // block transfers are not followed
   }
 }
 
@@ -127,7 +126,9 @@ void SdoObserver::on_response(const SdoMessage& m, TimePoint now) {
         return;
       }
       p.t.data.insert(p.t.data.end(), m.data.view().begin(), m.data.view().end());
-      if (m.last) emit(m.node, p.expected && *p.expected != p.t.data.size() ? Errc::kBadLength : Errc::kOk, now);
+      if (m.last)
+        emit(m.node, p.expected && *p.expected != p.t.data.size() ? Errc::kBadLength : Errc::kOk,
+             now);
       return;
     case SdoCommand::kInitiateDownloadResponse:
       if (upload) break;
@@ -140,10 +141,11 @@ void SdoObserver::on_response(const SdoMessage& m, TimePoint now) {
         emit(m.node, Errc::kSequence, now);
         return;
       }
-      if (p.last) emit(m.node, p.expected && *p.expected != p.t.data.size() ? Errc::kBadLength : Errc::kOk, now);
+      if (p.last)
+        emit(m.node, p.expected && *p.expected != p.t.data.size() ? Errc::kBadLength : Errc::kOk,
+             now);
       return;
-    default:
-      break;
+    default: break;
   }
   ++stats_.protocol_errors;
   emit(m.node, Errc::kBadFormat, now);

@@ -23,8 +23,8 @@ struct ObservedTransfer {
   std::uint16_t index = 0;
   std::uint8_t sub = 0;
   SdoDirection direction = SdoDirection::kUpload;
-  Errc status = Errc::kOk;           ///< kOk, kAborted (either side), kSequence, kBadFormat, kBadLength
-  std::vector<std::uint8_t> data;    ///< uploaded or downloaded bytes
+  Errc status = Errc::kOk;  ///< kOk, kAborted (either side), kSequence, kBadFormat, kBadLength
+  std::vector<std::uint8_t> data;  ///< uploaded or downloaded bytes
   bool size_indicated = true;
   std::uint32_t abort_code = 0;
   bool aborted_by_server = false;
@@ -33,8 +33,8 @@ struct ObservedTransfer {
 
 struct SdoObserverStats {
   std::uint64_t transfers = 0;
-  std::uint64_t unmatched = 0;      ///< responses with no request seen (capture started mid-way)
-  std::uint64_t abandoned = 0;      ///< a new request before the previous one finished
+  std::uint64_t unmatched = 0;  ///< responses with no request seen (capture started mid-way)
+  std::uint64_t abandoned = 0;  ///< a new request before the previous one finished
   std::uint64_t toggle_errors = 0;
   std::uint64_t protocol_errors = 0;
   std::uint64_t bad_frames = 0;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// CANopen constants as data (STYLE.md rule 12): COB-ID function codes, NMT states and commands,
-/// SDO abort codes and EMCY error-code classes, all from CiA 301 (reference/canbms_canopen.md §5.1).
+/// SDO abort codes and EMCY error-code classes, all from CiA 301 (reference/canbms_canopen.md
+/// §5.1).
 
 #include <cstdint>
 #include <optional>

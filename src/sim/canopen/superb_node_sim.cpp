@@ -45,30 +45,50 @@ void SuperbNodeSim::build_dictionary() {
   ro(0x1001, 0, [] { return le<std::uint8_t>(0); });
   ro(0x1008, 0, [this] { return text(device_name_); });
   ro(0x100A, 0, [this] { return text(software_version_); });
-  od_[key(0x1017, 0)] = Entry{[this] { return le<std::uint16_t>(static_cast<std::uint16_t>(
-                                   std::chrono::duration_cast<milliseconds>(options_.heartbeat).count())); },
-                               true, [this](const std::vector<std::uint8_t>& d) {
-                                 if (d.size() != 2) return false;
-                                 options_.heartbeat = milliseconds(load_le16(d));
-                                 return true;
-                               }};
+  od_[key(0x1017, 0)] =
+      Entry{[this] {
+              return le<std::uint16_t>(static_cast<std::uint16_t>(
+                  std::chrono::duration_cast<milliseconds>(options_.heartbeat).count()));
+            },
+            true,
+            [this](const std::vector<std::uint8_t>& d) {
+              if (d.size() != 2) return false;
+              options_.heartbeat = milliseconds(load_le16(d));
+              return true;
+            }};
   ro(0x1018, 0, [] { return le<std::uint8_t>(4); });
   ro(0x1018, 1, [] { return le<std::uint32_t>(0x0000037C); });  // SuperB vendor id (§5.5)
   ro(0x1018, 2, [] { return le<std::uint32_t>(0x0000000A); });
-  ro(0x1018, 3, [this] { return le<std::uint32_t>(options_.old_firmware ? 0x00010004 : 0x00010600); });
+  ro(0x1018, 3,
+     [this] { return le<std::uint32_t>(options_.old_firmware ? 0x00010004 : 0x00010600); });
   ro(0x1018, 4, [this] { return le<std::uint32_t>(options_.serial); });
-  ro(0x6010, 0, [this] { return le<std::int16_t>(static_cast<std::int16_t>(std::lround(options_.temperature_c * 8))); });
+  ro(0x6010, 0, [this] {
+    return le<std::int16_t>(static_cast<std::int16_t>(std::lround(options_.temperature_c * 8)));
+  });
   ro(0x6050, 0, [this] { return le<std::uint16_t>(options_.cycles); });
-  ro(0x6053, 0, [this] { return le<std::int32_t>(static_cast<std::int32_t>(std::lround(ah_since_eq_ * 8))); });
-  ro(0x6060, 0, [this] { return le<std::uint32_t>(static_cast<std::uint32_t>(std::lround(voltage() * 1024))); });
-  ro(0x6081, 0, [this] { return le<std::uint8_t>(static_cast<std::uint8_t>(std::lround(std::clamp(options_.soc, 0.0, 100.0)))); });
-  ro(0x2010, 0, [this] { return le<std::int32_t>(static_cast<std::int32_t>(std::lround(options_.current_a * 1000))); });
+  ro(0x6053, 0,
+     [this] { return le<std::int32_t>(static_cast<std::int32_t>(std::lround(ah_since_eq_ * 8))); });
+  ro(0x6060, 0, [this] {
+    return le<std::uint32_t>(static_cast<std::uint32_t>(std::lround(voltage() * 1024)));
+  });
+  ro(0x6081, 0, [this] {
+    return le<std::uint8_t>(
+        static_cast<std::uint8_t>(std::lround(std::clamp(options_.soc, 0.0, 100.0))));
+  });
+  ro(0x2010, 0, [this] {
+    return le<std::int32_t>(static_cast<std::int32_t>(std::lround(options_.current_a * 1000)));
+  });
   if (!options_.old_firmware) {
-    ro(0x6051, 0, [this] { return le<std::int16_t>(static_cast<std::int16_t>(std::lround(ah_expended_ * 8))); });
-    ro(0x6052, 0, [this] { return le<std::int16_t>(static_cast<std::int16_t>(std::lround(ah_returned_ * 8))); });
+    ro(0x6051, 0, [this] {
+      return le<std::int16_t>(static_cast<std::int16_t>(std::lround(ah_expended_ * 8)));
+    });
+    ro(0x6052, 0, [this] {
+      return le<std::int16_t>(static_cast<std::int16_t>(std::lround(ah_returned_ * 8)));
+    });
   }
   // 0x2FFD:01 switch command is write-only on the real unit (§5.5 DATASHEET): reading it aborts.
-  od_[key(0x2FFD, 1)] = Entry{{}, true, [](const std::vector<std::uint8_t>& d) { return d.size() == 1; }};
+  od_[key(0x2FFD, 1)] =
+      Entry{{}, true, [](const std::vector<std::uint8_t>& d) { return d.size() == 1; }};
 }
 
 std::optional<TimePoint> SuperbNodeSim::next_deadline() const {
@@ -82,7 +102,10 @@ void SuperbNodeSim::on_tick(TimePoint now) {
   if (dt > 0) {
     const double ah = options_.current_a * dt / 3600.0;
     options_.soc = std::clamp(options_.soc + 100.0 * ah / options_.capacity_ah, 0.0, 100.0);
-    if (ah < 0) ah_expended_ += -ah; else ah_returned_ += ah;
+    if (ah < 0)
+      ah_expended_ += -ah;
+    else
+      ah_returned_ += ah;
     ah_since_eq_ += std::abs(ah);
     if (options_.cycle_current) {
       if (options_.soc >= 95.0 && options_.current_a > 0) options_.current_a = -options_.current_a;
@@ -178,7 +201,8 @@ void SuperbNodeSim::handle_sdo(const co::SdoMessage& m) {
         send(co::sdo_upload_response_expedited(node, m.index, m.sub, data));
         return;
       }
-      send(co::sdo_upload_response_segmented(node, m.index, m.sub, static_cast<std::uint32_t>(data.size())));
+      send(co::sdo_upload_response_segmented(node, m.index, m.sub,
+                                             static_cast<std::uint32_t>(data.size())));
       upload_ = Upload{m.index, m.sub, std::move(data), 0, false};
       return;
     }
@@ -192,7 +216,8 @@ void SuperbNodeSim::handle_sdo(const co::SdoMessage& m) {
         corrupt_toggle_ = false;
         toggle = !toggle;
       }
-      send(co::sdo_upload_segment_response(node, toggle, ByteView(upload_->data).subspan(upload_->offset, len), last));
+      send(co::sdo_upload_segment_response(
+          node, toggle, ByteView(upload_->data).subspan(upload_->offset, len), last));
       upload_->offset += len;
       upload_->toggle = !upload_->toggle;
       if (last) upload_.reset();
@@ -217,9 +242,11 @@ void SuperbNodeSim::handle_sdo(const co::SdoMessage& m) {
     }
     case co::SdoCommand::kDownloadSegmentRequest: {
       if (!download_) return abort(0, 0, co::kAbortUnknownCommand);
-      if (m.toggle != download_->toggle) return abort(download_->index, download_->sub, co::kAbortToggle);
+      if (m.toggle != download_->toggle)
+        return abort(download_->index, download_->sub, co::kAbortToggle);
       download_->data.insert(download_->data.end(), m.data.view().begin(), m.data.view().end());
-      if (download_->data.size() > 64) return abort(download_->index, download_->sub, co::kAbortOutOfMemory);
+      if (download_->data.size() > 64)
+        return abort(download_->index, download_->sub, co::kAbortOutOfMemory);
       send(co::sdo_download_segment_response(node, m.toggle));
       download_->toggle = !download_->toggle;
       if (m.last) {
@@ -237,8 +264,7 @@ void SuperbNodeSim::handle_sdo(const co::SdoMessage& m) {
       upload_.reset();
       download_.reset();
       return;
-    default:
-      return abort(m.has_index ? m.index : 0, m.sub, co::kAbortUnknownCommand);
+    default: return abort(m.has_index ? m.index : 0, m.sub, co::kAbortUnknownCommand);
   }
 }
 

@@ -27,12 +27,12 @@ struct SuperbNodeOptions {
   bool old_firmware = false;        ///< firmware 1.0: no 0x6051/0x6052
   Duration heartbeat = seconds(1);  ///< 0x1017 producer time; 0 = no heartbeat
   double capacity_ah = 150.0;
-  double soc = 80.0;                ///< %
-  double current_a = 5.0;           ///< + = charging
+  double soc = 80.0;       ///< %
+  double current_a = 5.0;  ///< + = charging
   double temperature_c = 21.5;
   std::uint16_t cycles = 42;
   std::uint32_t serial = 0x00A1B2C3;
-  bool cycle_current = true;        ///< reverse the current at 95 % / 20 % SOC (demo)
+  bool cycle_current = true;  ///< reverse the current at 95 % / 20 % SOC (demo)
 };
 
 struct SuperbNodeStats {
@@ -77,7 +77,9 @@ class SuperbNodeSim {
     bool writable = false;
     std::function<bool(const std::vector<std::uint8_t>&)> write;  ///< false = value refused
   };
-  static std::uint32_t key(std::uint16_t index, std::uint8_t sub) { return (std::uint32_t{index} << 8) | sub; }
+  static std::uint32_t key(std::uint16_t index, std::uint8_t sub) {
+    return (std::uint32_t{index} << 8) | sub;
+  }
   void build_dictionary();
   void send(const CanFrame& f);
   void abort(std::uint16_t index, std::uint8_t sub, std::uint32_t code);

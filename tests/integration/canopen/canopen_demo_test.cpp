@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// End to end: the real daemon in demo mode (simulated SuperB nodes on the in-process 250 kbit/s bus,
-// the real driver, the real HTTP publisher); we read GET /api/model until the bank is complete.
+// End to end: the real daemon in demo mode (simulated SuperB nodes on the in-process 250 kbit/s
+// bus, the real driver, the real HTTP publisher); we read GET /api/model until the bank is
+// complete.
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -32,7 +33,8 @@ int free_port() {
 TEST(CanopenDemo, TwoBatteryBankAppearsOnApiModel) {
   const int port = free_port();
   const std::string listen = "127.0.0.1:" + std::to_string(port);
-  const std::string cfg = ::testing::TempDir() + "/canopen_demo_" + std::to_string(::getpid()) + ".toml";
+  const std::string cfg =
+      ::testing::TempDir() + "/canopen_demo_" + std::to_string(::getpid()) + ".toml";
   FILE* f = std::fopen(cfg.c_str(), "w");
   ASSERT_NE(f, nullptr);
   std::fputs("[general]\ndemo = true\n", f);
@@ -40,8 +42,8 @@ TEST(CanopenDemo, TwoBatteryBankAppearsOnApiModel) {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    ::execl(GXLINK_BINARY, GXLINK_BINARY, "run", "--config", cfg.c_str(), "--no-tui", "--dbus", "none", "--http",
-            listen.c_str(), "--duration", "60", static_cast<char*>(nullptr));
+    ::execl(GXLINK_BINARY, GXLINK_BINARY, "run", "--config", cfg.c_str(), "--no-tui", "--dbus",
+            "none", "--http", listen.c_str(), "--duration", "60", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   httplib::Client cli("127.0.0.1", port);
@@ -53,8 +55,8 @@ TEST(CanopenDemo, TwoBatteryBankAppearsOnApiModel) {
       if (j.is_object() && j.contains("com.victronenergy.battery.canopen_bank")) {
         bank = j["com.victronenergy.battery.canopen_bank"];
         node2 = j["com.victronenergy.battery.canopen_node2"];
-        if (bank.value("/System/NrOfModulesOnline", 0) == 2 && node2.contains("/CanOpen/MissingObjects") &&
-            node2["/CanOpen/MissingObjects"] == 2)
+        if (bank.value("/System/NrOfModulesOnline", 0) == 2 &&
+            node2.contains("/CanOpen/MissingObjects") && node2["/CanOpen/MissingObjects"] == 2)
           break;
       }
     }

@@ -33,10 +33,12 @@ struct Rig {
   }
   void start(CanopenConfig cfg) {
     driver_end = bus.attach("driver");
-    bank = std::make_unique<CanopenBank>(model, instances, std::move(cfg), [this](const CanFrame& f) {
-      if (f.id >= 0x600 && f.data[0] == 0x40 && load_le16(f.payload(), 1) == 0x6051) ++requests_6051;
-      return driver_end->send(f);
-    });
+    bank =
+        std::make_unique<CanopenBank>(model, instances, std::move(cfg), [this](const CanFrame& f) {
+          if (f.id >= 0x600 && f.data[0] == 0x40 && load_le16(f.payload(), 1) == 0x6051)
+            ++requests_6051;
+          return driver_end->send(f);
+        });
     driver_end->set_receiver([this](const CanFrame& f, TimePoint t) { bank->on_frame(f, t); });
     bank->start(now);
   }
@@ -71,7 +73,8 @@ CanopenConfig two_nodes() {
   return c;
 }
 
-sim::SuperbNodeOptions node(std::uint8_t id, double soc, double amps, double temp, bool old = false) {
+sim::SuperbNodeOptions node(std::uint8_t id, double soc, double amps, double temp,
+                            bool old = false) {
   sim::SuperbNodeOptions o;
   o.node_id = id;
   o.soc = soc;
@@ -107,7 +110,8 @@ TEST(CanopenBank, TwoBatteriesAndTheirAggregate) {
   EXPECT_DOUBLE_EQ(r.num(kNode2, "/Dc/0/Current"), -2.0);
   EXPECT_DOUBLE_EQ(r.num(kNode1, "/Dc/0/Temperature"), 21.5);
   EXPECT_EQ(r.num(kNode1, "/History/ChargeCycles"), 42);
-  EXPECT_EQ(r.get(kNode1, "/FirmwareVersion"), model::Value(std::string("1.6.0")));  // segmented upload
+  EXPECT_EQ(r.get(kNode1, "/FirmwareVersion"),
+            model::Value(std::string("1.6.0")));  // segmented upload
   const double soc1 = r.num(kNode1, "/Soc"), soc2 = r.num(kNode2, "/Soc");
   EXPECT_EQ(soc1, std::round(a.soc()));
   EXPECT_EQ(soc2, std::round(b.soc()));
@@ -118,8 +122,8 @@ TEST(CanopenBank, TwoBatteriesAndTheirAggregate) {
   EXPECT_DOUBLE_EQ(r.num(kBank, "/Dc/0/Current"), 4.0);
   EXPECT_DOUBLE_EQ(r.num(kBank, "/InstalledCapacity"), 250.0);
   EXPECT_NEAR(r.num(kBank, "/Soc"), (soc1 * 150 + soc2 * 100) / 250, 1e-9);
-  EXPECT_NEAR(r.num(kBank, "/Dc/0/Voltage"), (r.num(kNode1, "/Dc/0/Voltage") + r.num(kNode2, "/Dc/0/Voltage")) / 2,
-              1e-9);
+  EXPECT_NEAR(r.num(kBank, "/Dc/0/Voltage"),
+              (r.num(kNode1, "/Dc/0/Voltage") + r.num(kNode2, "/Dc/0/Voltage")) / 2, 1e-9);
   EXPECT_DOUBLE_EQ(r.num(kBank, "/System/MinCellTemperature"), 21.5);
   EXPECT_DOUBLE_EQ(r.num(kBank, "/System/MaxCellTemperature"), 24.0);
   EXPECT_NEAR(r.num(kBank, "/Dc/0/Power"),

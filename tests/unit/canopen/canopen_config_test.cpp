@@ -108,12 +108,16 @@ TEST(CanopenConfig, BadValuesAreClearErrors) {
   EXPECT_NE(msg("[[canopen]]\nnodes = [128]\n").find("1..127"), std::string::npos);
   EXPECT_NE(msg("[[canopen]]\nnodes = [1, 1]\n").find("twice"), std::string::npos);
   EXPECT_NE(msg("[[canopen]]\nnodes = 1\n").find("array"), std::string::npos);
-  EXPECT_NE(msg("[[canopen]]\n[[canopen.object]]\nindex = 0x6060\ntype = \"float\"\npath = \"/X\"\n").find("type"),
+  EXPECT_NE(
+      msg("[[canopen]]\n[[canopen.object]]\nindex = 0x6060\ntype = \"float\"\npath = \"/X\"\n")
+          .find("type"),
+      std::string::npos);
+  EXPECT_NE(msg("[[canopen]]\n[[canopen.object]]\nindex = 0x6060\ntype = \"u8\"\npath = \"X\"\n")
+                .find("path"),
             std::string::npos);
-  EXPECT_NE(msg("[[canopen]]\n[[canopen.object]]\nindex = 0x6060\ntype = \"u8\"\npath = \"X\"\n").find("path"),
-            std::string::npos);
-  EXPECT_NE(msg("[[canopen]]\n[[canopen.object]]\ntype = \"u8\"\npath = \"/X\"\n").find("needs index"),
-            std::string::npos);
+  EXPECT_NE(
+      msg("[[canopen]]\n[[canopen.object]]\ntype = \"u8\"\npath = \"/X\"\n").find("needs index"),
+      std::string::npos);
   EXPECT_NE(msg("[[canopen]]\nsdo_timeout_ms = 0\n").find("sdo_timeout_ms"), std::string::npos);
 }
 

@@ -54,7 +54,8 @@ void check_golden(const std::string& actual, const std::string& golden_name) {
 
 TEST(CanopenGolden, DecodeMatches) {
   // stderr is part of the golden here: the decode problems are printed without timestamps.
-  const std::string cmd = std::string(GXLINK_BINARY) + " decode canopen " + kDir + "superb_bank.candump 2>&1";
+  const std::string cmd =
+      std::string(GXLINK_BINARY) + " decode canopen " + kDir + "superb_bank.candump 2>&1";
   const std::string out = run(cmd);
   EXPECT_NE(out.find("\"abort\":\"object_does_not_exist\""), std::string::npos);
   EXPECT_NE(out.find("decode canopen: "), std::string::npos);
@@ -62,7 +63,8 @@ TEST(CanopenGolden, DecodeMatches) {
 }
 
 TEST(CanopenGolden, SnapshotMatches) {
-  const std::string cmd = std::string(GXLINK_BINARY) + " snapshot canopen:" + kDir + "superb_bank.candump 2>/dev/null";
+  const std::string cmd =
+      std::string(GXLINK_BINARY) + " snapshot canopen:" + kDir + "superb_bank.candump 2>/dev/null";
   const std::string out = run(cmd);
   // What the capture holds: node 1 (fw 1.6) answering throughout, node 2 (fw 1.0, no 0x6051/0x6052)
   // going silent after 2.5 s, so the bank ends with one battery.

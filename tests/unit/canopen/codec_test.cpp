@@ -9,7 +9,9 @@
 namespace gxlink::canopen {
 namespace {
 
-CanFrame frame(std::uint32_t id, std::initializer_list<std::uint8_t> b) { return CanFrame::standard(id, b); }
+CanFrame frame(std::uint32_t id, std::initializer_list<std::uint8_t> b) {
+  return CanFrame::standard(id, b);
+}
 
 TEST(CanopenClassify, PredefinedConnectionSet) {
   struct Row {
@@ -19,14 +21,14 @@ TEST(CanopenClassify, PredefinedConnectionSet) {
     int pdo;
   };
   const Row rows[] = {
-      {0x000, FrameKind::kNmtCommand, 0, 0}, {0x080, FrameKind::kSync, 0, 0},
-      {0x081, FrameKind::kEmcy, 1, 0},       {0x0FF, FrameKind::kEmcy, 127, 0},
-      {0x100, FrameKind::kTime, 0, 0},       {0x181, FrameKind::kTpdo, 1, 1},
-      {0x202, FrameKind::kRpdo, 2, 1},       {0x285, FrameKind::kTpdo, 5, 2},
-      {0x4FF, FrameKind::kTpdo, 127, 4},     {0x501, FrameKind::kRpdo, 1, 4},
-      {0x581, FrameKind::kSdoResponse, 1, 0}, {0x602, FrameKind::kSdoRequest, 2, 0},
+      {0x000, FrameKind::kNmtCommand, 0, 0},   {0x080, FrameKind::kSync, 0, 0},
+      {0x081, FrameKind::kEmcy, 1, 0},         {0x0FF, FrameKind::kEmcy, 127, 0},
+      {0x100, FrameKind::kTime, 0, 0},         {0x181, FrameKind::kTpdo, 1, 1},
+      {0x202, FrameKind::kRpdo, 2, 1},         {0x285, FrameKind::kTpdo, 5, 2},
+      {0x4FF, FrameKind::kTpdo, 127, 4},       {0x501, FrameKind::kRpdo, 1, 4},
+      {0x581, FrameKind::kSdoResponse, 1, 0},  {0x602, FrameKind::kSdoRequest, 2, 0},
       {0x67F, FrameKind::kSdoRequest, 127, 0}, {0x701, FrameKind::kHeartbeat, 1, 0},
-      {0x7E5, FrameKind::kLss, 0, 0},        {0x700, FrameKind::kOther, 0, 0},
+      {0x7E5, FrameKind::kLss, 0, 0},          {0x700, FrameKind::kOther, 0, 0},
       {0x580, FrameKind::kOther, 0, 0},
   };
   for (const auto& r : rows) {
@@ -150,15 +152,19 @@ TEST(CanopenSdoCodec, SegmentedUploadFrames) {
 
 TEST(CanopenSdoCodec, DownloadFrames) {
   const std::uint8_t v[] = {0xE8, 0x03, 0x00, 0x00};
-  EXPECT_EQ(sdo_download_expedited(1, 0x1017, 0, ByteView(v, 2)), frame(0x601, {0x2B, 0x17, 0x10, 0x00, 0xE8, 0x03, 0, 0}));
+  EXPECT_EQ(sdo_download_expedited(1, 0x1017, 0, ByteView(v, 2)),
+            frame(0x601, {0x2B, 0x17, 0x10, 0x00, 0xE8, 0x03, 0, 0}));
   EXPECT_EQ(sdo_download_expedited(1, 0x1017, 0, ByteView(v, 4)).data[0], 0x23);
   EXPECT_EQ(sdo_download_expedited(1, 0x1017, 0, ByteView(v, 3)).data[0], 0x27);
   EXPECT_EQ(sdo_download_expedited(1, 0x1017, 0, ByteView(v, 1)).data[0], 0x2F);
-  EXPECT_EQ(sdo_download_initiate(1, 0x1008, 0, 10), frame(0x601, {0x21, 0x08, 0x10, 0x00, 10, 0, 0, 0}));
-  EXPECT_EQ(sdo_download_response(1, 0x1017, 0), frame(0x581, {0x60, 0x17, 0x10, 0x00, 0, 0, 0, 0}));
+  EXPECT_EQ(sdo_download_initiate(1, 0x1008, 0, 10),
+            frame(0x601, {0x21, 0x08, 0x10, 0x00, 10, 0, 0, 0}));
+  EXPECT_EQ(sdo_download_response(1, 0x1017, 0),
+            frame(0x581, {0x60, 0x17, 0x10, 0x00, 0, 0, 0, 0}));
   EXPECT_EQ(sdo_download_segment_response(1, true), frame(0x581, {0x30, 0, 0, 0, 0, 0, 0, 0}));
   const std::uint8_t seven[] = {1, 2, 3, 4, 5, 6, 7};
-  EXPECT_EQ(sdo_download_segment(1, false, seven, false), frame(0x601, {0x00, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(sdo_download_segment(1, false, seven, false),
+            frame(0x601, {0x00, 1, 2, 3, 4, 5, 6, 7}));
   auto m = decode_sdo(frame(0x601, {0x2B, 0x17, 0x10, 0x00, 0xE8, 0x03, 0, 0}));
   ASSERT_TRUE(m);
   EXPECT_EQ(m->command, SdoCommand::kInitiateDownloadRequest);

@@ -36,7 +36,8 @@ TEST(NodeMonitor, TwoProducersOnOneIdAreSuspected) {
   for (int i = 0; i < 30; ++i) {
     const TimePoint t = kT0 + seconds(i);
     if (m.on_heartbeat({1, NmtState::kOperational, false}, t).duplicate_changed) seen = true;
-    if (m.on_heartbeat({1, NmtState::kOperational, false}, t + milliseconds(400)).duplicate_changed) seen = true;
+    if (m.on_heartbeat({1, NmtState::kOperational, false}, t + milliseconds(400)).duplicate_changed)
+      seen = true;
     if (i < 8) {
       EXPECT_FALSE(m.duplicate_suspected(1)) << "needs a full window first";
     }
@@ -48,7 +49,8 @@ TEST(NodeMonitor, TwoProducersOnOneIdAreSuspected) {
 TEST(NodeMonitor, FlippingStatesAreSuspected) {
   NodeMonitor m;
   for (int i = 0; i < 6; ++i)
-    m.on_heartbeat({1, i % 2 ? NmtState::kOperational : NmtState::kPreOperational, false}, kT0 + seconds(i));
+    m.on_heartbeat({1, i % 2 ? NmtState::kOperational : NmtState::kPreOperational, false},
+                   kT0 + seconds(i));
   EXPECT_TRUE(m.duplicate_suspected(1));
 }
 

@@ -8,7 +8,9 @@
 namespace gxlink::canopen {
 namespace {
 
-CanFrame frame(std::uint32_t id, std::initializer_list<std::uint8_t> b) { return CanFrame::standard(id, b); }
+CanFrame frame(std::uint32_t id, std::initializer_list<std::uint8_t> b) {
+  return CanFrame::standard(id, b);
+}
 
 const TimePoint kT0 = TimePoint{} + seconds(100);
 
@@ -33,7 +35,8 @@ TEST_F(SdoClientTest, ExpeditedUploadOfSeedVoltage) {
   EXPECT_EQ(one_frame(), frame(0x601, {0x40, 0x60, 0x60, 0x00, 0, 0, 0, 0}));
   EXPECT_TRUE(client.busy(1));
   // seed 004 log: "Node 1 voltage: raw=13562" (0x34FA).
-  EXPECT_TRUE(client.on_frame(frame(0x581, {0x43, 0x60, 0x60, 0x00, 0xFA, 0x34, 0x00, 0x00}), kT0 + milliseconds(5)));
+  EXPECT_TRUE(client.on_frame(frame(0x581, {0x43, 0x60, 0x60, 0x00, 0xFA, 0x34, 0x00, 0x00}),
+                              kT0 + milliseconds(5)));
   const SdoOutcome o = one_outcome();
   EXPECT_TRUE(o.ok());
   EXPECT_EQ(o.request.tag, 7u);
@@ -223,7 +226,8 @@ TEST_F(SdoClientTest, OneTransferPerNodeWithAQueue) {
 }
 
 TEST_F(SdoClientTest, StrayAndDuplicateResponsesAreIgnoredAndCounted) {
-  client.on_frame(frame(0x581, {0x43, 0x60, 0x60, 0x00, 1, 0, 0, 0}), kT0);  // never asked: not ours
+  client.on_frame(frame(0x581, {0x43, 0x60, 0x60, 0x00, 1, 0, 0, 0}),
+                  kT0);  // never asked: not ours
   EXPECT_EQ(client.stats().responses, 0u);
   ASSERT_TRUE(client.upload(1, 0x6060, 0, 1, kT0));
   ASSERT_TRUE(client.upload(1, 0x6081, 0, 2, kT0));

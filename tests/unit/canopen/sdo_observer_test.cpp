@@ -8,7 +8,9 @@
 namespace gxlink::canopen {
 namespace {
 
-CanFrame frame(std::uint32_t id, std::initializer_list<std::uint8_t> b) { return CanFrame::standard(id, b); }
+CanFrame frame(std::uint32_t id, std::initializer_list<std::uint8_t> b) {
+  return CanFrame::standard(id, b);
+}
 const TimePoint kT = TimePoint{} + seconds(5);
 
 TEST(SdoObserver, PairsExpeditedUploadWithItsRequest) {
