@@ -85,6 +85,7 @@ CanopenBank::Node& CanopenBank::add_node(NodeConfig cfg, TimePoint now) {
   // Shown, but not connected until the node is heard (a configured battery that is absent is
   // visible as such).
   n.service->invalidate_all();
+  n.service->set("/CanOpen/NodeId", std::int64_t{cfg.id});
   ensure_aggregate();
   return n;
 }
@@ -135,8 +136,18 @@ void CanopenBank::set_static_paths(Node& n) {
   n.service->set("/CanOpen/MissingObjects", missing);
 }
 
-void CanopenBank::heard(Node& n, TimePoint now) {
+void CanopenBank::heard(Node& n, TimePoint now, bool answer) {
   n.last_heard = now;
+  // Connected means "answers SDO" when we poll: a node that only heartbeats (NMT stopped, SDO
+  // server hung) gives no data. Its heartbeat only makes us probe it at once. In listen-only mode
+  // any frame counts.
+  if (!answer && !config_.listen_only) {
+    if (!n.online)
+      for (auto& o : n.objects)
+        if (!o.in_flight && o.status != ObjectStatus::kMissing) o.next_due = std::min(o.next_due, now);
+    return;
+  }
+  n.last_answer = now;
   if (n.online) return;
   n.online = true;
   n.service->set("/Connected", std::int64_t{1});
@@ -155,6 +166,10 @@ void CanopenBank::go_offline(Node& n) {
     o.in_flight = false;
     if (o.status != ObjectStatus::kMissing) o.status = ObjectStatus::kUnknown;
   }
+  // Who it is and what its heartbeat says stay visible while its data is gone.
+  n.service->set("/CanOpen/NodeId", std::int64_t{n.cfg.id});
+  if (auto st = monitor_.state(n.cfg.id))
+    n.service->set("/CanOpen/NmtState", std::string(co::to_string(*st)));
   spdlog::warn("{}: node {} on {} stopped answering: /Connected 0, left the bank", kTag, n.cfg.id,
                config_.interface);
 }
@@ -224,10 +239,10 @@ void CanopenBank::on_outcome(const co::SdoOutcome& o, TimePoint now) {
   ObjectState& st = n.objects[obj];
   st.in_flight = false;
   if (o.ok()) {
-    heard(n, now);
+    heard(n, now, true);
     apply_value(n, obj, o.data, o.size_indicated);
   } else if (o.status == Errc::kAborted && o.aborted_by_server) {
-    heard(n, now);
+    heard(n, now, true);
     on_abort(n, obj, o.abort_code, now);
   } else {
     // Timeout, toggle error, protocol error: never keep a stale or half-received value.
@@ -248,10 +263,10 @@ void CanopenBank::on_observed(const co::ObservedTransfer& t, TimePoint now) {
     const auto& spec = config_.objects[i];
     if (spec.index != t.index || spec.sub != t.sub) continue;
     if (t.status == Errc::kOk) {
-      heard(n, now);
+      heard(n, now, true);
       apply_value(n, i, t.data, t.size_indicated);
     } else if (t.status == Errc::kAborted && t.aborted_by_server) {
-      heard(n, now);
+      heard(n, now, true);
       on_abort(n, i, t.abort_code, now);
     } else if (n.online) {
       invalidate_object(n, i);
@@ -362,7 +377,7 @@ void CanopenBank::on_frame(const CanFrame& f, TimePoint now) {
         ++stats_.decode_errors;
         break;
       }
-      heard(*n, now);
+      heard(*n, now, false);
       const co::HeartbeatUpdate u = monitor_.on_heartbeat(*hb, now);
       n->service->set("/CanOpen/NmtState", std::string(co::to_string(u.state)));
       if (u.boot_up) {
@@ -384,7 +399,7 @@ void CanopenBank::on_frame(const CanFrame& f, TimePoint now) {
         break;
       }
       ++stats_.emcy;
-      heard(*n, now);
+      heard(*n, now, false);
       n->service->set("/CanOpen/LastEmcyCode", std::int64_t{e->error_code});
       n->service->set("/CanOpen/LastEmcy", std::string(co::emcy_name(e->error_code)));
       n->service->set("/CanOpen/ErrorRegister", std::int64_t{e->error_register});
@@ -396,7 +411,7 @@ void CanopenBank::on_frame(const CanFrame& f, TimePoint now) {
     case co::FrameKind::kSdoResponse: {
       Node* n = find_node(c.node, now, true);
       if (!n) break;
-      heard(*n, now);
+      heard(*n, now, true);
       if (config_.listen_only) {
         observer_.on_frame(f, now);
         for (const auto& t : observer_.take()) on_observed(t, now);
@@ -433,7 +448,7 @@ void CanopenBank::on_tick(TimePoint now) {
   client_.on_tick(now);
   for (const auto& o : client_.take_outcomes()) on_outcome(o, now);
   for (auto& [id, n] : nodes_) {
-    if (n.online && n.last_heard && now - *n.last_heard >= config_.node_timeout) go_offline(n);
+    if (n.online && n.last_answer && now - *n.last_answer >= config_.node_timeout) go_offline(n);
     const bool dup =
         monitor_.duplicate_suspected(id) || (n.duplicate_until && now < *n.duplicate_until);
     if (dup != n.duplicate) {
@@ -452,7 +467,7 @@ std::optional<TimePoint> CanopenBank::next_deadline() const {
     if (!t || x < *t) t = x;
   };
   for (const auto& [id, n] : nodes_) {
-    if (n.online && n.last_heard) consider(*n.last_heard + config_.node_timeout);
+    if (n.online && n.last_answer) consider(*n.last_answer + config_.node_timeout);
     if (n.duplicate_until && n.duplicate) consider(*n.duplicate_until);
     if (config_.listen_only || !started_) continue;
     for (const auto& o : n.objects)

@@ -82,14 +82,15 @@ class CanopenBank {
     model::Service* service = nullptr;
     std::vector<ObjectState> objects;
     bool online = false;
-    std::optional<TimePoint> last_heard;
+    std::optional<TimePoint> last_heard;   ///< any frame from the node
+    std::optional<TimePoint> last_answer;  ///< an SDO answer (any frame when listen-only)
     bool duplicate = false;
     std::optional<TimePoint> duplicate_until;  ///< SDO-based duplicate-id flag held until then
   };
 
   Node* find_node(std::uint8_t id, TimePoint now, bool from_node);
   Node& add_node(NodeConfig cfg, TimePoint now);
-  void heard(Node& n, TimePoint now);
+  void heard(Node& n, TimePoint now, bool answer);
   void go_offline(Node& n);
   void set_static_paths(Node& n);
   void apply_value(Node& n, std::size_t obj, const std::vector<std::uint8_t>& data,

@@ -175,6 +175,34 @@ TEST(CanopenBank, NodeDroppingOutLeavesTheBankVisiblyAndComesBack) {
   EXPECT_EQ(r.bank->health().state, HealthState::kOk);
 }
 
+TEST(CanopenBank, HeartbeatWithoutSdoAnswersIsNotConnected) {
+  Rig r;
+  r.add_sim(node(1, 80, 6.0, 21.5));
+  r.add_sim(node(2, 60, -2.0, 24.0));
+  r.start(two_nodes());
+  r.run_for(seconds(3));
+  ASSERT_EQ(r.num(kNode2, "/Connected"), 1);
+  // NMT stop: node 2 keeps its heartbeat (state 0x04) but serves no SDO (CiA 301 §7.3.2.2.4.2).
+  auto master = r.bus.attach("master");
+  master->send(gxlink::canopen::encode_nmt(gxlink::canopen::NmtCommand::kStop, 2));
+  r.run_for(seconds(7));
+  EXPECT_EQ(r.num(kNode2, "/Connected"), 0);
+  EXPECT_EQ(r.get(kNode2, "/CanOpen/NmtState"), model::Value(std::string("stopped")));
+  EXPECT_EQ(r.num(kNode2, "/CanOpen/NodeId"), 2);
+  EXPECT_FALSE(model::is_valid(r.get(kNode2, "/Soc")));
+  EXPECT_EQ(r.num(kBank, "/System/NrOfModulesOnline"), 1);
+  // It stays out (no flapping on each heartbeat) until it serves SDO again.
+  for (int i = 0; i < 5; ++i) {
+    r.run_for(seconds(1));
+    EXPECT_EQ(r.num(kNode2, "/Connected"), 0);
+  }
+  master->send(gxlink::canopen::encode_nmt(gxlink::canopen::NmtCommand::kStart, 2));
+  r.run_for(seconds(2));
+  EXPECT_EQ(r.num(kNode2, "/Connected"), 1);
+  EXPECT_EQ(r.get(kNode2, "/CanOpen/NmtState"), model::Value(std::string("operational")));
+  EXPECT_EQ(r.num(kBank, "/System/NrOfModulesOnline"), 2);
+}
+
 TEST(CanopenBank, AllNodesGoneDisconnectsTheAggregate) {
   Rig r;
   auto& a = r.add_sim(node(1, 80, 6.0, 21.5));
