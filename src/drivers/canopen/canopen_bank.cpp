@@ -433,7 +433,8 @@ void CanopenBank::on_frame(const CanFrame& f, TimePoint now) {
     }
     case co::FrameKind::kSdoRequest:
       if (config_.listen_only) {
-        if (find_node(c.node, now, false) || config_.nodes.empty()) observer_.on_frame(f, now);
+        // Follow requests to listed nodes, or to any node when nodes are discovered.
+        if (nodes_.count(c.node) || config_.nodes.empty()) observer_.on_frame(f, now);
       } else {
         client_.on_frame(f, now);
       }
