@@ -144,7 +144,8 @@ void CanopenBank::heard(Node& n, TimePoint now, bool answer) {
   if (!answer && !config_.listen_only) {
     if (!n.online)
       for (auto& o : n.objects)
-        if (!o.in_flight && o.status != ObjectStatus::kMissing) o.next_due = std::min(o.next_due, now);
+        if (!o.in_flight && o.status != ObjectStatus::kMissing)
+          o.next_due = std::min(o.next_due, now);
     return;
   }
   n.last_answer = now;

@@ -80,3 +80,41 @@ TEST(CanopenDemo, TwoBatteryBankAppearsOnApiModel) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string run_daemon_with(const std::string& toml) {
+  const std::string cfg =
+      ::testing::TempDir() + "/canopen_cfg_" + std::to_string(::getpid()) + ".toml";
+  FILE* f = std::fopen(cfg.c_str(), "w");
+  if (!f) return {};
+  std::fputs(toml.c_str(), f);
+  std::fclose(f);
+  const std::string cmd = std::string(GXLINK_BINARY) + " run --config " + cfg +
+                          " --no-tui --dbus none --http 127.0.0.1:" + std::to_string(free_port()) +
+                          " --duration 1 2>&1; echo exit=$?";
+  std::string out;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    ::pclose(p);
+  }
+  std::remove(cfg.c_str());
+  return out;
+}
+
+TEST(CanopenDemo, BadCanopenSectionIsReportedAndTheDaemonRuns) {
+  const std::string out = run_daemon_with("[[canopen]]\ninterface = \"can7\"\nnodes = [0]\n");
+  EXPECT_NE(out.find("config [canopen]: [[canopen]] nodes[] must be 1..127"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("exit=0"), std::string::npos) << out;
+}
+
+TEST(CanopenDemo, UnopenableInterfaceIsReportedAndTheDaemonRuns) {
+  const std::string out = run_daemon_with("[[canopen]]\ninterface = \"can7\"\nnodes = [1, 2]\n");
+  EXPECT_NE(out.find("can7"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=0"), std::string::npos) << out;
+}
+
+}  // namespace
