@@ -458,9 +458,26 @@ void CanopenBank::on_tick(TimePoint now) {
       if (n.online) n.service->set("/CanOpen/DuplicateNodeId", std::int64_t{dup ? 1 : 0});
     }
   }
+  report_anomalies(now);
   poll(now);
   update_aggregate();
   flush_frames();
+}
+
+void CanopenBank::report_anomalies(TimePoint now) {
+  // Bad input is counted where it happens; here it is reported, at most once a minute, so a noisy
+  // bus cannot flood the log.
+  const auto& s = client_.stats();
+  const std::uint64_t total = s.unexpected + s.mismatched + s.bad_frames + s.protocol_errors +
+                              s.toggle_errors + s.foreign_requests + stats_.decode_errors;
+  if (total == reported_anomalies_ || (last_report_ && now - *last_report_ < seconds(60))) return;
+  reported_anomalies_ = total;
+  last_report_ = now;
+  spdlog::warn(
+      "{}: on {}: {} unexpected and {} mismatched SDO responses, {} short frames, {} protocol "
+      "errors, {} toggle errors, {} requests by another client, {} undecodable frames/values",
+      kTag, config_.interface, s.unexpected, s.mismatched, s.bad_frames, s.protocol_errors,
+      s.toggle_errors, s.foreign_requests, stats_.decode_errors);
 }
 
 std::optional<TimePoint> CanopenBank::next_deadline() const {

@@ -104,6 +104,7 @@ class CanopenBank {
   void update_aggregate();
   void flush_frames();
   void ensure_aggregate();
+  void report_anomalies(TimePoint now);
 
   model::Model& model_;
   model::DeviceInstances& instances_;
@@ -116,6 +117,8 @@ class CanopenBank {
   model::Service* aggregate_ = nullptr;
   bool started_ = false;
   BankStats stats_;
+  std::uint64_t reported_anomalies_ = 0;
+  std::optional<TimePoint> last_report_;
 };
 
 }  // namespace gxlink::drivers::canopen
