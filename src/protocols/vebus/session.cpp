@@ -585,7 +585,7 @@ std::optional<TimePoint> Session::next_deadline() const {
   return t;
 }
 
-Result<std::uint32_t> Session::write_setting(std::uint16_t id, double value, bool persist) {
+Result<std::uint16_t> Session::check_setting_write(std::uint16_t id, double value) const {
   if (link_ != LinkState::kReady) return fail(Errc::kRefused, "the VE.Bus session is not ready");
   const SettingDescriptor* d = find_setting(id);
   if (!d || !d->cli_writable) return fail(Errc::kRefused, "this setting may not be written");
@@ -599,9 +599,13 @@ Result<std::uint32_t> Session::write_setting(std::uint16_t id, double value, boo
     auto ok = check_voltage_setting(d->kind, value, unit_.nominal_voltage, other);
     if (!ok) return tl::unexpected(ok.error());
   }
-  auto raw = info->second.to_raw(value);
-  if (!raw) return tl::unexpected(raw.error());
   if (id > 0xFF) return fail(Errc::kUnsupported, "WriteViaID takes one-byte ids");
+  return info->second.to_raw(value);
+}
+
+Result<std::uint32_t> Session::write_setting(std::uint16_t id, double value, bool persist) {
+  auto raw = check_setting_write(id, value);
+  if (!raw) return tl::unexpected(raw.error());
   const std::uint32_t wid = next_write_id_++;
   Request w = req(Op::kWriteSetting);
   w.id = id;
@@ -616,8 +620,8 @@ Result<std::uint32_t> Session::write_setting(std::uint16_t id, double value, boo
   return wid;
 }
 
-Result<std::uint32_t> Session::write_switch(std::optional<SwitchState> mode,
-                                            std::optional<double> limit) {
+Result<SwitchState> Session::check_switch_write(std::optional<SwitchState> mode,
+                                                std::optional<double> limit) const {
   if (link_ != LinkState::kReady) return fail(Errc::kRefused, "the VE.Bus session is not ready");
   if (!mode && !limit) return fail(Errc::kRefused, "nothing to write");
   if (!unit_.config)
@@ -627,11 +631,17 @@ Result<std::uint32_t> Session::write_switch(std::optional<SwitchState> mode,
                                   unit_.config->max_limit / 10.0);
     if (!ok) return tl::unexpected(ok.error());
   }
-  const SwitchState state = mode ? *mode : unit_.config->switch_state();
+  return mode ? *mode : unit_.config->switch_state();
+}
+
+Result<std::uint32_t> Session::write_switch(std::optional<SwitchState> mode,
+                                            std::optional<double> limit) {
+  auto state = check_switch_write(mode, limit);
+  if (!state) return tl::unexpected(state.error());
   const std::uint32_t wid = next_write_id_++;
   Request s = req(Op::kSwitch);
   s.write_id = wid;
-  s.frame = encode_switch(state, limit);
+  s.frame = encode_switch(*state, limit);
   writes_.push_back(s);
   Request rb = req(Op::kReadBackConfig);
   rb.write_id = wid;

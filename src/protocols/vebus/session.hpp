@@ -135,6 +135,11 @@ class Session {
   /// (kRefused / kOutOfRange / kBusy) unless the session is ready, the setting is one the tables
   /// allow, its info is known, and the value passes the unit's range and the safety rules.
   Result<std::uint32_t> write_setting(std::uint16_t id, double value, bool persist);
+  /// The checks of write_setting without queuing anything (for `--dry-run`): the raw value.
+  Result<std::uint16_t> check_setting_write(std::uint16_t id, double value) const;
+  /// The checks of write_switch without queuing anything.
+  Result<SwitchState> check_switch_write(std::optional<SwitchState> mode,
+                                         std::optional<double> limit) const;
   /// Queues an 'S' (switch and/or input current limit) and a config read-back.
   Result<std::uint32_t> write_switch(std::optional<SwitchState> mode, std::optional<double> limit);
   /// Queues a fresh read of a setting (value and info); completes like a write without sending one.
