@@ -38,6 +38,9 @@ WireFrame encode_read_ram_vars(std::uint8_t letter, std::span<const std::uint8_t
   Frame<8> d;
   d.push_back(wm::kReadRamVar);
   for (auto id : ids) d.push_back(id);
+  // A 'W' command always carries two argument bytes (short winmon mode; the documented
+  // `05 FF 57 30 0D 00 68` reads var 13 alone).
+  if (letter == cmd::kWinmonW && ids.size() == 1) d.push_back(0x00);
   return encode_mk2(letter, d.view());
 }
 WireFrame encode_read_setting(std::uint8_t letter, std::uint16_t id) noexcept {

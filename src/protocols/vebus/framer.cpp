@@ -42,7 +42,8 @@ TakeResult take(ByteView in) noexcept {
   }
   if (in.size() < 2) return r;
   const std::uint8_t type = in[1];
-  if (!is_known_type(type) || (type == 0xFF && len < (leds ? 4u : 2u))) {
+  if (!is_known_type(type) || (type == 0xFF && len < (leds ? 4u : 2u)) ||
+      (type == 0x00 && len > 3)) {
     r.status = TakeStatus::kBad;
     r.consumed = 1;
     r.error = Errc::kBadFormat;

@@ -11,6 +11,9 @@
 /// also add the nibble-swapped values of bytes 1, 3 and 5 (verified on the wake-up frame
 /// `05 3F 07 00 00 00 C2`).
 ///
+/// Type 0x00 (the MK2's reset notice) is accepted only with len <= 3, so that runs of zero bytes
+/// do not look like long frames (our assumption; the notice is short).
+///
 /// Resync rule: on anything that is not a complete valid frame (unknown type byte, length out of
 /// range, bad checksum) the framer reports Bad and consumes exactly one byte, so a frame that
 /// starts inside rejected garbage is still found. Maximum frame: kMaxLength + 2 = 22 bytes
@@ -115,7 +118,19 @@ class StreamFramer {
       drain(on_frame, on_bad);
     }
   }
-  /// Forgets a partial frame (after a silence: velib aborts a partial frame after 300 ms).
+  /// After a silence (velib aborts a partial frame after 300 ms): what is buffered will not be
+  /// completed. Re-scans it one byte further at a time so that a valid frame hidden behind a false
+  /// start (a garbage byte that looked like a long length) is still delivered; the rest is dropped.
+  template <class OnFrame, class OnBad>
+  void flush(OnFrame&& on_frame, OnBad&& on_bad) {
+    while (size_ > 0) {
+      on_bad(Errc::kTruncated);
+      ++dropped_;
+      drop(1);
+      drain(on_frame, on_bad);
+    }
+  }
+  /// Forgets everything buffered (new connection).
   void reset() noexcept { size_ = 0; }
   std::size_t buffered() const noexcept { return size_; }
   std::size_t bytes_dropped() const noexcept { return dropped_; }

@@ -132,27 +132,30 @@ void Session::send(Request r, TimePoint now) {
     timeout = opt_.write_reply_timeout;
     ++stats_.writes_sent;
   }
-  if (tx_) tx_(r.frame.view());
+  // In flight before the bytes leave: a transport that answers synchronously must find it.
   inflight_ = std::move(r);
   inflight_deadline_ = now + timeout;
   next_send_ = now + opt_.pacing;
+  if (tx_) tx_(inflight_->frame.view());
 }
 
 void Session::on_bytes(ByteView bytes, TimePoint now) {
   if (link_ == LinkState::kStopped) return;
-  if (framer_.buffered() > 0 && now - last_rx_ > opt_.partial_frame_timeout) {
-    stats_.bytes_dropped += framer_.buffered();
-    framer_.reset();
-  }
+  if (framer_.buffered() > 0 && now - last_rx_ > opt_.partial_frame_timeout) flush_stale(now);
   last_rx_ = now;
   framer_.push(
-      bytes, [&](const Mk2Frame& f) { on_frame(f, now); },
-      [&](Errc e) {
-        ++stats_.bytes_dropped;
-        if (e == Errc::kBadChecksum) ++stats_.bad_checksum;
-        if (in_sync_) event(EventKind::kGarbageStart, "dropping bytes that are not valid MK2 frames");
-        in_sync_ = false;
-      });
+      bytes, [&](const Mk2Frame& f) { on_frame(f, now); }, [&](Errc e) { on_bad(e); });
+}
+
+void Session::on_bad(Errc e) {
+  ++stats_.bytes_dropped;
+  if (e == Errc::kBadChecksum) ++stats_.bad_checksum;
+  if (in_sync_) event(EventKind::kGarbageStart, "dropping bytes that are not valid MK2 frames");
+  in_sync_ = false;
+}
+
+void Session::flush_stale(TimePoint now) {
+  framer_.flush([&](const Mk2Frame& f) { on_frame(f, now); }, [&](Errc e) { on_bad(e); });
 }
 
 void Session::on_frame(const Mk2Frame& f, TimePoint now) {
@@ -542,10 +545,7 @@ void Session::on_tick(TimePoint now) {
     if (now >= restart_at_) begin_init(now);
     else return;
   }
-  if (framer_.buffered() > 0 && now - last_rx_ > opt_.partial_frame_timeout) {
-    stats_.bytes_dropped += framer_.buffered();
-    framer_.reset();
-  }
+  if (framer_.buffered() > 0 && now - last_rx_ > opt_.partial_frame_timeout) flush_stale(now);
   if (inflight_ && now >= inflight_deadline_) on_timeout(now);
   if (link_ != LinkState::kInit && link_ != LinkState::kReady) return;
   if (inflight_ || now < next_send_) return;

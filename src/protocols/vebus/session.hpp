@@ -185,6 +185,8 @@ class Session {
     return r;
   }
   void begin_init(TimePoint now);
+  void on_bad(Errc e);
+  void flush_stale(TimePoint now);
   void link_lost(const std::string& why, TimePoint now);
   void abort_writes(const std::string& why);
   void plan_cycle(TimePoint now);
