@@ -115,6 +115,7 @@ void VebusDriver::pump(TimePoint now) {
                    c.acknowledged ? "" : " (no acknowledgement, as usual)");
     else
       spdlog::warn("[vebus] write #{} failed: {}", c.id, c.error.message());
+    if (on_completion_) on_completion_(c);
   }
   if (session_.take_changed()) mapping_.apply(session_.state(), session_.ready());
   arm_timer();

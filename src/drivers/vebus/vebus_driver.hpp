@@ -4,6 +4,7 @@
 /// Venus mapping. Writes to /Mode and /Ac/In/1/CurrentLimit go to the session, which range-checks,
 /// sends and reads back; results are logged.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,10 @@ class VebusDriver : public Driver {
   Health health() const override;
 
   gxlink::vebus::Session& session() { return session_; }
+  /// Called for each finished write (after it is logged).
+  void set_completion_handler(std::function<void(const gxlink::vebus::WriteCompletion&)> h) {
+    on_completion_ = std::move(h);
+  }
   VebusMapping& mapping() { return mapping_; }
 
  private:
@@ -52,6 +57,7 @@ class VebusDriver : public Driver {
   VebusMapping mapping_;
   transport::SerialPort port_;
   asio::steady_timer timer_;
+  std::function<void(const gxlink::vebus::WriteCompletion&)> on_completion_;
   std::string port_error_;
   bool garbage_ = false;
   bool running_ = false;

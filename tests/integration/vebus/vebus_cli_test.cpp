@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+// `gxlink vebus` (the real binary, GXLINK_BINARY) against the simulated Multi on a pty.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+
+#include "protocols/vebus/tables.hpp"
+#include "sim/vebus/pty_multi_sim.hpp"
+
+namespace gxlink {
+namespace {
+
+namespace vb = gxlink::vebus;
+using sim::vebus::MultiSimOptions;
+using sim::vebus::PtyMultiSim;
+
+struct Run {
+  int status = -1;
+  std::string out;  // stdout and stderr
+};
+
+/// Runs the simulator's loop on a thread while the CLI runs; the sim is only inspected after.
+struct CliRig {
+  asio::io_context io;
+  PtyMultiSim sim;
+  explicit CliRig(MultiSimOptions so = {}) : sim(io, so) {}
+
+  Run gxlink(const std::string& args) {
+    auto guard = asio::make_work_guard(io);
+    std::thread t([this] { io.run(); });
+    Run r;
+    const std::string cmd = std::string(GXLINK_BINARY) + " vebus --port " + sim.slave_path() +
+                            " --timeout 60 " + args + " 2>&1";
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+      char buf[512];
+      std::size_t n;
+      while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+      const int st = ::pclose(p);
+      r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    }
+    io.stop();
+    t.join();
+    io.restart();
+    return r;
+  }
+};
+
+class VebusCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(GXLINK_BINARY)) GTEST_SKIP() << "gxlink binary not built";
+  }
+};
+
+TEST_F(VebusCli, DryRunShowsTheFrameAndSendsNothing) {
+  CliRig rig;
+  auto r = rig.gxlink("set absorption 56.0 --dry-run");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("unit: 48 V battery"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("57.60 V -> 56.00 V"), std::string::npos) << r.out;
+  // Seed 002's frame, with the RAM-only bit set: 07 FF 58 37 03 02 E0 15 71.
+  EXPECT_NE(r.out.find("frame: 07ff58370302e01571"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dry run: nothing sent"), std::string::npos) << r.out;
+  EXPECT_EQ(rig.sim.sim().writes_received(), 0u);
+  EXPECT_EQ(rig.sim.sim().settings().at(vb::setting::kUBatAbsorption).ram, 5760);
+}
+
+TEST_F(VebusCli, RefusesSeventyVoltsOnA48VoltUnit) {
+  CliRig rig;
+  auto r = rig.gxlink("set absorption 70");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("refused"), std::string::npos) << r.out;
+  EXPECT_EQ(rig.sim.sim().writes_received(), 0u);
+}
+
+TEST_F(VebusCli, RefusesThirtyVoltsOnA12VoltUnit) {
+  MultiSimOptions so;
+  so.nominal_voltage = 12;
+  CliRig rig(so);
+  auto r = rig.gxlink("set float 30");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("12 V battery"), std::string::npos) << r.out;
+  EXPECT_EQ(rig.sim.sim().writes_received(), 0u);
+}
+
+TEST_F(VebusCli, SetsFloatRamOnlyAndConfirmsByReadBack) {
+  CliRig rig;
+  auto r = rig.gxlink("set float 54.0");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("confirmed by read-back"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("float = 54.00 V"), std::string::npos) << r.out;
+  EXPECT_EQ(rig.sim.sim().settings().at(vb::setting::kUBatFloat).ram, 5400);
+  EXPECT_EQ(rig.sim.sim().settings().at(vb::setting::kUBatFloat).eeprom, 5520);
+}
+
+TEST_F(VebusCli, PersistWarnsAndWritesEeprom) {
+  CliRig rig;
+  auto r = rig.gxlink("set absorption 56.5 --persist");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("warning: --persist"), std::string::npos) << r.out;
+  EXPECT_EQ(rig.sim.sim().settings().at(vb::setting::kUBatAbsorption).eeprom, 5650);
+}
+
+TEST_F(VebusCli, ModeAndInputCurrentLimitAndGet) {
+  CliRig rig;
+  auto m = rig.gxlink("set mode charger-only");
+  EXPECT_EQ(m.status, 0) << m.out;
+  EXPECT_EQ(rig.sim.sim().switch_state(), vb::SwitchState::kChargerOnly);
+  auto l = rig.gxlink("set input-current-limit 12");
+  EXPECT_EQ(l.status, 0) << l.out;
+  EXPECT_DOUBLE_EQ(rig.sim.sim().current_limit(), 12.0);
+  auto g = rig.gxlink("get all");
+  EXPECT_EQ(g.status, 0) << g.out;
+  EXPECT_NE(g.out.find("mode = charger-only"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("input-current-limit = 12.0 A"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("absorption = 57.60 V"), std::string::npos) << g.out;
+  auto bad = rig.gxlink("set input-current-limit 80");
+  EXPECT_EQ(bad.status, 2) << bad.out;
+}
+
+}  // namespace
+}  // namespace gxlink
