@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -123,6 +125,61 @@ TEST_F(VebusCli, ModeAndInputCurrentLimitAndGet) {
   EXPECT_NE(g.out.find("absorption = 57.60 V"), std::string::npos) << g.out;
   auto bad = rig.gxlink("set input-current-limit 80");
   EXPECT_EQ(bad.status, 2) << bad.out;
+}
+
+}  // namespace
+}  // namespace gxlink
+
+namespace gxlink {
+namespace {
+
+Run run_shell(const std::string& cmd) {
+  Run r;
+  if (FILE* p = ::popen((cmd + " 2>&1").c_str(), "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    const int st = ::pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  }
+  return r;
+}
+
+const std::string kFixture = std::string(GXLINK_TEST_DATA) + "/vebus/multi_replies.bin";
+
+TEST_F(VebusCli, DecodeMk2PrintsOneLinePerFrame) {
+  auto r = run_shell(std::string(GXLINK_BINARY) + " decode mk2 " + kFixture);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("decode mk2: 57 messages, 0 errors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("{\"address\":0,\"command\":\"A\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"kind\":\"dc_info\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"kind\":\"config\""), std::string::npos);
+}
+
+TEST_F(VebusCli, DecodeMk2CountsGarbageAndRecovers) {
+  // The fixture with 7 junk bytes spliced in after the first frame.
+  std::ifstream in(kFixture, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 6u);
+  bytes.insert(6, std::string("\x13\x37\xFF\x00\x05\x99\x42", 7));
+  const auto tmp = std::filesystem::temp_directory_path() / "gxlink_vebus_garbage.bin";
+  std::ofstream(tmp, std::ios::binary) << bytes;
+  auto r = run_shell(std::string(GXLINK_BINARY) + " decode mk2 " + tmp.string());
+  std::filesystem::remove(tmp);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("decode mk2: 57 messages, 1 errors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dropped 7 byte(s) at offset 6"), std::string::npos) << r.out;
+}
+
+TEST_F(VebusCli, SnapshotMk2GoesThroughTheDriverMapping) {
+  auto r = run_shell(std::string(GXLINK_BINARY) + " snapshot mk2:" + kFixture);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("\"com.victronenergy.vebus.multi_replies\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"/Mode\": 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"/State\": 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"/Leds/Bulk\": 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"/Ac/In/1/CurrentLimit\": 16.0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"/Mgmt/Connection\": \"VE.Bus\""), std::string::npos) << r.out;
 }
 
 }  // namespace
