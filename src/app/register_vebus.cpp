@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// VE.Bus through an MK2/MK3: `decode mk2`, `snapshot mk2:FILE`, `[[vebus]]` drivers, the demo Multi.
+// VE.Bus through an MK2/MK3: `decode mk2`, `snapshot mk2:FILE`, `[[vebus]]` drivers, the demo
+// Multi.
 #include <filesystem>
 #include <iterator>
 #include <ostream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "app/demo.hpp"
 #include "app/registry.hpp"
@@ -54,7 +55,8 @@ json frame_json(const vb::Mk2Frame& f, std::size_t offset) {
           j["kind"] = "led";
           j["on"] = m.on;
           j["blink"] = m.blink;
-          for (const auto& l : vb::kLeds) j["leds"][std::string(l.path.substr(6))] = vb::led_value(m.on, m.blink, l.mask);
+          for (const auto& l : vb::kLeds)
+            j["leds"][std::string(l.path.substr(6))] = vb::led_value(m.on, m.blink, l.mask);
         } else if constexpr (std::is_same_v<T, vb::SwitchReply>) {
           j["kind"] = "switch";
         } else if constexpr (std::is_same_v<T, vb::LineStateReply>) {
@@ -63,8 +65,10 @@ json frame_json(const vb::Mk2Frame& f, std::size_t offset) {
         } else if constexpr (std::is_same_v<T, vb::DcInfoRaw>) {
           j["kind"] = "dc_info";
           j["device_state"] = m.device_state;
-          j["raw"] = {{"ubat", m.ubat}, {"inverter_current", m.inverter_current},
-                      {"charger_current", m.charger_current}, {"inverter_period", m.inverter_period}};
+          j["raw"] = {{"ubat", m.ubat},
+                      {"inverter_current", m.inverter_current},
+                      {"charger_current", m.charger_current},
+                      {"inverter_period", m.inverter_period}};
         } else if constexpr (std::is_same_v<T, vb::AcInfoRaw>) {
           j["kind"] = "ac_info";
           j["phase"] = m.phase.phase;
@@ -72,8 +76,11 @@ json frame_json(const vb::Mk2Frame& f, std::size_t offset) {
           j["device_state"] = m.device_state;
           j["bf_factor"] = m.bf_factor;
           j["inverter_factor"] = m.inverter_factor;
-          j["raw"] = {{"mains_u", m.mains_u}, {"mains_i", m.mains_i}, {"inverter_u", m.inverter_u},
-                      {"inverter_i", m.inverter_i}, {"mains_period", m.mains_period}};
+          j["raw"] = {{"mains_u", m.mains_u},
+                      {"mains_i", m.mains_i},
+                      {"inverter_u", m.inverter_u},
+                      {"inverter_i", m.inverter_i},
+                      {"mains_period", m.mains_period}};
         } else if constexpr (std::is_same_v<T, vb::ConfigInfo>) {
           j["kind"] = "config";
           j["active_input"] = m.active_input;
@@ -100,14 +107,19 @@ json frame_json(const vb::Mk2Frame& f, std::size_t offset) {
     j["scaled_typical"] = {{"voltage", *st.dc_voltage}, {"current", *st.dc_current}};
   } else if (j["kind"] == "ac_info") {
     for (const auto& p : st.phases)
-      if (p) j["scaled_typical"] = {{"in_v", p->in_v}, {"in_i", p->in_i}, {"in_f", p->in_f},
-                                    {"out_v", p->out_v}, {"out_i", p->out_i}};
+      if (p)
+        j["scaled_typical"] = {{"in_v", p->in_v},
+                               {"in_i", p->in_i},
+                               {"in_f", p->in_f},
+                               {"out_v", p->out_v},
+                               {"out_i", p->out_i}};
   }
   return j;
 }
 
 template <class OnFrame>
-DecodeStats run_framer(std::istream& in, std::ostream& err, const std::string& source, OnFrame on_frame) {
+DecodeStats run_framer(std::istream& in, std::ostream& err, const std::string& source,
+                       OnFrame on_frame) {
   DecodeStats st;
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const ByteView all = as_bytes(bytes);

@@ -42,7 +42,8 @@ class Link {
     session_.set_tx([this](ByteView b) { port_.write(b); });
     port_.set_data_handler([this](ByteView b, TimePoint now) { session_.on_bytes(b, now); });
     port_.set_state_handler([this](bool open, const std::string& reason) {
-      if (open) session_.start(Clock::now());
+      if (open)
+        session_.start(Clock::now());
       else {
         error_ = reason;
         session_.stop();
@@ -54,8 +55,8 @@ class Link {
   /// Runs the loop until `done()` or the deadline; false on timeout.
   template <class Done>
   bool run_until(Done done, double seconds) {
-    const auto deadline = Clock::now() + std::chrono::duration_cast<Duration>(
-                                             std::chrono::duration<double>(seconds));
+    const auto deadline =
+        Clock::now() + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
     while (Clock::now() < deadline) {
       io_.restart();
       io_.run_for(milliseconds(20));
@@ -117,13 +118,17 @@ CLI::App* add_vebus_command(CLI::App& app, VebusCommandOptions& o) {
   cmd->add_option("--address", o.address, "VE.Bus address")->capture_default_str();
   cmd->add_option("--timeout", o.timeout, "seconds to wait for the unit")->capture_default_str();
   cmd->require_subcommand(1);
-  auto* get = cmd->add_subcommand("get", "print a setting: absorption, float, input-current-limit, mode, all");
+  auto* get = cmd->add_subcommand(
+      "get", "print a setting: absorption, float, input-current-limit, mode, all");
   get->add_option("setting", o.name)->required();
   get->callback([&o] { o.action = "get"; });
-  auto* set = cmd->add_subcommand("set", "change a setting: absorption V, float V, input-current-limit A, mode on|off|charger-only|inverter-only");
+  auto* set = cmd->add_subcommand("set",
+                                  "change a setting: absorption V, float V, input-current-limit A, "
+                                  "mode on|off|charger-only|inverter-only");
   set->add_option("setting", o.name)->required();
   set->add_option("value", o.value)->required();
-  set->add_flag("--persist", o.persist, "write to EEPROM too (survives a restart; default: RAM only)");
+  set->add_flag("--persist", o.persist,
+                "write to EEPROM too (survives a restart; default: RAM only)");
   set->add_flag("--dry-run", o.dry_run, "show what would be sent, send nothing");
   set->callback([&o] { o.action = "set"; });
   return cmd;
@@ -131,7 +136,8 @@ CLI::App* add_vebus_command(CLI::App& app, VebusCommandOptions& o) {
 
 int run_vebus_command(VebusCommandOptions& o) {
   const bool is_switch = o.name == "mode" || o.name == "input-current-limit";
-  const vb::SettingDescriptor* desc = is_switch || o.name == "all" ? nullptr : vb::find_setting(o.name);
+  const vb::SettingDescriptor* desc =
+      is_switch || o.name == "all" ? nullptr : vb::find_setting(o.name);
   if (!is_switch && o.name != "all" && !desc) {
     std::cerr << "gxlink vebus: unknown setting '" << o.name
               << "' (absorption, float, input-current-limit, mode, all";
@@ -154,8 +160,9 @@ int run_vebus_command(VebusCommandOptions& o) {
     return 3;
   }
   const auto& st = s.state();
-  std::cout << "unit: " << (st.nominal_voltage ? std::to_string(*st.nominal_voltage) + " V"
-                                               : std::string("unknown nominal voltage"))
+  std::cout << "unit: "
+            << (st.nominal_voltage ? std::to_string(*st.nominal_voltage) + " V"
+                                   : std::string("unknown nominal voltage"))
             << " battery, via " << vb::to_string(st.interface_kind) << '\n';
 
   if (o.action == "get") {
@@ -197,7 +204,8 @@ int run_vebus_command(VebusCommandOptions& o) {
     }
     const auto& c = *st.config;
     if (mode)
-      std::cout << "mode: " << vb::to_string(c.switch_state()) << " -> " << vb::to_string(*mode) << '\n';
+      std::cout << "mode: " << vb::to_string(c.switch_state()) << " -> " << vb::to_string(*mode)
+                << '\n';
     if (limit)
       std::cout << "input-current-limit: " << fmt(c.actual_limit / 10.0, 1, "A") << " -> "
                 << fmt(*limit, 1, "A") << '\n';
@@ -262,10 +270,12 @@ int run_vebus_command(VebusCommandOptions& o) {
     std::cerr << "NOT confirmed: " << c.error.message() << '\n';
     return 1;
   }
-  std::cout << "confirmed by read-back" << (c.acknowledged ? "" : " (the unit sent no acknowledgement)")
-            << '\n';
-  if (is_switch) print_switch(s.state(), o.name);
-  else print_setting(s.state(), *desc);
+  std::cout << "confirmed by read-back"
+            << (c.acknowledged ? "" : " (the unit sent no acknowledgement)") << '\n';
+  if (is_switch)
+    print_switch(s.state(), o.name);
+  else
+    print_setting(s.state(), *desc);
   return 0;
 }
 

@@ -20,18 +20,18 @@ VebusDriver::VebusDriver(DriverContext& ctx, VebusDriverOptions options)
     : ctx_(ctx),
       options_(std::move(options)),
       session_(options_.session),
-      mapping_(ctx.model, ctx.instances,
-               options_.connection.empty() ? connection_from_port(options_.port)
-                                           : options_.connection,
-               VebusWriteHooks{
-                   [this](int mode) {
-                     return accept(session_.write_switch(static_cast<vb::SwitchState>(mode),
-                                                         std::nullopt),
-                                   "mode");
-                   },
-                   [this](double amps) {
-                     return accept(session_.write_switch(std::nullopt, amps), "current limit");
-                   }}),
+      mapping_(
+          ctx.model, ctx.instances,
+          options_.connection.empty() ? connection_from_port(options_.port) : options_.connection,
+          VebusWriteHooks{[this](int mode) {
+                            return accept(session_.write_switch(static_cast<vb::SwitchState>(mode),
+                                                                std::nullopt),
+                                          "mode");
+                          },
+                          [this](double amps) {
+                            return accept(session_.write_switch(std::nullopt, amps),
+                                          "current limit");
+                          }}),
       port_(ctx.io, transport::SerialOptions{options_.port, options_.baud}),
       timer_(ctx.io) {
   session_.set_tx([this](ByteView b) { port_.write(b); });
@@ -70,7 +70,8 @@ void VebusDriver::stop() {
 Health VebusDriver::health() const {
   if (!port_error_.empty()) return Health::failed(port_error_);
   if (session_.ready()) {
-    if (garbage_) return Health::warning("receiving bytes that are not MK2 frames (wrong baud rate?)");
+    if (garbage_)
+      return Health::warning("receiving bytes that are not MK2 frames (wrong baud rate?)");
     return Health::ok();
   }
   return Health::warning(std::string("VE.Bus link ") + vb::to_string(session_.link_state()));

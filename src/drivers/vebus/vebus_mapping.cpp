@@ -104,13 +104,12 @@ void VebusMapping::declare() {
     ItemMeta m = meta("A", 1);
     m.writable = true;
     auto hook = hooks_.set_current_limit;
-    s.add("/Ac/In/1/CurrentLimit", m, Invalid{},
-          [hook](const Value& v) -> model::WriteResult {
-            auto d = model::as_double(v);
-            if (!d) return model::WriteResult::kBadType;
-            if (!hook) return model::WriteResult::kNotWritable;
-            return hook(*d);
-          });
+    s.add("/Ac/In/1/CurrentLimit", m, Invalid{}, [hook](const Value& v) -> model::WriteResult {
+      auto d = model::as_double(v);
+      if (!d) return model::WriteResult::kBadType;
+      if (!hook) return model::WriteResult::kNotWritable;
+      return hook(*d);
+    });
   }
   s.add("/Ac/In/1/CurrentLimitIsAdjustable", {});
   s.add("/Dc/0/Voltage", meta("V", 2));
@@ -184,10 +183,14 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
     // Real power from RAM vars 15/16 on a single-phase system; V × I otherwise (see
     // /Ac/PowerMeasurementType below).
     std::optional<double> pin, pout;
-    if (single && st.input_power) pin = *st.input_power;
-    else pin = v->in_v * v->in_i;
-    if (single && st.output_power) pout = *st.output_power;
-    else pout = v->out_v * v->out_i;
+    if (single && st.input_power)
+      pin = *st.input_power;
+    else
+      pin = v->in_v * v->in_i;
+    if (single && st.output_power)
+      pout = *st.output_power;
+    else
+      pout = v->out_v * v->out_i;
     s.set(in + "/P", std::int64_t{std::lround(*pin)});
     s.set(out + "/P", std::int64_t{std::lround(*pout)});
     in_total += *pin;
@@ -222,20 +225,19 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
     }
     s.set("/Ac/NumberOfAcInputs", std::int64_t{c.number_of_inputs ? c.number_of_inputs : 1});
   } else {
-    for (auto p : {"/Mode", "/ModeIsAdjustable", "/Ac/In/1/CurrentLimit",
-                   "/Ac/ActiveIn/CurrentLimit", "/Ac/In/1/CurrentLimitIsAdjustable",
-                   "/Ac/NumberOfAcInputs"})
+    for (auto p :
+         {"/Mode", "/ModeIsAdjustable", "/Ac/In/1/CurrentLimit", "/Ac/ActiveIn/CurrentLimit",
+          "/Ac/In/1/CurrentLimitIsAdjustable", "/Ac/NumberOfAcInputs"})
       s.set(p, Invalid{});
   }
 
   // Active input: 240 = none (inverting), else the config frame's last active input (seeds/003).
   const bool mains_led = st.leds && ((st.leds->on | st.leds->blink) & 0x01) != 0;
-  const bool on_mains = st.device_state && (*st.device_state == 7 || *st.device_state == 8 ||
-                                            *st.device_state == 9);
+  const bool on_mains =
+      st.device_state && (*st.device_state == 7 || *st.device_state == 8 || *st.device_state == 9);
   if (st.config && (st.leds || st.device_state)) {
     const bool connected_in = on_mains || (mains_led && st.leds && (st.leds->on & 0x01));
-    s.set("/Ac/ActiveIn/ActiveInput",
-          std::int64_t{connected_in ? st.config->active_input : 240});
+    s.set("/Ac/ActiveIn/ActiveInput", std::int64_t{connected_in ? st.config->active_input : 240});
     s.set("/Ac/ActiveIn/Connected", std::int64_t{connected_in ? 1 : 0});
   } else {
     s.set("/Ac/ActiveIn/ActiveInput", Invalid{});
@@ -244,12 +246,12 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
 
   if (st.device_state) {
     const bool charging = *st.device_state == static_cast<std::uint8_t>(vb::DeviceState::kCharge);
-    s.set("/State", vb::venus_state(*st.device_state,
-                                    charging ? st.charge_substate : std::nullopt));
+    s.set("/State",
+          vb::venus_state(*st.device_state, charging ? st.charge_substate : std::nullopt));
     s.set("/VebusMainState", std::int64_t{*st.device_state});
-    s.set("/VebusChargeState",
-          charging && st.charge_substate ? Value(std::int64_t{*st.charge_substate})
-                                         : Value(std::int64_t{0}));
+    s.set("/VebusChargeState", charging && st.charge_substate
+                                   ? Value(std::int64_t{*st.charge_substate})
+                                   : Value(std::int64_t{0}));
   } else {
     s.set("/State", Invalid{});
     s.set("/VebusMainState", Invalid{});
@@ -257,10 +259,12 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
   }
 
   for (const auto& l : vb::kLeds)
-    s.set(l.path, st.leds ? Value(vb::led_value(st.leds->on, st.leds->blink, l.mask))
-                          : Value(Invalid{}));
-  if (st.leds) s.set("/VebusError", std::int64_t{st.leds->vebus_error.value_or(0)});
-  else s.set("/VebusError", Invalid{});
+    s.set(l.path,
+          st.leds ? Value(vb::led_value(st.leds->on, st.leds->blink, l.mask)) : Value(Invalid{}));
+  if (st.leds)
+    s.set("/VebusError", std::int64_t{st.leds->vebus_error.value_or(0)});
+  else
+    s.set("/VebusError", Invalid{});
   struct AlarmLed {
     const char* name;
     std::uint8_t mask;
@@ -273,17 +277,18 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
     // The LED frame is the system's; each present phase shows it.
     for (int p = 0; p < 3; ++p) {
       const std::string path = std::string("/Alarms/") + kPhase[p] + "/" + a.name;
-      if (p < phases) s.set(path, v);
-      else s.set(path, Invalid{});
+      if (p < phases)
+        s.set(path, v);
+      else
+        s.set(path, Invalid{});
     }
   }
-  s.set("/Interfaces/Mk2/Version", integer(st.interface_version
-                                               ? std::optional<std::int64_t>(*st.interface_version)
-                                               : std::nullopt));
-  s.set("/Interfaces/Mk2/ProductName",
-        st.interface_kind == vb::InterfaceKind::kUnknown
-            ? Value(Invalid{})
-            : Value(std::string(vb::to_string(st.interface_kind))));
+  s.set("/Interfaces/Mk2/Version",
+        integer(st.interface_version ? std::optional<std::int64_t>(*st.interface_version)
+                                     : std::nullopt));
+  s.set("/Interfaces/Mk2/ProductName", st.interface_kind == vb::InterfaceKind::kUnknown
+                                           ? Value(Invalid{})
+                                           : Value(std::string(vb::to_string(st.interface_kind))));
 }
 
 PassiveDecoder::PassiveDecoder() {
@@ -303,7 +308,8 @@ bool PassiveDecoder::apply(const vb::Mk2Frame& f) {
     st.dc_voltage = scaled(vb::ram::kUBat, d->ubat);
     const auto& i = st.ram_info[vb::ram::kIBat];
     st.dc_current = i.to_value_wide(d->charger_current) - i.to_value_wide(d->inverter_current);
-    st.inverter_frequency = vb::period_to_hz(st.ram_info[vb::ram::kInverterPeriod], d->inverter_period);
+    st.inverter_frequency =
+        vb::period_to_hz(st.ram_info[vb::ram::kInverterPeriod], d->inverter_period);
   } else if (auto* a = std::get_if<vb::AcInfoRaw>(&*r)) {
     if (a->phase.phase_count) st.phase_count = a->phase.phase_count;
     if (!st.phase_count) st.phase_count = 1;

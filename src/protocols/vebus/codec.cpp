@@ -19,7 +19,9 @@ WireFrame winmon_id16(std::uint8_t letter, std::uint8_t code, std::uint16_t id) 
 
 }  // namespace
 
-WireFrame encode_set_address(std::uint8_t address) noexcept { return mk2(cmd::kAddress, {1, address}); }
+WireFrame encode_set_address(std::uint8_t address) noexcept {
+  return mk2(cmd::kAddress, {1, address});
+}
 WireFrame encode_get_address() noexcept { return mk2(cmd::kAddress, {0, 0}); }
 WireFrame encode_version() noexcept { return mk2(cmd::kVersion, {}); }
 WireFrame encode_led() noexcept { return mk2(cmd::kLed, {}); }
@@ -54,8 +56,8 @@ WireFrame encode_get_setting_info(std::uint8_t letter, std::uint16_t id) noexcep
 }
 WireFrame encode_write_via_id(std::uint8_t letter, bool is_setting, bool ram_only, std::uint8_t id,
                               std::uint16_t raw) noexcept {
-  const std::uint8_t flags = static_cast<std::uint8_t>((is_setting ? wvi::kSetting : 0) |
-                                                       (ram_only ? wvi::kRamOnly : 0));
+  const std::uint8_t flags =
+      static_cast<std::uint8_t>((is_setting ? wvi::kSetting : 0) | (ram_only ? wvi::kRamOnly : 0));
   return mk2(letter, {wm::kWriteViaId, flags, id, lo(raw), hi(raw)});
 }
 WireFrame encode_write_setting(std::uint8_t letter, std::uint16_t id) noexcept {
@@ -112,7 +114,8 @@ Result<Reply> decode(const Mk2Frame& f) noexcept {
       return Reply{r};
     }
     case 0x41: {
-      if (d.size() < 12) return fail(Errc::kTruncated, "config frame needs 12 bytes after the type");
+      if (d.size() < 12)
+        return fail(Errc::kTruncated, "config frame needs 12 bytes after the type");
       ConfigInfo c;
       const std::uint8_t b = d[4];
       c.active_input = b & 0x03;
@@ -144,8 +147,7 @@ Result<Reply> decode(const Mk2Frame& f) noexcept {
       return Reply{l};
     }
     case cmd::kSwitch: return Reply{SwitchReply{}};
-    case cmd::kLineState:
-      return Reply{LineStateReply{d.empty() ? std::uint8_t{0} : d[0]}};
+    case cmd::kLineState: return Reply{LineStateReply{d.empty() ? std::uint8_t{0} : d[0]}};
     default: break;
   }
   if (is_winmon_letter(c)) {

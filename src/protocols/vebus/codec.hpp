@@ -28,7 +28,8 @@ WireFrame encode_version() noexcept;
 WireFrame encode_led() noexcept;
 /// 'F' <n>: 0 DC info, 1..4 AC info of L1..L4, 5 master config frame (`03 FF 46 00 B8`).
 WireFrame encode_info_request(std::uint8_t which) noexcept;
-/// 'H' without argument: MK3 line-state query; an MK2 does not know it (used for MK2/MK3 detection).
+/// 'H' without argument: MK3 line-state query; an MK2 does not know it (used for MK2/MK3
+/// detection).
 WireFrame encode_line_state_query() noexcept;
 /// 'S' <state> <limit u16 LE> 01 <flags 0x80>: remote switch and input current limit, limit in
 /// 0.1 A (j9brown); `limit_amps` empty → 0x8000 "leave unchanged".
@@ -85,11 +86,11 @@ struct AcInfoRaw {
   std::uint8_t inverter_factor = 1;  ///< inverter current multiplier
   std::uint8_t device_state = 0;
   PhaseInfo phase;
-  std::uint16_t mains_u = 0;       ///< RAM var 0
-  std::uint16_t mains_i = 0;       ///< RAM var 1, × bf_factor
-  std::uint16_t inverter_u = 0;    ///< RAM var 2
-  std::uint16_t inverter_i = 0;    ///< RAM var 3, × inverter_factor
-  std::uint8_t mains_period = 0;   ///< RAM var 8
+  std::uint16_t mains_u = 0;      ///< RAM var 0
+  std::uint16_t mains_i = 0;      ///< RAM var 1, × bf_factor
+  std::uint16_t inverter_u = 0;   ///< RAM var 2
+  std::uint16_t inverter_i = 0;   ///< RAM var 3, × inverter_factor
+  std::uint8_t mains_period = 0;  ///< RAM var 8
 };
 /// Master config frame (type 0x41, reply to 'F' 5).
 struct ConfigInfo {

@@ -7,11 +7,16 @@ namespace gxlink::vebus {
 
 bool is_known_type(std::uint8_t type) noexcept {
   switch (type) {
-    case 0x00: case 0x20: case 0x21: case 0x38: case 0x3C: case 0x3D: case 0x3F: case 0x41:
-    case 0xFF:
-      return true;
-    default:
-      return false;
+    case 0x00:
+    case 0x20:
+    case 0x21:
+    case 0x38:
+    case 0x3C:
+    case 0x3D:
+    case 0x3F:
+    case 0x41:
+    case 0xFF: return true;
+    default: return false;
   }
 }
 

@@ -38,9 +38,9 @@ enum class FrameType : std::uint8_t {
   kVebus38 = 0x38,
   kVebus3C = 0x3C,
   kVebus3D = 0x3D,
-  kVebus3F = 0x3F,      ///< e.g. wake-up / sleep frames
-  kConfig = 0x41,       ///< master multi LED / config frame (reply to 'F' 5)
-  kMk2 = 0xFF,          ///< MK2 command / reply frames: data[0] is the command letter
+  kVebus3F = 0x3F,  ///< e.g. wake-up / sleep frames
+  kConfig = 0x41,   ///< master multi LED / config frame (reply to 'F' 5)
+  kMk2 = 0xFF,      ///< MK2 command / reply frames: data[0] is the command letter
 };
 
 /// True for the frame types whose checksum adds nibble-swapped bytes 1, 3, 5.
@@ -67,9 +67,7 @@ struct Mk2Frame {
   /// Command letter of an MK2 frame ('A', 'V', 'X', ...); 0 otherwise.
   std::uint8_t command() const noexcept { return is_mk2() ? payload.data[0] : 0; }
   /// Data after the command letter (MK2 frames) or after the type byte (other frames).
-  ByteView data() const noexcept {
-    return is_mk2() ? payload.view().subspan(1) : payload.view();
-  }
+  ByteView data() const noexcept { return is_mk2() ? payload.view().subspan(1) : payload.view(); }
   friend bool operator==(const Mk2Frame& a, const Mk2Frame& b) noexcept {
     return a.type == b.type && a.payload == b.payload && a.has_leds == b.has_leds &&
            a.led_on == b.led_on && a.led_blink == b.led_blink;

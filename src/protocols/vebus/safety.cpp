@@ -47,11 +47,11 @@ Result<double> check_voltage_setting(SettingKind kind, double volts, std::option
                                     std::to_string(*nominal) + " V battery");
   if (other) {
     if (abs && volts < *other)
-      return fail(Errc::kRefused, "absorption " + fmt_v(volts) + " would be below float " +
-                                      fmt_v(*other));
+      return fail(Errc::kRefused,
+                  "absorption " + fmt_v(volts) + " would be below float " + fmt_v(*other));
     if (!abs && volts > *other)
-      return fail(Errc::kRefused, "float " + fmt_v(volts) + " would be above absorption " +
-                                      fmt_v(*other));
+      return fail(Errc::kRefused,
+                  "float " + fmt_v(volts) + " would be above absorption " + fmt_v(*other));
   }
   return volts;
 }

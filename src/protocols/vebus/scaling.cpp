@@ -20,8 +20,8 @@ double RamVarInfo::to_value(std::uint16_t raw) const noexcept {
     const unsigned bit = (scale - 1u) & 0x0F;
     return ((raw >> bit) & 1u) ? 1.0 : 0.0;
   }
-  const double r = is_signed() ? static_cast<double>(static_cast<std::int16_t>(raw))
-                               : static_cast<double>(raw);
+  const double r =
+      is_signed() ? static_cast<double>(static_cast<std::int16_t>(raw)) : static_cast<double>(raw);
   return factor() * (r + offset);
 }
 

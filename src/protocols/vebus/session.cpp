@@ -10,9 +10,9 @@ namespace {
 // RAM vars whose scale/offset the session fetches: the info-frame words (0-5, 7, 8) and the
 // polled vars (SOC, powers).
 constexpr std::array<std::uint8_t, 12> kInfoVars = {
-    ram::kUMainsRms,      ram::kIMainsRms,  ram::kUInverterRms,    ram::kIInverterRms,
-    ram::kUBat,           ram::kIBat,       ram::kInverterPeriod,  ram::kMainsPeriod,
-    ram::kChargeState,    ram::kInverterPower1, ram::kInverterPower2, ram::kOutputPower};
+    ram::kUMainsRms,   ram::kIMainsRms,      ram::kUInverterRms,   ram::kIInverterRms,
+    ram::kUBat,        ram::kIBat,           ram::kInverterPeriod, ram::kMainsPeriod,
+    ram::kChargeState, ram::kInverterPower1, ram::kInverterPower2, ram::kOutputPower};
 constexpr std::array<std::uint8_t, 3> kPolledVars = {ram::kChargeState, ram::kInverterPower2,
                                                      ram::kOutputPower};
 constexpr std::array<std::uint16_t, 3> kKnownSettings = {
@@ -110,17 +110,32 @@ std::uint8_t Session::next_letter() noexcept {
 void Session::send(Request r, TimePoint now) {
   // Winmon frames get a fresh letter at every (re)send.
   switch (r.op) {
-    case Op::kRamInfo: r.letter = next_letter(); r.frame = encode_get_ram_var_info(r.letter, r.id); break;
-    case Op::kSettingInfo: r.letter = next_letter(); r.frame = encode_get_setting_info(r.letter, r.id); break;
+    case Op::kRamInfo:
+      r.letter = next_letter();
+      r.frame = encode_get_ram_var_info(r.letter, r.id);
+      break;
+    case Op::kSettingInfo:
+      r.letter = next_letter();
+      r.frame = encode_get_setting_info(r.letter, r.id);
+      break;
     case Op::kReadSetting:
-    case Op::kReadBackSetting: r.letter = next_letter(); r.frame = encode_read_setting(r.letter, r.id); break;
-    case Op::kReadRam: r.letter = next_letter(); r.frame = encode_read_ram_vars(r.letter, r.ids); break;
-    case Op::kDeviceState: r.letter = next_letter(); r.frame = encode_device_state(r.letter, 0); break;
+    case Op::kReadBackSetting:
+      r.letter = next_letter();
+      r.frame = encode_read_setting(r.letter, r.id);
+      break;
+    case Op::kReadRam:
+      r.letter = next_letter();
+      r.frame = encode_read_ram_vars(r.letter, r.ids);
+      break;
+    case Op::kDeviceState:
+      r.letter = next_letter();
+      r.frame = encode_device_state(r.letter, 0);
+      break;
     case Op::kWriteSetting: {
       r.letter = next_letter();
       const auto raw = static_cast<std::uint16_t>(std::lround(r.target));
-      r.frame = encode_write_via_id(r.letter, true, !r.persist, static_cast<std::uint8_t>(r.id),
-                                    raw);
+      r.frame =
+          encode_write_via_id(r.letter, true, !r.persist, static_cast<std::uint8_t>(r.id), raw);
       break;
     }
     default: break;
@@ -223,11 +238,13 @@ void Session::apply_info(const DcInfoRaw& d) {
   auto u = unit_.ram_info.find(ram::kUBat);
   auto i = unit_.ram_info.find(ram::kIBat);
   auto p = unit_.ram_info.find(ram::kInverterPeriod);
-  if (u != unit_.ram_info.end() && u->second.supported()) unit_.dc_voltage = u->second.to_value(d.ubat);
+  if (u != unit_.ram_info.end() && u->second.supported())
+    unit_.dc_voltage = u->second.to_value(d.ubat);
   if (i != unit_.ram_info.end() && i->second.supported())
-    unit_.dc_current = i->second.to_value_wide(d.charger_current) -
-                       i->second.to_value_wide(d.inverter_current);
-  if (p != unit_.ram_info.end()) unit_.inverter_frequency = period_to_hz(p->second, d.inverter_period);
+    unit_.dc_current =
+        i->second.to_value_wide(d.charger_current) - i->second.to_value_wide(d.inverter_current);
+  if (p != unit_.ram_info.end())
+    unit_.inverter_frequency = period_to_hz(p->second, d.inverter_period);
   update_nominal();
   changed_ = true;
 }
@@ -314,11 +331,15 @@ void Session::complete(const Reply& reply, TimePoint now) {
           why += (why.empty() ? "" : "; ") + std::string("current limit reads back as ") +
                  std::to_string(c.actual_limit / 10.0);
         }
-        done_write(r.write_id, ok, ok ? Error{} : Error{Errc::kRefused, why}, c.actual_limit / 10.0);
+        done_write(r.write_id, ok, ok ? Error{} : Error{Errc::kRefused, why},
+                   c.actual_limit / 10.0);
       }
       break;
     }
-    case Op::kLed: unit_.leds = std::get<LedReply>(reply); changed_ = true; break;
+    case Op::kLed:
+      unit_.leds = std::get<LedReply>(reply);
+      changed_ = true;
+      break;
     case Op::kSwitch: write_acknowledged_[r.write_id] = true; break;
     case Op::kDeviceState: {
       if (auto s = device_state(std::get<WinmonReply>(reply))) {
@@ -405,8 +426,8 @@ void Session::complete(const Reply& reply, TimePoint now) {
         std::erase_if(writes_, [id](const Request& q) { return q.write_id == id; });
         done_write(id, false,
                    Error{Errc::kRefused, w.code == wm::kAccessLevelRequired
-                                              ? "unit requires a higher access level"
-                                              : "unit does not know WriteViaID"},
+                                             ? "unit requires a higher access level"
+                                             : "unit does not know WriteViaID"},
                    std::nullopt);
       }
       break;
@@ -422,7 +443,8 @@ void Session::finish_inflight(TimePoint now) {
     if (unit_.interface_kind == InterfaceKind::kUnknown) unit_.interface_kind = InterfaceKind::kMk2;
     link_ = LinkState::kReady;
     changed_ = true;
-    event(EventKind::kLinkUp, std::string("VE.Bus unit ready via ") + to_string(unit_.interface_kind));
+    event(EventKind::kLinkUp,
+          std::string("VE.Bus unit ready via ") + to_string(unit_.interface_kind));
     next_cycle_ = now;
   }
 }
@@ -542,8 +564,10 @@ void Session::plan_cycle(TimePoint now) {
 void Session::on_tick(TimePoint now) {
   if (link_ == LinkState::kStopped) return;
   if (link_ == LinkState::kWaitRestart) {
-    if (now >= restart_at_) begin_init(now);
-    else return;
+    if (now >= restart_at_)
+      begin_init(now);
+    else
+      return;
   }
   if (framer_.buffered() > 0 && now - last_rx_ > opt_.partial_frame_timeout) flush_stale(now);
   if (inflight_ && now >= inflight_deadline_) on_timeout(now);
@@ -593,9 +617,8 @@ Result<std::uint16_t> Session::check_setting_write(std::uint16_t id, double valu
   if (info == unit_.setting_info.end())
     return fail(Errc::kRefused, "the unit's scale for this setting is not known");
   if (d->kind == SettingKind::kChargeVoltage || d->kind == SettingKind::kFloatVoltage) {
-    const auto other = unit_.setting_value(d->kind == SettingKind::kChargeVoltage
-                                               ? setting::kUBatFloat
-                                               : setting::kUBatAbsorption);
+    const auto other = unit_.setting_value(
+        d->kind == SettingKind::kChargeVoltage ? setting::kUBatFloat : setting::kUBatAbsorption);
     auto ok = check_voltage_setting(d->kind, value, unit_.nominal_voltage, other);
     if (!ok) return tl::unexpected(ok.error());
   }
@@ -627,8 +650,8 @@ Result<SwitchState> Session::check_switch_write(std::optional<SwitchState> mode,
   if (!unit_.config)
     return fail(Errc::kRefused, "the unit's switch and current limit range are not known yet");
   if (limit) {
-    auto ok = check_current_limit(*limit, unit_.config->min_limit / 10.0,
-                                  unit_.config->max_limit / 10.0);
+    auto ok =
+        check_current_limit(*limit, unit_.config->min_limit / 10.0, unit_.config->max_limit / 10.0);
     if (!ok) return tl::unexpected(ok.error());
   }
   return mode ? *mode : unit_.config->switch_state();

@@ -4,8 +4,8 @@
 /// (on_bytes, on_tick); frames to send leave through the TxSink; what the unit reported is in
 /// state(); events (link up/lost, resets, garbage episodes) and write completions are taken out.
 ///
-/// Init (seed 002, vedirect_vebus.md §4.8): 'A' 01 <addr> → 'V' → 'H' probe (answers only on an MK3)
-/// → RAM-var info for every var we scale → setting info + values for absorption, float, input
+/// Init (seed 002, vedirect_vebus.md §4.8): 'A' 01 <addr> → 'V' → 'H' probe (answers only on an
+/// MK3) → RAM-var info for every var we scale → setting info + values for absorption, float, input
 /// limit → ready. Then a polling cycle: 'F' 0 (DC), 'F' 1..n (AC per phase), 'L' (LEDs), 'F' 5
 /// (config: input limit, switch, active input), winmon 0x0E (charge substate), ReadRAMVar
 /// (SOC, powers), and now and then the settings. One request at a time, at least `pacing`
@@ -36,18 +36,18 @@
 namespace gxlink::vebus {
 
 struct SessionOptions {
-  std::uint8_t address = 0;                        ///< VE.Bus address to select (0 = master)
-  Duration pacing = milliseconds(100);             ///< seed 002: ≥ 100 ms between commands
-  Duration reply_timeout = milliseconds(1000);     ///< velib: 20 × 50 ms
-  Duration config_timeout = milliseconds(1500);    ///< j9brown: 'F' 5 can take > 750 ms
-  Duration write_reply_timeout = milliseconds(500);  ///< writes often get no reply (seed 002)
-  Duration poll_interval = milliseconds(1000);     ///< start of one cycle to the next
-  Duration settings_interval = seconds(30);        ///< re-read absorption/float/limit settings
+  std::uint8_t address = 0;                            ///< VE.Bus address to select (0 = master)
+  Duration pacing = milliseconds(100);                 ///< seed 002: ≥ 100 ms between commands
+  Duration reply_timeout = milliseconds(1000);         ///< velib: 20 × 50 ms
+  Duration config_timeout = milliseconds(1500);        ///< j9brown: 'F' 5 can take > 750 ms
+  Duration write_reply_timeout = milliseconds(500);    ///< writes often get no reply (seed 002)
+  Duration poll_interval = milliseconds(1000);         ///< start of one cycle to the next
+  Duration settings_interval = seconds(30);            ///< re-read absorption/float/limit settings
   Duration partial_frame_timeout = milliseconds(300);  ///< velib: 6 × 50 ms
-  Duration restart_delay = seconds(2);             ///< after a failed init or lost link
-  int retries = 2;                                 ///< re-sends of a read before giving up
-  int silent_after = 4;                            ///< failed reads in a row → link lost
-  bool probe_mk3 = true;                           ///< send 'H' to tell MK3 from MK2
+  Duration restart_delay = seconds(2);                 ///< after a failed init or lost link
+  int retries = 2;                                     ///< re-sends of a read before giving up
+  int silent_after = 4;                                ///< failed reads in a row → link lost
+  bool probe_mk3 = true;                               ///< send 'H' to tell MK3 from MK2
 };
 
 enum class LinkState { kStopped, kInit, kReady, kWaitRestart };
@@ -92,7 +92,7 @@ struct SessionStats {
   std::size_t decode_errors = 0;
   std::size_t timeouts = 0;
   std::size_t resets = 0;
-  std::size_t stale_replies = 0;   ///< a reply with another X/Y/Z letter, or nothing expected
+  std::size_t stale_replies = 0;  ///< a reply with another X/Y/Z letter, or nothing expected
   std::size_t writes_sent = 0;
   std::size_t writes_unacknowledged = 0;  ///< no reply within write_reply_timeout (normal)
   std::size_t writes_aborted = 0;
@@ -159,8 +159,21 @@ class Session {
 
  private:
   enum class Op {
-    kSetAddress, kVersion, kProbe, kRamInfo, kSettingInfo, kReadSetting, kInfoDc, kInfoAc,
-    kConfig, kLed, kDeviceState, kReadRam, kWriteSetting, kSwitch, kReadBackSetting,
+    kSetAddress,
+    kVersion,
+    kProbe,
+    kRamInfo,
+    kSettingInfo,
+    kReadSetting,
+    kInfoDc,
+    kInfoAc,
+    kConfig,
+    kLed,
+    kDeviceState,
+    kReadRam,
+    kWriteSetting,
+    kSwitch,
+    kReadBackSetting,
     kReadBackConfig,
   };
   struct Request {

@@ -41,15 +41,21 @@ std::optional<SwitchState> parse_switch_state(std::string_view t) noexcept {
 
 std::string_view device_state_name(std::uint8_t s) noexcept {
   static constexpr std::array<std::string_view, 10> kNames = {
-      "down", "startup", "off", "slave", "invert full", "invert half", "invert AES",
-      "power assist", "bypass", "charge"};
+      "down",        "startup",    "off",          "slave",  "invert full",
+      "invert half", "invert AES", "power assist", "bypass", "charge"};
   return s < kNames.size() ? kNames[s] : "unknown";
 }
 
 std::string_view charge_substate_name(std::uint8_t s) noexcept {
-  static constexpr std::array<std::string_view, 9> kNames = {
-      "init", "bulk", "absorption", "float", "storage", "repeated absorption",
-      "forced absorption", "equalise", "bulk stopped"};
+  static constexpr std::array<std::string_view, 9> kNames = {"init",
+                                                             "bulk",
+                                                             "absorption",
+                                                             "float",
+                                                             "storage",
+                                                             "repeated absorption",
+                                                             "forced absorption",
+                                                             "equalise",
+                                                             "bulk stopped"};
   return s < kNames.size() ? kNames[s] : "unknown";
 }
 
@@ -67,8 +73,11 @@ std::int64_t venus_state(std::uint8_t device_state, std::optional<std::uint8_t> 
     case DeviceState::kCharge:
       if (!substate) return 3;
       switch (*substate) {
-        case 1: case 8: return 3;          // bulk, bulk stopped
-        case 2: case 5: case 6: return 4;  // absorption, repeated, forced
+        case 1:
+        case 8: return 3;  // bulk, bulk stopped
+        case 2:
+        case 5:
+        case 6: return 4;  // absorption, repeated, forced
         case 3: return 5;
         case 4: return 6;
         case 7: return 7;

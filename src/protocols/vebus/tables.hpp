@@ -62,8 +62,9 @@ inline constexpr std::uint8_t kAccessLevelRequired = 0x9B;
 }  // namespace wm
 
 /// WriteViaID (0x37) flags: bit 0 = the id is a setting (else a RAM var), bit 1 = RAM only, do not
-/// store in EEPROM (velib, mk2.py WriteViaID). Seed 002 calls 0x01 "RAM only"; that contradicts both
-/// implementations: 0x01 writes the setting AND its EEPROM copy. We follow the implementations.
+/// store in EEPROM (velib, mk2.py WriteViaID). Seed 002 calls 0x01 "RAM only"; that contradicts
+/// both implementations: 0x01 writes the setting AND its EEPROM copy. We follow the
+/// implementations.
 namespace wvi {
 inline constexpr std::uint8_t kSetting = 0x01;
 inline constexpr std::uint8_t kRamOnly = 0x02;
@@ -171,15 +172,24 @@ inline constexpr std::array<SettingDescriptor, 8> kSettings = {{
 const SettingDescriptor* find_setting(std::string_view cli_name) noexcept;
 const SettingDescriptor* find_setting(std::uint16_t id) noexcept;
 
-/// 'S' switch states = Venus /Mode values (seeds/003: 1 Charger Only, 2 Inverter Only, 3 On, 4 Off).
+/// 'S' switch states = Venus /Mode values (seeds/003: 1 Charger Only, 2 Inverter Only, 3 On, 4
+/// Off).
 enum class SwitchState : std::uint8_t { kChargerOnly = 1, kInverterOnly = 2, kOn = 3, kOff = 4 };
 std::string_view to_string(SwitchState s) noexcept;
 std::optional<SwitchState> parse_switch_state(std::string_view text) noexcept;
 
 /// Device state byte of the info frames (§4.4).
 enum class DeviceState : std::uint8_t {
-  kDown = 0, kStartup = 1, kOff = 2, kSlave = 3, kInvertFull = 4, kInvertHalf = 5,
-  kInvertAes = 6, kPowerAssist = 7, kBypass = 8, kCharge = 9,
+  kDown = 0,
+  kStartup = 1,
+  kOff = 2,
+  kSlave = 3,
+  kInvertFull = 4,
+  kInvertHalf = 5,
+  kInvertAes = 6,
+  kPowerAssist = 7,
+  kBypass = 8,
+  kCharge = 9,
 };
 std::string_view device_state_name(std::uint8_t s) noexcept;
 /// Charge substate (GetSetDeviceState 0x94): the same numbers as Venus /VebusChargeState.
@@ -210,8 +220,8 @@ constexpr std::int64_t led_value(std::uint8_t on, std::uint8_t blink, std::uint8
 
 /// Phase byte of an AC info frame → phase number 1..4 and the phase count when the frame says it.
 struct PhaseInfo {
-  int phase = 0;       ///< 1..4; 0 for the DC frame or an unknown code
-  int phase_count = 0; ///< from the L1 codes (0x08 → 1, 0x09 → 2, 0x0A → 3, 0x0B → 4); else 0
+  int phase = 0;        ///< 1..4; 0 for the DC frame or an unknown code
+  int phase_count = 0;  ///< from the L1 codes (0x08 → 1, 0x09 → 2, 0x0A → 3, 0x0B → 4); else 0
   bool dc = false;
 };
 PhaseInfo phase_info(std::uint8_t code) noexcept;

@@ -28,7 +28,8 @@ std::uint16_t to_raw(std::uint8_t var, double value) {
 MultiSim::MultiSim(MultiSimOptions o) : opt_(o) {
   opt_.phases = std::clamp(opt_.phases, 1, 3);
   opt_.units_per_phase = std::clamp(opt_.units_per_phase, 1, 6);
-  const int n = opt_.nominal_voltage == 12 || opt_.nominal_voltage == 24 ? opt_.nominal_voltage : 48;
+  const int n =
+      opt_.nominal_voltage == 12 || opt_.nominal_voltage == 24 ? opt_.nominal_voltage : 48;
   opt_.nominal_voltage = n;
   const auto k = static_cast<std::uint16_t>(n / 12);
   // Voltages in 0.01 V (scale −100), currents in 0.1 A (scale −10), like a MultiPlus-II
@@ -65,7 +66,8 @@ double MultiSim::float_v() const {
 }
 
 bool MultiSim::charging() const {
-  return opt_.mains && (switch_ == vb::SwitchState::kOn || switch_ == vb::SwitchState::kChargerOnly);
+  return opt_.mains &&
+         (switch_ == vb::SwitchState::kOn || switch_ == vb::SwitchState::kChargerOnly);
 }
 
 bool MultiSim::inverting() const {
@@ -190,9 +192,20 @@ void MultiSim::send_dc() {
   const auto ichg = static_cast<std::uint32_t>(std::lround(chg * 10));
   // Period byte for 50 Hz with InverterPeriod's 1/1961 scale and +256 offset: 0.2 s → 136.
   const std::uint8_t period = inverting() || charging() ? 136 : 0;
-  const std::uint8_t d[14] = {0x00, 0x00, 0x00, device_state(), 0x0C, lo(ubat), hi(ubat),
-                              lo(iinv), hi(iinv), static_cast<std::uint8_t>(iinv >> 16),
-                              lo(ichg), hi(ichg), static_cast<std::uint8_t>(ichg >> 16), period};
+  const std::uint8_t d[14] = {0x00,
+                              0x00,
+                              0x00,
+                              device_state(),
+                              0x0C,
+                              lo(ubat),
+                              hi(ubat),
+                              lo(iinv),
+                              hi(iinv),
+                              static_cast<std::uint8_t>(iinv >> 16),
+                              lo(ichg),
+                              hi(ichg),
+                              static_cast<std::uint8_t>(ichg >> 16),
+                              period};
   send(vb::encode_frame(0x20, ByteView(d, 14)));
 }
 
@@ -206,8 +219,8 @@ void MultiSim::send_ac(int phase) {
   const double units = opt_.units_per_phase;
   const double out_i = load / u;
   const double chg_w = charging() ? battery_current() * ubat_ / 0.94 / opt_.phases : 0;
-  const bool pass = opt_.mains && switch_ != vb::SwitchState::kInverterOnly &&
-                    switch_ != vb::SwitchState::kOff;
+  const bool pass =
+      opt_.mains && switch_ != vb::SwitchState::kInverterOnly && switch_ != vb::SwitchState::kOff;
   const double in_u = opt_.mains ? u : 0;
   const double in_i = pass ? (load + chg_w) / u : 0;
   const double inv_u = pass || inverting() ? u : 0;
@@ -219,8 +232,8 @@ void MultiSim::send_ac(int phase) {
   const auto ii = to_raw(vb::ram::kIInverterRms, inv_i / units);
   const std::uint8_t period = opt_.mains ? 195 : 0;  // 10 / (195 / 977) = 50.1 Hz
   const auto f = static_cast<std::uint8_t>(units);
-  const std::uint8_t d[14] = {f, f, 0x01, device_state(), code, lo(mu), hi(mu), lo(mi), hi(mi),
-                              lo(iu), hi(iu), lo(ii), hi(ii), period};
+  const std::uint8_t d[14] = {f,      f,      0x01,   device_state(), code,   lo(mu), hi(mu),
+                              lo(mi), hi(mi), lo(iu), hi(iu),         lo(ii), hi(ii), period};
   send(vb::encode_frame(0x20, ByteView(d, 14)));
 }
 
@@ -229,10 +242,18 @@ void MultiSim::send_config() {
   if (switch_ == vb::SwitchState::kOn || switch_ == vb::SwitchState::kChargerOnly) sw |= 0x10;
   if (switch_ == vb::SwitchState::kOn || switch_ == vb::SwitchState::kInverterOnly) sw |= 0x20;
   const std::uint8_t inputs = 1;
-  const std::uint8_t d[12] = {0x00, 0x00, 0x00, device_state(),
-                              static_cast<std::uint8_t>(inputs << 4), lo(min_limit_dA_),
-                              hi(min_limit_dA_), lo(max_limit_dA_), hi(max_limit_dA_),
-                              lo(limit_dA_), hi(limit_dA_), sw};
+  const std::uint8_t d[12] = {0x00,
+                              0x00,
+                              0x00,
+                              device_state(),
+                              static_cast<std::uint8_t>(inputs << 4),
+                              lo(min_limit_dA_),
+                              hi(min_limit_dA_),
+                              lo(max_limit_dA_),
+                              hi(max_limit_dA_),
+                              lo(limit_dA_),
+                              hi(limit_dA_),
+                              sw};
   send(vb::encode_frame(0x41, ByteView(d, 12)));
 }
 
@@ -259,9 +280,12 @@ void MultiSim::on_frame(const vb::Mk2Frame& f) {
     }
     case vb::cmd::kInfo: {
       if (d.empty()) return;
-      if (d[0] == 0) send_dc();
-      else if (d[0] >= 1 && d[0] <= opt_.phases) send_ac(d[0]);
-      else if (d[0] == 5) send_config();
+      if (d[0] == 0)
+        send_dc();
+      else if (d[0] >= 1 && d[0] <= opt_.phases)
+        send_ac(d[0]);
+      else if (d[0] == 5)
+        send_config();
       return;  // other phases: a real unit does not answer either
     }
     case vb::cmd::kSwitch: {
@@ -282,7 +306,9 @@ void MultiSim::on_frame(const vb::Mk2Frame& f) {
 
 void MultiSim::on_winmon(std::uint8_t letter, ByteView d) {
   if (d.empty()) return;
-  auto id16 = [&d]() -> std::uint16_t { return d.size() >= 3 ? load_le16(d, 1) : d.size() >= 2 ? d[1] : 0; };
+  auto id16 = [&d]() -> std::uint16_t {
+    return d.size() >= 3 ? load_le16(d, 1) : d.size() >= 2 ? d[1] : 0;
+  };
   switch (d[0]) {
     case vb::wm::kReadRamVar: {
       std::vector<std::uint8_t> out{vb::wm::kReadRamOk};
@@ -336,8 +362,8 @@ void MultiSim::on_winmon(std::uint8_t letter, ByteView d) {
       const auto sc = static_cast<std::uint16_t>(i.scale);
       const auto of = static_cast<std::uint16_t>(i.offset);
       reply(letter, {vb::wm::kSettingScale, lo(sc), hi(sc), lo(of), hi(of), lo(i.default_raw),
-                     hi(i.default_raw), lo(i.min_raw), hi(i.min_raw), lo(i.max_raw),
-                     hi(i.max_raw), i.access_level.value_or(0)});
+                     hi(i.default_raw), lo(i.min_raw), hi(i.min_raw), lo(i.max_raw), hi(i.max_raw),
+                     i.access_level.value_or(0)});
       return;
     }
     case vb::wm::kReadSetting: {
@@ -380,7 +406,8 @@ void MultiSim::on_winmon(std::uint8_t letter, ByteView d) {
       const std::uint16_t raw = id16();
       if (pending_write_setting_) {
         auto it = settings_.find(*pending_write_setting_);
-        if (it != settings_.end() && raw >= it->second.info.min_raw && raw <= it->second.info.max_raw)
+        if (it != settings_.end() && raw >= it->second.info.min_raw &&
+            raw <= it->second.info.max_raw)
           it->second.ram = it->second.eeprom = raw;
         if (opt_.reply_to_writes) reply(letter, {vb::wm::kWriteSettingOk});
       } else if (pending_write_ram_) {
@@ -395,7 +422,8 @@ void MultiSim::on_winmon(std::uint8_t letter, ByteView d) {
         if (d[1] == 2) substate_ = 6, in_state_s_ = 0;  // forced absorption
         if (d[1] == 3) substate_ = 3, in_state_s_ = 0;  // forced float
       }
-      reply(letter, {vb::wm::kDeviceState, device_state(), charging() ? substate_ : std::uint8_t{0}});
+      reply(letter,
+            {vb::wm::kDeviceState, device_state(), charging() ? substate_ : std::uint8_t{0}});
       return;
     }
     default: reply(letter, {vb::wm::kUnknownCommand, 0x00}); return;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// A simulated VE.Bus Multi as seen through an MK2/MK3 interface: it answers the MK2 protocol
-/// (vedirect_vebus.md §4) with RAM vars, settings with their scale info, the remote switch, LEDs and
-/// charge states that move plausibly (bulk → absorption → float while on mains; inverting without).
-/// Sans-I/O like the protocol code: bytes and time in, bytes out through a sink.
+/// (vedirect_vebus.md §4) with RAM vars, settings with their scale info, the remote switch, LEDs
+/// and charge states that move plausibly (bulk → absorption → float while on mains; inverting
+/// without). Sans-I/O like the protocol code: bytes and time in, bytes out through a sink.
 
 #include <array>
 #include <cstdint>
@@ -19,14 +19,14 @@
 namespace gxlink::sim::vebus {
 
 struct MultiSimOptions {
-  int nominal_voltage = 48;      ///< 12, 24 or 48
-  int phases = 1;                ///< 1..3
-  int units_per_phase = 1;       ///< parallel units (the BF / inverter factors)
-  bool mk3 = true;               ///< answers the 'H' line-state query
-  bool reply_to_writes = true;   ///< false: WriteViaID / 'S' get no reply (seed 002: often so)
-  bool heartbeat = true;         ///< 'V' frame every second while idle
-  bool mains = true;             ///< AC input connected
-  double load_watts = 350;       ///< AC-out load per phase
+  int nominal_voltage = 48;        ///< 12, 24 or 48
+  int phases = 1;                  ///< 1..3
+  int units_per_phase = 1;         ///< parallel units (the BF / inverter factors)
+  bool mk3 = true;                 ///< answers the 'H' line-state query
+  bool reply_to_writes = true;     ///< false: WriteViaID / 'S' get no reply (seed 002: often so)
+  bool heartbeat = true;           ///< 'V' frame every second while idle
+  bool mains = true;               ///< AC input connected
+  double load_watts = 350;         ///< AC-out load per phase
   double absorption_seconds = 20;  ///< simulated absorption time before float
 };
 

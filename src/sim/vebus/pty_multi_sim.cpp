@@ -30,20 +30,21 @@ void PtyMultiSim::stop() {
 
 void PtyMultiSim::read_more() {
   auto alive = alive_;
-  master_.async_read_some(asio::buffer(rx_), [this, alive](const asio::error_code& ec, std::size_t n) {
-    if (!*alive) return;
-    if (ec) {
-      if (ec == asio::error::operation_aborted) return;
-      // EIO while no slave is open: poll again shortly.
-      retry_.expires_after(milliseconds(50));
-      retry_.async_wait([this, alive](const asio::error_code& e) {
-        if (!e && *alive) read_more();
-      });
-      return;
-    }
-    sim_.on_bytes(ByteView(rx_.data(), n), Clock::now());
-    read_more();
-  });
+  master_.async_read_some(asio::buffer(rx_),
+                          [this, alive](const asio::error_code& ec, std::size_t n) {
+                            if (!*alive) return;
+                            if (ec) {
+                              if (ec == asio::error::operation_aborted) return;
+                              // EIO while no slave is open: poll again shortly.
+                              retry_.expires_after(milliseconds(50));
+                              retry_.async_wait([this, alive](const asio::error_code& e) {
+                                if (!e && *alive) read_more();
+                              });
+                              return;
+                            }
+                            sim_.on_bytes(ByteView(rx_.data(), n), Clock::now());
+                            read_more();
+                          });
 }
 
 void PtyMultiSim::tick() {

@@ -55,14 +55,37 @@ struct PtyRig {
 };
 
 const char* const kPaths[] = {
-    "/Ac/ActiveIn/L1/V", "/Ac/ActiveIn/L1/I", "/Ac/ActiveIn/L1/F", "/Ac/ActiveIn/L1/P",
-    "/Ac/Out/L1/V",      "/Ac/Out/L1/I",      "/Ac/Out/L1/F",      "/Ac/Out/L1/P",
-    "/Dc/0/Voltage",     "/Dc/0/Current",     "/Mode",             "/State",
-    "/VebusChargeState", "/Leds/Mains",       "/Leds/Bulk",        "/Leds/Absorption",
-    "/Leds/Float",       "/Leds/Inverter",    "/Leds/Overload",    "/Leds/LowBattery",
-    "/Leds/Temperature", "/Alarms/LowBattery", "/Alarms/Overload", "/Alarms/HighTemperature",
-    "/Alarms/L1/LowBattery", "/Alarms/L1/Overload", "/Alarms/L1/HighTemperature",
-    "/Ac/In/1/CurrentLimit", "/Ac/ActiveIn/ActiveInput", "/Soc", "/Ac/NumberOfPhases",
+    "/Ac/ActiveIn/L1/V",
+    "/Ac/ActiveIn/L1/I",
+    "/Ac/ActiveIn/L1/F",
+    "/Ac/ActiveIn/L1/P",
+    "/Ac/Out/L1/V",
+    "/Ac/Out/L1/I",
+    "/Ac/Out/L1/F",
+    "/Ac/Out/L1/P",
+    "/Dc/0/Voltage",
+    "/Dc/0/Current",
+    "/Mode",
+    "/State",
+    "/VebusChargeState",
+    "/Leds/Mains",
+    "/Leds/Bulk",
+    "/Leds/Absorption",
+    "/Leds/Float",
+    "/Leds/Inverter",
+    "/Leds/Overload",
+    "/Leds/LowBattery",
+    "/Leds/Temperature",
+    "/Alarms/LowBattery",
+    "/Alarms/Overload",
+    "/Alarms/HighTemperature",
+    "/Alarms/L1/LowBattery",
+    "/Alarms/L1/Overload",
+    "/Alarms/L1/HighTemperature",
+    "/Ac/In/1/CurrentLimit",
+    "/Ac/ActiveIn/ActiveInput",
+    "/Soc",
+    "/Ac/NumberOfPhases",
 };
 
 bool all_valid(PtyRig& rig) {
@@ -102,7 +125,8 @@ TEST(VebusPty, ModeAndCurrentLimitWritesThroughTheModel) {
 
   ASSERT_EQ(rig.model.write("com.victronenergy.vebus.ttyUSB0", "/Ac/In/1/CurrentLimit", 12.0),
             model::WriteResult::kOk);
-  ASSERT_TRUE(rig.run_until([&] { return rig.svc().get("/Ac/In/1/CurrentLimit") == model::Value(12.0); }));
+  ASSERT_TRUE(
+      rig.run_until([&] { return rig.svc().get("/Ac/In/1/CurrentLimit") == model::Value(12.0); }));
   EXPECT_DOUBLE_EQ(rig.sim.sim().current_limit(), 12.0);
   // Out of the unit's range (3..50 A): refused by the model before the driver sees it.
   EXPECT_EQ(rig.model.write("com.victronenergy.vebus.ttyUSB0", "/Ac/In/1/CurrentLimit", 75.0),
@@ -144,7 +168,8 @@ TEST(VebusPty, SilentUnitInvalidatesTheServiceAndRecovers) {
   PtyRig rig;
   ASSERT_TRUE(rig.run_until([&] { return all_valid(rig); }));
   rig.sim.sim().set_silent(true);
-  ASSERT_TRUE(rig.run_until([&] { return rig.svc().get("/Connected") == model::Value(std::int64_t{0}); }));
+  ASSERT_TRUE(
+      rig.run_until([&] { return rig.svc().get("/Connected") == model::Value(std::int64_t{0}); }));
   EXPECT_FALSE(rig.valid("/Dc/0/Voltage"));
   EXPECT_NE(rig.driver->health().state, HealthState::kOk);
   rig.sim.sim().set_silent(false);

@@ -109,7 +109,8 @@ TEST(VebusCodec, DecodesDcInfoFrame) {
   auto dc = std::get<DcInfoRaw>(*r);
   const RamVarInfo u{0x7F9C, 0}, i{0x800A, 0};
   EXPECT_NEAR(u.to_value(dc.ubat), 51.36, 1e-9);
-  EXPECT_NEAR(i.to_value_wide(dc.charger_current) - i.to_value_wide(dc.inverter_current), 17.5, 1e-9);
+  EXPECT_NEAR(i.to_value_wide(dc.charger_current) - i.to_value_wide(dc.inverter_current), 17.5,
+              1e-9);
 }
 
 TEST(VebusCodec, DecodesWinmonReplies) {
@@ -142,8 +143,8 @@ TEST(VebusCodec, DecodesWinmonReplies) {
 
 TEST(VebusCodec, SplitSettingInfoIsDecodedAndShortFramesRefused) {
   // 89 ss 8A oo 8B dd 8C mm 8D xx: absorption of a 12 V unit, scale −100.
-  const std::uint8_t d[] = {'X', 0x89, 0x9C, 0xFF, 0x8A, 0x00, 0x00, 0x8B, 0xA0, 0x05,
-                            0x8C, 0x84, 0x03, 0x8D, 0xA4, 0x06};
+  const std::uint8_t d[] = {'X',  0x89, 0x9C, 0xFF, 0x8A, 0x00, 0x00, 0x8B,
+                            0xA0, 0x05, 0x8C, 0x84, 0x03, 0x8D, 0xA4, 0x06};
   auto f = encode_frame(0xFF, d);
   auto t = take(f.view());
   ASSERT_EQ(t.status, TakeStatus::kFrame);

@@ -13,32 +13,32 @@ using test::hex;
 // Every documented frame of vedirect_vebus.md §4.2 / §4.5 and seed 002 (the last byte is the
 // checksum as published; take() must accept each one whole).
 const char* const kDocumentedFrames[] = {
-    "04 FF 41 01 00 BB",                              // A set address 0 (seed 002)
-    "02 FF 56 A9",                                    // V
-    "07 FF 56 24 DB 11 00 42 52",                     // V reply, version 1170212 'B'
-    "02 FF 4C B3",                                    // L
-    "08 FF 4C 01 0C 00 00 80 00 20",                  // L reply (invertergui)
-    "03 FF 46 00 B8",                                 // F 0
-    "03 FF 46 01 B7",                                 // F 1
+    "04 FF 41 01 00 BB",                                   // A set address 0 (seed 002)
+    "02 FF 56 A9",                                         // V
+    "07 FF 56 24 DB 11 00 42 52",                          // V reply, version 1170212 'B'
+    "02 FF 4C B3",                                         // L
+    "08 FF 4C 01 0C 00 00 80 00 20",                       // L reply (invertergui)
+    "03 FF 46 00 B8",                                      // F 0
+    "03 FF 46 01 B7",                                      // F 1
     "0F 20 01 01 01 09 08 EC 5A 5F FF EC 5A 08 00 C3 08",  // AC L1 info (martiby)
-    "05 FF 57 36 04 00 6B",                           // W GetRAMVarInfo 4
-    "05 FF 57 30 0D 00 68",                           // W ReadRAMVar 13
-    "05 FF 57 85 C8 00 58",                           // → 200
-    "07 FF 5A 37 00 83 72 01 73",                     // X WriteViaID RAM 131 (ESS setpoint)
-    "03 FF 5A 87 1D",                                 // → write RAM OK
-    "03 FF 58 38 6E",                                 // X ReadSnapshot
-    "09 FF 58 99 89 FE 05 00 72 01 08",               // → snapshot
-    "08 FF 57 8E 9C 7F 8F 00 00 6A",                  // split RAM var info
-    "07 FF 59 8E 9C 7F 00 00 F8",                     // combined RAM var info
-    "03 FF 5A 8E 16",                                 // RAM var not supported
-    "09 FF 58 82 F0 68 28 00 07 01 96",               // combined software version
-    "05 FF 58 82 F0 68 CA",                           // split version part 0
-    "05 FF 59 83 28 00 F8",                           // split version part 1
-    "0D FF 5A 89 01 00 00 00 03 00 01 00 03 00 09",   // combined setting info
-    "07 FF 59 37 01 40 D0 07 52",                     // WriteViaID setting 64 = 2000 (velib)
-    "03 FF 59 88 1D",                                 // → write setting OK
-    "05 3F 07 00 00 00 C2",                           // wake-up, odd checksum (martiby)
-    "05 3F 04 00 00 00 C5",                           // sleep, odd checksum
+    "05 FF 57 36 04 00 6B",                                // W GetRAMVarInfo 4
+    "05 FF 57 30 0D 00 68",                                // W ReadRAMVar 13
+    "05 FF 57 85 C8 00 58",                                // → 200
+    "07 FF 5A 37 00 83 72 01 73",                          // X WriteViaID RAM 131 (ESS setpoint)
+    "03 FF 5A 87 1D",                                      // → write RAM OK
+    "03 FF 58 38 6E",                                      // X ReadSnapshot
+    "09 FF 58 99 89 FE 05 00 72 01 08",                    // → snapshot
+    "08 FF 57 8E 9C 7F 8F 00 00 6A",                       // split RAM var info
+    "07 FF 59 8E 9C 7F 00 00 F8",                          // combined RAM var info
+    "03 FF 5A 8E 16",                                      // RAM var not supported
+    "09 FF 58 82 F0 68 28 00 07 01 96",                    // combined software version
+    "05 FF 58 82 F0 68 CA",                                // split version part 0
+    "05 FF 59 83 28 00 F8",                                // split version part 1
+    "0D FF 5A 89 01 00 00 00 03 00 01 00 03 00 09",        // combined setting info
+    "07 FF 59 37 01 40 D0 07 52",                          // WriteViaID setting 64 = 2000 (velib)
+    "03 FF 59 88 1D",                                      // → write setting OK
+    "05 3F 07 00 00 00 C2",                                // wake-up, odd checksum (martiby)
+    "05 3F 04 00 00 00 C5",                                // sleep, odd checksum
 };
 
 TEST(VebusFramer, AcceptsEveryDocumentedFrame) {
@@ -93,9 +93,9 @@ TEST(VebusFramer, BadChecksumIsRejectedOneByteAtATime) {
 
 TEST(VebusFramer, LengthOutOfRangeAndUnknownTypeAreBad) {
   EXPECT_EQ(take(hex("00")).status, TakeStatus::kBad);
-  EXPECT_EQ(take(hex("15 FF")).status, TakeStatus::kBad);        // 21 > 20
+  EXPECT_EQ(take(hex("15 FF")).status, TakeStatus::kBad);           // 21 > 20
   EXPECT_EQ(take(hex("04 77 41 01 00")).status, TakeStatus::kBad);  // type 0x77 unknown
-  EXPECT_EQ(take(hex("01 FF 00")).status, TakeStatus::kBad);     // MK2 frame without a command
+  EXPECT_EQ(take(hex("01 FF 00")).status, TakeStatus::kBad);        // MK2 frame without a command
   EXPECT_EQ(take(hex("04 FF 41")).status, TakeStatus::kNeedMore);
   EXPECT_EQ(take(hex("04")).status, TakeStatus::kNeedMore);
 }
@@ -138,9 +138,9 @@ TEST(VebusFramer, GrindGivesTheSameFramesForEveryChunking) {
 }
 
 TEST(VebusFramer, ResyncsAfterGarbagePrefixAndCorruptFrame) {
-  auto s = hex("13 37 FF 00 05 99");                  // garbage
+  auto s = hex("13 37 FF 00 05 99");  // garbage
   auto good = hex("04 FF 41 01 00 BB");
-  auto corrupt = hex("07 FF 56 24 DB 11 00 42 53");   // bad checksum
+  auto corrupt = hex("07 FF 56 24 DB 11 00 42 53");  // bad checksum
   auto good2 = hex("02 FF 56 A9");
   s.insert(s.end(), good.begin(), good.end());
   s.insert(s.end(), corrupt.begin(), corrupt.end());
@@ -173,7 +173,8 @@ TEST(VebusFramer, TruncatedTailStaysBuffered) {
   auto s = hex("04 FF 41 01 00 BB 07 FF 56 24");
   StreamFramer f;
   int n = 0;
-  f.push(s, [&n](const Mk2Frame&) { ++n; }, [](Errc) {});
+  f.push(
+      s, [&n](const Mk2Frame&) { ++n; }, [](Errc) {});
   EXPECT_EQ(n, 1);
   EXPECT_EQ(f.buffered(), 4u);
 }

@@ -74,7 +74,7 @@ TEST(VebusMapping, InvertingShowsNoActiveInputAndAlarmsFromLeds) {
   model::DeviceInstances inst;
   VebusMapping map(m, inst, "ttyUSB0");
   auto st = sample_state();
-  st.device_state = 4;  // invert full
+  st.device_state = 4;                         // invert full
   st.leds = vb::LedReply{0x30, 0x40, {}, {}};  // inverter + overload on, low battery blinking
   map.apply(st, true);
   const auto* s = m.find("com.victronenergy.vebus.ttyUSB0");
@@ -120,8 +120,8 @@ TEST(VebusMapping, LostLinkInvalidatesAndWritesGoToHooks) {
 
 TEST(VebusMapping, PassiveDecoderUsesTypicalScales) {
   PassiveDecoder pd;
-  const std::uint8_t ac[] = {0x20, 0x01, 0x01, 0x01, 0x09, 0x08, 0xEC, 0x5A, 0x5F,
-                             0xFF, 0xEC, 0x5A, 0x08, 0x00, 0xC3};
+  const std::uint8_t ac[] = {0x20, 0x01, 0x01, 0x01, 0x09, 0x08, 0xEC, 0x5A,
+                             0x5F, 0xFF, 0xEC, 0x5A, 0x08, 0x00, 0xC3};
   auto f = vb::encode_frame(ac[0], ByteView(ac + 1, sizeof ac - 1));
   auto t = vb::take(f.view());
   ASSERT_EQ(t.status, vb::TakeStatus::kFrame);

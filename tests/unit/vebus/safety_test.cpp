@@ -30,14 +30,15 @@ TEST(VebusSafety, RefusesThirtyVoltsOnA12VoltUnit) {
 }
 
 TEST(VebusSafety, AcceptsLiFePO4AndLeadAcidValues) {
-  EXPECT_TRUE(check_voltage_setting(SettingKind::kChargeVoltage, 56.0, 48, 54.0));   // seed 002
+  EXPECT_TRUE(check_voltage_setting(SettingKind::kChargeVoltage, 56.0, 48, 54.0));  // seed 002
   EXPECT_TRUE(check_voltage_setting(SettingKind::kFloatVoltage, 54.0, 48, 56.0));
   EXPECT_TRUE(check_voltage_setting(SettingKind::kChargeVoltage, 14.4, 12, 13.8));
   EXPECT_TRUE(check_voltage_setting(SettingKind::kChargeVoltage, 28.4, 24, 27.6));
 }
 
 TEST(VebusSafety, RefusesWithoutKnownNominalVoltage) {
-  EXPECT_FALSE(check_voltage_setting(SettingKind::kChargeVoltage, 14.4, std::nullopt, std::nullopt));
+  EXPECT_FALSE(
+      check_voltage_setting(SettingKind::kChargeVoltage, 14.4, std::nullopt, std::nullopt));
 }
 
 TEST(VebusSafety, FloatNeverAboveAbsorption) {

@@ -136,7 +136,8 @@ TEST(VebusSession, ChargeStatesMovePlausibly) {
   so.absorption_seconds = 5;
   Rig rig(so);
   ASSERT_TRUE(rig.wait_ready());
-  EXPECT_TRUE(rig.run_until([&] { return rig.session.state().charge_substate == 2; }, seconds(120)));
+  EXPECT_TRUE(
+      rig.run_until([&] { return rig.session.state().charge_substate == 2; }, seconds(120)));
   EXPECT_NEAR(*rig.session.state().dc_voltage, 57.6, 0.2);
   EXPECT_TRUE(rig.run_until([&] { return rig.session.state().charge_substate == 3; }, seconds(60)));
 }
@@ -218,8 +219,8 @@ TEST(VebusSession, RangeChecksRefuseBeforeAnythingIsSent) {
   EXPECT_EQ(a.error().code, Errc::kRefused);
   auto f = rig.session.write_setting(setting::kUBatFloat, 58.0, false);  // above absorption 57.6
   EXPECT_FALSE(f);
-  EXPECT_FALSE(rig.session.write_switch(std::nullopt, 60.0));  // unit max 50 A
-  EXPECT_FALSE(rig.session.write_switch(std::nullopt, 1.0));   // unit min 3 A
+  EXPECT_FALSE(rig.session.write_switch(std::nullopt, 60.0));                   // unit max 50 A
+  EXPECT_FALSE(rig.session.write_switch(std::nullopt, 1.0));                    // unit min 3 A
   EXPECT_FALSE(rig.session.write_setting(setting::kIMainsLimit, 10.0, false));  // not writable here
   rig.run_for(seconds(2));
   EXPECT_EQ(rig.sim.writes_received(), writes_before);
