@@ -74,6 +74,8 @@ Health VebusDriver::health() const {
       return Health::warning("receiving bytes that are not MK2 frames (wrong baud rate?)");
     return Health::ok();
   }
+  if (garbage_)
+    return Health::warning("no valid MK2 frames, only garbage (wrong baud rate, e.g. an MK3 at 115200?)");
   return Health::warning(std::string("VE.Bus link ") + vb::to_string(session_.link_state()));
 }
 

@@ -91,6 +91,7 @@ void Session::begin_init(TimePoint now) {
   queue_.back().last_init = true;
   next_send_ = std::max(next_send_, now);
   next_cycle_ = now;
+  last_frame_ = now;
   next_settings_ = now + opt_.settings_interval;
 }
 
@@ -176,6 +177,7 @@ void Session::flush_stale(TimePoint now) {
 void Session::on_frame(const Mk2Frame& f, TimePoint now) {
   ++stats_.frames;
   last_rx_ = now;
+  last_frame_ = now;
   if (!in_sync_) {
     in_sync_ = true;
     event(EventKind::kGarbageEnd, "back in sync");
@@ -571,6 +573,14 @@ void Session::on_tick(TimePoint now) {
   }
   if (framer_.buffered() > 0 && now - last_rx_ > opt_.partial_frame_timeout) flush_stale(now);
   if (inflight_ && now >= inflight_deadline_) on_timeout(now);
+  // j9brown treats 5 s without traffic as "asleep or unplugged"; the polls keep a live unit busy.
+  if (link_ == LinkState::kReady && now - last_frame_ > opt_.silence_timeout) {
+    link_lost("no valid frame from the unit for " +
+                  std::to_string(std::chrono::duration_cast<milliseconds>(opt_.silence_timeout).count()) +
+                  " ms",
+              now);
+    return;
+  }
   if (link_ != LinkState::kInit && link_ != LinkState::kReady) return;
   if (inflight_ || now < next_send_) return;
   // Writes first, but only from a fully understood state (see the header).
@@ -606,6 +616,7 @@ std::optional<TimePoint> Session::next_deadline() const {
     earliest(std::max(next_cycle_, next_send_));
   }
   if (framer_.buffered() > 0) earliest(last_rx_ + opt_.partial_frame_timeout);
+  if (link_ == LinkState::kReady) earliest(last_frame_ + opt_.silence_timeout + milliseconds(1));
   return t;
 }
 

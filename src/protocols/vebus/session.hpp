@@ -44,6 +44,7 @@ struct SessionOptions {
   Duration poll_interval = milliseconds(1000);         ///< start of one cycle to the next
   Duration settings_interval = seconds(30);            ///< re-read absorption/float/limit settings
   Duration partial_frame_timeout = milliseconds(300);  ///< velib: 6 × 50 ms
+  Duration silence_timeout = seconds(5);  ///< ready, but no valid frame this long → link lost
   Duration restart_delay = seconds(2);                 ///< after a failed init or lost link
   int retries = 2;                                     ///< re-sends of a read before giving up
   int silent_after = 4;                                ///< failed reads in a row → link lost
@@ -233,6 +234,7 @@ class Session {
   TimePoint next_settings_{};
   TimePoint restart_at_{};
   TimePoint last_rx_{};
+  TimePoint last_frame_{};  ///< last valid frame (or the start of init)
   bool in_sync_ = true;
   int consecutive_failures_ = 0;
   int letter_index_ = 0;

@@ -309,6 +309,34 @@ TEST(VebusSession, SilentUnitIsLostThenFoundAgain) {
   EXPECT_TRUE(rig.wait_ready());
 }
 
+TEST(VebusSession, SilenceIsNoticedWithinTheSilenceTimeout) {
+  Rig rig;
+  ASSERT_TRUE(rig.wait_ready());
+  rig.sim.set_silent(true);
+  const auto t0 = rig.now;
+  ASSERT_TRUE(rig.run_until([&] { return !rig.session.ready(); }, seconds(30)));
+  EXPECT_LE(rig.now - t0, seconds(6));
+}
+
+TEST(VebusSession, GarbageOnlyNeverGetsReady) {
+  // An MK3 switched to 115200 read at 2400 baud looks like noise: counted, never "ready".
+  Rig rig;
+  rig.sim.set_silent(true);
+  std::uint32_t x = 12345;
+  for (int i = 0; i < 3000; ++i) {
+    std::uint8_t b[3];
+    for (auto& v : b) {
+      x = x * 1103515245u + 12345u;
+      v = static_cast<std::uint8_t>(x >> 16);
+    }
+    rig.session.on_bytes(b, rig.now);
+    rig.step();
+  }
+  EXPECT_FALSE(rig.session.ready());
+  EXPECT_GT(rig.session.stats().bytes_dropped, 1000u);
+  EXPECT_FALSE(rig.session.write_setting(setting::kUBatAbsorption, 56.0, false));
+}
+
 TEST(VebusSession, ThreePhaseParallelSystem) {
   MultiSimOptions so;
   so.phases = 3;
