@@ -43,7 +43,8 @@ void BM_FramerAndDecode(benchmark::State& st) {
         [](Errc) {});
   }
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * s.size()));
-  st.counters["frames/s"] = benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
+  st.counters["frames/s"] =
+      benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_FramerAndDecode);
 

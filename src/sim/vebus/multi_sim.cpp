@@ -314,10 +314,11 @@ void MultiSim::on_winmon(std::uint8_t letter, ByteView d) {
       std::vector<std::uint8_t> out{vb::wm::kReadRamOk};
       for (std::size_t i = 1; i < d.size(); ++i) {
         std::uint16_t raw = 0;
-        const double k = 1.0;
         switch (d[i]) {
           case vb::ram::kUBat: raw = to_raw(d[i], ubat_); break;
-          case vb::ram::kChargeState: raw = to_raw(d[i], soc_ / 100.0 * k); break;
+          case vb::ram::kChargeState:  // scale 1/200: 1.0 = 100 %
+            raw = to_raw(d[i], soc_ / 100.0);
+            break;
           case vb::ram::kInverterPower2: {
             const double in_w = opt_.mains && switch_ != vb::SwitchState::kInverterOnly &&
                                         switch_ != vb::SwitchState::kOff

@@ -59,6 +59,7 @@ class MultiSim {
   gxlink::vebus::SwitchState switch_state() const { return switch_; }
   double current_limit() const { return limit_dA_ / 10.0; }
   double battery_voltage() const { return ubat_; }
+  double soc() const { return soc_; }
   std::uint8_t substate() const { return substate_; }
   std::uint8_t device_state() const;
   std::size_t frames_received() const { return frames_rx_; }

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The real driver (SerialPort + session + mapping) against the simulated Multi on a real pty.
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include <asio/io_context.hpp>
@@ -23,9 +27,9 @@ struct PtyRig {
   std::unique_ptr<VebusDriver> driver;
   std::vector<vb::WriteCompletion> done;
 
-  explicit PtyRig(MultiSimOptions so = {}) : sim(io, so) {
+  explicit PtyRig(MultiSimOptions so = {}, std::string port = {}) : sim(io, so) {
     VebusDriverOptions o;
-    o.port = sim.slave_path();
+    o.port = port.empty() ? sim.slave_path() : port;
     o.connection = "ttyUSB0";
     driver = std::make_unique<VebusDriver>(ctx, o);
     driver->set_completion_handler([this](const vb::WriteCompletion& c) { done.push_back(c); });
@@ -175,6 +179,22 @@ TEST(VebusPty, SilentUnitInvalidatesTheServiceAndRecovers) {
   rig.sim.sim().set_silent(false);
   ASSERT_TRUE(rig.run_until([&] { return all_valid(rig); }));
   EXPECT_EQ(rig.svc().get("/Connected"), model::Value(std::int64_t{1}));
+}
+
+TEST(VebusPty, PortThatAppearsLaterIsOpenedByTheRetry) {
+  // Like an MK3 plugged in after the daemon started: the port is missing, then appears.
+  const auto link =
+      std::filesystem::temp_directory_path() / ("gxlink_vebus_late_" + std::to_string(::getpid()));
+  std::filesystem::remove(link);
+  PtyRig rig({}, link.string());
+  rig.run_until([] { return false; }, milliseconds(800));
+  EXPECT_EQ(rig.driver->health().state, HealthState::kFailed);
+  EXPECT_EQ(rig.svc().get("/Connected"), model::Value(std::int64_t{0}));
+  std::filesystem::create_symlink(rig.sim.slave_path(), link);
+  const bool ok = rig.run_until([&] { return all_valid(rig); });
+  std::filesystem::remove(link);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(rig.driver->health().state, HealthState::kOk);
 }
 
 TEST(VebusPty, ThreePhaseSystem) {

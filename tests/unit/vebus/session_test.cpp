@@ -125,6 +125,8 @@ TEST(VebusSession, PollsDcAcLedsConfigStateAndRamVars) {
   EXPECT_EQ(st.device_state, 9);
   EXPECT_EQ(st.charge_substate, 1);
   ASSERT_TRUE(st.soc);
+  EXPECT_NEAR(*st.soc, rig.sim.soc(), 2.0);  // polled once per cycle; 1/200 steps
+  EXPECT_GT(*st.soc, 60.0);
   ASSERT_TRUE(st.output_power);
   EXPECT_NEAR(*st.output_power, 350, 1);
   EXPECT_NEAR(*st.setting_value(setting::kUBatAbsorption), 57.6, 1e-9);
@@ -335,6 +337,20 @@ TEST(VebusSession, GarbageOnlyNeverGetsReady) {
   EXPECT_FALSE(rig.session.ready());
   EXPECT_GT(rig.session.stats().bytes_dropped, 1000u);
   EXPECT_FALSE(rig.session.write_setting(setting::kUBatAbsorption, 56.0, false));
+}
+
+TEST(VebusSimulator, AnswersTheTwoFrameWrite0x33Then0x34) {
+  // The documented two-frame write (seed 002 says it fails on real units; kept for completeness).
+  MultiSim sim;
+  std::vector<std::uint8_t> out;
+  sim.set_sink([&out](ByteView b) { out.insert(out.end(), b.begin(), b.end()); });
+  const auto a = encode_write_setting('X', setting::kUBatFloat);
+  const auto b = encode_write_data('X', 5300);
+  sim.on_bytes(a.view(), TimePoint{});
+  EXPECT_TRUE(out.empty());  // no reply to the first half
+  sim.on_bytes(b.view(), TimePoint{});
+  EXPECT_EQ(test::spaced(out), "03 FF 58 88 1E");
+  EXPECT_EQ(sim.settings().at(setting::kUBatFloat).ram, 5300);
 }
 
 TEST(VebusSession, ThreePhaseParallelSystem) {
