@@ -95,7 +95,7 @@ json frame_json(const vb::Mk2Frame& f, std::size_t offset) {
         } else if constexpr (std::is_same_v<T, vb::ResetNotice>) {
           j["kind"] = "reset";
         } else {
-          j["kind"] = "other";
+          j["kind"] = m.type == 0xFF ? "request" : "other";
         }
       },
       *r);

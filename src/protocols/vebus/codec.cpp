@@ -132,6 +132,11 @@ Result<Reply> decode(const Mk2Frame& f) noexcept {
     default: return Reply{OtherFrame{f.type, 0}};
   }
   const std::uint8_t c = f.command();
+  // Host → interface commands look like replies with fewer bytes; a capture of both directions
+  // (or an echo) gives them as OtherFrame instead of a decode error.
+  const bool request = (c == cmd::kVersion && d.empty()) || (c == cmd::kLed && d.size() < 2) ||
+                       c == cmd::kInfo || (is_winmon_letter(c) && !d.empty() && d[0] < 0x80);
+  if (request) return Reply{OtherFrame{f.type, c}};
   switch (c) {
     case cmd::kAddress:
       if (d.size() < 2) return fail(Errc::kTruncated, "'A' reply needs 2 bytes");

@@ -113,7 +113,8 @@ struct WinmonReply {
   Frame<kMaxLength> data;  ///< bytes after the response code
 };
 struct ResetNotice {};
-/// A valid frame we have no decoder for (VE.Bus traffic types 0x21, 0x38, ...).
+/// A valid frame we have no decoder for (VE.Bus traffic types 0x21, 0x38, ...), or a host → MK2
+/// command ('F', 'V' without data, winmon codes below 0x80) as seen in two-way captures.
 struct OtherFrame {
   std::uint8_t type = 0;
   std::uint8_t command = 0;

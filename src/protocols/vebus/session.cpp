@@ -575,10 +575,11 @@ void Session::on_tick(TimePoint now) {
   if (inflight_ && now >= inflight_deadline_) on_timeout(now);
   // j9brown treats 5 s without traffic as "asleep or unplugged"; the polls keep a live unit busy.
   if (link_ == LinkState::kReady && now - last_frame_ > opt_.silence_timeout) {
-    link_lost("no valid frame from the unit for " +
-                  std::to_string(std::chrono::duration_cast<milliseconds>(opt_.silence_timeout).count()) +
-                  " ms",
-              now);
+    link_lost(
+        "no valid frame from the unit for " +
+            std::to_string(std::chrono::duration_cast<milliseconds>(opt_.silence_timeout).count()) +
+            " ms",
+        now);
     return;
   }
   if (link_ != LinkState::kInit && link_ != LinkState::kReady) return;

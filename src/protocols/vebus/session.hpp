@@ -45,10 +45,10 @@ struct SessionOptions {
   Duration settings_interval = seconds(30);            ///< re-read absorption/float/limit settings
   Duration partial_frame_timeout = milliseconds(300);  ///< velib: 6 × 50 ms
   Duration silence_timeout = seconds(5);  ///< ready, but no valid frame this long → link lost
-  Duration restart_delay = seconds(2);                 ///< after a failed init or lost link
-  int retries = 2;                                     ///< re-sends of a read before giving up
-  int silent_after = 4;                                ///< failed reads in a row → link lost
-  bool probe_mk3 = true;                               ///< send 'H' to tell MK3 from MK2
+  Duration restart_delay = seconds(2);    ///< after a failed init or lost link
+  int retries = 2;                        ///< re-sends of a read before giving up
+  int silent_after = 4;                   ///< failed reads in a row → link lost
+  bool probe_mk3 = true;                  ///< send 'H' to tell MK3 from MK2
 };
 
 enum class LinkState { kStopped, kInit, kReady, kWaitRestart };

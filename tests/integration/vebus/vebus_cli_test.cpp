@@ -2,7 +2,9 @@
 // `gxlink vebus` (the real binary, GXLINK_BINARY) against the simulated Multi on a pty.
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -12,6 +14,7 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <nlohmann/json.hpp>
 
 #include "protocols/vebus/tables.hpp"
 #include "sim/vebus/pty_multi_sim.hpp"
@@ -180,6 +183,58 @@ TEST_F(VebusCli, SnapshotMk2GoesThroughTheDriverMapping) {
   EXPECT_NE(r.out.find("\"/Leds/Bulk\": 1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"/Ac/In/1/CurrentLimit\": 16.0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"/Mgmt/Connection\": \"VE.Bus\""), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace gxlink
+
+namespace gxlink {
+namespace {
+
+/// Numbers equal within 1e-9, everything else exactly.
+bool same_json(const nlohmann::json& a, const nlohmann::json& b, std::string& where) {
+  if (a.is_number() && b.is_number()) {
+    const double x = a.get<double>(), y = b.get<double>();
+    if (std::abs(x - y) <= 1e-9 * std::max(1.0, std::abs(x))) return true;
+    return false;
+  }
+  if (a.is_object() && b.is_object()) {
+    if (a.size() != b.size()) {
+      where = "object sizes differ";
+      return false;
+    }
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      if (!b.contains(it.key()) || !same_json(it.value(), b[it.key()], where)) {
+        where = it.key() + (where.empty() ? "" : " / " + where);
+        return false;
+      }
+    }
+    return true;
+  }
+  return a == b;
+}
+
+TEST_F(VebusCli, SnapshotMatchesTheGoldenFile) {
+  // Golden replay (STYLE.md rule 20). GXLINK_UPDATE_GOLDEN=1 rewrites the golden file.
+  const std::string golden = std::string(GXLINK_TEST_DATA) + "/vebus/multi_replies.golden.json";
+  const auto tmp = std::filesystem::temp_directory_path() / "gxlink_vebus_snapshot.json";
+  const int st = std::system((std::string(GXLINK_BINARY) + " snapshot mk2:" + kFixture + " > " +
+                              tmp.string() + " 2>/dev/null")
+                                 .c_str());
+  ASSERT_EQ(st, 0);
+  std::ifstream got_in(tmp);
+  auto got = nlohmann::json::parse(got_in, nullptr, false);
+  std::filesystem::remove(tmp);
+  ASSERT_FALSE(got.is_discarded());
+  if (std::getenv("GXLINK_UPDATE_GOLDEN")) {
+    std::ofstream(golden) << got.dump(2) << '\n';
+    GTEST_SKIP() << "golden file rewritten";
+  }
+  std::ifstream want_in(golden);
+  auto want = nlohmann::json::parse(want_in, nullptr, false);
+  ASSERT_FALSE(want.is_discarded()) << golden;
+  std::string where;
+  EXPECT_TRUE(same_json(want, got, where)) << "differs at " << where;
 }
 
 }  // namespace

@@ -179,6 +179,16 @@ TEST(VebusCodec, ResetNoticeAndTruncatedInfoFrame) {
   EXPECT_FALSE(decode(u.frame));
 }
 
+TEST(VebusCodec, HostCommandsInTwoWayCapturesAreNotErrors) {
+  for (const char* req : {"02 FF 56 A9", "02 FF 4C B3", "03 FF 46 00 B8", "05 FF 57 36 04 00 6B",
+                          "07 FF 58 37 01 02 E0 15 73"}) {
+    auto r = must_decode(req);
+    auto* o = std::get_if<OtherFrame>(&r);
+    ASSERT_NE(o, nullptr) << req;
+    EXPECT_EQ(o->type, 0xFF);
+  }
+}
+
 TEST(VebusCodec, ConfigFrameGivesLimitAndSwitch) {
   const std::uint8_t d[12] = {0, 0, 0, 9, 0x10, 30, 0, 0xF4, 0x01, 160, 0, 0x30};
   auto f = encode_frame(0x41, d);
