@@ -201,6 +201,19 @@ void Session::on_frame(const Mk2Frame& f, TimePoint now) {
     begin_init(now);
     return;
   }
+  if (auto* v = std::get_if<VersionReply>(&*reply); v && link_ == LinkState::kReady &&
+                                                    v->mode != 'B' && v->mode != 'W' &&
+                                                    v->mode != opt_.address) {
+    // The mode byte carries the selected address; another one means our selection was lost
+    // (it does not survive a power cycle, §4.3): select it again before trusting anything.
+    ++stats_.wrong_device;
+    event(EventKind::kResetNotice, "interface reports address " + std::to_string(v->mode) +
+                                       ": selecting address " + std::to_string(opt_.address) +
+                                       " again");
+    abort_writes("interface lost its address selection");
+    begin_init(now);
+    return;
+  }
   if (inflight_ && matches(*inflight_, *reply)) {
     complete(*reply, now);
     return;
@@ -210,7 +223,12 @@ void Session::on_frame(const Mk2Frame& f, TimePoint now) {
 
 bool Session::matches(const Request& r, const Reply& reply) const {
   switch (r.op) {
-    case Op::kSetAddress: return std::holds_alternative<AddressReply>(reply);
+    case Op::kSetAddress: {
+      // An 'A' naming another address is not our confirmation (venus#758: replies from the wrong
+      // Multi); the request times out and is re-sent.
+      auto* a = std::get_if<AddressReply>(&reply);
+      return a && a->address == opt_.address;
+    }
     case Op::kVersion: return std::holds_alternative<VersionReply>(reply);
     case Op::kProbe: return std::holds_alternative<LineStateReply>(reply);
     case Op::kInfoDc: return std::holds_alternative<DcInfoRaw>(reply);
@@ -290,6 +308,11 @@ void Session::apply_unsolicited(const Reply& reply) {
   // Frames nobody asked for: the idle 'V' heartbeat, LED frames from auto-send, late replies.
   if (auto* v = std::get_if<VersionReply>(&reply)) {
     unit_.interface_version = v->version;
+    return;
+  }
+  if (auto* a = std::get_if<AddressReply>(&reply)) {
+    if (a->address != opt_.address) ++stats_.wrong_device;
+    ++stats_.stale_replies;
     return;
   }
   if (auto* l = std::get_if<LedReply>(&reply)) {

@@ -94,6 +94,7 @@ struct SessionStats {
   std::size_t timeouts = 0;
   std::size_t resets = 0;
   std::size_t stale_replies = 0;  ///< a reply with another X/Y/Z letter, or nothing expected
+  std::size_t wrong_device = 0;   ///< 'A'/'V' frames naming another VE.Bus address
   std::size_t writes_sent = 0;
   std::size_t writes_unacknowledged = 0;  ///< no reply within write_reply_timeout (normal)
   std::size_t writes_aborted = 0;

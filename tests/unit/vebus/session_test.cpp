@@ -267,6 +267,37 @@ TEST(VebusSession, ResetNoticeAbortsQueuedWritesAndReselectsTheAddress) {
   EXPECT_TRUE(rig.wait_ready());
 }
 
+TEST(VebusSession, VersionFrameNamingAnotherAddressForcesReselection) {
+  Rig rig;
+  ASSERT_TRUE(rig.wait_ready());
+  auto id = rig.session.write_setting(setting::kUBatAbsorption, 56.0, false);
+  ASSERT_TRUE(id);
+  const std::uint8_t v[] = {0x98, 0x3E, 0x11, 0x00, 0x03};  // mode byte = address 3
+  const auto f = encode_mk2('V', v);
+  rig.session.on_bytes(f.view(), rig.now);
+  EXPECT_EQ(rig.session.link_state(), LinkState::kInit);
+  EXPECT_EQ(rig.session.stats().wrong_device, 1u);
+  rig.step(milliseconds(1));
+  ASSERT_TRUE(rig.completion(*id));
+  EXPECT_EQ(rig.completion(*id)->error.code, Errc::kAborted);
+  EXPECT_TRUE(rig.wait_ready());
+}
+
+TEST(VebusSession, AddressReplyForAnotherDeviceIsNotAccepted) {
+  SessionOptions o;
+  o.address = 2;
+  Rig rig({}, o);
+  // The simulator echoes what it is asked, so build the wrong reply by hand first.
+  rig.step(milliseconds(150));  // 'A' 01 02 sent
+  rig.rx.clear();
+  const std::uint8_t a[] = {0x01, 0x05};
+  const auto f = encode_mk2('A', a);
+  rig.session.on_bytes(f.view(), rig.now);
+  EXPECT_EQ(rig.session.stats().wrong_device, 1u);
+  // The real reply follows on the re-send and init completes.
+  EXPECT_TRUE(rig.wait_ready());
+}
+
 TEST(VebusSession, WriteWaitsWhileTheStreamIsOutOfSync) {
   Rig rig;
   ASSERT_TRUE(rig.wait_ready());
