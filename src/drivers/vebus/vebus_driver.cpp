@@ -17,8 +17,7 @@ std::string connection_from_port(const std::string& port) {
 }
 
 VebusDriver::VebusDriver(DriverContext& ctx, VebusDriverOptions options)
-    : ctx_(ctx),
-      options_(std::move(options)),
+    : options_(std::move(options)),
       session_(options_.session),
       mapping_(
           ctx.model, ctx.instances,
@@ -52,7 +51,12 @@ VebusDriver::VebusDriver(DriverContext& ctx, VebusDriverOptions options)
   mapping_.apply(session_.state(), false);
 }
 
-VebusDriver::~VebusDriver() { stop(); }
+VebusDriver::~VebusDriver() {
+  try {
+    stop();
+  } catch (...) {  // a destructor must not throw; the port is closed either way
+  }
+}
 
 void VebusDriver::start() {
   running_ = true;
@@ -75,7 +79,8 @@ Health VebusDriver::health() const {
     return Health::ok();
   }
   if (garbage_)
-    return Health::warning("no valid MK2 frames, only garbage (wrong baud rate, e.g. an MK3 at 115200?)");
+    return Health::warning(
+        "no valid MK2 frames, only garbage (wrong baud rate, e.g. an MK3 at 115200?)");
   return Health::warning(std::string("VE.Bus link ") + vb::to_string(session_.link_state()));
 }
 

@@ -51,7 +51,6 @@ class VebusDriver : public Driver {
   void arm_timer();
   model::WriteResult accept(const Result<std::uint32_t>& r, const char* what);
 
-  DriverContext& ctx_;
   VebusDriverOptions options_;
   gxlink::vebus::Session session_;
   VebusMapping mapping_;

@@ -69,7 +69,7 @@ std::int64_t led_alarm(const std::optional<vb::LedReply>& l, std::uint8_t mask) 
 }  // namespace
 
 VebusMapping::VebusMapping(model::Model& m, model::DeviceInstances& instances,
-                           std::string connection, VebusWriteHooks hooks)
+                           const std::string& connection, VebusWriteHooks hooks)
     : model_(m), hooks_(std::move(hooks)) {
   model::ServiceSpec spec;
   spec.type = "vebus";

@@ -22,7 +22,7 @@ struct VebusWriteHooks {
 
 class VebusMapping {
  public:
-  VebusMapping(model::Model& m, model::DeviceInstances& instances, std::string connection,
+  VebusMapping(model::Model& m, model::DeviceInstances& instances, const std::string& connection,
                VebusWriteHooks hooks = {});
   /// Writes everything the state holds; empty fields become invalid. `connected` false invalidates
   /// the service (/Connected = 0) as the safety rules ask.

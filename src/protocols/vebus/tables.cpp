@@ -63,7 +63,7 @@ std::int64_t venus_state(std::uint8_t device_state, std::optional<std::uint8_t> 
   switch (static_cast<DeviceState>(device_state)) {
     case DeviceState::kDown:
     case DeviceState::kOff:
-    case DeviceState::kStartup: return 0;
+    case DeviceState::kStartup:
     case DeviceState::kSlave: return 0;
     case DeviceState::kInvertFull:
     case DeviceState::kInvertHalf: return 9;

@@ -247,12 +247,12 @@ void MultiSim::send_config() {
                               0x00,
                               device_state(),
                               static_cast<std::uint8_t>(inputs << 4),
-                              lo(min_limit_dA_),
-                              hi(min_limit_dA_),
-                              lo(max_limit_dA_),
-                              hi(max_limit_dA_),
-                              lo(limit_dA_),
-                              hi(limit_dA_),
+                              lo(min_limit_da_),
+                              hi(min_limit_da_),
+                              lo(max_limit_da_),
+                              hi(max_limit_da_),
+                              lo(limit_da_),
+                              hi(limit_da_),
                               sw};
   send(vb::encode_frame(0x41, ByteView(d, 12)));
 }
@@ -293,8 +293,8 @@ void MultiSim::on_frame(const vb::Mk2Frame& f) {
       if (d.size() >= 3 && d[0] >= 1 && d[0] <= 4) {
         switch_ = static_cast<vb::SwitchState>(d[0]);
         const unsigned limit = d[1] | (d[2] << 8);
-        if (limit != 0x8000 && limit >= min_limit_dA_ && limit <= max_limit_dA_)
-          limit_dA_ = static_cast<std::uint16_t>(limit);
+        if (limit != 0x8000 && limit >= min_limit_da_ && limit <= max_limit_da_)
+          limit_da_ = static_cast<std::uint16_t>(limit);
       }
       if (opt_.reply_to_writes) reply(vb::cmd::kSwitch, {});
       return;

@@ -57,7 +57,7 @@ class MultiSim {
 
   const std::map<std::uint16_t, SimSetting>& settings() const { return settings_; }
   gxlink::vebus::SwitchState switch_state() const { return switch_; }
-  double current_limit() const { return limit_dA_ / 10.0; }
+  double current_limit() const { return limit_da_ / 10.0; }
   double battery_voltage() const { return ubat_; }
   double soc() const { return soc_; }
   std::uint8_t substate() const { return substate_; }
@@ -88,9 +88,9 @@ class MultiSim {
   gxlink::vebus::StreamFramer framer_;
   std::map<std::uint16_t, SimSetting> settings_;
   gxlink::vebus::SwitchState switch_ = gxlink::vebus::SwitchState::kOn;
-  std::uint16_t limit_dA_ = 160;
-  std::uint16_t min_limit_dA_ = 30;
-  std::uint16_t max_limit_dA_ = 500;
+  std::uint16_t limit_da_ = 160;
+  std::uint16_t min_limit_da_ = 30;
+  std::uint16_t max_limit_da_ = 500;
   std::uint8_t address_ = 0;
   std::optional<std::uint16_t> pending_write_setting_;
   std::optional<std::uint16_t> pending_write_ram_;

@@ -6,7 +6,7 @@
 namespace gxlink::sim::vebus {
 
 PtyMultiSim::PtyMultiSim(asio::io_context& io, MultiSimOptions options)
-    : io_(io), slave_path_(pty_.slave_path()), master_(io), timer_(io), retry_(io), sim_(options) {
+    : slave_path_(pty_.slave_path()), master_(io), timer_(io), retry_(io), sim_(options) {
   master_.assign(pty_.release_master());
   sim_.set_sink([this](ByteView b) {
     // Writes to a pty master of a few bytes do not block; a closed slave side gives EIO, which
@@ -18,7 +18,12 @@ PtyMultiSim::PtyMultiSim(asio::io_context& io, MultiSimOptions options)
   tick();
 }
 
-PtyMultiSim::~PtyMultiSim() { stop(); }
+PtyMultiSim::~PtyMultiSim() {
+  try {
+    stop();
+  } catch (...) {  // a destructor must not throw
+  }
+}
 
 void PtyMultiSim::stop() {
   *alive_ = false;

@@ -28,7 +28,6 @@ class PtyMultiSim {
   void read_more();
   void tick();
 
-  asio::io_context& io_;
   transport::Pty pty_;
   std::string slave_path_;
   asio::posix::stream_descriptor master_;
