@@ -8,11 +8,19 @@ namespace gxlink::sim::vebus {
 PtyMultiSim::PtyMultiSim(asio::io_context& io, MultiSimOptions options)
     : slave_path_(pty_.slave_path()), master_(io), timer_(io), retry_(io), sim_(options) {
   master_.assign(pty_.release_master());
+  // Non-blocking: with nobody reading the slave (between two `gxlink vebus` runs, say) the pty
+  // buffer fills up; the simulator then drops bytes, as a unit talking to an unplugged MK3 would,
+  // instead of blocking the loop.
+  asio::error_code ec;
+  master_.non_blocking(true, ec);
   sim_.set_sink([this](ByteView b) {
-    // Writes to a pty master of a few bytes do not block; a closed slave side gives EIO, which
-    // we ignore (the driver re-opens).
-    asio::error_code ec;
-    asio::write(master_, asio::buffer(b.data(), b.size()), ec);
+    asio::error_code e;
+    std::size_t done = 0;
+    while (done < b.size()) {
+      const auto n = master_.write_some(asio::buffer(b.data() + done, b.size() - done), e);
+      if (e) break;  // would_block (full) or EIO (no slave): drop the rest
+      done += n;
+    }
   });
   read_more();
   tick();

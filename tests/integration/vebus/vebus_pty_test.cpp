@@ -210,3 +210,19 @@ TEST(VebusPty, ThreePhaseSystem) {
 
 }  // namespace
 }  // namespace gxlink::drivers::vebus
+
+namespace gxlink::sim::vebus {
+namespace {
+
+TEST(VebusPtySim, NeverBlocksWhenNobodyReads) {
+  // 64 KiB is far beyond a pty's buffer: a blocking write would hang here.
+  asio::io_context io;
+  PtyMultiSim sim(io);
+  const std::vector<std::uint8_t> big(64 * 1024, 0x55);
+  sim.sim().send_raw(big);
+  sim.sim().send_raw(big);
+  SUCCEED();
+}
+
+}  // namespace
+}  // namespace gxlink::sim::vebus
