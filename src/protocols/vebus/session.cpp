@@ -494,6 +494,14 @@ void Session::on_timeout(TimePoint now) {
     (r.write_id ? writes_ : queue_).push_front(std::move(r));
     return;
   }
+  // Init: a unit that ignores the info request for one var or setting simply lacks it (its
+  // values stay invalid); only a unit that answers nothing at all fails the init.
+  const bool optional_info =
+      r.op == Op::kRamInfo || r.op == Op::kSettingInfo || r.op == Op::kReadSetting;
+  if (link_ == LinkState::kInit && optional_info && r.write_id == 0 && unit_.interface_version) {
+    if (r.last_init) finish_inflight(now);
+    return;
+  }
   ++consecutive_failures_;
   if (r.write_id) {
     const auto id = r.write_id;

@@ -343,6 +343,9 @@ void MultiSim::on_winmon(std::uint8_t letter, ByteView d) {
       return;
     }
     case vb::wm::kGetRamVarInfo: {
+      if (std::find(opt_.ignore_ram_info.begin(), opt_.ignore_ram_info.end(), id16()) !=
+          opt_.ignore_ram_info.end())
+        return;  // some firmware does not answer at all
       const auto* v = vb::find_ram_var(static_cast<std::uint8_t>(id16()));
       if (!v || !v->typical.supported()) {
         reply(letter, {vb::wm::kRamVarScale});  // empty: not supported

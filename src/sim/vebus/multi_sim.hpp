@@ -28,6 +28,7 @@ struct MultiSimOptions {
   bool mains = true;               ///< AC input connected
   double load_watts = 350;         ///< AC-out load per phase
   double absorption_seconds = 20;  ///< simulated absorption time before float
+  std::vector<std::uint8_t> ignore_ram_info;  ///< RAM vars whose info request gets no reply
 };
 
 /// Settings the simulated unit has, in raw units with their info (as the unit would send them).

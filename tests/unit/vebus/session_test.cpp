@@ -95,6 +95,30 @@ TEST(VebusSession, DetectsAnMk2ByItsSilenceToTheLineStateQuery) {
   EXPECT_EQ(rig.session.stats().timeouts, 0u);  // the probe's silence is not a timeout
 }
 
+TEST(VebusSession, UnansweredInfoRequestMakesThatVarUnsupportedNotTheInitFail) {
+  MultiSimOptions so;
+  so.ignore_ram_info = {ram::kInverterPower2};
+  Rig rig(so);
+  ASSERT_TRUE(rig.wait_ready());
+  rig.run_for(seconds(3));
+  EXPECT_EQ(rig.session.state().ram_info.count(ram::kInverterPower2), 0u);
+  EXPECT_FALSE(rig.session.state().input_power);
+  EXPECT_TRUE(rig.session.state().output_power);
+  EXPECT_GT(rig.session.stats().timeouts, 0u);
+}
+
+TEST(VebusSession, SilentUnitFailsTheInitAndIsRetried) {
+  Rig rig;
+  rig.sim.set_silent(true);
+  rig.run_for(seconds(10));
+  EXPECT_FALSE(rig.session.ready());
+  bool failed = false;
+  for (auto& e : rig.events) failed |= e.kind == EventKind::kInitFailed;
+  EXPECT_TRUE(failed);
+  rig.sim.set_silent(false);
+  EXPECT_TRUE(rig.wait_ready());
+}
+
 TEST(VebusSession, PacesFramesAtLeast100msApart) {
   Rig rig;
   ASSERT_TRUE(rig.wait_ready());
