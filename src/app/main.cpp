@@ -10,6 +10,7 @@
 
 #include "app/daemon.hpp"
 #include "app/registry.hpp"
+#include "app/vebus_command.hpp"
 #include "model/model_json.hpp"
 
 namespace gxlink::app {
@@ -116,11 +117,15 @@ int main(int argc, char** argv) {
   run->add_flag("--no-tui", ro.no_tui, "no refreshing terminal view");
   run->add_option("--duration", duration, "stop after this many seconds");
 
+  VebusCommandOptions vebus_opts;
+  auto* vebus = add_vebus_command(app, vebus_opts);
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (*decode) return cmd_decode(protocol, file);
   if (*snapshot) return cmd_snapshot(sources);
+  if (*vebus) return run_vebus_command(vebus_opts);
   if (!config.empty()) ro.config_file = config;
   if (!mqtt.empty()) ro.mqtt = mqtt;
   if (!portal.empty()) ro.portal_id = portal;

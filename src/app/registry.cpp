@@ -7,6 +7,7 @@ namespace gxlink::app {
 
 void register_dbus_recording(Registry& r);
 void register_canopen(Registry& r);
+void register_vebus(Registry& r);
 
 namespace {
 
@@ -14,6 +15,7 @@ Registry build() {
   Registry r;
   register_dbus_recording(r);
   register_canopen(r);
+  register_vebus(r);
   return r;
 }
 

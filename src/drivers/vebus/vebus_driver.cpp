@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+#include "drivers/vebus/vebus_driver.hpp"
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+namespace gxlink::drivers::vebus {
+
+namespace vb = gxlink::vebus;
+
+std::string connection_from_port(const std::string& port) {
+  auto name = std::filesystem::path(port).filename().string();
+  for (auto& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
+  return name.empty() ? "mk2" : name;
+}
+
+VebusDriver::VebusDriver(DriverContext& ctx, VebusDriverOptions options)
+    : options_(std::move(options)),
+      session_(options_.session),
+      mapping_(
+          ctx.model, ctx.instances,
+          options_.connection.empty() ? connection_from_port(options_.port) : options_.connection,
+          VebusWriteHooks{[this](int mode) {
+                            return accept(session_.write_switch(static_cast<vb::SwitchState>(mode),
+                                                                std::nullopt),
+                                          "mode");
+                          },
+                          [this](double amps) {
+                            return accept(session_.write_switch(std::nullopt, amps),
+                                          "current limit");
+                          }}),
+      port_(ctx.io, transport::SerialOptions{options_.port, options_.baud}),
+      timer_(ctx.io) {
+  session_.set_tx([this](ByteView b) { port_.write(b); });
+  port_.set_data_handler([this](ByteView b, TimePoint now) { on_data(b, now); });
+  port_.set_state_handler([this](bool open, const std::string& reason) {
+    const auto now = Clock::now();
+    if (open) {
+      port_error_.clear();
+      spdlog::info("[vebus] {} open at {} baud", options_.port, options_.baud);
+      session_.start(now);
+    } else {
+      port_error_ = reason;
+      spdlog::warn("[vebus] {}", reason);
+      session_.stop();
+    }
+    pump(now);
+  });
+  mapping_.apply(session_.state(), false);
+}
+
+VebusDriver::~VebusDriver() {
+  try {
+    stop();
+  } catch (...) {  // a destructor must not throw; the port is closed either way
+  }
+}
+
+void VebusDriver::start() {
+  running_ = true;
+  port_.start();
+  arm_timer();
+}
+
+void VebusDriver::stop() {
+  running_ = false;
+  timer_.cancel();
+  session_.stop();
+  port_.stop();
+}
+
+Health VebusDriver::health() const {
+  if (!port_error_.empty()) return Health::failed(port_error_);
+  if (session_.ready()) {
+    if (garbage_)
+      return Health::warning("receiving bytes that are not MK2 frames (wrong baud rate?)");
+    return Health::ok();
+  }
+  if (garbage_)
+    return Health::warning(
+        "no valid MK2 frames, only garbage (wrong baud rate, e.g. an MK3 at 115200?)");
+  return Health::warning(std::string("VE.Bus link ") + vb::to_string(session_.link_state()));
+}
+
+model::WriteResult VebusDriver::accept(const Result<std::uint32_t>& r, const char* what) {
+  if (r) {
+    spdlog::info("[vebus] {} write #{} queued", what, *r);
+    pump(Clock::now());
+    return model::WriteResult::kOk;
+  }
+  spdlog::warn("[vebus] {} write refused: {}", what, r.error().message());
+  switch (r.error().code) {
+    case Errc::kRefused:
+    case Errc::kOutOfRange: return model::WriteResult::kOutOfRange;
+    default: return model::WriteResult::kFailed;
+  }
+}
+
+void VebusDriver::on_data(ByteView bytes, TimePoint now) {
+  session_.on_bytes(bytes, now);
+  pump(now);
+}
+
+void VebusDriver::pump(TimePoint now) {
+  session_.on_tick(now);
+  for (auto& e : session_.take_events()) {
+    switch (e.kind) {
+      case vb::EventKind::kGarbageStart:
+        // Logged once per episode, not per byte.
+        if (!garbage_) spdlog::warn("[vebus] {}: {}", options_.port, e.detail);
+        garbage_ = true;
+        break;
+      case vb::EventKind::kGarbageEnd: garbage_ = false; break;
+      case vb::EventKind::kLinkUp: spdlog::info("[vebus] {}: {}", options_.port, e.detail); break;
+      default: spdlog::warn("[vebus] {}: {}", options_.port, e.detail); break;
+    }
+  }
+  for (auto& c : session_.take_completions()) {
+    if (c.ok)
+      spdlog::info("[vebus] write #{} confirmed by read-back{}", c.id,
+                   c.acknowledged ? "" : " (no acknowledgement, as usual)");
+    else
+      spdlog::warn("[vebus] write #{} failed: {}", c.id, c.error.message());
+    if (on_completion_) on_completion_(c);
+  }
+  if (session_.take_changed()) mapping_.apply(session_.state(), session_.ready());
+  arm_timer();
+}
+
+void VebusDriver::arm_timer() {
+  if (!running_) return;
+  auto next = session_.next_deadline();
+  // At least every 250 ms, so a lost port is noticed and the session's timers run.
+  const auto now = Clock::now();
+  TimePoint at = now + milliseconds(250);
+  if (next && *next < at) at = std::max(*next, now);
+  timer_.expires_at(at);
+  timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec || !running_) return;
+    pump(Clock::now());
+  });
+}
+
+}  // namespace gxlink::drivers::vebus

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// The VE.Bus driver: an MK2/MK3 on a serial port (2400 8N1, auto-reopen) + the MK2 session + the
+/// Venus mapping. Writes to /Mode and /Ac/In/1/CurrentLimit go to the session, which range-checks,
+/// sends and reads back; results are logged.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <asio/steady_timer.hpp>
+
+#include "drivers/driver.hpp"
+#include "drivers/vebus/vebus_mapping.hpp"
+#include "protocols/vebus/session.hpp"
+#include "transport/serial_port.hpp"
+
+namespace gxlink::drivers::vebus {
+
+struct VebusDriverOptions {
+  std::string port;        ///< /dev/ttyUSB0 or a pty
+  std::string connection;  ///< service suffix; default: the port's file name ("ttyUSB0")
+  unsigned baud = 2400;    ///< MK2 and MK3 (seed 002: 2400 is right)
+  gxlink::vebus::SessionOptions session;
+};
+
+/// "ttyUSB0" for "/dev/ttyUSB0" (Venus names the service after the tty).
+std::string connection_from_port(const std::string& port);
+
+class VebusDriver : public Driver {
+ public:
+  VebusDriver(DriverContext& ctx, VebusDriverOptions options);
+  ~VebusDriver() override;
+
+  std::string_view kind() const override { return "vebus"; }
+  std::string describe() const override { return options_.port; }
+  void start() override;
+  void stop() override;
+  Health health() const override;
+
+  gxlink::vebus::Session& session() { return session_; }
+  /// Called for each finished write (after it is logged).
+  void set_completion_handler(std::function<void(const gxlink::vebus::WriteCompletion&)> h) {
+    on_completion_ = std::move(h);
+  }
+  VebusMapping& mapping() { return mapping_; }
+
+ private:
+  void on_data(ByteView bytes, TimePoint now);
+  void pump(TimePoint now);
+  void arm_timer();
+  model::WriteResult accept(const Result<std::uint32_t>& r, const char* what);
+
+  VebusDriverOptions options_;
+  gxlink::vebus::Session session_;
+  VebusMapping mapping_;
+  transport::SerialPort port_;
+  asio::steady_timer timer_;
+  std::function<void(const gxlink::vebus::WriteCompletion&)> on_completion_;
+  std::string port_error_;
+  bool garbage_ = false;
+  bool running_ = false;
+};
+
+}  // namespace gxlink::drivers::vebus
