@@ -511,7 +511,9 @@ Result<RegisterValue> decode_register_value(const RegisterDesc& d, ByteView v) n
   }
   out.raw = raw;
   out.available = !unknown;
-  out.value = static_cast<double>(raw) * d.scale + d.offset;
+  out.value = (d.scale < 1 ? static_cast<double>(raw) / std::round(1.0 / d.scale)
+                           : static_cast<double>(raw) * d.scale) +
+              d.offset;
   return out;
 }
 

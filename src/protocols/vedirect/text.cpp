@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "protocols/vedirect/text.hpp"
 
+#include <cmath>
 #include <limits>
 
 namespace gxlink::vedirect {
@@ -68,7 +69,10 @@ Result<FieldValue> parse_field(const FieldDesc& d, std::string_view value) noexc
     }
   }
   out.kind = ValueKind::kNumber;
-  out.value = static_cast<double>(out.raw) * d.scale;
+  // Divide by the integral inverse for fractional scales: 12822 / 1000.0 prints as 12.822, while
+  // 12822 * 0.001 would carry a binary rounding tail into every publisher.
+  if (d.scale < 1) out.value = static_cast<double>(out.raw) / std::round(1.0 / d.scale);
+  else out.value = static_cast<double>(out.raw) * d.scale;
   return out;
 }
 
