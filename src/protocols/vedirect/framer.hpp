@@ -85,6 +85,7 @@ class Framer {
   void taint(Errc code, const char* why) noexcept;
   TakeResult finish_block(std::size_t consumed) noexcept;
   TakeResult finish_hex(std::size_t consumed) noexcept;
+  bool take_whole_block(ByteView in, std::size_t at, TakeResult& out) noexcept;
 
   State state_ = State::kStart;
   std::uint8_t sum_ = 0;
