@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "protocols/vedirect/tables.hpp"
 
+#include "protocols/vedirect/framer.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -356,11 +358,37 @@ std::string_view FieldDesc::path_for(ProductClass c) const noexcept {
   }
 }
 
+// Hot path (every field of every block): an open-addressing hash of the labels, built at compile
+// time, so a lookup is one hash and usually one comparison.
+constexpr std::size_t kFieldHashSize = 256;
+constexpr std::size_t field_hash(std::string_view l) noexcept {
+  std::size_t h = l.size();
+  for (char c : l) h = h * 31 + static_cast<std::uint8_t>(c);
+  return h & (kFieldHashSize - 1);
+}
+constexpr auto kFieldHash = [] {
+  std::array<std::uint8_t, kFieldHashSize> t{};
+  for (auto& e : t) e = 0xFF;
+  for (std::size_t i = 0; i < std::size(kFields); ++i) {
+    std::size_t h = field_hash(kFields[i].label);
+    while (t[h] != 0xFF) h = (h + 1) & (kFieldHashSize - 1);
+    t[h] = static_cast<std::uint8_t>(i);
+  }
+  return t;
+}();
+static_assert(std::size(kFields) < kFieldHashSize / 2, "keep the label hash sparse");
+
 const FieldDesc* find_field(std::string_view label) noexcept {
-  auto it = std::lower_bound(std::begin(kFields), std::end(kFields), label,
-                             [](const FieldDesc& f, std::string_view l) { return f.label < l; });
-  if (it == std::end(kFields) || it->label != label) return nullptr;
-  return &*it;
+  if (label.size() > kMaxLabel) return nullptr;
+  for (std::size_t h = field_hash(label);; h = (h + 1) & (kFieldHashSize - 1)) {
+    const std::uint8_t i = kFieldHash[h];
+    if (i == 0xFF) return nullptr;
+    const std::string_view l = kFields[i].label;
+    if (l.size() != label.size()) continue;
+    std::size_t c = 0;
+    while (c < l.size() && l[c] == label[c]) ++c;
+    if (c == l.size()) return &kFields[i];
+  }
 }
 
 std::span<const FieldDesc> field_table() noexcept { return kFields; }

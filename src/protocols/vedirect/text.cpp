@@ -64,15 +64,19 @@ Result<FieldValue> parse_field(const FieldDesc& d, std::string_view value) noexc
       auto v = parse_decimal(value);
       if (!v) return fail(Errc::kBadFormat, "expected a decimal number");
       out.raw = *v;
-      if (d.label == "TTG" && out.raw < 0) return FieldValue{};  // -1 = infinite (§1.4)
+      if (d.scale == 60 && out.raw < 0) return FieldValue{};  // TTG -1 = infinite (§1.4)
       break;
     }
   }
   out.kind = ValueKind::kNumber;
   // Divide by the integral inverse for fractional scales: 12822 / 1000.0 prints as 12.822, while
   // 12822 * 0.001 would carry a binary rounding tail into every publisher.
-  if (d.scale < 1) out.value = static_cast<double>(out.raw) / std::round(1.0 / d.scale);
-  else out.value = static_cast<double>(out.raw) * d.scale;
+  const auto raw = static_cast<double>(out.raw);
+  if (d.scale == 0.001) out.value = raw / 1000.0;
+  else if (d.scale == 0.01) out.value = raw / 100.0;
+  else if (d.scale == 0.1) out.value = raw / 10.0;
+  else if (d.scale < 1) out.value = raw / std::round(1.0 / d.scale);
+  else out.value = raw * d.scale;
   return out;
 }
 
