@@ -31,7 +31,8 @@ const std::string& input() {
     if (const char* f = std::getenv("VEDIRECT_BENCH_FILE")) return slurp(f);
     std::string one;
     const std::filesystem::path shared = std::filesystem::path(GXLINK_SHARED_DATA) / "vedirect";
-    for (const char* n : {"karioja_bvm702.dump", "karioja_smartsolar_1.39.dump", "karioja_bluesolar_1.23.dump"})
+    for (const char* n :
+         {"karioja_bvm702.dump", "karioja_smartsolar_1.39.dump", "karioja_bluesolar_1.23.dump"})
       one += slurp(shared / n);
     if (one.empty()) {
       const std::filesystem::path local = std::filesystem::path(GXLINK_TEST_DATA) / "vedirect";
@@ -100,7 +101,8 @@ void BM_DriverIntoModel(benchmark::State& state) {
     o.connection = "bench";
     drivers::VeDirectDriver d(ctx, o);
     for (std::size_t off = 0; off < in.size(); off += 4096)
-      d.on_bytes(in.subspan(off, std::min<std::size_t>(4096, in.size() - off)), TimePoint(seconds(1)));
+      d.on_bytes(in.subspan(off, std::min<std::size_t>(4096, in.size() - off)),
+                 TimePoint(seconds(1)));
     m.flush();
     benchmark::DoNotOptimize(d.stats().blocks);
   }

@@ -34,8 +34,10 @@ nlohmann::ordered_json hex_json(const HexMessage& m, std::string_view raw) {
     j["value"] = to_hex(reg->value.view());
     if (d && reg->flags == 0) {
       if (auto v = decode_register_value(*d, reg->value.view()); v && v->available) {
-        if (d->type == RegType::kString) j["decoded"] = std::string(v->text);
-        else if (d->type != RegType::kRecord) j["decoded"] = v->value;
+        if (d->type == RegType::kString)
+          j["decoded"] = std::string(v->text);
+        else if (d->type != RegType::kRecord)
+          j["decoded"] = v->value;
         if (!d->unit.empty() && d->type != RegType::kString) j["unit"] = std::string(d->unit);
       }
     }
@@ -75,8 +77,9 @@ DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& e
         ++st.messages;
       } else if (r.status == TakeStatus::kBad) {
         ++st.errors;
-        err << "vedirect: byte " << offset + off << ": " << (r.hex_error ? "HEX frame" : "TEXT block")
-            << " rejected: " << r.error.message() << '\n';
+        err << "vedirect: byte " << offset + off << ": "
+            << (r.hex_error ? "HEX frame" : "TEXT block") << " rejected: " << r.error.message()
+            << '\n';
       } else {
         break;
       }
@@ -86,8 +89,8 @@ DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& e
   return st;
 }
 
-DecodeStats snapshot_vedirect(std::istream& in, const std::string& source, drivers::DriverContext& ctx,
-                              std::ostream& err) {
+DecodeStats snapshot_vedirect(std::istream& in, const std::string& source,
+                              drivers::DriverContext& ctx, std::ostream& err) {
   drivers::VeDirectOptions o;
   o.connection = std::filesystem::path(source).stem().string();
   o.hex = false;
@@ -106,20 +109,23 @@ DecodeStats snapshot_vedirect(std::istream& in, const std::string& source, drive
   st.messages = s.blocks + s.hex_frames;
   st.errors = s.bad_blocks + s.bad_hex + s.bad_values;
   if (st.errors)
-    err << source << ": " << s.bad_blocks << " bad TEXT blocks, " << s.bad_hex << " bad HEX frames, "
-        << s.bad_values << " bad values\n";
+    err << source << ": " << s.bad_blocks << " bad TEXT blocks, " << s.bad_hex
+        << " bad HEX frames, " << s.bad_values << " bad values\n";
   if (!driver.service()) err << source << ": no VE.Direct device identified\n";
   return st;
 }
 
-std::unique_ptr<drivers::Driver> make_vedirect(const toml::table& cfg, drivers::DriverContext& ctx) {
+std::unique_ptr<drivers::Driver> make_vedirect(const toml::table& cfg,
+                                               drivers::DriverContext& ctx) {
   drivers::VeDirectOptions o;
   auto port = cfg["port"].value<std::string>();
-  if (!port || port->empty()) throw std::runtime_error("[[vedirect]] needs port = \"/dev/ttyUSB0\"");
+  if (!port || port->empty())
+    throw std::runtime_error("[[vedirect]] needs port = \"/dev/ttyUSB0\"");
   o.port = *port;
   o.connection = cfg["name"].value_or(std::string());
   const double timeout = cfg["timeout_s"].value_or(5.0);
-  if (!(timeout >= 1.0 && timeout <= 600.0)) throw std::runtime_error("[[vedirect]] timeout_s must be 1..600");
+  if (!(timeout >= 1.0 && timeout <= 600.0))
+    throw std::runtime_error("[[vedirect]] timeout_s must be 1..600");
   o.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(timeout));
   o.hex = cfg["hex"].value_or(true);
   return std::make_unique<drivers::VeDirectDriver>(ctx, o);

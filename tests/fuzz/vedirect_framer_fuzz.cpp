@@ -43,7 +43,8 @@ std::vector<std::string> frame_all(ByteView in, std::size_t chunk) {
         check(r.text != nullptr && r.text->size() <= kMaxFields);
         std::string s = "T";
         for (const auto& fld : *r.text) {
-          check(!fld.label.empty() && fld.label.size() <= kMaxLabel && fld.value.size() <= kMaxValue);
+          check(!fld.label.empty() && fld.label.size() <= kMaxLabel &&
+                fld.value.size() <= kMaxValue);
           if (const FieldDesc* d = find_field(fld.label)) (void)parse_field(*d, fld.value);
           s.append(fld.label).append("=").append(fld.value).append(";");
         }

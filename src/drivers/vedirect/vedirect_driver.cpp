@@ -84,7 +84,8 @@ std::string sanitize_connection(std::string_view name) {
   if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
   std::string out;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     out += ok ? c : '_';
   }
   if (out.empty()) out = "vedirect";
@@ -111,9 +112,7 @@ VeDirectDriver::VeDirectDriver(DriverContext& ctx, VeDirectOptions options)
 
 VeDirectDriver::~VeDirectDriver() { stop(); }
 
-std::string VeDirectDriver::describe() const {
-  return opt_.port.empty() ? connection_ : opt_.port;
-}
+std::string VeDirectDriver::describe() const { return opt_.port.empty() ? connection_ : opt_.port; }
 
 void VeDirectDriver::start() {
   if (running_) return;
@@ -124,8 +123,9 @@ void VeDirectDriver::start() {
     so.baud = 19200;  // §1.1: 19200 8N1
     port_ = std::make_unique<transport::SerialPort>(ctx_.io, so);
     port_->set_data_handler([this](ByteView b, TimePoint t) { on_bytes(b, t); });
-    port_->set_state_handler(
-        [this](bool open, const std::string& reason) { on_port_state(open, reason, Clock::now()); });
+    port_->set_state_handler([this](bool open, const std::string& reason) {
+      on_port_state(open, reason, Clock::now());
+    });
     port_->start();
   }
   timer_ = std::make_unique<asio::steady_timer>(ctx_.io);
@@ -160,7 +160,8 @@ Health VeDirectDriver::health() const {
 void VeDirectDriver::log_problem(const std::string& what, TimePoint now) {
   if (!logged_once_ || now - last_log_ >= kLogInterval) {
     if (suppressed_ > 0)
-      spdlog::warn("vedirect[{}]: {} ({} similar problems suppressed)", connection_, what, suppressed_);
+      spdlog::warn("vedirect[{}]: {} ({} similar problems suppressed)", connection_, what,
+                   suppressed_);
     else
       spdlog::warn("vedirect[{}]: {}", connection_, what);
     logged_once_ = true;
@@ -192,12 +193,18 @@ void VeDirectDriver::on_bytes(ByteView bytes, TimePoint now) {
     const auto r = framer_.take(bytes.subspan(off));
     off += r.consumed;
     if (r.status == TakeStatus::kFrame) {
-      if (r.kind == FrameKind::kText) on_block(*r.text, now);
-      else on_hex(*r.hex, now);
+      if (r.kind == FrameKind::kText)
+        on_block(*r.text, now);
+      else
+        on_hex(*r.hex, now);
     } else if (r.status == TakeStatus::kBad) {
-      if (r.hex_error) ++stats_.bad_hex;
-      else ++stats_.bad_blocks;
-      log_problem(fmt::format("{} rejected: {}", r.hex_error ? "HEX frame" : "TEXT block", r.error.message()), now);
+      if (r.hex_error)
+        ++stats_.bad_hex;
+      else
+        ++stats_.bad_blocks;
+      log_problem(fmt::format("{} rejected: {}", r.hex_error ? "HEX frame" : "TEXT block",
+                              r.error.message()),
+                  now);
     }
     if (r.status == TakeStatus::kNeedMore) break;
   }
@@ -239,7 +246,8 @@ void VeDirectDriver::create_service(TimePoint now) {
     return;
   }
   const std::string* ser = dataset_.get("SER#");
-  const std::string unique = "vedirect_" + (ser && !ser->empty() ? sanitize_connection(*ser) : connection_);
+  const std::string unique =
+      "vedirect_" + (ser && !ser->empty() ? sanitize_connection(*ser) : connection_);
   const int instance = ctx_.instances.allocate(unique, type, default_device_instance(connection_));
 
   model::ServiceSpec spec;
@@ -250,7 +258,8 @@ void VeDirectDriver::create_service(TimePoint now) {
   if (pid_) {
     spec.product_id = std::int64_t{*pid_};
     auto name = product_name(*pid_);
-    spec.product_name = name.empty() ? fmt::format("VE.Direct product 0x{:04X}", *pid_) : std::string(name);
+    spec.product_name =
+        name.empty() ? fmt::format("VE.Direct product 0x{:04X}", *pid_) : std::string(name);
   } else if (const std::string* bmv = dataset_.get("BMV")) {
     spec.product_name = "BMV-" + *bmv;  // §1.7: BMV-60xS has no PID; the model is in "BMV"
   }
@@ -335,13 +344,14 @@ void VeDirectDriver::apply_field(const FieldDesc& d, std::string_view value) {
   auto parsed = parse_field(d, value);
   if (!parsed) {
     ++stats_.bad_values;
-    log_problem(fmt::format("field {}='{}': {}", d.label, value, parsed.error().message()), last_valid_);
+    log_problem(fmt::format("field {}='{}': {}", d.label, value, parsed.error().message()),
+                last_valid_);
     service_->set(path, model::Invalid{});
     return;
   }
   if (parsed->kind != ValueKind::kNumber) {
     service_->set(path, parsed->kind == ValueKind::kText ? model::Value(std::string(parsed->text))
-                                                          : model::Value(model::Invalid{}));
+                                                         : model::Value(model::Invalid{}));
     return;
   }
   if (!plausible(d.label, parsed->value)) {
@@ -352,7 +362,8 @@ void VeDirectDriver::apply_field(const FieldDesc& d, std::string_view value) {
   }
   // Integral scales keep integers (states, counts, W, s); fractional scales give doubles.
   if (d.scale == std::floor(d.scale))
-    service_->set(path, static_cast<std::int64_t>(parsed->raw * static_cast<std::int64_t>(d.scale)));
+    service_->set(path,
+                  static_cast<std::int64_t>(parsed->raw * static_cast<std::int64_t>(d.scale)));
   else
     service_->set(path, parsed->value);
 }
@@ -383,14 +394,17 @@ void VeDirectDriver::apply_alarms() {
 void VeDirectDriver::on_hex(const HexMessage& msg, TimePoint now) {
   ++stats_.hex_frames;
   if (auto out = session_.on_message(msg, now)) {
-    if (out->kind == HexOutcomeKind::kReply && (out->reply.command == 0x7 || out->reply.command == 0x8)) {
-      if (auto reg = parse_register(out->reply); reg && reg->flags == 0) apply_register(reg->id, reg->value.view());
+    if (out->kind == HexOutcomeKind::kReply &&
+        (out->reply.command == 0x7 || out->reply.command == 0x8)) {
+      if (auto reg = parse_register(out->reply); reg && reg->flags == 0)
+        apply_register(reg->id, reg->value.view());
     }
     return;
   }
   // Async notifications (§1.2) update the registers we map; others are only counted.
   if (msg.command == static_cast<std::uint8_t>(HexResponse::kAsync)) {
-    if (auto reg = parse_register(msg); reg && reg->flags == 0) apply_register(reg->id, reg->value.view());
+    if (auto reg = parse_register(msg); reg && reg->flags == 0)
+      apply_register(reg->id, reg->value.view());
   }
 }
 

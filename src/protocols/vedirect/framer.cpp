@@ -170,8 +170,9 @@ TakeResult Framer::take(ByteView in) noexcept {
       r.kind = FrameKind::kHex;
       r.hex_error = true;
       r.hex_text = std::string_view(hex_buf_.data(), hex_len_);
-      r.error = hex_len_ >= kMaxHexChars ? Error(Errc::kBadLength, "HEX frame too long")
-                                         : Error(Errc::kBadFormat, "HEX frame broken by a non-hex byte");
+      r.error = hex_len_ >= kMaxHexChars
+                    ? Error(Errc::kBadLength, "HEX frame too long")
+                    : Error(Errc::kBadFormat, "HEX frame broken by a non-hex byte");
       hex_len_ = 0;
       return r;
     }

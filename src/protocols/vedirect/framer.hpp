@@ -3,11 +3,12 @@
 /// Incremental VE.Direct framer: raw serial bytes in, checksum-validated TEXT blocks and HEX frames
 /// out (vedirect_vebus.md §1.2, §1.3, §2.1).
 ///
-/// TEXT block: fields `\r\n<label>\t<value>`, the last one `\r\nChecksum\t<byte>`. The block is valid
-/// when the sum of every byte from the first byte after the previous block's checksum byte up to and
-/// including this checksum byte is 0 mod 256. The byte after `Checksum\t` is the checksum whatever
-/// its value (':' '\r' '\n' included). HEX frames (`:` … `\n`) may appear anywhere except in the
-/// checksum position; they are cut out, excluded from the TEXT sum, and returned on their own.
+/// TEXT block: fields `\r\n<label>\t<value>`, the last one `\r\nChecksum\t<byte>`. The block is
+/// valid when the sum of every byte from the first byte after the previous block's checksum byte up
+/// to and including this checksum byte is 0 mod 256. The byte after `Checksum\t` is the checksum
+/// whatever its value (':' '\r' '\n' included). HEX frames (`:` … `\n`) may appear anywhere except
+/// in the checksum position; they are cut out, excluded from the TEXT sum, and returned on their
+/// own.
 ///
 /// Bounds: a TEXT block holds at most kMaxBlockBytes bytes (HEX excluded), kMaxFields fields,
 /// labels of kMaxLabel and values of kMaxValue bytes; a HEX frame at most kMaxHexChars characters.

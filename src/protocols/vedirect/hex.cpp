@@ -24,7 +24,8 @@ std::uint8_t hex_checksum(std::uint8_t command, ByteView payload) noexcept {
 Result<HexMessage> decode_hex(std::string_view text) noexcept {
   if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-  if (text.empty() || text[0] != ':') return fail(Errc::kBadFormat, "HEX frame must start with ':'");
+  if (text.empty() || text[0] != ':')
+    return fail(Errc::kBadFormat, "HEX frame must start with ':'");
   if (text.size() < 4) return fail(Errc::kBadLength, "HEX frame too short");
   if (text.size() > kMaxHexChars) return fail(Errc::kBadLength, "HEX frame too long");
   // After ':' and the command nibble come byte pairs: payload then checksum.
@@ -99,7 +100,9 @@ HexMessage make_register(HexCommand command, std::uint16_t reg, std::uint8_t fla
   return m;
 }
 
-HexMessage make_get(std::uint16_t reg) noexcept { return make_register(HexCommand::kGet, reg, 0, {}); }
+HexMessage make_get(std::uint16_t reg) noexcept {
+  return make_register(HexCommand::kGet, reg, 0, {});
+}
 HexMessage make_set(std::uint16_t reg, ByteView value) noexcept {
   return make_register(HexCommand::kSet, reg, 0, value);
 }

@@ -13,7 +13,8 @@
 
 namespace gxlink::vedirect {
 
-inline constexpr std::size_t kMaxHexPayload = 80;  ///< longest seen: ~39 bytes (§2.4); use twice that
+inline constexpr std::size_t kMaxHexPayload =
+    80;  ///< longest seen: ~39 bytes (§2.4); use twice that
 /// ':' + command + 2 digits per payload byte + checksum + optional '\r'.
 inline constexpr std::size_t kMaxHexChars = 1 + 1 + 2 * kMaxHexPayload + 2 + 1;
 

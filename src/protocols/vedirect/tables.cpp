@@ -132,73 +132,113 @@ bool in(std::uint16_t pid, std::uint16_t lo, std::uint16_t hi) { return pid >= l
 
 // TEXT fields (§1.4) → Venus paths (seed 003). Columns: solarcharger, battery, inverter, charger,
 // dcdc. Scales turn wire units into Venus units (V, A, W, %, Ah, s, kWh, °C).
+// clang-format off: one row per label reads better than wrapped rows.
 constexpr FieldDesc kFields[] = {
     // label, type, scale, unit, decimals, description, solar, battery, inverter, charger, dcdc
     {"AC_OUT_I", FieldType::kInt, 0.1, "A", 1, "AC output current", "", "", "/Ac/Out/L1/I", "", ""},
-    {"AC_OUT_S", FieldType::kInt, 1, "VA", 0, "AC output apparent power", "", "", "/Ac/Out/L1/S", "", ""},
-    {"AC_OUT_V", FieldType::kInt, 0.01, "V", 2, "AC output voltage", "", "", "/Ac/Out/L1/V", "", ""},
+    {"AC_OUT_S", FieldType::kInt, 1, "VA", 0, "AC output apparent power", "", "", "/Ac/Out/L1/S",
+     "", ""},
+    {"AC_OUT_V", FieldType::kInt, 0.01, "V", 2, "AC output voltage", "", "", "/Ac/Out/L1/V", "",
+     ""},
     {"AR", FieldType::kInt, 1, "", 0, "alarm reason bits", "", "", "", "", ""},
     {"Alarm", FieldType::kOnOff, 1, "", 0, "alarm condition", "", "/Alarms/Alarm", "", "", ""},
     {"BMV", FieldType::kString, 1, "", -1, "model description (deprecated)", "", "", "", "", ""},
     {"CE", FieldType::kInt, 0.001, "Ah", 1, "consumed charge", "", "/ConsumedAmphours", "", "", ""},
-    {"CS", FieldType::kInt, 1, "", 0, "state of operation", "/State", "", "/State", "/State", "/State"},
+    {"CS", FieldType::kInt, 1, "", 0, "state of operation", "/State", "", "/State", "/State",
+     "/State"},
     {"DC_IN_I", FieldType::kInt, 0.1, "A", 1, "DC input current", "", "", "", "", "/Dc/In/I"},
     {"DC_IN_P", FieldType::kInt, 1, "W", 0, "DC input power", "", "", "", "", "/Dc/In/P"},
     {"DC_IN_V", FieldType::kInt, 0.01, "V", 2, "DC input voltage", "", "", "", "", "/Dc/In/V"},
-    {"DM", FieldType::kInt, 0.1, "%", 1, "mid-point deviation", "", "/Dc/0/MidVoltageDeviation", "", "", ""},
-    {"ERR", FieldType::kInt, 1, "", 0, "error code", "/ErrorCode", "", "", "/ErrorCode", "/ErrorCode"},
+    {"DM", FieldType::kInt, 0.1, "%", 1, "mid-point deviation", "", "/Dc/0/MidVoltageDeviation", "",
+     "", ""},
+    {"ERR", FieldType::kInt, 1, "", 0, "error code", "/ErrorCode", "", "", "/ErrorCode",
+     "/ErrorCode"},
     {"FW", FieldType::kString, 1, "", -1, "firmware version (16 bit)", "", "", "", "", ""},
     {"FWE", FieldType::kString, 1, "", -1, "firmware version (24 bit)", "", "", "", "", ""},
-    {"H1", FieldType::kInt, 0.001, "Ah", 1, "deepest discharge", "", "/History/DeepestDischarge", "", "", ""},
-    {"H10", FieldType::kInt, 1, "", 0, "automatic synchronisations", "", "/History/AutomaticSyncs", "", "", ""},
-    {"H11", FieldType::kInt, 1, "", 0, "low main voltage alarms", "", "/History/LowVoltageAlarms", "", "", ""},
-    {"H12", FieldType::kInt, 1, "", 0, "high main voltage alarms", "", "/History/HighVoltageAlarms", "", "", ""},
-    {"H13", FieldType::kInt, 1, "", 0, "low aux voltage alarms", "", "/History/LowStarterVoltageAlarms", "", "", ""},
-    {"H14", FieldType::kInt, 1, "", 0, "high aux voltage alarms", "", "/History/HighStarterVoltageAlarms", "", "", ""},
-    {"H15", FieldType::kInt, 0.001, "V", 2, "minimum aux voltage", "", "/History/MinimumStarterVoltage", "", "", ""},
-    {"H16", FieldType::kInt, 0.001, "V", 2, "maximum aux voltage", "", "/History/MaximumStarterVoltage", "", "", ""},
-    {"H17", FieldType::kInt, 0.01, "kWh", 2, "discharged energy", "", "/History/DischargedEnergy", "", "", ""},
-    {"H18", FieldType::kInt, 0.01, "kWh", 2, "charged energy", "", "/History/ChargedEnergy", "", "", ""},
-    {"H19", FieldType::kInt, 0.01, "kWh", 2, "yield total (user resettable)", "/Yield/User", "", "", "", ""},
-    {"H2", FieldType::kInt, 0.001, "Ah", 1, "last discharge", "", "/History/LastDischarge", "", "", ""},
-    {"H20", FieldType::kInt, 0.01, "kWh", 2, "yield today", "/History/Daily/0/Yield", "", "", "", ""},
-    {"H21", FieldType::kInt, 1, "W", 0, "maximum power today", "/History/Daily/0/MaxPower", "", "", "", ""},
-    {"H22", FieldType::kInt, 0.01, "kWh", 2, "yield yesterday", "/History/Daily/1/Yield", "", "", "", ""},
-    {"H23", FieldType::kInt, 1, "W", 0, "maximum power yesterday", "/History/Daily/1/MaxPower", "", "", "", ""},
-    {"H3", FieldType::kInt, 0.001, "Ah", 1, "average discharge", "", "/History/AverageDischarge", "", "", ""},
+    {"H1", FieldType::kInt, 0.001, "Ah", 1, "deepest discharge", "", "/History/DeepestDischarge",
+     "", "", ""},
+    {"H10", FieldType::kInt, 1, "", 0, "automatic synchronisations", "", "/History/AutomaticSyncs",
+     "", "", ""},
+    {"H11", FieldType::kInt, 1, "", 0, "low main voltage alarms", "", "/History/LowVoltageAlarms",
+     "", "", ""},
+    {"H12", FieldType::kInt, 1, "", 0, "high main voltage alarms", "", "/History/HighVoltageAlarms",
+     "", "", ""},
+    {"H13", FieldType::kInt, 1, "", 0, "low aux voltage alarms", "",
+     "/History/LowStarterVoltageAlarms", "", "", ""},
+    {"H14", FieldType::kInt, 1, "", 0, "high aux voltage alarms", "",
+     "/History/HighStarterVoltageAlarms", "", "", ""},
+    {"H15", FieldType::kInt, 0.001, "V", 2, "minimum aux voltage", "",
+     "/History/MinimumStarterVoltage", "", "", ""},
+    {"H16", FieldType::kInt, 0.001, "V", 2, "maximum aux voltage", "",
+     "/History/MaximumStarterVoltage", "", "", ""},
+    {"H17", FieldType::kInt, 0.01, "kWh", 2, "discharged energy", "", "/History/DischargedEnergy",
+     "", "", ""},
+    {"H18", FieldType::kInt, 0.01, "kWh", 2, "charged energy", "", "/History/ChargedEnergy", "", "",
+     ""},
+    {"H19", FieldType::kInt, 0.01, "kWh", 2, "yield total (user resettable)", "/Yield/User", "", "",
+     "", ""},
+    {"H2", FieldType::kInt, 0.001, "Ah", 1, "last discharge", "", "/History/LastDischarge", "", "",
+     ""},
+    {"H20", FieldType::kInt, 0.01, "kWh", 2, "yield today", "/History/Daily/0/Yield", "", "", "",
+     ""},
+    {"H21", FieldType::kInt, 1, "W", 0, "maximum power today", "/History/Daily/0/MaxPower", "", "",
+     "", ""},
+    {"H22", FieldType::kInt, 0.01, "kWh", 2, "yield yesterday", "/History/Daily/1/Yield", "", "",
+     "", ""},
+    {"H23", FieldType::kInt, 1, "W", 0, "maximum power yesterday", "/History/Daily/1/MaxPower", "",
+     "", "", ""},
+    {"H3", FieldType::kInt, 0.001, "Ah", 1, "average discharge", "", "/History/AverageDischarge",
+     "", "", ""},
     {"H4", FieldType::kInt, 1, "", 0, "charge cycles", "", "/History/ChargeCycles", "", "", ""},
     {"H5", FieldType::kInt, 1, "", 0, "full discharges", "", "/History/FullDischarges", "", "", ""},
-    {"H6", FieldType::kInt, 0.001, "Ah", 1, "cumulative Ah drawn", "", "/History/TotalAhDrawn", "", "", ""},
-    {"H7", FieldType::kInt, 0.001, "V", 2, "minimum main voltage", "", "/History/MinimumVoltage", "", "", ""},
-    {"H8", FieldType::kInt, 0.001, "V", 2, "maximum main voltage", "", "/History/MaximumVoltage", "", "", ""},
-    {"H9", FieldType::kInt, 1, "s", 0, "seconds since last full charge", "", "/History/TimeSinceLastFullCharge", "", "", ""},
+    {"H6", FieldType::kInt, 0.001, "Ah", 1, "cumulative Ah drawn", "", "/History/TotalAhDrawn", "",
+     "", ""},
+    {"H7", FieldType::kInt, 0.001, "V", 2, "minimum main voltage", "", "/History/MinimumVoltage",
+     "", "", ""},
+    {"H8", FieldType::kInt, 0.001, "V", 2, "maximum main voltage", "", "/History/MaximumVoltage",
+     "", "", ""},
+    {"H9", FieldType::kInt, 1, "s", 0, "seconds since last full charge", "",
+     "/History/TimeSinceLastFullCharge", "", "", ""},
     {"HC#", FieldType::kString, 1, "", -1, "hardware revision", "", "", "", "", ""},
     {"HSDS", FieldType::kInt, 1, "", 0, "day sequence number", "", "", "", "", ""},
-    {"I", FieldType::kInt, 0.001, "A", 2, "main battery current", "/Dc/0/Current", "/Dc/0/Current", "", "/Dc/0/Current", "/Dc/0/Current"},
-    {"I2", FieldType::kInt, 0.001, "A", 2, "battery current output 2", "", "", "", "/Dc/1/Current", ""},
-    {"I3", FieldType::kInt, 0.001, "A", 2, "battery current output 3", "", "", "", "/Dc/2/Current", ""},
+    {"I", FieldType::kInt, 0.001, "A", 2, "main battery current", "/Dc/0/Current", "/Dc/0/Current",
+     "", "/Dc/0/Current", "/Dc/0/Current"},
+    {"I2", FieldType::kInt, 0.001, "A", 2, "battery current output 2", "", "", "", "/Dc/1/Current",
+     ""},
+    {"I3", FieldType::kInt, 0.001, "A", 2, "battery current output 3", "", "", "", "/Dc/2/Current",
+     ""},
     {"IL", FieldType::kInt, 0.001, "A", 2, "load current", "/Load/I", "", "", "", ""},
     {"LOAD", FieldType::kOnOff, 1, "", 0, "load output state", "/Load/State", "", "", "", ""},
     {"MODE", FieldType::kInt, 1, "", 0, "device mode", "", "", "/Mode", "/Mode", "/Mode"},
     {"MON", FieldType::kInt, 1, "", 0, "DC monitor mode", "", "", "", "", ""},
-    {"MPPT", FieldType::kInt, 1, "", 0, "tracker operation mode", "/MppOperationMode", "", "", "", ""},
-    {"OR", FieldType::kHexInt, 1, "", 0, "off reason bits", "/DeviceOffReason", "", "/DeviceOffReason", "/DeviceOffReason", "/DeviceOffReason"},
-    {"P", FieldType::kInt, 1, "W", 0, "instantaneous power", "", "/Dc/0/Power", "", "", "/Dc/0/Power"},
+    {"MPPT", FieldType::kInt, 1, "", 0, "tracker operation mode", "/MppOperationMode", "", "", "",
+     ""},
+    {"OR", FieldType::kHexInt, 1, "", 0, "off reason bits", "/DeviceOffReason", "",
+     "/DeviceOffReason", "/DeviceOffReason", "/DeviceOffReason"},
+    {"P", FieldType::kInt, 1, "W", 0, "instantaneous power", "", "/Dc/0/Power", "", "",
+     "/Dc/0/Power"},
     {"PID", FieldType::kHexInt, 1, "", 0, "product id", "", "", "", "", ""},
     {"PPV", FieldType::kInt, 1, "W", 0, "panel power", "/Yield/Power", "", "", "", ""},
-    {"Relay", FieldType::kOnOff, 1, "", 0, "relay state", "/Relay/0/State", "/Relay/0/State", "", "/Relay/0/State", ""},
+    {"Relay", FieldType::kOnOff, 1, "", 0, "relay state", "/Relay/0/State", "/Relay/0/State", "",
+     "/Relay/0/State", ""},
     {"SER#", FieldType::kString, 1, "", -1, "serial number", "", "", "", "", ""},
     {"SOC", FieldType::kInt, 0.1, "%", 1, "state of charge", "", "/Soc", "", "", ""},
-    {"T", FieldType::kInt, 1, "°C", 0, "battery temperature", "", "/Dc/0/Temperature", "", "/Dc/0/Temperature", ""},
+    {"T", FieldType::kInt, 1, "°C", 0, "battery temperature", "", "/Dc/0/Temperature", "",
+     "/Dc/0/Temperature", ""},
     {"TTG", FieldType::kInt, 60, "s", 0, "time to go", "", "/TimeToGo", "", "", ""},
-    {"V", FieldType::kInt, 0.001, "V", 2, "main battery voltage", "/Dc/0/Voltage", "/Dc/0/Voltage", "/Dc/0/Voltage", "/Dc/0/Voltage", "/Dc/0/Voltage"},
-    {"V2", FieldType::kInt, 0.001, "V", 2, "battery voltage output 2", "", "", "", "/Dc/1/Voltage", ""},
-    {"V3", FieldType::kInt, 0.001, "V", 2, "battery voltage output 3", "", "", "", "/Dc/2/Voltage", ""},
+    {"V", FieldType::kInt, 0.001, "V", 2, "main battery voltage", "/Dc/0/Voltage", "/Dc/0/Voltage",
+     "/Dc/0/Voltage", "/Dc/0/Voltage", "/Dc/0/Voltage"},
+    {"V2", FieldType::kInt, 0.001, "V", 2, "battery voltage output 2", "", "", "", "/Dc/1/Voltage",
+     ""},
+    {"V3", FieldType::kInt, 0.001, "V", 2, "battery voltage output 3", "", "", "", "/Dc/2/Voltage",
+     ""},
     {"VM", FieldType::kInt, 0.001, "V", 2, "mid-point voltage", "", "/Dc/0/MidVoltage", "", "", ""},
     {"VPV", FieldType::kInt, 0.001, "V", 2, "panel voltage", "/Pv/V", "", "", "", ""},
-    {"VS", FieldType::kInt, 0.001, "V", 2, "auxiliary (starter) voltage", "", "/Dc/1/Voltage", "", "", ""},
+    {"VS", FieldType::kInt, 0.001, "V", 2, "auxiliary (starter) voltage", "", "/Dc/1/Voltage", "",
+     "", ""},
     {"WARN", FieldType::kInt, 1, "", 0, "warning reason bits", "", "", "", "", ""},
 };
+// clang-format on
 
 constexpr bool fields_sorted() {
   for (std::size_t i = 1; i < std::size(kFields); ++i)
@@ -229,10 +269,14 @@ struct OffReasonBit {
   std::string_view name;
 };
 constexpr OffReasonBit kOffReasonBits[] = {
-    {0x1, "No input power"},        {0x2, "Switched off (power switch)"},
-    {0x4, "Switched off (device mode register)"}, {0x8, "Remote input"},
-    {0x10, "Protection active"},    {0x20, "Paygo"},
-    {0x40, "BMS"},                  {0x80, "Engine shutdown detection"},
+    {0x1, "No input power"},
+    {0x2, "Switched off (power switch)"},
+    {0x4, "Switched off (device mode register)"},
+    {0x8, "Remote input"},
+    {0x10, "Protection active"},
+    {0x20, "Paygo"},
+    {0x40, "BMS"},
+    {0x80, "Engine shutdown detection"},
     {0x100, "Analysing input voltage"},
 };
 
@@ -454,10 +498,10 @@ std::string_view tracker_mode_text(std::int64_t mppt) noexcept {
 
 std::string_view monitor_mode_text(std::int64_t mon) noexcept {
   static constexpr std::string_view kNames[] = {
-      "Solar charger", "Wind turbine", "Shaft generator", "Alternator", "Fuel cell",
-      "Water generator", "DC/DC charger", "AC charger", "Generic source", "Battery monitor",
-      "Generic load", "Electric drive", "Fridge", "Water pump", "Bilge pump",
-      "DC system", "Inverter", "Water heater"};
+      "Solar charger",   "Wind turbine",   "Shaft generator", "Alternator",     "Fuel cell",
+      "Water generator", "DC/DC charger",  "AC charger",      "Generic source", "Battery monitor",
+      "Generic load",    "Electric drive", "Fridge",          "Water pump",     "Bilge pump",
+      "DC system",       "Inverter",       "Water heater"};
   if (mon < -9 || mon > 8) return {};
   return kNames[mon + 9];
 }
@@ -533,9 +577,7 @@ Result<RegisterValue> decode_register_value(const RegisterDesc& d, ByteView v) n
       out.text = std::string_view(reinterpret_cast<const char*>(v.data()), n);
       return out;
     }
-    case RegType::kRecord:
-      out.available = !v.empty();
-      return out;
+    case RegType::kRecord: out.available = !v.empty(); return out;
   }
   out.raw = raw;
   out.available = !unknown;
@@ -571,7 +613,8 @@ Result<HexPayload> encode_register_value(const RegisterDesc& d, double value) no
       store_le32(p.data, 0, static_cast<std::uint32_t>(rawd));
       return p;
     case RegType::kS32:
-      if (!check(-2147483648.0, 2147483646.0)) return fail(Errc::kOutOfRange, "value does not fit s32");
+      if (!check(-2147483648.0, 2147483646.0))
+        return fail(Errc::kOutOfRange, "value does not fit s32");
       p.size = 4;
       store_le32(p.data, 0, static_cast<std::uint32_t>(static_cast<std::int32_t>(rawd)));
       return p;

@@ -71,11 +71,11 @@ const FieldDesc* find_field(std::string_view label) noexcept;
 std::span<const FieldDesc> field_table() noexcept;
 
 // Enumerations (§1.5). Unknown codes give an empty view; callers show the number.
-std::string_view charge_state_text(std::int64_t cs) noexcept;   ///< CS, HEX 0x0201
-std::string_view error_text(std::int64_t err) noexcept;         ///< ERR, HEX 0xEDDA
-std::string_view tracker_mode_text(std::int64_t mppt) noexcept; ///< MPPT, HEX 0xEDB3
-std::string_view monitor_mode_text(std::int64_t mon) noexcept;  ///< MON
-std::string_view device_mode_text(std::int64_t mode) noexcept;  ///< MODE, HEX 0x0200
+std::string_view charge_state_text(std::int64_t cs) noexcept;    ///< CS, HEX 0x0201
+std::string_view error_text(std::int64_t err) noexcept;          ///< ERR, HEX 0xEDDA
+std::string_view tracker_mode_text(std::int64_t mppt) noexcept;  ///< MPPT, HEX 0xEDB3
+std::string_view monitor_mode_text(std::int64_t mon) noexcept;   ///< MON
+std::string_view device_mode_text(std::int64_t mode) noexcept;   ///< MODE, HEX 0x0200
 /// OR bits joined with ", " ("No input power, Remote input"); "" for 0.
 std::string off_reason_text(std::uint32_t bits);
 /// AR / WARN bits joined with ", ".
@@ -112,8 +112,8 @@ std::span<const RegisterDesc> register_table() noexcept;
 struct RegisterValue {
   bool available = false;  ///< false for the all-ones "unknown" sentinels (§2.2)
   std::int64_t raw = 0;
-  double value = 0;        ///< raw * scale + offset
-  std::string_view text;   ///< kString: the NUL-trimmed characters (a view into the input)
+  double value = 0;       ///< raw * scale + offset
+  std::string_view text;  ///< kString: the NUL-trimmed characters (a view into the input)
 };
 
 /// Decodes a register's little-endian value bytes. kBadLength when too short for its type.

@@ -28,10 +28,14 @@ std::optional<std::uint32_t> parse_base0(std::string_view s) noexcept {
     std::uint32_t v = 0;
     for (char c : s) {
       int d;
-      if (c >= '0' && c <= '9') d = c - '0';
-      else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-      else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-      else return std::nullopt;
+      if (c >= '0' && c <= '9')
+        d = c - '0';
+      else if (c >= 'A' && c <= 'F')
+        d = c - 'A' + 10;
+      else if (c >= 'a' && c <= 'f')
+        d = c - 'a' + 10;
+      else
+        return std::nullopt;
       v = v << 4 | static_cast<std::uint32_t>(d);
     }
     return v;
@@ -50,9 +54,12 @@ Result<FieldValue> parse_field(const FieldDesc& d, std::string_view value) noexc
       out.text = value;
       return out;
     case FieldType::kOnOff:
-      if (value == "ON" || value == "On") out.raw = 1;
-      else if (value == "OFF" || value == "Off") out.raw = 0;
-      else return fail(Errc::kBadFormat, "expected ON or OFF");
+      if (value == "ON" || value == "On")
+        out.raw = 1;
+      else if (value == "OFF" || value == "Off")
+        out.raw = 0;
+      else
+        return fail(Errc::kBadFormat, "expected ON or OFF");
       break;
     case FieldType::kHexInt: {
       auto v = parse_base0(value);
@@ -72,11 +79,16 @@ Result<FieldValue> parse_field(const FieldDesc& d, std::string_view value) noexc
   // Divide by the integral inverse for fractional scales: 12822 / 1000.0 prints as 12.822, while
   // 12822 * 0.001 would carry a binary rounding tail into every publisher.
   const auto raw = static_cast<double>(out.raw);
-  if (d.scale == 0.001) out.value = raw / 1000.0;
-  else if (d.scale == 0.01) out.value = raw / 100.0;
-  else if (d.scale == 0.1) out.value = raw / 10.0;
-  else if (d.scale < 1) out.value = raw / std::round(1.0 / d.scale);
-  else out.value = raw * d.scale;
+  if (d.scale == 0.001)
+    out.value = raw / 1000.0;
+  else if (d.scale == 0.01)
+    out.value = raw / 100.0;
+  else if (d.scale == 0.1)
+    out.value = raw / 10.0;
+  else if (d.scale < 1)
+    out.value = raw / std::round(1.0 / d.scale);
+  else
+    out.value = raw * d.scale;
   return out;
 }
 
@@ -90,10 +102,14 @@ std::optional<std::int64_t> parse_firmware(std::string_view fw, bool fwe) noexce
   std::int64_t v = 0;
   for (char c : fw) {
     int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else
+      return std::nullopt;
     v = v << 4 | d;
   }
   return v;

@@ -52,7 +52,9 @@ class Dataset {
   void merge(const TextBlock& block);
   void clear() { fields_.clear(); }
   const std::string* get(std::string_view label) const noexcept;
-  const std::vector<std::pair<std::string, std::string>>& fields() const noexcept { return fields_; }
+  const std::vector<std::pair<std::string, std::string>>& fields() const noexcept {
+    return fields_;
+  }
 
   /// PID from the "PID" field, if present and well-formed.
   std::optional<std::uint16_t> pid() const noexcept;

@@ -76,7 +76,9 @@ std::string VeDirectSimDevice::on_input(ByteView bytes) {
     ++hex_requests_;
     const HexMessage& m = *r.hex;
     switch (static_cast<HexCommand>(m.command)) {
-      case HexCommand::kPing: send(make_word_reply(HexResponse::kPingReply, app_version_ | 0x4000)); break;
+      case HexCommand::kPing:
+        send(make_word_reply(HexResponse::kPingReply, app_version_ | 0x4000));
+        break;
       case HexCommand::kAppVersion: send(make_word_reply(HexResponse::kDone, app_version_)); break;
       case HexCommand::kProductId: send(make_word_reply(HexResponse::kDone, pid_)); break;
       case HexCommand::kRestart: {
@@ -124,7 +126,7 @@ MpptSimulator::MpptSimulator(SimClockOptions clock) : clock_(clock) {
   set_u32(0x0102, 0xFF0161);
   set_string(0x010A, "HQ2245SIM01");
   set_string(0x010B, "SmartSolar Charger MPPT 100/20");
-  set_u8(0x0200, 1);  // device mode on
+  set_u8(0x0200, 1);     // device mode on
   set_u16(0xEDF0, 200);  // charge current limit 20.0 A
   set_u32(0xEDDD, 0);
   writable_ = {0x0200, 0xEDF0};
@@ -182,7 +184,9 @@ std::string MpptSimulator::tick(double t) {
       {"PPV", num(ppv)},
       {"CS", std::to_string(cs)},
       {"MPPT", std::to_string(mppt)},
-      {"OR", hex32(!on ? 0x4u : ppv > 2 ? 0u : 0x1u)},
+      {"OR", hex32(!on       ? 0x4u
+                   : ppv > 2 ? 0u
+                             : 0x1u)},
       {"ERR", "0"},
       {"LOAD", "ON"},
       {"IL", num(load_a * 1000)},
@@ -228,18 +232,36 @@ std::string SmartShuntSimulator::tick(double t) {
   set_u16(0x0FFF, static_cast<std::uint16_t>(soc_ * 10000));
 
   Fields main = {
-      {"PID", "0xA389"}, {"V", num(v * 1000)},       {"I", num(i * 1000)},
-      {"P", num(p)},     {"CE", num(consumed_ah * 1000)}, {"SOC", num(soc_ * 1000)},
-      {"TTG", ttg},      {"Alarm", "OFF"},           {"AR", "0"},
-      {"BMV", "SmartShunt 500A/50mV"},                {"FW", "0415"},
+      {"PID", "0xA389"},
+      {"V", num(v * 1000)},
+      {"I", num(i * 1000)},
+      {"P", num(p)},
+      {"CE", num(consumed_ah * 1000)},
+      {"SOC", num(soc_ * 1000)},
+      {"TTG", ttg},
+      {"Alarm", "OFF"},
+      {"AR", "0"},
+      {"BMV", "SmartShunt 500A/50mV"},
+      {"FW", "0415"},
       {"MON", "0"},
   };
   Fields history = {
-      {"H1", "-102345"}, {"H2", "-31250"}, {"H3", "-45678"}, {"H4", "187"},
-      {"H5", "0"},       {"H6", num(-drawn_ah_ * 1000)},   {"H7", "11843"},
-      {"H8", "14512"},   {"H9", "86400"},  {"H10", "143"},  {"H11", "0"},
-      {"H12", "0"},      {"H15", "0"},     {"H16", "0"},
-      {"H17", num(discharged_kwh_ * 100)}, {"H18", num(charged_kwh_ * 100)},
+      {"H1", "-102345"},
+      {"H2", "-31250"},
+      {"H3", "-45678"},
+      {"H4", "187"},
+      {"H5", "0"},
+      {"H6", num(-drawn_ah_ * 1000)},
+      {"H7", "11843"},
+      {"H8", "14512"},
+      {"H9", "86400"},
+      {"H10", "143"},
+      {"H11", "0"},
+      {"H12", "0"},
+      {"H15", "0"},
+      {"H16", "0"},
+      {"H17", num(discharged_kwh_ * 100)},
+      {"H18", num(charged_kwh_ * 100)},
   };
   return encode_text_block(main) + encode_text_block(history);
 }

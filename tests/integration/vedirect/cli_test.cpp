@@ -88,8 +88,10 @@ TEST(VeDirectCli, SharedCapturesDecodeToManifestCounts) {
   const std::string dir = std::string(GXLINK_SHARED_DATA) + "/vedirect/";
   if (!std::ifstream(dir + "karioja_bvm702.dump")) GTEST_SKIP() << "shared data not present";
   EXPECT_EQ(lines(run("decode vedirect " + dir + "karioja_bvm702.dump").out).size(), 906u);
-  EXPECT_EQ(lines(run("decode vedirect " + dir + "karioja_smartsolar_1.39.dump").out).size(), 493u + 2u);
-  EXPECT_EQ(lines(run("decode vedirect " + dir + "karioja_bluesolar_1.23.dump").out).size(), 247u + 7u);
+  EXPECT_EQ(lines(run("decode vedirect " + dir + "karioja_smartsolar_1.39.dump").out).size(),
+            493u + 2u);
+  EXPECT_EQ(lines(run("decode vedirect " + dir + "karioja_bluesolar_1.23.dump").out).size(),
+            247u + 7u);
   auto snap = nlohmann::json::parse(run("snapshot vedirect:" + dir + "karioja_bvm702.dump").out);
   EXPECT_EQ(snap["com.victronenergy.battery.karioja_bvm702"]["/ProductName"], "BMV-700");
 }

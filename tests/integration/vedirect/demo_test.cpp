@@ -50,8 +50,8 @@ TEST(VeDirectDemo, RunDemoShowsLiveChangingVeDirectData) {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    ::execl(GXLINK_BINARY, GXLINK_BINARY, "--log-level", "warn", "run", "--demo", "--no-tui", "--duration", "60",
-            "--http", listen.c_str(), static_cast<char*>(nullptr));
+    ::execl(GXLINK_BINARY, GXLINK_BINARY, "--log-level", "warn", "run", "--demo", "--no-tui",
+            "--duration", "60", "--http", listen.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   const auto start = std::chrono::steady_clock::now();
@@ -88,7 +88,8 @@ TEST(VeDirectDemo, RunDemoShowsLiveChangingVeDirectData) {
   EXPECT_GE(changes, 2) << "values did not change";
   RecordProperty("seconds_to_live_data", std::to_string(first_live));
   std::printf("live VE.Direct data after %.1f s\n", first_live);
-  EXPECT_EQ(model["com.victronenergy.solarcharger.ttyUSB0"]["/ProductName"], "SmartSolar MPPT 100|20");
+  EXPECT_EQ(model["com.victronenergy.solarcharger.ttyUSB0"]["/ProductName"],
+            "SmartSolar MPPT 100|20");
   EXPECT_EQ(model["com.victronenergy.battery.ttyUSB1"]["/ProductName"], "SmartShunt 500A/50mV");
   EXPECT_EQ(model["com.victronenergy.solarcharger.ttyUSB0"]["/DeviceInstance"], 288);
   EXPECT_EQ(model["com.victronenergy.battery.ttyUSB1"]["/DeviceInstance"], 289);

@@ -19,7 +19,8 @@ namespace {
 struct TempDir {
   std::filesystem::path path;
   TempDir() {
-    path = std::filesystem::temp_directory_path() / ("gxlink-vedirect-test-" + std::to_string(::getpid()));
+    path = std::filesystem::temp_directory_path() /
+           ("gxlink-vedirect-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(path);
   }
   ~TempDir() {
@@ -66,7 +67,9 @@ TEST(VeDirectPty, DriverSeesDataThenUnplugThenReplug) {
     const auto* s = m.find(svc);
     return s && model::as_int(s->get("/Connected")) == want;
   };
-  ASSERT_TRUE(run_until(io, [&] { return connected(1); }, seconds(30))) << "no data from the pty";
+  ASSERT_TRUE(run_until(
+      io, [&] { return connected(1); }, seconds(30)))
+      << "no data from the pty";
   const auto* s = m.find(svc);
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->get("/ProductId"), model::Value(std::int64_t{0xA05F}));
@@ -74,22 +77,28 @@ TEST(VeDirectPty, DriverSeesDataThenUnplugThenReplug) {
   EXPECT_EQ(drv.health().state, drivers::HealthState::kOk);
 
   // HEX: the driver asks for what TEXT lacks; the simulator answers.
-  ASSERT_TRUE(run_until(io, [&] { return model::is_valid(s->get("/Settings/ChargeCurrentLimit")); }, seconds(30)));
+  ASSERT_TRUE(run_until(
+      io, [&] { return model::is_valid(s->get("/Settings/ChargeCurrentLimit")); }, seconds(30)));
   EXPECT_EQ(s->get("/Settings/ChargeCurrentLimit"), model::Value(20.0));
   // An explicit write goes out as a HEX SET of device mode 0x0200.
   EXPECT_EQ(m.write(svc, "/Mode", std::int64_t{4}), model::WriteResult::kOk);
-  ASSERT_TRUE(run_until(io, [&] { return dev.device().registers().at(0x0200).at(0) == 4; }, seconds(30)));
+  ASSERT_TRUE(run_until(
+      io, [&] { return dev.device().registers().at(0x0200).at(0) == 4; }, seconds(30)));
   EXPECT_EQ(m.write(svc, "/Mode", std::int64_t{2}), model::WriteResult::kOutOfRange);
 
   dev.unplug();
   EXPECT_FALSE(std::filesystem::exists(link));
-  ASSERT_TRUE(run_until(io, [&] { return connected(0); }, seconds(30))) << "/Connected stayed 1";
+  ASSERT_TRUE(run_until(
+      io, [&] { return connected(0); }, seconds(30)))
+      << "/Connected stayed 1";
   EXPECT_FALSE(model::is_valid(s->get("/Dc/0/Voltage")));
   EXPECT_NE(drv.health().state, drivers::HealthState::kOk);
 
   dev.replug();
   ASSERT_TRUE(std::filesystem::is_symlink(link));
-  ASSERT_TRUE(run_until(io, [&] { return connected(1); }, seconds(60))) << "no data after replug";
+  ASSERT_TRUE(run_until(
+      io, [&] { return connected(1); }, seconds(60)))
+      << "no data after replug";
   EXPECT_TRUE(model::is_valid(m.find(svc)->get("/Dc/0/Voltage")));
   EXPECT_EQ(drv.stats().disconnects, 1u);
   EXPECT_EQ(drv.stats().bad_hex, 0u);

@@ -14,17 +14,21 @@ namespace {
 using Fields = std::vector<std::pair<std::string, std::string>>;
 using vedirect::encode_text_block;
 
-const Fields kMppt = {{"PID", "0xA060"}, {"FW", "161"},  {"SER#", "HQ2245ABCDE"}, {"V", "52810"},
-                      {"I", "4300"},     {"VPV", "98750"}, {"PPV", "232"},      {"CS", "3"},
-                      {"MPPT", "2"},     {"OR", "0x00000000"}, {"ERR", "0"},    {"LOAD", "ON"},
-                      {"IL", "300"},     {"H19", "8272"},  {"H20", "45"},       {"H21", "240"},
-                      {"H22", "112"},    {"H23", "274"},   {"HSDS", "274"}};
-const Fields kShuntMain = {{"PID", "0xA389"}, {"V", "12850"}, {"I", "-3500"}, {"P", "-45"},
-                           {"CE", "-20500"},  {"SOC", "897"}, {"TTG", "1234"}, {"Alarm", "OFF"},
-                           {"AR", "5"},       {"BMV", "SmartShunt 500A/50mV"}, {"FW", "0415"},
-                           {"MON", "0"}};
-const Fields kShuntHistory = {{"H1", "-102345"}, {"H4", "187"}, {"H7", "11843"}, {"H17", "41230"},
-                              {"H18", "39870"}};
+const Fields kMppt = {{"PID", "0xA060"},    {"FW", "161"},   {"SER#", "HQ2245ABCDE"},
+                      {"V", "52810"},       {"I", "4300"},   {"VPV", "98750"},
+                      {"PPV", "232"},       {"CS", "3"},     {"MPPT", "2"},
+                      {"OR", "0x00000000"}, {"ERR", "0"},    {"LOAD", "ON"},
+                      {"IL", "300"},        {"H19", "8272"}, {"H20", "45"},
+                      {"H21", "240"},       {"H22", "112"},  {"H23", "274"},
+                      {"HSDS", "274"}};
+const Fields kShuntMain = {{"PID", "0xA389"}, {"V", "12850"},
+                           {"I", "-3500"},    {"P", "-45"},
+                           {"CE", "-20500"},  {"SOC", "897"},
+                           {"TTG", "1234"},   {"Alarm", "OFF"},
+                           {"AR", "5"},       {"BMV", "SmartShunt 500A/50mV"},
+                           {"FW", "0415"},    {"MON", "0"}};
+const Fields kShuntHistory = {
+    {"H1", "-102345"}, {"H4", "187"}, {"H7", "11843"}, {"H17", "41230"}, {"H18", "39870"}};
 
 struct Fixture : ::testing::Test {
   asio::io_context io;
@@ -39,7 +43,9 @@ struct Fixture : ::testing::Test {
     o.timeout = seconds(5);
     return std::make_unique<VeDirectDriver>(ctx, o);
   }
-  static void feed(VeDirectDriver& d, const std::string& bytes, TimePoint t) { d.on_bytes(as_bytes(bytes), t); }
+  static void feed(VeDirectDriver& d, const std::string& bytes, TimePoint t) {
+    d.on_bytes(as_bytes(bytes), t);
+  }
   const model::Value& get(const std::string& svc, const std::string& path) {
     const auto* s = model.find(svc);
     static const model::Value kNone;
@@ -52,7 +58,8 @@ TEST_F(Fixture, MpptBecomesASolarchargerWithVenusPathsAndUnits) {
   feed(*d, encode_text_block(kMppt), t0);
   const std::string svc = "com.victronenergy.solarcharger.ttyUSB0";
   ASSERT_NE(model.find(svc), nullptr);
-  EXPECT_EQ(get(svc, "/DeviceInstance"), model::Value(std::int64_t{288}));  // ttyUSB0 (venus_os.md §2.2)
+  EXPECT_EQ(get(svc, "/DeviceInstance"),
+            model::Value(std::int64_t{288}));  // ttyUSB0 (venus_os.md §2.2)
   EXPECT_EQ(get(svc, "/ProductId"), model::Value(std::int64_t{0xA060}));
   EXPECT_EQ(get(svc, "/ProductName"), model::Value(std::string("SmartSolar MPPT 100|20 48V")));
   EXPECT_EQ(get(svc, "/FirmwareVersion"), model::Value(std::int64_t{0x161}));
@@ -91,7 +98,8 @@ TEST_F(Fixture, SmartShuntTwoBlockDatasetIsMergedAndAlarmsMapped) {
   EXPECT_EQ(get(svc, "/ConsumedAmphours"), model::Value(-20.5));
   EXPECT_EQ(get(svc, "/TimeToGo"), model::Value(std::int64_t{1234 * 60}));
   EXPECT_EQ(get(svc, "/Dc/0/Power"), model::Value(std::int64_t{-45}));
-  EXPECT_EQ(get(svc, "/History/DeepestDischarge"), model::Value(-102.345));  // from the earlier block
+  EXPECT_EQ(get(svc, "/History/DeepestDischarge"),
+            model::Value(-102.345));  // from the earlier block
   EXPECT_EQ(get(svc, "/History/ChargedEnergy"), model::Value(398.7));
   EXPECT_EQ(get(svc, "/History/MinimumVoltage"), model::Value(11.843));
   EXPECT_EQ(get(svc, "/Alarms/LowVoltage"), model::Value(std::int64_t{2}));  // AR bit 1
@@ -155,9 +163,16 @@ TEST_F(Fixture, AbsurdSocIsInvalid) {
 TEST_F(Fixture, Bmv60xSPublishesAsBattery) {
   auto d = make("ttyS5");
   feed(*d,
-       encode_text_block(Fields{{"V", "12650"}, {"I", "-1200"}, {"CE", "---"}, {"SOC", "---"},
-                                {"TTG", "-1"}, {"Alarm", "OFF"}, {"Relay", "OFF"}, {"AR", "0"},
-                                {"BMV", "602S"}, {"FW", "212"}}),
+       encode_text_block(Fields{{"V", "12650"},
+                                {"I", "-1200"},
+                                {"CE", "---"},
+                                {"SOC", "---"},
+                                {"TTG", "-1"},
+                                {"Alarm", "OFF"},
+                                {"Relay", "OFF"},
+                                {"AR", "0"},
+                                {"BMV", "602S"},
+                                {"FW", "212"}}),
        t0);
   const std::string svc = "com.victronenergy.battery.ttyS5";
   ASSERT_NE(model.find(svc), nullptr);
@@ -182,7 +197,8 @@ TEST_F(Fixture, InverterAlarmsUseWarningAndAlarmLevels) {
   EXPECT_EQ(get(svc, "/Ac/Out/L1/I"), model::Value(0.1));
   EXPECT_EQ(get(svc, "/Mode"), model::Value(std::int64_t{2}));
   EXPECT_EQ(get(svc, "/State"), model::Value(std::int64_t{9}));
-  feed(*d, encode_text_block(Fields{{"PID", "0xA2F1"}, {"AR", "256"}, {"WARN", "1"}}), t0 + seconds(1));
+  feed(*d, encode_text_block(Fields{{"PID", "0xA2F1"}, {"AR", "256"}, {"WARN", "1"}}),
+       t0 + seconds(1));
   EXPECT_EQ(get(svc, "/Alarms/Overload"), model::Value(std::int64_t{2}));
   EXPECT_EQ(get(svc, "/Alarms/LowVoltage"), model::Value(std::int64_t{1}));
   EXPECT_EQ(get(svc, "/Alarms/HighTemperature"), model::Value(std::int64_t{0}));

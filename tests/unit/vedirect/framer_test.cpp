@@ -23,7 +23,8 @@ const std::string kPhoenix =
     "\r\nChecksum\t\xB1";
 
 // bluesolar_1.23.dump (karioja): an async HEX history frame glued to the checksum byte (§1.2).
-const std::string kGluedHex = ":A501000000000000000000000ED04C6040000000000C200000000000B0000000900C80D120172\n";
+const std::string kGluedHex =
+    ":A501000000000000000000000ED04C6040000000000C200000000000B0000000900C80D120172\n";
 
 TEST(VeDirectFramer, VictronPhoenixExampleIsValidWithAllFields) {
   Framer f;
@@ -58,7 +59,9 @@ TEST(VeDirectFramer, OneFlippedBitFailsTheChecksumAndYieldsNoFields) {
 // one, so three printable characters (93 steps each) reach every byte value.
 std::string block_with_checksum(std::uint8_t want) {
   std::string ser = "!!!";
-  auto make = [&] { return encode_text_block(Fields{{"PID", "0xA053"}, {"V", "12810"}, {"SER#", ser}}); };
+  auto make = [&] {
+    return encode_text_block(Fields{{"PID", "0xA053"}, {"V", "12810"}, {"SER#", ser}});
+  };
   unsigned delta = static_cast<std::uint8_t>(static_cast<std::uint8_t>(make().back()) - want);
   for (char& c : ser) {
     const unsigned step = std::min(delta, 93u);
@@ -82,8 +85,9 @@ TEST_P(AwkwardChecksum, ByteAfterChecksumTabIsTheChecksumWhateverItIs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(VeDirectFramer, AwkwardChecksum,
-                         ::testing::Values(std::uint8_t{':'}, std::uint8_t{'\n'}, std::uint8_t{'\r'},
-                                           std::uint8_t{'\t'}, std::uint8_t{0x00}, std::uint8_t{0xFF}));
+                         ::testing::Values(std::uint8_t{':'}, std::uint8_t{'\n'},
+                                           std::uint8_t{'\r'}, std::uint8_t{'\t'},
+                                           std::uint8_t{0x00}, std::uint8_t{0xFF}));
 
 TEST(VeDirectFramer, HexFrameGluedAfterChecksumIsExtracted) {
   auto ev = run_framer(kPhoenix + kGluedHex + kPhoenix);
@@ -96,7 +100,7 @@ TEST(VeDirectFramer, HexFramesInsideATextBlockDoNotBreakItsChecksum) {
   // §1.2: async HEX "can interrupt a regular Text-mode frame": between fields and mid-value.
   std::string s = kPhoenix;
   s.insert(s.find("\r\nMODE"), kGluedHex);
-  s.insert(s.find("3232") , ":A0102000543\n");  // restart notice from §2.1, inside "13232"
+  s.insert(s.find("3232"), ":A0102000543\n");  // restart notice from §2.1, inside "13232"
   auto ev = run_framer(s);
   EXPECT_EQ(ev.hex, 2u);
   ASSERT_EQ(ev.text, 1u) << testing::PrintToString(ev.lines);
@@ -197,7 +201,8 @@ TEST(VeDirectFramer, ResetDropsAPartialBlock) {
 std::string composite() {
   return std::string("\x01noise") + kPhoenix + kGluedHex + block_with_checksum(':') +
          ":A0102000544\n" + block_with_checksum('\n') + kPhoenix.substr(0, 50) + kPhoenix +
-         test::read_file(std::filesystem::path(GXLINK_TEST_DATA) / "vedirect/bluesolar_excerpt.dump") +
+         test::read_file(std::filesystem::path(GXLINK_TEST_DATA) /
+                         "vedirect/bluesolar_excerpt.dump") +
          kPhoenix.substr(0, 30);
 }
 
@@ -210,7 +215,8 @@ TEST(VeDirectFramerGrind, CompositeStreamGivesTheSameResultsHoweverItIsSplit) {
   EXPECT_EQ(whole.bad_text, 2u);
   EXPECT_EQ(run_framer(s, {1}).lines, whole.lines);
   EXPECT_EQ(run_framer(s, {3, 7, 64, 1, 255}).lines, whole.lines);
-  for (std::size_t k = 0; k <= s.size(); ++k) ASSERT_EQ(run_split(s, k).lines, whole.lines) << "split " << k;
+  for (std::size_t k = 0; k <= s.size(); ++k)
+    ASSERT_EQ(run_split(s, k).lines, whole.lines) << "split " << k;
 }
 
 TEST(VeDirectFramerGrind, CommittedExcerptsMatchAnIndependentCount) {
@@ -225,7 +231,8 @@ TEST(VeDirectFramerGrind, CommittedExcerptsMatchAnIndependentCount) {
   EXPECT_EQ(smart.text, 2u);
   EXPECT_EQ(smart.bad_text, 2u);
   EXPECT_EQ(smart.hex, 2u);
-  for (std::size_t k = 0; k <= smart_bytes.size(); ++k) ASSERT_EQ(run_split(smart_bytes, k).lines, smart.lines);
+  for (std::size_t k = 0; k <= smart_bytes.size(); ++k)
+    ASSERT_EQ(run_split(smart_bytes, k).lines, smart.lines);
 }
 
 // The shared captures (MANIFEST.md counts), whole, byte by byte, in odd chunks and split at many
@@ -240,7 +247,8 @@ struct CaptureCase {
 class SharedCapture : public ::testing::TestWithParam<CaptureCase> {};
 
 TEST_P(SharedCapture, GrindGivesManifestCountsHoweverSplit) {
-  if (!test::shared_data_available()) GTEST_SKIP() << "shared data not present: " << GXLINK_SHARED_DATA;
+  if (!test::shared_data_available())
+    GTEST_SKIP() << "shared data not present: " << GXLINK_SHARED_DATA;
   const auto c = GetParam();
   const std::string s = test::read_file(test::shared_capture(c.file));
   ASSERT_FALSE(s.empty());

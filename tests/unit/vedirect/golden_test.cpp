@@ -38,7 +38,8 @@ TEST_P(VeDirectGolden, CaptureSnapshotMatchesGoldenAndManifestCounts) {
   // Fed in 997-byte pieces, as a serial port would deliver them.
   const ByteView all = as_bytes(bytes);
   for (std::size_t off = 0; off < all.size(); off += 997)
-    d.on_bytes(all.subspan(off, std::min<std::size_t>(997, all.size() - off)), TimePoint(seconds(1)));
+    d.on_bytes(all.subspan(off, std::min<std::size_t>(997, all.size() - off)),
+               TimePoint(seconds(1)));
   m.flush();
   // MANIFEST.md: every checksum-valid block decoded, no invalid one.
   EXPECT_EQ(d.stats().blocks, c.blocks);
@@ -49,7 +50,8 @@ TEST_P(VeDirectGolden, CaptureSnapshotMatchesGoldenAndManifestCounts) {
   ASSERT_NE(d.service(), nullptr);
 
   const auto got = model::to_json(m);
-  const auto golden_path = std::filesystem::path(GXLINK_TEST_DATA) / "vedirect" / (path.stem().string() + ".golden.json");
+  const auto golden_path = std::filesystem::path(GXLINK_TEST_DATA) / "vedirect" /
+                           (path.stem().string() + ".golden.json");
   if (std::getenv("GXLINK_UPDATE_GOLDEN")) {
     std::ofstream(golden_path) << got.dump(2) << '\n';
     GTEST_SKIP() << "golden rewritten: " << golden_path;

@@ -10,7 +10,9 @@
 namespace gxlink::vedirect {
 namespace {
 
-std::string text(const HexText& t) { return std::string(reinterpret_cast<const char*>(t.data.data()), t.size); }
+std::string text(const HexText& t) {
+  return std::string(reinterpret_cast<const char*>(t.data.data()), t.size);
+}
 
 // Victron doc examples, vedirect_vebus.md §2.1.
 TEST(VeDirectHexCodec, EncodesTheVictronRequestExamples) {
@@ -66,8 +68,9 @@ TEST(VeDirectHexCodec, DecodesTheVictronReplyExamples) {
 
 TEST(VeDirectHexCodec, ModelNameStringDecodes) {
   // koestler vedirect_test.go: GET 0x010B → "SmartSolar Charger MPPT 100/30".
-  HexMessage m = make_register(HexCommand::kGet, 0x010B, 0,
-                               as_bytes(std::string_view("SmartSolar Charger MPPT 100/30\0\0", 32)));
+  HexMessage m =
+      make_register(HexCommand::kGet, 0x010B, 0,
+                    as_bytes(std::string_view("SmartSolar Charger MPPT 100/30\0\0", 32)));
   auto back = decode_hex(text(encode_hex(m)));
   ASSERT_TRUE(back);
   auto reg = parse_register(*back);
@@ -98,7 +101,8 @@ TEST(VeDirectHexCodec, EncodeDecodeRoundTripsForEveryCommandAndLength) {
     for (std::size_t len = 0; len <= kMaxHexPayload; len += 7) {
       HexMessage m;
       m.command = cmd;
-      for (std::size_t i = 0; i < len; ++i) m.payload.push_back(static_cast<std::uint8_t>(i * 37 + cmd));
+      for (std::size_t i = 0; i < len; ++i)
+        m.payload.push_back(static_cast<std::uint8_t>(i * 37 + cmd));
       auto back = decode_hex(text(encode_hex(m)));
       ASSERT_TRUE(back) << int(cmd) << " " << len;
       EXPECT_EQ(*back, m);

@@ -8,7 +8,9 @@
 namespace gxlink::vedirect {
 namespace {
 
-std::string text(const HexText& t) { return std::string(reinterpret_cast<const char*>(t.data.data()), t.size); }
+std::string text(const HexText& t) {
+  return std::string(reinterpret_cast<const char*>(t.data.data()), t.size);
+}
 TimePoint at(int ms) { return TimePoint(milliseconds(ms)); }
 
 TEST(VeDirectHexSession, GetIsSentAndMatchedByRegister) {

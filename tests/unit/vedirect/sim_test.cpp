@@ -62,7 +62,8 @@ TEST(VeDirectSim, SmartShuntSendsTwoBlocksAndSocDrifts) {
 
 TEST(VeDirectSim, AnswersHexCommands) {
   MpptSimulator mppt;
-  EXPECT_EQ(mppt.on_input(as_bytes(":154\n")), hex(make_word_reply(HexResponse::kPingReply, 0x4161)));
+  EXPECT_EQ(mppt.on_input(as_bytes(":154\n")),
+            hex(make_word_reply(HexResponse::kPingReply, 0x4161)));
   EXPECT_EQ(mppt.on_input(as_bytes(":451\n")), ":15FA055\n");
   // GET 0xEDF0 → 200 (20.0 A), shaped as the Victron example ":7F0ED009600DB".
   EXPECT_EQ(mppt.on_input(as_bytes(":7F0ED0071\n")), ":7F0ED00C800A9\n");
@@ -70,7 +71,8 @@ TEST(VeDirectSim, AnswersHexCommands) {
   EXPECT_EQ(mppt.on_input(as_bytes(":80002000447\n")), ":80002000447\n");
   EXPECT_EQ(mppt.registers().at(0x0200).at(0), 4);
   // Unknown register → flag 0x01; read-only register SET → flag 0x02; bad checksum → :4AAAAFD.
-  EXPECT_EQ(mppt.on_input(as_bytes(hex(make_get(0x1234)))), hex(make_register(HexCommand::kGet, 0x1234, 1, {})));
+  EXPECT_EQ(mppt.on_input(as_bytes(hex(make_get(0x1234)))),
+            hex(make_register(HexCommand::kGet, 0x1234, 1, {})));
   const std::uint8_t one = 1;
   EXPECT_EQ(mppt.on_input(as_bytes(hex(make_set(0x010A, ByteView(&one, 1))))),
             hex(make_register(HexCommand::kSet, 0x010A, 2, {})));

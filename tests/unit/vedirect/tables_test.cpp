@@ -93,7 +93,8 @@ TEST(VeDirectTables, RegisterTableDecodesByTypeWithSentinels) {
   EXPECT_NEAR(decode_register_value(*find_register(0xEDEC), kelvin)->value, 25.08, 1e-9);
   const std::uint8_t pid[] = {0x00, 0x5F, 0xA0, 0xFF};
   EXPECT_EQ(decode_register_value(*find_register(0x0100), pid)->raw, 0xFFA05F00);
-  EXPECT_EQ(decode_register_value(*find_register(0xED8D), ByteView(v1234, 1)).error().code, Errc::kBadLength);
+  EXPECT_EQ(decode_register_value(*find_register(0xED8D), ByteView(v1234, 1)).error().code,
+            Errc::kBadLength);
 }
 
 TEST(VeDirectTables, RegisterEncodeRoundTripsAndRangeChecks) {

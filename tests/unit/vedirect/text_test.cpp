@@ -81,7 +81,8 @@ TextBlock block_of(const std::string& bytes, Framer& f) {
 
 TEST(VeDirectDataset, TwoBlockBmvDatasetMergesBeforeMapping) {
   // bvm702.dump layout (§1.6): main block then H-block; values from both end up in one dataset.
-  const std::string main = encode_text_block(Fields{{"PID", "0x203"}, {"V", "12065"}, {"SOC", "839"}});
+  const std::string main =
+      encode_text_block(Fields{{"PID", "0x203"}, {"V", "12065"}, {"SOC", "839"}});
   const std::string hist = encode_text_block(Fields{{"H1", "-149322"}, {"H4", "0"}});
   Framer f;
   Dataset d;
@@ -103,9 +104,16 @@ TEST(VeDirectDataset, Bmv60xSIsRecognisedWithoutPid) {
   // §1.7: BMV-60xS text has no PID; "BMV" names the model.
   Framer f;
   Dataset d;
-  d.merge(block_of(encode_text_block(Fields{{"V", "12650"}, {"I", "-1200"}, {"CE", "-5400"}, {"SOC", "962"},
-                                            {"TTG", "1440"}, {"Alarm", "OFF"}, {"Relay", "OFF"},
-                                            {"AR", "0"}, {"BMV", "602S"}, {"FW", "212"}}),
+  d.merge(block_of(encode_text_block(Fields{{"V", "12650"},
+                                            {"I", "-1200"},
+                                            {"CE", "-5400"},
+                                            {"SOC", "962"},
+                                            {"TTG", "1440"},
+                                            {"Alarm", "OFF"},
+                                            {"Relay", "OFF"},
+                                            {"AR", "0"},
+                                            {"BMV", "602S"},
+                                            {"FW", "212"}}),
                    f));
   EXPECT_TRUE(d.is_bmv60x());
   EXPECT_TRUE(d.has_identity());
