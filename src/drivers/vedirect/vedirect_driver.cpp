@@ -383,6 +383,11 @@ void VeDirectDriver::apply_alarms() {
   for (const auto& a : alarm_bits()) {
     const auto path = battery ? a.battery_path : a.inverter_path;
     if (path.empty()) continue;
+    // Starter, mid-point and temperature alarms exist only when the monitor measures that input
+    // (seed 003: "BMV-702 configured to read starter battery voltage only", …).
+    if (battery && (a.bit == 8 || a.bit == 16) && !dataset_.get("VS")) continue;
+    if (battery && a.bit == 128 && !dataset_.get("VM")) continue;
+    if (battery && (a.bit == 32 || a.bit == 64) && !dataset_.get("T")) continue;
     // seed 003: 0 = OK, 1 = warning, 2 = alarm.
     std::int64_t level = 0;
     if (warn && (*warn & a.bit)) level = 1;
