@@ -258,8 +258,6 @@ std::string SmartShuntSimulator::tick(double t) {
       {"H10", "143"},
       {"H11", "0"},
       {"H12", "0"},
-      {"H15", "0"},
-      {"H16", "0"},
       {"H17", num(discharged_kwh_ * 100)},
       {"H18", num(charged_kwh_ * 100)},
   };
