@@ -53,7 +53,7 @@ nlohmann::ordered_json hex_json(const HexMessage& m, std::string_view raw) {
 DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& err) {
   DecodeStats st;
   Framer framer;
-  std::array<char, 64 * 1024> buf{};
+  std::array<char, std::size_t{64} * 1024> buf{};
   std::size_t offset = 0;  // bytes of input before the current chunk, for error positions
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
@@ -97,7 +97,7 @@ DecodeStats snapshot_vedirect(std::istream& in, const std::string& source,
   drivers::VeDirectDriver driver(ctx, o);
   // Captures carry no timestamps: every byte arrives "now", so no silence timeout fires.
   const TimePoint now = Clock::now();
-  std::array<char, 64 * 1024> buf{};
+  std::array<char, std::size_t{64} * 1024> buf{};
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
     const auto n = static_cast<std::size_t>(in.gcount());

@@ -110,7 +110,12 @@ VeDirectDriver::VeDirectDriver(DriverContext& ctx, VeDirectOptions options)
   connection_ = sanitize_connection(opt_.connection.empty() ? opt_.port : opt_.connection);
 }
 
-VeDirectDriver::~VeDirectDriver() { stop(); }
+VeDirectDriver::~VeDirectDriver() {
+  try {
+    stop();
+  } catch (...) {  // a destructor must not throw; nothing useful to do here
+  }
+}
 
 std::string VeDirectDriver::describe() const { return opt_.port.empty() ? connection_ : opt_.port; }
 

@@ -11,7 +11,12 @@ PtyDevice::PtyDevice(asio::io_context& io, std::unique_ptr<VeDirectSimDevice> de
                      std::filesystem::path link, Duration period)
     : io_(io), device_(std::move(device)), link_(std::move(link)), period_(period), timer_(io) {}
 
-PtyDevice::~PtyDevice() { stop(); }
+PtyDevice::~PtyDevice() {
+  try {
+    stop();
+  } catch (...) {  // a destructor must not throw; nothing useful to do here
+  }
+}
 
 void PtyDevice::start() {
   running_ = true;
