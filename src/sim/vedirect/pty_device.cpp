@@ -90,7 +90,7 @@ void PtyDevice::schedule() {
     if (ec || !running_) return;
     const double t = to_seconds(Clock::now() - t0_);
     const std::string out = device_->tick(t);
-    write(out);
+    if (!muted_) write(out);
     read_more();
     schedule();
   });

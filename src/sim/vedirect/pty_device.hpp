@@ -32,6 +32,8 @@ class PtyDevice {
   void stop();
   void unplug();
   void replug();
+  /// Keeps the pty open but sends nothing (a broken TX wire, a device that hangs).
+  void mute(bool on) { muted_ = on; }
 
   bool plugged() const { return master_.has_value(); }
   const std::filesystem::path& link() const { return link_; }
@@ -54,6 +56,7 @@ class PtyDevice {
   std::array<std::uint8_t, 256> rx_{};
   bool reading_ = false;
   bool running_ = false;
+  bool muted_ = false;
   TimePoint t0_{};
   std::size_t writes_ = 0;
 };

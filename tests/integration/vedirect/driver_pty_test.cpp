@@ -2,7 +2,8 @@
 // End to end on a real pty: the simulated MPPT writes into the master side, the real SerialPort
 // opens the slave through a symlink, the driver fills the model. Then the device is unplugged
 // (master closed, link removed) and plugged back (new pty, link re-pointed): /Connected goes to 0
-// and back to 1. Timeouts are generous and waits poll the model, so load does not make it flaky.
+// and back to 1; before that it goes quiet with the port open (the silence timeout). Timeouts are
+// generous and waits poll the model, so load does not make it flaky.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -86,13 +87,28 @@ TEST(VeDirectPty, DriverSeesDataThenUnplugThenReplug) {
       io, [&] { return dev.device().registers().at(0x0200).at(0) == 4; }, seconds(30)));
   EXPECT_EQ(m.write(svc, "/Mode", std::int64_t{2}), model::WriteResult::kOutOfRange);
 
+  // The device goes quiet but the port stays open: the silence timeout (1.5 s here) applies.
+  dev.mute(true);
+  ASSERT_TRUE(run_until(
+      io, [&] { return connected(0); }, seconds(30)))
+      << "/Connected stayed 1";
+  EXPECT_FALSE(model::is_valid(s->get("/Dc/0/Voltage")));
+  EXPECT_EQ(drv.health().state, drivers::HealthState::kWarning);
+  dev.mute(false);
+  ASSERT_TRUE(run_until(
+      io, [&] { return connected(1); }, seconds(30)))
+      << "no data after unmute";
+  EXPECT_TRUE(model::is_valid(s->get("/Dc/0/Voltage")));
+
   dev.unplug();
   EXPECT_FALSE(std::filesystem::exists(link));
   ASSERT_TRUE(run_until(
       io, [&] { return connected(0); }, seconds(30)))
       << "/Connected stayed 1";
   EXPECT_FALSE(model::is_valid(s->get("/Dc/0/Voltage")));
-  EXPECT_NE(drv.health().state, drivers::HealthState::kOk);
+  EXPECT_TRUE(run_until(
+      io, [&] { return drv.health().state == drivers::HealthState::kFailed; }, seconds(30)))
+      << "health should say the port is gone";
 
   dev.replug();
   ASSERT_TRUE(std::filesystem::is_symlink(link));
@@ -100,7 +116,7 @@ TEST(VeDirectPty, DriverSeesDataThenUnplugThenReplug) {
       io, [&] { return connected(1); }, seconds(60)))
       << "no data after replug";
   EXPECT_TRUE(model::is_valid(m.find(svc)->get("/Dc/0/Voltage")));
-  EXPECT_EQ(drv.stats().disconnects, 1u);
+  EXPECT_EQ(drv.stats().disconnects, 2u);  // the silence, then the unplug
   EXPECT_EQ(drv.stats().bad_hex, 0u);
 
   drv.stop();
