@@ -46,13 +46,28 @@ std::string http_get(int port, const char* path) {
   return body == std::string::npos ? std::string() : out.substr(body + 4);
 }
 
+// A loopback port that was free a moment ago (bind to 0, read it back, release it).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = 20000 + ::getpid() % 20000;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  if (fd >= 0) ::close(fd);
+  return port;
+}
+
 TEST(VeDirectDemo, RunDemoShowsLiveChangingVeDirectData) {
   try {
     transport::Pty probe;  // the demo's devices need ptys; skip where there are none
   } catch (const std::system_error& e) {
     GTEST_SKIP() << "no pty available: " << e.what();
   }
-  const int port = 20000 + ::getpid() % 20000;
+  const int port = free_port();
   const std::string listen = "127.0.0.1:" + std::to_string(port);
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
