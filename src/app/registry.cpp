@@ -8,6 +8,7 @@ namespace gxlink::app {
 void register_dbus_recording(Registry& r);
 void register_canopen(Registry& r);
 void register_vebus(Registry& r);
+void register_vedirect(Registry& r);
 
 namespace {
 
@@ -16,6 +17,7 @@ Registry build() {
   register_dbus_recording(r);
   register_canopen(r);
   register_vebus(r);
+  register_vedirect(r);
   return r;
 }
 

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: MIT
+#include "drivers/vedirect/vedirect_driver.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "transport/serial_port.hpp"
+
+namespace gxlink::drivers {
+
+using namespace gxlink::vedirect;
+
+namespace {
+
+constexpr Duration kTick = milliseconds(100);
+constexpr Duration kLogInterval = seconds(10);
+
+// HEX registers that fill paths TEXT does not carry (§2.3, seed 003 solarcharger section).
+struct HexPoll {
+  ProductClass cls;
+  std::uint16_t reg;
+  std::string_view path;
+};
+constexpr HexPoll kPolls[] = {
+    {ProductClass::kSolarCharger, 0xEDF0, "/Settings/ChargeCurrentLimit"},
+    {ProductClass::kSolarCharger, 0xEDDD, "/Yield/System"},
+    {ProductClass::kSolarCharger, 0x0200, "/Mode"},
+    {ProductClass::kSolarCharger, 0x010A, "/Serial"},
+    {ProductClass::kBatteryMonitor, 0x010A, "/Serial"},
+    {ProductClass::kCharger, 0x010A, "/Serial"},
+    {ProductClass::kInverter, 0x010A, "/Serial"},
+    {ProductClass::kDcDc, 0x010A, "/Serial"},
+};
+
+std::string_view poll_path(ProductClass c, std::uint16_t reg) {
+  for (auto& p : kPolls)
+    if (p.cls == c && p.reg == reg) return p.path;
+  return {};
+}
+
+std::function<std::string(const model::Value&)> enum_text(std::string_view (*fn)(std::int64_t)) {
+  return [fn](const model::Value& v) -> std::string {
+    auto i = model::as_int(v);
+    if (!i) return "---";
+    auto t = fn(*i);
+    return t.empty() ? std::to_string(*i) : std::string(t);
+  };
+}
+
+model::ItemMeta meta_for(const FieldDesc& d) {
+  model::ItemMeta m;
+  m.unit = std::string(d.unit);
+  m.decimals = d.decimals;
+  if (d.label == "CS") m.text = enum_text(charge_state_text);
+  if (d.label == "ERR") m.text = enum_text(error_text);
+  if (d.label == "MPPT") m.text = enum_text(tracker_mode_text);
+  if (d.label == "MODE") m.text = enum_text(device_mode_text);
+  if (d.label == "OR") {
+    m.text = [](const model::Value& v) -> std::string {
+      auto i = model::as_int(v);
+      if (!i) return "---";
+      auto t = off_reason_text(static_cast<std::uint32_t>(*i));
+      return t.empty() ? fmt::format("0x{:X}", *i) : t;
+    };
+  }
+  return m;
+}
+
+// Plausibility limits: a checksum-valid block can still carry a value no device can produce.
+bool plausible(std::string_view label, double v) {
+  if (label == "SOC") return v >= 0 && v <= 100;
+  if (label == "V" || label == "V2" || label == "V3" || label == "VS" || label == "VM")
+    return v > -100 && v < 100;
+  if (label == "VPV") return v >= -1 && v < 1000;
+  return true;
+}
+
+}  // namespace
+
+std::string sanitize_connection(std::string_view name) {
+  auto slash = name.rfind('/');
+  if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  std::string out;
+  for (char c : name) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    out += ok ? c : '_';
+  }
+  if (out.empty()) out = "vedirect";
+  return out;
+}
+
+int default_device_instance(std::string_view c) {
+  auto num = [&](std::string_view prefix) -> std::optional<int> {
+    if (c.substr(0, prefix.size()) != prefix || c.size() == prefix.size()) return std::nullopt;
+    auto v = parse_decimal(c.substr(prefix.size()));
+    if (!v || *v < 0 || *v > 200) return std::nullopt;
+    return static_cast<int>(*v);
+  };
+  if (auto n = num("ttyUSB")) return 288 + *n;
+  if (auto n = num("ttyS")) return 272 + *n;
+  if (auto n = num("ttyO")) return 256 + *n;
+  return 288;
+}
+
+VeDirectDriver::VeDirectDriver(DriverContext& ctx, VeDirectOptions options)
+    : ctx_(ctx), opt_(std::move(options)) {
+  connection_ = sanitize_connection(opt_.connection.empty() ? opt_.port : opt_.connection);
+}
+
+VeDirectDriver::~VeDirectDriver() {
+  try {
+    stop();
+  } catch (...) {  // a destructor must not throw; nothing useful to do here
+  }
+}
+
+std::string VeDirectDriver::describe() const { return opt_.port.empty() ? connection_ : opt_.port; }
+
+void VeDirectDriver::start() {
+  if (running_) return;
+  running_ = true;
+  if (!opt_.port.empty()) {
+    transport::SerialOptions so;
+    so.path = opt_.port;
+    so.baud = 19200;  // §1.1: 19200 8N1
+    port_ = std::make_unique<transport::SerialPort>(ctx_.io, so);
+    port_->set_data_handler([this](ByteView b, TimePoint t) { on_bytes(b, t); });
+    port_->set_state_handler([this](bool open, const std::string& reason) {
+      on_port_state(open, reason, Clock::now());
+    });
+    port_->start();
+  }
+  timer_ = std::make_unique<asio::steady_timer>(ctx_.io);
+  schedule_tick();
+}
+
+void VeDirectDriver::stop() {
+  if (!running_) return;
+  running_ = false;
+  if (timer_) timer_->cancel();
+  if (port_) port_->stop();
+}
+
+void VeDirectDriver::schedule_tick() {
+  if (!running_ || !timer_) return;
+  timer_->expires_after(kTick);
+  timer_->async_wait([this](const asio::error_code& ec) {
+    if (ec || !running_) return;
+    on_tick(Clock::now());
+    schedule_tick();
+  });
+}
+
+Health VeDirectDriver::health() const {
+  if (!opt_.port.empty() && !port_open_)
+    return Health::failed(port_problem_.empty() ? "port not open" : port_problem_);
+  if (connected_) return Health::ok();
+  if (service_) return Health::warning("no valid VE.Direct data");
+  return Health::warning("waiting for a VE.Direct device");
+}
+
+void VeDirectDriver::log_problem(const std::string& what, TimePoint now) {
+  if (!logged_once_ || now - last_log_ >= kLogInterval) {
+    if (suppressed_ > 0)
+      spdlog::warn("vedirect[{}]: {} ({} similar problems suppressed)", connection_, what,
+                   suppressed_);
+    else
+      spdlog::warn("vedirect[{}]: {}", connection_, what);
+    logged_once_ = true;
+    last_log_ = now;
+    suppressed_ = 0;
+  } else {
+    ++suppressed_;
+  }
+}
+
+void VeDirectDriver::on_port_state(bool open, const std::string& reason, TimePoint now) {
+  port_open_ = open;
+  if (open) {
+    port_problem_.clear();
+    framer_.reset();  // a new byte stream: never join it to a half block from before
+    session_.clear();
+    spdlog::info("vedirect[{}]: {} open", connection_, opt_.port);
+    return;
+  }
+  port_problem_ = reason;
+  spdlog::warn("vedirect[{}]: port closed: {}", connection_, reason);
+  session_.clear();
+  if (connected_) link_lost("port closed", now);
+}
+
+void VeDirectDriver::on_bytes(ByteView bytes, TimePoint now) {
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    const auto r = framer_.take(bytes.subspan(off));
+    off += r.consumed;
+    if (r.status == TakeStatus::kFrame) {
+      if (r.kind == FrameKind::kText)
+        on_block(*r.text, now);
+      else
+        on_hex(*r.hex, now);
+    } else if (r.status == TakeStatus::kBad) {
+      if (r.hex_error)
+        ++stats_.bad_hex;
+      else
+        ++stats_.bad_blocks;
+      log_problem(fmt::format("{} rejected: {}", r.hex_error ? "HEX frame" : "TEXT block",
+                              r.error.message()),
+                  now);
+    }
+    if (r.status == TakeStatus::kNeedMore) break;
+  }
+  pump_tx(now);
+}
+
+void VeDirectDriver::on_block(const TextBlock& block, TimePoint now) {
+  ++stats_.blocks;
+  dataset_.merge(block);
+  // A different device on the same port (PID changed): drop the old service, start afresh.
+  if (service_ && pid_ && dataset_.pid() && *dataset_.pid() != *pid_) {
+    spdlog::info("vedirect[{}]: product changed to 0x{:04X}", connection_, *dataset_.pid());
+    ctx_.model.remove_service(service_->name());
+    service_ = nullptr;
+    connected_ = false;
+    dataset_.clear();
+    dataset_.merge(block);
+  }
+  if (!service_) {
+    if (!dataset_.has_identity()) return;  // e.g. a history block before the first PID block
+    create_service(now);
+    if (!service_) return;
+  }
+  if (!connected_) mark_connected(now);
+  last_valid_ = now;
+  apply_dataset();
+}
+
+void VeDirectDriver::create_service(TimePoint now) {
+  class_ = dataset_.product_class();
+  pid_ = dataset_.pid();
+  const auto type = service_type(class_);
+  if (type.empty()) {
+    if (!warned_labels_.count("#product")) {
+      warned_labels_["#product"] = true;
+      spdlog::warn("vedirect[{}]: unknown product {}; not published", connection_,
+                   pid_ ? fmt::format("0x{:04X}", *pid_) : std::string("(no PID)"));
+    }
+    return;
+  }
+  const std::string* ser = dataset_.get("SER#");
+  const std::string unique =
+      "vedirect_" + (ser && !ser->empty() ? sanitize_connection(*ser) : connection_);
+  const int instance = ctx_.instances.allocate(unique, type, default_device_instance(connection_));
+
+  model::ServiceSpec spec;
+  spec.type = std::string(type);
+  spec.connection = connection_;
+  spec.device_instance = instance;
+  spec.mgmt_connection = "VE.Direct";
+  if (pid_) {
+    spec.product_id = std::int64_t{*pid_};
+    auto name = product_name(*pid_);
+    spec.product_name =
+        name.empty() ? fmt::format("VE.Direct product 0x{:04X}", *pid_) : std::string(name);
+  } else if (const std::string* bmv = dataset_.get("BMV")) {
+    spec.product_name = "BMV-" + *bmv;  // §1.7: BMV-60xS has no PID; the model is in "BMV"
+  }
+  if (const std::string* fw = dataset_.get("FWE")) {
+    if (auto v = parse_firmware(*fw, true)) spec.firmware_version = *v;
+  } else if (const std::string* fw2 = dataset_.get("FW")) {
+    if (auto v = parse_firmware(*fw2, false)) spec.firmware_version = *v;
+  }
+  service_ = &ctx_.model.add_service(spec);
+  connected_ = true;
+  last_valid_ = now;
+  if (ser) service_->set("/Serial", *ser);
+  if (class_ == ProductClass::kSolarCharger) {
+    service_->set("/NrOfTrackers", std::int64_t{1});
+    model::ItemMeta mode;
+    mode.writable = true;
+    mode.min = 1;
+    mode.max = 4;
+    mode.text = enum_text([](std::int64_t m) -> std::string_view {
+      return m == 1 ? "On" : m == 4 ? "Off" : "";
+    });
+    service_->add("/Mode", std::move(mode), model::Invalid{},
+                  [this](const model::Value& v) { return write_mode(v); });
+    model::ItemMeta amps;
+    amps.unit = "A";
+    amps.decimals = 1;
+    service_->add("/Settings/ChargeCurrentLimit", std::move(amps));
+    model::ItemMeta kwh;
+    kwh.unit = "kWh";
+    kwh.decimals = 2;
+    service_->add("/Yield/System", std::move(kwh));
+  }
+  spdlog::info("vedirect[{}]: {} ({}) as {} instance {}", connection_,
+               model::to_plain_text(spec.product_name), unique, service_->name(), instance);
+  queue_polls(now);
+}
+
+void VeDirectDriver::mark_connected(TimePoint now) {
+  connected_ = true;
+  service_->set("/Connected", std::int64_t{1});
+  if (const std::string* ser = dataset_.get("SER#")) service_->set("/Serial", *ser);
+  if (class_ == ProductClass::kSolarCharger) service_->set("/NrOfTrackers", std::int64_t{1});
+  spdlog::info("vedirect[{}]: data again, /Connected = 1", connection_);
+  queue_polls(now);
+}
+
+void VeDirectDriver::link_lost(const std::string& why, TimePoint /*now*/) {
+  connected_ = false;
+  ++stats_.disconnects;
+  dataset_.clear();  // stale fields must not come back as fresh after a reconnect
+  session_.clear();
+  if (service_) service_->invalidate_all();
+  spdlog::warn("vedirect[{}]: {}: values invalid, /Connected = 0", connection_, why);
+}
+
+void VeDirectDriver::apply_dataset() {
+  for (const auto& [label, value] : dataset_.fields()) {
+    const FieldDesc* d = find_field(label);
+    if (!d) {
+      if (!warned_labels_.count(label)) {
+        warned_labels_[label] = true;
+        ++stats_.unknown_labels;
+        spdlog::info("vedirect[{}]: unknown TEXT label '{}' ignored", connection_, label);
+      }
+      continue;
+    }
+    apply_field(*d, value);
+  }
+  apply_alarms();
+  const bool battery = class_ == ProductClass::kBatteryMonitor;
+  if (battery) {
+    service_->set("/Settings/HasStarterVoltage", std::int64_t{dataset_.get("VS") ? 1 : 0});
+    service_->set("/Settings/HasMidVoltage", std::int64_t{dataset_.get("VM") ? 1 : 0});
+    service_->set("/Settings/HasTemperature", std::int64_t{dataset_.get("T") ? 1 : 0});
+  }
+}
+
+void VeDirectDriver::apply_field(const FieldDesc& d, std::string_view value) {
+  const auto path = d.path_for(class_);
+  if (path.empty()) return;
+  if (!service_->find(path)) service_->add(path, meta_for(d));
+  auto parsed = parse_field(d, value);
+  if (!parsed) {
+    ++stats_.bad_values;
+    log_problem(fmt::format("field {}='{}': {}", d.label, value, parsed.error().message()),
+                last_valid_);
+    service_->set(path, model::Invalid{});
+    return;
+  }
+  if (parsed->kind != ValueKind::kNumber) {
+    service_->set(path, parsed->kind == ValueKind::kText ? model::Value(std::string(parsed->text))
+                                                         : model::Value(model::Invalid{}));
+    return;
+  }
+  if (!plausible(d.label, parsed->value)) {
+    ++stats_.bad_values;
+    log_problem(fmt::format("field {}='{}' is not plausible", d.label, value), last_valid_);
+    service_->set(path, model::Invalid{});
+    return;
+  }
+  // Integral scales keep integers (states, counts, W, s); fractional scales give doubles.
+  if (d.scale == std::floor(d.scale))
+    service_->set(path,
+                  static_cast<std::int64_t>(parsed->raw * static_cast<std::int64_t>(d.scale)));
+  else
+    service_->set(path, parsed->value);
+}
+
+void VeDirectDriver::apply_alarms() {
+  const bool battery = class_ == ProductClass::kBatteryMonitor;
+  const bool inverter = class_ == ProductClass::kInverter;
+  if (!battery && !inverter) return;
+  auto bits_of = [&](std::string_view label) -> std::optional<std::int64_t> {
+    const std::string* v = dataset_.get(label);
+    if (!v) return std::nullopt;
+    return parse_decimal(*v);
+  };
+  const auto ar = bits_of("AR");
+  const auto warn = bits_of("WARN");
+  if (!ar && !warn) return;
+  for (const auto& a : alarm_bits()) {
+    const auto path = battery ? a.battery_path : a.inverter_path;
+    if (path.empty()) continue;
+    // Starter, mid-point and temperature alarms exist only when the monitor measures that input
+    // (seed 003: "BMV-702 configured to read starter battery voltage only", …).
+    if (battery && (a.bit == 8 || a.bit == 16) && !dataset_.get("VS")) continue;
+    if (battery && a.bit == 128 && !dataset_.get("VM")) continue;
+    if (battery && (a.bit == 32 || a.bit == 64) && !dataset_.get("T")) continue;
+    // seed 003: 0 = OK, 1 = warning, 2 = alarm.
+    std::int64_t level = 0;
+    if (warn && (*warn & a.bit)) level = 1;
+    if (ar && (*ar & a.bit)) level = 2;
+    service_->set(path, level);
+  }
+}
+
+void VeDirectDriver::on_hex(const HexMessage& msg, TimePoint now) {
+  ++stats_.hex_frames;
+  if (auto out = session_.on_message(msg, now)) {
+    if (out->kind == HexOutcomeKind::kReply &&
+        (out->reply.command == 0x7 || out->reply.command == 0x8)) {
+      if (auto reg = parse_register(out->reply); reg && reg->flags == 0)
+        apply_register(reg->id, reg->value.view());
+    }
+    return;
+  }
+  // Async notifications (§1.2) update the registers we map; others are only counted.
+  if (msg.command == static_cast<std::uint8_t>(HexResponse::kAsync)) {
+    if (auto reg = parse_register(msg); reg && reg->flags == 0)
+      apply_register(reg->id, reg->value.view());
+  }
+}
+
+void VeDirectDriver::apply_register(std::uint16_t id, ByteView value) {
+  if (!service_ || !connected_) return;
+  const auto path = poll_path(class_, id);
+  const RegisterDesc* d = find_register(id);
+  if (path.empty() || !d) return;
+  auto v = decode_register_value(*d, value);
+  if (!v) return;
+  if (!v->available) {
+    service_->set(path, model::Invalid{});
+  } else if (d->type == RegType::kString) {
+    service_->set(path, std::string(v->text));
+  } else if (d->scale == 1 && d->offset == 0) {
+    service_->set(path, v->raw);
+  } else {
+    service_->set(path, v->value);
+  }
+}
+
+bool VeDirectDriver::hex_allowed() const {
+  if (!opt_.hex || !port_ || !port_open_ || !connected_) return false;
+  // §2.4: MPPT firmware ≤ 1.52 stops TEXT while it sees HEX; only newer firmware gets queries.
+  if (dataset_.get("FWE")) return true;
+  if (const std::string* fw = dataset_.get("FW")) {
+    auto v = parse_firmware(*fw, false);
+    return v && *v >= 0x153;
+  }
+  return false;
+}
+
+void VeDirectDriver::queue_polls(TimePoint now) {
+  polls_due_ = true;
+  next_poll_ = now;
+}
+
+void VeDirectDriver::pump_tx(TimePoint now) {
+  if (!port_) return;
+  if (polls_due_ && now >= next_poll_ && hex_allowed()) {
+    polls_due_ = false;
+    for (auto& p : kPolls) {
+      if (p.cls != class_) continue;
+      if (p.reg == 0x010A && dataset_.get("SER#")) continue;  // TEXT already has it
+      session_.enqueue(make_get(p.reg));
+    }
+    next_poll_ = now + opt_.hex_poll;
+    polls_due_ = true;
+  }
+  while (auto tx = session_.poll_tx(now)) port_->write(tx->view());
+}
+
+void VeDirectDriver::on_tick(TimePoint now) {
+  if (service_ && connected_ && now - last_valid_ > opt_.timeout)
+    link_lost(fmt::format("no valid data for {:.1f} s", to_seconds(now - last_valid_)), now);
+  if (auto out = session_.on_tick(now); out && out->kind == HexOutcomeKind::kTimeout)
+    spdlog::debug("vedirect[{}]: HEX request timed out", connection_);
+  pump_tx(now);
+}
+
+model::WriteResult VeDirectDriver::write_mode(const model::Value& v) {
+  auto m = model::as_int(v);
+  if (!m || (*m != 1 && *m != 4)) return model::WriteResult::kOutOfRange;
+  if (!port_ || !port_open_ || !connected_) return model::WriteResult::kFailed;
+  // Device mode 0x0200 (§2.3) is a RAM setting; written only on this explicit request.
+  const std::uint8_t b = static_cast<std::uint8_t>(*m);
+  spdlog::info("vedirect[{}]: writing device mode {}", connection_, *m);
+  if (!session_.enqueue(make_set(0x0200, ByteView(&b, 1)))) return model::WriteResult::kFailed;
+  pump_tx(Clock::now());
+  return model::WriteResult::kOk;
+}
+
+}  // namespace gxlink::drivers
