@@ -69,7 +69,7 @@ void CandumpFileTransport::pump() {
     const double rel = *pending_->timestamp - *first_ts_ + loop_offset_;
     const TimePoint due = started_ + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(rel));
     if (options_.realtime && due > now) break;
-    deliver(pending_->frame, options_.realtime ? due : time_from_seconds(*pending_->timestamp + loop_offset_));
+    deliver(pending_->frame, options_.realtime ? due : now);
     ++delivered_;
     pending_ = reader_->next();
     if (!pending_ && options_.loop) {

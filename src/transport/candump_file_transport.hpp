@@ -3,7 +3,8 @@
 /// A CAN "bus" that replays a candump capture (any format parse_candump_line reads). In real time
 /// the frames keep their recorded spacing (batched per timer tick, so 4000 frames/s cost a hundred
 /// wakeups, not four thousand); otherwise they are delivered as fast as the loop allows. Frames
-/// sent to it are optionally written to a candump -L log. Receive times are the capture's.
+/// sent to it are optionally written to a candump -L log. Receive times are on the steady clock
+/// (the scheduled time in real time, "now" when fast), so drivers can mix them with their timers.
 
 #include <fstream>
 #include <memory>
