@@ -54,13 +54,18 @@ std::string BmsDriver::describe() const {
 void BmsDriver::start() {
   running_ = true;
   if (!transport_) return;
+  attach();
+  transport_->start();
+  on_tick(Clock::now());
+}
+
+void BmsDriver::attach() {
+  if (!transport_) return;
   transport_->set_receiver([this](const CanFrame& f, TimePoint t) { session_.on_frame(f, t); });
   transport_->set_state_handler([this](transport::CanBusState s) {
     if (s == transport::CanBusState::kClosed && !transport_->last_error().empty())
       spdlog::warn("canbms-bms {}: {}", describe(), transport_->last_error());
   });
-  transport_->start();
-  on_tick(Clock::now());
 }
 
 void BmsDriver::stop() {

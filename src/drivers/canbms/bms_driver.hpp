@@ -38,6 +38,9 @@ class BmsDriver final : public Driver, public model::Observer {
   void start() override;
   void stop() override;
   Health health() const override;
+  /// Hooks the transport's receive and state callbacks without starting timers or the transport
+  /// (tests drive time by hand; start() calls it).
+  void attach();
 
   /// Reads the source (fresh when it changed since the last tick), sends what is due.
   void on_tick(TimePoint now);

@@ -73,6 +73,13 @@ std::string GxDriver::describe() const {
 void GxDriver::start() {
   running_ = true;
   if (!transport_) return;
+  attach();
+  transport_->start();
+  on_tick(Clock::now());
+}
+
+void GxDriver::attach() {
+  if (!transport_) return;
   transport_->set_receiver([this](const CanFrame& f, TimePoint t) { on_frame(f, t); });
   transport_->set_state_handler([this](transport::CanBusState s) {
     if (s == transport::CanBusState::kClosed && !transport_->last_error().empty())
@@ -80,8 +87,6 @@ void GxDriver::start() {
     else
       spdlog::info("canbms {}: bus {}", describe(), transport::to_string(s));
   });
-  transport_->start();
-  on_tick(Clock::now());
 }
 
 void GxDriver::stop() {

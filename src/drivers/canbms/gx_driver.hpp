@@ -34,6 +34,9 @@ class GxDriver final : public Driver {
   void start() override;
   void stop() override;
   Health health() const override;
+  /// Hooks the transport's receive and state callbacks without starting timers or the transport
+  /// (tests drive time by hand; start() calls it).
+  void attach();
 
   /// One received frame at `now` (live: the transport's receive time; snapshot: capture time).
   void on_frame(const CanFrame& f, TimePoint now);

@@ -29,13 +29,15 @@ std::optional<std::int16_t> sn16(const CanFrame& f, std::size_t at) noexcept {
   return v;
 }
 
-std::optional<double> scaled(std::optional<std::uint16_t> v, double scale) noexcept {
+// Scales divide by the decimal step (3300 / 1000.0 is exactly the double nearest 3.3; 3300 * 0.001
+// is not), so decoded values print as the battery meant them.
+std::optional<double> scaled(std::optional<std::uint16_t> v, double divisor) noexcept {
   if (!v) return std::nullopt;
-  return *v * scale;
+  return *v / divisor;
 }
-std::optional<double> scaled(std::optional<std::int16_t> v, double scale) noexcept {
+std::optional<double> scaled(std::optional<std::int16_t> v, double divisor) noexcept {
   if (!v) return std::nullopt;
-  return *v * scale;
+  return *v / divisor;
 }
 
 // Encoders: round to the wire step and clamp to the field; nullopt -> the field's sentinel.
@@ -218,17 +220,17 @@ Result<Message> decode(const CanFrame& f) noexcept {
   switch (f.id) {
     case kIdLimits: {
       Limits m;
-      m.charge_voltage_v = load_le16(f.payload(), 0) * 0.1;
-      m.charge_current_a = load_le16(f.payload(), 2) * 0.1;
-      m.discharge_current_a = load_le16(f.payload(), 4) * 0.1;
-      if (auto v = un16(f, 6); v && *v != 0) m.discharge_voltage_v = *v * 0.1;
+      m.charge_voltage_v = load_le16(f.payload(), 0) / 10.0;
+      m.charge_current_a = load_le16(f.payload(), 2) / 10.0;
+      m.discharge_current_a = load_le16(f.payload(), 4) / 10.0;
+      if (auto v = un16(f, 6); v && *v != 0) m.discharge_voltage_v = *v / 10.0;
       return m;
     }
     case kIdSoc: {
       Soc m;
       m.soc_pct = scaled(un16(f, 0), 1);
       m.soh_pct = scaled(un16(f, 2), 1);
-      m.soc_hires_pct = scaled(un16(f, 4), 0.01);
+      m.soc_hires_pct = scaled(un16(f, 4), 100);
       if (m.soc_pct && *m.soc_pct > 100) m.soc_pct.reset();
       if (m.soh_pct && *m.soh_pct > 100) m.soh_pct.reset();
       if (m.soc_hires_pct && *m.soc_hires_pct > 100) m.soc_hires_pct.reset();
@@ -236,10 +238,10 @@ Result<Message> decode(const CanFrame& f) noexcept {
     }
     case kIdDc: {
       DcStatus m;
-      m.voltage_v = scaled(sn16(f, 0), 0.01);
+      m.voltage_v = scaled(sn16(f, 0), 100);
       if (m.voltage_v && *m.voltage_v < 0) m.voltage_v.reset();
-      m.current_a = scaled(sn16(f, 2), 0.1);
-      m.temperature_c = scaled(sn16(f, 4), 0.1);
+      m.current_a = scaled(sn16(f, 2), 10);
+      m.temperature_c = scaled(sn16(f, 4), 10);
       return m;
     }
     case kIdAlarms: {
@@ -280,10 +282,11 @@ Result<Message> decode(const CanFrame& f) noexcept {
         if (v && *v == 0) return std::nullopt;
         return v;
       };
-      m.min_cell_voltage_v = scaled(nz(0), 0.001);
-      m.max_cell_voltage_v = scaled(nz(2), 0.001);
-      if (auto k = nz(4)) m.min_cell_temperature_c = *k - 273.15;
-      if (auto k = nz(6)) m.max_cell_temperature_c = *k - 273.15;
+      m.min_cell_voltage_v = scaled(nz(0), 1000);
+      m.max_cell_voltage_v = scaled(nz(2), 1000);
+      // Integer Kelvin; rounding to 0.01 °C drops the binary noise of "- 273.15".
+      if (auto k = nz(4)) m.min_cell_temperature_c = std::round((*k - 273.15) * 100) / 100;
+      if (auto k = nz(6)) m.max_cell_temperature_c = std::round((*k - 273.15) * 100) / 100;
       return m;
     }
     case kIdEnergy: {
@@ -292,7 +295,7 @@ Result<Message> decode(const CanFrame& f) noexcept {
         if (!fits(f, at, 4)) return std::nullopt;
         const std::uint32_t v = load_le32(f.payload(), at);
         if (v == 0xFFFFFFFF) return std::nullopt;
-        return v * 0.1;  // 100 Wh units -> kWh
+        return v / 10.0;  // 100 Wh units -> kWh
       };
       m.charged_kwh = u32(0);
       m.discharged_kwh = u32(4);

@@ -24,7 +24,7 @@ struct BatterySimOptions {
   double soc = 0.65;              ///< 0..1 at start
   double ambient_c = 22;
   std::string manufacturer = "GXSIM";            ///< 0x35E
-  std::string name = "gxlink simulated BMS";     ///< 0x370/0x371 (16 chars max)
+  std::string name = "gxlink sim BMS";  ///< 0x370/0x371 (16 chars max)
   std::string serial = "SIM0000000000001";       ///< 0x380/0x381
   std::string family = "LFP-SIM";                ///< 0x382
   double current_amplitude_a = 40;  ///< current swings ±amplitude with a 10 min period
