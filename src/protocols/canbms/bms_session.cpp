@@ -70,9 +70,13 @@ void BmsSession::enter_failsafe(TimePoint now) {
 
 void BmsSession::on_frame(const CanFrame& f, TimePoint now) noexcept {
   if (f.extended || f.rtr) return;
+  if (f.id != kIdKeepalive && f.id != 0x306 && f.id != kIdInverterId) return;
+  // An inverter that appears (or comes back after a GX reboot) gets the identification at once
+  // instead of at the next slow round, so it recognises the battery within a second.
+  if (inverter_link(now) != InverterLink::kOk && state_ == BmsState::kRunning) next_slow_ = now;
   if (f.id == kIdKeepalive || f.id == 0x306) {
     last_keepalive_ = now;
-  } else if (f.id == kIdInverterId) {
+  } else {
     last_keepalive_ = now;
     auto m = decode(f);
     if (m)

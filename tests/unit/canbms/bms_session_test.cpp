@@ -128,6 +128,17 @@ TEST(CanBmsBmsSession, InverterKeepaliveIsToleratedForTenMinutes) {
   EXPECT_FALSE(run(s, 700, 701).empty());
 }
 
+TEST(CanBmsBmsSession, AnInverterThatAppearsGetsTheIdentificationAtOnce) {
+  auto s = make();
+  s.on_source(battery(), at(0));
+  run(s, 0, 3);  // the first slow round went to nobody
+  s.on_frame(CanFrame::standard(0x305, {0, 0, 0, 0, 0, 0, 0, 0}), at(3.05));
+  auto out = run(s, 3.1, 3.1);
+  EXPECT_EQ(count_id(out, 0x35E), 1u);
+  s.on_frame(CanFrame::standard(0x305, {0, 0, 0, 0, 0, 0, 0, 0}), at(3.5));
+  EXPECT_EQ(count_id(run(s, 3.6, 3.6), 0x35E), 0u);  // only on (re)appearance
+}
+
 TEST(CanBmsBmsSession, AlarmLevelsEncodeAsPairs) {
   std::array<std::optional<int>, kAlarms.size()> lv{};
   lv[1] = 2;
