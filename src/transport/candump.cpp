@@ -161,7 +161,12 @@ std::string format_candump_log(const CanFrame& f, double timestamp, std::string_
   char id[16];
   std::snprintf(id, sizeof id, f.extended ? " %08X#" : " %03X#", static_cast<unsigned>(f.id));
   s += id;
-  if (f.rtr) return s + "R";
+  if (f.rtr) {
+    // can-utils writes the DLC of a remote frame after the R when it is not zero ("123#R4").
+    s += 'R';
+    if (f.len > 0 && f.len <= 8) s.push_back(static_cast<char>('0' + f.len));
+    return s;
+  }
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (std::size_t k = 0; k < f.len; ++k) {
     s.push_back(kHex[f.data[k] >> 4]);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// A CAN "bus" that replays a candump capture (any format parse_candump_line reads). In real time
-/// the frames keep their recorded spacing (batched per timer tick, so 4000 frames/s cost a hundred
+/// the frames keep their recorded spacing (batched per timer tick, so 4000 frames/s cost twenty
 /// wakeups, not four thousand); otherwise they are delivered as fast as the loop allows. Frames
 /// sent to it are optionally written to a candump -L log. Receive times are on the steady clock
 /// (the scheduled time in real time, "now" when fast), so drivers can mix them with their timers.
@@ -22,7 +22,7 @@ struct CandumpFileOptions {
   std::string path;
   bool realtime = true;
   bool loop = false;                    ///< start again at the end (demo, benchmarks)
-  Duration tick = milliseconds(10);     ///< real-time batching period
+  Duration tick = milliseconds(50);     ///< real-time batching period (20 wakeups/s)
   std::string interface_name;           ///< default: the capture's interface, else "file"
   std::string tx_log;                   ///< where sent frames go (candump -L); empty = dropped
 };

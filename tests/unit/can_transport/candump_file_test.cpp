@@ -37,6 +37,23 @@ TEST(CandumpFile, ReaderSkipsHeadersCountsBadLinesAndCarriesTimestamps) {
   EXPECT_EQ(bad[0], 4u);
 }
 
+TEST(CandumpFile, FastLogPathAgreesWithTheReferenceParser) {
+  const char* lines[] = {"(1600000000.123456) can0 356#1C14F4FFF0000000", "(1.5) vcan1 18EEFF01#0102",
+                         "(2.000000) can0 0001#", "(3.0) can0 7FF#0011223344556677", "(4.0) can0 123#R",
+                         "(5.0) can0 123#ABC", "(6.0) can0 123#0G"};
+  for (const char* l : lines) {
+    std::istringstream in(l);
+    CandumpReader r(in);
+    auto fast = r.next();
+    auto ref = parse_candump_line(l);
+    ASSERT_EQ(ref.has_value() && ref->has_value(), fast.has_value()) << l;
+    if (!fast) continue;
+    EXPECT_EQ(fast->frame, (*ref)->frame) << l;
+    EXPECT_EQ(fast->interface, (*ref)->interface) << l;
+    EXPECT_DOUBLE_EQ(*fast->timestamp, *(*ref)->timestamp) << l;
+  }
+}
+
 TEST(CandumpFile, WriterProducesTheLogFormatTheReaderReads) {
   std::ostringstream out;
   CandumpWriter w(out, "can0");
