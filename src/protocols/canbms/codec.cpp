@@ -49,6 +49,12 @@ std::uint16_t to_un16(double v, double scale, std::uint16_t max = 0xFFFE) noexce
 std::uint16_t to_un16(const std::optional<double>& v, double scale, std::uint16_t na = kNa16) noexcept {
   return v ? to_un16(*v, scale) : na;
 }
+// 0x351 fields use the whole un16 range (6553.5 A is a valid limit); a non-finite limit becomes 0,
+// never a huge number.
+std::uint16_t limit_un16(double v, double scale) noexcept {
+  if (!std::isfinite(v)) return 0;
+  return static_cast<std::uint16_t>(std::clamp(std::round(v / scale), 0.0, 65535.0));
+}
 std::uint16_t to_sn16(const std::optional<double>& v, double scale) noexcept {
   if (!v || !std::isfinite(*v)) return 0x7FFF;
   const double r = std::clamp(std::round(*v / scale), -32768.0, 32766.0);
@@ -76,9 +82,9 @@ MutableByteView bytes(CanFrame& f) noexcept { return {f.data.data(), f.data.size
 struct Encoder {
   CanFrame operator()(const Limits& m) const noexcept {
     CanFrame f = frame8(kIdLimits);
-    store_le16(bytes(f), 0, to_un16(m.charge_voltage_v, 0.1));
-    store_le16(bytes(f), 2, to_un16(m.charge_current_a, 0.1));
-    store_le16(bytes(f), 4, to_un16(m.discharge_current_a, 0.1));
+    store_le16(bytes(f), 0, limit_un16(m.charge_voltage_v, 0.1));
+    store_le16(bytes(f), 2, limit_un16(m.charge_current_a, 0.1));
+    store_le16(bytes(f), 4, limit_un16(m.discharge_current_a, 0.1));
     store_le16(bytes(f), 6, m.discharge_voltage_v ? to_un16(*m.discharge_voltage_v, 0.1) : 0);
     return f;
   }

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace gxlink::canbms {
 namespace {
 
@@ -212,7 +214,11 @@ TEST(CanBmsCodec, EncodeRoundsAndClamps) {
             std_frame(0x351, {0x45, 0x02, 0x4c, 0x04, 0x4c, 0x04, 0x00, 0x00}));
   const auto l = decode_as<Limits>(encode(Limits{55.2, -5.0, 1e9, std::nullopt}));
   EXPECT_DOUBLE_EQ(l.charge_current_a, 0.0);  // never negative on the wire
-  EXPECT_DOUBLE_EQ(l.discharge_current_a, 6553.4);
+  EXPECT_DOUBLE_EQ(l.discharge_current_a, 6553.5);  // the whole un16 range
+  // Found by libFuzzer: 0xFFFF is a valid limit and must survive decode -> encode -> decode.
+  const CanFrame max = CanFrame::standard(0x351, {0x45, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00});
+  EXPECT_EQ(encode(decode_as<Limits>(max)), max);
+  EXPECT_EQ(encode(Limits{55.2, std::nan(""), 10.0, std::nullopt}).data[2], 0);  // NaN never becomes a big CCL
   EXPECT_EQ(encode(DcStatus{56.81, 20.6, 31.8}).payload().first(6)[0], 0x31);
 }
 
