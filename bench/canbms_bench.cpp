@@ -39,9 +39,11 @@ std::vector<CanFrame> realistic_stream() {
 std::vector<CanFrame> worst_case_stream() {
   std::vector<CanFrame> out;
   for (int i = 0; i < 4096; ++i) {
-    out.push_back(canbms::encode(canbms::Limits{55.2 + (i % 7) * 0.1, 100.0 - (i % 11), 150.0, std::nullopt}));
+    out.push_back(canbms::encode(
+        canbms::Limits{55.2 + (i % 7) * 0.1, 100.0 - (i % 11), 150.0, std::nullopt}));
     out.push_back(canbms::encode(canbms::Soc{static_cast<double>(i % 100), 99.0, std::nullopt}));
-    out.push_back(canbms::encode(canbms::DcStatus{52.0 + (i % 13) * 0.01, -30.0 + (i % 600) * 0.1, 24.0}));
+    out.push_back(
+        canbms::encode(canbms::DcStatus{52.0 + (i % 13) * 0.01, -30.0 + (i % 600) * 0.1, 24.0}));
     canbms::Alarms a;
     a.bytes = {0xA8, 0xA0, static_cast<std::uint8_t>(0x82 ^ (i & 1)), 0, 0, 0, 0x80, 0x0A};
     out.push_back(canbms::encode(a));
@@ -127,7 +129,8 @@ void BM_ReplayFullBusRealTime(benchmark::State& state) {
     const auto frames = worst_case_stream();
     std::ofstream f(path);
     for (std::size_t i = 0; i < 40000; ++i)
-      f << transport::format_candump_log(frames[i % frames.size()], 1000.0 + static_cast<double>(i) / 4000.0, "can0")
+      f << transport::format_candump_log(frames[i % frames.size()],
+                                         1000.0 + static_cast<double>(i) / 4000.0, "can0")
         << '\n';
   }
   for (auto _ : state) {

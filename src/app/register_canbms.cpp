@@ -95,7 +95,8 @@ DecodeStats decode_canbms(std::istream& in, std::ostream& out, std::ostream& err
   while (auto l = reader.next()) {
     auto m = cb::decode(l->frame);
     if (!m) {
-      err << "line " << reader.lines() << ": " << hex_id(l->frame.id) << ": " << m.error().message() << '\n';
+      err << "line " << reader.lines() << ": " << hex_id(l->frame.id) << ": " << m.error().message()
+          << '\n';
       ++st.errors;
       continue;
     }
@@ -112,8 +113,8 @@ DecodeStats decode_canbms(std::istream& in, std::ostream& out, std::ostream& err
   return st;
 }
 
-DecodeStats snapshot_canbms(std::istream& in, const std::string& source, drivers::DriverContext& ctx,
-                            std::ostream& err) {
+DecodeStats snapshot_canbms(std::istream& in, const std::string& source,
+                            drivers::DriverContext& ctx, std::ostream& err) {
   DecodeStats st;
   transport::CandumpReader reader(in, [&](std::size_t line, const Error& e) {
     err << source << ":" << line << ": " << e.message() << '\n';
@@ -151,26 +152,32 @@ double number(const toml::table& cfg, const char* key, double fallback) {
 
 std::unique_ptr<drivers::Driver> make_gx(const toml::table& cfg, drivers::DriverContext& ctx) {
   auto iface = cfg["interface"].value<std::string>();
-  if (!iface) throw std::invalid_argument("needs interface = \"slcan:/dev/ttyACM0@500000\" or \"socketcan:can0\"");
+  if (!iface)
+    throw std::invalid_argument(
+        "needs interface = \"slcan:/dev/ttyACM0@500000\" or \"socketcan:can0\"");
   drivers::canbms::GxDriverOptions o;
   o.device_instance = static_cast<int>(cfg["device_instance"].value_or(std::int64_t{512}));
   o.connection = cfg["connection"].value_or(std::string());
   o.session.send_keepalive = cfg["keepalive"].value_or(true);
   const auto bitrate = static_cast<unsigned>(cfg["bitrate"].value_or(std::int64_t{500000}));
-  return std::make_unique<drivers::canbms::GxDriver>(ctx, transport::make_can_transport(ctx.io, *iface, bitrate), o);
+  return std::make_unique<drivers::canbms::GxDriver>(
+      ctx, transport::make_can_transport(ctx.io, *iface, bitrate), o);
 }
 
 std::unique_ptr<drivers::Driver> make_bms(const toml::table& cfg, drivers::DriverContext& ctx) {
   auto iface = cfg["interface"].value<std::string>();
   auto source = cfg["source"].value<std::string>();
   if (!iface || !source)
-    throw std::invalid_argument("needs interface = \"slcan:...\" and source = \"com.victronenergy.battery.<id>\"");
+    throw std::invalid_argument(
+        "needs interface = \"slcan:...\" and source = \"com.victronenergy.battery.<id>\"");
   // Limits are never guessed: sending a wrong CVL to an inverter can damage a battery.
   auto cvl = cfg["charge_voltage"].value<double>();
   auto ccl = cfg["charge_current"].value<double>();
   auto dcl = cfg["discharge_current"].value<double>();
-  if (!cvl || !ccl || !dcl) throw std::invalid_argument("needs charge_voltage, charge_current and discharge_current");
-  if (*cvl <= 0 || *cvl > 1000) throw std::invalid_argument("charge_voltage must be in (0, 1000] V");
+  if (!cvl || !ccl || !dcl)
+    throw std::invalid_argument("needs charge_voltage, charge_current and discharge_current");
+  if (*cvl <= 0 || *cvl > 1000)
+    throw std::invalid_argument("charge_voltage must be in (0, 1000] V");
   if (*ccl < 0 || *ccl > 6553.5 || *dcl < 0 || *dcl > 6553.5)
     throw std::invalid_argument("charge_current and discharge_current must be in [0, 6553.5] A");
   drivers::canbms::BmsDriverOptions o;
@@ -179,13 +186,15 @@ std::unique_ptr<drivers::Driver> make_bms(const toml::table& cfg, drivers::Drive
   o.session.manufacturer = cfg["manufacturer"].value_or(o.session.manufacturer);
   o.session.name = cfg["name"].value_or(std::string());
   o.session.serial = cfg["serial"].value_or(std::string());
-  auto secs = [](double s) { return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s)); };
+  auto secs = [](double s) {
+    return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+  };
   o.session.inverter_timeout = secs(number(cfg, "inverter_timeout_s", 600));
   o.session.source_timeout = secs(number(cfg, "source_timeout_s", 30));
   o.session.failsafe_hold = secs(number(cfg, "failsafe_s", 5));
   const auto bitrate = static_cast<unsigned>(cfg["bitrate"].value_or(std::int64_t{500000}));
-  return std::make_unique<drivers::canbms::BmsDriver>(ctx, transport::make_can_transport(ctx.io, *iface, bitrate),
-                                                      std::move(o));
+  return std::make_unique<drivers::canbms::BmsDriver>(
+      ctx, transport::make_can_transport(ctx.io, *iface, bitrate), std::move(o));
 }
 
 void demo_canbms(DemoContext& demo) {

@@ -14,7 +14,8 @@ namespace gxlink::transport {
 std::unique_ptr<CanTransport> make_can_transport(asio::io_context& io, std::string_view spec,
                                                  unsigned default_bitrate) {
   const auto colon = spec.find(':');
-  const std::string_view kind = colon == std::string_view::npos ? std::string_view{} : spec.substr(0, colon);
+  const std::string_view kind =
+      colon == std::string_view::npos ? std::string_view{} : spec.substr(0, colon);
   const std::string_view rest = colon == std::string_view::npos ? spec : spec.substr(colon + 1);
   if (kind == "slcan") {
     SlcanOptions o;
@@ -29,7 +30,8 @@ std::unique_ptr<CanTransport> make_can_transport(asio::io_context& io, std::stri
         throw std::invalid_argument("bad bitrate in '" + std::string(spec) + "'");
       o.bitrate = v;
     }
-    if (path.empty()) throw std::invalid_argument("slcan: needs a device path, e.g. slcan:/dev/ttyACM0@500000");
+    if (path.empty())
+      throw std::invalid_argument("slcan: needs a device path, e.g. slcan:/dev/ttyACM0@500000");
     o.path = std::string(path);
     return std::make_unique<SlcanTransport>(io, std::move(o));
   }
@@ -45,7 +47,8 @@ std::unique_ptr<CanTransport> make_can_transport(asio::io_context& io, std::stri
     return std::make_unique<CandumpFileTransport>(io, std::move(o));
   }
   if (kind == "socketcan" || kind.empty()) {
-    if (rest.empty()) throw std::invalid_argument("socketcan: needs an interface, e.g. socketcan:can0");
+    if (rest.empty())
+      throw std::invalid_argument("socketcan: needs an interface, e.g. socketcan:can0");
     SocketCanOptions o;
     o.interface = std::string(rest);
     return std::make_unique<SocketCanTransport>(io, std::move(o));

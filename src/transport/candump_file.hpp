@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// Reading a CAN capture frame by frame (any format parse_candump_line knows) and writing one in the
-/// candump -L log format. Stream-based and clock-free: the replay transport paces it.
+/// Reading a CAN capture frame by frame (any format parse_candump_line knows) and writing one in
+/// the candump -L log format. Stream-based and clock-free: the replay transport paces it.
 
 #include <cstddef>
 #include <functional>
@@ -20,7 +20,8 @@ class CandumpReader {
   /// `on_error(line_no, error)` is called for a malformed line (counted, skipped).
   using ErrorHandler = std::function<void(std::size_t line_no, const Error&)>;
 
-  explicit CandumpReader(std::istream& in, ErrorHandler on_error = {}) : in_(in), on_error_(std::move(on_error)) {}
+  explicit CandumpReader(std::istream& in, ErrorHandler on_error = {})
+      : in_(in), on_error_(std::move(on_error)) {}
 
   /// The next frame, or nullopt at the end. Lines without a timestamp get the previous one (or 0).
   std::optional<CandumpLine> next();
@@ -38,7 +39,8 @@ class CandumpReader {
 
 class CandumpWriter {
  public:
-  CandumpWriter(std::ostream& out, std::string interface) : out_(out), interface_(std::move(interface)) {}
+  CandumpWriter(std::ostream& out, std::string interface)
+      : out_(out), interface_(std::move(interface)) {}
   /// One `(ts) iface ID#DATA` line; `timestamp` in seconds (wall clock for live captures).
   void write(const CanFrame& f, double timestamp);
 

@@ -13,7 +13,8 @@ CandumpFileTransport::CandumpFileTransport(asio::io_context& io, CandumpFileOpti
     if (tx_out_) tx_writer_ = std::make_unique<CandumpWriter>(tx_out_, "tx");
   }
   // Peek at the first frame for the interface name, so drivers can name their service before start.
-  if (open_file() && pending_ && name_.empty() && !pending_->interface.empty()) name_ = pending_->interface;
+  if (open_file() && pending_ && name_.empty() && !pending_->interface.empty())
+    name_ = pending_->interface;
   if (name_.empty()) name_ = "file";
 }
 
@@ -35,7 +36,8 @@ bool CandumpFileTransport::open_file() {
 bool CandumpFileTransport::send(const CanFrame& f) {
   if (state_ != CanBusState::kActive) return false;
   if (tx_writer_) {
-    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     tx_writer_->write(f, now);
     tx_out_.flush();
   }
@@ -67,7 +69,8 @@ void CandumpFileTransport::pump() {
   while (pending_) {
     if (!first_ts_) first_ts_ = *pending_->timestamp;
     const double rel = *pending_->timestamp - *first_ts_ + loop_offset_;
-    const TimePoint due = started_ + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(rel));
+    const TimePoint due =
+        started_ + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(rel));
     if (options_.realtime && due > now) break;
     deliver(pending_->frame, options_.realtime ? due : now);
     ++delivered_;

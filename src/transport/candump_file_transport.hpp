@@ -21,10 +21,10 @@ namespace gxlink::transport {
 struct CandumpFileOptions {
   std::string path;
   bool realtime = true;
-  bool loop = false;                    ///< start again at the end (demo, benchmarks)
-  Duration tick = milliseconds(50);     ///< real-time batching period (20 wakeups/s)
-  std::string interface_name;           ///< default: the capture's interface, else "file"
-  std::string tx_log;                   ///< where sent frames go (candump -L); empty = dropped
+  bool loop = false;                 ///< start again at the end (demo, benchmarks)
+  Duration tick = milliseconds(50);  ///< real-time batching period (20 wakeups/s)
+  std::string interface_name;        ///< default: the capture's interface, else "file"
+  std::string tx_log;                ///< where sent frames go (candump -L); empty = dropped
 };
 
 class CandumpFileTransport final : public CanTransport {
@@ -37,7 +37,9 @@ class CandumpFileTransport final : public CanTransport {
   void stop() override;
   std::string last_error() const override { return last_error_; }
   std::size_t frames_delivered() const noexcept { return delivered_; }
-  std::size_t bad_lines() const noexcept { return reader_ ? reader_->errors() + bad_before_ : bad_before_; }
+  std::size_t bad_lines() const noexcept {
+    return reader_ ? reader_->errors() + bad_before_ : bad_before_;
+  }
   /// Called once when a non-looping replay reaches the end.
   void on_end(std::function<void()> f) { on_end_ = std::move(f); }
 

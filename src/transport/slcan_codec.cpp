@@ -49,9 +49,11 @@ TakeResult parse_record(ByteView rec, std::size_t consumed) noexcept {
       const bool ext = c == 'T' || c == 'R';
       const bool rtr = c == 'r' || c == 'R';
       const std::size_t id_len = ext ? 8 : 3;
-      if (rec.size() < 1 + id_len + 1) return bad(consumed, Errc::kTruncated, "slcan frame shorter than its header");
+      if (rec.size() < 1 + id_len + 1)
+        return bad(consumed, Errc::kTruncated, "slcan frame shorter than its header");
       std::uint32_t id = 0;
-      if (!parse_hex(rec.subspan(1, id_len), id)) return bad(consumed, Errc::kBadFormat, "bad hex in slcan id");
+      if (!parse_hex(rec.subspan(1, id_len), id))
+        return bad(consumed, Errc::kBadFormat, "bad hex in slcan id");
       if (id > (ext ? CanFrame::kMaxExtId : CanFrame::kMaxStdId))
         return bad(consumed, Errc::kOutOfRange, "slcan id out of range");
       const int dlc = hex_value(rec[1 + id_len]);
@@ -63,17 +65,20 @@ TakeResult parse_record(ByteView rec, std::size_t consumed) noexcept {
       f.rtr = rtr;
       f.len = static_cast<std::uint8_t>(dlc);
       if (!rtr) {
-        if (rec.size() < at + 2u * f.len) return bad(consumed, Errc::kTruncated, "slcan frame shorter than its DLC");
+        if (rec.size() < at + 2u * f.len)
+          return bad(consumed, Errc::kTruncated, "slcan frame shorter than its DLC");
         for (std::size_t i = 0; i < f.len; ++i, at += 2) {
           std::uint32_t b = 0;
-          if (!parse_hex(rec.subspan(at, 2), b)) return bad(consumed, Errc::kBadFormat, "bad hex in slcan data");
+          if (!parse_hex(rec.subspan(at, 2), b))
+            return bad(consumed, Errc::kBadFormat, "bad hex in slcan data");
           f.data[i] = static_cast<std::uint8_t>(b);
         }
       }
       const std::size_t rest = rec.size() - at;
       if (rest == 4) {  // adapter timestamp (Z1 mode): milliseconds, wraps at 60000
         std::uint32_t ts = 0;
-        if (!parse_hex(rec.subspan(at, 4), ts)) return bad(consumed, Errc::kBadFormat, "bad slcan timestamp");
+        if (!parse_hex(rec.subspan(at, 4), ts))
+          return bad(consumed, Errc::kBadFormat, "bad slcan timestamp");
         r.record.timestamp_ms = static_cast<std::uint16_t>(ts);
       } else if (rest != 0) {
         return bad(consumed, Errc::kBadLength, "slcan frame longer than its DLC");
@@ -82,12 +87,11 @@ TakeResult parse_record(ByteView rec, std::size_t consumed) noexcept {
       return r;
     }
     case 'z':
-    case 'Z':
-      r.record.kind = RecordKind::kTxDone;
-      return r;
+    case 'Z': r.record.kind = RecordKind::kTxDone; return r;
     case 'F': {
       std::uint32_t v = 0;
-      if (rec.size() != 3 || !parse_hex(rec.subspan(1, 2), v)) return bad(consumed, Errc::kBadFormat, "bad slcan status");
+      if (rec.size() != 3 || !parse_hex(rec.subspan(1, 2), v))
+        return bad(consumed, Errc::kBadFormat, "bad slcan status");
       r.record.kind = RecordKind::kStatus;
       r.record.status = static_cast<std::uint8_t>(v);
       return r;
@@ -121,7 +125,8 @@ TakeResult take(ByteView in) noexcept {
       return bad(i + 1, Errc::kBadFormat, "slcan error reply after partial record");
     }
     if (c == kCr) return parse_record(in.subspan(start, i - start), i + 1);
-    if (i - start + 1 >= kMaxRecord) return bad(i + 1, Errc::kBadLength, "slcan record without terminator");
+    if (i - start + 1 >= kMaxRecord)
+      return bad(i + 1, Errc::kBadLength, "slcan record without terminator");
   }
   TakeResult r;
   r.consumed = start;
@@ -135,7 +140,8 @@ Frame<32> encode_frame(const CanFrame& f) noexcept {
   out.push_back(static_cast<std::uint8_t>(f.extended ? (f.rtr ? 'R' : 'T') : (f.rtr ? 'r' : 't')));
   const std::uint32_t id = f.id & (f.extended ? CanFrame::kMaxExtId : CanFrame::kMaxStdId);
   const int digits = f.extended ? 8 : 3;
-  for (int d = digits - 1; d >= 0; --d) out.push_back(static_cast<std::uint8_t>(kHex[(id >> (4 * d)) & 0xF]));
+  for (int d = digits - 1; d >= 0; --d)
+    out.push_back(static_cast<std::uint8_t>(kHex[(id >> (4 * d)) & 0xF]));
   out.push_back(static_cast<std::uint8_t>('0' + len));
   if (!f.rtr) {
     for (std::size_t i = 0; i < len; ++i) {
@@ -148,7 +154,7 @@ Frame<32> encode_frame(const CanFrame& f) noexcept {
 }
 
 Result<Frame<4>> encode_bitrate(unsigned bps) noexcept {
-  static constexpr std::array<unsigned, 9> kRates = {10000, 20000, 50000, 100000, 125000,
+  static constexpr std::array<unsigned, 9> kRates = {10000,  20000,  50000,  100000, 125000,
                                                      250000, 500000, 800000, 1000000};
   // S7 is 800 k in Lawicel's table and 750 k on CANable firmware; both ask for S7.
   if (bps == 750000) bps = 800000;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// The slcan (Lawicel ASCII) line protocol that CANable, USBtin and similar adapters speak over a USB
-/// serial port. Pure, sans-I/O and noexcept, so it can be fuzzed and ground (STYLE.md rules 6, 19, 21).
+/// The slcan (Lawicel ASCII) line protocol that CANable, USBtin and similar adapters speak over a
+/// USB serial port. Pure, sans-I/O and noexcept, so it can be fuzzed and ground (STYLE.md rules 6,
+/// 19, 21).
 ///
 /// Host → adapter: `S0`..`S8` (10 k .. 1 M bit/s), `O` open, `C` close, frames `tiiiL<data>`,
 /// `TiiiiiiiiL<data>`, remote `riiiL`, `RiiiiiiiiL`; every command ends in `\r`.

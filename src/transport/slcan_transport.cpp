@@ -8,13 +8,16 @@ namespace gxlink::transport {
 std::string interface_name_from_path(std::string_view path) {
   if (path.starts_with("/dev/")) path.remove_prefix(5);
   std::string s;
-  for (char c : path) s.push_back((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_');
+  for (char c : path)
+    s.push_back((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c
+                                                                                           : '_');
   return s;
 }
 
 SlcanTransport::SlcanTransport(asio::io_context& io, SlcanOptions o)
     : options_(std::move(o)),
-      name_(options_.interface_name.empty() ? interface_name_from_path(options_.path) : options_.interface_name),
+      name_(options_.interface_name.empty() ? interface_name_from_path(options_.path)
+                                            : options_.interface_name),
       port_(io, SerialOptions{options_.path, options_.tty_baud}) {
   if (!slcan::encode_bitrate(options_.bitrate))
     throw std::invalid_argument("slcan: unsupported bitrate " + std::to_string(options_.bitrate) +
@@ -77,7 +80,9 @@ void SlcanTransport::on_bytes(ByteView b, TimePoint t) {
       case slcan::RecordKind::kStatus: {
         // Lawicel F flags: bit 5 error passive, bit 2 error warning, bit 7 bus error.
         const std::uint8_t s = r.record.status;
-        const CanBusState ns = (s & 0x20) ? CanBusState::kPassive : (s & 0x04) ? CanBusState::kWarning : CanBusState::kActive;
+        const CanBusState ns = (s & 0x20)   ? CanBusState::kPassive
+                               : (s & 0x04) ? CanBusState::kWarning
+                                            : CanBusState::kActive;
         if (ns != state_) {
           state_ = ns;
           report_state(state_);

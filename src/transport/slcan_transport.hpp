@@ -16,10 +16,10 @@
 namespace gxlink::transport {
 
 struct SlcanOptions {
-  std::string path;              ///< /dev/ttyACM0, /dev/pts/N
-  unsigned bitrate = 500000;     ///< CAN bit rate (S6 = 500 k, the CAN-bus BMS default)
-  unsigned tty_baud = 115200;    ///< serial speed; irrelevant for USB CDC adapters
-  std::string interface_name;    ///< name used in service names; default from the device name
+  std::string path;            ///< /dev/ttyACM0, /dev/pts/N
+  unsigned bitrate = 500000;   ///< CAN bit rate (S6 = 500 k, the CAN-bus BMS default)
+  unsigned tty_baud = 115200;  ///< serial speed; irrelevant for USB CDC adapters
+  std::string interface_name;  ///< name used in service names; default from the device name
 };
 
 struct SlcanStats {

@@ -54,7 +54,11 @@ std::optional<CanBusState> state_from_error(const ::can_frame& in) noexcept {
 }  // namespace socketcan
 
 SocketCanTransport::SocketCanTransport(asio::io_context& io, SocketCanOptions o)
-    : io_(io), options_(std::move(o)), sock_(io), retry_timer_(io), backoff_(options_.min_backoff) {}
+    : io_(io),
+      options_(std::move(o)),
+      sock_(io),
+      retry_timer_(io),
+      backoff_(options_.min_backoff) {}
 
 SocketCanTransport::~SocketCanTransport() { stop(); }
 
@@ -65,8 +69,9 @@ Result<int> SocketCanTransport::open_socket() const {
   if (fd < 0) {
     const int e = errno;
     if (e == EAFNOSUPPORT || e == EPROTONOSUPPORT)
-      return fail(Errc::kUnsupported, "SocketCAN is not available on this kernel (no AF_CAN / can-raw): " +
-                                          std::string(std::strerror(e)) + "; use slcan: or file: instead");
+      return fail(Errc::kUnsupported,
+                  "SocketCAN is not available on this kernel (no AF_CAN / can-raw): " +
+                      std::string(std::strerror(e)) + "; use slcan: or file: instead");
     return fail(Errc::kIo, std::string("socket(PF_CAN): ") + std::strerror(e));
   }
   auto fail_fd = [fd](Errc c, std::string what) {
@@ -76,7 +81,8 @@ Result<int> SocketCanTransport::open_socket() const {
   };
   ifreq ifr{};
   std::memcpy(ifr.ifr_name, options_.interface.c_str(), options_.interface.size());
-  if (::ioctl(fd, SIOCGIFINDEX, &ifr) < 0) return fail_fd(Errc::kIo, "no CAN interface " + options_.interface);
+  if (::ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
+    return fail_fd(Errc::kIo, "no CAN interface " + options_.interface);
   // Error frames: bus-off, controller state changes and restarts become the bus state.
   can_err_mask_t err_mask = CAN_ERR_BUSOFF | CAN_ERR_CRTL | CAN_ERR_RESTARTED;
   if (::setsockopt(fd, SOL_CAN_RAW, CAN_RAW_ERR_FILTER, &err_mask, sizeof err_mask) < 0)
@@ -86,10 +92,12 @@ Result<int> SocketCanTransport::open_socket() const {
     for (const auto& f : options_.filters) {
       can_filter k{};
       k.can_id = f.extended ? ((f.id & CAN_EFF_MASK) | CAN_EFF_FLAG) : (f.id & CAN_SFF_MASK);
-      k.can_mask = (f.mask & (f.extended ? CAN_EFF_MASK : CAN_SFF_MASK)) | CAN_EFF_FLAG | CAN_RTR_FLAG;
+      k.can_mask =
+          (f.mask & (f.extended ? CAN_EFF_MASK : CAN_SFF_MASK)) | CAN_EFF_FLAG | CAN_RTR_FLAG;
       fs.push_back(k);
     }
-    if (::setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, fs.data(), static_cast<socklen_t>(fs.size() * sizeof(can_filter))) < 0)
+    if (::setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, fs.data(),
+                     static_cast<socklen_t>(fs.size() * sizeof(can_filter))) < 0)
       return fail_fd(Errc::kIo, "CAN_RAW_FILTER");
   }
   sockaddr_can addr{};

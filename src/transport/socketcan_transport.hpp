@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// CAN over Linux SocketCAN: a CAN_RAW socket on an interface (can0, vcan0), read and written through
-/// asio::posix::stream_descriptor. Error frames are requested from the kernel and turned into the
-/// bus state (warning / passive / bus-off); they never reach the receiver (STYLE.md rule 10).
-/// Kernels without AF_CAN fail cleanly: start() reports "SocketCAN is not available" once and the
-/// transport stays closed. A missing or down interface is retried with backoff.
+/// CAN over Linux SocketCAN: a CAN_RAW socket on an interface (can0, vcan0), read and written
+/// through asio::posix::stream_descriptor. Error frames are requested from the kernel and turned
+/// into the bus state (warning / passive / bus-off); they never reach the receiver (STYLE.md rule
+/// 10). Kernels without AF_CAN fail cleanly: start() reports "SocketCAN is not available" once and
+/// the transport stays closed. A missing or down interface is retried with backoff.
 
 #include <cstdint>
 #include <deque>

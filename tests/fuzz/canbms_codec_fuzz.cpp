@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     CanFrame f;
     f.id = static_cast<std::uint32_t>(data[i] | (data[i + 1] << 8)) & 0x7FF;
     f.id = (f.id & 0xFF) | 0x300;  // keep most inputs inside the protocol's id range
-    if (data[i + 1] & 0x80) f.id = static_cast<std::uint32_t>(data[i] | ((data[i + 1] & 0x07) << 8));
+    if (data[i + 1] & 0x80)
+      f.id = static_cast<std::uint32_t>(data[i] | ((data[i + 1] & 0x07) << 8));
     f.extended = data[i + 2] & 1;
     f.rtr = data[i + 2] & 2;
     f.len = static_cast<std::uint8_t>((data[i + 2] >> 4) % 9);

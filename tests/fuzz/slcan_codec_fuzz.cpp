@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto r = take(in.subspan(at));
     if (r.consumed > size - at) std::abort();
     if (r.status == TakeResult::Status::kNeedMore) {
-      if (size - at - r.consumed >= kMaxRecord) std::abort();  // a full record's worth must not wait
+      if (size - at - r.consumed >= kMaxRecord)
+        std::abort();  // a full record's worth must not wait
       break;
     }
     if (r.consumed == 0) std::abort();  // no progress
@@ -23,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (r.status == TakeResult::Status::kRecord && r.record.kind == RecordKind::kFrame) {
       auto e = encode_frame(r.record.frame);
       auto back = take(e.view());
-      if (back.status != TakeResult::Status::kRecord || !(back.record.frame == r.record.frame)) std::abort();
+      if (back.status != TakeResult::Status::kRecord || !(back.record.frame == r.record.frame))
+        std::abort();
     }
   }
   return 0;

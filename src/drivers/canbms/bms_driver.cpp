@@ -26,17 +26,19 @@ cb::BatterySnapshot snapshot_from_service(const model::Service& s) {
   b.discharged_kwh = d("/History/DischargedEnergy");
   for (std::size_t i = 0; i < cb::kAlarms.size(); ++i) {
     if (cb::kAlarms[i].path.empty()) continue;
-    if (auto v = model::as_int(s.get(cb::kAlarms[i].path)); v && *v >= 0 && *v <= 2) b.alarm_levels[i] = static_cast<int>(*v);
+    if (auto v = model::as_int(s.get(cb::kAlarms[i].path)); v && *v >= 0 && *v <= 2)
+      b.alarm_levels[i] = static_cast<int>(*v);
   }
   return b;
 }
 
-BmsDriver::BmsDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport, BmsDriverOptions o,
-                     std::shared_ptr<cb::LimitPolicy> policy)
+BmsDriver::BmsDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport,
+                     BmsDriverOptions o, std::shared_ptr<cb::LimitPolicy> policy)
     : ctx_(ctx),
       transport_(std::move(transport)),
       options_(std::move(o)),
-      session_(options_.session, policy ? std::move(policy) : std::make_shared<cb::StaticLimitPolicy>(options_.limits)),
+      session_(options_.session, policy ? std::move(policy)
+                                        : std::make_shared<cb::StaticLimitPolicy>(options_.limits)),
       timer_(ctx.io) {
   ctx_.model.add_observer(this);
   observing_ = true;
@@ -48,7 +50,8 @@ BmsDriver::~BmsDriver() {
 }
 
 std::string BmsDriver::describe() const {
-  return options_.source_service + " -> " + (transport_ ? std::string(transport_->interface_name()) : "(none)");
+  return options_.source_service + " -> " +
+         (transport_ ? std::string(transport_->interface_name()) : "(none)");
 }
 
 void BmsDriver::start() {
@@ -76,10 +79,12 @@ void BmsDriver::stop() {
 }
 
 Health BmsDriver::health() const {
-  if (transport_ && transport_->state() == transport::CanBusState::kClosed && !transport_->last_error().empty())
+  if (transport_ && transport_->state() == transport::CanBusState::kClosed &&
+      !transport_->last_error().empty())
     return Health::failed(transport_->last_error());
   switch (session_.state()) {
-    case cb::BmsState::kWaiting: return Health::warning("waiting for data from " + options_.source_service);
+    case cb::BmsState::kWaiting:
+      return Health::warning("waiting for data from " + options_.source_service);
     case cb::BmsState::kFailSafe: return Health::warning("source stale: sending CCL = DCL = 0");
     case cb::BmsState::kStopped: return Health::failed("source lost: stopped sending");
     case cb::BmsState::kRunning: break;

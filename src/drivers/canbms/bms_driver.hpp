@@ -29,8 +29,8 @@ gxlink::canbms::BatterySnapshot snapshot_from_service(const model::Service& s);
 
 class BmsDriver final : public Driver, public model::Observer {
  public:
-  BmsDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport, BmsDriverOptions o,
-            std::shared_ptr<gxlink::canbms::LimitPolicy> policy = nullptr);
+  BmsDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport,
+            BmsDriverOptions o, std::shared_ptr<gxlink::canbms::LimitPolicy> policy = nullptr);
   ~BmsDriver() override;
 
   std::string_view kind() const override { return "canbms-bms"; }

@@ -16,7 +16,9 @@ using model::Value;
 namespace {
 
 Value opt(const std::optional<double>& v) { return v ? Value{*v} : Value{Invalid{}}; }
-Value opt_int(const std::optional<std::uint16_t>& v) { return v ? Value{std::int64_t{*v}} : Value{Invalid{}}; }
+Value opt_int(const std::optional<std::uint16_t>& v) {
+  return v ? Value{std::int64_t{*v}} : Value{Invalid{}};
+}
 
 ItemMeta meta(const char* unit, int decimals) {
   ItemMeta m;
@@ -33,34 +35,55 @@ struct PathDecl {
 
 // Every path this driver publishes, declared up front so they exist (invalid) before data arrives.
 constexpr PathDecl kPaths[] = {
-    {"/Dc/0/Voltage", "V", 2},          {"/Dc/0/Current", "A", 1},
-    {"/Dc/0/Power", "W", 0},            {"/Dc/0/Temperature", "°C", 1},
-    {"/Soc", "%", 0},                   {"/Soh", "%", 0},
-    {"/Info/MaxChargeVoltage", "V", 1}, {"/Info/MaxChargeCurrent", "A", 1},
-    {"/Info/MaxDischargeCurrent", "A", 1}, {"/Info/BatteryLowVoltage", "V", 1},
-    {"/Info/ChargeRequest", "", 0},     {"/Capacity", "Ah", 0},
-    {"/InstalledCapacity", "Ah", 0},    {"/History/ChargedEnergy", "kWh", 1},
-    {"/History/DischargedEnergy", "kWh", 1}, {"/System/MinCellVoltage", "V", 3},
-    {"/System/MaxCellVoltage", "V", 3}, {"/System/MinCellTemperature", "°C", 0},
-    {"/System/MaxCellTemperature", "°C", 0}, {"/System/MinVoltageCellId", "", -1},
-    {"/System/MaxVoltageCellId", "", -1}, {"/System/MinTemperatureCellId", "", -1},
-    {"/System/MaxTemperatureCellId", "", -1}, {"/System/NrOfModulesOnline", "", 0},
-    {"/System/NrOfModulesOffline", "", 0}, {"/System/NrOfModulesBlockingCharge", "", 0},
-    {"/System/NrOfModulesBlockingDischarge", "", 0}, {"/Serial", "", -1},
-    {"/Manufacturer", "", -1},          {"/Family", "", -1},
+    {"/Dc/0/Voltage", "V", 2},
+    {"/Dc/0/Current", "A", 1},
+    {"/Dc/0/Power", "W", 0},
+    {"/Dc/0/Temperature", "°C", 1},
+    {"/Soc", "%", 0},
+    {"/Soh", "%", 0},
+    {"/Info/MaxChargeVoltage", "V", 1},
+    {"/Info/MaxChargeCurrent", "A", 1},
+    {"/Info/MaxDischargeCurrent", "A", 1},
+    {"/Info/BatteryLowVoltage", "V", 1},
+    {"/Info/ChargeRequest", "", 0},
+    {"/Capacity", "Ah", 0},
+    {"/InstalledCapacity", "Ah", 0},
+    {"/History/ChargedEnergy", "kWh", 1},
+    {"/History/DischargedEnergy", "kWh", 1},
+    {"/System/MinCellVoltage", "V", 3},
+    {"/System/MaxCellVoltage", "V", 3},
+    {"/System/MinCellTemperature", "°C", 0},
+    {"/System/MaxCellTemperature", "°C", 0},
+    {"/System/MinVoltageCellId", "", -1},
+    {"/System/MaxVoltageCellId", "", -1},
+    {"/System/MinTemperatureCellId", "", -1},
+    {"/System/MaxTemperatureCellId", "", -1},
+    {"/System/NrOfModulesOnline", "", 0},
+    {"/System/NrOfModulesOffline", "", 0},
+    {"/System/NrOfModulesBlockingCharge", "", 0},
+    {"/System/NrOfModulesBlockingDischarge", "", 0},
+    {"/Serial", "", -1},
+    {"/Manufacturer", "", -1},
+    {"/Family", "", -1},
 };
 
 }  // namespace
 
-GxDriver::GxDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport, GxDriverOptions o)
-    : ctx_(ctx), transport_(std::move(transport)), options_(std::move(o)), session_(options_.session), timer_(ctx.io) {
+GxDriver::GxDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport,
+                   GxDriverOptions o)
+    : ctx_(ctx),
+      transport_(std::move(transport)),
+      options_(std::move(o)),
+      session_(options_.session),
+      timer_(ctx.io) {
   if (!transport_) {  // replay: listen only
     options_.session.send_keepalive = false;
     session_ = cb::GxSession(options_.session);
   }
-  connection_ = !options_.connection.empty()
-                    ? options_.connection
-                    : "socketcan_" + std::string(transport_ ? transport_->interface_name() : "can0");
+  connection_ =
+      !options_.connection.empty()
+          ? options_.connection
+          : "socketcan_" + std::string(transport_ ? transport_->interface_name() : "can0");
   service_name_ = model::service_name("battery", connection_);
 }
 
@@ -97,9 +120,11 @@ void GxDriver::stop() {
 }
 
 Health GxDriver::health() const {
-  if (transport_ && transport_->state() == transport::CanBusState::kClosed && !transport_->last_error().empty())
+  if (transport_ && transport_->state() == transport::CanBusState::kClosed &&
+      !transport_->last_error().empty())
     return Health::failed(transport_->last_error());
-  if (transport_ && transport_->state() == transport::CanBusState::kBusOff) return Health::failed("bus-off");
+  if (transport_ && transport_->state() == transport::CanBusState::kBusOff)
+    return Health::failed("bus-off");
   if (!session_.connected()) return Health::warning("no 0x351 from a battery in the last 3 s");
   return Health::ok();
 }
@@ -109,8 +134,10 @@ void GxDriver::ensure_service() {
   model::ServiceSpec spec;
   spec.type = "battery";
   spec.connection = connection_;
-  spec.device_instance = ctx_.instances.allocate("canbms_" + connection_, "battery", options_.device_instance);
-  spec.mgmt_connection = "CAN-bus BMS " + std::string(transport_ ? transport_->interface_name() : "replay");
+  spec.device_instance =
+      ctx_.instances.allocate("canbms_" + connection_, "battery", options_.device_instance);
+  spec.mgmt_connection =
+      "CAN-bus BMS " + std::string(transport_ ? transport_->interface_name() : "replay");
   spec.product_name = session_.name();
   service_ = &ctx_.model.add_service(std::move(spec));
   for (const auto& p : kPaths) service_->add(p.path, meta(p.unit, p.decimals));

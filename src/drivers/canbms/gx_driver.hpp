@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// GX role on any CanTransport: a managed battery's CAN-bus BMS frames become the Venus service
-/// `com.victronenergy.battery.socketcan_<iface>` (seeds/003 battery section); 0x305 and 0x307 go out
-/// every second; no 0x351 for 3 s -> /Connected 0 and every value (limits included) invalid.
+/// `com.victronenergy.battery.socketcan_<iface>` (seeds/003 battery section); 0x305 and 0x307 go
+/// out every second; no 0x351 for 3 s -> /Connected 0 and every value (limits included) invalid.
 
 #include <array>
 #include <memory>
@@ -26,7 +26,8 @@ struct GxDriverOptions {
 class GxDriver final : public Driver {
  public:
   /// `transport` may be null (snapshot: frames are pushed through on_frame and nothing is sent).
-  GxDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport, GxDriverOptions o = {});
+  GxDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport,
+           GxDriverOptions o = {});
   ~GxDriver() override;
 
   std::string_view kind() const override { return "canbms"; }

@@ -86,11 +86,13 @@ void BmsSession::on_frame(const CanFrame& f, TimePoint now) noexcept {
 
 InverterLink BmsSession::inverter_link(TimePoint now) const noexcept {
   if (!last_keepalive_) return InverterLink::kNeverSeen;
-  return now - *last_keepalive_ < options_.inverter_timeout ? InverterLink::kOk : InverterLink::kLost;
+  return now - *last_keepalive_ < options_.inverter_timeout ? InverterLink::kOk
+                                                            : InverterLink::kLost;
 }
 
 void BmsSession::on_tick(TimePoint now, std::vector<CanFrame>& out) {
-  if (state_ == BmsState::kRunning && last_source_ && now - *last_source_ >= options_.source_timeout)
+  if (state_ == BmsState::kRunning && last_source_ &&
+      now - *last_source_ >= options_.source_timeout)
     enter_failsafe(now);
   if (state_ == BmsState::kFailSafe && now - *failsafe_since_ >= options_.failsafe_hold) {
     state_ = BmsState::kStopped;  // silence: the inverter stops after 3 s without 0x351
@@ -122,7 +124,8 @@ void BmsSession::send_fast(TimePoint now, std::vector<CanFrame>& out) {
   l.charge_current_a = std::max(0.0, l.charge_current_a);
   l.discharge_current_a = std::max(0.0, l.discharge_current_a);
   last_limits_ = l;
-  out.push_back(encode(Limits{l.charge_voltage_v, l.charge_current_a, l.discharge_current_a, l.battery_low_voltage_v}));
+  out.push_back(encode(Limits{l.charge_voltage_v, l.charge_current_a, l.discharge_current_a,
+                              l.battery_low_voltage_v}));
   std::optional<double> soc = battery_.soc_pct;
   if (soc) soc = std::clamp(std::round(*soc), 0.0, 100.0);
   std::optional<double> soh = battery_.soh_pct;
@@ -131,27 +134,33 @@ void BmsSession::send_fast(TimePoint now, std::vector<CanFrame>& out) {
   out.push_back(encode(DcStatus{battery_.voltage_v, battery_.current_a, battery_.temperature_c}));
   // Always sent: the GX recognises a connected battery by 0x35A (seeds/001 §5.1).
   out.push_back(encode(alarms_from_levels(battery_.alarm_levels)));
-  if (battery_.min_cell_voltage_v || battery_.max_cell_voltage_v || battery_.min_cell_temperature_c ||
-      battery_.max_cell_temperature_c)
-    out.push_back(encode(CellExtremes{battery_.min_cell_voltage_v, battery_.max_cell_voltage_v,
-                                      battery_.min_cell_temperature_c, battery_.max_cell_temperature_c}));
+  if (battery_.min_cell_voltage_v || battery_.max_cell_voltage_v ||
+      battery_.min_cell_temperature_c || battery_.max_cell_temperature_c)
+    out.push_back(
+        encode(CellExtremes{battery_.min_cell_voltage_v, battery_.max_cell_voltage_v,
+                            battery_.min_cell_temperature_c, battery_.max_cell_temperature_c}));
 }
 
 void BmsSession::send_slow(std::vector<CanFrame>& out) const {
   out.push_back(encode(TextMessage{kIdManufacturer, Text8::from_text(options_.manufacturer)}));
   out.push_back(encode(BatteryInfo{std::uint16_t{0}, options_.firmware, battery_.capacity_ah}));
-  if (options_.name.size() > 8) {  // "If the name is 8 characters or less, it is better to use 0x35E"
+  if (options_.name.size() >
+      8) {  // "If the name is 8 characters or less, it is better to use 0x35E"
     out.push_back(encode(TextMessage{kIdName1, Text8::from_text(options_.name.substr(0, 8))}));
     out.push_back(encode(TextMessage{kIdName2, Text8::from_text(options_.name.substr(8))}));
   }
   if (battery_.charged_kwh || battery_.discharged_kwh)
     out.push_back(encode(Energy{battery_.charged_kwh, battery_.discharged_kwh}));
-  if (battery_.installed_capacity_ah) out.push_back(encode(InstalledCapacity{battery_.installed_capacity_ah}));
+  if (battery_.installed_capacity_ah)
+    out.push_back(encode(InstalledCapacity{battery_.installed_capacity_ah}));
   if (!options_.serial.empty()) {  // "Both 0x380 and 0x381 must be sent"
     out.push_back(encode(TextMessage{kIdSerial1, Text8::from_text(options_.serial.substr(0, 8))}));
-    out.push_back(encode(TextMessage{kIdSerial2, Text8::from_text(options_.serial.size() > 8 ? options_.serial.substr(8) : "")}));
+    out.push_back(encode(TextMessage{
+        kIdSerial2,
+        Text8::from_text(options_.serial.size() > 8 ? options_.serial.substr(8) : "")}));
   }
-  if (!options_.family.empty()) out.push_back(encode(TextMessage{kIdFamily, Text8::from_text(options_.family)}));
+  if (!options_.family.empty())
+    out.push_back(encode(TextMessage{kIdFamily, Text8::from_text(options_.family)}));
 }
 
 std::optional<TimePoint> BmsSession::next_deadline() const noexcept {

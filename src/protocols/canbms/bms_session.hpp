@@ -8,7 +8,8 @@
 ///  - when the source data goes stale (on_source_lost(), or no on_source() for `source_timeout`)
 ///    the session sends CCL = DCL = 0 for `failsafe_hold`, then goes silent, so the inverter stops;
 ///  - the inverter's 0x305 is watched and its absence tolerated for `inverter_timeout`
-///    (default 10 min, seeds/001 §1.4) before the link is reported lost; sending never depends on it.
+///    (default 10 min, seeds/001 §1.4) before the link is reported lost; sending never depends on
+///    it.
 
 #include <array>
 #include <memory>
@@ -63,10 +64,10 @@ class StaticLimitPolicy final : public LimitPolicy {
 Alarms alarms_from_levels(const std::array<std::optional<int>, kAlarms.size()>& levels) noexcept;
 
 struct BmsOptions {
-  Duration fast_period = seconds(1);    ///< 0x351/0x355/0x356/0x35A/0x373: "every second" (§1.4)
-  Duration slow_period = seconds(10);   ///< identification and details
+  Duration fast_period = seconds(1);      ///< 0x351/0x355/0x356/0x35A/0x373: "every second" (§1.4)
+  Duration slow_period = seconds(10);     ///< identification and details
   Duration source_timeout = seconds(30);  ///< no fresh source data for this long -> fail-safe
-  Duration failsafe_hold = seconds(5);  ///< CCL = DCL = 0 for this long, then silence
+  Duration failsafe_hold = seconds(5);    ///< CCL = DCL = 0 for this long, then silence
   Duration inverter_timeout = std::chrono::minutes(10);  ///< seeds/001 §1.4 minimum advised
   /// 0x35E. Neutral on purpose: the GX applies per-brand overrides to CVL/CCL for some names
   /// (reference/canbms_canopen.md §0.5), which would defeat our policy.

@@ -46,7 +46,8 @@ std::uint16_t to_un16(double v, double scale, std::uint16_t max = 0xFFFE) noexce
   const double r = std::round(v / scale);
   return static_cast<std::uint16_t>(std::clamp(r, 0.0, static_cast<double>(max)));
 }
-std::uint16_t to_un16(const std::optional<double>& v, double scale, std::uint16_t na = kNa16) noexcept {
+std::uint16_t to_un16(const std::optional<double>& v, double scale,
+                      std::uint16_t na = kNa16) noexcept {
   return v ? to_un16(*v, scale) : na;
 }
 // 0x351 fields use the whole un16 range (6553.5 A is a valid limit); a non-finite limit becomes 0,
@@ -62,12 +63,15 @@ std::uint16_t to_sn16(const std::optional<double>& v, double scale) noexcept {
 }
 
 Result<Message> bad_length(const MessageInfo& m, std::uint8_t len) {
-  return fail(Errc::kBadLength, "0x" + [&] {
-    char b[8];
-    std::snprintf(b, sizeof b, "%03X", static_cast<unsigned>(m.id));
-    return std::string(b);
-  }() + " (" + std::string(m.name) + ") needs at least " + std::to_string(m.min_len) + " bytes, got " +
-                                    std::to_string(len));
+  return fail(
+      Errc::kBadLength, "0x" +
+                            [&] {
+                              char b[8];
+                              std::snprintf(b, sizeof b, "%03X", static_cast<unsigned>(m.id));
+                              return std::string(b);
+                            }() +
+                            " (" + std::string(m.name) + ") needs at least " +
+                            std::to_string(m.min_len) + " bytes, got " + std::to_string(len));
 }
 
 CanFrame frame8(std::uint32_t id) noexcept {
@@ -218,7 +222,8 @@ bool operator==(const Alarms& a, const Alarms& b) noexcept {
 
 Result<Message> decode(const CanFrame& f) noexcept {
   const MessageInfo* info = find_message(f.id);
-  if (f.extended) return fail(Errc::kUnsupported, "29-bit identifier: the CAN-bus BMS protocol uses 11-bit ids");
+  if (f.extended)
+    return fail(Errc::kUnsupported, "29-bit identifier: the CAN-bus BMS protocol uses 11-bit ids");
   if (f.rtr) return fail(Errc::kUnsupported, "remote frame");
   if (!info) return fail(Errc::kUnknownId, "unknown CAN-bus BMS id");
   if (f.len < info->min_len) return bad_length(*info, f.len);
@@ -265,8 +270,7 @@ Result<Message> decode(const CanFrame& f) noexcept {
     case kIdMaxCellTemperatureId:
     case kIdSerial1:
     case kIdSerial2:
-    case kIdFamily:
-      return TextMessage{f.id, Text8::from_wire(f.payload())};
+    case kIdFamily: return TextMessage{f.id, Text8::from_wire(f.payload())};
     case kIdBatteryInfo: {
       BatteryInfo m;
       m.model = un16(f, 0);
@@ -277,10 +281,8 @@ Result<Message> decode(const CanFrame& f) noexcept {
       if (auto c = un16(f, 4); c && *c != 0) m.online_capacity_ah = *c;
       return m;
     }
-    case kIdForceCharge:
-      return ForceCharge{f.data[0] == 0xFF};
-    case kIdModules:
-      return Modules{un16(f, 0), un16(f, 2), un16(f, 4), un16(f, 6)};
+    case kIdForceCharge: return ForceCharge{f.data[0] == 0xFF};
+    case kIdModules: return Modules{un16(f, 0), un16(f, 2), un16(f, 4), un16(f, 6)};
     case kIdCellExtremes: {
       CellExtremes m;
       auto nz = [&](std::size_t at) -> std::optional<std::uint16_t> {
@@ -307,15 +309,12 @@ Result<Message> decode(const CanFrame& f) noexcept {
       m.discharged_kwh = u32(4);
       return m;
     }
-    case kIdInstalledCapacity:
-      return InstalledCapacity{scaled(un16(f, 0), 1)};
+    case kIdInstalledCapacity: return InstalledCapacity{scaled(un16(f, 0), 1)};
     case kIdKeepalive:
-    case 0x306:
-      return Keepalive{f.id};
+    case 0x306: return Keepalive{f.id};
     case kIdInverterId:
       return InverterId{f.len >= 7 && f.data[4] == 'V' && f.data[5] == 'I' && f.data[6] == 'C'};
-    default:
-      return Tolerated{f};
+    default: return Tolerated{f};
   }
 }
 
@@ -331,7 +330,9 @@ std::uint32_t message_id(const Message& m) noexcept {
     std::uint32_t operator()(const Modules&) const noexcept { return kIdModules; }
     std::uint32_t operator()(const CellExtremes&) const noexcept { return kIdCellExtremes; }
     std::uint32_t operator()(const Energy&) const noexcept { return kIdEnergy; }
-    std::uint32_t operator()(const InstalledCapacity&) const noexcept { return kIdInstalledCapacity; }
+    std::uint32_t operator()(const InstalledCapacity&) const noexcept {
+      return kIdInstalledCapacity;
+    }
     std::uint32_t operator()(const Keepalive& k) const noexcept { return k.id; }
     std::uint32_t operator()(const InverterId&) const noexcept { return kIdInverterId; }
     std::uint32_t operator()(const Tolerated& t) const noexcept { return t.frame.id; }

@@ -9,7 +9,8 @@
 ///  - sentinels become nullopt in one place each: 0xFFFF for unsigned 16-bit fields, 0x0000/0xFFFF
 ///    for 0x373 ("send either 0x0000, 0xFFFF"), 0x35F capacity 0 ("set to zero if unused"),
 ///    0x351 discharge voltage 0 (not sent by most batteries; seeds/001 §5.2 shows it as "--");
-///  - out-of-range values (SOC/SOH > 100 %, a negative battery voltage) are nullopt, never a number.
+///  - out-of-range values (SOC/SOH > 100 %, a negative battery voltage) are nullopt, never a
+///  number.
 
 #include <array>
 #include <cstdint>
@@ -31,7 +32,9 @@ enum class PairState : std::uint8_t {
   kNotSupported3 = 3,  ///< 11, also "not supported"
 };
 const char* to_string(PairState s) noexcept;
-inline bool is_supported(PairState s) noexcept { return s == PairState::kActive || s == PairState::kOk; }
+inline bool is_supported(PairState s) noexcept {
+  return s == PairState::kActive || s == PairState::kOk;
+}
 
 /// Up to 8 characters of 7-bit ASCII (seeds/001: 0x35E, 0x370/0x371, 0x374-0x377, 0x380-0x382).
 struct Text8 {
@@ -49,18 +52,19 @@ struct Text8 {
 
 /// 0x351: the only message that controls charging (seeds/001 §2, 0x35A notes).
 struct Limits {
-  double charge_voltage_v = 0;     ///< CVL, un16 × 0.1 V
-  double charge_current_a = 0;     ///< CCL, un16 × 0.1 A (unsigned: up to 6553.5 A)
-  double discharge_current_a = 0;  ///< DCL, un16 × 0.1 A
+  double charge_voltage_v = 0;                ///< CVL, un16 × 0.1 V
+  double charge_current_a = 0;                ///< CCL, un16 × 0.1 A (unsigned: up to 6553.5 A)
+  double discharge_current_a = 0;             ///< DCL, un16 × 0.1 A
   std::optional<double> discharge_voltage_v;  ///< un16 × 0.1 V; "not used (yet)" by Victron
   friend bool operator==(const Limits&, const Limits&) = default;
 };
 
 /// 0x355.
 struct Soc {
-  std::optional<double> soc_pct;        ///< un16 × 1 %
-  std::optional<double> soh_pct;        ///< un16 × 1 %
-  std::optional<double> soc_hires_pct;  ///< un16 × 0.01 % (optional; "not supported (yet)" by Victron)
+  std::optional<double> soc_pct;  ///< un16 × 1 %
+  std::optional<double> soh_pct;  ///< un16 × 1 %
+  std::optional<double>
+      soc_hires_pct;  ///< un16 × 0.01 % (optional; "not supported (yet)" by Victron)
   friend bool operator==(const Soc&, const Soc&) = default;
 };
 
@@ -78,12 +82,14 @@ struct Alarms {
   std::uint8_t len = 8;
 
   PairState pair(std::size_t byte, unsigned shift) const noexcept {
-    return byte < len ? static_cast<PairState>((bytes[byte] >> shift) & 3u) : PairState::kNotSupported;
+    return byte < len ? static_cast<PairState>((bytes[byte] >> shift) & 3u)
+                      : PairState::kNotSupported;
   }
   PairState alarm(const AlarmInfo& a) const noexcept { return pair(a.byte, a.shift); }
   PairState warning(const AlarmInfo& a) const noexcept { return pair(a.byte + 4u, a.shift); }
   void set(std::size_t byte, unsigned shift, PairState s) noexcept {
-    bytes[byte] = static_cast<std::uint8_t>((bytes[byte] & ~(3u << shift)) | (static_cast<unsigned>(s) << shift));
+    bytes[byte] = static_cast<std::uint8_t>((bytes[byte] & ~(3u << shift)) |
+                                            (static_cast<unsigned>(s) << shift));
   }
   /// Venus /Alarms/* value for one pair: 2 = alarm, 1 = warning, 0 = OK, nullopt when neither the
   /// alarm nor the warning is supported by the battery.
@@ -155,8 +161,9 @@ struct Tolerated {
   friend bool operator==(const Tolerated&, const Tolerated&) = default;
 };
 
-using Message = std::variant<Limits, Soc, DcStatus, Alarms, TextMessage, BatteryInfo, ForceCharge, Modules,
-                             CellExtremes, Energy, InstalledCapacity, Keepalive, InverterId, Tolerated>;
+using Message =
+    std::variant<Limits, Soc, DcStatus, Alarms, TextMessage, BatteryInfo, ForceCharge, Modules,
+                 CellExtremes, Energy, InstalledCapacity, Keepalive, InverterId, Tolerated>;
 
 /// Decodes one frame. Errors: kUnknownId (id not in kMessages), kUnsupported (29-bit id or RTR;
 /// the protocol is CAN 2.0A data frames, seeds/001 §1.2), kBadLength (DLC below the message's
@@ -171,8 +178,8 @@ std::uint32_t message_id(const Message& m) noexcept;
 /// the field's "not available" encoding, so decode(encode(m)) == m for every decodable m.
 CanFrame encode(const Message& m) noexcept;
 
-/// The battery name per seeds/001 FAQ Q2: 0x370+0x371 if present, else 0x35E (replaced by a readable
-/// name when kKnownManufacturers knows it), else "CAN-bus BMS battery".
+/// The battery name per seeds/001 FAQ Q2: 0x370+0x371 if present, else 0x35E (replaced by a
+/// readable name when kKnownManufacturers knows it), else "CAN-bus BMS battery".
 std::string_view battery_name(std::string_view name_370_371, std::string_view manufacturer,
                               std::string_view fallback = kDefaultBatteryName) noexcept;
 

@@ -21,10 +21,16 @@ Result<Message> GxSession::on_frame(const CanFrame& f, TimePoint now) noexcept {
   } else if (const auto* t = std::get_if<TextMessage>(&*m)) {
     switch (t->id) {
       case kIdManufacturer: manufacturer_ = t->text; break;
-      case kIdName1: name1_ = t->text; have_name1_ = true; break;
+      case kIdName1:
+        name1_ = t->text;
+        have_name1_ = true;
+        break;
       case kIdName2: name2_ = t->text; break;
       case kIdSerial1: serial1_ = t->text; break;
-      case kIdSerial2: serial2_ = t->text; have_serial2_ = true; break;
+      case kIdSerial2:
+        serial2_ = t->text;
+        have_serial2_ = true;
+        break;
       case kIdFamily: family_ = t->text; break;
       default: break;
     }

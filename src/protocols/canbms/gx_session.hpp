@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// The GX role (seeds/001 §1.4 and §3): receive a managed battery, send 0x305 and 0x307 every second,
-/// and declare the battery lost when 0x351 has not been seen for 3 s. Sans-I/O: frames and time go in
-/// (on_frame / on_tick), outgoing frames come out through the caller's vector (STYLE.md rules 7-8).
+/// The GX role (seeds/001 §1.4 and §3): receive a managed battery, send 0x305 and 0x307 every
+/// second, and declare the battery lost when 0x351 has not been seen for 3 s. Sans-I/O: frames and
+/// time go in (on_frame / on_tick), outgoing frames come out through the caller's vector (STYLE.md
+/// rules 7-8).
 
 #include <cstddef>
 #include <optional>
@@ -18,7 +19,7 @@ namespace gxlink::canbms {
 struct GxOptions {
   Duration keepalive_period = seconds(1);  ///< 0x305 and 0x307 "every second" (seeds/001 §3)
   Duration link_timeout = seconds(3);      ///< no 0x351 for 3 s -> battery lost (seeds/001 §1.4)
-  bool send_keepalive = true;              ///< false for passive listening (snapshot, candump replay)
+  bool send_keepalive = true;  ///< false for passive listening (snapshot, candump replay)
 };
 
 struct GxStats {

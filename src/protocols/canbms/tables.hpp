@@ -17,7 +17,7 @@ inline constexpr std::uint32_t kIdSoc = 0x355;
 inline constexpr std::uint32_t kIdDc = 0x356;
 inline constexpr std::uint32_t kIdPylonAlarms = 0x359;  // tolerated (FAQ Q1: one maker's alarms)
 inline constexpr std::uint32_t kIdAlarms = 0x35A;
-inline constexpr std::uint32_t kIdSmaExtra = 0x35B;     // tolerated (SMA-style emitters send it)
+inline constexpr std::uint32_t kIdSmaExtra = 0x35B;      // tolerated (SMA-style emitters send it)
 inline constexpr std::uint32_t kIdRequestFlags = 0x35C;  // tolerated (Pylontech request flags)
 inline constexpr std::uint32_t kIdManufacturer = 0x35E;
 inline constexpr std::uint32_t kIdBatteryInfo = 0x35F;
@@ -49,8 +49,8 @@ struct MessageInfo {
 };
 
 /// Every identifier we decode. Minimum lengths: seeds/001 §2 allows DLC < 8 (0x373 "shorten the
-/// message using a lower DLC"); fields that do not fit are "not available". 0x351 needs CVL, CCL and
-/// DCL (6 bytes): a limits frame without its current limits cannot be acted on safely.
+/// message using a lower DLC"); fields that do not fit are "not available". 0x351 needs CVL, CCL
+/// and DCL (6 bytes): a limits frame without its current limits cannot be acted on safely.
 inline constexpr std::array<MessageInfo, 26> kMessages = {{
     {kIdLimits, "limits", 6, Direction::kFromBattery, false},
     {kIdSoc, "soc", 2, Direction::kFromBattery, false},
@@ -76,7 +76,8 @@ inline constexpr std::array<MessageInfo, 26> kMessages = {{
     {kIdSerial2, "serial_2", 0, Direction::kFromBattery, false},
     {kIdFamily, "family", 0, Direction::kFromBattery, false},
     {kIdKeepalive, "keepalive", 0, Direction::kFromInverter, false},
-    {0x306, "keepalive_306", 0, Direction::kFromInverter, true},  // seen next to 0x305 (reference §0.1)
+    {0x306, "keepalive_306", 0, Direction::kFromInverter,
+     true},  // seen next to 0x305 (reference §0.1)
     {kIdInverterId, "inverter_id", 0, Direction::kFromInverter, false},
 }};
 
@@ -114,7 +115,8 @@ inline constexpr std::uint8_t kSystemStatusByte = 7;
 inline constexpr std::uint8_t kSystemStatusShift = 2;
 
 /// 0x307 bytes (seeds/001 §3): 12 34 56 78 'V' 'I' 'C' 00.
-inline constexpr std::array<std::uint8_t, 8> kInverterIdPayload = {0x12, 0x34, 0x56, 0x78, 'V', 'I', 'C', 0x00};
+inline constexpr std::array<std::uint8_t, 8> kInverterIdPayload = {0x12, 0x34, 0x56, 0x78,
+                                                                   'V',  'I',  'C',  0x00};
 
 /// The name the GX shows when nothing identifies the battery (seeds/001 FAQ Q2).
 inline constexpr std::string_view kDefaultBatteryName = "CAN-bus BMS battery";

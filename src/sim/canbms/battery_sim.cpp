@@ -11,7 +11,8 @@
 namespace gxlink::sim::canbms {
 namespace cb = gxlink::canbms;
 
-BatterySim::BatterySim(transport::CanTransport& bus, BatterySimOptions o) : bus_(bus), o_(std::move(o)) {
+BatterySim::BatterySim(transport::CanTransport& bus, BatterySimOptions o)
+    : bus_(bus), o_(std::move(o)) {
   st_.soc = o_.soc;
   st_.temperature_c = o_.ambient_c;
   st_.cell_v.assign(static_cast<std::size_t>(o_.cells), cell_ocv(st_.soc));
@@ -28,7 +29,8 @@ double BatterySim::cell_ocv(double soc) const {
   static constexpr double kV[] = {2.80, 3.10, 3.20, 3.25, 3.29, 3.33, 3.40, 3.50};
   soc = std::clamp(soc, 0.0, 1.0);
   for (std::size_t i = 1; i < std::size(kSoc); ++i)
-    if (soc <= kSoc[i]) return kV[i - 1] + (kV[i] - kV[i - 1]) * (soc - kSoc[i - 1]) / (kSoc[i] - kSoc[i - 1]);
+    if (soc <= kSoc[i])
+      return kV[i - 1] + (kV[i] - kV[i - 1]) * (soc - kSoc[i - 1]) / (kSoc[i] - kSoc[i - 1]);
   return kV[std::size(kV) - 1];
 }
 
@@ -37,7 +39,8 @@ void BatterySim::advance(TimePoint now) {
   const double dt = last_ ? std::max(0.0, to_seconds(now - *last_)) : 0.0;
   last_ = now;
   const double t = to_seconds(now - *t0_);
-  st_.current_a = forced_current_.value_or(o_.current_amplitude_a * std::sin(2 * std::numbers::pi * t / 600.0));
+  st_.current_a =
+      forced_current_.value_or(o_.current_amplitude_a * std::sin(2 * std::numbers::pi * t / 600.0));
   st_.soc = std::clamp(st_.soc + st_.current_a * dt / 3600.0 / o_.capacity_ah, 0.0, 1.0);
   const double ocv = cell_ocv(st_.soc);
   for (std::size_t i = 0; i < st_.cell_v.size(); ++i)
@@ -65,41 +68,60 @@ std::vector<CanFrame> BatterySim::frames_due(TimePoint now) {
   const double cells = static_cast<double>(o_.cells);
   if (!next_fast_ || now >= *next_fast_) {
     next_fast_ = now + seconds(1);
-    // Limits the way a careful BMS sets them (seeds/001 §1.5): lower CVL near full instead of CCL = 0.
+    // Limits the way a careful BMS sets them (seeds/001 §1.5): lower CVL near full instead of CCL =
+    // 0.
     const double cvl = cells * (vmax > 3.50 ? 3.40 : 3.45);
     const double ccl = st_.soc > 0.95 ? 20.0 : 100.0;
     const double dcl = st_.soc < 0.10 ? 20.0 : 150.0;
     out.push_back(cb::encode(cb::Limits{cvl, ccl, dcl, cells * 2.9}));
-    out.push_back(cb::encode(cb::Soc{std::round(st_.soc * 100), 99.0, std::round(st_.soc * 10000) / 100}));
+    out.push_back(
+        cb::encode(cb::Soc{std::round(st_.soc * 100), 99.0, std::round(st_.soc * 10000) / 100}));
     out.push_back(cb::encode(cb::DcStatus{pack_v, st_.current_a, st_.temperature_c}));
     std::array<std::optional<int>, cb::kAlarms.size()> lv{};
     auto level = [](bool alarm, bool warning) { return alarm ? 2 : warning ? 1 : 0; };
     for (std::size_t i = 0; i < cb::kAlarms.size(); ++i) {
       const auto n = cb::kAlarms[i].name;
-      if (n == "high_voltage") lv[i] = level(vmax > 3.65, vmax > 3.55);
-      else if (n == "low_voltage") lv[i] = level(vmin < 2.80, vmin < 3.00);
-      else if (n == "high_temperature") lv[i] = level(st_.temperature_c > 55, st_.temperature_c > 45);
-      else if (n == "low_temperature") lv[i] = level(st_.temperature_c < -10, st_.temperature_c < 0);
-      else if (n == "high_charge_current") lv[i] = level(st_.current_a > 140, st_.current_a > 100);
-      else if (n == "high_current") lv[i] = level(st_.current_a < -200, st_.current_a < -150);
-      else if (n == "cell_imbalance") lv[i] = level(vmax - vmin > 0.10, vmax - vmin > 0.05);
-      else if (n == "bms_internal") lv[i] = 0;
+      if (n == "high_voltage")
+        lv[i] = level(vmax > 3.65, vmax > 3.55);
+      else if (n == "low_voltage")
+        lv[i] = level(vmin < 2.80, vmin < 3.00);
+      else if (n == "high_temperature")
+        lv[i] = level(st_.temperature_c > 55, st_.temperature_c > 45);
+      else if (n == "low_temperature")
+        lv[i] = level(st_.temperature_c < -10, st_.temperature_c < 0);
+      else if (n == "high_charge_current")
+        lv[i] = level(st_.current_a > 140, st_.current_a > 100);
+      else if (n == "high_current")
+        lv[i] = level(st_.current_a < -200, st_.current_a < -150);
+      else if (n == "cell_imbalance")
+        lv[i] = level(vmax - vmin > 0.10, vmax - vmin > 0.05);
+      else if (n == "bms_internal")
+        lv[i] = 0;
       // general, contactor, short circuit: not supported by this BMS -> 00
     }
     out.push_back(cb::encode(cb::alarms_from_levels(lv)));
-    out.push_back(cb::encode(cb::Modules{std::uint16_t{1}, std::uint16_t{0}, std::uint16_t{0}, std::uint16_t{0}}));
-    out.push_back(cb::encode(cb::CellExtremes{vmin, vmax, st_.temperature_c - 1.0, st_.temperature_c + 1.0}));
+    out.push_back(cb::encode(
+        cb::Modules{std::uint16_t{1}, std::uint16_t{0}, std::uint16_t{0}, std::uint16_t{0}}));
+    out.push_back(
+        cb::encode(cb::CellExtremes{vmin, vmax, st_.temperature_c - 1.0, st_.temperature_c + 1.0}));
   }
   if (!next_slow_ || now >= *next_slow_) {
     next_slow_ = now + seconds(5);
-    auto text = [&](std::uint32_t id, std::string_view s) { out.push_back(cb::encode(cb::TextMessage{id, cb::Text8::from_text(s)})); };
-    auto part = [](const std::string& s, std::size_t at) { return at < s.size() ? std::string_view(s).substr(at, 8) : std::string_view{}; };
+    auto text = [&](std::uint32_t id, std::string_view s) {
+      out.push_back(cb::encode(cb::TextMessage{id, cb::Text8::from_text(s)}));
+    };
+    auto part = [](const std::string& s, std::size_t at) {
+      return at < s.size() ? std::string_view(s).substr(at, 8) : std::string_view{};
+    };
     text(cb::kIdManufacturer, o_.manufacturer);
-    out.push_back(cb::encode(cb::BatteryInfo{std::uint16_t{0}, std::uint16_t{0x0102}, std::round(o_.capacity_ah)}));
+    out.push_back(cb::encode(
+        cb::BatteryInfo{std::uint16_t{0}, std::uint16_t{0x0102}, std::round(o_.capacity_ah)}));
     text(cb::kIdName1, part(o_.name, 0));
     text(cb::kIdName2, part(o_.name, 8));
-    const auto imin = static_cast<std::size_t>(std::min_element(st_.cell_v.begin(), st_.cell_v.end()) - st_.cell_v.begin());
-    const auto imax = static_cast<std::size_t>(std::max_element(st_.cell_v.begin(), st_.cell_v.end()) - st_.cell_v.begin());
+    const auto imin = static_cast<std::size_t>(
+        std::min_element(st_.cell_v.begin(), st_.cell_v.end()) - st_.cell_v.begin());
+    const auto imax = static_cast<std::size_t>(
+        std::max_element(st_.cell_v.begin(), st_.cell_v.end()) - st_.cell_v.begin());
     text(cb::kIdMinCellVoltageId, "C" + std::to_string(imin + 1));
     text(cb::kIdMaxCellVoltageId, "C" + std::to_string(imax + 1));
     text(cb::kIdMinCellTemperatureId, "T1");

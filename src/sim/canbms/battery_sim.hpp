@@ -2,8 +2,8 @@
 #pragma once
 /// A managed lithium battery (LiFePO4 cells, SOC, temperature, alarms) that speaks the CAN-bus BMS
 /// protocol on a CanTransport, the way a real BMS does: 0x351/0x355/0x356/0x35A/0x372/0x373 every
-/// second, identification and details every 5 s (seeds/001 §2). Time is an input: step(now) advances
-/// the physics and sends what is due; start() drives it from an asio timer.
+/// second, identification and details every 5 s (seeds/001 §2). Time is an input: step(now)
+/// advances the physics and sends what is due; start() drives it from an asio timer.
 
 #include <memory>
 #include <optional>
@@ -19,15 +19,15 @@
 namespace gxlink::sim::canbms {
 
 struct BatterySimOptions {
-  int cells = 16;                 ///< 16S LiFePO4 = a 51.2 V pack
+  int cells = 16;  ///< 16S LiFePO4 = a 51.2 V pack
   double capacity_ah = 280;
-  double soc = 0.65;              ///< 0..1 at start
+  double soc = 0.65;  ///< 0..1 at start
   double ambient_c = 22;
-  std::string manufacturer = "GXSIM";            ///< 0x35E
-  std::string name = "gxlink sim BMS";  ///< 0x370/0x371 (16 chars max)
-  std::string serial = "SIM0000000000001";       ///< 0x380/0x381
-  std::string family = "LFP-SIM";                ///< 0x382
-  double current_amplitude_a = 40;  ///< current swings ±amplitude with a 10 min period
+  std::string manufacturer = "GXSIM";       ///< 0x35E
+  std::string name = "gxlink sim BMS";      ///< 0x370/0x371 (16 chars max)
+  std::string serial = "SIM0000000000001";  ///< 0x380/0x381
+  std::string family = "LFP-SIM";           ///< 0x382
+  double current_amplitude_a = 40;          ///< current swings ±amplitude with a 10 min period
 };
 
 struct BatterySimState {

@@ -28,7 +28,8 @@ const std::string kData = GXLINK_TEST_DATA "/canbms/";
 
 TEST(CanBmsCli, DecodePrintsOneObjectPerFrameAndCountsProblems) {
   const std::string err_file = ::testing::TempDir() + "/canbms_decode.err";
-  const std::string out = run(std::string(GXLINK_BINARY) + " decode canbms " + kData + "seed_candump.txt 2>" + err_file);
+  const std::string out = run(std::string(GXLINK_BINARY) + " decode canbms " + kData +
+                              "seed_candump.txt 2>" + err_file);
   std::vector<json> lines;
   std::istringstream in(out);
   for (std::string l; std::getline(in, l);) lines.push_back(json::parse(l));
@@ -48,7 +49,8 @@ TEST(CanBmsCli, DecodePrintsOneObjectPerFrameAndCountsProblems) {
 }
 
 TEST(CanBmsCli, SnapshotUsesCaptureTimeForTheLinkTimeout) {
-  const std::string out = run(std::string(GXLINK_BINARY) + " snapshot canbms:" + kData + "lost_limits.log 2>/dev/null");
+  const std::string out =
+      run(std::string(GXLINK_BINARY) + " snapshot canbms:" + kData + "lost_limits.log 2>/dev/null");
   const json m = json::parse(out);
   ASSERT_TRUE(m.contains("com.victronenergy.battery.socketcan_can0")) << out;
   const json& b = m["com.victronenergy.battery.socketcan_can0"];
@@ -60,7 +62,8 @@ TEST(CanBmsCli, SnapshotUsesCaptureTimeForTheLinkTimeout) {
 }
 
 TEST(CanBmsCli, SnapshotOfALiveBatteryKeepsItConnected) {
-  const std::string out = run(std::string(GXLINK_BINARY) + " snapshot canbms:" + kData + "seed_candump.txt 2>/dev/null");
+  const std::string out = run(std::string(GXLINK_BINARY) + " snapshot canbms:" + kData +
+                              "seed_candump.txt 2>/dev/null");
   const json b = json::parse(out)["com.victronenergy.battery.socketcan_can0"];
   EXPECT_EQ(b["/Connected"], 1);
   EXPECT_DOUBLE_EQ(b["/Info/MaxChargeVoltage"].get<double>(), 58.1);
@@ -70,13 +73,15 @@ TEST(CanBmsCli, SnapshotOfALiveBatteryKeepsItConnected) {
 }
 
 TEST(CanBmsCli, CandumpCommandReplaysAFileAndReportsMissingDevices) {
-  const std::string out = run(std::string(GXLINK_BINARY) + " candump file:" + kData + "lost_limits.log@fast 2>/dev/null");
+  const std::string out = run(std::string(GXLINK_BINARY) + " candump file:" + kData +
+                              "lost_limits.log@fast 2>/dev/null");
   std::istringstream in(out);
   std::size_t n = 0;
   for (std::string l; std::getline(in, l); ++n) EXPECT_NE(l.find(" can0 "), std::string::npos) << l;
   EXPECT_EQ(n, 46u);  // every frame of the capture, in candump -L form
   const std::string err =
-      run(std::string(GXLINK_BINARY) + " candump slcan:/nonexistent/ttyACM9@500000 2>&1 >/dev/null; echo rc=$?");
+      run(std::string(GXLINK_BINARY) +
+          " candump slcan:/nonexistent/ttyACM9@500000 2>&1 >/dev/null; echo rc=$?");
   EXPECT_NE(err.find("/nonexistent/ttyACM9"), std::string::npos) << err;
   EXPECT_NE(err.find("rc=1"), std::string::npos) << err;
 }

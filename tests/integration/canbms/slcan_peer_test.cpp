@@ -62,7 +62,9 @@ struct Child {
   }
 };
 
-bool command_ok(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+bool command_ok(const std::string& cmd) {
+  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 std::string read_file(const fs::path& p) {
   std::ifstream f(p);
@@ -77,15 +79,18 @@ class SlcanPeer : public ::testing::Test {
     if (!command_ok("/usr/bin/python3 -c 'import can, serial'"))
       GTEST_SKIP() << "python3-can / python3-serial not installed for /usr/bin/python3";
     if (!command_ok("command -v socat")) GTEST_SKIP() << "socat not installed";
-    dir_ = fs::temp_directory_path() / ("gxlink-slcan-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("gxlink-slcan-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
     socat_ = std::make_unique<Child>(
         std::vector<std::string>{"socat", "pty,raw,echo=0,link=" + (dir_ / "gx").string(),
                                  "pty,raw,echo=0,link=" + (dir_ / "peer").string()},
         dir_ / "socat.out", dir_ / "socat.err");
-    for (int i = 0; i < 200 && !(fs::exists(dir_ / "gx") && fs::exists(dir_ / "peer")); ++i) ::usleep(25000);
-    ASSERT_TRUE(fs::exists(dir_ / "gx") && fs::exists(dir_ / "peer")) << read_file(dir_ / "socat.err");
+    for (int i = 0; i < 200 && !(fs::exists(dir_ / "gx") && fs::exists(dir_ / "peer")); ++i)
+      ::usleep(25000);
+    ASSERT_TRUE(fs::exists(dir_ / "gx") && fs::exists(dir_ / "peer"))
+        << read_file(dir_ / "socat.err");
   }
   void TearDown() override {
     socat_.reset();
@@ -94,8 +99,10 @@ class SlcanPeer : public ::testing::Test {
   }
 
   // Runs `io` while the peer runs (at most 60 s); `each` is called about every 50 ms.
-  json run_peer(const std::string& role, double duration_s, asio::io_context& io, const std::function<void()>& each) {
-    Child peer({"/usr/bin/python3", GXLINK_SLCAN_PEER, role, (dir_ / "peer").string(), std::to_string(duration_s)},
+  json run_peer(const std::string& role, double duration_s, asio::io_context& io,
+                const std::function<void()>& each) {
+    Child peer({"/usr/bin/python3", GXLINK_SLCAN_PEER, role, (dir_ / "peer").string(),
+                std::to_string(duration_s)},
                dir_ / "peer.out", dir_ / "peer.err");
     const auto deadline = Clock::now() + seconds(60);
     while (!peer.exited() && Clock::now() < deadline) {
@@ -189,7 +196,8 @@ TEST_F(SlcanPeer, BmsRoleIsDecodedByAPythonCanInverterIncludingTheFailSafe) {
   bool lost = false;
   const json peer = run_peer("inverter", 7.0, io, [&] {
     model.flush();
-    if (!peer_up && bms.session().inverter_link(Clock::now()) == canbms::InverterLink::kOk) peer_up = Clock::now();
+    if (!peer_up && bms.session().inverter_link(Clock::now()) == canbms::InverterLink::kOk)
+      peer_up = Clock::now();
     const double t = peer_up ? to_seconds(Clock::now() - *peer_up) : 0.0;
     if (t < 2.5) {
       src.set("/Dc/0/Voltage", 26.71 + (static_cast<int>(t * 20) % 2) * 0.01);  // fresh data
@@ -213,7 +221,8 @@ TEST_F(SlcanPeer, BmsRoleIsDecodedByAPythonCanInverterIncludingTheFailSafe) {
   EXPECT_DOUBLE_EQ(rx["0x356"]["last"]["temperature"].get<double>(), 19.5);
   EXPECT_EQ(rx["0x35E"]["last"]["text"], "GXLINK");
 
-  // 0x351: the configured limits about once a second, then CCL = DCL = 0 with CVL kept, then silence.
+  // 0x351: the configured limits about once a second, then CCL = DCL = 0 with CVL kept, then
+  // silence.
   const auto& limits = peer["limits"];
   ASSERT_GE(limits.size(), 3u) << peer.dump();
   std::size_t normal = 0, zero = 0;

@@ -46,8 +46,8 @@ int main(int argc, char** argv) {
     std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
     failures += !ok;
   };
-  check(battery_bus.state() == transport::CanBusState::kActive, "battery socket open on " + iface + " (" +
-                                                                    battery_bus.last_error() + ")");
+  check(battery_bus.state() == transport::CanBusState::kActive,
+        "battery socket open on " + iface + " (" + battery_bus.last_error() + ")");
   const model::Service* s = gx.service();
   check(s != nullptr, "GX-role service created");
   if (s) {
@@ -55,9 +55,11 @@ int main(int argc, char** argv) {
     check(s->get("/Connected") == model::Value{std::int64_t{1}}, "/Connected = 1");
     check(s->get("/Info/MaxChargeVoltage") == model::Value{55.2}, "/Info/MaxChargeVoltage = 55.2");
     check(model::is_valid(s->get("/Soc")), "/Soc valid");
-    check(s->get("/Serial") == model::Value{std::string("SIM0000000000001")}, "/Serial from 0x380/0x381");
+    check(s->get("/Serial") == model::Value{std::string("SIM0000000000001")},
+          "/Serial from 0x380/0x381");
   }
-  check(battery.keepalives_seen() >= 2, "battery received " + std::to_string(battery.keepalives_seen()) + " 0x305");
+  check(battery.keepalives_seen() >= 2,
+        "battery received " + std::to_string(battery.keepalives_seen()) + " 0x305");
   check(filtered_ids.size() == 1 && filtered_ids.count(0x351) && filtered_ids[0x351] >= 2,
         "kernel filter passed only 0x351 (" + std::to_string(filtered_ids.size()) + " ids)");
   check(gx.session().stats().bad_frames == 0, "no bad frames");

@@ -38,9 +38,13 @@ TEST(CandumpFile, ReaderSkipsHeadersCountsBadLinesAndCarriesTimestamps) {
 }
 
 TEST(CandumpFile, FastLogPathAgreesWithTheReferenceParser) {
-  const char* lines[] = {"(1600000000.123456) can0 356#1C14F4FFF0000000", "(1.5) vcan1 18EEFF01#0102",
-                         "(2.000000) can0 0001#", "(3.0) can0 7FF#0011223344556677", "(4.0) can0 123#R",
-                         "(5.0) can0 123#ABC", "(6.0) can0 123#0G"};
+  const char* lines[] = {"(1600000000.123456) can0 356#1C14F4FFF0000000",
+                         "(1.5) vcan1 18EEFF01#0102",
+                         "(2.000000) can0 0001#",
+                         "(3.0) can0 7FF#0011223344556677",
+                         "(4.0) can0 123#R",
+                         "(5.0) can0 123#ABC",
+                         "(6.0) can0 123#0G"};
   for (const char* l : lines) {
     std::istringstream in(l);
     CandumpReader r(in);
@@ -57,7 +61,8 @@ TEST(CandumpFile, FastLogPathAgreesWithTheReferenceParser) {
 TEST(CandumpFile, WriterProducesTheLogFormatTheReaderReads) {
   std::ostringstream out;
   CandumpWriter w(out, "can0");
-  w.write(CanFrame::standard(0x351, {0x45, 0x02, 0x4c, 0x04, 0x4c, 0x04, 0x00, 0x00}), 1600000000.25);
+  w.write(CanFrame::standard(0x351, {0x45, 0x02, 0x4c, 0x04, 0x4c, 0x04, 0x00, 0x00}),
+          1600000000.25);
   EXPECT_EQ(out.str(), "(1600000000.250000) can0 351#45024C044C040000\n");
   std::istringstream in(out.str());
   CandumpReader r(in);
@@ -108,7 +113,7 @@ TEST(CandumpFile, TransportKeepsRecordedSpacingInRealTime) {
   io.run_for(std::chrono::seconds(10));
   ASSERT_EQ(times.size(), 2u);
   EXPECT_NEAR(to_seconds(times[1] - times[0]), 0.3, 0.001);  // scheduled times, exact
-  EXPECT_GE(to_seconds(Clock::now() - t0), 0.29);          // and it really waited
+  EXPECT_GE(to_seconds(Clock::now() - t0), 0.29);            // and it really waited
 }
 
 }  // namespace

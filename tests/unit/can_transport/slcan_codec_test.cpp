@@ -9,7 +9,9 @@
 namespace gxlink::transport::slcan {
 namespace {
 
-std::string str(const Frame<32>& f) { return {reinterpret_cast<const char*>(f.data.data()), f.size}; }
+std::string str(const Frame<32>& f) {
+  return {reinterpret_cast<const char*>(f.data.data()), f.size};
+}
 
 struct Taken {
   std::vector<Record> records;
@@ -39,7 +41,8 @@ Taken feed(const std::vector<std::string>& chunks) {
 
 TEST(SlcanCodec, EncodesStandardExtendedAndRemoteFrames) {
   // The 0x351 of seeds/001 §5.1 as python-can's slcan interface writes it ("t%03X%d%s").
-  EXPECT_EQ(str(encode_frame(CanFrame::standard(0x351, {0x45, 0x02, 0x4c, 0x04, 0x4c, 0x04, 0x00, 0x00}))),
+  EXPECT_EQ(str(encode_frame(
+                CanFrame::standard(0x351, {0x45, 0x02, 0x4c, 0x04, 0x4c, 0x04, 0x00, 0x00}))),
             "t351845024C044C040000\r");
   CanFrame ext = CanFrame::make(0x18EEFF01, true, std::vector<std::uint8_t>{0xAA});
   EXPECT_EQ(str(encode_frame(ext)), "T18EEFF011AA\r");
@@ -68,7 +71,8 @@ TEST(SlcanCodec, DecodesAdapterOutput) {
   ASSERT_EQ(t.bad, 0u);
   ASSERT_EQ(t.records.size(), 8u);
   EXPECT_EQ(t.records[0].kind, RecordKind::kFrame);
-  EXPECT_EQ(t.records[0].frame, CanFrame::standard(0x351, {0x45, 0x02, 0x4c, 0x04, 0x4c, 0x04, 0x00, 0x00}));
+  EXPECT_EQ(t.records[0].frame,
+            CanFrame::standard(0x351, {0x45, 0x02, 0x4c, 0x04, 0x4c, 0x04, 0x00, 0x00}));
   EXPECT_EQ(t.records[1].kind, RecordKind::kOk);
   EXPECT_EQ(t.records[2].kind, RecordKind::kError);
   EXPECT_EQ(t.records[3].kind, RecordKind::kTxDone);
@@ -116,7 +120,8 @@ TEST(SlcanCodec, CrLfLineEndingsAreAccepted) {
 TEST(SlcanCodec, GrindGivesTheSameRecordsAtEverySplit) {
   // Beast's parsegrind (STYLE.md rule 19): whole, byte by byte, and split at every offset.
   const std::string stream =
-      "\a\rt351845024C044C040000\rC\rgarbage\rT18EEFF011AA\rz\rr1234\rF00\rt3552590012AB\r\n\rt3050\r";
+      "\a\rt351845024C044C040000\rC\rgarbage\rT18EEFF011AA\rz\rr1234\rF00\rt3552590012AB\r\n\rt3050"
+      "\r";
   const Taken whole = feed({stream});
   ASSERT_EQ(whole.records.size(), 11u);
   ASSERT_EQ(whole.bad, 1u);
@@ -132,7 +137,8 @@ TEST(SlcanCodec, GrindGivesTheSameRecordsAtEverySplit) {
   std::vector<std::string> bytes;
   for (char c : stream) bytes.emplace_back(1, c);
   same(feed(bytes));
-  for (std::size_t cut = 0; cut <= stream.size(); ++cut) same(feed({stream.substr(0, cut), stream.substr(cut)}));
+  for (std::size_t cut = 0; cut <= stream.size(); ++cut)
+    same(feed({stream.substr(0, cut), stream.substr(cut)}));
 }
 
 TEST(SlcanCodec, EveryEncodedFrameDecodesBack) {

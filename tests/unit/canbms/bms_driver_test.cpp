@@ -124,7 +124,8 @@ TEST_F(BmsFixture, BothRolesTogetherMirrorTheSourceIntoAGxService) {
   EXPECT_EQ(mirrored->get("/Soc"), model::Value{81.0});
   EXPECT_EQ(mirrored->get("/Alarms/LowVoltage"), model::Value{std::int64_t{1}});
   EXPECT_EQ(mirrored->get("/ProductName"), model::Value{std::string("GXLINK")});
-  EXPECT_EQ(bms.session().inverter_link(at(3)), cb::InverterLink::kOk);  // the GX's 0x305 reached it
+  EXPECT_EQ(bms.session().inverter_link(at(3)),
+            cb::InverterLink::kOk);  // the GX's 0x305 reached it
   EXPECT_TRUE(bms.session().inverter_is_victron());
 }
 

@@ -24,7 +24,8 @@ BatterySnapshot battery() {
 }
 
 BmsSession make(BmsOptions o = {}) {
-  return BmsSession(std::move(o), std::make_shared<StaticLimitPolicy>(LimitValues{55.2, 100.0, 150.0, 44.0}));
+  return BmsSession(std::move(o),
+                    std::make_shared<StaticLimitPolicy>(LimitValues{55.2, 100.0, 150.0, 44.0}));
 }
 
 std::vector<CanFrame> run(BmsSession& s, double from, double to, double step = 0.1) {
@@ -34,7 +35,8 @@ std::vector<CanFrame> run(BmsSession& s, double from, double to, double step = 0
 }
 
 std::size_t count_id(const std::vector<CanFrame>& v, std::uint32_t id) {
-  return static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [&](const CanFrame& f) { return f.id == id; }));
+  return static_cast<std::size_t>(
+      std::count_if(v.begin(), v.end(), [&](const CanFrame& f) { return f.id == id; }));
 }
 
 TEST(CanBmsBmsSession, SilentUntilTheSourceHasData) {

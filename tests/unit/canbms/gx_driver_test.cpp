@@ -84,7 +84,8 @@ TEST_F(Fixture, SendsKeepaliveAndVicEverySecond) {
 TEST_F(Fixture, NoLimitsForThreeSecondsDisconnectsAndInvalidatesLimits) {
   GxDriver d(ctx, bus.attach("gx"));
   d.attach();
-  const CanFrame limits = CanFrame::standard(0x351, {0x45, 0x02, 0x4c, 0x04, 0x4c, 0x04, 0x00, 0x00});
+  const CanFrame limits =
+      CanFrame::standard(0x351, {0x45, 0x02, 0x4c, 0x04, 0x4c, 0x04, 0x00, 0x00});
   const CanFrame soc = CanFrame::standard(0x355, {0x59, 0x00, 0x64, 0x00});
   for (int i = 0; i < 5; ++i) {
     send(limits, i);

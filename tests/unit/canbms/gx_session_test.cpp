@@ -6,7 +6,8 @@
 namespace gxlink::canbms {
 namespace {
 
-const CanFrame kLimits = CanFrame::standard(0x351, {0x45, 0x02, 0x4c, 0x04, 0x4c, 0x04, 0x00, 0x00});
+const CanFrame kLimits =
+    CanFrame::standard(0x351, {0x45, 0x02, 0x4c, 0x04, 0x4c, 0x04, 0x00, 0x00});
 TimePoint at(double s) { return time_from_seconds(1000.0 + s); }
 
 TEST(CanBmsGxSession, SendsKeepaliveAndVicEverySecond) {
