@@ -111,10 +111,7 @@ int cmd_candump(const std::string& spec, unsigned bitrate, double duration, std:
   });
   started = true;
   bus->start();
-  if (bus->state() == transport::CanBusState::kClosed && !bus->last_error().empty()) {
-    std::cerr << "gxlink candump: " << bus->last_error() << '\n';
-    return 1;
-  }
+  if (rc != 0) return rc;  // failed at once (no AF_CAN, no such file): already reported
   asio::steady_timer stop_timer(io);
   if (duration > 0) {
     stop_timer.expires_after(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(duration)));

@@ -124,6 +124,16 @@ void BmsDriver::on_tick(TimePoint now) {
   fresh_ = false;
   out_.clear();
   session_.on_tick(now, out_);
+  const auto link = session_.inverter_link(now);
+  if (link != last_link_) {
+    if (link == cb::InverterLink::kOk)
+      spdlog::info("canbms-bms {}: inverter keepalive (0x305) seen{}", describe(),
+                   session_.inverter_is_victron() ? ", Victron (0x307 VIC)" : "");
+    else if (link == cb::InverterLink::kLost)
+      spdlog::warn("canbms-bms {}: no 0x305 from the inverter for {:.0f} s", describe(),
+                   to_seconds(options_.session.inverter_timeout));
+    last_link_ = link;
+  }
   if (session_.state() != last_state_) {
     spdlog::info("canbms-bms {}: {}", describe(), cb::to_string(session_.state()));
     last_state_ = session_.state();

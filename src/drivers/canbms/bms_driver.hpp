@@ -66,6 +66,7 @@ class BmsDriver final : public Driver, public model::Observer {
   bool running_ = false;
   bool observing_ = false;
   gxlink::canbms::BmsState last_state_ = gxlink::canbms::BmsState::kWaiting;
+  gxlink::canbms::InverterLink last_link_ = gxlink::canbms::InverterLink::kNeverSeen;
   std::size_t send_failures_ = 0;
 };
 

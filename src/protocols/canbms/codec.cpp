@@ -226,6 +226,7 @@ Result<Message> decode(const CanFrame& f) noexcept {
     return fail(Errc::kUnsupported, "29-bit identifier: the CAN-bus BMS protocol uses 11-bit ids");
   if (f.rtr) return fail(Errc::kUnsupported, "remote frame");
   if (!info) return fail(Errc::kUnknownId, "unknown CAN-bus BMS id");
+  if (f.len > 8) return fail(Errc::kBadLength, "DLC above 8: not a classic CAN frame");
   if (f.len < info->min_len) return bad_length(*info, f.len);
 
   switch (f.id) {

@@ -150,6 +150,9 @@ TEST(CanBmsCodec, TooShortFramesAreRejectedWithAReason) {
   EXPECT_NE(m.error().detail.find("got 4"), std::string::npos);
   EXPECT_EQ(decode(std_frame(0x373, {0xE4, 0x0C})).error().code, Errc::kBadLength);
   EXPECT_EQ(decode(std_frame(0x356, {0x31})).error().code, Errc::kBadLength);
+  CanFrame too_long = std_frame(0x35A, {0, 0, 0, 0, 0, 0, 0, 0});
+  too_long.len = 200;  // a corrupt frame object must not read past its 8 bytes
+  EXPECT_EQ(decode(too_long).error().code, Errc::kBadLength);
 }
 
 TEST(CanBmsCodec, UnknownExtendedAndRemoteFramesAreErrors) {
