@@ -58,6 +58,7 @@ SocketCanTransport::SocketCanTransport(asio::io_context& io, SocketCanOptions o)
       options_(std::move(o)),
       sock_(io),
       retry_timer_(io),
+      tx_timer_(io),
       backoff_(options_.min_backoff) {}
 
 SocketCanTransport::~SocketCanTransport() { stop(); }
@@ -116,6 +117,7 @@ void SocketCanTransport::start() {
 void SocketCanTransport::stop() {
   running_ = false;
   retry_timer_.cancel();
+  tx_timer_.cancel();
   asio::error_code ec;
   if (sock_.is_open()) sock_.close(ec);
   tx_.clear();
@@ -225,7 +227,18 @@ void SocketCanTransport::wait_write() {
       tx_.pop_front();
       continue;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) break;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n < 0 && errno == ENOBUFS) {
+      // The device queue is full (a silent or bus-off bus). The socket still polls writable, so
+      // waiting for writability would spin: back off on a timer instead.
+      writing_ = true;
+      tx_timer_.expires_after(milliseconds(10));
+      tx_timer_.async_wait([this](const asio::error_code& ec) {
+        writing_ = false;
+        if (!ec) wait_write();
+      });
+      return;
+    }
     if (n < 0 && errno == ENETDOWN) {
       fail_and_retry(options_.interface + " is down");
       return;

@@ -72,6 +72,7 @@ class SocketCanTransport final : public CanTransport {
   SocketCanOptions options_;
   asio::posix::stream_descriptor sock_;
   asio::steady_timer retry_timer_;
+  asio::steady_timer tx_timer_;
   Duration backoff_;
   std::deque<CanFrame> tx_;
   bool running_ = false;
