@@ -24,6 +24,23 @@ cb::BatterySnapshot snapshot_from_service(const model::Service& s) {
   b.installed_capacity_ah = d("/InstalledCapacity");
   b.charged_kwh = d("/History/ChargedEnergy");
   b.discharged_kwh = d("/History/DischargedEnergy");
+  auto count = [&](std::string_view p) -> std::optional<std::uint16_t> {
+    auto v = model::as_int(s.get(p));
+    if (!v || *v < 0 || *v > 0xFFFE) return std::nullopt;
+    return static_cast<std::uint16_t>(*v);
+  };
+  b.modules_online = count("/System/NrOfModulesOnline");
+  b.modules_blocking_charge = count("/System/NrOfModulesBlockingCharge");
+  b.modules_blocking_discharge = count("/System/NrOfModulesBlockingDischarge");
+  b.modules_offline = count("/System/NrOfModulesOffline");
+  auto text = [&](std::string_view p) {
+    const auto* v = std::get_if<std::string>(&s.get(p));
+    return v ? *v : std::string();
+  };
+  b.min_voltage_cell_id = text("/System/MinVoltageCellId");
+  b.max_voltage_cell_id = text("/System/MaxVoltageCellId");
+  b.min_temperature_cell_id = text("/System/MinTemperatureCellId");
+  b.max_temperature_cell_id = text("/System/MaxTemperatureCellId");
   for (std::size_t i = 0; i < cb::kAlarms.size(); ++i) {
     if (cb::kAlarms[i].path.empty()) continue;
     if (auto v = model::as_int(s.get(cb::kAlarms[i].path)); v && *v >= 0 && *v <= 2)

@@ -134,6 +134,10 @@ void BmsSession::send_fast(TimePoint now, std::vector<CanFrame>& out) {
   out.push_back(encode(DcStatus{battery_.voltage_v, battery_.current_a, battery_.temperature_c}));
   // Always sent: the GX recognises a connected battery by 0x35A (seeds/001 §5.1).
   out.push_back(encode(alarms_from_levels(battery_.alarm_levels)));
+  if (battery_.modules_online || battery_.modules_blocking_charge ||
+      battery_.modules_blocking_discharge || battery_.modules_offline)
+    out.push_back(encode(Modules{battery_.modules_online, battery_.modules_blocking_charge,
+                                 battery_.modules_blocking_discharge, battery_.modules_offline}));
   if (battery_.min_cell_voltage_v || battery_.max_cell_voltage_v ||
       battery_.min_cell_temperature_c || battery_.max_cell_temperature_c)
     out.push_back(
@@ -149,6 +153,13 @@ void BmsSession::send_slow(std::vector<CanFrame>& out) const {
     out.push_back(encode(TextMessage{kIdName1, Text8::from_text(options_.name.substr(0, 8))}));
     out.push_back(encode(TextMessage{kIdName2, Text8::from_text(options_.name.substr(8))}));
   }
+  const std::pair<std::uint32_t, const std::string*> ids[] = {
+      {kIdMinCellVoltageId, &battery_.min_voltage_cell_id},
+      {kIdMaxCellVoltageId, &battery_.max_voltage_cell_id},
+      {kIdMinCellTemperatureId, &battery_.min_temperature_cell_id},
+      {kIdMaxCellTemperatureId, &battery_.max_temperature_cell_id}};
+  for (const auto& [id, text] : ids)
+    if (!text->empty()) out.push_back(encode(TextMessage{id, Text8::from_text(*text)}));
   if (battery_.charged_kwh || battery_.discharged_kwh)
     out.push_back(encode(Energy{battery_.charged_kwh, battery_.discharged_kwh}));
   if (battery_.installed_capacity_ah)

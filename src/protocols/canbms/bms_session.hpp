@@ -31,6 +31,12 @@ struct BatterySnapshot {
   std::optional<double> min_cell_temperature_c, max_cell_temperature_c;
   std::optional<double> capacity_ah, installed_capacity_ah;
   std::optional<double> charged_kwh, discharged_kwh;
+  /// 0x372 module counts (Venus /System/NrOfModules*); sent when any is known.
+  std::optional<std::uint16_t> modules_online, modules_blocking_charge, modules_blocking_discharge,
+      modules_offline;
+  /// 0x374-0x377 cell ids (Venus /System/Min|MaxVoltageCellId, Min|MaxTemperatureCellId).
+  std::string min_voltage_cell_id, max_voltage_cell_id, min_temperature_cell_id,
+      max_temperature_cell_id;
   /// Venus alarm level (0 OK, 1 warning, 2 alarm) per kAlarms entry; nullopt = not supported.
   std::array<std::optional<int>, kAlarms.size()> alarm_levels{};
 };

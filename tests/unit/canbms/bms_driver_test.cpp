@@ -33,6 +33,10 @@ struct BmsFixture : ::testing::Test {
     src->set("/Dc/0/Current", 5.5);
     src->set("/Soc", 81.0);
     src->set("/Alarms/LowVoltage", std::int64_t{1});
+    src->set("/System/NrOfModulesOnline", std::int64_t{4});
+    src->set("/System/NrOfModulesBlockingCharge", std::int64_t{1});
+    src->set("/System/MinVoltageCellId", std::string("M2C7"));
+    src->set("/System/MinCellVoltage", 3.211);
     model.flush();
   }
   BmsDriverOptions options() {
@@ -124,6 +128,11 @@ TEST_F(BmsFixture, BothRolesTogetherMirrorTheSourceIntoAGxService) {
   EXPECT_EQ(mirrored->get("/Soc"), model::Value{81.0});
   EXPECT_EQ(mirrored->get("/Alarms/LowVoltage"), model::Value{std::int64_t{1}});
   EXPECT_EQ(mirrored->get("/ProductName"), model::Value{std::string("GXLINK")});
+  EXPECT_EQ(mirrored->get("/System/NrOfModulesOnline"), model::Value{std::int64_t{4}});
+  EXPECT_EQ(mirrored->get("/System/NrOfModulesBlockingCharge"), model::Value{std::int64_t{1}});
+  EXPECT_FALSE(model::is_valid(mirrored->get("/System/NrOfModulesOffline")));  // 0xFFFF: unknown
+  EXPECT_EQ(mirrored->get("/System/MinVoltageCellId"), model::Value{std::string("M2C7")});
+  EXPECT_EQ(mirrored->get("/System/MinCellVoltage"), model::Value{3.211});
   EXPECT_EQ(bms.session().inverter_link(at(3)),
             cb::InverterLink::kOk);  // the GX's 0x305 reached it
   EXPECT_TRUE(bms.session().inverter_is_victron());
