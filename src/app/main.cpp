@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +13,8 @@
 #include "app/registry.hpp"
 #include "app/vebus_command.hpp"
 #include "model/model_json.hpp"
+#include "transport/can_transport_spec.hpp"
+#include "transport/candump.hpp"
 
 namespace gxlink::app {
 namespace {
@@ -78,6 +81,51 @@ int cmd_snapshot(const std::vector<std::string>& sources) {
   return 0;
 }
 
+// `gxlink candump <transport>`: live frames in the candump -L format, one per line.
+int cmd_candump(const std::string& spec, unsigned bitrate, double duration, std::size_t count) {
+  asio::io_context io;
+  std::unique_ptr<transport::CanTransport> bus;
+  try {
+    bus = transport::make_can_transport(io, spec, bitrate);
+  } catch (const std::exception& e) {
+    std::cerr << "gxlink candump: " << e.what() << '\n';
+    return 2;
+  }
+  int rc = 0;
+  std::size_t seen = 0;
+  const std::string iface(bus->interface_name());
+  bus->set_receiver([&](const CanFrame& f, TimePoint) {
+    const double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::cout << transport::format_candump_log(f, now, iface) << '\n';
+    if (count && ++seen >= count) io.stop();
+  });
+  bool started = false;
+  bus->set_state_handler([&](transport::CanBusState s) {
+    if (s != transport::CanBusState::kClosed || !started) return;
+    // A closed bus ends the command: the end of a file, or a device/socket that failed.
+    if (!bus->last_error().empty()) {
+      std::cerr << "gxlink candump: " << bus->last_error() << '\n';
+      rc = 1;
+    }
+    io.stop();
+  });
+  started = true;
+  bus->start();
+  if (rc != 0) return rc;  // failed at once (no AF_CAN, no such file): already reported
+  asio::steady_timer stop_timer(io);
+  if (duration > 0) {
+    stop_timer.expires_after(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(duration)));
+    stop_timer.async_wait([&](const asio::error_code& ec) {
+      if (!ec) io.stop();
+    });
+  }
+  io.run();
+  std::cout.flush();
+  bus->stop();
+  return rc;
+}
+
 }  // namespace
 }  // namespace gxlink::app
 
@@ -103,6 +151,17 @@ int main(int argc, char** argv) {
   snapshot->add_option("sources", sources, "kind:FILE (vedirect, canbms, nmea2000, mk2, canopen, dbus-recording)")
       ->required();
 
+  auto* candump = app.add_subcommand("candump", "Print live CAN frames in candump -L format");
+  std::string can_spec;
+  unsigned can_bitrate = 500000;
+  double can_duration = 0;
+  std::size_t can_count = 0;
+  candump->add_option("transport", can_spec, "slcan:/dev/ttyACM0@500000, socketcan:can0 or file:capture.log")
+      ->required();
+  candump->add_option("--bitrate", can_bitrate, "CAN bit rate when the spec names none")->capture_default_str();
+  candump->add_option("--duration", can_duration, "stop after this many seconds");
+  candump->add_option("--count", can_count, "stop after this many frames");
+
   auto* run = app.add_subcommand("run", "Run the daemon");
   RunOptions ro;
   std::string config;
@@ -126,6 +185,7 @@ int main(int argc, char** argv) {
   if (*decode) return cmd_decode(protocol, file);
   if (*snapshot) return cmd_snapshot(sources);
   if (*vebus) return run_vebus_command(vebus_opts);
+  if (*candump) return cmd_candump(can_spec, can_bitrate, can_duration, can_count);
   if (!config.empty()) ro.config_file = config;
   if (!mqtt.empty()) ro.mqtt = mqtt;
   if (!portal.empty()) ro.portal_id = portal;

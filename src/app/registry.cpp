@@ -9,6 +9,7 @@ void register_dbus_recording(Registry& r);
 void register_canopen(Registry& r);
 void register_vebus(Registry& r);
 void register_vedirect(Registry& r);
+void register_canbms(Registry& r);
 
 namespace {
 
@@ -18,6 +19,7 @@ Registry build() {
   register_canopen(r);
   register_vebus(r);
   register_vedirect(r);
+  register_canbms(r);
   return r;
 }
 

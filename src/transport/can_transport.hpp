@@ -26,6 +26,13 @@ class CanTransport {
   /// Queues a frame for sending; false when the bus cannot take it now (closed, bus-off, queue full).
   virtual bool send(const CanFrame& f) = 0;
   virtual CanBusState state() const = 0;
+  /// Opens the bus (device, socket, file) and starts receiving; transports that are always ready
+  /// (the in-process bus) do nothing. Failures are reported through the state handler and retried
+  /// where retrying can help.
+  virtual void start() {}
+  virtual void stop() {}
+  /// Why the bus is not usable (empty when it is): "SocketCAN is not available ...".
+  virtual std::string last_error() const { return {}; }
 
   void set_receiver(Receiver r) { receiver_ = std::move(r); }
   void set_state_handler(StateHandler h) { state_handler_ = std::move(h); }

@@ -117,7 +117,11 @@ Result<std::optional<CandumpLine>> parse_candump_line(std::string_view raw) {
   if (toks[i].front() == '<') {  // Angstrom: <0x18eeff01> [8] ...
     std::string_view id = toks[i].substr(1, toks[i].size() - 2);
     if (toks[i].back() != '>' || i + 1 >= toks.size()) return fail(Errc::kBadFormat, "bad <id>");
-    auto f = make_frame(id, true);
+    // The width tells the frame format, as in the compact form: `<0x354>` is 11-bit and
+    // `<0x00000356>` 29-bit (seeds/001 §5.1 shows both side by side).
+    std::string_view digits = id;
+    if (digits.starts_with("0x") || digits.starts_with("0X")) digits.remove_prefix(2);
+    auto f = make_frame(digits, false);
     if (!f) return tl::unexpected(f.error());
     auto g = parse_bracketed(*f, toks, i + 1);
     if (!g) return tl::unexpected(g.error());
@@ -157,7 +161,12 @@ std::string format_candump_log(const CanFrame& f, double timestamp, std::string_
   char id[16];
   std::snprintf(id, sizeof id, f.extended ? " %08X#" : " %03X#", static_cast<unsigned>(f.id));
   s += id;
-  if (f.rtr) return s + "R";
+  if (f.rtr) {
+    // can-utils writes the DLC of a remote frame after the R when it is not zero ("123#R4").
+    s += 'R';
+    if (f.len > 0 && f.len <= 8) s.push_back(static_cast<char>('0' + f.len));
+    return s;
+  }
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (std::size_t k = 0; k < f.len; ++k) {
     s.push_back(kHex[f.data[k] >> 4]);

@@ -51,6 +51,22 @@ TEST(Candump, AngstromFormat) {
   EXPECT_EQ(l.frame.data[0], 0x05);
 }
 
+TEST(Candump, RemoteFrameLengthSurvivesFormatting) {
+  auto l = parse_ok("  can0  123   [2]  remote request");
+  EXPECT_EQ(format_candump_log(l.frame, 1.0, "can0"), "(0000000001.000000) can0 123#R2");
+  EXPECT_EQ(parse_ok(format_candump_log(l.frame, 1.0, "can0")).frame, l.frame);
+}
+
+TEST(Candump, AngstromWidthTellsStandardFromExtended) {
+  // seeds/001 §5.1: `<0x351>` is an 11-bit frame, `<0x00000356>` a 29-bit one.
+  auto s = parse_ok("<0x351> [8] 45 02 4c 04 4c 04 00 00");
+  EXPECT_FALSE(s.frame.extended);
+  EXPECT_EQ(s.frame.id, 0x351u);
+  auto e = parse_ok("<0x00000356> [8] 14 79 01 62 00 f0 02 40");
+  EXPECT_TRUE(e.frame.extended);
+  EXPECT_EQ(e.frame.id, 0x356u);
+}
+
 TEST(Candump, RemoteRequests) {
   auto l = parse_ok("(1.0) can0 123#R");
   EXPECT_TRUE(l.frame.rtr);

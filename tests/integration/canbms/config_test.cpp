@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+// The `[[canbms]]` and `[[canbms-bms]]` config sections through the registry, as the daemon uses
+// them: good sections build drivers, unsafe or incomplete BMS-role sections are refused.
+#include <gtest/gtest.h>
+
+#include "app/registry.hpp"
+
+namespace gxlink::app {
+namespace {
+
+struct ConfigFixture : ::testing::Test {
+  asio::io_context io;
+  model::Model model;
+  model::DeviceInstances instances;
+  drivers::DriverContext ctx{io, model, instances};
+  std::unique_ptr<drivers::Driver> make(const char* kind, std::string_view text) {
+    return registry().drivers.at(kind)(toml::parse(text), ctx);
+  }
+};
+
+TEST_F(ConfigFixture, GxRoleSections) {
+  auto d = make("canbms", R"(interface = "slcan:/dev/ttyACM0@250000")");
+  EXPECT_EQ(d->kind(), "canbms");
+  EXPECT_EQ(d->describe(), "ttyACM0");
+  EXPECT_EQ(make("canbms", R"(interface = "socketcan:can1")")->describe(), "can1");
+  EXPECT_THROW(make("canbms", R"(device_instance = 3)"), std::invalid_argument);
+  EXPECT_THROW(make("canbms", R"(interface = "slcan:/dev/ttyACM0@1234")"), std::invalid_argument);
+}
+
+TEST_F(ConfigFixture, BmsRoleNeedsExplicitSaneLimits) {
+  const char* ok = R"(
+    interface = "slcan:/dev/ttyACM0"
+    source = "com.victronenergy.battery.ttyUSB0"
+    charge_voltage = 55.2
+    charge_current = 100
+    discharge_current = 150)";
+  EXPECT_EQ(make("canbms-bms", ok)->kind(), "canbms-bms");
+  EXPECT_THROW(make("canbms-bms", R"(
+    interface = "slcan:/dev/ttyACM0"
+    source = "com.victronenergy.battery.ttyUSB0"
+    charge_current = 100
+    discharge_current = 150)"),
+               std::invalid_argument);  // no CVL: never guessed
+  EXPECT_THROW(make("canbms-bms", R"(
+    interface = "slcan:/dev/ttyACM0"
+    source = "com.victronenergy.battery.ttyUSB0"
+    charge_voltage = 0.0
+    charge_current = 100
+    discharge_current = 150)"),
+               std::invalid_argument);  // CVL 0 makes the system discharge the battery
+  EXPECT_THROW(make("canbms-bms", R"(
+    interface = "slcan:/dev/ttyACM0"
+    source = "com.victronenergy.battery.ttyUSB0"
+    charge_voltage = 55.2
+    charge_current = -5.0
+    discharge_current = 150)"),
+               std::invalid_argument);
+  EXPECT_THROW(make("canbms-bms", R"(
+    interface = "slcan:/dev/ttyACM0"
+    charge_voltage = 55.2
+    charge_current = 100
+    discharge_current = 150)"),
+               std::invalid_argument);  // no source
+}
+
+TEST_F(ConfigFixture, DecoderSnapshotAndDemoAreRegistered) {
+  EXPECT_TRUE(registry().decoders.count("canbms"));
+  EXPECT_TRUE(registry().snapshots.count("canbms"));
+  bool demo = false;
+  for (const auto& [name, fn] : registry().demos) demo |= name == "canbms";
+  EXPECT_TRUE(demo);
+}
+
+}  // namespace
+}  // namespace gxlink::app
