@@ -300,8 +300,9 @@ constexpr Field kAcReactive[] = {
     num("Reactive Power", "reactivePower", 0, 32, false, 1, "VAR", -2000000000.0),
     num("Power factor", "powerFactor", 32, 16, false, 1.0 / 16384.0, "Cos Phi"),
     lku("Power Factor Lagging", "powerFactorLagging", 48, 2, &kPowerFactorL), rsv(50, 14)};
-constexpr Field kAcEnergy[] = {num("Total Energy Export", "totalEnergyExport", 0, 32, false, 1, "kWh"),
-                               num("Total Energy Import", "totalEnergyImport", 32, 32, false, 1, "kWh")};
+// canboat's unit is kWh; in SI (as canboatjs prints it) that is 3.6 MJ per count.
+constexpr Field kAcEnergy[] = {num("Total Energy Export", "totalEnergyExport", 0, 32, false, 3.6e6, "J"),
+                               num("Total Energy Import", "totalEnergyImport", 32, 32, false, 3.6e6, "J")};
 
 constexpr PgnDesc ac(std::uint32_t pgn, std::string_view id, std::string_view d, std::span<const Field> f) {
   return PgnDesc{pgn, id, d, false, 3, 8, 8, f, 0, 0, 0};
