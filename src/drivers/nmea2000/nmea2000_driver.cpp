@@ -67,6 +67,7 @@ struct Nmea2000Driver::Device {
   bool victron = false;
   bool requested = false;
   bool saw_ac_input = false;
+  std::optional<TimePoint> product_requested;
   std::map<std::uint8_t, std::uint8_t> dc_types;  ///< 127506 DC type per DC instance
   std::map<std::uint8_t, std::string> services;   ///< instance (0 for per-device) → service name
   std::map<std::pair<std::uint32_t, std::uint8_t>, std::vector<std::uint8_t>> pending;  ///< before classification
@@ -97,14 +98,18 @@ Nmea2000Driver::~Nmea2000Driver() { stop(); }
 void Nmea2000Driver::start() {
   if (started_) return;
   started_ = true;
-  if (bus_) bus_->set_receiver([this](const CanFrame& f, TimePoint t) { on_frame(f, Clock::now()); (void)t; });
-  if (bus_ && opts_.active) {
-    std::vector<CanFrame> out;
-    session_.start(Clock::now(), out);
-    send(out);
-  }
+  if (bus_) bus_->set_receiver([this](const CanFrame& f, TimePoint) { on_frame(f, Clock::now()); });
+  begin(Clock::now());
   timer_ = std::make_unique<asio::steady_timer>(ctx_.io);
   schedule();
+}
+
+void Nmea2000Driver::begin(TimePoint now) {
+  if (bus_ && opts_.active && session_.state() == n2k::ClaimState::kIdle) {
+    std::vector<CanFrame> out;
+    session_.start(now, out);
+    send(out);
+  }
 }
 
 void Nmea2000Driver::stop() {
@@ -157,6 +162,17 @@ void Nmea2000Driver::on_tick(TimePoint now) {
       std::array<std::uint8_t, 3> req{};
       store_le24(req, 0, pgn);
       auto f = session_.frames_for(59904, 6, n2k::kBroadcast, req);
+      out.insert(out.end(), f.begin(), f.end());
+    }
+  }
+  for (auto& [src, d] : devices_) {
+    // Ask each named node for its product information (126996) until it answers.
+    if (session_.can_send() && bus_ && opts_.active && d->name && !d->product &&
+        (!d->product_requested || now - *d->product_requested > std::chrono::seconds(1))) {
+      d->product_requested = now;
+      std::array<std::uint8_t, 3> req{};
+      store_le24(req, 0, 126996);
+      auto f = session_.frames_for(59904, 6, src, req);
       out.insert(out.end(), f.begin(), f.end());
     }
   }

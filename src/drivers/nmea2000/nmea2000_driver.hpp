@@ -60,6 +60,10 @@ class Nmea2000Driver final : public Driver {
   void stop() override;
   Health health() const override;
 
+  /// start() without the receiver and timer: starts the node's address claim at `now` (tests drive
+  /// time themselves and wire the receiver).
+  void begin(TimePoint now);
+
   /// Frame and message inputs (the transport's receiver calls on_frame).
   void on_frame(const CanFrame& f, TimePoint now);
   void on_message(const gxlink::nmea2000::Message& m, TimePoint now);
