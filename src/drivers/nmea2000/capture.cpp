@@ -36,6 +36,43 @@ inline int hexval(char c) noexcept {
   return -1;
 }
 
+/// The hot format, `(1502979132.106111) can0 09F50374#000A00FFFF00FFFF`, parsed without
+/// allocations. Anything unusual (RTR, CAN FD, odd spacing) returns false and goes through
+/// transport::parse_candump_line, which knows every candump format.
+bool parse_candump_log_fast(std::string_view line, double& ts, CanFrame& f) noexcept {
+  if (line.size() < 12 || line[0] != '(') return false;
+  const std::size_t close = line.find(')');
+  if (close == std::string_view::npos) return false;
+  auto r = std::from_chars(line.data() + 1, line.data() + close, ts);
+  if (r.ec != std::errc() || r.ptr != line.data() + close) return false;
+  std::size_t i = close + 1;
+  if (i >= line.size() || line[i] != ' ') return false;
+  const std::size_t sp = line.find(' ', i + 1);
+  if (sp == std::string_view::npos) return false;
+  const std::size_t hash = line.find('#', sp + 1);
+  if (hash == std::string_view::npos || hash == sp + 1 || hash - sp - 1 > 8) return false;
+  std::uint32_t id = 0;
+  for (std::size_t k = sp + 1; k < hash; ++k) {
+    const int v = hexval(line[k]);
+    if (v < 0) return false;
+    id = id << 4 | static_cast<std::uint32_t>(v);
+  }
+  const std::size_t id_digits = hash - sp - 1;
+  std::size_t n = line.size() - hash - 1;
+  if (n % 2 || n > 16) return false;
+  f = CanFrame{};
+  f.extended = id_digits > 3 || id > CanFrame::kMaxStdId;
+  if (id > CanFrame::kMaxExtId) return false;
+  f.id = id;
+  f.len = static_cast<std::uint8_t>(n / 2);
+  for (std::size_t k = 0; k < f.len; ++k) {
+    const int hi = hexval(line[hash + 1 + 2 * k]), lo = hexval(line[hash + 2 + 2 * k]);
+    if (hi < 0 || lo < 0) return false;
+    f.data[k] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<double> parse_iso_time(std::string_view s) noexcept {
@@ -164,6 +201,14 @@ Result<const n2k::Message*> CaptureReader::feed_line(std::string_view line) noex
   if (line.empty() || line[0] == '#') return nullptr;
   // canboat text starts with a date: digits then '-' at position 4.
   if (line.size() > 20 && line[4] == '-' && line[0] >= '0' && line[0] <= '9') return feed_canboat(line);
+  double ts = 0;
+  CanFrame fast;
+  if (parse_candump_log_fast(line, ts, fast)) {
+    last_time_ = time_from_seconds(ts);
+    timestamp_.clear();
+    format_iso_time(ts, timestamp_);
+    return rx_.on_frame(fast, last_time_);
+  }
   auto r = transport::parse_candump_line(line);
   if (!r) return tl::unexpected(r.error());
   if (!r->has_value()) return nullptr;

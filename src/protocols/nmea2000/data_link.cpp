@@ -199,7 +199,9 @@ const Message* Receiver::on_frame(const CanFrame& f, TimePoint now) noexcept {
     ++stats_.messages;
     return &msg_;
   }
-  msg_ = Message{id, data, now};
+  // Copy: the caller's frame may not outlive this call, the message must.
+  std::copy_n(data.begin(), data.size(), single_.begin());
+  msg_ = Message{id, ByteView(single_.data(), data.size()), now};
   ++stats_.messages;
   return &msg_;
 }

@@ -110,6 +110,7 @@ class Receiver {
   TpAssembler tp_;
   LinkStats stats_;
   Message msg_;
+  std::array<std::uint8_t, 8> single_{};
 };
 
 /// Splits a message into CAN frames: one frame (DLC = length) for single-frame PGNs; fast-packet

@@ -108,6 +108,19 @@ TEST(N2kFastPacket, BadFirstFrameLengthIsCounted) {
   EXPECT_EQ(rx.stats().ignored_frames, 1u);
 }
 
+TEST(N2kReceiver, SingleFrameMessageOutlivesTheFrame) {
+  Receiver rx;
+  const Message* m = nullptr;
+  {
+    const CanFrame f = CanFrame::make(0x19F21401, true, std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6, 7, 8});
+    m = rx.on_frame(f, TimePoint{});
+  }
+  CanFrame other = CanFrame::make(0x1, true, std::vector<std::uint8_t>(8, 0xEE));  // reuses the stack
+  (void)other;
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(to_hex(m->payload), "0102030405060708");
+}
+
 TEST(N2kFastPacket, SenderCountsSequencePerPgn) {
   FastPacketSender s;
   EXPECT_EQ(s.next_sequence(127506), 0);
