@@ -68,8 +68,47 @@ struct Totals {
   std::size_t messages = 0, fields = 0, out_of_range = 0, unmatched = 0, vreg = 0;
 };
 
-void compare_file(const std::string& name, Totals& t) {
-  const fs::path src = fs::path(GXLINK_SHARED_DATA) / "n2k" / name;
+void compare_fields(std::uint32_t pgn, const json& of, const json& tf, const std::string& where, Totals& t) {
+  for (auto& [key, tv] : tf.items()) {
+    if (tv.is_null()) continue;
+    if (key == "list") {
+      // Repeating sets: element by element.
+      ASSERT_TRUE(of.contains("list")) << where << ": no list";
+      ASSERT_EQ(of["list"].size(), tv.size()) << where;
+      for (std::size_t i = 0; i < tv.size(); ++i) compare_fields(pgn, of["list"][i], tv[i], where, t);
+      continue;
+    }
+    const Field* f = field_by_name(pgn, key);
+    ASSERT_NE(f, nullptr) << where << ": canboatjs field '" << key << "' unknown to our table";
+    if (!of.contains(key)) {
+      // canboat C omits a field at max − 1 ("out of range"); canboatjs prints the raw number.
+      // We follow canboat C; check that this is that case and nothing else.
+      auto x = seconds_of(tv);
+      ASSERT_TRUE(x.has_value()) << where << ": " << key;
+      const double raw = std::round((*x - f->offset) / f->resolution);
+      EXPECT_EQ(classify_raw(*f, static_cast<std::uint64_t>(static_cast<std::int64_t>(raw))),
+                ValueState::kOutOfRange)
+          << where << ": we omit '" << key << "' = " << tv;
+      ++t.out_of_range;
+      continue;
+    }
+    const json& ov = of[key];
+    ++t.fields;
+    if (tv.is_string() && ov.is_string()) {
+      EXPECT_EQ(ov, tv) << where << ": " << key;
+    } else {
+      auto a = seconds_of(ov), b = seconds_of(tv);
+      ASSERT_TRUE(a && b) << where << ": " << key << " ours " << ov << " theirs " << tv;
+      // canboatjs rounds to the decimals of the resolution (60.015625 Hz prints as 60.016).
+      EXPECT_NEAR(*a, *b, f->resolution / 2 + 1e-9 * std::max(1.0, std::fabs(*b))) << where << ": " << key;
+    }
+  }
+  for (auto& [key, ov] : of.items())
+    EXPECT_TRUE(tf.contains(key)) << where << ": we print '" << key << "' = " << ov << ", canboatjs does not";
+}
+
+void compare_path(const fs::path& src, Totals& t) {
+  const std::string name = src.filename().string();
   const fs::path dir = fs::temp_directory_path() / ("gxlink_n2k_conf_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   // Both decoders get the same input without comment lines (canboatjs rejects them).
@@ -139,47 +178,35 @@ void compare_file(const std::string& name, Totals& t) {
       }
       continue;
     }
-    for (auto& [key, tv] : tf.items()) {
-      if (tv.is_null()) continue;
-      const Field* f = field_by_name(pgn, key);
-      ASSERT_NE(f, nullptr) << where << ": canboatjs field '" << key << "' unknown to our table";
-      if (!of.contains(key)) {
-        // canboat C omits a field at max − 1 ("out of range"); canboatjs prints the raw number.
-        // We follow canboat C; check that this is that case and nothing else.
-        auto x = seconds_of(tv);
-        ASSERT_TRUE(x.has_value()) << where << ": " << key;
-        const double raw = std::round((*x - f->offset) / f->resolution);
-        EXPECT_EQ(classify_raw(*f, static_cast<std::uint64_t>(static_cast<std::int64_t>(raw))),
-                  ValueState::kOutOfRange)
-            << where << ": we omit '" << key << "' = " << tv;
-        ++t.out_of_range;
-        continue;
-      }
-      const json& ov = of[key];
-      ++t.fields;
-      if (tv.is_string() && ov.is_string()) {
-        EXPECT_EQ(ov, tv) << where << ": " << key;
-      } else {
-        auto a = seconds_of(ov), b = seconds_of(tv);
-        ASSERT_TRUE(a && b) << where << ": " << key << " ours " << ov << " theirs " << tv;
-        // canboatjs rounds to the decimals of the resolution (60.015625 Hz prints as 60.016).
-        EXPECT_NEAR(*a, *b, f->resolution / 2 + 1e-9 * std::max(1.0, std::fabs(*b))) << where << ": " << key;
-      }
-    }
-    for (auto& [key, ov] : of.items())
-      EXPECT_TRUE(tf.contains(key)) << where << ": we print '" << key << "' = " << ov << ", canboatjs does not";
+    compare_fields(pgn, of, tf, where, t);
   }
   fs::remove_all(dir);
+}
+
+void compare_file(const std::string& name, Totals& t) { compare_path(fs::path(GXLINK_SHARED_DATA) / "n2k" / name, t); }
+
+bool peer_available() {
+  return std::system("command -v node >/dev/null 2>&1") == 0 && fs::exists(kPeer);
 }
 
 class CanboatjsConformance : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists(fs::path(GXLINK_SHARED_DATA) / "n2k")) GTEST_SKIP() << "no ../shared/data/n2k";
-    if (std::system("command -v node >/dev/null 2>&1") != 0) GTEST_SKIP() << "node not installed";
-    if (!fs::exists(kPeer)) GTEST_SKIP() << "canboatjs not installed (scripts/setup.d/nmea2000.sh)";
+    if (!peer_available()) GTEST_SKIP() << "node or canboatjs missing (scripts/setup.d/nmea2000.sh)";
   }
 };
+
+TEST(CanboatjsConformanceOwnCapture, SimulatedVeCanCandumpLogMatches) {
+  // Our committed candump -L capture of the VE.Can simulators: fast-packet 127506/127507/127503
+  // and single-frame 127508 through the candump path of both decoders.
+  if (!peer_available()) GTEST_SKIP() << "node or canboatjs missing (scripts/setup.d/nmea2000.sh)";
+  Totals t;
+  compare_path(fs::path(GXLINK_TEST_DATA) / "nmea2000" / "vecan_sim.log", t);
+  std::cout << "simulator capture: compared " << t.messages << " messages, " << t.fields << " fields\n";
+  EXPECT_GT(t.messages, 400u);
+  EXPECT_EQ(t.unmatched, 0u);
+}
 
 TEST_F(CanboatjsConformance, DironaActisenseEnergyPgnsMatchFieldByField) {
   Totals t;
