@@ -5,7 +5,9 @@
 #   candump: canboat_candumpSample3.txt (candump -l frames, nav traffic) × 50
 #   energy:  the energy-PGN lines of canboat_dirona-actisense-serial.raw (canboat text, ISO
 #            timestamps only, so that canboatjs reads every line) × 20
-# Usage: bench/nmea2000_vs_canboatjs.sh [build/ci/src/app/gxlink]
+# Optionally also canboat's C analyzer: build canboat outside the repo (never commit it) and point
+# CANBOAT_BIN at the folder holding `analyzer` and `candump2analyzer`.
+# Usage: [CANBOAT_BIN=/tmp/canboat/rel/linux-x86_64] bench/nmea2000_vs_canboatjs.sh [path/to/gxlink]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 gx=${1:-$root/build/ci/src/app/gxlink}
@@ -31,4 +33,12 @@ for w in candump energy; do
   printf '%-8s %8d lines  gxlink %6.3f s (%d msgs, %.0f lines/s)  canboatjs %6.3f s (%d msgs, %.0f lines/s)  ratio %.1fx\n' \
     "$w" "$lines" "$ours" "$n_ours" "$(echo "$lines / $ours" | bc -l)" "$theirs" "$n_theirs" \
     "$(echo "$lines / $theirs" | bc -l)" "$(echo "$theirs / $ours" | bc -l)"
+  if [ -n "${CANBOAT_BIN:-}" ] && [ -x "$CANBOAT_BIN/analyzer" ]; then
+    if [ "$w" = candump ]; then
+      c=$(for _ in 1 2 3; do t sh -c "'$CANBOAT_BIN/candump2analyzer' < '$f' | '$CANBOAT_BIN/analyzer' -json -si"; done | sort -n | head -1)
+    else
+      c=$(for _ in 1 2 3; do t sh -c "'$CANBOAT_BIN/analyzer' -json -si < '$f'"; done | sort -n | head -1)
+    fi
+    printf '%-8s canboat C analyzer %6.3f s  ratio canboat/gxlink %.1fx\n' "$w" "$c" "$(echo "$c / $ours" | bc -l)"
+  fi
 done

@@ -21,12 +21,19 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) n
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+/// Decimal digits (surrounding spaces allowed); the hot path of canboat text, so no from_chars.
 template <class T>
-bool to_num(std::string_view s, T& v, int base = 10) noexcept {
+bool to_num(std::string_view s, T& v, int = 10) noexcept {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.remove_suffix(1);
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+  if (s.empty() || s.size() > 9) return false;
+  std::uint32_t x = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    x = x * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  v = static_cast<T>(x);
+  return true;
 }
 
 inline int hexval(char c) noexcept {

@@ -25,32 +25,33 @@ void append_json_number(double v, std::string& out) {
 
 void append_json_string(std::string_view s, std::string& out) {
   out += '"';
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
+  std::size_t run = 0;  // start of the current run of plain characters
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u < 0x7F && u != '"' && u != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    if (u == '"' || u == '\\') {
       out += '\\';
-      out += c;
-    } else if (u < 0x20 || u >= 0x7F) {
+      out += static_cast<char>(u);
+    } else {
       // Non-ASCII bytes in fixed strings are not UTF-8; escape them as code points.
       static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    } else {
-      out += c;
+      const char esc[6] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};
+      out.append(esc, 6);
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
 namespace {
 
 void append_key(std::string_view k, bool& first, std::string& out) {
-  if (!first) out += ',';
+  out.append(first ? "\"" : ",\"", first ? 1 : 2);
   first = false;
-  out += '"';
-  out += k;
-  out += "\":";
+  out.append(k);
+  out.append("\":", 2);
 }
 
 void append_value(const FieldValue& fv, std::string& out) {

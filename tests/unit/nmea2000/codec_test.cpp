@@ -244,3 +244,22 @@ TEST(N2kVreg, RequestAndWriteFrames) {
 
 }  // namespace
 }  // namespace gxlink::nmea2000
+
+namespace gxlink::nmea2000 {
+namespace {
+
+TEST(N2kJson, StringsAreEscapedAndNumbersShortest) {
+  std::string s;
+  append_json_string(std::string_view("a\"b\\c\x01\xff", 7), s);
+  EXPECT_EQ(s, R"("a\"b\\c\u0001\u00ff")");
+  s.clear();
+  append_json_number(12.88, s);
+  s += ' ';
+  append_json_number(-2000000000, s);
+  s += ' ';
+  append_json_number(0.1 + 0.2, s);
+  EXPECT_EQ(s, "12.88 -2000000000 0.30000000000000004");
+}
+
+}  // namespace
+}  // namespace gxlink::nmea2000
