@@ -163,7 +163,7 @@ Result<const n2k::Message*> CaptureReader::feed_canboat(std::string_view line) n
   }
   unsigned prio = 0, pgn = 0, src = 0, dst = 0, len = 0;
   if (!to_num(f[1], prio) || !to_num(f[2], pgn) || !to_num(f[3], src) || !to_num(f[4], dst) || !to_num(f[5], len) ||
-      prio > 7 || pgn > 0x3FFFF || src > 255 || dst > 255 || len > n2k::kTpMax)
+      prio > 7 || pgn > 0xFFFFFF || src > 255 || dst > 255 || len > n2k::kTpMax)
     return tl::unexpected(Error{Errc::kBadFormat, "bad header field"});
   std::size_t n = 0;
   while (pos < line.size() && n < len) {
@@ -185,6 +185,7 @@ Result<const n2k::Message*> CaptureReader::feed_canboat(std::string_view line) n
   timestamp_.assign(f[0]);
   if (auto t = parse_iso_time(f[0])) last_time_ = time_from_seconds(*t);
   if (len > 8) coalesced_ = true;
+  // Actisense adds pseudo-PGNs above 18 bits (262386 = 0x400F2); they are printed as unknown.
   const n2k::N2kId id{static_cast<std::uint8_t>(prio), pgn, static_cast<std::uint8_t>(src),
                       static_cast<std::uint8_t>(n2k::is_pdu1(pgn) ? dst : 0xFF)};
   if (coalesced_ || !n2k::is_fast_packet(pgn)) {
