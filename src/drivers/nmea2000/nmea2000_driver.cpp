@@ -56,6 +56,14 @@ Value kelvin_to_c(const std::optional<double>& v) {
 
 bool contains(const std::string& s, std::string_view what) { return s.find(what) != std::string::npos; }
 
+/// The Venus service type a Victron model name implies (seed 000 product tables), empty if none.
+std::string kind_from_model(const std::string& model) {
+  if (contains(model, "MPPT") || contains(model, "Solar")) return "solarcharger";
+  if (contains(model, "Skylla")) return "charger";
+  if (contains(model, "Lynx") || contains(model, "BMV") || contains(model, "Shunt")) return "battery";
+  return {};
+}
+
 }  // namespace
 
 struct Nmea2000Driver::Device {
@@ -206,15 +214,9 @@ void Nmea2000Driver::classify(Device& d) {
   const std::string model = d.product ? d.product->model_id : std::string{};
   if (d.victron && (nm.function == kFnInverter || nm.function == kFnAcInputMonitor) && nm.device_class == 35) {
     d.type = "vebus";
-  } else if (contains(model, "MPPT") || contains(model, "Solar")) {
-    d.type = "solarcharger";
-  } else if (contains(model, "Skylla")) {
-    d.type = "charger";
-  } else if (contains(model, "Lynx Ion")) {
-    d.type = "battery";
-    d.lynx_ion = true;
-  } else if (contains(model, "Lynx") || contains(model, "BMV") || contains(model, "Shunt")) {
-    d.type = "battery";
+  } else if (auto k = kind_from_model(model); !k.empty()) {
+    d.type = k;
+    d.lynx_ion = contains(model, "Lynx Ion");
   } else {
     bool solar = false, battery = false;
     for (auto& [inst, t] : d.dc_types) {
@@ -296,6 +298,15 @@ void Nmea2000Driver::on_message(const n2k::Message& m, TimePoint now) {
   }
   if (m.id.pgn == 126996) {
     d.product = n2k::decode_product_info(m.payload);
+    if (d.product && !d.type.empty() && d.type != "vebus") {
+      // The product name is the stronger hint: re-classify when it disagrees with the guess.
+      const std::string k = kind_from_model(d.product->model_id);
+      if (!k.empty() && (k != d.type || contains(d.product->model_id, "Lynx Ion") != d.lynx_ion)) {
+        for (auto& [inst, name] : d.services) ctx_.model.remove_service(name);
+        d.services.clear();
+        d.type.clear();
+      }
+    }
     if (d.product) {
       for (auto& [inst, name] : d.services) {
         if (auto* s = ctx_.model.find(name)) {
