@@ -7,10 +7,14 @@
 #            timestamps only, so that canboatjs reads every line) × 20
 # Optionally also canboat's C analyzer: build canboat outside the repo (never commit it) and point
 # CANBOAT_BIN at the folder holding `analyzer` and `candump2analyzer`.
-# Usage: [CANBOAT_BIN=/tmp/canboat/rel/linux-x86_64] bench/nmea2000_vs_canboatjs.sh [path/to/gxlink]
+# Usage: [GXLINK_BUILD=build/release] [CANBOAT_BIN=/tmp/canboat/rel/linux-x86_64] \
+#          bench/nmea2000_vs_canboatjs.sh [path/to/gxlink]   (bench/run.sh sets GXLINK_BUILD)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-gx=${1:-$root/build/ci/src/app/gxlink}
+build=${GXLINK_BUILD:-build/release}
+case "$build" in /*) ;; *) build=$root/$build ;; esac
+[ -x "$build/src/app/gxlink" ] || build=$root/build/ci
+gx=${1:-$build/src/app/gxlink}
 peer=$root/tests/peers/node/node_modules/@canboat/canboatjs/dist/bin/analyzerjs.js
 data=$root/../shared/data/n2k
 tmp=$(mktemp -d)

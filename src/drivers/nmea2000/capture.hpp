@@ -7,7 +7,9 @@
 /// canboat text: like canboat's PLAIN_OR_FAST, lines are single frames until the first line longer
 /// than 8 bytes; from then on every line is a whole (already reassembled) message.
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
