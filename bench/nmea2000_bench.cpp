@@ -28,7 +28,8 @@ static void BM_DecodeBatteryStatusToJson(benchmark::State& state) {
 BENCHMARK(BM_DecodeBatteryStatusToJson);
 
 static void BM_ReassembleDcDetailedStatus(benchmark::State& state) {
-  const std::vector<std::uint8_t> p{0x00, 0x0a, 0x00, 0x64, 0x64, 0x7f, 0x05, 0xff, 0xff, 0x10, 0x00};
+  const std::vector<std::uint8_t> p{0x00, 0x0a, 0x00, 0x64, 0x64, 0x7f,
+                                    0x05, 0xff, 0xff, 0x10, 0x00};
   std::vector<CanFrame> frames;
   for (std::uint8_t seq = 0; seq < 8; ++seq) {
     auto f = fragment({6, 127506, 0x20, 0xFF}, p, true, seq);

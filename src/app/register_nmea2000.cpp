@@ -23,11 +23,12 @@ namespace n2k = gxlink::nmea2000;
 namespace dn = gxlink::drivers::nmea2000;
 
 void report_link(const n2k::LinkStats& s, std::ostream& err, DecodeStats& st) {
-  const std::uint64_t problems = s.fp_incomplete + s.fp_timeouts + s.fp_bad_length + s.fp_overflow + s.tp_errors;
+  const std::uint64_t problems =
+      s.fp_incomplete + s.fp_timeouts + s.fp_bad_length + s.fp_overflow + s.tp_errors;
   if (problems) {
     err << "nmea2000: fast-packet incomplete " << s.fp_incomplete << ", timeouts " << s.fp_timeouts
-        << ", bad length " << s.fp_bad_length << ", overflow " << s.fp_overflow << ", transport errors "
-        << s.tp_errors << '\n';
+        << ", bad length " << s.fp_bad_length << ", overflow " << s.fp_overflow
+        << ", transport errors " << s.tp_errors << '\n';
     st.errors += problems;
   }
 }
@@ -91,13 +92,14 @@ DecodeStats decode_nmea2000(std::istream& in, std::ostream& out, std::ostream& e
   }
   out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
   report_link(reader.stats(), err, st);
-  if (unknown) err << "nmea2000: " << unknown << " messages of PGNs not in the table (printed raw)\n";
+  if (unknown)
+    err << "nmea2000: " << unknown << " messages of PGNs not in the table (printed raw)\n";
   (void)bad_length;
   return st;
 }
 
-DecodeStats snapshot_nmea2000(std::istream& in, const std::string& source, drivers::DriverContext& ctx,
-                              std::ostream& err) {
+DecodeStats snapshot_nmea2000(std::istream& in, const std::string& source,
+                              drivers::DriverContext& ctx, std::ostream& err) {
   DecodeStats st;
   dn::Options opts;
   opts.active = false;
@@ -130,7 +132,8 @@ std::unique_ptr<drivers::Driver> make_driver(const toml::table& cfg, drivers::Dr
   // A live bus needs a SocketCAN or slcan transport, which the CAN transport work provides; this
   // build only carries the in-process bus (demo) and file replay (snapshot).
   throw std::runtime_error(
-      "nmea2000: no CAN transport for a live interface in this build (use the demo or `gxlink snapshot "
+      "nmea2000: no CAN transport for a live interface in this build (use the demo or `gxlink "
+      "snapshot "
       "nmea2000:FILE`)");
 }
 
@@ -151,17 +154,20 @@ struct DemoParts {
 void demo_nmea2000(DemoContext& demo) {
   auto parts = std::make_shared<DemoParts>();
   using sim::nmea2000::VeCanProduct;
-  const std::pair<VeCanProduct, std::uint32_t> devs[] = {
-      {VeCanProduct::kMppt150_70, 0x12345}, {VeCanProduct::kLynxShunt, 0x23456}, {VeCanProduct::kSkyllaI, 0x34567}};
+  const std::pair<VeCanProduct, std::uint32_t> devs[] = {{VeCanProduct::kMppt150_70, 0x12345},
+                                                         {VeCanProduct::kLynxShunt, 0x23456},
+                                                         {VeCanProduct::kSkyllaI, 0x34567}};
   std::uint8_t addr = 0x20;
   for (auto& [p, unique] : devs) {
     parts->sim_eps.push_back(demo.can_bus.attach("vecan-sim-" + std::to_string(unique)));
-    parts->devices.push_back(std::make_unique<sim::nmea2000::VeCanDevice>(*parts->sim_eps.back(), p, unique, addr));
+    parts->devices.push_back(
+        std::make_unique<sim::nmea2000::VeCanDevice>(*parts->sim_eps.back(), p, unique, addr));
     addr = static_cast<std::uint8_t>(addr + 0x10);
   }
   parts->driver_ep = demo.can_bus.attach("nmea2000-driver");
   dn::Options opts;
-  auto driver = std::make_unique<dn::Nmea2000Driver>(demo.drivers_ctx, parts->driver_ep.get(), opts);
+  auto driver =
+      std::make_unique<dn::Nmea2000Driver>(demo.drivers_ctx, parts->driver_ep.get(), opts);
   driver->start();
   demo.drivers.push_back(std::move(driver));
   parts->timer = std::make_unique<asio::steady_timer>(demo.drivers_ctx.io);

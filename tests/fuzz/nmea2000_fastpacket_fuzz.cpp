@@ -38,8 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (d.desc->repeat_size || d.desc->pgn == 126208 || d.desc->pgn == 61184) continue;
     std::vector<FieldInput> in;
     for (const auto& fv : d.fields)
-      if (fv.valid() && (fv.field->type == FieldType::kNumber || fv.field->type == FieldType::kDuration ||
-                         fv.field->type == FieldType::kLookup))
+      if (fv.valid() &&
+          (fv.field->type == FieldType::kNumber || fv.field->type == FieldType::kDuration ||
+           fv.field->type == FieldType::kLookup))
         in.push_back({fv.field->id, fv.value});
     std::array<std::uint8_t, 223> buf{};
     auto len = encode(*d.desc, in, buf);
@@ -48,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& v : in) {
       const auto* fv = d2.find(v.id);
       if (!fv || !fv->valid() || fv->value != v.value) {
-        if (!fv || std::abs(fv->value - v.value) > 1e-9 * std::max(1.0, std::abs(v.value))) std::abort();
+        if (!fv || std::abs(fv->value - v.value) > 1e-9 * std::max(1.0, std::abs(v.value)))
+          std::abort();
       }
     }
   }

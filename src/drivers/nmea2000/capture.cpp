@@ -84,8 +84,8 @@ bool parse_candump_log_fast(std::string_view line, double& ts, CanFrame& f) noex
 
 std::optional<double> parse_iso_time(std::string_view s) noexcept {
   // YYYY-MM-DD(T|-)HH:MM:SS[.fff][Z]
-  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != '-') || s[13] != ':' ||
-      s[16] != ':')
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != '-') ||
+      s[13] != ':' || s[16] != ':')
     return std::nullopt;
   int y = 0;
   unsigned mo = 0, d = 0, h = 0, mi = 0, se = 0;
@@ -96,7 +96,8 @@ std::optional<double> parse_iso_time(std::string_view s) noexcept {
   std::size_t i = 19;
   if (i < s.size() && s[i] == '.') {
     double scale = 0.1;
-    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10) frac += (s[i] - '0') * scale;
+    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10)
+      frac += (s[i] - '0') * scale;
   }
   const std::int64_t days = days_from_civil(y, mo, d);
   return static_cast<double>(days * 86400 + h * 3600 + mi * 60 + se) + frac;
@@ -157,13 +158,15 @@ Result<const n2k::Message*> CaptureReader::feed_canboat(std::string_view line) n
   std::size_t pos = 0;
   for (int i = 0; i < 6; ++i) {
     const std::size_t c = line.find(',', pos);
-    if (c == std::string_view::npos) return tl::unexpected(Error{Errc::kBadFormat, "too few fields"});
+    if (c == std::string_view::npos)
+      return tl::unexpected(Error{Errc::kBadFormat, "too few fields"});
     f[i] = line.substr(pos, c - pos);
     pos = c + 1;
   }
   unsigned prio = 0, pgn = 0, src = 0, dst = 0, len = 0;
-  if (!to_num(f[1], prio) || !to_num(f[2], pgn) || !to_num(f[3], src) || !to_num(f[4], dst) || !to_num(f[5], len) ||
-      prio > 7 || pgn > 0xFFFFFF || src > 255 || dst > 255 || len > n2k::kTpMax)
+  if (!to_num(f[1], prio) || !to_num(f[2], pgn) || !to_num(f[3], src) || !to_num(f[4], dst) ||
+      !to_num(f[5], len) || prio > 7 || pgn > 0xFFFFFF || src > 255 || dst > 255 ||
+      len > n2k::kTpMax)
     return tl::unexpected(Error{Errc::kBadFormat, "bad header field"});
   std::size_t n = 0;
   while (pos < line.size() && n < len) {
@@ -181,7 +184,8 @@ Result<const n2k::Message*> CaptureReader::feed_canboat(std::string_view line) n
     pos += step;
     if (pos < line.size() && line[pos] == ',') ++pos;
   }
-  if (n != len) return tl::unexpected(Error{Errc::kBadLength, "fewer data bytes than the length says"});
+  if (n != len)
+    return tl::unexpected(Error{Errc::kBadLength, "fewer data bytes than the length says"});
   timestamp_.assign(f[0]);
   if (auto t = parse_iso_time(f[0])) last_time_ = time_from_seconds(*t);
   if (len > 8) coalesced_ = true;
@@ -202,13 +206,15 @@ Result<const n2k::Message*> CaptureReader::feed_canboat(std::string_view line) n
 }
 
 Result<const n2k::Message*> CaptureReader::feed_line(std::string_view line) noexcept {
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' ')) line.remove_suffix(1);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' '))
+    line.remove_suffix(1);
   std::size_t i = 0;
   while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
   line.remove_prefix(i);
   if (line.empty() || line[0] == '#') return nullptr;
   // canboat text starts with a date: digits then '-' at position 4.
-  if (line.size() > 20 && line[4] == '-' && line[0] >= '0' && line[0] <= '9') return feed_canboat(line);
+  if (line.size() > 20 && line[4] == '-' && line[0] >= '0' && line[0] <= '9')
+    return feed_canboat(line);
   double ts = 0;
   CanFrame fast;
   if (parse_candump_log_fast(line, ts, fast)) {

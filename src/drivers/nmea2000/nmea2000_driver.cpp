@@ -27,25 +27,16 @@ constexpr std::uint8_t kDcSolar = 3;
 Value venus_charge_state(std::uint64_t s) {
   switch (s) {
     case 0:
-    case 8:
-      return std::int64_t{0};
-    case 1:
-      return std::int64_t{3};
+    case 8: return std::int64_t{0};
+    case 1: return std::int64_t{3};
     case 2:
-    case 3:
-      return std::int64_t{4};
-    case 4:
-      return std::int64_t{7};
-    case 5:
-      return std::int64_t{5};
-    case 6:
-      return std::int64_t{6};
-    case 7:
-      return std::int64_t{11};
-    case 9:
-      return std::int64_t{2};
-    default:
-      return Invalid{};
+    case 3: return std::int64_t{4};
+    case 4: return std::int64_t{7};
+    case 5: return std::int64_t{5};
+    case 6: return std::int64_t{6};
+    case 7: return std::int64_t{11};
+    case 9: return std::int64_t{2};
+    default: return Invalid{};
   }
 }
 
@@ -54,13 +45,16 @@ Value kelvin_to_c(const std::optional<double>& v) {
   return v ? Value{std::round((*v - 273.15) * 100) / 100} : Value{Invalid{}};
 }
 
-bool contains(const std::string& s, std::string_view what) { return s.find(what) != std::string::npos; }
+bool contains(const std::string& s, std::string_view what) {
+  return s.find(what) != std::string::npos;
+}
 
 /// The Venus service type a Victron model name implies (seed 000 product tables), empty if none.
 std::string kind_from_model(const std::string& model) {
   if (contains(model, "MPPT") || contains(model, "Solar")) return "solarcharger";
   if (contains(model, "Skylla")) return "charger";
-  if (contains(model, "Lynx") || contains(model, "BMV") || contains(model, "Shunt")) return "battery";
+  if (contains(model, "Lynx") || contains(model, "BMV") || contains(model, "Shunt"))
+    return "battery";
   return {};
 }
 
@@ -78,7 +72,8 @@ struct Nmea2000Driver::Device {
   std::optional<TimePoint> product_requested;
   std::map<std::uint8_t, std::uint8_t> dc_types;  ///< 127506 DC type per DC instance
   std::map<std::uint8_t, std::string> services;   ///< instance (0 for per-device) → service name
-  std::map<std::pair<std::uint32_t, std::uint8_t>, std::vector<std::uint8_t>> pending;  ///< before classification
+  std::map<std::pair<std::uint32_t, std::uint8_t>, std::vector<std::uint8_t>>
+      pending;  ///< before classification
   TimePoint last_seen{};
   bool connected = true;
 };
@@ -92,7 +87,7 @@ Nmea2000Driver::Nmea2000Driver(DriverContext& ctx, transport::CanTransport* bus,
         n2k::SessionConfig c;
         c.name.unique_number = opts_.unique_number;
         c.name.manufacturer = n2k::kVictronManufacturer;
-        c.name.function = 130;    // PC gateway
+        c.name.function = 130;     // PC gateway
         c.name.device_class = 25;  // Internetwork device
         c.preferred_address = opts_.preferred_address;
         c.product.product_code = 0;
@@ -150,7 +145,8 @@ void Nmea2000Driver::send(std::vector<CanFrame>& frames) {
   frames.clear();
 }
 
-void Nmea2000Driver::send_message(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst, ByteView payload) {
+void Nmea2000Driver::send_message(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst,
+                                  ByteView payload) {
   auto frames = session_.frames_for(pgn, prio, dst, payload);
   send(frames);
 }
@@ -212,7 +208,8 @@ void Nmea2000Driver::classify(Device& d) {
   const auto& nm = *d.name;
   d.victron = nm.manufacturer == n2k::kVictronManufacturer;
   const std::string model = d.product ? d.product->model_id : std::string{};
-  if (d.victron && (nm.function == kFnInverter || nm.function == kFnAcInputMonitor) && nm.device_class == 35) {
+  if (d.victron && (nm.function == kFnInverter || nm.function == kFnAcInputMonitor) &&
+      nm.device_class == 35) {
     d.type = "vebus";
   } else if (auto k = kind_from_model(model); !k.empty()) {
     d.type = k;
@@ -350,7 +347,9 @@ void Nmea2000Driver::apply(Device& d, std::uint32_t pgn, ByteView payload) {
   if (d.type.empty()) {
     // Keep the latest message per (PGN, first byte) until the device is known.
     if (d.pending.size() < 64) {
-      const std::uint8_t key = payload.empty() ? 0 : (pgn == 127506 ? (payload.size() > 1 ? payload[1] : 0) : payload[0]);
+      const std::uint8_t key =
+          payload.empty() ? 0
+                          : (pgn == 127506 ? (payload.size() > 1 ? payload[1] : 0) : payload[0]);
       d.pending[{pgn, key}] = std::vector<std::uint8_t>(payload.begin(), payload.end());
     }
     return;
@@ -358,7 +357,8 @@ void Nmea2000Driver::apply(Device& d, std::uint32_t pgn, ByteView payload) {
   apply_decoded(d, decoded_, pgn, payload);
 }
 
-void Nmea2000Driver::apply_decoded(Device& d, const n2k::Decoded& m, std::uint32_t pgn, ByteView payload) {
+void Nmea2000Driver::apply_decoded(Device& d, const n2k::Decoded& m, std::uint32_t pgn,
+                                   ByteView payload) {
   const std::string& t = d.type;
   const auto inst_opt = m.raw(pgn == 127506 ? "instance" : "instance");
   const std::uint8_t inst = inst_opt ? static_cast<std::uint8_t>(*inst_opt) : 0;
@@ -479,20 +479,17 @@ void Nmea2000Driver::apply_decoded(Device& d, const n2k::Decoded& m, std::uint32
     auto phase_of = [](std::uint32_t p) -> int {
       switch (p) {
         case 65013:
-        case 65014:
-          return 1;
+        case 65014: return 1;
         case 65010:
-        case 65011:
-          return 2;
+        case 65011: return 2;
         case 65007:
-        case 65008:
-          return 3;
-        default:
-          return 0;
+        case 65008: return 3;
+        default: return 0;
       }
     };
     if (int ph = phase_of(pgn)) {
-      const std::string base = std::string(ac_input_source ? "/Ac/ActiveIn/L" : "/Ac/Out/L") + std::to_string(ph);
+      const std::string base =
+          std::string(ac_input_source ? "/Ac/ActiveIn/L" : "/Ac/Out/L") + std::to_string(ph);
       if (pgn == 65014 || pgn == 65011 || pgn == 65008) {
         s->set(base + "/V", num(m.number("lineNeutralAcRmsVoltage")));
         s->set(base + "/I", num(m.number("acRmsCurrent")));
@@ -525,14 +522,16 @@ void Nmea2000Driver::apply_decoded(Device& d, const n2k::Decoded& m, std::uint32
   }
 }
 
-bool Nmea2000Driver::set_data_instance(std::uint8_t dst, std::uint32_t pgn, std::uint8_t field_index,
-                                       std::uint8_t current, std::uint8_t new_instance) {
+bool Nmea2000Driver::set_data_instance(std::uint8_t dst, std::uint32_t pgn,
+                                       std::uint8_t field_index, std::uint8_t current,
+                                       std::uint8_t new_instance) {
   std::array<std::uint8_t, 223> buf{};
   const n2k::FieldWrite sel[] = {{field_index, current}};
   const n2k::FieldWrite wr[] = {{field_index, new_instance}};
   auto len = n2k::encode_write_fields(pgn, sel, wr, buf);
   if (!len || !session_.can_send()) return false;
-  spdlog::info("nmea2000: set data instance of PGN {} at {} from {} to {}", pgn, dst, current, new_instance);
+  spdlog::info("nmea2000: set data instance of PGN {} at {} from {} to {}", pgn, dst, current,
+               new_instance);
   send_message(126208, 3, dst, ByteView(buf.data(), *len));
   return true;
 }

@@ -72,8 +72,8 @@ class Nmea2000Driver final : public Driver {
   // ---- commands (need a claimed address; return false when the frame could not be sent) ----
   /// Changes a data instance with a 126208 Write Fields: selects `field_index` == `current` in
   /// `pgn` and writes `new_instance` to it (seed 000 Q23).
-  bool set_data_instance(std::uint8_t dst, std::uint32_t pgn, std::uint8_t field_index, std::uint8_t current,
-                         std::uint8_t new_instance);
+  bool set_data_instance(std::uint8_t dst, std::uint32_t pgn, std::uint8_t field_index,
+                         std::uint8_t current, std::uint8_t new_instance);
   /// VREQ for a register (the device answers with a broadcast VREG).
   bool request_vreg(std::uint8_t dst, std::uint16_t reg);
   /// Writes a register (addressed VREG, range-checked by the register's type).
@@ -93,7 +93,8 @@ class Nmea2000Driver final : public Driver {
                      gxlink::ByteView payload);
   model::Service* service_for(Device& d, std::uint8_t instance);
   void send(std::vector<CanFrame>& frames);
-  void send_message(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst, gxlink::ByteView payload);
+  void send_message(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst,
+                    gxlink::ByteView payload);
   void schedule();
 
   DriverContext& ctx_;

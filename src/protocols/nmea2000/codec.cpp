@@ -48,7 +48,9 @@ std::string_view trim_string(ByteView bytes) noexcept {
   return {reinterpret_cast<const char*>(bytes.data()), n};
 }
 
-bool is_printed(FieldType t) noexcept { return t != FieldType::kReserved && t != FieldType::kSpare; }
+bool is_printed(FieldType t) noexcept {
+  return t != FieldType::kReserved && t != FieldType::kSpare;
+}
 
 bool is_proprietary(std::uint32_t pgn) noexcept {
   return pgn == 61184 || (pgn >= 65280 && pgn <= 65535) || pgn == 126720 ||
@@ -61,7 +63,8 @@ ValueState classify_raw(const Field& f, std::uint64_t raw) noexcept {
   if (f.bits < 2) return ValueState::kValue;
   switch (f.type) {
     case FieldType::kLookup:
-      if (raw == all_ones(f.bits) && (!f.lookup || f.lookup->find(raw).empty())) return ValueState::kUnknown;
+      if (raw == all_ones(f.bits) && (!f.lookup || f.lookup->find(raw).empty()))
+        return ValueState::kUnknown;
       return ValueState::kValue;
     case FieldType::kPgn:
       return raw == all_ones(f.bits) ? ValueState::kUnknown : ValueState::kValue;
@@ -73,8 +76,7 @@ ValueState classify_raw(const Field& f, std::uint64_t raw) noexcept {
       if (max >= 7 && v == max - 1) return ValueState::kOutOfRange;
       return ValueState::kValue;
     }
-    default:
-      return ValueState::kValue;
+    default: return ValueState::kValue;
   }
 }
 
@@ -90,7 +92,8 @@ std::optional<double> Decoded::number(std::string_view id, std::uint16_t repeat)
   return fv->value;
 }
 
-std::optional<std::uint64_t> Decoded::raw(std::string_view id, std::uint16_t repeat) const noexcept {
+std::optional<std::uint64_t> Decoded::raw(std::string_view id,
+                                          std::uint16_t repeat) const noexcept {
   const FieldValue* fv = find(id, repeat);
   if (!fv || !fv->valid()) return std::nullopt;
   return fv->raw;
@@ -116,11 +119,10 @@ void decode_field(const Field& f, ByteView payload, std::size_t off, std::uint16
     return;
   }
   switch (f.type) {
-    case FieldType::kStringFix:
-      fv.text = trim_string(payload.subspan(off / 8, f.bits / 8u));
-      break;
+    case FieldType::kStringFix: fv.text = trim_string(payload.subspan(off / 8, f.bits / 8u)); break;
     case FieldType::kBinary:
-      fv.text = std::string_view(reinterpret_cast<const char*>(payload.data() + off / 8), f.bits / 8u);
+      fv.text =
+          std::string_view(reinterpret_cast<const char*>(payload.data() + off / 8), f.bits / 8u);
       break;
     default: {
       const std::uint64_t raw = get_bits(payload, off, f.bits);
@@ -132,7 +134,8 @@ void decode_field(const Field& f, ByteView payload, std::size_t off, std::uint16
       } else if (f.type == FieldType::kPgn) {
         fv.value = static_cast<double>(raw);
       } else {
-        const std::int64_t s = f.is_signed ? sign_extend(raw, f.bits) : static_cast<std::int64_t>(raw);
+        const std::int64_t s =
+            f.is_signed ? sign_extend(raw, f.bits) : static_cast<std::int64_t>(raw);
         fv.value = scale(f, s);
       }
     }
@@ -148,12 +151,15 @@ Result<void> decode(std::uint32_t pgn, ByteView payload, Decoded& out) noexcept 
   const PgnDesc* d = find_pgn(pgn, payload);
   if (!d) return tl::unexpected(Error{Errc::kUnknownId, "PGN not in the table"});
   out.desc = d;
-  if (payload.size() < d->min_length) return tl::unexpected(Error{Errc::kBadLength, "payload too short"});
+  if (payload.size() < d->min_length)
+    return tl::unexpected(Error{Errc::kBadLength, "payload too short"});
   const std::size_t n_fixed = d->fields.size() - d->repeat_size;
-  for (std::size_t i = 0; i < n_fixed; ++i) decode_field(d->fields[i], payload, d->fields[i].bit_offset, 0, out);
+  for (std::size_t i = 0; i < n_fixed; ++i)
+    decode_field(d->fields[i], payload, d->fields[i].bit_offset, 0, out);
   if (d->repeat_size == 0) return {};
   // Repeating set: canboat lays each repetition right after the previous one.
-  const auto* count_fv = d->repeat_count_field ? out.find(d->fields[d->repeat_count_field - 1u].id) : nullptr;
+  const auto* count_fv =
+      d->repeat_count_field ? out.find(d->fields[d->repeat_count_field - 1u].id) : nullptr;
   const std::uint64_t count = count_fv && count_fv->valid() ? count_fv->raw : 0;
   const Field& first = d->fields[n_fixed];
   std::size_t set_bits = 0;
@@ -163,14 +169,15 @@ Result<void> decode(std::uint32_t pgn, ByteView payload, Decoded& out) noexcept 
     if (base + set_bits > payload.size() * 8) break;
     for (std::size_t i = n_fixed; i < d->fields.size(); ++i) {
       const Field& f = d->fields[i];
-      decode_field(f, payload, base + (f.bit_offset - first.bit_offset), static_cast<std::uint16_t>(r + 1), out);
+      decode_field(f, payload, base + (f.bit_offset - first.bit_offset),
+                   static_cast<std::uint16_t>(r + 1), out);
     }
   }
   return {};
 }
 
-Result<std::size_t> encode(const PgnDesc& d, std::span<const FieldInput> values, MutableByteView out,
-                           std::uint16_t repeats) noexcept {
+Result<std::size_t> encode(const PgnDesc& d, std::span<const FieldInput> values,
+                           MutableByteView out, std::uint16_t repeats) noexcept {
   const std::size_t n_fixed = d.fields.size() - d.repeat_size;
   std::size_t set_bits = 0;
   for (std::size_t i = n_fixed; i < d.fields.size(); ++i) set_bits += d.fields[i].bits;
@@ -192,8 +199,9 @@ Result<std::size_t> encode(const PgnDesc& d, std::span<const FieldInput> values,
     const std::size_t end = r == 0 ? n_fixed : d.fields.size();
     for (std::size_t i = begin; i < end; ++i) {
       const Field& f = d.fields[i];
-      const std::size_t off =
-          r == 0 ? f.bit_offset : d.fields[n_fixed].bit_offset + (r - 1u) * set_bits + (f.bit_offset - d.fields[n_fixed].bit_offset);
+      const std::size_t off = r == 0 ? f.bit_offset
+                                     : d.fields[n_fixed].bit_offset + (r - 1u) * set_bits +
+                                           (f.bit_offset - d.fields[n_fixed].bit_offset);
       if (off + f.bits > len * 8) continue;
       const FieldInput* in = nullptr;
       for (const auto& v : values)
@@ -203,28 +211,27 @@ Result<std::size_t> encode(const PgnDesc& d, std::span<const FieldInput> values,
         continue;
       }
       switch (f.type) {
-        case FieldType::kSpare:
-          put_bits(out, off, f.bits, 0);
-          continue;
+        case FieldType::kSpare: put_bits(out, off, f.bits, 0); continue;
         case FieldType::kReserved:
         case FieldType::kStringFix:
         case FieldType::kBinary:
           continue;  // stays 0xFF (strings are written by callers that need them)
-        default:
-          break;
+        default: break;
       }
       if (!in) {
         // Not given: "unknown", i.e. all ones (signed: highest positive value).
         put_bits(out, off, f.bits, f.is_signed ? all_ones(f.bits - 1u) : all_ones(f.bits));
         continue;
       }
-      if (!std::isfinite(in->value)) return tl::unexpected(Error{Errc::kOutOfRange, "not a finite value"});
+      if (!std::isfinite(in->value))
+        return tl::unexpected(Error{Errc::kOutOfRange, "not a finite value"});
       std::int64_t raw = 0;
       if (f.type == FieldType::kLookup || f.type == FieldType::kPgn) {
         raw = std::llround(in->value);
       } else {
         const double x = (in->value - f.offset) / f.resolution;
-        if (std::fabs(x) > 9.2e18) return tl::unexpected(Error{Errc::kOutOfRange, "value too large"});
+        if (std::fabs(x) > 9.2e18)
+          return tl::unexpected(Error{Errc::kOutOfRange, "value too large"});
         raw = std::llround(x);
       }
       // The top codes are sentinels and not valid values (classify_raw).
@@ -234,19 +241,24 @@ Result<std::size_t> encode(const PgnDesc& d, std::span<const FieldInput> values,
         hi = static_cast<std::int64_t>(all_ones(f.bits - 1u));
         lo = -hi - 1;
       }
-      if (f.type == FieldType::kNumber || f.type == FieldType::kDuration) hi -= (hi >= 7 ? 2 : (f.bits >= 2 ? 1 : 0));
-      if (raw < lo || raw > hi) return tl::unexpected(Error{Errc::kOutOfRange, "value does not fit the field"});
+      if (f.type == FieldType::kNumber || f.type == FieldType::kDuration)
+        hi -= (hi >= 7 ? 2 : (f.bits >= 2 ? 1 : 0));
+      if (raw < lo || raw > hi)
+        return tl::unexpected(Error{Errc::kOutOfRange, "value does not fit the field"});
       put_bits(out, off, f.bits, static_cast<std::uint64_t>(raw) & all_ones(f.bits));
     }
   }
   return len;
 }
 
-Result<std::size_t> encode_write_fields(std::uint32_t target_pgn, std::span<const FieldWrite> selection,
-                                        std::span<const FieldWrite> writes, MutableByteView out) noexcept {
+Result<std::size_t> encode_write_fields(std::uint32_t target_pgn,
+                                        std::span<const FieldWrite> selection,
+                                        std::span<const FieldWrite> writes,
+                                        MutableByteView out) noexcept {
   const PgnDesc* target = find_pgn(target_pgn);
   if (!target) return tl::unexpected(Error{Errc::kUnknownId, "target PGN not in the table"});
-  if (is_proprietary(target_pgn)) return tl::unexpected(Error{Errc::kUnsupported, "proprietary target PGN"});
+  if (is_proprietary(target_pgn))
+    return tl::unexpected(Error{Errc::kUnsupported, "proprietary target PGN"});
   if (out.size() < 223) return tl::unexpected(Error{Errc::kBadLength, "output buffer too small"});
   std::fill(out.begin(), out.end(), std::uint8_t{0xFF});
   out[0] = 5;  // Write Fields
@@ -310,15 +322,15 @@ Result<GroupFunction> decode_group_function(ByteView p) noexcept {
     case 6: {
       std::size_t at = 4;
       if (is_proprietary(g.pgn)) at += 2;
-      if (p.size() < at + 3) return tl::unexpected(Error{Errc::kBadLength, "read/write fields too short"});
+      if (p.size() < at + 3)
+        return tl::unexpected(Error{Errc::kBadLength, "read/write fields too short"});
       n_sel = p[at + 1];
       n_par = p[at + 2];
       bit = (at + 3) * 8;
       values = g.function != 3;
       break;
     }
-    default:
-      return tl::unexpected(Error{Errc::kUnknownId, "unknown group function code"});
+    default: return tl::unexpected(Error{Errc::kUnknownId, "unknown group function code"});
   }
   if (!target) return tl::unexpected(Error{Errc::kUnknownId, "commanded PGN not in the table"});
   auto read_pair = [&](bool with_value, std::vector<GroupFunctionPair>& into) -> bool {
@@ -338,7 +350,8 @@ Result<GroupFunction> decode_group_function(ByteView p) noexcept {
     return true;
   };
   for (std::size_t i = 0; i < n_sel; ++i)
-    if (!read_pair(true, g.selection)) return tl::unexpected(Error{Errc::kBadLength, "selection pair cut short"});
+    if (!read_pair(true, g.selection))
+      return tl::unexpected(Error{Errc::kBadLength, "selection pair cut short"});
   for (std::size_t i = 0; i < n_par; ++i)
     if (!read_pair(values, g.parameters))
       return tl::unexpected(Error{Errc::kBadLength, "parameter pair cut short"});

@@ -36,8 +36,8 @@ struct FieldValue {
   std::uint16_t repeat = 0;  ///< 0 outside a repeating set, else 1-based repetition
   ValueState state = ValueState::kValue;
   std::uint64_t raw = 0;
-  double value = 0;            ///< SI value for numbers and durations; raw for lookups and PGNs
-  std::string_view text;       ///< lookup name, string content (views the payload) or empty
+  double value = 0;       ///< SI value for numbers and durations; raw for lookups and PGNs
+  std::string_view text;  ///< lookup name, string content (views the payload) or empty
 
   bool valid() const noexcept { return state == ValueState::kValue; }
 };
@@ -62,15 +62,15 @@ Result<void> decode(std::uint32_t pgn, ByteView payload, Decoded& out) noexcept;
 /// reserved bits as 1, spare bits as 0.
 struct FieldInput {
   std::string_view id;
-  double value = 0;      ///< SI value (numbers, durations) or raw value (lookups, PGNs)
+  double value = 0;  ///< SI value (numbers, durations) or raw value (lookups, PGNs)
   std::uint16_t repeat = 0;
 };
 
 /// Encodes into `out` (which must hold the PGN's nominal length or 223 bytes for variable ones)
 /// and returns the length used. kOutOfRange when a value does not fit its field (the sentinels
 /// are not valid values), kUnknownId for an unknown field id.
-Result<std::size_t> encode(const PgnDesc& d, std::span<const FieldInput> values, MutableByteView out,
-                           std::uint16_t repeats = 0) noexcept;
+Result<std::size_t> encode(const PgnDesc& d, std::span<const FieldInput> values,
+                           MutableByteView out, std::uint16_t repeats = 0) noexcept;
 
 /// 126208 Write Fields (function code 5) to a non-proprietary PGN: sets each `(field index, raw
 /// value)` pair. The value width is the target field's width (1-based index into the target PGN's
@@ -79,8 +79,10 @@ struct FieldWrite {
   std::uint8_t field_index;  ///< 1-based, as canboat numbers fields
   std::uint64_t raw;
 };
-Result<std::size_t> encode_write_fields(std::uint32_t target_pgn, std::span<const FieldWrite> selection,
-                                        std::span<const FieldWrite> writes, MutableByteView out) noexcept;
+Result<std::size_t> encode_write_fields(std::uint32_t target_pgn,
+                                        std::span<const FieldWrite> selection,
+                                        std::span<const FieldWrite> writes,
+                                        MutableByteView out) noexcept;
 
 /// The parameter pairs of a 126208 Write/Read Fields (reply) or Command/Request message.
 struct GroupFunctionPair {

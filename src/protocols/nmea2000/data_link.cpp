@@ -13,7 +13,9 @@ constexpr std::uint32_t kTpDt = 60160;
 
 /// Frames a message of `len` bytes needs: 1 + len / 7 (canboat), i.e. 6 bytes in frame 0 and 7
 /// in each further frame.
-constexpr unsigned frames_for(unsigned len) noexcept { return len <= 6 ? 1u : 1u + (len - 6u + 6u) / 7u; }
+constexpr unsigned frames_for(unsigned len) noexcept {
+  return len <= 6 ? 1u : 1u + (len - 6u + 6u) / 7u;
+}
 
 }  // namespace
 
@@ -23,8 +25,8 @@ FastPacketAssembler::Slot* FastPacketAssembler::find(const N2kId& id, std::uint8
   return nullptr;
 }
 
-FastPacketAssembler::Slot* FastPacketAssembler::allocate(const N2kId& id, std::uint8_t seq, TimePoint now,
-                                                         LinkStats& stats) noexcept {
+FastPacketAssembler::Slot* FastPacketAssembler::allocate(const N2kId& id, std::uint8_t seq,
+                                                         TimePoint now, LinkStats& stats) noexcept {
   Slot* free_slot = nullptr;
   Slot* oldest = nullptr;
   for (auto& s : slots_) {
@@ -114,16 +116,19 @@ void FastPacketAssembler::expire(TimePoint now, LinkStats& stats) noexcept {
 }
 
 std::size_t FastPacketAssembler::pending() const noexcept {
-  return static_cast<std::size_t>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.used; }));
+  return static_cast<std::size_t>(
+      std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.used; }));
 }
 
-bool TpAssembler::on_frame(const N2kId& id, ByteView data, TimePoint now, LinkStats& stats, Message& out) noexcept {
+bool TpAssembler::on_frame(const N2kId& id, ByteView data, TimePoint now, LinkStats& stats,
+                           Message& out) noexcept {
   if (data.size() < 8) {
     ++stats.tp_errors;
     return false;
   }
   if (id.pgn == kTpCm) {
-    if (data[0] != 0x20) return false;  // only BAM; RTS/CTS is point-to-point and not ours to answer
+    if (data[0] != 0x20)
+      return false;  // only BAM; RTS/CTS is point-to-point and not ours to answer
     if (id.dst != kBroadcast) {
       ++stats.tp_errors;
       return false;
@@ -206,16 +211,19 @@ const Message* Receiver::on_frame(const CanFrame& f, TimePoint now) noexcept {
   return &msg_;
 }
 
-Result<std::vector<CanFrame>> fragment(const N2kId& id, ByteView payload, bool fast, std::uint8_t seq) noexcept {
+Result<std::vector<CanFrame>> fragment(const N2kId& id, ByteView payload, bool fast,
+                                       std::uint8_t seq) noexcept {
   auto can_id = encode_can_id(id);
   if (!can_id) return tl::unexpected(can_id.error());
   std::vector<CanFrame> out;
   if (!fast) {
-    if (payload.size() > 8) return tl::unexpected(Error{Errc::kBadLength, "single frame above 8 bytes"});
+    if (payload.size() > 8)
+      return tl::unexpected(Error{Errc::kBadLength, "single frame above 8 bytes"});
     out.push_back(CanFrame::make(*can_id, true, payload));
     return out;
   }
-  if (payload.size() > kFastPacketMax) return tl::unexpected(Error{Errc::kBadLength, "fast packet above 223 bytes"});
+  if (payload.size() > kFastPacketMax)
+    return tl::unexpected(Error{Errc::kBadLength, "fast packet above 223 bytes"});
   const unsigned n = frames_for(static_cast<unsigned>(payload.size()));
   std::size_t at = 0;
   for (unsigned i = 0; i < n; ++i) {

@@ -38,12 +38,12 @@ struct Message {
 struct LinkStats {
   std::uint64_t frames = 0;
   std::uint64_t messages = 0;
-  std::uint64_t ignored_frames = 0;     ///< standard (11-bit) ids, RTR
-  std::uint64_t fp_incomplete = 0;      ///< repeated index: earlier frames of that message dropped
-  std::uint64_t fp_timeouts = 0;        ///< partial messages older than the timeout
-  std::uint64_t fp_bad_length = 0;      ///< frame 0 announcing more than 223 bytes, or empty frames
-  std::uint64_t fp_overflow = 0;        ///< no free reassembly slot
-  std::uint64_t tp_errors = 0;          ///< broken BAM transfers
+  std::uint64_t ignored_frames = 0;  ///< standard (11-bit) ids, RTR
+  std::uint64_t fp_incomplete = 0;   ///< repeated index: earlier frames of that message dropped
+  std::uint64_t fp_timeouts = 0;     ///< partial messages older than the timeout
+  std::uint64_t fp_bad_length = 0;   ///< frame 0 announcing more than 223 bytes, or empty frames
+  std::uint64_t fp_overflow = 0;     ///< no free reassembly slot
+  std::uint64_t tp_errors = 0;       ///< broken BAM transfers
 };
 
 /// Fast-packet reassembly (64 slots, as canboat's REASSEMBLY_BUFFER_SIZE).
@@ -51,7 +51,8 @@ class FastPacketAssembler {
  public:
   /// Feeds one frame of a fast-packet PGN. Returns true when `out_payload` holds a complete
   /// message (valid until the next call).
-  bool on_frame(const N2kId& id, ByteView data, TimePoint now, LinkStats& stats, ByteView& out_payload) noexcept;
+  bool on_frame(const N2kId& id, ByteView data, TimePoint now, LinkStats& stats,
+                ByteView& out_payload) noexcept;
   /// Drops partial messages older than the timeout.
   void expire(TimePoint now, LinkStats& stats) noexcept;
   std::size_t pending() const noexcept;
@@ -62,8 +63,8 @@ class FastPacketAssembler {
     std::uint8_t src = 0;
     std::uint8_t seq = 0;
     std::uint32_t pgn = 0;
-    std::uint8_t total = 0;    ///< announced length (valid when frame 0 seen)
-    std::uint32_t mask = 0;    ///< frames received
+    std::uint8_t total = 0;  ///< announced length (valid when frame 0 seen)
+    std::uint32_t mask = 0;  ///< frames received
     TimePoint started{};
     std::array<std::uint8_t, kFastPacketMax + 7> data{};
   };
@@ -78,7 +79,8 @@ class FastPacketAssembler {
 class TpAssembler {
  public:
   /// Handles a 60416 or 60160 frame. Returns true when `out` holds a complete message.
-  bool on_frame(const N2kId& id, ByteView data, TimePoint now, LinkStats& stats, Message& out) noexcept;
+  bool on_frame(const N2kId& id, ByteView data, TimePoint now, LinkStats& stats,
+                Message& out) noexcept;
 
  private:
   struct Session {
@@ -117,7 +119,8 @@ class Receiver {
 /// Splits a message into CAN frames: one frame (DLC = length) for single-frame PGNs; fast-packet
 /// frames (DLC 8, 0xFF padding, `seq` in the top 3 bits) otherwise. kBadLength above 223 bytes
 /// (fast) or 8 bytes (single).
-Result<std::vector<CanFrame>> fragment(const N2kId& id, ByteView payload, bool fast, std::uint8_t seq) noexcept;
+Result<std::vector<CanFrame>> fragment(const N2kId& id, ByteView payload, bool fast,
+                                       std::uint8_t seq) noexcept;
 
 /// Per-PGN 3-bit sequence counters for sending fast packets.
 class FastPacketSender {

@@ -62,9 +62,7 @@ void append_value(const FieldValue& fv, std::string& out) {
       else
         append_json_number(static_cast<double>(fv.raw), out);
       return;
-    case FieldType::kStringFix:
-      append_json_string(fv.text, out);
-      return;
+    case FieldType::kStringFix: append_json_string(fv.text, out); return;
     case FieldType::kBinary: {
       static constexpr char kHex[] = "0123456789abcdef";
       out += '"';
@@ -77,8 +75,7 @@ void append_value(const FieldValue& fv, std::string& out) {
       out += '"';
       return;
     }
-    default:
-      append_json_number(fv.value, out);
+    default: append_json_number(fv.value, out);
   }
 }
 
@@ -111,7 +108,8 @@ void append_fields_json(std::uint32_t pgn, ByteView payload, const Decoded& d, s
       } else {
         append_key("Payload", first, out);
         FieldValue fv;
-        static constexpr Field kPayload{"Payload", "payload", 32, 32, false, 1, 0, {}, FieldType::kBinary, nullptr, -1};
+        static constexpr Field kPayload{"Payload", "payload",          32,      32, false, 1, 0,
+                                        {},        FieldType::kBinary, nullptr, -1};
         fv.field = &kPayload;
         fv.text = std::string_view(reinterpret_cast<const char*>(v->value.data()), v->value.size());
         append_value(fv, out);

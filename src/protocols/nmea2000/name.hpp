@@ -16,8 +16,8 @@ struct IsoName {
   std::uint8_t instance_lower = 0;  ///< 3 bits (ECU instance)
   std::uint8_t instance_upper = 0;  ///< 5 bits (function instance)
   std::uint8_t function = 0;
-  std::uint8_t device_class = 0;  ///< 7 bits
-  std::uint8_t system_instance = 0;  ///< 4 bits
+  std::uint8_t device_class = 0;            ///< 7 bits
+  std::uint8_t system_instance = 0;         ///< 4 bits
   std::uint8_t industry = kMarineIndustry;  ///< 3 bits
   bool arbitrary_address_capable = true;
 
@@ -31,9 +31,11 @@ struct IsoName {
   }
 
   constexpr std::uint64_t to_u64() const noexcept {
-    return (std::uint64_t{unique_number} & 0x1FFFFF) | ((std::uint64_t{manufacturer} & 0x7FF) << 21) |
-           ((std::uint64_t{instance_lower} & 7) << 32) | ((std::uint64_t{instance_upper} & 0x1F) << 35) |
-           (std::uint64_t{function} << 40) | ((std::uint64_t{device_class} & 0x7F) << 49) |
+    return (std::uint64_t{unique_number} & 0x1FFFFF) |
+           ((std::uint64_t{manufacturer} & 0x7FF) << 21) |
+           ((std::uint64_t{instance_lower} & 7) << 32) |
+           ((std::uint64_t{instance_upper} & 0x1F) << 35) | (std::uint64_t{function} << 40) |
+           ((std::uint64_t{device_class} & 0x7F) << 49) |
            ((std::uint64_t{system_instance} & 0xF) << 56) | ((std::uint64_t{industry} & 7) << 60) |
            (std::uint64_t{arbitrary_address_capable ? 1u : 0u} << 63);
   }

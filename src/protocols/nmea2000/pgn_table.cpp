@@ -11,22 +11,24 @@ namespace {
 
 using FT = FieldType;
 
-constexpr Field num(std::string_view name, std::string_view id, std::uint16_t off, std::uint16_t bits,
-                    bool sgn = false, double res = 1, std::string_view unit = {}, double offset = 0) {
+constexpr Field num(std::string_view name, std::string_view id, std::uint16_t off,
+                    std::uint16_t bits, bool sgn = false, double res = 1,
+                    std::string_view unit = {}, double offset = 0) {
   return Field{name, id, off, bits, sgn, res, offset, unit, FT::kNumber, nullptr, -1};
 }
-constexpr Field dur(std::string_view name, std::string_view id, std::uint16_t off, std::uint16_t bits,
-                    double res) {
+constexpr Field dur(std::string_view name, std::string_view id, std::uint16_t off,
+                    std::uint16_t bits, double res) {
   return Field{name, id, off, bits, false, res, 0, "s", FT::kDuration, nullptr, -1};
 }
-constexpr Field lku(std::string_view name, std::string_view id, std::uint16_t off, std::uint16_t bits,
-                    const Lookup* l, std::int64_t match = -1) {
+constexpr Field lku(std::string_view name, std::string_view id, std::uint16_t off,
+                    std::uint16_t bits, const Lookup* l, std::int64_t match = -1) {
   return Field{name, id, off, bits, false, 1, 0, {}, FT::kLookup, l, match};
 }
 constexpr Field pgnf(std::string_view name, std::string_view id, std::uint16_t off) {
   return Field{name, id, off, 24, false, 1, 0, {}, FT::kPgn, nullptr, -1};
 }
-constexpr Field str(std::string_view name, std::string_view id, std::uint16_t off, std::uint16_t bits) {
+constexpr Field str(std::string_view name, std::string_view id, std::uint16_t off,
+                    std::uint16_t bits) {
   return Field{name, id, off, bits, false, 1, 0, {}, FT::kStringFix, nullptr, -1};
 }
 constexpr Field rsv(std::uint16_t off, std::uint16_t bits, std::string_view id = "reserved") {
@@ -35,41 +37,53 @@ constexpr Field rsv(std::uint16_t off, std::uint16_t bits, std::string_view id =
 constexpr Field spare(std::uint16_t off, std::uint16_t bits) {
   return Field{"Spare", "spare", off, bits, false, 1, 0, {}, FT::kSpare, nullptr, -1};
 }
-constexpr Field bin(std::string_view name, std::string_view id, std::uint16_t off, std::uint16_t bits) {
+constexpr Field bin(std::string_view name, std::string_view id, std::uint16_t off,
+                    std::uint16_t bits) {
   return Field{name, id, off, bits, false, 1, 0, {}, FT::kBinary, nullptr, -1};
 }
 
 // ---- lookups (canboat database/lookups) ----
-constexpr LookupEntry kDcSource[] = {{0, "Battery"}, {1, "Alternator"}, {2, "Convertor"},
-                                     {3, "Solar cell"}, {4, "Wind generator"}};
-constexpr LookupEntry kChargerState[] = {{0, "Not charging"}, {1, "Bulk"},    {2, "Absorption"},
-                                         {3, "Overcharge"},   {4, "Equalise"}, {5, "Float"},
-                                         {6, "No float"},     {7, "Constant VI"}, {8, "Disabled"},
-                                         {9, "Fault"}};
-constexpr LookupEntry kChargerMode[] = {{0, "Standalone"}, {1, "Primary"}, {2, "Secondary"}, {3, "Echo"}};
+constexpr LookupEntry kDcSource[] = {
+    {0, "Battery"}, {1, "Alternator"}, {2, "Convertor"}, {3, "Solar cell"}, {4, "Wind generator"}};
+constexpr LookupEntry kChargerState[] = {
+    {0, "Not charging"}, {1, "Bulk"},     {2, "Absorption"},  {3, "Overcharge"}, {4, "Equalise"},
+    {5, "Float"},        {6, "No float"}, {7, "Constant VI"}, {8, "Disabled"},   {9, "Fault"}};
+constexpr LookupEntry kChargerMode[] = {
+    {0, "Standalone"}, {1, "Primary"}, {2, "Secondary"}, {3, "Echo"}};
 constexpr LookupEntry kInverterState[] = {
     {0, "Invert"}, {1, "AC passthru"}, {2, "Load sense"}, {3, "Fault"}, {4, "Disabled"}};
 constexpr LookupEntry kOffOn[] = {{0, "Off"}, {1, "On"}};
 constexpr LookupEntry kAcLine[] = {{0, "Line 1"}, {1, "Line 2"}, {2, "Line 3"}};
 constexpr LookupEntry kAcceptability[] = {
     {0, "Bad level"}, {1, "Bad frequency"}, {2, "Being qualified"}, {3, "Good"}};
-constexpr LookupEntry kGroupFunction[] = {{0, "Request"},        {1, "Command"},
-                                          {2, "Acknowledge"},    {3, "Read Fields"},
-                                          {4, "Read Fields Reply"}, {5, "Write Fields"},
-                                          {6, "Write Fields Reply"}};
-constexpr LookupEntry kPgnErrorCode[] = {{0, "Acknowledge"},     {1, "PGN not supported"},
-                                         {2, "PGN not available"}, {3, "Access denied"},
-                                         {4, "Not supported"},   {5, "Tag not supported"},
+constexpr LookupEntry kGroupFunction[] = {
+    {0, "Request"},           {1, "Command"},      {2, "Acknowledge"},       {3, "Read Fields"},
+    {4, "Read Fields Reply"}, {5, "Write Fields"}, {6, "Write Fields Reply"}};
+constexpr LookupEntry kPgnErrorCode[] = {{0, "Acknowledge"},
+                                         {1, "PGN not supported"},
+                                         {2, "PGN not available"},
+                                         {3, "Access denied"},
+                                         {4, "Not supported"},
+                                         {5, "Tag not supported"},
                                          {6, "Read or Write not supported"}};
 constexpr LookupEntry kTransmissionInterval[] = {{0, "Acknowledge"},
                                                  {1, "Transmit Interval/Priority not supported"},
                                                  {2, "Transmit Interval too low"},
                                                  {3, "Access denied"},
                                                  {4, "Not supported"}};
-constexpr LookupEntry kPriority[] = {{0, "0"}, {1, "1"}, {2, "2"}, {3, "3"}, {4, "4"}, {5, "5"},
-                                     {6, "6"}, {7, "7"}, {8, "Leave unchanged"}, {9, "Reset to default"}};
-constexpr LookupEntry kIndustry[] = {{0, "Global"},       {1, "Highway"},         {2, "Agriculture"},
-                                     {3, "Construction"}, {4, "Marine Industry"}, {5, "Industrial"}};
+constexpr LookupEntry kPriority[] = {{0, "0"},
+                                     {1, "1"},
+                                     {2, "2"},
+                                     {3, "3"},
+                                     {4, "4"},
+                                     {5, "5"},
+                                     {6, "6"},
+                                     {7, "7"},
+                                     {8, "Leave unchanged"},
+                                     {9, "Reset to default"}};
+constexpr LookupEntry kIndustry[] = {{0, "Global"},          {1, "Highway"},
+                                     {2, "Agriculture"},     {3, "Construction"},
+                                     {4, "Marine Industry"}, {5, "Industrial"}};
 constexpr LookupEntry kDeviceClass[] = {{0, "Reserved for 2000 Use"},
                                         {10, "System tools"},
                                         {20, "Safety systems"},
@@ -89,20 +103,32 @@ constexpr LookupEntry kDeviceClass[] = {{0, "Reserved for 2000 Use"},
                                         {120, "Display"},
                                         {125, "Entertainment"}};
 constexpr LookupEntry kYesNo[] = {{0, "No"}, {1, "Yes"}};
-constexpr LookupEntry kControllerState[] = {{0, "Error Active"}, {1, "Error Passive"}, {2, "Bus Off"}};
+constexpr LookupEntry kControllerState[] = {
+    {0, "Error Active"}, {1, "Error Passive"}, {2, "Bus Off"}};
 constexpr LookupEntry kEquipmentStatus[] = {{0, "Operational"}, {1, "Fault"}};
 constexpr LookupEntry kCertification[] = {{0, "Level A"}, {1, "Level B"}};
-constexpr LookupEntry kIsoControl[] = {{0, "ACK"}, {1, "NAK"}, {2, "Access Denied"}, {3, "Address Busy"}};
+constexpr LookupEntry kIsoControl[] = {
+    {0, "ACK"}, {1, "NAK"}, {2, "Access Denied"}, {3, "Address Busy"}};
 constexpr LookupEntry kPowerFactor[] = {{0, "Leading"}, {1, "Lagging"}, {2, "Error"}};
-constexpr LookupEntry kTankType[] = {{0, "Fuel"},        {1, "Water"},        {2, "Gray water"},
-                                     {3, "Live well"},   {4, "Oil"},          {5, "Black water"},
-                                     {6, "Fuel (Gasoline)"}, {14, "Error"}};
+constexpr LookupEntry kTankType[] = {
+    {0, "Fuel"}, {1, "Water"},       {2, "Gray water"},      {3, "Live well"},
+    {4, "Oil"},  {5, "Black water"}, {6, "Fuel (Gasoline)"}, {14, "Error"}};
 // A subset of MANUFACTURER_CODE: the energy makers and the ones in the shared captures.
-constexpr LookupEntry kManufacturer[] = {
-    {135, "Airmar"},        {137, "Maretron"},     {140, "Lowrance"},   {144, "Mercury Marine"},
-    {174, "Volvo Penta"},   {229, "Garmin"},       {273, "Actisense"},  {275, "Navico"},
-    {295, "BEP Marine 2"},  {355, "Mastervolt"},   {358, "Victron Energy"}, {381, "B & G"},
-    {419, "Fusion Electronics"}, {1851, "Raymarine"}, {1857, "Simrad"}};
+constexpr LookupEntry kManufacturer[] = {{135, "Airmar"},
+                                         {137, "Maretron"},
+                                         {140, "Lowrance"},
+                                         {144, "Mercury Marine"},
+                                         {174, "Volvo Penta"},
+                                         {229, "Garmin"},
+                                         {273, "Actisense"},
+                                         {275, "Navico"},
+                                         {295, "BEP Marine 2"},
+                                         {355, "Mastervolt"},
+                                         {358, "Victron Energy"},
+                                         {381, "B & G"},
+                                         {419, "Fusion Electronics"},
+                                         {1851, "Raymarine"},
+                                         {1857, "Simrad"}};
 
 constexpr Lookup kOffOnL{"OFF_ON", kOffOn};
 constexpr Lookup kChargerModeL{"CHARGER_MODE", kChargerMode};
@@ -138,7 +164,8 @@ constexpr Field kIsoAck[] = {lku("Control", "control", 0, 8, &kIsoControlL),
 constexpr Field kIsoRequest[] = {pgnf("PGN", "pgn", 0)};
 constexpr Field kTpDt[] = {num("SID", "sid", 0, 8), bin("Data", "data", 8, 56)};
 constexpr Field kTpCm[] = {num("Group Function Code", "groupFunctionCode", 0, 8),
-                           num("Message size", "messageSize", 8, 16), num("Packets", "packets", 24, 8),
+                           num("Message size", "messageSize", 8, 16),
+                           num("Packets", "packets", 24, 8),
                            num("Packets reply", "packetsReply", 32, 8), pgnf("PGN", "pgn", 40)};
 constexpr Field kAddressClaim[] = {
     num("Unique Number", "uniqueNumber", 0, 21),
@@ -154,8 +181,8 @@ constexpr Field kAddressClaim[] = {
 // 61184 for Victron: the register id selects the meaning of the value (vreg.hpp decodes it).
 constexpr Field kVictronVreg[] = {
     lku("Manufacturer Code", "manufacturerCode", 0, 11, &kManufacturerLookup, 358), rsv(11, 2),
-    lku("Industry Code", "industryCode", 13, 3, &kIndustryL, 4), num("Register Id", "registerId", 16, 16),
-    bin("Payload", "payload", 32, 32)};
+    lku("Industry Code", "industryCode", 13, 3, &kIndustryL, 4),
+    num("Register Id", "registerId", 16, 16), bin("Payload", "payload", 32, 32)};
 constexpr Field kProprietaryAddressed[] = {
     lku("Manufacturer Code", "manufacturerCode", 0, 11, &kManufacturerLookup), rsv(11, 2),
     lku("Industry Code", "industryCode", 13, 3, &kIndustryL), bin("Data", "data", 16, 48)};
@@ -168,8 +195,9 @@ constexpr Field kGfRequest[] = {
     dur("Transmission interval offset", "transmissionIntervalOffset", 64, 16, 0.01),
     num("Number of Parameters", "numberOfParameters", 80, 8)};
 constexpr Field kGfCommand[] = {lku("Function Code", "functionCode", 0, 8, &kGroupFunctionL, 1),
-                                pgnf("PGN", "pgn", 8), lku("Priority", "priority", 32, 4, &kPriorityL),
-                                rsv(36, 4), num("Number of Parameters", "numberOfParameters", 40, 8)};
+                                pgnf("PGN", "pgn", 8),
+                                lku("Priority", "priority", 32, 4, &kPriorityL), rsv(36, 4),
+                                num("Number of Parameters", "numberOfParameters", 40, 8)};
 constexpr Field kGfAck[] = {
     lku("Function Code", "functionCode", 0, 8, &kGroupFunctionL, 2), pgnf("PGN", "pgn", 8),
     lku("PGN error code", "pgnErrorCode", 32, 4, &kPgnErrorCodeL),
@@ -189,17 +217,19 @@ constexpr Field kGfWrite[] = {lku("Function Code", "functionCode", 0, 8, &kGroup
                               pgnf("PGN", "pgn", 8), num("Unique ID", "uniqueId", 32, 8),
                               num("Number of Selection Pairs", "numberOfSelectionPairs", 40, 8),
                               num("Number of Parameters", "numberOfParameters", 48, 8)};
-constexpr Field kGfWriteReply[] = {lku("Function Code", "functionCode", 0, 8, &kGroupFunctionL, 6),
-                                   pgnf("PGN", "pgn", 8), num("Unique ID", "uniqueId", 32, 8),
-                                   num("Number of Selection Pairs", "numberOfSelectionPairs", 40, 8),
-                                   num("Number of Parameters", "numberOfParameters", 48, 8)};
+constexpr Field kGfWriteReply[] = {
+    lku("Function Code", "functionCode", 0, 8, &kGroupFunctionL, 6), pgnf("PGN", "pgn", 8),
+    num("Unique ID", "uniqueId", 32, 8),
+    num("Number of Selection Pairs", "numberOfSelectionPairs", 40, 8),
+    num("Number of Parameters", "numberOfParameters", 48, 8)};
 
 constexpr Field kHeartbeat[] = {
     dur("Data transmit offset", "dataTransmitOffset", 0, 16, 0.01),
     num("Sequence Counter", "sequenceCounter", 16, 8),
     lku("Controller 1 State", "controller1State", 24, 2, &kControllerStateL),
     lku("Controller 2 State", "controller2State", 26, 2, &kControllerStateL),
-    lku("Equipment Status", "equipmentStatus", 28, 2, &kEquipmentStatusL), rsv(30, 34)};
+    lku("Equipment Status", "equipmentStatus", 28, 2, &kEquipmentStatusL),
+    rsv(30, 34)};
 constexpr Field kProductInfo[] = {
     num("NMEA 2000 Version", "nmea2000Version", 0, 16, false, 0.001),
     num("Product Code", "productCode", 16, 16),
@@ -247,16 +277,16 @@ constexpr Field kAcInputStatus[] = {
 constexpr Field kFluidLevel[] = {num("Instance", "instance", 0, 4),
                                  lku("Type", "type", 4, 4, &kTankTypeL),
                                  num("Level", "level", 8, 16, true, 0.004, "%"),
-                                 num("Capacity", "capacity", 24, 32, false, 0.1, "L"),
-                                 rsv(56, 8)};
-constexpr Field kDcDetailed[] = {num("SID", "sid", 0, 8),
-                                 num("Instance", "instance", 8, 8),
-                                 lku("DC Type", "dcType", 16, 8, &kDcSourceLookup),
-                                 num("State of Charge", "stateOfCharge", 24, 8, false, 1, "%"),
-                                 num("State of Health", "stateOfHealth", 32, 8, false, 1, "%"),
-                                 dur("Time Remaining", "timeRemaining", 40, 16, 60),
-                                 num("Ripple Voltage", "rippleVoltage", 56, 16, false, 0.001, "V"),
-                                 num("Remaining capacity", "remainingCapacity", 72, 16, false, 1, "Ah")};
+                                 num("Capacity", "capacity", 24, 32, false, 0.1, "L"), rsv(56, 8)};
+constexpr Field kDcDetailed[] = {
+    num("SID", "sid", 0, 8),
+    num("Instance", "instance", 8, 8),
+    lku("DC Type", "dcType", 16, 8, &kDcSourceLookup),
+    num("State of Charge", "stateOfCharge", 24, 8, false, 1, "%"),
+    num("State of Health", "stateOfHealth", 32, 8, false, 1, "%"),
+    dur("Time Remaining", "timeRemaining", 40, 16, 60),
+    num("Ripple Voltage", "rippleVoltage", 56, 16, false, 0.001, "V"),
+    num("Remaining capacity", "remainingCapacity", 72, 16, false, 1, "Ah")};
 constexpr Field kChargerStatus[] = {
     num("Instance", "instance", 0, 8),
     num("Battery Instance", "batteryInstance", 8, 8),
@@ -266,11 +296,10 @@ constexpr Field kChargerStatus[] = {
     lku("Equalization Pending", "equalizationPending", 26, 2, &kOffOnL),
     rsv(28, 4),
     dur("Equalization Time Remaining", "equalizationTimeRemaining", 32, 16, 60)};
-constexpr Field kBatteryStatus[] = {num("Instance", "instance", 0, 8),
-                                    num("Voltage", "voltage", 8, 16, true, 0.01, "V"),
-                                    num("Current", "current", 24, 16, true, 0.1, "A"),
-                                    num("Temperature", "temperature", 40, 16, false, 0.01, "K"),
-                                    num("SID", "sid", 56, 8)};
+constexpr Field kBatteryStatus[] = {
+    num("Instance", "instance", 0, 8), num("Voltage", "voltage", 8, 16, true, 0.01, "V"),
+    num("Current", "current", 24, 16, true, 0.1, "A"),
+    num("Temperature", "temperature", 40, 16, false, 0.01, "K"), num("SID", "sid", 56, 8)};
 constexpr Field kInverterStatus[] = {
     num("Instance", "instance", 0, 8),
     num("AC Instance", "acInstance", 8, 8),
@@ -278,33 +307,36 @@ constexpr Field kInverterStatus[] = {
     lku("Operating State", "operatingState", 24, 4, &kInverterStateLookup),
     lku("Inverter Enable", "inverterEnable", 28, 2, &kOffOnL),
     rsv(30, 2)};
-constexpr Field kDcVoltageCurrent[] = {num("SID", "sid", 0, 8),
-                                       num("Connection Number", "connectionNumber", 8, 8),
-                                       num("DC Voltage", "dcVoltage", 16, 16, false, 0.1, "V"),
-                                       num("DC Current", "dcCurrent", 32, 24, true, 0.01, "A"),
-                                       rsv(56, 8)};
+constexpr Field kDcVoltageCurrent[] = {
+    num("SID", "sid", 0, 8), num("Connection Number", "connectionNumber", 8, 8),
+    num("DC Voltage", "dcVoltage", 16, 16, false, 0.1, "V"),
+    num("DC Current", "dcCurrent", 32, 24, true, 0.01, "A"), rsv(56, 8)};
 
 // J1939-75 AC PGNs (65001–65030): four shapes shared by every phase.
-constexpr Field kAcBasic[] = {num("Line-Line AC RMS Voltage", "lineLineAcRmsVoltage", 0, 16, false, 1, "V"),
-                              num("Line-Neutral AC RMS Voltage", "lineNeutralAcRmsVoltage", 16, 16, false, 1, "V"),
-                              num("AC Frequency", "acFrequency", 32, 16, false, 0.0078125, "Hz"),
-                              num("AC RMS Current", "acRmsCurrent", 48, 16, false, 1, "A")};
-constexpr Field kBusBasic[] = {num("Line-Line AC RMS Voltage", "lineLineAcRmsVoltage", 0, 16, false, 1, "V"),
-                               num("Line-Neutral AC RMS Voltage", "lineNeutralAcRmsVoltage", 16, 16, false, 1, "V"),
-                               num("AC Frequency", "acFrequency", 32, 16, false, 0.0078125, "Hz"),
-                               rsv(48, 16)};
+constexpr Field kAcBasic[] = {
+    num("Line-Line AC RMS Voltage", "lineLineAcRmsVoltage", 0, 16, false, 1, "V"),
+    num("Line-Neutral AC RMS Voltage", "lineNeutralAcRmsVoltage", 16, 16, false, 1, "V"),
+    num("AC Frequency", "acFrequency", 32, 16, false, 0.0078125, "Hz"),
+    num("AC RMS Current", "acRmsCurrent", 48, 16, false, 1, "A")};
+constexpr Field kBusBasic[] = {
+    num("Line-Line AC RMS Voltage", "lineLineAcRmsVoltage", 0, 16, false, 1, "V"),
+    num("Line-Neutral AC RMS Voltage", "lineNeutralAcRmsVoltage", 16, 16, false, 1, "V"),
+    num("AC Frequency", "acFrequency", 32, 16, false, 0.0078125, "Hz"), rsv(48, 16)};
 // Power uses offset -2e9 W ("0 encodes -2000000000", canboat POWER_FIX32_OFFSET), raw unsigned.
-constexpr Field kAcPower[] = {num("Real Power", "realPower", 0, 32, false, 1, "W", -2000000000.0),
-                              num("Apparent Power", "apparentPower", 32, 32, false, 1, "VA", -2000000000.0)};
+constexpr Field kAcPower[] = {
+    num("Real Power", "realPower", 0, 32, false, 1, "W", -2000000000.0),
+    num("Apparent Power", "apparentPower", 32, 32, false, 1, "VA", -2000000000.0)};
 constexpr Field kAcReactive[] = {
     num("Reactive Power", "reactivePower", 0, 32, false, 1, "VAR", -2000000000.0),
     num("Power factor", "powerFactor", 32, 16, false, 1.0 / 16384.0, "Cos Phi"),
     lku("Power Factor Lagging", "powerFactorLagging", 48, 2, &kPowerFactorL), rsv(50, 14)};
 // canboat's unit is kWh; in SI (as canboatjs prints it) that is 3.6 MJ per count.
-constexpr Field kAcEnergy[] = {num("Total Energy Export", "totalEnergyExport", 0, 32, false, 3.6e6, "J"),
-                               num("Total Energy Import", "totalEnergyImport", 32, 32, false, 3.6e6, "J")};
+constexpr Field kAcEnergy[] = {
+    num("Total Energy Export", "totalEnergyExport", 0, 32, false, 3.6e6, "J"),
+    num("Total Energy Import", "totalEnergyImport", 32, 32, false, 3.6e6, "J")};
 
-constexpr PgnDesc ac(std::uint32_t pgn, std::string_view id, std::string_view d, std::span<const Field> f) {
+constexpr PgnDesc ac(std::uint32_t pgn, std::string_view id, std::string_view d,
+                     std::span<const Field> f) {
   return PgnDesc{pgn, id, d, false, 3, 8, 8, f, 0, 0, 0};
 }
 
@@ -312,14 +344,16 @@ constexpr PgnDesc kTable[] = {
     {59392, "isoAcknowledgement", "ISO Acknowledgement", false, 6, 8, 8, kIsoAck, 0, 0, 0},
     // 59904: "3 bytes with no padding", some devices pad to 8 (nmea2000.md §2 notes).
     {59904, "isoRequest", "ISO Request", false, 6, 3, 3, kIsoRequest, 0, 0, 0},
-    {60160, "isoTransportProtocolDataTransfer", "ISO Transport Protocol, Data Transfer", false, 7, 8, 8,
-     kTpDt, 0, 0, 0},
-    {60416, "isoTransportProtocolConnectionManagement", "ISO Transport Protocol, Connection Management",
-     false, 7, 8, 8, kTpCm, 0, 0, 0},
+    {60160, "isoTransportProtocolDataTransfer", "ISO Transport Protocol, Data Transfer", false, 7,
+     8, 8, kTpDt, 0, 0, 0},
+    {60416, "isoTransportProtocolConnectionManagement",
+     "ISO Transport Protocol, Connection Management", false, 7, 8, 8, kTpCm, 0, 0, 0},
     {60928, "isoAddressClaim", "ISO Address Claim", false, 6, 8, 8, kAddressClaim, 0, 0, 0},
-    {61184, "victronVeCanRegister", "Victron: VE.Can Register", false, 7, 4, 8, kVictronVreg, 0, 0, 0},
+    {61184, "victronVeCanRegister", "Victron: VE.Can Register", false, 7, 4, 8, kVictronVreg, 0, 0,
+     0},
     {61184, "0xef00ManufacturerProprietarySingleFrameAddressed",
-     "0xEF00: Manufacturer Proprietary single-frame addressed", false, 6, 2, 8, kProprietaryAddressed, 0, 0, 0},
+     "0xEF00: Manufacturer Proprietary single-frame addressed", false, 6, 2, 8,
+     kProprietaryAddressed, 0, 0, 0},
     ac(65001, "bus1PhaseCBasicAcQuantities", "Bus #1 Phase C Basic AC Quantities", kBusBasic),
     ac(65002, "bus1PhaseBBasicAcQuantities", "Bus #1 Phase B Basic AC Quantities", kBusBasic),
     ac(65003, "bus1PhaseABasicAcQuantities", "Bus #1 Phase A Basic AC Quantities", kBusBasic),
@@ -340,32 +374,39 @@ constexpr PgnDesc kTable[] = {
     ac(65018, "generatorTotalAcEnergy", "Generator Total AC Energy", kAcEnergy),
     ac(65019, "generatorPhaseCAcReactivePower", "Generator Phase C AC Reactive Power", kAcReactive),
     ac(65020, "generatorPhaseCAcPower", "Generator Phase C AC Power", kAcPower),
-    ac(65021, "generatorPhaseCBasicAcQuantities", "Generator Phase C Basic AC Quantities", kAcBasic),
+    ac(65021, "generatorPhaseCBasicAcQuantities", "Generator Phase C Basic AC Quantities",
+       kAcBasic),
     ac(65022, "generatorPhaseBAcReactivePower", "Generator Phase B AC Reactive Power", kAcReactive),
     ac(65023, "generatorPhaseBAcPower", "Generator Phase B AC Power", kAcPower),
-    ac(65024, "generatorPhaseBBasicAcQuantities", "Generator Phase B Basic AC Quantities", kAcBasic),
+    ac(65024, "generatorPhaseBBasicAcQuantities", "Generator Phase B Basic AC Quantities",
+       kAcBasic),
     ac(65025, "generatorPhaseAAcReactivePower", "Generator Phase A AC Reactive Power", kAcReactive),
     ac(65026, "generatorPhaseAAcPower", "Generator Phase A AC Power", kAcPower),
-    ac(65027, "generatorPhaseABasicAcQuantities", "Generator Phase A Basic AC Quantities", kAcBasic),
+    ac(65027, "generatorPhaseABasicAcQuantities", "Generator Phase A Basic AC Quantities",
+       kAcBasic),
     ac(65028, "generatorTotalAcReactivePower", "Generator Total AC Reactive Power", kAcReactive),
     ac(65029, "generatorTotalAcPower", "Generator Total AC Power", kAcPower),
-    ac(65030, "generatorAverageBasicAcQuantities", "Generator Average Basic AC Quantities", kAcBasic),
-    {126208, "nmeaRequestGroupFunction", "NMEA - Request group function", true, 3, 11, 0, kGfRequest, 0, 0, 0},
-    {126208, "nmeaCommandGroupFunction", "NMEA - Command group function", true, 3, 6, 0, kGfCommand, 0, 0, 0},
-    {126208, "nmeaAcknowledgeGroupFunction", "NMEA - Acknowledge group function", true, 3, 6, 0, kGfAck, 0,
-     0, 0},
-    {126208, "nmeaReadFieldsGroupFunction", "NMEA - Read Fields group function", true, 3, 7, 0, kGfRead, 0,
-     0, 0},
-    {126208, "nmeaReadFieldsReplyGroupFunction", "NMEA - Read Fields reply group function", true, 3, 7, 0,
-     kGfReadReply, 0, 0, 0},
-    {126208, "nmeaWriteFieldsGroupFunction", "NMEA - Write Fields group function", true, 3, 7, 0, kGfWrite, 0,
-     0, 0},
-    {126208, "nmeaWriteFieldsReplyGroupFunction", "NMEA - Write Fields reply group function", true, 3, 7, 0,
-     kGfWriteReply, 0, 0, 0},
+    ac(65030, "generatorAverageBasicAcQuantities", "Generator Average Basic AC Quantities",
+       kAcBasic),
+    {126208, "nmeaRequestGroupFunction", "NMEA - Request group function", true, 3, 11, 0,
+     kGfRequest, 0, 0, 0},
+    {126208, "nmeaCommandGroupFunction", "NMEA - Command group function", true, 3, 6, 0, kGfCommand,
+     0, 0, 0},
+    {126208, "nmeaAcknowledgeGroupFunction", "NMEA - Acknowledge group function", true, 3, 6, 0,
+     kGfAck, 0, 0, 0},
+    {126208, "nmeaReadFieldsGroupFunction", "NMEA - Read Fields group function", true, 3, 7, 0,
+     kGfRead, 0, 0, 0},
+    {126208, "nmeaReadFieldsReplyGroupFunction", "NMEA - Read Fields reply group function", true, 3,
+     7, 0, kGfReadReply, 0, 0, 0},
+    {126208, "nmeaWriteFieldsGroupFunction", "NMEA - Write Fields group function", true, 3, 7, 0,
+     kGfWrite, 0, 0, 0},
+    {126208, "nmeaWriteFieldsReplyGroupFunction", "NMEA - Write Fields reply group function", true,
+     3, 7, 0, kGfWriteReply, 0, 0, 0},
     {126993, "heartbeat", "Heartbeat", false, 7, 8, 8, kHeartbeat, 0, 0, 60000},
     // 126996: 134 bytes; "minLength: 132" (some devices omit the last two fields).
     {126996, "productInformation", "Product Information", true, 6, 132, 134, kProductInfo, 0, 0, 0},
-    {127501, "binarySwitchBankStatus", "Binary Switch Bank Status", false, 3, 2, 8, kSwitchBank, 0, 0, 0},
+    {127501, "binarySwitchBankStatus", "Binary Switch Bank Status", false, 3, 2, 8, kSwitchBank, 0,
+     0, 0},
     {127503, "acInputStatus", "AC Input Status", true, 6, 2, 0, kAcInputStatus, 10, 2, 1500},
     {127505, "fluidLevel", "Fluid Level", false, 6, 8, 8, kFluidLevel, 0, 0, 2500},
     // 127506: 9 bytes from NMEA 1.300 devices, 11 in full (canboat minLength 9).
@@ -374,7 +415,8 @@ constexpr PgnDesc kTable[] = {
     {127508, "batteryStatus", "Battery Status", false, 6, 8, 8, kBatteryStatus, 0, 0, 1500},
     // 127509 is 4 bytes yet a fast-packet PGN (canboat explanation, github issue #428).
     {127509, "inverterStatus", "Inverter Status", true, 6, 4, 4, kInverterStatus, 0, 0, 1500},
-    {127751, "dcVoltageCurrent", "DC Voltage/Current", false, 6, 8, 8, kDcVoltageCurrent, 0, 0, 1500},
+    {127751, "dcVoltageCurrent", "DC Voltage/Current", false, 6, 8, 8, kDcVoltageCurrent, 0, 0,
+     1500},
 };
 
 constexpr bool table_sorted() {

@@ -55,14 +55,14 @@ struct PgnDesc {
   std::uint32_t pgn = 0;
   std::string_view id;
   std::string_view description;
-  bool fast = false;              ///< fast-packet transport (from the table, never from length)
-  std::uint8_t priority = 6;      ///< default priority for sending
-  std::uint16_t min_length = 0;   ///< shorter payloads are rejected
-  std::uint16_t length = 0;       ///< nominal length (0 = variable)
+  bool fast = false;             ///< fast-packet transport (from the table, never from length)
+  std::uint8_t priority = 6;     ///< default priority for sending
+  std::uint16_t min_length = 0;  ///< shorter payloads are rejected
+  std::uint16_t length = 0;      ///< nominal length (0 = variable)
   std::span<const Field> fields;
-  std::uint8_t repeat_size = 0;   ///< fields at the end that repeat
+  std::uint8_t repeat_size = 0;         ///< fields at the end that repeat
   std::uint8_t repeat_count_field = 0;  ///< 1-based index of the field holding the count
-  std::uint32_t interval_ms = 0;  ///< nominal broadcast interval (0 = on request)
+  std::uint32_t interval_ms = 0;        ///< nominal broadcast interval (0 = on request)
 };
 
 /// Every descriptor, sorted by PGN; variants of one PGN are consecutive, specific ones first.

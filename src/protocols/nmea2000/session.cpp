@@ -62,8 +62,8 @@ std::optional<ProductInfo> decode_product_info(ByteView b) {
 
 NetworkSession::NetworkSession(SessionConfig cfg) : cfg_(std::move(cfg)) {}
 
-void NetworkSession::send_raw(std::uint32_t pgn, std::uint8_t prio, std::uint8_t src, std::uint8_t dst,
-                              ByteView payload, std::vector<CanFrame>& out) {
+void NetworkSession::send_raw(std::uint32_t pgn, std::uint8_t prio, std::uint8_t src,
+                              std::uint8_t dst, ByteView payload, std::vector<CanFrame>& out) {
   auto frames = sender_.frames(N2kId{prio, pgn, src, dst}, payload);
   if (!frames) return;
   out.insert(out.end(), frames->begin(), frames->end());
@@ -135,7 +135,8 @@ void NetworkSession::on_message(const Message& m, TimePoint now, std::vector<Can
     if (their != ours) {
       // Track the claimant (a NAME claims one address; drop its old entry).
       for (auto it = nodes_.begin(); it != nodes_.end();)
-        it = (it->second.name_raw == their && it->first != id.src) ? nodes_.erase(it) : std::next(it);
+        it = (it->second.name_raw == their && it->first != id.src) ? nodes_.erase(it)
+                                                                   : std::next(it);
       Node& n = nodes_[id.src];
       if (n.name_raw != their) n.product.reset();
       n.address = id.src;
@@ -143,7 +144,8 @@ void NetworkSession::on_message(const Message& m, TimePoint now, std::vector<Can
       n.name = IsoName::from_u64(their);
       n.last_seen = now;
     }
-    if ((state_ == ClaimState::kClaiming || state_ == ClaimState::kClaimed) && id.src == address_ && their != ours) {
+    if ((state_ == ClaimState::kClaiming || state_ == ClaimState::kClaimed) && id.src == address_ &&
+        their != ours) {
       if (ours < their) {
         ++stats_.conflicts_won;
         send_claim(address_, out);  // defend: the lower NAME keeps the address
@@ -202,7 +204,8 @@ void NetworkSession::on_tick(TimePoint now, std::vector<CanFrame>& out) {
     send_claim(kNullAddress, out);
   }
   if (can_send() && next_heartbeat_ && now >= *next_heartbeat_) {
-    // 126993: interval 60 s in 0.01 s, sequence counter, controller states 0, equipment operational.
+    // 126993: interval 60 s in 0.01 s, sequence counter, controller states 0, equipment
+    // operational.
     std::array<std::uint8_t, 8> hb{0x70, 0x17, heartbeat_seq_, 0xC0, 0xFF, 0xFF, 0xFF, 0xFF};
     heartbeat_seq_ = static_cast<std::uint8_t>(heartbeat_seq_ == 252 ? 0 : heartbeat_seq_ + 1);
     send_raw(kHeartbeat, 7, address_, kBroadcast, hb, out);
@@ -217,8 +220,8 @@ std::optional<TimePoint> NetworkSession::next_deadline() const {
   return d;
 }
 
-std::vector<CanFrame> NetworkSession::frames_for(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst,
-                                                 ByteView payload) {
+std::vector<CanFrame> NetworkSession::frames_for(std::uint32_t pgn, std::uint8_t prio,
+                                                 std::uint8_t dst, ByteView payload) {
   std::vector<CanFrame> out;
   if (!can_send()) return out;
   send_raw(pgn, prio, address_, is_pdu1(pgn) ? dst : kBroadcast, payload, out);

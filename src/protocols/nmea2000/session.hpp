@@ -3,7 +3,8 @@
 /// Network management as an NMEA 2000 node (nmea2000.md §8, ISO 11783-5 / J1939-81):
 ///  - claims an address with its NAME (60928), waits 250 ms for contention before sending data;
 ///  - contention: the lower 64-bit NAME wins; the loser moves to the next free address, and when
-///    none is left sends "cannot claim" from 254 after the pseudo-random RTxD delay and stays silent;
+///    none is left sends "cannot claim" from 254 after the pseudo-random RTxD delay and stays
+///    silent;
 ///  - answers ISO Requests (59904) for 60928 and 126996, NAKs other addressed requests;
 ///  - sends a 126993 heartbeat every 60 s;
 ///  - keeps the list of other nodes from their claims and their 126996 product information.
@@ -80,20 +81,24 @@ class NetworkSession {
   ClaimState state() const noexcept { return state_; }
   std::uint8_t address() const noexcept { return address_; }
   /// True when data PGNs may be sent (claimed and past the contention window, or fixed address).
-  bool can_send() const noexcept { return state_ == ClaimState::kClaimed || state_ == ClaimState::kFixed; }
+  bool can_send() const noexcept {
+    return state_ == ClaimState::kClaimed || state_ == ClaimState::kFixed;
+  }
   const IsoName& name() const noexcept { return cfg_.name; }
   const std::map<std::uint8_t, Node>& nodes() const noexcept { return nodes_; }
   const SessionStats& stats() const noexcept { return stats_; }
 
-  /// Frames for a message from this node (fast-packet sequence handled); empty when we may not send.
-  std::vector<CanFrame> frames_for(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst, ByteView payload);
+  /// Frames for a message from this node (fast-packet sequence handled); empty when we may not
+  /// send.
+  std::vector<CanFrame> frames_for(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst,
+                                   ByteView payload);
 
  private:
   void send_claim(std::uint8_t from, std::vector<CanFrame>& out);
   void claim(std::uint8_t address, TimePoint now, std::vector<CanFrame>& out);
   void move_on(TimePoint now, std::vector<CanFrame>& out);
-  void send_raw(std::uint32_t pgn, std::uint8_t prio, std::uint8_t src, std::uint8_t dst, ByteView payload,
-                std::vector<CanFrame>& out);
+  void send_raw(std::uint32_t pgn, std::uint8_t prio, std::uint8_t src, std::uint8_t dst,
+                ByteView payload, std::vector<CanFrame>& out);
 
   SessionConfig cfg_;
   ClaimState state_ = ClaimState::kIdle;

@@ -52,13 +52,10 @@ constexpr VregDesc kVregs[] = {
 
 constexpr std::size_t width(VregType t) noexcept {
   switch (t) {
-    case VregType::kUn8:
-      return 1;
+    case VregType::kUn8: return 1;
     case VregType::kUn16:
-    case VregType::kSn16:
-      return 2;
-    default:
-      return 4;
+    case VregType::kSn16: return 2;
+    default: return 4;
   }
 }
 
@@ -72,7 +69,8 @@ const VregDesc* find_vreg(std::uint16_t id) noexcept {
 
 Result<Vreg> decode_vreg(ByteView p) noexcept {
   if (p.size() < 4) return tl::unexpected(Error{Errc::kBadLength, "VREG shorter than 4 bytes"});
-  if (p[0] != 0x66 || p[1] != 0x99) return tl::unexpected(Error{Errc::kUnknownId, "not a Victron VREG"});
+  if (p[0] != 0x66 || p[1] != 0x99)
+    return tl::unexpected(Error{Errc::kUnknownId, "not a Victron VREG"});
   return Vreg{load_le16(p, 2), p.subspan(4)};
 }
 
@@ -138,15 +136,18 @@ Result<Frame<8>> encode_vreg_value(const VregDesc& d, double value) noexcept {
       store_le16(v, 0, static_cast<std::uint16_t>(x));
       return encode_vreg(d.id, ByteView(v.data(), 2));
     case VregType::kSn16:
-      if (x < -32768 || x > 32766) return tl::unexpected(Error{Errc::kOutOfRange, "sn16 out of range"});
+      if (x < -32768 || x > 32766)
+        return tl::unexpected(Error{Errc::kOutOfRange, "sn16 out of range"});
       store_le16(v, 0, static_cast<std::uint16_t>(static_cast<std::int16_t>(x)));
       return encode_vreg(d.id, ByteView(v.data(), 2));
     case VregType::kUn32:
-      if (x < 0 || x > 4294967294.0) return tl::unexpected(Error{Errc::kOutOfRange, "un32 out of range"});
+      if (x < 0 || x > 4294967294.0)
+        return tl::unexpected(Error{Errc::kOutOfRange, "un32 out of range"});
       store_le32(v, 0, static_cast<std::uint32_t>(x));
       return encode_vreg(d.id, v);
     case VregType::kSn32:
-      if (x < -2147483648.0 || x > 2147483646.0) return tl::unexpected(Error{Errc::kOutOfRange, "sn32 out of range"});
+      if (x < -2147483648.0 || x > 2147483646.0)
+        return tl::unexpected(Error{Errc::kOutOfRange, "sn32 out of range"});
       store_le32(v, 0, static_cast<std::uint32_t>(static_cast<std::int32_t>(x)));
       return encode_vreg(d.id, v);
   }

@@ -21,7 +21,8 @@ inline constexpr std::uint32_t kVregPgn = 61184;
 inline constexpr std::uint8_t kVregPriority = 7;
 inline constexpr std::uint16_t kVregRequest = 0x0001;
 inline constexpr std::uint16_t kVregAck = 0x0002;
-inline constexpr std::uint16_t kVregConsumedAh = 0xEEFF;  ///< BMV / Lynx Shunt / Lynx Ion, sn32 0.1 Ah
+inline constexpr std::uint16_t kVregConsumedAh =
+    0xEEFF;  ///< BMV / Lynx Shunt / Lynx Ion, sn32 0.1 Ah
 
 enum class VregType : std::uint8_t { kUn8, kUn16, kSn16, kUn32, kSn32 };
 

@@ -39,9 +39,11 @@ n2k::SessionConfig config_for(VeCanProduct p, std::uint32_t unique, std::uint8_t
 
 }  // namespace
 
-VeCanDevice::VeCanDevice(transport::CanTransport& bus, VeCanProduct product, std::uint32_t unique_number,
-                         std::uint8_t preferred_address)
-    : bus_(bus), product_(product), session_(config_for(product, unique_number, preferred_address)) {
+VeCanDevice::VeCanDevice(transport::CanTransport& bus, VeCanProduct product,
+                         std::uint32_t unique_number, std::uint8_t preferred_address)
+    : bus_(bus),
+      product_(product),
+      session_(config_for(product, unique_number, preferred_address)) {
   bus_.set_receiver([this](const CanFrame& f, TimePoint) { on_frame(f); });
 }
 
@@ -79,7 +81,8 @@ void VeCanDevice::broadcast(TimePoint) {
   std::array<std::uint8_t, 223> buf{};
   auto emit = [&](std::uint32_t pgn, std::initializer_list<n2k::FieldInput> values) {
     const n2k::PgnDesc* d = n2k::find_pgn(pgn);
-    auto len = n2k::encode(*d, std::span<const n2k::FieldInput>(values.begin(), values.size()), buf);
+    auto len =
+        n2k::encode(*d, std::span<const n2k::FieldInput>(values.begin(), values.size()), buf);
     if (len) send(pgn, d->priority, ByteView(buf.data(), *len));
   };
   const double wave = std::sin(t_ / 60.0);
@@ -91,12 +94,21 @@ void VeCanDevice::broadcast(TimePoint) {
       const double bat_v = 26.8 + 0.3 * wave;
       const double bat_i = 18.0 + 6 * wave;
       const double pv_i = std::round(bat_v * bat_i / pv_v / 0.97 * 10) / 10;
-      emit(127508, {{"instance", 0}, {"voltage", bat_v}, {"current", bat_i}, {"temperature", 298.15}, {"sid", sid}});
+      emit(127508, {{"instance", 0},
+                    {"voltage", bat_v},
+                    {"current", bat_i},
+                    {"temperature", 298.15},
+                    {"sid", sid}});
       emit(127508, {{"instance", 1}, {"voltage", pv_v}, {"current", pv_i}, {"sid", sid}});
       emit(127506, {{"sid", sid}, {"instance", 0}, {"dcType", 0}});
       emit(127506, {{"sid", sid}, {"instance", 1}, {"dcType", 3}});
-      emit(127507, {{"instance", 0}, {"batteryInstance", 0}, {"operatingState", 1}, {"chargeMode", 0},
-                    {"enabled", 1}, {"equalizationPending", 0}, {"equalizationTimeRemaining", 0}});
+      emit(127507, {{"instance", 0},
+                    {"batteryInstance", 0},
+                    {"operatingState", 1},
+                    {"chargeMode", 0},
+                    {"enabled", 1},
+                    {"equalizationPending", 0},
+                    {"equalizationTimeRemaining", 0}});
       std::array<std::uint8_t, 4> y{};
       store_le32(y, 0, static_cast<std::uint32_t>(123 + t_ / 10));
       const auto f = n2k::encode_vreg(0xEDD3, y);
@@ -107,23 +119,40 @@ void VeCanDevice::broadcast(TimePoint) {
       const double v = 25.9 + 0.2 * wave;
       const double i = -12.5 + 5 * wave;
       const double soc = 78 + 5 * wave;
-      emit(127508, {{"instance", 0}, {"voltage", v}, {"current", i}, {"temperature", 295.15}, {"sid", sid}});
+      emit(
+          127508,
+          {{"instance", 0}, {"voltage", v}, {"current", i}, {"temperature", 295.15}, {"sid", sid}});
       emit(127508, {{"instance", 1}, {"voltage", v - 0.01}, {"sid", sid}});
-      emit(127506, {{"sid", sid}, {"instance", 0}, {"dcType", 0}, {"stateOfCharge", std::round(soc)},
-                    {"stateOfHealth", 100}, {"timeRemaining", 6 * 3600}});
+      emit(127506, {{"sid", sid},
+                    {"instance", 0},
+                    {"dcType", 0},
+                    {"stateOfCharge", std::round(soc)},
+                    {"stateOfHealth", 100},
+                    {"timeRemaining", 6 * 3600}});
       const auto d = n2k::find_vreg(n2k::kVregConsumedAh);
-      if (auto f = n2k::encode_vreg_value(*d, -(100 - soc) * 2)) send(n2k::kVregPgn, n2k::kVregPriority, f->view());
+      if (auto f = n2k::encode_vreg_value(*d, -(100 - soc) * 2))
+        send(n2k::kVregPgn, n2k::kVregPriority, f->view());
       break;
     }
     case VeCanProduct::kSkyllaI: {
       const double v = 27.6 + 0.1 * wave;
-      emit(127508, {{"instance", 0}, {"voltage", v}, {"current", 42.0 + 10 * wave}, {"temperature", 300.15}, {"sid", sid}});
-      emit(127507, {{"instance", 0}, {"batteryInstance", 0}, {"operatingState", 2}, {"chargeMode", 0},
-                    {"enabled", 1}, {"equalizationPending", 0}, {"equalizationTimeRemaining", 0}});
+      emit(127508, {{"instance", 0},
+                    {"voltage", v},
+                    {"current", 42.0 + 10 * wave},
+                    {"temperature", 300.15},
+                    {"sid", sid}});
+      emit(127507, {{"instance", 0},
+                    {"batteryInstance", 0},
+                    {"operatingState", 2},
+                    {"chargeMode", 0},
+                    {"enabled", 1},
+                    {"equalizationPending", 0},
+                    {"equalizationTimeRemaining", 0}});
       const n2k::PgnDesc* d = n2k::find_pgn(127503);
-      const n2k::FieldInput ac[] = {{"instance", 0},          {"numberOfLines", 1},  {"line", 0, 1},
-                                    {"acceptability", 3, 1},  {"voltage", 230.0, 1}, {"current", 6.1 + wave, 1},
-                                    {"frequency", 50.0, 1},   {"breakerSize", 16.0, 1}};
+      const n2k::FieldInput ac[] = {{"instance", 0},        {"numberOfLines", 1},
+                                    {"line", 0, 1},         {"acceptability", 3, 1},
+                                    {"voltage", 230.0, 1},  {"current", 6.1 + wave, 1},
+                                    {"frequency", 50.0, 1}, {"breakerSize", 16.0, 1}};
       if (auto len = n2k::encode(*d, ac, buf, 1)) send(127503, 6, ByteView(buf.data(), *len));
       break;
     }

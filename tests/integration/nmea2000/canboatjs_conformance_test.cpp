@@ -26,11 +26,12 @@ using nlohmann::json;
 namespace gxlink::nmea2000 {
 namespace {
 
-const fs::path kPeer = (fs::path(GXLINK_TEST_DATA) / ".." / "peers").lexically_normal() / "node" / "node_modules" / "@canboat" /
-                       "canboatjs" / "dist" / "bin" / "analyzerjs.js";
+const fs::path kPeer = (fs::path(GXLINK_TEST_DATA) / ".." / "peers").lexically_normal() / "node" /
+                       "node_modules" / "@canboat" / "canboatjs" / "dist" / "bin" / "analyzerjs.js";
 
 bool is_energy_pgn(std::uint32_t pgn) {
-  static const std::set<std::uint32_t> kSet = {127501, 127503, 127506, 127507, 127508, 127509, 127751, 61184};
+  static const std::set<std::uint32_t> kSet = {127501, 127503, 127506, 127507,
+                                               127508, 127509, 127751, 61184};
   return kSet.count(pgn) || (pgn >= 65001 && pgn <= 65030);
 }
 
@@ -68,14 +69,16 @@ struct Totals {
   std::size_t messages = 0, fields = 0, out_of_range = 0, unmatched = 0, vreg = 0, headers = 0;
 };
 
-void compare_fields(std::uint32_t pgn, const json& of, const json& tf, const std::string& where, Totals& t) {
+void compare_fields(std::uint32_t pgn, const json& of, const json& tf, const std::string& where,
+                    Totals& t) {
   for (auto& [key, tv] : tf.items()) {
     if (tv.is_null()) continue;
     if (key == "list") {
       // Repeating sets: element by element.
       ASSERT_TRUE(of.contains("list")) << where << ": no list";
       ASSERT_EQ(of["list"].size(), tv.size()) << where;
-      for (std::size_t i = 0; i < tv.size(); ++i) compare_fields(pgn, of["list"][i], tv[i], where, t);
+      for (std::size_t i = 0; i < tv.size(); ++i)
+        compare_fields(pgn, of["list"][i], tv[i], where, t);
       continue;
     }
     const Field* f = field_by_name(pgn, key);
@@ -100,16 +103,19 @@ void compare_fields(std::uint32_t pgn, const json& of, const json& tf, const std
       auto a = seconds_of(ov), b = seconds_of(tv);
       ASSERT_TRUE(a && b) << where << ": " << key << " ours " << ov << " theirs " << tv;
       // canboatjs rounds to the decimals of the resolution (60.015625 Hz prints as 60.016).
-      EXPECT_NEAR(*a, *b, f->resolution / 2 + 1e-9 * std::max(1.0, std::fabs(*b))) << where << ": " << key;
+      EXPECT_NEAR(*a, *b, f->resolution / 2 + 1e-9 * std::max(1.0, std::fabs(*b)))
+          << where << ": " << key;
     }
   }
   for (auto& [key, ov] : of.items())
-    EXPECT_TRUE(tf.contains(key)) << where << ": we print '" << key << "' = " << ov << ", canboatjs does not";
+    EXPECT_TRUE(tf.contains(key)) << where << ": we print '" << key << "' = " << ov
+                                  << ", canboatjs does not";
 }
 
 void compare_path(const fs::path& src, Totals& t) {
   const std::string name = src.filename().string();
-  const fs::path dir = fs::temp_directory_path() / ("gxlink_n2k_conf_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("gxlink_n2k_conf_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   // Both decoders get the same input without comment lines (canboatjs rejects them).
   const fs::path in = dir / "in.txt";
@@ -125,8 +131,8 @@ void compare_path(const fs::path& src, Totals& t) {
     }
   }
   const fs::path ours_out = dir / "ours.jsonl", theirs_out = dir / "theirs.jsonl";
-  const std::string ours_cmd = std::string("'") + GXLINK_BINARY + "' decode nmea2000 '" + in.string() + "' > '" +
-                               ours_out.string() + "' 2>/dev/null";
+  const std::string ours_cmd = std::string("'") + GXLINK_BINARY + "' decode nmea2000 '" +
+                               in.string() + "' > '" + ours_out.string() + "' 2>/dev/null";
   const std::string theirs_cmd = "node '" + kPeer.string() + "' < '" + in.string() + "' > '" +
                                  theirs_out.string() + "' 2>/dev/null";
   ASSERT_EQ(std::system(ours_cmd.c_str()), 0) << ours_cmd;
@@ -164,8 +170,8 @@ void compare_path(const fs::path& src, Totals& t) {
     }
     const json& th = it->second;
     ++t.messages;
-    const std::string where = name + " line " + std::to_string(o["line"].get<std::size_t>()) + " PGN " +
-                              std::to_string(pgn);
+    const std::string where = name + " line " + std::to_string(o["line"].get<std::size_t>()) +
+                              " PGN " + std::to_string(pgn);
     EXPECT_EQ(o["src"], th["src"]) << where;
     EXPECT_EQ(o["dst"], th["dst"]) << where;
     EXPECT_EQ(o["prio"], th["prio"]) << where;
@@ -182,7 +188,7 @@ void compare_path(const fs::path& src, Totals& t) {
         EXPECT_DOUBLE_EQ(of["Value"].get<double>(), 12.72) << where;
       }
       if (reg == 0x201C) {
-        EXPECT_DOUBLE_EQ(of["Value"].get<double>(), -2.8) << where;       // sn32 mA: 0xfffff510
+        EXPECT_DOUBLE_EQ(of["Value"].get<double>(), -2.8) << where;           // sn32 mA: 0xfffff510
         EXPECT_EQ(tf["Payload"].get<std::uint64_t>(), 4294964496u) << where;  // canboatjs' uint32
       }
       continue;
@@ -192,7 +198,9 @@ void compare_path(const fs::path& src, Totals& t) {
   fs::remove_all(dir);
 }
 
-void compare_file(const std::string& name, Totals& t) { compare_path(fs::path(GXLINK_SHARED_DATA) / "n2k" / name, t); }
+void compare_file(const std::string& name, Totals& t) {
+  compare_path(fs::path(GXLINK_SHARED_DATA) / "n2k" / name, t);
+}
 
 bool peer_available() {
   return std::system("command -v node >/dev/null 2>&1") == 0 && fs::exists(kPeer);
@@ -202,7 +210,8 @@ class CanboatjsConformance : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists(fs::path(GXLINK_SHARED_DATA) / "n2k")) GTEST_SKIP() << "no ../shared/data/n2k";
-    if (!peer_available()) GTEST_SKIP() << "node or canboatjs missing (scripts/setup.d/nmea2000.sh)";
+    if (!peer_available())
+      GTEST_SKIP() << "node or canboatjs missing (scripts/setup.d/nmea2000.sh)";
   }
 };
 
@@ -212,7 +221,8 @@ TEST(CanboatjsConformanceOwnCapture, SimulatedVeCanCandumpLogMatches) {
   if (!peer_available()) GTEST_SKIP() << "node or canboatjs missing (scripts/setup.d/nmea2000.sh)";
   Totals t;
   compare_path(fs::path(GXLINK_TEST_DATA) / "nmea2000" / "vecan_sim.log", t);
-  std::cout << "simulator capture: compared " << t.messages << " messages, " << t.fields << " fields\n";
+  std::cout << "simulator capture: compared " << t.messages << " messages, " << t.fields
+            << " fields\n";
   EXPECT_GT(t.messages, 400u);
   EXPECT_EQ(t.unmatched, 0u);
 }
@@ -220,8 +230,8 @@ TEST(CanboatjsConformanceOwnCapture, SimulatedVeCanCandumpLogMatches) {
 TEST_F(CanboatjsConformance, DironaActisenseEnergyPgnsMatchFieldByField) {
   Totals t;
   compare_file("canboat_dirona-actisense-serial.raw", t);
-  std::cout << "compared " << t.messages << " messages, " << t.fields << " fields; " << t.out_of_range
-            << " out-of-range fields omitted as canboat C does; " << t.unmatched
+  std::cout << "compared " << t.messages << " messages, " << t.fields << " fields; "
+            << t.out_of_range << " out-of-range fields omitted as canboat C does; " << t.unmatched
             << " of ours not parsed by canboatjs\n";
   EXPECT_GT(t.messages, 1000u);
   EXPECT_GT(t.fields, 5000u);
@@ -235,10 +245,11 @@ TEST_F(CanboatjsConformance, VictronVregWeDecodeWithVictronTypes) {
 
 TEST_F(CanboatjsConformance, CandumpCapturesAgreeOnEveryEnergyPgn) {
   Totals t;
-  for (const char* f : {"canboat_candumpSample1.txt", "canboat_candumpSample2.txt", "canboat_candumpSample3.txt",
-                        "canboat_candump-fast.txt"})
+  for (const char* f : {"canboat_candumpSample1.txt", "canboat_candumpSample2.txt",
+                        "canboat_candumpSample3.txt", "canboat_candump-fast.txt"})
     compare_file(f, t);
-  std::cout << "candump captures: " << t.headers << " messages with the same PGN and header from the same frames\n";
+  std::cout << "candump captures: " << t.headers
+            << " messages with the same PGN and header from the same frames\n";
   EXPECT_GT(t.headers, 1500u);
 }
 

@@ -29,8 +29,8 @@ std::string run(const std::string& cmd) {
 
 TEST(Nmea2000Snapshot, SimulatorCaptureMatchesGolden) {
   const fs::path dir = fs::path(GXLINK_TEST_DATA) / "nmea2000";
-  const std::string out =
-      run(std::string("'") + GXLINK_BINARY + "' snapshot nmea2000:'" + (dir / "vecan_sim.log").string() + "' 2>/dev/null");
+  const std::string out = run(std::string("'") + GXLINK_BINARY + "' snapshot nmea2000:'" +
+                              (dir / "vecan_sim.log").string() + "' 2>/dev/null");
   auto got = nlohmann::json::parse(out, nullptr, false);
   ASSERT_FALSE(got.is_discarded()) << out;
   for (auto& [svc, paths] : got.items()) paths.erase("/Mgmt/ProcessVersion");
@@ -45,9 +45,12 @@ TEST(Nmea2000Snapshot, SimulatorCaptureMatchesGolden) {
   EXPECT_EQ(got, want) << nlohmann::json::diff(want, got).dump(2);
   // The seed-000 roles, spelled out so the golden cannot drift silently.
   ASSERT_TRUE(got.contains("com.victronenergy.solarcharger.socketcan_can0_di0_uc74565"));
-  EXPECT_GT(got["com.victronenergy.solarcharger.socketcan_can0_di0_uc74565"]["/Pv/V"].get<double>(), 80);
-  EXPECT_TRUE(got["com.victronenergy.battery.socketcan_can0_di0_uc144470"]["/ConsumedAmphours"].is_number());
-  EXPECT_TRUE(got["com.victronenergy.charger.socketcan_can0_di0_uc214375"]["/Ac/In/L1/I"].is_number());
+  EXPECT_GT(got["com.victronenergy.solarcharger.socketcan_can0_di0_uc74565"]["/Pv/V"].get<double>(),
+            80);
+  EXPECT_TRUE(got["com.victronenergy.battery.socketcan_can0_di0_uc144470"]["/ConsumedAmphours"]
+                  .is_number());
+  EXPECT_TRUE(
+      got["com.victronenergy.charger.socketcan_can0_di0_uc214375"]["/Ac/In/L1/I"].is_number());
 }
 
 }  // namespace

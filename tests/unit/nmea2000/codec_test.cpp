@@ -37,8 +37,8 @@ TEST(N2kCanId, WorkedIdsFromTheReference) {
 }
 
 TEST(N2kCanId, RejectsImpossibleIds) {
-  EXPECT_FALSE(encode_can_id({6, 0xEA01, 0, 0x0E}).has_value());    // PDU1 with a low byte
-  EXPECT_FALSE(encode_can_id({6, 127508, 0, 0x20}).has_value());   // PDU2 cannot be addressed
+  EXPECT_FALSE(encode_can_id({6, 0xEA01, 0, 0x0E}).has_value());  // PDU1 with a low byte
+  EXPECT_FALSE(encode_can_id({6, 127508, 0, 0x20}).has_value());  // PDU2 cannot be addressed
   EXPECT_FALSE(encode_can_id({8, 127508, 0, 0xFF}).has_value());
 }
 
@@ -113,7 +113,8 @@ TEST(N2kCodec, J1939AcPowerAndQuantities) {
 
 TEST(N2kCodec, IsoRequestThreeOrEightBytesAndNak) {
   EXPECT_EQ(*decode_ok(59904, {0x14, 0xf0, 0x01}).number("pgn"), 126996);
-  EXPECT_EQ(*decode_ok(59904, {0x00, 0xee, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff}).number("pgn"), 60928);
+  EXPECT_EQ(*decode_ok(59904, {0x00, 0xee, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff}).number("pgn"),
+            60928);
   auto nak = decode_ok(59392, {0x01, 0xff, 0xff, 0xff, 0xff, 0x34, 0xff, 0x00});
   EXPECT_EQ(nak.find("control")->text, "NAK");
   EXPECT_EQ(*nak.number("pgn"), 65332);
@@ -125,7 +126,8 @@ TEST(N2kCodec, GroupFunctionAcknowledge) {
   EXPECT_EQ(d.desc->id, "nmeaAcknowledgeGroupFunction");
   EXPECT_EQ(*d.number("pgn"), 130824);
   EXPECT_EQ(d.find("pgnErrorCode")->text, "Access denied");
-  auto g = decode_group_function(std::vector<std::uint8_t>{0x02, 0x08, 0xff, 0x01, 0x03, 0x05, 0x00, 0x03, 0xf0});
+  auto g = decode_group_function(
+      std::vector<std::uint8_t>{0x02, 0x08, 0xff, 0x01, 0x03, 0x05, 0x00, 0x03, 0xf0});
   ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->parameters.size(), 5u);
 }
@@ -138,7 +140,8 @@ TEST(N2kCodec, WriteFieldsChangesADataInstance) {
   auto len = encode_write_fields(127508, sel, wr, buf);
   ASSERT_TRUE(len.has_value());
   EXPECT_EQ(std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*len)),
-            (std::vector<std::uint8_t>{0x05, 0x14, 0xf2, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x01, 0x03}));
+            (std::vector<std::uint8_t>{0x05, 0x14, 0xf2, 0x01, 0x01, 0x01, 0x01, 0x01, 0x00, 0x01,
+                                       0x03}));
   auto g = decode_group_function(ByteView(buf.data(), *len));
   ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->function, 5);
@@ -181,7 +184,8 @@ TEST(N2kCodec, EveryTableEntryRoundTrips) {
       const auto* fv = d.find(v.id);
       ASSERT_NE(fv, nullptr) << desc.id << "." << v.id;
       ASSERT_TRUE(fv->valid()) << desc.id << "." << v.id;
-      EXPECT_NEAR(fv->value, v.value, 1e-9 * std::max(1.0, std::fabs(v.value))) << desc.id << "." << v.id;
+      EXPECT_NEAR(fv->value, v.value, 1e-9 * std::max(1.0, std::fabs(v.value)))
+          << desc.id << "." << v.id;
       ++checked;
     }
   }
@@ -203,8 +207,9 @@ TEST(N2kCodec, EncodeRefusesSentinelsAndFillsUnknowns) {
 TEST(N2kCodec, RepeatingSetAcInputStatus) {
   const PgnDesc* d = find_pgn(127503);
   std::array<std::uint8_t, 223> buf{};
-  const FieldInput in[] = {{"instance", 0},       {"numberOfLines", 2}, {"line", 0, 1}, {"voltage", 230.0, 1},
-                           {"current", 6.1, 1},   {"line", 1, 2},       {"voltage", 231.5, 2}};
+  const FieldInput in[] = {{"instance", 0},       {"numberOfLines", 2}, {"line", 0, 1},
+                           {"voltage", 230.0, 1}, {"current", 6.1, 1},  {"line", 1, 2},
+                           {"voltage", 231.5, 2}};
   auto len = encode(*d, in, buf, 2);
   ASSERT_TRUE(len.has_value());
   EXPECT_EQ(*len, 2u + 2u * 18u);  // 18 bytes per line
@@ -229,7 +234,8 @@ TEST(N2kVreg, CanboatSamplesDecodeWithVictronTypes) {
   EXPECT_DOUBLE_EQ(*vreg_value(*find_vreg(a->id), a->value), 12.72);
   auto b = decode_vreg(v2);
   EXPECT_DOUBLE_EQ(*vreg_value(*find_vreg(b->id), b->value), -2.8);
-  EXPECT_FALSE(decode_vreg(std::vector<std::uint8_t>{0x3f, 0x9f, 1, 2}).has_value());  // not Victron
+  EXPECT_FALSE(
+      decode_vreg(std::vector<std::uint8_t>{0x3f, 0x9f, 1, 2}).has_value());  // not Victron
 }
 
 TEST(N2kVreg, RequestAndWriteFrames) {

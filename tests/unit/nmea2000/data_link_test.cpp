@@ -96,11 +96,13 @@ TEST(N2kFastPacket, PartialMessagesTimeOut) {
   EXPECT_EQ(rx.stats().fp_timeouts, 0u);
   rx.on_tick(t0 + std::chrono::milliseconds(800));
   EXPECT_EQ(rx.stats().fp_timeouts, 1u);
-  EXPECT_EQ(rx.on_frame(f[1], t0 + std::chrono::milliseconds(801)), nullptr);  // nothing to complete
+  EXPECT_EQ(rx.on_frame(f[1], t0 + std::chrono::milliseconds(801)),
+            nullptr);  // nothing to complete
 }
 
 TEST(N2kFastPacket, BadFirstFrameLengthIsCounted) {
-  CanFrame f = CanFrame::make(0x19F21201, true, std::vector<std::uint8_t>{0x00, 230, 1, 2, 3, 4, 5, 6});
+  CanFrame f =
+      CanFrame::make(0x19F21201, true, std::vector<std::uint8_t>{0x00, 230, 1, 2, 3, 4, 5, 6});
   Receiver rx;
   EXPECT_EQ(rx.on_frame(f, TimePoint{}), nullptr);
   EXPECT_EQ(rx.stats().fp_bad_length, 1u);
@@ -112,10 +114,12 @@ TEST(N2kReceiver, SingleFrameMessageOutlivesTheFrame) {
   Receiver rx;
   const Message* m = nullptr;
   {
-    const CanFrame f = CanFrame::make(0x19F21401, true, std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6, 7, 8});
+    const CanFrame f =
+        CanFrame::make(0x19F21401, true, std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6, 7, 8});
     m = rx.on_frame(f, TimePoint{});
   }
-  CanFrame other = CanFrame::make(0x1, true, std::vector<std::uint8_t>(8, 0xEE));  // reuses the stack
+  CanFrame other =
+      CanFrame::make(0x1, true, std::vector<std::uint8_t>(8, 0xEE));  // reuses the stack
   (void)other;
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(to_hex(m->payload), "0102030405060708");
@@ -134,11 +138,13 @@ TEST(N2kTransport, BamReceive) {
   // iso-tp-test: control 0x20 BAM; here 20 bytes in 3 packets for PGN 129540.
   const auto payload = pattern(20, 3);
   std::vector<CanFrame> frames;
-  frames.push_back(CanFrame::make(0x1CECFF30, true, std::vector<std::uint8_t>{0x20, 20, 0, 3, 0xff, 0x04, 0xfa, 0x01}));
+  frames.push_back(CanFrame::make(
+      0x1CECFF30, true, std::vector<std::uint8_t>{0x20, 20, 0, 3, 0xff, 0x04, 0xfa, 0x01}));
   for (std::uint8_t i = 0; i < 3; ++i) {
     std::vector<std::uint8_t> d(8, 0xFF);
     d[0] = static_cast<std::uint8_t>(i + 1);
-    for (std::size_t k = 0; k < 7 && i * 7u + k < payload.size(); ++k) d[k + 1] = payload[i * 7u + k];
+    for (std::size_t k = 0; k < 7 && i * 7u + k < payload.size(); ++k)
+      d[k + 1] = payload[i * 7u + k];
     frames.push_back(CanFrame::make(0x1CEBFF30, true, d));
   }
   Receiver rx;

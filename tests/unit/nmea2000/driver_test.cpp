@@ -29,9 +29,12 @@ class VeCanSystem : public ::testing::Test {
     sim_eps.push_back(bus.attach("mppt"));
     sim_eps.push_back(bus.attach("shunt"));
     sim_eps.push_back(bus.attach("skylla"));
-    sims.push_back(std::make_unique<VeCanDevice>(*sim_eps[0], VeCanProduct::kMppt150_70, 0x12345, 0x20));
-    sims.push_back(std::make_unique<VeCanDevice>(*sim_eps[1], VeCanProduct::kLynxShunt, 0x23456, 0x20));
-    sims.push_back(std::make_unique<VeCanDevice>(*sim_eps[2], VeCanProduct::kSkyllaI, 0x34567, 0x20));
+    sims.push_back(
+        std::make_unique<VeCanDevice>(*sim_eps[0], VeCanProduct::kMppt150_70, 0x12345, 0x20));
+    sims.push_back(
+        std::make_unique<VeCanDevice>(*sim_eps[1], VeCanProduct::kLynxShunt, 0x23456, 0x20));
+    sims.push_back(
+        std::make_unique<VeCanDevice>(*sim_eps[2], VeCanProduct::kSkyllaI, 0x34567, 0x20));
     driver_ep = bus.attach("driver");
     driver = std::make_unique<Nmea2000Driver>(ctx, driver_ep.get(), Options{});
     driver_ep->set_receiver([this](const CanFrame& f, TimePoint) { driver->on_frame(f, now); });
@@ -82,16 +85,16 @@ TEST_F(VeCanSystem, DevicesClaimDistinctAddressesAndBecomeVenusServices) {
   EXPECT_EQ(model::as_int(mppt->get("/DeviceInstance")), 0);
   EXPECT_EQ(std::get<std::string>(mppt->get("/Mgmt/Connection")), "VE.Can");
   EXPECT_EQ(std::get<std::string>(mppt->get("/ProductName")), "BlueSolar MPPT 150/70");
-  EXPECT_GT(*model::as_double(mppt->get("/Pv/V")), 80.0);      // instance 1 = PV
+  EXPECT_GT(*model::as_double(mppt->get("/Pv/V")), 80.0);          // instance 1 = PV
   EXPECT_LT(*model::as_double(mppt->get("/Dc/0/Voltage")), 30.0);  // instance 0 = battery
-  EXPECT_EQ(model::as_int(mppt->get("/State")), 3);              // bulk
+  EXPECT_EQ(model::as_int(mppt->get("/State")), 3);                // bulk
 
   const auto* shunt = find("battery");
   ASSERT_NE(shunt, nullptr);
   EXPECT_TRUE(model::is_valid(shunt->get("/Soc")));
   EXPECT_EQ(model::as_double(shunt->get("/TimeToGo")), 6 * 3600.0);
   EXPECT_LT(*model::as_double(shunt->get("/ConsumedAmphours")), 0.0);  // VREG 0xEEFF
-  EXPECT_TRUE(model::is_valid(shunt->get("/Dc/1/Voltage")));          // fused voltage
+  EXPECT_TRUE(model::is_valid(shunt->get("/Dc/1/Voltage")));           // fused voltage
 
   const auto* skylla = find("charger");
   ASSERT_NE(skylla, nullptr);
@@ -127,7 +130,8 @@ TEST_F(VeCanSystem, CommandsSendDataInstanceWriteAndVregFrames) {
   for (std::size_t i = before; i < bus.recorded().size(); ++i) {
     const auto& f = bus.recorded()[i];
     if (n2k::decode_can_id(f.id).src != driver->session().address()) continue;
-    if (const auto* m = rx.on_frame(f, now)) sent.push_back({m->id, {m->payload.begin(), m->payload.end()}});
+    if (const auto* m = rx.on_frame(f, now))
+      sent.push_back({m->id, {m->payload.begin(), m->payload.end()}});
   }
   ASSERT_EQ(sent.size(), 3u);
   EXPECT_EQ(sent[0].first.pgn, 126208u);
@@ -169,9 +173,11 @@ class Mapping : public ::testing::Test {
     const n2k::Message m{{6, pgn, src, 0xFF}, payload, now};
     driver.on_message(m, now);
   }
-  void send(std::uint8_t src, std::uint32_t pgn, std::initializer_list<n2k::FieldInput> in, std::uint16_t repeats = 0) {
+  void send(std::uint8_t src, std::uint32_t pgn, std::initializer_list<n2k::FieldInput> in,
+            std::uint16_t repeats = 0) {
     std::array<std::uint8_t, 223> buf{};
-    auto len = n2k::encode(*n2k::find_pgn(pgn), std::span<const n2k::FieldInput>(in.begin(), in.size()), buf, repeats);
+    auto len = n2k::encode(*n2k::find_pgn(pgn),
+                           std::span<const n2k::FieldInput>(in.begin(), in.size()), buf, repeats);
     ASSERT_TRUE(len.has_value()) << pgn;
     feed(src, pgn, std::span<const std::uint8_t>(buf.data(), *len));
   }
@@ -195,7 +201,8 @@ TEST_F(Mapping, VeBusInterfaceUsesTwoAddresses) {
   // Seed 000: AC input from the address with function 154, everything else from 153.
   claim(0x30, 0x5555, 153);
   claim(0x31, 0x5555, 154);
-  send(0x30, 127508, {{"instance", 0}, {"voltage", 26.5}, {"current", -12.0}, {"temperature", 300.15}});
+  send(0x30, 127508,
+       {{"instance", 0}, {"voltage", 26.5}, {"current", -12.0}, {"temperature", 300.15}});
   send(0x30, 65014, {{"lineNeutralAcRmsVoltage", 230}, {"acFrequency", 50}, {"acRmsCurrent", 4}});
   send(0x31, 65014, {{"lineNeutralAcRmsVoltage", 235}, {"acFrequency", 50}, {"acRmsCurrent", 7}});
   send(0x31, 65013, {{"realPower", 1600}, {"apparentPower", 1650}});
@@ -229,7 +236,8 @@ TEST_F(Mapping, LynxIonCellsAndBmvConsumedAh) {
 
   claim(0x41, 0x2222, 170);
   product(0x41, "BMV-700");
-  send(0x41, 127506, {{"instance", 0}, {"dcType", 0}, {"stateOfCharge", 87}, {"timeRemaining", 7200}});
+  send(0x41, 127506,
+       {{"instance", 0}, {"dcType", 0}, {"stateOfCharge", 87}, {"timeRemaining", 7200}});
   const auto vreg = n2k::encode_vreg_value(*n2k::find_vreg(n2k::kVregConsumedAh), -15.5);
   feed(0x41, 61184, vreg->view());
   const std::string bmv = "com.victronenergy.battery.socketcan_can0_di0_uc8738";

@@ -134,7 +134,8 @@ TEST_F(AddressClaim, AnswersRequestsForClaimAndProductInfoAndSendsHeartbeat) {
   bus.record(true);
   run_for(std::chrono::seconds(61));
   int hb = 0;
-  for (const auto& f : bus.recorded()) hb += decode_can_id(f.id).pgn == 126993 && decode_can_id(f.id).src == 0x20;
+  for (const auto& f : bus.recorded())
+    hb += decode_can_id(f.id).pgn == 126993 && decode_can_id(f.id).src == 0x20;
   EXPECT_EQ(hb, 1);
 }
 
