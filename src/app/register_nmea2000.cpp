@@ -15,6 +15,7 @@
 #include "protocols/nmea2000/json.hpp"
 #include "protocols/nmea2000/pgn_table.hpp"
 #include "sim/nmea2000/vecan_sim.hpp"
+#include "transport/candump.hpp"
 
 namespace gxlink::app {
 namespace {
@@ -126,15 +127,102 @@ DecodeStats snapshot_nmea2000(std::istream& in, const std::string& source,
   return st;
 }
 
+/// A CanTransport that replays a candump capture with its original pacing (÷ `speed`), so that a
+/// recorded bus can stand in for a live one (`[[nmea2000]] replay = "FILE"`). Sent frames are
+/// dropped: a recording cannot answer.
+class CandumpReplay final : public transport::CanTransport {
+ public:
+  CandumpReplay(asio::io_context& io, std::string iface, double speed)
+      : timer_(io), iface_(std::move(iface)), speed_(speed) {}
+  std::string_view interface_name() const override { return iface_; }
+  bool send(const CanFrame&) override { return true; }
+  transport::CanBusState state() const override { return transport::CanBusState::kActive; }
+
+  /// Reads the capture; kBadFormat when nothing in it is a CAN frame.
+  Result<void> load(std::istream& in) {
+    std::string line;
+    while (std::getline(in, line)) {
+      auto r = transport::parse_candump_line(line);
+      if (r && *r) frames_.push_back({(*r)->timestamp.value_or(0), (*r)->frame});
+    }
+    if (frames_.empty())
+      return tl::unexpected(Error{Errc::kBadFormat, "no CAN frames in the replay file"});
+    return {};
+  }
+  void start() {
+    next_ = 0;
+    started_ = Clock::now();
+    schedule();
+  }
+  void stop() { timer_.cancel(); }
+
+ private:
+  void schedule() {
+    if (next_ >= frames_.size()) return;
+    const double offset = (frames_[next_].first - frames_.front().first) / speed_;
+    timer_.expires_at(started_ +
+                      std::chrono::duration_cast<Duration>(std::chrono::duration<double>(offset)));
+    timer_.async_wait([this](const std::error_code& ec) {
+      if (ec) return;
+      const double t = frames_[next_].first;
+      // Everything due at the same capture time goes out together.
+      while (next_ < frames_.size() && frames_[next_].first <= t)
+        deliver(frames_[next_++].second, Clock::now());
+      schedule();
+    });
+  }
+  asio::steady_timer timer_;
+  std::string iface_;
+  double speed_;
+  std::vector<std::pair<double, CanFrame>> frames_;
+  std::size_t next_ = 0;
+  TimePoint started_{};
+};
+
+/// `[[nmea2000]]` with `replay = "FILE"`: the driver on a replayed capture. The transport lives
+/// with the driver.
+class ReplayDriver final : public drivers::Driver {
+ public:
+  ReplayDriver(std::unique_ptr<CandumpReplay> t, std::unique_ptr<dn::Nmea2000Driver> d)
+      : transport_(std::move(t)), driver_(std::move(d)) {}
+  ~ReplayDriver() override { stop(); }
+  std::string_view kind() const override { return "nmea2000"; }
+  std::string describe() const override { return driver_->describe() + " (replay)"; }
+  void start() override {
+    driver_->start();
+    transport_->start();
+  }
+  void stop() override {
+    transport_->stop();
+    driver_->stop();
+  }
+  drivers::Health health() const override { return driver_->health(); }
+
+ private:
+  std::unique_ptr<CandumpReplay> transport_;
+  std::unique_ptr<dn::Nmea2000Driver> driver_;
+};
+
 std::unique_ptr<drivers::Driver> make_driver(const toml::table& cfg, drivers::DriverContext& ctx) {
-  (void)cfg;
-  (void)ctx;
-  // A live bus needs a SocketCAN or slcan transport, which the CAN transport work provides; this
-  // build only carries the in-process bus (demo) and file replay (snapshot).
-  throw std::runtime_error(
-      "nmea2000: no CAN transport for a live interface in this build (use the demo or `gxlink "
-      "snapshot "
-      "nmea2000:FILE`)");
+  const std::string iface = cfg["interface"].value_or(std::string("can0"));
+  const auto replay = cfg["replay"].value<std::string>();
+  if (!replay) {
+    // A live bus needs the SocketCAN / slcan transports of the CAN transport work; this build
+    // carries the in-process bus (demo) and capture replay.
+    throw std::runtime_error(
+        "nmea2000: live interface '" + iface +
+        "' needs a SocketCAN/slcan transport (not in this build); use replay = \"FILE\"");
+  }
+  std::ifstream in(*replay);
+  if (!in) throw std::runtime_error("nmea2000: cannot open replay file " + *replay);
+  auto t = std::make_unique<CandumpReplay>(ctx.io, iface, cfg["speed"].value_or(1.0));
+  if (auto r = t->load(in); !r)
+    throw std::runtime_error("nmea2000: " + *replay + ": " + r.error().message());
+  dn::Options opts;
+  opts.interface = iface;
+  opts.active = false;  // a recording cannot answer requests
+  auto d = std::make_unique<dn::Nmea2000Driver>(ctx, t.get(), opts);
+  return std::make_unique<ReplayDriver>(std::move(t), std::move(d));
 }
 
 struct DemoParts {
