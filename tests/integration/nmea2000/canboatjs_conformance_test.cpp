@@ -140,11 +140,16 @@ void compare_path(const fs::path& src, Totals& t) {
 
   // Index canboatjs messages by the line that completed them (the last of its "input" lines).
   std::map<std::string, std::deque<std::size_t>> line_numbers;
-  for (std::size_t i = 0; i < lines.size(); ++i) line_numbers[lines[i]].push_back(i + 1);
+  // canboatjs echoes lines without trailing blanks (the Angstrom sample has them).
+  auto rtrim = [](std::string l) {
+    while (!l.empty() && (l.back() == ' ' || l.back() == '\r')) l.pop_back();
+    return l;
+  };
+  for (std::size_t i = 0; i < lines.size(); ++i) line_numbers[rtrim(lines[i])].push_back(i + 1);
   std::map<std::pair<std::size_t, std::uint32_t>, json> theirs;
   for (auto& j : read_jsonl(theirs_out)) {
     if (!j.contains("input") || j["input"].empty()) continue;
-    auto& q = line_numbers[j["input"].back().get<std::string>()];
+    auto& q = line_numbers[rtrim(j["input"].back().get<std::string>())];
     if (q.empty()) continue;
     const std::size_t ln = q.front();
     q.pop_front();
@@ -250,7 +255,7 @@ TEST_F(CanboatjsConformance, CandumpCapturesAgreeOnEveryEnergyPgn) {
     compare_file(f, t);
   std::cout << "candump captures: " << t.headers
             << " messages with the same PGN and header from the same frames\n";
-  EXPECT_GT(t.headers, 1500u);
+  EXPECT_GT(t.headers, 3500u);  // canboatjs drops fast packets with reordered frames
 }
 
 }  // namespace
