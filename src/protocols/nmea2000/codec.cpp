@@ -48,9 +48,8 @@ std::string_view trim_string(ByteView bytes) noexcept {
   return {reinterpret_cast<const char*>(bytes.data()), n};
 }
 
-bool is_printed(FieldType t) noexcept {
-  return t != FieldType::kReserved && t != FieldType::kSpare;
-}
+// Spare bits are printed (as canboatjs does); reserved bits never are.
+bool is_printed(FieldType t) noexcept { return t != FieldType::kReserved; }
 
 bool is_proprietary(std::uint32_t pgn) noexcept {
   return pgn == 61184 || (pgn >= 65280 && pgn <= 65535) || pgn == 126720 ||

@@ -44,7 +44,7 @@ struct FieldValue {
 
 struct Decoded {
   const PgnDesc* desc = nullptr;
-  std::vector<FieldValue> fields;  ///< printable fields in order (reserved/spare omitted)
+  std::vector<FieldValue> fields;  ///< printable fields in order (reserved bits omitted)
 
   /// The first field with this canboat id (in repetition `repeat`), nullptr when absent.
   const FieldValue* find(std::string_view id, std::uint16_t repeat = 0) const noexcept;

@@ -29,9 +29,11 @@ namespace {
 const fs::path kPeer = (fs::path(GXLINK_TEST_DATA) / ".." / "peers").lexically_normal() / "node" /
                        "node_modules" / "@canboat" / "canboatjs" / "dist" / "bin" / "analyzerjs.js";
 
+/// The PGNs compared field by field: energy and network management.
 bool is_energy_pgn(std::uint32_t pgn) {
-  static const std::set<std::uint32_t> kSet = {127501, 127503, 127506, 127507,
-                                               127508, 127509, 127751, 61184};
+  static const std::set<std::uint32_t> kSet = {127501, 127503, 127506, 127507, 127508,
+                                               127509, 127751, 61184,  59392,  59904,
+                                               60928,  126993, 126996};
   return kSet.count(pgn) || (pgn >= 65001 && pgn <= 65030);
 }
 
