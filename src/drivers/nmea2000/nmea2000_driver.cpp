@@ -49,6 +49,31 @@ bool contains(const std::string& s, std::string_view what) {
   return s.find(what) != std::string::npos;
 }
 
+/// Venus /FirmwareVersion is an integer written in hex digits: "1.02" → 0x10200 (venus_os.md:
+/// DVCC wants VE.Can ≥ 0x10200). Versions that do not look like that stay invalid.
+Value firmware_version(const std::string& text) {
+  std::int64_t parts[3] = {0, 0, 0};
+  int n = 0;
+  std::size_t i = 0;
+  while (n < 3 && i < text.size()) {
+    std::int64_t v = 0;
+    std::size_t digits = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 2) {
+      v = v * 16 + (text[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0) break;
+    parts[n++] = v;
+    if (i < text.size() && text[i] == '.')
+      ++i;
+    else
+      break;
+  }
+  if (n < 2) return Invalid{};
+  return (parts[0] << 16) | (parts[1] << 8) | parts[2];
+}
+
 /// The Venus service type a Victron model name implies (seed 000 product tables), empty if none.
 std::string kind_from_model(const std::string& model) {
   if (contains(model, "MPPT") || contains(model, "Solar")) return "solarcharger";
@@ -252,7 +277,7 @@ model::Service* Nmea2000Driver::service_for(Device& d, std::uint8_t instance) {
   if (d.product) {
     spec.product_id = std::int64_t{d.product->product_code};
     spec.product_name = d.product->model_id;
-    spec.firmware_version = d.product->software_version;
+    spec.firmware_version = firmware_version(d.product->software_version);
   } else {
     spec.product_name = std::string(n2k::kManufacturerLookup.find(nm.manufacturer).empty()
                                         ? "NMEA 2000 device"
@@ -309,7 +334,7 @@ void Nmea2000Driver::on_message(const n2k::Message& m, TimePoint now) {
         if (auto* s = ctx_.model.find(name)) {
           s->set("/ProductName", d.product->model_id);
           s->set("/ProductId", std::int64_t{d.product->product_code});
-          s->set("/FirmwareVersion", d.product->software_version);
+          s->set("/FirmwareVersion", firmware_version(d.product->software_version));
           if (!d.product->serial.empty()) s->set("/Serial", d.product->serial);
         }
       }
