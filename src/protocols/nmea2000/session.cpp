@@ -13,6 +13,7 @@ constexpr std::uint32_t kIsoRequest = 59904;
 constexpr std::uint32_t kAddressClaim = 60928;
 constexpr std::uint32_t kHeartbeat = 126993;
 constexpr std::uint32_t kProductInfo = 126996;
+constexpr std::uint32_t kCommandedAddress = 65240;
 
 void put_string(std::vector<std::uint8_t>& p, std::size_t at, const std::string& s) {
   for (std::size_t i = 0; i < 32 && i < s.size(); ++i) p[at + i] = static_cast<std::uint8_t>(s[i]);
@@ -182,6 +183,15 @@ void NetworkSession::on_message(const Message& m, TimePoint now, std::vector<Can
       std::array<std::uint8_t, 8> nak{0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0};
       store_le24(nak, 5, want);
       send_raw(kIsoAck, 6, address_, id.src, nak, out);
+    }
+    return;
+  }
+  if (id.pgn == kCommandedAddress && m.payload.size() >= 9 && cfg_.claim_address) {
+    // ISO 11783-5 Commanded Address (9 bytes, so it arrives by BAM): adopt the new address when
+    // the NAME is ours and the address is a usable one.
+    if (load_le64(m.payload) == cfg_.name.to_u64() && m.payload[8] <= kMaxAddress) {
+      first_tried_ = m.payload[8];
+      claim(m.payload[8], now, out);
     }
     return;
   }

@@ -7,6 +7,7 @@
 ///    silent;
 ///  - answers ISO Requests (59904) for 60928 and 126996, NAKs other addressed requests;
 ///  - sends a 126993 heartbeat every 60 s;
+///  - adopts a Commanded Address (65240, by BAM) addressed to its NAME;
 ///  - keeps the list of other nodes from their claims and their 126996 product information.
 /// With `claim_address = false` it uses the fixed address 254 (seed 000 FAQ Q21) and never claims.
 /// Sans-I/O: messages and time in, frames out.

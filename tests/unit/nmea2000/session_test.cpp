@@ -139,6 +139,26 @@ TEST_F(AddressClaim, AnswersRequestsForClaimAndProductInfoAndSendsHeartbeat) {
   EXPECT_EQ(hb, 1);
 }
 
+TEST(AddressClaimCommanded, CommandedAddressForOurNameMovesUs) {
+  NetworkSession s(config(0x100, 0x20));
+  std::vector<CanFrame> out;
+  s.start(TimePoint{}, out);
+  s.on_tick(TimePoint{} + std::chrono::milliseconds(300), out);
+  ASSERT_EQ(s.address(), 0x20);
+  std::array<std::uint8_t, 9> cmd{};
+  store_le64(cmd, 0, config(0x999, 0).name.to_u64());  // someone else's NAME: ignored
+  cmd[8] = 0x42;
+  s.on_message(Message{{6, 65240, 0x10, 0xFF}, cmd, {}}, TimePoint{}, out);
+  EXPECT_EQ(s.address(), 0x20);
+  store_le64(cmd, 0, s.name().to_u64());
+  out.clear();
+  s.on_message(Message{{6, 65240, 0x10, 0xFF}, cmd, {}}, TimePoint{}, out);
+  EXPECT_EQ(s.address(), 0x42);
+  EXPECT_EQ(s.state(), ClaimState::kClaiming);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(decode_can_id(out[0].id), (N2kId{6, 60928, 0x42, 0xFF}));
+}
+
 TEST(AddressClaimFixed, FixedAddressFallbackNeverClaims) {
   SessionConfig c = config(1, 0x20);
   c.claim_address = false;
