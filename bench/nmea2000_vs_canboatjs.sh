@@ -4,7 +4,7 @@
 # reading the same file and writing JSON Lines to /dev/null. Workloads (from ../shared/data/n2k):
 #   candump: canboat_candumpSample3.txt (candump -l frames, nav traffic) × 50
 #   energy:  the energy-PGN lines of canboat_dirona-actisense-serial.raw (canboat text, ISO
-#            timestamps only, so that canboatjs reads every line) × 20
+#            timestamps only, so that canboatjs reads every line) × 100
 # Optionally also canboat's C analyzer: build canboat outside the repo (never commit it) and point
 # CANBOAT_BIN at the folder holding `analyzer` and `candump2analyzer`.
 # Usage: [GXLINK_BUILD=build/release] [CANBOAT_BIN=/tmp/canboat/rel/linux-x86_64] \
@@ -24,9 +24,18 @@ trap 'rm -rf "$tmp"' EXIT
 grep -v '^#' "$data/canboat_candumpSample3.txt" > "$tmp/one.log"
 for _ in $(seq 50); do cat "$tmp/one.log"; done > "$tmp/candump.log"
 grep -E '^[0-9-]+T[^,]*Z,[0-9]+,(12750[1-9]|127751|650[0-3][0-9]|61184),' "$data/canboat_dirona-actisense-serial.raw" > "$tmp/e.txt"
-for _ in $(seq 20); do cat "$tmp/e.txt"; done > "$tmp/energy.txt"
+for _ in $(seq 100); do cat "$tmp/e.txt"; done > "$tmp/energy.txt"
 
-t() { local s e; s=$(date +%s.%N); "$@" > /dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc; }
+# CPU time (user + sys of the command and its children), not wall time: the machines this runs on
+# are shared, and CPU time is what stays comparable under load. Falls back to wall time.
+t() {
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%U %S" -o "$tmp/time" "$@" > /dev/null 2>&1 || true
+    awk '{ printf "%.3f\n", $1 + $2 }' "$tmp/time"
+  else
+    local s e; s=$(date +%s.%N); "$@" > /dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc
+  fi
+}
 for w in candump energy; do
   f=$tmp/$w.log; [ -f "$f" ] || f=$tmp/$w.txt
   lines=$(wc -l < "$f")
