@@ -264,7 +264,10 @@ model::Service* Nmea2000Driver::service_for(Device& d, std::uint8_t instance) {
   const bool per_instance = !d.victron && d.type == "battery";
   const std::uint8_t key = per_instance ? instance : 0;
   auto it = d.services.find(key);
-  if (it != d.services.end()) return ctx_.model.find(it->second);
+  if (it != d.services.end()) {
+    if (auto* s = ctx_.model.find(it->second)) return s;
+    d.services.erase(it);  // removed behind our back: create it again
+  }
   const auto& nm = *d.name;
   std::string conn = "socketcan_" + iface_ + "_di" + std::to_string(nm.device_instance()) + "_uc" +
                      std::to_string(nm.unique_number);
