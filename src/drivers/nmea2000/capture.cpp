@@ -100,7 +100,8 @@ std::optional<double> parse_iso_time(std::string_view s) noexcept {
       frac += (s[i] - '0') * scale;
   }
   const std::int64_t days = days_from_civil(y, mo, d);
-  return static_cast<double>(days * 86400 + h * 3600 + mi * 60 + se) + frac;
+  return static_cast<double>(days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + se) +
+         frac;
 }
 
 void format_iso_time(double t, std::string& out) {

@@ -121,7 +121,13 @@ Nmea2000Driver::Nmea2000Driver(DriverContext& ctx, transport::CanTransport* bus,
         return c;
       }()) {}
 
-Nmea2000Driver::~Nmea2000Driver() { stop(); }
+Nmea2000Driver::~Nmea2000Driver() {
+  // stop() only cancels a timer and clears a callback; nothing in it is expected to throw.
+  try {
+    stop();
+  } catch (...) {
+  }
+}
 
 void Nmea2000Driver::start() {
   if (started_) return;
@@ -388,7 +394,7 @@ void Nmea2000Driver::apply(Device& d, std::uint32_t pgn, ByteView payload) {
 void Nmea2000Driver::apply_decoded(Device& d, const n2k::Decoded& m, std::uint32_t pgn,
                                    ByteView payload) {
   const std::string& t = d.type;
-  const auto inst_opt = m.raw(pgn == 127506 ? "instance" : "instance");
+  const auto inst_opt = m.raw("instance");
   const std::uint8_t inst = inst_opt ? static_cast<std::uint8_t>(*inst_opt) : 0;
   const bool ac_input_source = d.name && d.name->function == kFnAcInputMonitor;
 

@@ -265,11 +265,11 @@ Result<std::size_t> encode_write_fields(std::uint32_t target_pgn,
   out[4] = 0x01;  // unique id of this transaction
   out[5] = static_cast<std::uint8_t>(selection.size());
   out[6] = static_cast<std::uint8_t>(writes.size());
-  std::size_t bit = 7 * 8;
+  std::size_t bit = std::size_t{7} * 8;
   auto put_pair = [&](const FieldWrite& w) -> bool {
     if (w.field_index == 0 || w.field_index > target->fields.size()) return false;
     const Field& f = target->fields[w.field_index - 1u];
-    if (bit + 8 + f.bits > 223 * 8) return false;
+    if (bit + 8 + f.bits > std::size_t{223} * 8) return false;
     if (f.bits < 64 && w.raw > all_ones(f.bits)) return false;
     put_bits(out, bit, 8, w.field_index);
     bit += 8;
@@ -298,12 +298,12 @@ Result<GroupFunction> decode_group_function(ByteView p) noexcept {
     case 0:
       if (p.size() < 11) return tl::unexpected(Error{Errc::kBadLength, "request too short"});
       n_par = p[10];
-      bit = 11 * 8;
+      bit = std::size_t{11} * 8;
       break;
     case 1:
       if (p.size() < 6) return tl::unexpected(Error{Errc::kBadLength, "command too short"});
       n_par = p[5];
-      bit = 6 * 8;
+      bit = std::size_t{6} * 8;
       break;
     case 2: {
       if (p.size() < 6) return tl::unexpected(Error{Errc::kBadLength, "acknowledge too short"});
@@ -342,7 +342,7 @@ Result<GroupFunction> decode_group_function(ByteView p) noexcept {
     }
     if (idx == 0 || idx > target->fields.size()) return false;
     const Field& f = target->fields[idx - 1u];
-    const unsigned w = f.type == FieldType::kStringFix ? f.bits : f.bits;
+    const unsigned w = f.bits;
     if (w > 64 || bit + w > p.size() * 8) return false;
     into.push_back({idx, extract_bits_le(p, bit, w)});
     bit += w;

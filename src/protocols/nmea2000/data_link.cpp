@@ -173,7 +173,7 @@ bool TpAssembler::on_frame(const N2kId& id, ByteView data, TimePoint now, LinkSt
     s->used = false;
     return false;
   }
-  std::copy_n(data.begin() + 1, 7, s->data.begin() + (s->next - 1) * 7);
+  std::copy_n(data.begin() + 1, 7, s->data.begin() + static_cast<std::ptrdiff_t>(s->next - 1) * 7);
   s->last = now;
   if (s->next++ < s->packets) return false;
   std::copy_n(s->data.begin(), s->size, done_.begin());
