@@ -10,6 +10,7 @@ void register_canopen(Registry& r);
 void register_vebus(Registry& r);
 void register_vedirect(Registry& r);
 void register_canbms(Registry& r);
+void register_nmea2000(Registry& r);
 
 namespace {
 
@@ -20,6 +21,7 @@ Registry build() {
   register_vebus(r);
   register_vedirect(r);
   register_canbms(r);
+  register_nmea2000(r);
   return r;
 }
 

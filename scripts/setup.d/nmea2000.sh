@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The real NMEA 2000 peer for conformance tests and benchmarks: @canboat/canboatjs (analyzerjs),
+# pinned, installed into the gitignored tests/peers/node/node_modules. Idempotent; skips quietly
+# without npm (the tests then skip themselves).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+dir="$here/tests/peers/node"
+version="3.20.0"
+command -v npm >/dev/null 2>&1 || { echo "setup.d/nmea2000: npm not found, canboatjs peer skipped" >&2; exit 0; }
+pkg="$dir/node_modules/@canboat/canboatjs/package.json"
+if [ -f "$pkg" ] && grep -q "\"version\": \"$version\"" "$pkg"; then exit 0; fi
+mkdir -p "$dir"
+cd "$dir"
+npm install --no-audit --no-fund --ignore-scripts --no-save "@canboat/canboatjs@$version" >/dev/null 2>&1 ||
+  echo "setup.d/nmea2000: npm install @canboat/canboatjs@$version failed; conformance tests will skip" >&2

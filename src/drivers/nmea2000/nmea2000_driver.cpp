@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: MIT
+#include "drivers/nmea2000/nmea2000_driver.hpp"
+
+#include <cmath>
+
+#include <spdlog/spdlog.h>
+
+#include "protocols/nmea2000/pgn_table.hpp"
+#include "protocols/nmea2000/vreg.hpp"
+
+namespace gxlink::drivers::nmea2000 {
+namespace n2k = gxlink::nmea2000;
+using model::Invalid;
+using model::Value;
+
+namespace {
+
+constexpr std::uint8_t kFnAcInputMonitor = 154;  // Victron: "154 AC Input monitor" (seed 000)
+constexpr std::uint8_t kFnInverter = 153;        // Victron: "153 Inverter"
+constexpr std::uint8_t kFnCharger = 160;
+constexpr std::uint8_t kFnBattery = 170;
+constexpr std::uint8_t kDcBattery = 0;
+constexpr std::uint8_t kDcSolar = 3;
+
+/// N2K CHARGER_STATE → Venus /State (0 off, 2 fault, 3 bulk, 4 absorption, 5 float, 6 storage,
+/// 7 equalize, 11 power supply).
+Value venus_charge_state(std::uint64_t s) {
+  switch (s) {
+    case 0:
+    case 8: return std::int64_t{0};
+    case 1: return std::int64_t{3};
+    case 2:
+    case 3: return std::int64_t{4};
+    case 4: return std::int64_t{7};
+    case 5: return std::int64_t{5};
+    case 6: return std::int64_t{6};
+    case 7: return std::int64_t{11};
+    case 9: return std::int64_t{2};
+    default: return Invalid{};
+  }
+}
+
+Value num(const std::optional<double>& v) { return v ? Value{*v} : Value{Invalid{}}; }
+Value kelvin_to_c(const std::optional<double>& v) {
+  return v ? Value{std::round((*v - 273.15) * 100) / 100} : Value{Invalid{}};
+}
+
+bool contains(const std::string& s, std::string_view what) {
+  return s.find(what) != std::string::npos;
+}
+
+/// Venus /FirmwareVersion is an integer written in hex digits: "1.02" → 0x10200 (venus_os.md:
+/// DVCC wants VE.Can ≥ 0x10200). Versions that do not look like that stay invalid.
+Value firmware_version(const std::string& text) {
+  std::int64_t parts[3] = {0, 0, 0};
+  int n = 0;
+  std::size_t i = 0;
+  while (n < 3 && i < text.size()) {
+    std::int64_t v = 0;
+    std::size_t digits = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 2) {
+      v = v * 16 + (text[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0) break;
+    parts[n++] = v;
+    if (i < text.size() && text[i] == '.')
+      ++i;
+    else
+      break;
+  }
+  if (n < 2) return Invalid{};
+  return (parts[0] << 16) | (parts[1] << 8) | parts[2];
+}
+
+/// The Venus service type a Victron model name implies (seed 000 product tables), empty if none.
+std::string kind_from_model(const std::string& model) {
+  if (contains(model, "MPPT") || contains(model, "Solar")) return "solarcharger";
+  if (contains(model, "Skylla")) return "charger";
+  if (contains(model, "Lynx") || contains(model, "BMV") || contains(model, "Shunt"))
+    return "battery";
+  return {};
+}
+
+}  // namespace
+
+struct Nmea2000Driver::Device {
+  std::uint8_t src = 0;
+  std::optional<n2k::IsoName> name;
+  std::optional<n2k::ProductInfo> product;
+  std::string type;  ///< Venus service type once known
+  bool lynx_ion = false;
+  bool victron = false;
+  bool requested = false;
+  bool saw_ac_input = false;
+  std::optional<TimePoint> product_requested;
+  std::map<std::uint8_t, std::uint8_t> dc_types;  ///< 127506 DC type per DC instance
+  std::map<std::uint8_t, std::string> services;   ///< instance (0 for per-device) → service name
+  std::map<std::pair<std::uint32_t, std::uint8_t>, std::vector<std::uint8_t>>
+      pending;  ///< before classification
+  TimePoint last_seen{};
+  bool connected = true;
+};
+
+Nmea2000Driver::Nmea2000Driver(DriverContext& ctx, transport::CanTransport* bus, Options opts)
+    : ctx_(ctx),
+      bus_(bus),
+      opts_(std::move(opts)),
+      iface_(bus ? std::string(bus->interface_name()) : opts_.interface),
+      session_([&] {
+        n2k::SessionConfig c;
+        c.name.unique_number = opts_.unique_number;
+        c.name.manufacturer = n2k::kVictronManufacturer;
+        c.name.function = 130;     // PC gateway
+        c.name.device_class = 25;  // Internetwork device
+        c.preferred_address = opts_.preferred_address;
+        c.product.product_code = 0;
+        c.product.model_id = "gxlink";
+        c.product.software_version = GXLINK_VERSION;
+        return c;
+      }()) {}
+
+Nmea2000Driver::~Nmea2000Driver() {
+  // stop() only cancels a timer and clears a callback; nothing in it is expected to throw.
+  try {
+    stop();
+  } catch (...) {
+  }
+}
+
+void Nmea2000Driver::start() {
+  if (started_) return;
+  started_ = true;
+  if (bus_) bus_->set_receiver([this](const CanFrame& f, TimePoint) { on_frame(f, Clock::now()); });
+  begin(Clock::now());
+  timer_ = std::make_unique<asio::steady_timer>(ctx_.io);
+  schedule();
+}
+
+void Nmea2000Driver::begin(TimePoint now) {
+  if (bus_ && opts_.active && session_.state() == n2k::ClaimState::kIdle) {
+    std::vector<CanFrame> out;
+    session_.start(now, out);
+    send(out);
+  }
+}
+
+void Nmea2000Driver::stop() {
+  if (!started_) return;
+  started_ = false;
+  if (timer_) timer_->cancel();
+  if (bus_) bus_->set_receiver({});
+}
+
+void Nmea2000Driver::schedule() {
+  if (!timer_) return;
+  timer_->expires_after(std::chrono::milliseconds(100));
+  timer_->async_wait([this](const std::error_code& ec) {
+    if (ec || !started_) return;
+    on_tick(Clock::now());
+    schedule();
+  });
+}
+
+Health Nmea2000Driver::health() const {
+  if (bus_ && bus_->state() == transport::CanBusState::kBusOff) return Health::failed("bus off");
+  if (opts_.active && bus_ && session_.state() == n2k::ClaimState::kCannotClaim)
+    return Health::warning("could not claim an address");
+  return Health::ok();
+}
+
+void Nmea2000Driver::send(std::vector<CanFrame>& frames) {
+  if (bus_)
+    for (const auto& f : frames) bus_->send(f);
+  frames.clear();
+}
+
+void Nmea2000Driver::send_message(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst,
+                                  ByteView payload) {
+  auto frames = session_.frames_for(pgn, prio, dst, payload);
+  send(frames);
+}
+
+void Nmea2000Driver::on_frame(const CanFrame& f, TimePoint now) {
+  if (const n2k::Message* m = rx_.on_frame(f, now)) on_message(*m, now);
+}
+
+void Nmea2000Driver::on_tick(TimePoint now) {
+  rx_.on_tick(now);
+  std::vector<CanFrame> out;
+  if (bus_ && opts_.active) session_.on_tick(now, out);
+  if (session_.can_send() && bus_ && opts_.active && !announced_) {
+    // Learn the network: everyone answers a broadcast request for their claim and product info.
+    announced_ = true;
+    for (std::uint32_t pgn : {60928u, 126996u}) {
+      std::array<std::uint8_t, 3> req{};
+      store_le24(req, 0, pgn);
+      auto f = session_.frames_for(59904, 6, n2k::kBroadcast, req);
+      out.insert(out.end(), f.begin(), f.end());
+    }
+  }
+  for (auto& [src, d] : devices_) {
+    // Ask each named node for its product information (126996) until it answers.
+    if (session_.can_send() && bus_ && opts_.active && d->name && !d->product &&
+        (!d->product_requested || now - *d->product_requested > std::chrono::seconds(1))) {
+      d->product_requested = now;
+      std::array<std::uint8_t, 3> req{};
+      store_le24(req, 0, 126996);
+      auto f = session_.frames_for(59904, 6, src, req);
+      out.insert(out.end(), f.begin(), f.end());
+    }
+  }
+  send(out);
+  for (auto& [src, d] : devices_) {
+    if (d->connected && d->last_seen != TimePoint{} && now - d->last_seen > opts_.device_timeout) {
+      d->connected = false;
+      for (auto& [inst, name] : d->services) {
+        if (auto* s = ctx_.model.find(name)) {
+          s->invalidate_all();
+          s->set("/Connected", std::int64_t{0});
+        }
+      }
+    }
+  }
+}
+
+Nmea2000Driver::Device& Nmea2000Driver::device(std::uint8_t src) {
+  auto& p = devices_[src];
+  if (!p) {
+    p = std::make_unique<Device>();
+    p->src = src;
+  }
+  return *p;
+}
+
+void Nmea2000Driver::classify(Device& d) {
+  if (!d.type.empty() || !d.name) return;
+  const auto& nm = *d.name;
+  d.victron = nm.manufacturer == n2k::kVictronManufacturer;
+  const std::string model = d.product ? d.product->model_id : std::string{};
+  if (d.victron && (nm.function == kFnInverter || nm.function == kFnAcInputMonitor) &&
+      nm.device_class == 35) {
+    d.type = "vebus";
+  } else if (auto k = kind_from_model(model); !k.empty()) {
+    d.type = k;
+    d.lynx_ion = contains(model, "Lynx Ion");
+  } else {
+    bool solar = false, battery = false;
+    for (auto& [inst, t] : d.dc_types) {
+      solar = solar || t == kDcSolar;
+      battery = battery || t == kDcBattery;
+    }
+    if (solar)
+      d.type = "solarcharger";
+    else if (nm.function == kFnCharger && d.victron && d.saw_ac_input)
+      d.type = "charger";  // a Skylla-i sends 127503; an MPPT (same function) does not
+    else if (nm.function == kFnBattery || battery)
+      d.type = "battery";
+  }
+  if (d.type.empty()) return;
+  // Replay what arrived before we knew what the device is.
+  auto pending = std::move(d.pending);
+  d.pending.clear();
+  for (auto& [key, payload] : pending) apply(d, key.first, payload);
+}
+
+model::Service* Nmea2000Driver::service_for(Device& d, std::uint8_t instance) {
+  // Victron devices are one service each; other makers' battery monitors one per data instance.
+  const bool per_instance = !d.victron && d.type == "battery";
+  const std::uint8_t key = per_instance ? instance : 0;
+  auto it = d.services.find(key);
+  if (it != d.services.end()) {
+    if (auto* s = ctx_.model.find(it->second)) return s;
+    d.services.erase(it);  // removed behind our back: create it again
+  }
+  const auto& nm = *d.name;
+  std::string conn = "socketcan_" + iface_ + "_di" + std::to_string(nm.device_instance()) + "_uc" +
+                     std::to_string(nm.unique_number);
+  if (per_instance) conn += "_i" + std::to_string(instance);
+  model::ServiceSpec spec;
+  spec.type = d.type;
+  spec.connection = conn;
+  spec.device_instance = per_instance ? instance : nm.device_instance();
+  spec.mgmt_connection = "VE.Can";
+  if (d.product) {
+    spec.product_id = std::int64_t{d.product->product_code};
+    spec.product_name = d.product->model_id;
+    spec.firmware_version = firmware_version(d.product->software_version);
+  } else {
+    spec.product_name = std::string(n2k::kManufacturerLookup.find(nm.manufacturer).empty()
+                                        ? "NMEA 2000 device"
+                                        : n2k::kManufacturerLookup.find(nm.manufacturer)) +
+                        " " + d.type;
+  }
+  auto& s = ctx_.model.add_service(spec);
+  s.set("/Connected", std::int64_t{1});
+  if (d.product && !d.product->serial.empty()) s.set("/Serial", d.product->serial);
+  s.set("/N2kDeviceInstance", std::int64_t{nm.device_instance()});
+  s.set("/N2kUniqueNumber", std::int64_t{nm.unique_number});
+  d.services[key] = s.name();
+  return &s;
+}
+
+void Nmea2000Driver::on_message(const n2k::Message& m, TimePoint now) {
+  ++stats_.messages;
+  std::vector<CanFrame> out;
+  if (bus_ && opts_.active) session_.on_message(m, now, out);
+  send(out);
+  Device& d = device(m.id.src);
+  d.last_seen = now;
+  if (!d.connected) {
+    d.connected = true;
+    for (auto& [inst, name] : d.services)
+      if (auto* s = ctx_.model.find(name)) s->set("/Connected", std::int64_t{1});
+  }
+  if (m.id.pgn == 60928 && m.payload.size() >= 8) {
+    const auto nm = n2k::IsoName::from_u64(load_le64(m.payload));
+    if (d.name && !(*d.name == nm)) {
+      // Another NAME on this address, or a changed device instance: a new identity.
+      for (auto& [inst, name] : d.services) ctx_.model.remove_service(name);
+      d.services.clear();
+      d.type.clear();
+      d.product.reset();
+    }
+    d.name = nm;
+    classify(d);
+    return;
+  }
+  if (m.id.pgn == 126996) {
+    d.product = n2k::decode_product_info(m.payload);
+    if (d.product && !d.type.empty() && d.type != "vebus") {
+      // The product name is the stronger hint: re-classify when it disagrees with the guess.
+      const std::string k = kind_from_model(d.product->model_id);
+      if (!k.empty() && (k != d.type || contains(d.product->model_id, "Lynx Ion") != d.lynx_ion)) {
+        for (auto& [inst, name] : d.services) ctx_.model.remove_service(name);
+        d.services.clear();
+        d.type.clear();
+      }
+    }
+    if (d.product) {
+      for (auto& [inst, name] : d.services) {
+        if (auto* s = ctx_.model.find(name)) {
+          s->set("/ProductName", d.product->model_id);
+          s->set("/ProductId", std::int64_t{d.product->product_code});
+          s->set("/FirmwareVersion", firmware_version(d.product->software_version));
+          if (!d.product->serial.empty()) s->set("/Serial", d.product->serial);
+        }
+      }
+    }
+    classify(d);
+    return;
+  }
+  if (!d.name && !d.requested && bus_ && opts_.active && session_.can_send()) {
+    // Unknown sender: ask it for its claim (addressed request).
+    d.requested = true;
+    std::array<std::uint8_t, 3> req{0x00, 0xEE, 0x00};
+    send_message(59904, 6, m.id.src, req);
+  }
+  apply(d, m.id.pgn, m.payload);
+}
+
+void Nmea2000Driver::apply(Device& d, std::uint32_t pgn, ByteView payload) {
+  if (pgn == 127506 && payload.size() >= 3 && payload[2] != 0xFF) {
+    const bool changed = d.dc_types[payload[1]] != payload[2] || d.dc_types.size() == 0;
+    d.dc_types[payload[1]] = payload[2];
+    if (changed && d.type.empty()) classify(d);
+  }
+  if (pgn == 127503 && !d.saw_ac_input) {
+    d.saw_ac_input = true;
+    if (d.type.empty()) classify(d);
+  }
+  auto r = n2k::decode(pgn, payload, decoded_);
+  if (!r) {
+    if (r.error().code == Errc::kUnknownId)
+      ++stats_.unknown_pgns;
+    else
+      ++stats_.decode_errors;
+    return;
+  }
+  if (d.type.empty()) {
+    // Keep the latest message per (PGN, first byte) until the device is known.
+    if (d.pending.size() < 64) {
+      const std::uint8_t key =
+          payload.empty() ? 0
+                          : (pgn == 127506 ? (payload.size() > 1 ? payload[1] : 0) : payload[0]);
+      d.pending[{pgn, key}] = std::vector<std::uint8_t>(payload.begin(), payload.end());
+    }
+    return;
+  }
+  apply_decoded(d, decoded_, pgn, payload);
+}
+
+void Nmea2000Driver::apply_decoded(Device& d, const n2k::Decoded& m, std::uint32_t pgn,
+                                   ByteView payload) {
+  const std::string& t = d.type;
+  const auto inst_opt = m.raw("instance");
+  const std::uint8_t inst = inst_opt ? static_cast<std::uint8_t>(*inst_opt) : 0;
+  const bool ac_input_source = d.name && d.name->function == kFnAcInputMonitor;
+
+  if (pgn == n2k::kVregPgn) {
+    auto v = n2k::decode_vreg(payload);
+    if (!v) return;
+    model::Service* s = service_for(d, 0);
+    if (!s) return;
+    if (v->id == n2k::kVregConsumedAh && t == "battery") {
+      s->set("/ConsumedAmphours", num(n2k::vreg_value(*n2k::find_vreg(v->id), v->value)));
+    } else if (t == "solarcharger" && (v->id == 0xEDD3 || v->id == 0xEDDC)) {
+      s->set(v->id == 0xEDD3 ? "/History/Daily/0/Yield" : "/Yield/User",
+             num(n2k::vreg_value(*n2k::find_vreg(v->id), v->value)));
+    }
+    return;
+  }
+
+  if (t == "battery") {
+    if (pgn == 127508) {
+      if (d.lynx_ion) {
+        model::Service* s = service_for(d, 0);
+        if (inst == 0) {
+          s->set("/Dc/0/Voltage", num(m.number("voltage")));
+          s->set("/Dc/0/Current", num(m.number("current")));
+          s->set("/Dc/0/Temperature", kelvin_to_c(m.number("temperature")));
+        } else if (inst == 1) {
+          s->set("/System/MinCellVoltage", num(m.number("voltage")));
+        } else if (inst == 2) {
+          s->set("/System/MaxCellVoltage", num(m.number("voltage")));
+        } else if (inst >= 10 && inst <= 25) {
+          const std::string n = std::to_string(inst - 9);
+          s->set("/Voltages/Cell" + n, num(m.number("voltage")));
+          s->set("/Temperatures/Cell" + n, kelvin_to_c(m.number("temperature")));
+        }
+        return;
+      }
+      if (!d.victron) {
+        auto it = d.dc_types.find(inst);
+        if (it == d.dc_types.end() || it->second != kDcBattery) return;  // not a battery bank
+      }
+      model::Service* s = service_for(d, inst);
+      if (d.victron && inst == 1) {
+        // BMV: starter battery; Lynx Shunt: voltage after the main fuse (seed 000).
+        s->set("/Dc/1/Voltage", num(m.number("voltage")));
+        return;
+      }
+      if (d.victron && inst != 0) return;
+      const auto v = m.number("voltage");
+      const auto i = m.number("current");
+      s->set("/Dc/0/Voltage", num(v));
+      s->set("/Dc/0/Current", num(i));
+      s->set("/Dc/0/Temperature", kelvin_to_c(m.number("temperature")));
+      s->set("/Dc/0/Power", v && i ? Value{std::round(*v * *i * 100) / 100} : Value{Invalid{}});
+    } else if (pgn == 127506) {
+      if (d.victron && inst != 0) return;
+      auto dct = m.raw("dcType");
+      if (!d.victron && dct && *dct != kDcBattery) return;
+      model::Service* s = service_for(d, inst);
+      s->set("/Soc", num(m.number("stateOfCharge")));
+      s->set("/Soh", num(m.number("stateOfHealth")));
+      s->set("/TimeToGo", num(m.number("timeRemaining")));
+      if (auto c = m.number("remainingCapacity")) s->set("/Capacity", *c);
+    }
+    return;
+  }
+
+  if (t == "solarcharger") {
+    model::Service* s = service_for(d, 0);
+    if (pgn == 127508) {
+      // Default roles per seed 000: instance 0 battery, 1 PV; 127506's DC type overrides.
+      auto it = d.dc_types.find(inst);
+      const bool pv = it != d.dc_types.end() ? it->second == kDcSolar : inst == 1;
+      const auto v = m.number("voltage");
+      const auto i = m.number("current");
+      if (pv) {
+        s->set("/Pv/V", num(v));
+        s->set("/Pv/I", num(i));
+        s->set("/Yield/Power", v && i ? Value{std::round(*v * *i * 100) / 100} : Value{Invalid{}});
+      } else {
+        s->set("/Dc/0/Voltage", num(v));
+        s->set("/Dc/0/Current", num(i));
+        s->set("/Dc/0/Temperature", kelvin_to_c(m.number("temperature")));
+      }
+    } else if (pgn == 127507) {
+      auto st = m.raw("operatingState");
+      s->set("/State", st ? venus_charge_state(*st) : Value{Invalid{}});
+      auto en = m.raw("enabled");
+      s->set("/Mode", en ? Value{std::int64_t{*en == 1 ? 1 : 4}} : Value{Invalid{}});
+    }
+    return;
+  }
+
+  if (t == "charger") {
+    model::Service* s = service_for(d, 0);
+    if (pgn == 127508) {
+      const std::string p = "/Dc/" + std::to_string(inst);
+      s->set(p + "/Voltage", num(m.number("voltage")));
+      s->set(p + "/Current", num(m.number("current")));
+      s->set(p + "/Temperature", kelvin_to_c(m.number("temperature")));
+      if (inst == 0) s->set("/NrOfOutputs", std::int64_t{1});
+    } else if (pgn == 127507) {
+      auto st = m.raw("operatingState");
+      s->set("/State", st ? venus_charge_state(*st) : Value{Invalid{}});
+      auto en = m.raw("enabled");
+      s->set("/Mode", en ? Value{std::int64_t{*en == 1 ? 1 : 4}} : Value{Invalid{}});
+    } else if (pgn == 127503) {
+      s->set("/Ac/In/L1/I", num(m.number("current", 1)));
+      if (auto v = m.number("voltage", 1)) s->set("/Ac/In/L1/V", *v);
+    }
+    return;
+  }
+
+  if (t == "vebus") {
+    model::Service* s = service_for(d, 0);
+    // J1939-75 utility phases: A = 65013/65014, B = 65010/65011, C = 65007/65008.
+    auto phase_of = [](std::uint32_t p) -> int {
+      switch (p) {
+        case 65013:
+        case 65014: return 1;
+        case 65010:
+        case 65011: return 2;
+        case 65007:
+        case 65008: return 3;
+        default: return 0;
+      }
+    };
+    if (int ph = phase_of(pgn)) {
+      const std::string base =
+          std::string(ac_input_source ? "/Ac/ActiveIn/L" : "/Ac/Out/L") + std::to_string(ph);
+      if (pgn == 65014 || pgn == 65011 || pgn == 65008) {
+        s->set(base + "/V", num(m.number("lineNeutralAcRmsVoltage")));
+        s->set(base + "/I", num(m.number("acRmsCurrent")));
+        s->set(base + "/F", num(m.number("acFrequency")));
+      } else {
+        s->set(base + "/P", num(m.number("realPower")));
+        s->set(base + "/S", num(m.number("apparentPower")));
+      }
+      return;
+    }
+    if (ac_input_source) return;
+    if (pgn == 127508) {
+      s->set("/Dc/0/Voltage", num(m.number("voltage")));
+      s->set("/Dc/0/Current", num(m.number("current")));
+      s->set("/Dc/0/Temperature", kelvin_to_c(m.number("temperature")));
+    } else if (pgn == 127506) {
+      s->set("/Soc", num(m.number("stateOfCharge")));
+    } else if (pgn == 127507) {
+      auto st = m.raw("operatingState");
+      s->set("/VebusChargeState", st ? Value{static_cast<std::int64_t>(*st)} : Value{Invalid{}});
+      if (st && *st != 0 && *st != 8) s->set("/State", venus_charge_state(*st));
+    } else if (pgn == 127509) {
+      auto st = m.raw("operatingState");
+      if (st && *st == 0) s->set("/State", std::int64_t{9});  // inverting
+      if (st && *st == 3) s->set("/State", std::int64_t{2});  // fault
+      if (st && *st == 4) s->set("/State", std::int64_t{0});  // off
+      auto en = m.raw("inverterEnable");
+      if (en) s->set("/Mode", std::int64_t{*en == 1 ? 3 : 4});
+    }
+  }
+}
+
+bool Nmea2000Driver::set_data_instance(std::uint8_t dst, std::uint32_t pgn,
+                                       std::uint8_t field_index, std::uint8_t current,
+                                       std::uint8_t new_instance) {
+  std::array<std::uint8_t, 223> buf{};
+  const n2k::FieldWrite sel[] = {{field_index, current}};
+  const n2k::FieldWrite wr[] = {{field_index, new_instance}};
+  auto len = n2k::encode_write_fields(pgn, sel, wr, buf);
+  if (!len || !session_.can_send()) return false;
+  spdlog::info("nmea2000: set data instance of PGN {} at {} from {} to {}", pgn, dst, current,
+               new_instance);
+  send_message(126208, 3, dst, ByteView(buf.data(), *len));
+  return true;
+}
+
+bool Nmea2000Driver::request_vreg(std::uint8_t dst, std::uint16_t reg) {
+  if (!session_.can_send()) return false;
+  const auto f = n2k::encode_vreg_request(reg);
+  send_message(n2k::kVregPgn, n2k::kVregPriority, dst, f.view());
+  return true;
+}
+
+bool Nmea2000Driver::write_vreg(std::uint8_t dst, std::uint16_t reg, double value) {
+  const n2k::VregDesc* d = n2k::find_vreg(reg);
+  if (!d || !session_.can_send()) return false;
+  auto f = n2k::encode_vreg_value(*d, value);
+  if (!f) return false;
+  spdlog::info("nmea2000: write VREG 0x{:04X} = {} to {}", reg, value, dst);
+  send_message(n2k::kVregPgn, n2k::kVregPriority, dst, f->view());
+  return true;
+}
+
+}  // namespace gxlink::drivers::nmea2000

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// VE.Can / NMEA 2000 driver: any CanTransport → reassembly → PGN decode → Venus services, per the
+/// per-product tables of seed 000 ("Canbus PGN overview per product"):
+///  - BlueSolar MPPT 150/70: battery instance 0 = battery side, 1 = PV (127506's DC type tells them
+///    apart after an instance change) → `solarcharger`;
+///  - Skylla-i → `charger` (one /Dc/<n> per output, AC input current from 127503);
+///  - BMV (via interface) and Lynx Shunt VE.Can → `battery` (SOC and time-to-go from 127506,
+///    consumed Ah from VREG 0xEEFF); Lynx Ion: instances 1/2 = lowest/highest cell voltage and
+///    10–25 = the batteries of the pack, as cells;
+///  - VE.Bus through the VE.Bus-to-VE.Can interface → `vebus`: everything from the address whose
+///    NAME has function 153, AC input (65013/65014) from the address with function 154.
+/// Service names: `com.victronenergy.<type>.socketcan_<iface>_di<device instance>_uc<unique>`
+/// (venus_os.md §1.1); device instance and unique number come from the NAME, so a changed
+/// instance is a new service. Non-Victron battery monitors (127506 DC type battery) become one
+/// battery service per data instance (`…_uc<unique>_i<instance>`).
+///
+/// The driver is also a node on the bus (NetworkSession: address claim, requests, heartbeat); it
+/// only sends when asked to (commands) or to learn the network (ISO requests for 60928/126996).
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <asio/steady_timer.hpp>
+
+#include "drivers/driver.hpp"
+#include "protocols/nmea2000/codec.hpp"
+#include "protocols/nmea2000/data_link.hpp"
+#include "protocols/nmea2000/session.hpp"
+#include "transport/can_transport.hpp"
+
+namespace gxlink::drivers::nmea2000 {
+
+struct Options {
+  std::string interface = "can0";  ///< for service names when there is no transport
+  bool active = true;              ///< claim an address and send requests (false: listen only)
+  std::uint8_t preferred_address = 0x80;
+  std::uint32_t unique_number = 0x1A2B3;
+  Duration device_timeout = std::chrono::seconds(10);
+};
+
+struct DriverStats {
+  std::uint64_t messages = 0;
+  std::uint64_t decode_errors = 0;
+  std::uint64_t unknown_pgns = 0;
+};
+
+class Nmea2000Driver final : public Driver {
+ public:
+  /// `bus` may be null (snapshot replay feeds messages directly).
+  Nmea2000Driver(DriverContext& ctx, transport::CanTransport* bus, Options opts);
+  ~Nmea2000Driver() override;
+
+  std::string_view kind() const override { return "nmea2000"; }
+  std::string describe() const override { return iface_; }
+  void start() override;
+  void stop() override;
+  Health health() const override;
+
+  /// start() without the receiver and timer: starts the node's address claim at `now` (tests drive
+  /// time themselves and wire the receiver).
+  void begin(TimePoint now);
+
+  /// Frame and message inputs (the transport's receiver calls on_frame).
+  void on_frame(const CanFrame& f, TimePoint now);
+  void on_message(const gxlink::nmea2000::Message& m, TimePoint now);
+  void on_tick(TimePoint now);
+
+  // ---- commands (need a claimed address; return false when the frame could not be sent) ----
+  /// Changes a data instance with a 126208 Write Fields: selects `field_index` == `current` in
+  /// `pgn` and writes `new_instance` to it (seed 000 Q23).
+  bool set_data_instance(std::uint8_t dst, std::uint32_t pgn, std::uint8_t field_index,
+                         std::uint8_t current, std::uint8_t new_instance);
+  /// VREQ for a register (the device answers with a broadcast VREG).
+  bool request_vreg(std::uint8_t dst, std::uint16_t reg);
+  /// Writes a register (addressed VREG, range-checked by the register's type).
+  bool write_vreg(std::uint8_t dst, std::uint16_t reg, double value);
+
+  const gxlink::nmea2000::NetworkSession& session() const { return session_; }
+  const DriverStats& stats() const { return stats_; }
+  const gxlink::nmea2000::LinkStats& link_stats() const { return rx_.stats(); }
+
+ private:
+  struct Device;
+  Device& device(std::uint8_t src);
+  void classify(Device& d);
+  void ensure_service(Device& d, std::uint8_t instance);
+  void apply(Device& d, std::uint32_t pgn, gxlink::ByteView payload);
+  void apply_decoded(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn,
+                     gxlink::ByteView payload);
+  model::Service* service_for(Device& d, std::uint8_t instance);
+  void send(std::vector<CanFrame>& frames);
+  void send_message(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst,
+                    gxlink::ByteView payload);
+  void schedule();
+
+  DriverContext& ctx_;
+  transport::CanTransport* bus_;
+  Options opts_;
+  std::string iface_;
+  gxlink::nmea2000::Receiver rx_;
+  gxlink::nmea2000::NetworkSession session_;
+  gxlink::nmea2000::Decoded decoded_;
+  std::map<std::uint8_t, std::unique_ptr<Device>> devices_;
+  DriverStats stats_;
+  std::unique_ptr<asio::steady_timer> timer_;
+  bool started_ = false;
+  bool announced_ = false;
+};
+
+}  // namespace gxlink::drivers::nmea2000

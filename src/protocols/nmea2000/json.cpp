@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+#include "protocols/nmea2000/json.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "protocols/nmea2000/vreg.hpp"
+
+namespace gxlink::nmea2000 {
+
+void append_json_number(double v, std::string& out) {
+  char buf[32];
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  if (v == std::trunc(v) && std::fabs(v) < 1e15) {
+    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(v));
+    out.append(buf, r.ptr);
+    return;
+  }
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void append_json_string(std::string_view s, std::string& out) {
+  out += '"';
+  std::size_t run = 0;  // start of the current run of plain characters
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u < 0x7F && u != '"' && u != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    if (u == '"' || u == '\\') {
+      out += '\\';
+      out += static_cast<char>(u);
+    } else {
+      // Non-ASCII bytes in fixed strings are not UTF-8; escape them as code points.
+      static constexpr char kHex[] = "0123456789abcdef";
+      const char esc[6] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};
+      out.append(esc, 6);
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+namespace {
+
+void append_key(std::string_view k, bool& first, std::string& out) {
+  out.append(first ? "\"" : ",\"", first ? 1 : 2);
+  first = false;
+  out.append(k);
+  out.append("\":", 2);
+}
+
+void append_value(const FieldValue& fv, std::string& out) {
+  switch (fv.field->type) {
+    case FieldType::kLookup:
+      if (!fv.text.empty())
+        append_json_string(fv.text, out);
+      else
+        append_json_number(static_cast<double>(fv.raw), out);
+      return;
+    case FieldType::kStringFix: append_json_string(fv.text, out); return;
+    case FieldType::kBinary: {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += '"';
+      for (std::size_t i = 0; i < fv.text.size(); ++i) {
+        const auto b = static_cast<unsigned char>(fv.text[i]);
+        if (i) out += ' ';
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+      }
+      out += '"';
+      return;
+    }
+    default: append_json_number(fv.value, out);
+  }
+}
+
+}  // namespace
+
+void append_fields_json(std::uint32_t pgn, ByteView payload, const Decoded& d, std::string& out) {
+  out += '{';
+  bool first = true;
+  if (pgn == kVregPgn && d.desc && d.desc->id == "victronVeCanRegister") {
+    // Victron VREG: the register decides the value's type and unit (vreg.hpp).
+    append_key("Manufacturer Code", first, out);
+    out += "\"Victron Energy\"";
+    append_key("Industry Code", first, out);
+    out += "\"Marine Industry\"";
+    auto v = decode_vreg(payload);
+    if (v) {
+      append_key("Register Id", first, out);
+      append_json_number(v->id, out);
+      if (const VregDesc* rd = find_vreg(v->id)) {
+        append_key("Register", first, out);
+        append_json_string(rd->name, out);
+        if (auto x = vreg_value(*rd, v->value)) {
+          append_key("Value", first, out);
+          append_json_number(*x, out);
+          if (!rd->unit.empty()) {
+            append_key("Unit", first, out);
+            append_json_string(rd->unit, out);
+          }
+        }
+      } else {
+        append_key("Payload", first, out);
+        FieldValue fv;
+        static constexpr Field kPayload{"Payload", "payload",          32,      32, false, 1, 0,
+                                        {},        FieldType::kBinary, nullptr, -1};
+        fv.field = &kPayload;
+        fv.text = std::string_view(reinterpret_cast<const char*>(v->value.data()), v->value.size());
+        append_value(fv, out);
+      }
+    }
+    out += '}';
+    return;
+  }
+  std::uint16_t open_repeat = 0;
+  bool first_in_set = true;
+  bool list_open = false;
+  for (const auto& fv : d.fields) {
+    if (fv.repeat != open_repeat) {
+      if (!list_open) {
+        append_key("list", first, out);
+        out += '[';
+        list_open = true;
+      } else {
+        out += "},";
+      }
+      out += '{';
+      first_in_set = true;
+      open_repeat = fv.repeat;
+    }
+    if (!fv.valid()) continue;
+    append_key(fv.field->name, fv.repeat ? first_in_set : first, out);
+    append_value(fv, out);
+  }
+  if (list_open) out += "}]";
+  if (pgn == 126208) {
+    auto g = decode_group_function(payload);
+    if (g && (!g->selection.empty() || !g->parameters.empty())) {
+      append_key("list", first, out);
+      out += '[';
+      bool f1 = true;
+      for (const auto* set : {&g->selection, &g->parameters}) {
+        for (const auto& p : *set) {
+          if (!f1) out += ',';
+          f1 = false;
+          out += "{\"Parameter\":";
+          append_json_number(p.field_index, out);
+          if (g->function != 3 || set == &g->selection) {
+            out += ",\"Value\":";
+            append_json_number(static_cast<double>(p.raw), out);
+          }
+          out += '}';
+        }
+      }
+      out += ']';
+    }
+  }
+  out += '}';
+}
+
+}  // namespace gxlink::nmea2000

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// JSON text for decoded messages, in the shape canboat -json / canboatjs print (DESIGN.md
+/// `gxlink decode nmea2000`): `"fields":{"<canboat Name>":value,…}` with SI numbers, lookup
+/// names as strings, not-available fields omitted, repeating sets as `"list":[{…}]`.
+/// Pure formatting into a caller-owned string (no I/O).
+
+#include <string>
+
+#include "core/bytes.hpp"
+#include "protocols/nmea2000/codec.hpp"
+
+namespace gxlink::nmea2000 {
+
+/// Appends `{…}` (the fields object) for a decoded message. `pgn` and `payload` are used for the
+/// PGNs with a special layout (61184 Victron VREG, 126208 parameter pairs).
+void append_fields_json(std::uint32_t pgn, ByteView payload, const Decoded& d, std::string& out);
+
+/// Appends a JSON number: integers without a fraction, others in the shortest round-trip form.
+void append_json_number(double v, std::string& out);
+/// Appends a JSON string with escapes.
+void append_json_string(std::string_view s, std::string& out);
+
+}  // namespace gxlink::nmea2000
