@@ -79,6 +79,7 @@ void VenusBridge::on_message(std::string_view topic, std::string_view payload, b
 
 void VenusBridge::handle_keepalive(std::string_view payload, TimePoint now) {
   const auto opts = parse_keepalive_options(payload);
+  refill_tokens(now);
   if (!opts.suppress_republish) {
     if (tokens_ > 0) {
       --tokens_;
@@ -94,11 +95,15 @@ void VenusBridge::handle_keepalive(std::string_view payload, TimePoint now) {
   }
 }
 
-void VenusBridge::on_tick(TimePoint now) {
+void VenusBridge::refill_tokens(TimePoint now) {
   if (now >= tokens_refill_) {
     tokens_ = options_.republish_tokens_per_second;
     tokens_refill_ = now + seconds(1);
   }
+}
+
+void VenusBridge::on_tick(TimePoint now) {
+  refill_tokens(now);
   if (alive_ && now >= alive_until_) alive_ = false;
   if (alive_ && now >= next_heartbeat_) {
     send("N/" + options_.portal_id + "/heartbeat", time_payload(unix_now()), false);
