@@ -172,11 +172,17 @@ void MqttClient::arm_write() {
                    if (ec || gen != generation_) return;
                    writing_ = false;
                    errno = 0;
-                   const int rc = mosquitto_loop_write(mosq_, 1);
+                   int rc = mosquitto_loop_write(mosq_, 1);
+                   // During a TLS handshake that wants to write, loop_write does nothing (2.0.x
+                   // packet__write returns early while connecting) but loop_read drives the
+                   // handshake on; with no data, a read is harmless (EAGAIN → success).
+                   if (rc == MOSQ_ERR_SUCCESS && options_.tls.enabled && !connected_)
+                     rc = mosquitto_loop_read(mosq_, 1);
                    if (rc != MOSQ_ERR_SUCCESS) {
                      lost(rc, "write");
                      return;
                    }
+                   if (gen != generation_) return;
                    arm_write();
                  });
 }

@@ -114,6 +114,10 @@ int main(int argc, char** argv) {
     else if (a == "--keepalive-timeout")
       o.venus.keepalive_timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(std::stod(next())));
     else if (a == "--big") big = std::stoi(next());
+    else if (a == "--tls-ca") {
+      o.client.tls.enabled = true;
+      o.client.tls.ca_file = next();
+    }
     else if (a == "--chunk") o.republish_chunk = static_cast<std::size_t>(std::stoi(next()));
     else {
       std::cerr << "unknown argument " << a << "\n";

@@ -51,17 +51,42 @@ def n(path):
     return "N/" + PORTAL + "/" + path
 
 
+def make_certs(d, name):
+    """A throw-away CA and a server certificate for 127.0.0.1 (openssl CLI)."""
+    def run(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", name + "-ca.key", "-out",
+        name + "-ca.crt", "-days", "2", "-subj", "/CN=gxlink test CA " + name)
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + "-server.key", "-out",
+        name + "-server.csr", "-subj", "/CN=127.0.0.1")
+    with open(os.path.join(d, "san.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", name + "-server.csr", "-CA", name + "-ca.crt", "-CAkey",
+        name + "-ca.key", "-CAcreateserial", "-out", name + "-server.crt", "-days", "2",
+        "-extfile", "san.cnf")
+    files = {k: os.path.join(d, name + "-" + k) for k in ("ca.crt", "server.crt", "server.key")}
+    # mosquitto started as root drops to the `mosquitto` user before it loads them.
+    os.chmod(d, 0o755)
+    for f in files.values():
+        os.chmod(f, 0o644)
+    return files
+
+
 class Broker:
     def __init__(self):
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="gxlink-mqtt-test-")
         self.proc = None
         self.exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.tls = None  # make_certs() result: the listener then speaks TLS only
 
     def start(self):
         conf = os.path.join(self.dir, "mosquitto.conf")
         with open(conf, "w") as f:
             f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+            if self.tls:
+                f.write("cafile %s\ncertfile %s\nkeyfile %s\n" % (
+                    self.tls["ca.crt"], self.tls["server.crt"], self.tls["server.key"]))
         log = open(os.path.join(self.dir, "mosquitto.log"), "ab")
         self.proc = subprocess.Popen([self.exe, "-c", conf], stdout=log, stderr=subprocess.STDOUT)
 
@@ -142,7 +167,7 @@ class Host:
 class Client:
     """A paho client that records (topic, payload bytes, retain flag) of everything it receives."""
 
-    def __init__(self, port, topics=("N/#",)):
+    def __init__(self, port, topics=("N/#",), ca=None):
         self.msgs = []
         self.cv = threading.Condition()
         self.topics = topics
@@ -152,6 +177,8 @@ class Client:
         self.c.on_subscribe = lambda c, u, mid, q: self.subscribed.set()
         self.c.on_message = self._on_message
         self.c.reconnect_delay_set(min_delay=1, max_delay=2)
+        if ca:
+            self.c.tls_set(ca_certs=ca)
         self.c.connect("127.0.0.1", port, keepalive=10)
         self.c.loop_start()
         if not self.subscribed.wait(15):
@@ -217,7 +244,7 @@ class MqttTest(unittest.TestCase):
         self.broker.cleanup()
 
     def client(self, topics=("N/#",)):
-        c = Client(self.broker.port, topics)
+        c = Client(self.broker.port, topics, self.broker.tls["ca.crt"] if self.broker.tls else None)
         self.clients.append(c)
         return c
 
@@ -319,7 +346,7 @@ class MqttTest(unittest.TestCase):
         self.assertNotIn(n("full_publish_completed"), topics)
 
     def test_ChangesFlowWhileAliveAndStopAfterTimeout(self):
-        self.start_host("--keepalive-timeout", "3")
+        self.start_host("--keepalive-timeout", "6")
         c = self.connected_client()
         c.clear()
         t0 = time.monotonic()
@@ -328,9 +355,9 @@ class MqttTest(unittest.TestCase):
         self.assertIsInstance(values(c.snapshot())[n("heartbeat")]["value"], int)
         self.host.cmd("set %s /Dc/0/Voltage 13.6" % BATTERY)
         self.assertTrue(c.wait_for(lambda ms: (n("battery/279/Dc/0/Voltage"), b'{"value":13.6}', False) in ms, 5))
-        self.assertLess(time.monotonic() - t0, 3.0, "test too slow to check the timeout")
+        self.assertLess(time.monotonic() - t0, 6.0, "test too slow to check the timeout")
         # After the keep-alive timeout nothing is published any more.
-        time.sleep(max(0.0, 4.0 - (time.monotonic() - t0)))
+        time.sleep(max(0.0, 7.0 - (time.monotonic() - t0)))
         c.clear()
         self.host.cmd("set %s /Dc/0/Voltage 13.7" % BATTERY)
         time.sleep(3.5)  # also longer than the 3 s heartbeat period
@@ -456,19 +483,18 @@ class MqttTest(unittest.TestCase):
         # One HA device per service.
         devs = {tuple(cfg["device"]["identifiers"]) for cfg in cfgs.values()}
         self.assertEqual(len(devs), 2)
-        # States: without any Venus keep-alive; availability retained "online".
+        # States are not retained: HA's birth message brings them (no Venus keep-alive needed).
+        c.publish("homeassistant/status", "online")
         self.assertTrue(c.wait_for(lambda ms: values(
             [m for m in ms if not m[0].endswith("/status")]).get(
             "gxlink/%s/battery/279/Dc/0/Voltage" % PORTAL) == {"value": 13.25}))
+        self.assertTrue(c.wait_topic("gxlink/%s/solarcharger/280/Pv/V" % PORTAL))
         status = self.client(("gxlink/%s/status" % PORTAL,))
         self.assertTrue(status.wait_for(lambda ms: ("gxlink/%s/status" % PORTAL, b"online", True) in ms))
+        # Changes flow to the state topics at once.
         self.host.cmd("set %s /Dc/0/Voltage 13.9" % BATTERY)
         self.assertTrue(c.wait_for(lambda ms: ("gxlink/%s/battery/279/Dc/0/Voltage" % PORTAL,
                                                b'{"value":13.9}', False) in ms))
-        # HA's birth message brings the states again.
-        c.clear()
-        c.publish("homeassistant/status", "online")
-        self.assertTrue(c.wait_topic("gxlink/%s/solarcharger/280/Pv/V" % PORTAL))
         # The device goes: empty retained configs; a new subscriber sees only the solar charger.
         c.clear()
         self.host.cmd("remove " + BATTERY)
@@ -520,6 +546,44 @@ class MqttTest(unittest.TestCase):
         order = [t for t, _, _ in msgs]
         self.assertLess(order.index(n("bigtest/900/Path/04999")), order.index(n("full_publish_completed")))
         self.assertTrue(c.wait_topic(n("battery/279/Soc")))
+
+    def restart_broker_with_tls(self):
+        self.broker.stop()
+        self.broker.tls = make_certs(self.broker.dir, "good")
+        self.broker.start()
+
+    def test_TlsWithACaFile(self):
+        self.restart_broker_with_tls()
+        self.start_host("--tls-ca", self.broker.tls["ca.crt"])
+        c = self.connected_client()
+        v = values(self.full_republish(c))
+        self.assertEqual(v[n("battery/279/Dc/0/Voltage")], {"value": 13.25})
+
+    def test_TlsWithTheWrongCaIsReportedOnceAndRetried(self):
+        self.restart_broker_with_tls()
+        wrong = make_certs(self.broker.dir, "wrong")["ca.crt"]
+        self.start_host("--tls-ca", wrong)
+        self.assertTrue(self.host.wait_line(lambda l: "cannot connect" in l))
+        time.sleep(3.5)  # several retries (backoff 1 s, 2 s)
+        self.assertIsNone(self.host.proc.poll(), "the daemon must keep running")
+        with self.host.cv:
+            self.assertEqual(sum("cannot connect" in l for l in self.host.lines), 1, self.host.lines)
+        c = self.client()
+        time.sleep(0.5)
+        self.assertEqual(c.snapshot(True), [])
+        self.host.cmd("set %s /Dc/0/Voltage 13.5" % BATTERY)  # the loop still runs
+
+    def test_BrokerAbsentAtStartThenAppears(self):
+        self.broker.stop()
+        self.start_host()
+        self.assertTrue(self.host.wait_line(lambda l: "cannot connect" in l))
+        time.sleep(2.0)
+        self.host.cmd("set %s /Dc/0/Voltage 13.8" % BATTERY)
+        self.broker.start()
+        c = self.connected_client()
+        self.assertEqual(values(self.full_republish(c))[n("battery/279/Dc/0/Voltage")], {"value": 13.8})
+        with self.host.cv:
+            self.assertEqual(sum("cannot connect" in l for l in self.host.lines), 1, self.host.lines)
 
     def test_RealBinaryDemoMatchesApiModel(self):
         if not GXLINK_BINARY or not os.path.exists(GXLINK_BINARY):
