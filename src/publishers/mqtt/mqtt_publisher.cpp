@@ -72,9 +72,17 @@ MqttPublisher::MqttPublisher(publishers::PublisherContext ctx, MqttOptions optio
     ha_ = std::make_unique<HaDiscovery>(ctx.model, sink_, options_.ha);
   }
   venus_.set_work_scheduler([this] { schedule_pump(); });
-  venus_.set_write_log([](std::string_view topic, std::string_view outcome, bool ok) {
-    if (ok) spdlog::info("mqtt: write {}: ok", topic);
-    else spdlog::warn("mqtt: write {} refused: {}", topic, outcome);
+  // Writes are logged (DESIGN.md safety rules); refusals are rate-limited so that a client
+  // hammering W/ topics cannot flood the log: the first 20, then every 100th.
+  venus_.set_write_log([refused = std::uint64_t{0}](std::string_view topic, std::string_view outcome,
+                                                    bool ok) mutable {
+    if (ok) {
+      spdlog::info("mqtt: write {}: ok", topic);
+      return;
+    }
+    ++refused;
+    if (refused <= 20 || refused % 100 == 0)
+      spdlog::warn("mqtt: write {} refused: {} ({} refused so far)", topic, outcome, refused);
   });
   client_.on_connect = [this] {
     venus_.on_connected(Clock::now());

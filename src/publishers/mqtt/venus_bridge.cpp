@@ -126,6 +126,14 @@ const model::Service* VenusBridge::lookup(const std::string& type,
 
 void VenusBridge::handle_read(const Request& r) {
   const model::Service* s = lookup(r.type, r.instance);
+  if (!s && r.type == "system" && r.instance == "0" && r.path == "/Serial") {
+    // No system service in the model: the serial we announce at connect answers the (legacy
+    // keep-alive) read, as Venus' com.victronenergy.system would.
+    ++stats_.reads;
+    send(notification_topic(options_.portal_id, "system", "0", "/Serial"),
+         "{\"value\":\"" + options_.portal_id + "\"}", true);
+    return;
+  }
   if (!s) {
     ++stats_.bad_requests;
     return;

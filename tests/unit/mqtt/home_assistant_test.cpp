@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "publishers/mqtt/home_assistant.hpp"
 
+#include <filesystem>
+
+#include "publishers/mqtt/mqtt_publisher.hpp"
+
 #include <regex>
 #include <set>
 
@@ -107,6 +111,16 @@ TEST_F(HaTest, SensorTableUsesHaUnitsForEachDeviceClass) {
       EXPECT_EQ(s.state_class, "total_increasing") << s.path;
     }
   }
+}
+
+TEST(PortalId, DefaultIsStableAndLooksLikeAVenusId) {
+  const auto dir = std::filesystem::temp_directory_path() / "gxlink-portal-id-test";
+  std::filesystem::remove_all(dir);
+  const auto a = default_portal_id(dir / "portal_id");
+  const auto b = default_portal_id(dir / "portal_id");
+  EXPECT_EQ(a, b);
+  EXPECT_TRUE(std::regex_match(a, std::regex("[0-9a-f]{12}"))) << a;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -201,6 +201,16 @@ TEST_F(VenusBridgeTest, ReadsAnswerALeafOrASubtreeEvenWhenNotAlive) {
   EXPECT_TRUE(sink.sent.empty());
 }
 
+TEST_F(VenusBridgeTest, LegacySerialReadIsAKeepaliveAndAnsweredWithoutASystemService) {
+  auto& b = make();
+  b.on_message("R/p1/system/0/Serial", "", false, t0);
+  EXPECT_TRUE(b.alive());
+  ASSERT_NE(sink.find("N/p1/system/0/Serial"), nullptr);
+  EXPECT_EQ(sink.find("N/p1/system/0/Serial")->payload, R"({"value":"p1"})");
+  EXPECT_TRUE(sink.find("N/p1/system/0/Serial")->retain);
+  EXPECT_TRUE(b.has_work());  // and the full republish of a keep-alive
+}
+
 TEST_F(VenusBridgeTest, WritesAreRefusedWhileDisabled) {
   auto& b = make();
   b.on_message("W/p1/battery/279/Settings/Limit", R"({"value": 20})", false, t0);
