@@ -15,11 +15,11 @@
 #include <fstream>
 #include <string>
 
+#include <benchmark/benchmark.h>
+#include <mosquitto.h>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
-#include <benchmark/benchmark.h>
-#include <mosquitto.h>
 
 #include "publishers/mqtt/mqtt_publisher.hpp"
 
@@ -41,7 +41,8 @@ class Broker {
       if (std::filesystem::exists(p)) exe = p;
     if (!exe) return;
     port_ = free_port();
-    dir_ = std::filesystem::temp_directory_path() / ("gxlink-mqtt-bench-" + std::to_string(::getpid()));
+    dir_ = std::filesystem::temp_directory_path() /
+           ("gxlink-mqtt-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     const auto conf = (dir_ / "mosquitto.conf").string();
     std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n"
@@ -87,7 +88,8 @@ class Counter {
     mosquitto_message_callback_set(m_, [](mosquitto*, void* self, const mosquitto_message* msg) {
       auto* c = static_cast<Counter*>(self);
       c->count.fetch_add(1, std::memory_order_relaxed);
-      if (std::string_view(msg->topic).ends_with("full_publish_completed")) c->completed.fetch_add(1);
+      if (std::string_view(msg->topic).ends_with("full_publish_completed"))
+        c->completed.fetch_add(1);
     });
     mosquitto_subscribe_callback_set(m_, [](mosquitto*, void* self, int, int, const int*) {
       static_cast<Counter*>(self)->subscribed = true;
@@ -103,8 +105,8 @@ class Counter {
     mosquitto_destroy(m_);
   }
   void publish(const std::string& topic, const std::string& payload) {
-    mosquitto_publish(m_, nullptr, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 0,
-                      false);
+    mosquitto_publish(m_, nullptr, topic.c_str(), static_cast<int>(payload.size()), payload.data(),
+                      0, false);
   }
   std::atomic<std::uint64_t> count{0};
   std::atomic<std::uint64_t> completed{0};
@@ -202,7 +204,8 @@ void FullRepublish5000(benchmark::State& state) {
   publishers::PublisherContext ctx{io, model};
   mqtt::MqttPublisher pub(ctx, o);
   pub.start();
-  if (!run_until(io, [&] { return pub.client().connected(); })) return state.SkipWithError("no connect");
+  if (!run_until(io, [&] { return pub.client().connected(); }))
+    return state.SkipWithError("no connect");
   const std::size_t paths = model.find("com.victronenergy.battery.big")->items().size();
   std::uint64_t rounds = 0;
   for (auto _ : state) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The `mqtt` publisher: on when `[mqtt]` exists or `--mqtt HOST:PORT` is given (see config.cpp).
+#include <unistd.h>
 #include <cstdlib>
 #include <stdexcept>
-#include <unistd.h>
 
 #include "app/registry.hpp"
 #include "publishers/mqtt/mqtt_publisher.hpp"
@@ -58,8 +58,8 @@ std::unique_ptr<publishers::Publisher> make_mqtt(const toml::table& cfg,
   o.homeassistant = cfg["homeassistant"].value_or(false);
   o.ha.discovery_prefix = cfg["homeassistant_prefix"].value_or(std::string("homeassistant"));
   o.ha.state_prefix = cfg["state_prefix"].value_or(std::string("gxlink"));
-  o.republish_chunk =
-      static_cast<std::size_t>(positive(cfg, "republish_chunk", static_cast<double>(o.republish_chunk)));
+  o.republish_chunk = static_cast<std::size_t>(
+      positive(cfg, "republish_chunk", static_cast<double>(o.republish_chunk)));
   return std::make_unique<mqtt::MqttPublisher>(ctx, std::move(o));
 }
 

@@ -61,10 +61,12 @@ constexpr std::array kSensors = {
 std::string slug(std::string_view s) {
   std::string out;
   for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-';
-    if (ok) out += c;
-    else if (!out.empty() && out.back() != '_') out += '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    if (ok)
+      out += c;
+    else if (!out.empty() && out.back() != '_')
+      out += '_';
   }
   while (!out.empty() && out.back() == '_') out.pop_back();
   return out;
@@ -114,8 +116,8 @@ std::string HaDiscovery::config_topic(const model::Service& s, const HaSensor& s
 
 std::string HaDiscovery::config_payload(const model::Service& s, const HaSensor& sensor) const {
   const std::string type = service_type_of(s.name());
-  const std::string device_id = "gxlink_" + slug(options_.portal_id) + "_" + slug(type) + "_" +
-                                slug(instance_of(s));
+  const std::string device_id =
+      "gxlink_" + slug(options_.portal_id) + "_" + slug(type) + "_" + slug(instance_of(s));
   std::string name = text_or_empty(s, "/CustomName");
   if (name.empty()) name = text_or_empty(s, "/ProductName");
   if (name.empty()) name = type + " " + instance_of(s);

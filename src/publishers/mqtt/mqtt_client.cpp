@@ -8,9 +8,9 @@
 #include <mutex>
 #include <stdexcept>
 
-#include <asio/post.hpp>
 #include <mosquitto.h>
 #include <spdlog/spdlog.h>
+#include <asio/post.hpp>
 
 namespace gxlink::mqtt {
 namespace {
@@ -97,8 +97,8 @@ void MqttClient::stop() {
 void MqttClient::connect() {
   if (!running_) return;
   errno = 0;
-  const int rc = mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port,
-                                         options_.keepalive_s);
+  const int rc =
+      mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
   if (rc != MOSQ_ERR_SUCCESS) {
     lost(rc, "connect");
     return;
@@ -127,11 +127,10 @@ void MqttClient::attach_socket() {
 
 void MqttClient::wait_read() {
   const auto gen = generation_;
-  sd_.async_wait(asio::posix::descriptor_base::wait_read,
-                 [this, gen](const asio::error_code& ec) {
-                   if (ec || gen != generation_) return;
-                   on_readable();
-                 });
+  sd_.async_wait(asio::posix::descriptor_base::wait_read, [this, gen](const asio::error_code& ec) {
+    if (ec || gen != generation_) return;
+    on_readable();
+  });
 }
 
 void MqttClient::on_readable() {
@@ -167,24 +166,23 @@ void MqttClient::arm_write() {
   }
   writing_ = true;
   const auto gen = generation_;
-  sd_.async_wait(asio::posix::descriptor_base::wait_write,
-                 [this, gen](const asio::error_code& ec) {
-                   if (ec || gen != generation_) return;
-                   writing_ = false;
-                   errno = 0;
-                   int rc = mosquitto_loop_write(mosq_, 1);
-                   // During a TLS handshake that wants to write, loop_write does nothing (2.0.x
-                   // packet__write returns early while connecting) but loop_read drives the
-                   // handshake on; with no data, a read is harmless (EAGAIN → success).
-                   if (rc == MOSQ_ERR_SUCCESS && options_.tls.enabled && !connected_)
-                     rc = mosquitto_loop_read(mosq_, 1);
-                   if (rc != MOSQ_ERR_SUCCESS) {
-                     lost(rc, "write");
-                     return;
-                   }
-                   if (gen != generation_) return;
-                   arm_write();
-                 });
+  sd_.async_wait(asio::posix::descriptor_base::wait_write, [this, gen](const asio::error_code& ec) {
+    if (ec || gen != generation_) return;
+    writing_ = false;
+    errno = 0;
+    int rc = mosquitto_loop_write(mosq_, 1);
+    // During a TLS handshake that wants to write, loop_write does nothing (2.0.x
+    // packet__write returns early while connecting) but loop_read drives the
+    // handshake on; with no data, a read is harmless (EAGAIN → success).
+    if (rc == MOSQ_ERR_SUCCESS && options_.tls.enabled && !connected_)
+      rc = mosquitto_loop_read(mosq_, 1);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      lost(rc, "write");
+      return;
+    }
+    if (gen != generation_) return;
+    arm_write();
+  });
 }
 
 void MqttClient::arm_misc() {
@@ -241,12 +239,15 @@ void MqttClient::schedule_reconnect() {
 void MqttClient::connect_cb(struct mosquitto*, void* self, int rc) {
   auto* c = static_cast<MqttClient*>(self);
   if (rc != 0) {
-    spdlog::error("mqtt: {} refused the connection: {}", c->describe(), mosquitto_connack_string(rc));
+    spdlog::error("mqtt: {} refused the connection: {}", c->describe(),
+                  mosquitto_connack_string(rc));
     c->reported_ = true;
     return;  // the broker closes the socket; lost() retries with backoff
   }
-  if (c->reported_) spdlog::info("mqtt: connected to {} again", c->describe());
-  else spdlog::info("mqtt: connected to {}", c->describe());
+  if (c->reported_)
+    spdlog::info("mqtt: connected to {} again", c->describe());
+  else
+    spdlog::info("mqtt: connected to {}", c->describe());
   c->reported_ = false;
   c->connected_ = true;
   c->backoff_ = c->options_.reconnect_min;

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <random>
 
-#include <asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <asio/post.hpp>
 
 namespace gxlink::mqtt {
 namespace {
@@ -74,8 +74,8 @@ MqttPublisher::MqttPublisher(publishers::PublisherContext ctx, MqttOptions optio
   venus_.set_work_scheduler([this] { schedule_pump(); });
   // Writes are logged (DESIGN.md safety rules); refusals are rate-limited so that a client
   // hammering W/ topics cannot flood the log: the first 20, then every 100th.
-  venus_.set_write_log([refused = std::uint64_t{0}](std::string_view topic, std::string_view outcome,
-                                                    bool ok) mutable {
+  venus_.set_write_log([refused = std::uint64_t{0}](std::string_view topic,
+                                                    std::string_view outcome, bool ok) mutable {
     if (ok) {
       spdlog::info("mqtt: write {}: ok", topic);
       return;

@@ -19,14 +19,15 @@ namespace gxlink::mqtt {
 
 struct MqttOptions {
   ClientOptions client;
-  VenusOptions venus;            ///< portal_id must be set (see default_portal_id)
+  VenusOptions venus;  ///< portal_id must be set (see default_portal_id)
   bool homeassistant = false;
-  HaOptions ha;                  ///< portal_id is copied from venus
+  HaOptions ha;                       ///< portal_id is copied from venus
   std::size_t republish_chunk = 256;  ///< messages per loop turn during a full republish
 };
 
 /// A stable portal id when none is configured: 12 hex digits (like a Venus portal id, which is a
-/// MAC address) hashed from /etc/machine-id; without a machine id, a random id kept in `state_file`.
+/// MAC address) hashed from /etc/machine-id; without a machine id, a random id kept in
+/// `state_file`.
 std::string default_portal_id(const std::filesystem::path& state_file);
 
 class MqttPublisher final : public publishers::Publisher, private model::Observer {

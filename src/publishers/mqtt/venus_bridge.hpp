@@ -9,15 +9,15 @@
 ///   `R/<id>/system/0/Serial`) arms a 60 s timer. Outside it nothing but the retained serial, the
 ///   startup `N/<id>/keepalive` advert, read answers and service removals is published.
 /// - A keep-alive without `suppress-republish` republishes every topic, then
-///   `N/<id>/full_publish_completed {"value": <unix time>}` (+ the echo token when asked). Such full
-///   republishes are rate-limited to 3 per second (flashmq KEEPALIVE_TOKENS).
+///   `N/<id>/full_publish_completed {"value": <unix time>}` (+ the echo token when asked). Such
+///   full republishes are rate-limited to 3 per second (flashmq KEEPALIVE_TOKENS).
 /// - `N/<id>/heartbeat {"value": <unix time>}` every 3 s while alive.
 /// - `R/` reads of a leaf or of a subtree (every leaf below it) answer whether alive or not.
 /// - When a service disappears, each of its topics gets a zero-byte payload.
 /// gxlink additions (a client, not the broker): the serial is re-sent at every connect; W/ and R/
-/// messages that arrive retained are ignored (a retained write would be replayed at each reconnect);
-/// W/ writes only when enabled; and, when alive, a full republish after a reconnect, so that
-/// subscribers lose nothing across a broker restart.
+/// messages that arrive retained are ignored (a retained write would be replayed at each
+/// reconnect); W/ writes only when enabled; and, when alive, a full republish after a reconnect, so
+/// that subscribers lose nothing across a broker restart.
 ///
 /// Large republishes are done in chunks: request_*() only queue a job; pump() publishes up to a
 /// budget and says whether more remains, so the event loop keeps running between chunks.
@@ -50,7 +50,7 @@ struct VenusOptions {
 
 struct VenusStats {
   std::uint64_t published = 0;
-  std::uint64_t dropped = 0;       ///< not connected at the time
+  std::uint64_t dropped = 0;  ///< not connected at the time
   std::uint64_t reads = 0;
   std::uint64_t writes_ok = 0;
   std::uint64_t writes_refused = 0;
@@ -99,9 +99,9 @@ class VenusBridge {
     auto operator<=>(const ServiceKey&) const = default;
   };
   struct Job {
-    std::string service;      ///< empty: all services
-    std::string prefix;       ///< path prefix ("/Dc"); empty: every path
-    bool full = false;        ///< ends with full_publish_completed
+    std::string service;  ///< empty: all services
+    std::string prefix;   ///< path prefix ("/Dc"); empty: every path
+    bool full = false;    ///< ends with full_publish_completed
     std::vector<std::optional<std::string>> echoes;
     bool started = false;
     std::string cursor_service;  ///< resume point: last service/path published
@@ -123,7 +123,7 @@ class VenusBridge {
   Sink& sink_;
   VenusOptions options_;
   VenusStats stats_;
-  std::map<ServiceKey, std::string> by_key_;           ///< (type, instance) → service name
+  std::map<ServiceKey, std::string> by_key_;             ///< (type, instance) → service name
   std::map<std::string, ServiceKey, std::less<>> keys_;  ///< service name → (type, instance)
   std::deque<Job> jobs_;
   std::function<void()> schedule_work_;

@@ -105,7 +105,8 @@ KeepaliveOptions parse_keepalive_options(std::string_view payload) {
   auto it = j.find("keepalive-options");
   if (it == j.end() || !it->is_array()) return o;
   for (const auto& el : *it) {
-    if (el.is_string() && el.get<std::string>() == "suppress-republish") o.suppress_republish = true;
+    if (el.is_string() && el.get<std::string>() == "suppress-republish")
+      o.suppress_republish = true;
     if (el.is_object()) {
       auto e = el.find("full-publish-completed-echo");
       if (e != el.end() && e->is_string()) o.echo = e->get<std::string>();

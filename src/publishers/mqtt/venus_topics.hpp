@@ -34,12 +34,12 @@ bool should_be_retained(std::string_view type, std::string_view path);
 
 /// An incoming request topic: `R/<id>/<type>/<instance>/<path...>`, `W/...`, or `R/<id>/keepalive`.
 struct Request {
-  char action = 0;          ///< 'R' or 'W'
+  char action = 0;  ///< 'R' or 'W'
   std::string portal_id;
-  std::string type;         ///< empty for "keepalive"
+  std::string type;  ///< empty for "keepalive"
   std::string instance;
-  std::string path;         ///< with a leading slash; empty when the topic names a whole service
-  bool keepalive = false;   ///< R/<id>/keepalive or the legacy R/<id>/system/0/Serial
+  std::string path;        ///< with a leading slash; empty when the topic names a whole service
+  bool keepalive = false;  ///< R/<id>/keepalive or the legacy R/<id>/system/0/Serial
 };
 /// Splits a request topic; errors for other prefixes, empty levels or wildcards.
 Result<Request> parse_request_topic(std::string_view topic);

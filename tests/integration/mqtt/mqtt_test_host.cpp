@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <asio/io_context.hpp>
-#include <asio/post.hpp>
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/post.hpp>
 #include <asio/read_until.hpp>
 #include <asio/streambuf.hpp>
 #include <cstdio>
@@ -51,9 +51,15 @@ model::WriteHandler echo_writes(model::Model& m, std::string service, std::strin
 
 void build_fixture(model::Model& m) {
   {
-    model::ServiceSpec spec{"battery", "ttyTEST0", 279, "gxlink", "VE.Direct",
-                            std::int64_t{0xA389}, std::string("SmartShunt 500A/50mV"),
-                            std::string("v4.16"), model::Invalid{}};
+    model::ServiceSpec spec{"battery",
+                            "ttyTEST0",
+                            279,
+                            "gxlink",
+                            "VE.Direct",
+                            std::int64_t{0xA389},
+                            std::string("SmartShunt 500A/50mV"),
+                            std::string("v4.16"),
+                            model::Invalid{}};
     auto& s = m.add_service(spec);
     s.add("/Dc/0/Voltage", meta("V", 2), 13.25);
     s.add("/Dc/0/Current", meta("A", 1), -1.5);
@@ -63,9 +69,15 @@ void build_fixture(model::Model& m) {
     s.add("/Soc", meta("%", 1, 0.0, 100.0), 87.5);
   }
   {
-    model::ServiceSpec spec{"solarcharger", "ttyTEST1", 280, "gxlink", "VE.Direct",
-                            std::int64_t{0xA060}, std::string("SmartSolar MPPT 100/20"),
-                            std::string("v1.61"), model::Invalid{}};
+    model::ServiceSpec spec{"solarcharger",
+                            "ttyTEST1",
+                            280,
+                            "gxlink",
+                            "VE.Direct",
+                            std::int64_t{0xA060},
+                            std::string("SmartSolar MPPT 100/20"),
+                            std::string("v1.61"),
+                            model::Invalid{}};
     const std::string name = "com.victronenergy.solarcharger.ttyTEST1";
     auto& s = m.add_service(spec);
     s.add("/Pv/V", meta("V", 2), 38.2);
@@ -78,8 +90,15 @@ void build_fixture(model::Model& m) {
     s.add("/Mode", meta("", -1, 1.0, 4.0, true), std::int64_t{1}, echo_writes(m, name, "/Mode"));
   }
   {
-    model::ServiceSpec spec{"settings", "", 0, "gxlink", "Virtual", model::Invalid{},
-                            std::string("Settings"), model::Invalid{}, model::Invalid{}};
+    model::ServiceSpec spec{"settings",
+                            "",
+                            0,
+                            "gxlink",
+                            "Virtual",
+                            model::Invalid{},
+                            std::string("Settings"),
+                            model::Invalid{},
+                            model::Invalid{}};
     auto& s = m.add_service(spec);
     s.add("/Settings/Test/Value", meta("", -1, 0.0, 100.0, true), std::int64_t{5},
           echo_writes(m, "com.victronenergy.settings", "/Settings/Test/Value"));
@@ -87,8 +106,15 @@ void build_fixture(model::Model& m) {
 }
 
 void add_big(model::Model& m, int n) {
-  model::ServiceSpec spec{"bigtest", "big", 900, "gxlink", "Virtual", model::Invalid{},
-                          std::string("Big"), model::Invalid{}, model::Invalid{}};
+  model::ServiceSpec spec{"bigtest",
+                          "big",
+                          900,
+                          "gxlink",
+                          "Virtual",
+                          model::Invalid{},
+                          std::string("Big"),
+                          model::Invalid{},
+                          model::Invalid{}};
   auto& s = m.add_service(spec);
   char path[32];
   for (int i = 0; i < n; ++i) {
@@ -107,18 +133,24 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--port") o.client.port = std::stoi(next());
-    else if (a == "--portal-id") o.venus.portal_id = next();
-    else if (a == "--writes") o.venus.writes = true;
-    else if (a == "--ha") o.homeassistant = true;
+    if (a == "--port")
+      o.client.port = std::stoi(next());
+    else if (a == "--portal-id")
+      o.venus.portal_id = next();
+    else if (a == "--writes")
+      o.venus.writes = true;
+    else if (a == "--ha")
+      o.homeassistant = true;
     else if (a == "--keepalive-timeout")
-      o.venus.keepalive_timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(std::stod(next())));
-    else if (a == "--big") big = std::stoi(next());
+      o.venus.keepalive_timeout =
+          std::chrono::duration_cast<Duration>(std::chrono::duration<double>(std::stod(next())));
+    else if (a == "--big")
+      big = std::stoi(next());
     else if (a == "--tls-ca") {
       o.client.tls.enabled = true;
       o.client.tls.ca_file = next();
-    }
-    else if (a == "--chunk") o.republish_chunk = static_cast<std::size_t>(std::stoi(next()));
+    } else if (a == "--chunk")
+      o.republish_chunk = static_cast<std::size_t>(std::stoi(next()));
     else {
       std::cerr << "unknown argument " << a << "\n";
       return 2;
@@ -158,7 +190,8 @@ int main(int argc, char** argv) {
         std::string service, path, json;
         ls >> service >> path;
         std::getline(ls, json);
-        if (auto* s = model.find(service)) s->set(path, model::from_json(nlohmann::json::parse(json)));
+        if (auto* s = model.find(service))
+          s->set(path, model::from_json(nlohmann::json::parse(json)));
       } else if (cmd == "remove") {
         std::string service;
         ls >> service;

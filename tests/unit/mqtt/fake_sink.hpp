@@ -17,8 +17,8 @@ inline model::ServiceSpec spec(std::string type, std::string connection, int ins
   return s;
 }
 
-inline model::ItemMeta meta(std::string unit = {}, int decimals = -1, std::optional<double> min = {},
-                            std::optional<double> max = {}) {
+inline model::ItemMeta meta(std::string unit = {}, int decimals = -1,
+                            std::optional<double> min = {}, std::optional<double> max = {}) {
   model::ItemMeta m;
   m.unit = std::move(unit);
   m.decimals = decimals;

@@ -92,15 +92,15 @@ TEST_F(HaTest, RemovedDeviceGetsEmptyRetainedConfigsEvenAfterAnOutage) {
   ha.on_connected();
   std::set<std::string> cleared;
   for (auto& m : sink.sent)
-    if (m.topic.starts_with("homeassistant/") && m.payload.empty() && m.retain) cleared.insert(m.topic);
+    if (m.topic.starts_with("homeassistant/") && m.payload.empty() && m.retain)
+      cleared.insert(m.topic);
   EXPECT_EQ(cleared.size(), 2u);
 }
 
 TEST_F(HaTest, SensorTableUsesHaUnitsForEachDeviceClass) {
   const std::map<std::string_view, std::set<std::string_view>> allowed = {
-      {"voltage", {"V"}},       {"current", {"A"}},      {"power", {"W"}},
-      {"energy", {"kWh"}},      {"battery", {"%"}},      {"temperature", {"°C"}},
-      {"frequency", {"Hz"}},    {"duration", {"s"}}};
+      {"voltage", {"V"}}, {"current", {"A"}},      {"power", {"W"}},      {"energy", {"kWh"}},
+      {"battery", {"%"}}, {"temperature", {"°C"}}, {"frequency", {"Hz"}}, {"duration", {"s"}}};
   std::set<std::string_view> paths;
   for (const auto& s : ha_sensors()) {
     EXPECT_TRUE(paths.insert(s.path).second) << "duplicate " << s.path;

@@ -165,10 +165,10 @@ TEST_F(VenusBridgeTest, KeepaliveExpiresAfterTheTimeoutAndHeartbeatsStop) {
 TEST_F(VenusBridgeTest, FullRepublishesAreRateLimitedToThreePerSecond) {
   auto& b = make();
   for (int i = 0; i < 5; ++i) {
-    b.on_message("R/p1/keepalive",
-                 R"({"keepalive-options":[{"full-publish-completed-echo":")" + std::to_string(i) +
-                     "\"}]}",
-                 false, t0);
+    b.on_message(
+        "R/p1/keepalive",
+        R"({"keepalive-options":[{"full-publish-completed-echo":")" + std::to_string(i) + "\"}]}",
+        false, t0);
   }
   drain();
   EXPECT_EQ(count_prefix("N/p1/full_publish_completed"), 3u);
@@ -194,9 +194,9 @@ TEST_F(VenusBridgeTest, ReadsAnswerALeafOrASubtreeEvenWhenNotAlive) {
   EXPECT_EQ(sink.sent[0].topic, "N/p1/battery/279/Dc/0/Current");
   EXPECT_EQ(sink.sent[1].topic, "N/p1/battery/279/Dc/0/Voltage");
   sink.take();
-  b.on_message("R/p1/battery/1/Soc", "", false, t0);   // no such instance
+  b.on_message("R/p1/battery/1/Soc", "", false, t0);       // no such instance
   b.on_message("R/other/battery/279/Soc", "", false, t0);  // another portal
-  b.on_message("R/p1/battery/279/Soc", "", true, t0);  // retained: stale
+  b.on_message("R/p1/battery/279/Soc", "", true, t0);      // retained: stale
   drain();
   EXPECT_TRUE(sink.sent.empty());
 }
