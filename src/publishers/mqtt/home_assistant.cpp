@@ -92,8 +92,12 @@ std::string HaDiscovery::availability_topic() const {
   return options_.state_prefix + "/" + options_.portal_id + "/status";
 }
 
+std::string HaDiscovery::own_config_prefix() const {
+  return options_.discovery_prefix + "/sensor/gxlink_" + slug(options_.portal_id) + "/";
+}
+
 std::vector<std::string> HaDiscovery::subscriptions() const {
-  return {options_.discovery_prefix + "/status"};
+  return {options_.discovery_prefix + "/status", own_config_prefix() + "+/config"};
 }
 
 const HaSensor* HaDiscovery::sensor_for(std::string_view path) const {
@@ -148,13 +152,18 @@ std::string HaDiscovery::config_payload(const model::Service& s, const HaSensor&
   return j.dump();
 }
 
+void HaDiscovery::publish_config(const model::Service& s, const HaSensor& sensor) {
+  const std::string topic = config_topic(s, sensor);
+  live_.insert(topic);
+  pending_removal_.erase(topic);
+  sink_.publish(topic, config_payload(s, sensor), true);
+}
+
 void HaDiscovery::publish_service(const model::Service& s) {
-  auto& topics = published_[s.name()];
   for (const auto& [path, item] : s.items()) {
     const HaSensor* sensor = sensor_for(path);
     if (!sensor) continue;
-    const std::string topic = config_topic(s, *sensor);
-    if (sink_.publish(topic, config_payload(s, *sensor), true)) topics.insert(topic);
+    publish_config(s, *sensor);
     sink_.publish(state_topic(s, path), value_payload(item), false);
   }
 }
@@ -171,7 +180,12 @@ void HaDiscovery::on_message(std::string_view topic, std::string_view payload) {
   if (topic == options_.discovery_prefix + "/status" && payload == "online") {
     // HA (re)started: it lost every state; send the configs and states again.
     for (const auto& [name, s] : model_.services()) publish_service(*s);
+    return;
   }
+  // One of our config topics, retained on the broker, for a device we do not have: clear it.
+  if (!payload.empty() && topic.starts_with(own_config_prefix()) && topic.ends_with("/config") &&
+      !live_.contains(topic))
+    sink_.publish(topic, {}, true);
 }
 
 void HaDiscovery::on_service_added(const model::Service& s) {
@@ -179,11 +193,13 @@ void HaDiscovery::on_service_added(const model::Service& s) {
 }
 
 void HaDiscovery::on_service_removed(const model::Service& s) {
-  auto it = published_.find(s.name());
-  if (it == published_.end()) return;
-  for (const auto& topic : it->second)
+  for (const auto& [path, item] : s.items()) {
+    const HaSensor* sensor = sensor_for(path);
+    if (!sensor) continue;
+    const std::string topic = config_topic(s, *sensor);
+    live_.erase(topic);
     if (!sink_.publish(topic, {}, true)) pending_removal_.insert(topic);
-  published_.erase(it);
+  }
 }
 
 void HaDiscovery::on_changes(std::span<const model::Change> changes) {
@@ -196,10 +212,7 @@ void HaDiscovery::on_changes(std::span<const model::Change> changes) {
     }
     const HaSensor* sensor = sensor_for(path);
     if (!sensor) continue;
-    auto& topics = published_[c.service->name()];
-    const std::string topic = config_topic(*c.service, *sensor);
-    if (!topics.contains(topic) && sink_.publish(topic, config_payload(*c.service, *sensor), true))
-      topics.insert(topic);
+    if (!live_.contains(config_topic(*c.service, *sensor))) publish_config(*c.service, *sensor);
     sink_.publish(state_topic(*c.service, path), value_payload(*c.item), false);
   }
 }

@@ -13,6 +13,9 @@
 /// (HA sends no keep-alives), and republished, not retained, at connect and when HA announces
 /// itself (`<prefix>/status` = "online"). Availability: `<state_prefix>/<portal>/status`,
 /// "online"/"offline", retained, with "offline" as the client's last will.
+///
+/// gxlink also subscribes to its own config topics: a retained config the broker still holds for
+/// a device that is no longer there (it went while gxlink was stopped) is cleared on connect.
 
 #include <map>
 #include <optional>
@@ -66,16 +69,17 @@ class HaDiscovery {
 
  private:
   void publish_service(const model::Service& s);
+  void publish_config(const model::Service& s, const HaSensor& sensor);
+  std::string own_config_prefix() const;
   const HaSensor* sensor_for(std::string_view path) const;
 
   model::Model& model_;
   Sink& sink_;
   HaOptions options_;
   std::map<std::string_view, const HaSensor*> sensor_index_;
-  /// Config topics published per service (to remove them); kept for services removed while the
-  /// broker was unreachable, cleared at the next connect.
-  std::map<std::string, std::set<std::string>, std::less<>> published_;
+  /// Config topics of devices removed while the broker was unreachable: cleared at the connect.
   std::set<std::string> pending_removal_;
+  std::set<std::string, std::less<>> live_;  ///< config topics of the current devices
 };
 
 }  // namespace gxlink::mqtt

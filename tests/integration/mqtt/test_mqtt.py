@@ -506,6 +506,23 @@ class MqttTest(unittest.TestCase):
         left = {t for t, p, r in fresh.snapshot() if p}
         self.assertEqual(left, {t for t, cfg in cfgs.items() if "/solarcharger/" in cfg["state_topic"]})
 
+    def test_HomeAssistantStaleConfigIsCleared(self):
+        stale = "homeassistant/sensor/gxlink_%s/battery_300_Soc/config" % PORTAL
+        other = "homeassistant/sensor/someone_else/x_Soc/config"
+        setup = self.client(("unused/#",))
+        setup.publish(stale, json.dumps({"name": "gone", "state_topic": "x"}), retain=True)
+        setup.publish(other, json.dumps({"name": "not ours", "state_topic": "y"}), retain=True)
+        self.start_host("--ha")
+        c = self.connected_client(("homeassistant/#",))
+        self.assertTrue(c.wait_for(lambda ms: (stale, b"", False) in ms))
+        fresh = self.client(("homeassistant/#",))
+        self.assertTrue(fresh.wait_for(lambda ms: len(ms) >= 11))  # 10 live configs + other
+        time.sleep(1.0)
+        left = {t for t, p, r in fresh.snapshot() if p and r}
+        self.assertNotIn(stale, left)
+        self.assertIn(other, left)
+        self.assertEqual(len(left), 11)
+
     def test_BrokerRestartReconnectsAndLosesNothing(self):
         self.start_host()
         c = self.connected_client()

@@ -97,6 +97,23 @@ TEST_F(HaTest, RemovedDeviceGetsEmptyRetainedConfigsEvenAfterAnOutage) {
   EXPECT_EQ(cleared.size(), 2u);
 }
 
+TEST_F(HaTest, StaleRetainedConfigOfAGoneDeviceIsCleared) {
+  HaDiscovery ha(model, sink, options);
+  ha.on_connected();
+  sink.take();
+  // The broker hands back our own configs (ignored) and one for a device we no longer have.
+  const std::string ours = "homeassistant/sensor/gxlink_p1/battery_279_Soc/config";
+  const std::string stale = "homeassistant/sensor/gxlink_p1/battery_300_Soc/config";
+  ha.on_message(ours, "{}");
+  ha.on_message(stale, "{}");
+  ha.on_message(stale, "");  // the echo of our clearing
+  ha.on_message("homeassistant/sensor/other_bridge/x/config", "{}");
+  ASSERT_EQ(sink.sent.size(), 1u);
+  EXPECT_EQ(sink.sent[0].topic, stale);
+  EXPECT_TRUE(sink.sent[0].payload.empty());
+  EXPECT_TRUE(sink.sent[0].retain);
+}
+
 TEST_F(HaTest, SensorTableUsesHaUnitsForEachDeviceClass) {
   const std::map<std::string_view, std::set<std::string_view>> allowed = {
       {"voltage", {"V"}}, {"current", {"A"}},      {"power", {"W"}},      {"energy", {"kWh"}},
