@@ -602,6 +602,27 @@ class MqttTest(unittest.TestCase):
         with self.host.cv:
             self.assertEqual(sum("cannot connect" in l for l in self.host.lines), 1, self.host.lines)
 
+    def test_RealBinaryReadsTheMqttConfigSection(self):
+        if not GXLINK_BINARY or not os.path.exists(GXLINK_BINARY):
+            self.skipTest("GXLINK_BINARY not set")
+        conf = os.path.join(self.broker.dir, "gxlink.toml")
+        with open(conf, "w") as f:
+            f.write('[general]\ndemo = true\n[http]\nlisten = "127.0.0.1:%d"\n[dbus]\nenabled = false\n'
+                    '[mqtt]\nhost = "127.0.0.1"\nport = %d\nportal_id = "cfg42"\nhomeassistant = true\n'
+                    'homeassistant_prefix = "hatest"\nstate_prefix = "gxl"\nkeepalive_timeout_s = 5\n'
+                    % (free_port(), self.broker.port))
+        self.host = Host([GXLINK_BINARY, "run", "--config", conf, "--no-tui", "--duration", "60"])
+        c = self.client(("N/cfg42/system/0/Serial", "gxl/cfg42/status"))
+        self.assertTrue(c.wait_for(lambda ms: ("N/cfg42/system/0/Serial", b'{"value":"cfg42"}', True) in ms
+                                   or ("N/cfg42/system/0/Serial", b'{"value":"cfg42"}', False) in ms, 20))
+        self.assertTrue(c.wait_for(lambda ms: any(t == "gxl/cfg42/status" and p == b"online"
+                                                  for t, p, _ in ms)))
+        # A clean stop says "offline" (retained) for Home Assistant.
+        self.host.proc.terminate()
+        self.host.proc.wait(15)
+        fresh = self.client(("gxl/cfg42/status",))
+        self.assertTrue(fresh.wait_for(lambda ms: ("gxl/cfg42/status", b"offline", True) in ms))
+
     def test_RealBinaryDemoMatchesApiModel(self):
         if not GXLINK_BINARY or not os.path.exists(GXLINK_BINARY):
             self.skipTest("GXLINK_BINARY not set")
