@@ -113,9 +113,13 @@ std::string HaDiscovery::state_topic(const model::Service& s, std::string_view p
 }
 
 std::string HaDiscovery::config_topic(const model::Service& s, const HaSensor& sensor) const {
-  return options_.discovery_prefix + "/sensor/gxlink_" + slug(options_.portal_id) + "/" +
-         slug(service_type_of(s.name()) + "_" + instance_of(s) + std::string(sensor.path)) +
-         "/config";
+  return config_topic_at(s, instance_of(s), sensor);
+}
+
+std::string HaDiscovery::config_topic_at(const model::Service& s, const std::string& instance,
+                                         const HaSensor& sensor) const {
+  return own_config_prefix() +
+         slug(service_type_of(s.name()) + "_" + instance + std::string(sensor.path)) + "/config";
 }
 
 std::string HaDiscovery::config_payload(const model::Service& s, const HaSensor& sensor) const {
@@ -160,6 +164,7 @@ void HaDiscovery::publish_config(const model::Service& s, const HaSensor& sensor
 }
 
 void HaDiscovery::publish_service(const model::Service& s) {
+  instances_[s.name()] = instance_of(s);
   for (const auto& [path, item] : s.items()) {
     const HaSensor* sensor = sensor_for(path);
     if (!sensor) continue;
@@ -193,10 +198,13 @@ void HaDiscovery::on_service_added(const model::Service& s) {
 }
 
 void HaDiscovery::on_service_removed(const model::Service& s) {
+  auto inst = instances_.find(s.name());
+  const std::string instance = inst != instances_.end() ? inst->second : instance_of(s);
+  if (inst != instances_.end()) instances_.erase(inst);
   for (const auto& [path, item] : s.items()) {
     const HaSensor* sensor = sensor_for(path);
     if (!sensor) continue;
-    const std::string topic = config_topic(s, *sensor);
+    const std::string topic = config_topic_at(s, instance, *sensor);
     live_.erase(topic);
     if (!sink_.publish(topic, {}, true)) pending_removal_.insert(topic);
   }
@@ -206,6 +214,15 @@ void HaDiscovery::on_changes(std::span<const model::Change> changes) {
   if (!sink_.connected()) return;
   for (const auto& c : changes) {
     const std::string& path = *c.path;
+    if (path == "/DeviceInstance" || path == "/Identifier") {
+      // New instance, new unique ids: the old sensors go, the device comes back under the new one.
+      auto inst = instances_.find(c.service->name());
+      if (inst != instances_.end() && inst->second != instance_of(*c.service)) {
+        on_service_removed(*c.service);
+        publish_service(*c.service);
+      }
+      continue;
+    }
     if (path == "/ProductName" || path == "/CustomName" || path == "/FirmwareVersion") {
       publish_service(*c.service);  // the device block changed
       continue;

@@ -71,6 +71,8 @@ class HaDiscovery {
   void publish_service(const model::Service& s);
   void publish_config(const model::Service& s, const HaSensor& sensor);
   std::string own_config_prefix() const;
+  std::string config_topic_at(const model::Service& s, const std::string& instance,
+                              const HaSensor& sensor) const;
   const HaSensor* sensor_for(std::string_view path) const;
 
   model::Model& model_;
@@ -80,6 +82,7 @@ class HaDiscovery {
   /// Config topics of devices removed while the broker was unreachable: cleared at the connect.
   std::set<std::string> pending_removal_;
   std::set<std::string, std::less<>> live_;  ///< config topics of the current devices
+  std::map<std::string, std::string, std::less<>> instances_;  ///< service → instance published
 };
 
 }  // namespace gxlink::mqtt

@@ -282,8 +282,20 @@ void VenusBridge::on_service_removed(const model::Service& s) {
   keys_.erase(k);
 }
 
+void VenusBridge::rekey(const model::Service& s) {
+  auto k = keys_.find(s.name());
+  if (k == keys_.end()) return;
+  const ServiceKey now{k->second.type, instance_of(s)};
+  if (now == k->second) return;
+  // A new instance is a new set of topics: the old ones go as on a removal, the new ones come as
+  // for a new service (flashmq sees this as the service re-registering).
+  on_service_removed(s);
+  on_service_added(s);
+}
+
 void VenusBridge::on_changes(std::span<const model::Change> changes) {
   for (const auto& c : changes) {
+    if (*c.path == "/DeviceInstance" || *c.path == "/Identifier") rekey(*c.service);
     if (alive_ || should_be_retained(service_type_of(c.service->name()), *c.path))
       publish_item(*c.service, *c.path, *c.item);
   }

@@ -111,6 +111,7 @@ class VenusBridge {
   void publish_item(const model::Service& s, const std::string& path, const model::Item& item);
   bool send(const std::string& topic, std::string_view payload, bool retain);
   void refill_tokens(TimePoint now);
+  void rekey(const model::Service& s);
   void handle_keepalive(std::string_view payload, TimePoint now);
   void handle_read(const Request& r);
   void handle_write(const Request& r, std::string_view topic, std::string_view payload);

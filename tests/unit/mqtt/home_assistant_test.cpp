@@ -114,6 +114,28 @@ TEST_F(HaTest, StaleRetainedConfigOfAGoneDeviceIsCleared) {
   EXPECT_TRUE(sink.sent[0].retain);
 }
 
+TEST_F(HaTest, ANewDeviceInstanceReplacesTheSensors) {
+  HaDiscovery ha(model, sink, options);
+  ha.on_connected();
+  sink.take();
+  auto* s = model.find("com.victronenergy.battery.ttyUSB0");
+  s->set("/DeviceInstance", std::int64_t{300});
+  const std::string path = "/DeviceInstance";
+  model::Change c{s, &path, s->find(path)};
+  ha.on_changes(std::span(&c, 1));
+  std::set<std::string> cleared, configured;
+  for (auto& m : sink.sent) {
+    if (!m.topic.starts_with("homeassistant/")) continue;
+    (m.payload.empty() ? cleared : configured).insert(m.topic);
+  }
+  EXPECT_EQ(cleared,
+            (std::set<std::string>{"homeassistant/sensor/gxlink_p1/battery_279_Dc_0_Voltage/config",
+                                   "homeassistant/sensor/gxlink_p1/battery_279_Soc/config"}));
+  EXPECT_EQ(configured,
+            (std::set<std::string>{"homeassistant/sensor/gxlink_p1/battery_300_Dc_0_Voltage/config",
+                                   "homeassistant/sensor/gxlink_p1/battery_300_Soc/config"}));
+}
+
 TEST_F(HaTest, SensorTableUsesHaUnitsForEachDeviceClass) {
   const std::map<std::string_view, std::set<std::string_view>> allowed = {
       {"voltage", {"V"}}, {"current", {"A"}},      {"power", {"W"}},      {"energy", {"kWh"}},

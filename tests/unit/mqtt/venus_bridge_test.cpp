@@ -273,6 +273,27 @@ TEST_F(VenusBridgeTest, ReconnectWhileAliveRepublishes) {
   EXPECT_FALSE(b.has_work());
 }
 
+TEST_F(VenusBridgeTest, ANewDeviceInstanceMovesTheTopics) {
+  auto& b = make();
+  b.on_message("R/p1/keepalive", R"({"keepalive-options":["suppress-republish"]})", false, t0);
+  sink.take();
+  auto* s = model.find(kBattery);
+  s->set("/DeviceInstance", std::int64_t{280});
+  const std::string path = "/DeviceInstance";
+  model::Change c{s, &path, s->find(path)};
+  b.on_changes(std::span(&c, 1));
+  drain();
+  const auto n = s->items().size();
+  std::size_t emptied = 0;
+  for (auto& m : sink.sent)
+    emptied += m.topic.starts_with("N/p1/battery/279/") && m.payload.empty();
+  EXPECT_EQ(emptied, n);
+  EXPECT_EQ(count_prefix("N/p1/battery/280/"), n + 1);  // the service, and the change itself
+  sink.take();
+  b.on_message("R/p1/battery/280/Soc", "", false, t0);
+  EXPECT_EQ(sink.sent.size(), 1u);
+}
+
 TEST_F(VenusBridgeTest, NewServiceWhileAliveIsPublished) {
   auto& b = make();
   b.on_message("R/p1/keepalive", R"({"keepalive-options":["suppress-republish"]})", false, t0);
