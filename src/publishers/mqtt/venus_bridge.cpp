@@ -37,8 +37,9 @@ void VenusBridge::publish_item(const model::Service& s, const std::string& path,
   auto k = keys_.find(s.name());
   if (k == keys_.end()) return;
   const auto& key = k->second;
-  send(notification_topic(options_.portal_id, key.type, key.instance, path), value_payload(item),
-       should_be_retained(key.type, path));
+  if (is_blocked(key.type, path)) return;
+  send(notification_topic(options_.portal_id, key.type, key.instance, path),
+       value_payload(item, is_masked(key.type, path)), should_be_retained(key.type, path));
 }
 
 void VenusBridge::on_connected(TimePoint now) {
@@ -275,7 +276,7 @@ void VenusBridge::on_service_removed(const model::Service& s) {
   // Zero-byte payloads on every topic, alive or not (flashmq remove_dbus_service); the retained
   // serial is never unpublished.
   for (const auto& [path, item] : s.items()) {
-    if (should_be_retained(key.type, path)) continue;
+    if (should_be_retained(key.type, path) || is_blocked(key.type, path)) continue;
     send(notification_topic(options_.portal_id, key.type, key.instance, path), {}, false);
   }
   by_key_.erase(key);

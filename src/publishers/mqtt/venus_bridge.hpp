@@ -14,6 +14,7 @@
 /// - `N/<id>/heartbeat {"value": <unix time>}` every 3 s while alive.
 /// - `R/` reads of a leaf or of a subtree (every leaf below it) answer whether alive or not.
 /// - When a service disappears, each of its topics gets a zero-byte payload.
+/// - Two paths are never published and two secrets are masked (venus_topics.hpp).
 /// gxlink additions (a client, not the broker): the serial is re-sent at every connect; W/ and R/
 /// messages that arrive retained are ignored (a retained write would be replayed at each
 /// reconnect); W/ writes only when enabled; and, when alive, a full republish after a reconnect, so

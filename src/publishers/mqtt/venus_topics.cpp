@@ -49,12 +49,25 @@ nlohmann::json number_json(double d) {
 }
 }  // namespace
 
-std::string value_payload(const model::Item& item) {
+std::string value_payload(const model::Item& item, bool mask) {
   nlohmann::json j = nlohmann::json::object();
-  j["value"] = model::to_json(item.value);
+  if (mask && std::holds_alternative<std::string>(item.value))
+    j["value"] = "******";
+  else
+    j["value"] = model::to_json(item.value);
   if (item.meta.min) j["min"] = number_json(*item.meta.min);
   if (item.meta.max) j["max"] = number_json(*item.meta.max);
   return j.dump();
+}
+
+bool is_blocked(std::string_view type, std::string_view path) {
+  return (type == "vebus" && path == "/Interfaces/Mk2/Tunnel") ||
+         (type == "paygo" && path == "/LVD/Threshold");
+}
+
+bool is_masked(std::string_view type, std::string_view path) {
+  return type == "settings" && (path == "/Settings/Ble/Service/Pincode" ||
+                                path == "/Settings/Services/AccessPointPassword");
 }
 
 bool should_be_retained(std::string_view type, std::string_view path) {

@@ -26,8 +26,13 @@ std::string notification_topic(std::string_view portal_id, std::string_view type
                                std::string_view instance, std::string_view path);
 
 /// `{"value": v}` plus "min"/"max" when the item declares them; invalid → null. Doubles that are
-/// not finite become null as well (JSON has no NaN).
-std::string value_payload(const model::Item& item);
+/// not finite become null as well (JSON has no NaN). `mask` replaces a string by "******".
+std::string value_payload(const model::Item& item, bool mask = false);
+
+/// Paths flashmq never publishes (vebus /Interfaces/Mk2/Tunnel, paygo /LVD/Threshold).
+bool is_blocked(std::string_view type, std::string_view path);
+/// Secrets flashmq masks: the BLE pincode and the access-point password in settings.
+bool is_masked(std::string_view type, std::string_view path);
 
 /// Only `N/<id>/system/0/Serial` is retained (flashmq `should_be_retained`).
 bool should_be_retained(std::string_view type, std::string_view path);

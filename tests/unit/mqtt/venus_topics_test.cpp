@@ -53,6 +53,19 @@ TEST(VenusTopics, PayloadHasValueAndLimitsAndNullForInvalid) {
   EXPECT_EQ(value_payload(item), R"({"value":[1,2]})");
 }
 
+TEST(VenusTopics, BlockedAndMaskedPathsAsFlashmq) {
+  EXPECT_TRUE(is_blocked("vebus", "/Interfaces/Mk2/Tunnel"));
+  EXPECT_TRUE(is_blocked("paygo", "/LVD/Threshold"));
+  EXPECT_FALSE(is_blocked("vebus", "/Ac/Out/L1/P"));
+  EXPECT_TRUE(is_masked("settings", "/Settings/Ble/Service/Pincode"));
+  EXPECT_FALSE(is_masked("battery", "/Settings/Ble/Service/Pincode"));
+  model::Item pin;
+  pin.value = std::string("123456");
+  EXPECT_EQ(value_payload(pin, true), R"({"value":"******"})");
+  pin.value = model::Invalid{};
+  EXPECT_EQ(value_payload(pin, true), R"({"value":null})");
+}
+
 TEST(VenusTopics, OnlyTheSystemSerialIsRetained) {
   EXPECT_TRUE(should_be_retained("system", "/Serial"));
   EXPECT_FALSE(should_be_retained("battery", "/Serial"));
