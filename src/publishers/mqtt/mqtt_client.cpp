@@ -157,6 +157,8 @@ void MqttClient::on_readable() {
 void MqttClient::arm_write() {
   if (writing_ || !sd_.is_open()) return;
   if (!mosquitto_want_write(mosq_)) {
+    backlog_bytes_ = 0;
+    backlog_reported_ = false;
     if (!drained_.empty()) {
       auto fns = std::move(drained_);
       drained_.clear();
@@ -206,6 +208,7 @@ void MqttClient::lost(int rc, const char* where) {
   const bool was_connected = connected_;
   connected_ = false;
   writing_ = false;
+  backlog_bytes_ = 0;
   ++generation_;
   if (sd_.is_open()) sd_.release();
   misc_timer_.cancel();
@@ -266,6 +269,17 @@ void MqttClient::message_cb(struct mosquitto*, void* self, const struct mosquitt
 
 bool MqttClient::publish(std::string_view topic, std::string_view payload, bool retain) {
   if (!connected_) return false;
+  if (writing_) {  // the socket is full: the message waits in libmosquitto's queue
+    if (backlog_bytes_ > options_.max_backlog_bytes) {
+      ++dropped_;
+      if (!backlog_reported_) {
+        spdlog::warn("mqtt: {} is not reading; dropping messages until it catches up", describe());
+        backlog_reported_ = true;
+      }
+      return false;
+    }
+    backlog_bytes_ += topic.size() + payload.size() + 8;
+  }
   const std::string t(topic);
   const int rc = mosquitto_publish(mosq_, nullptr, t.c_str(), static_cast<int>(payload.size()),
                                    payload.data(), 0, retain);

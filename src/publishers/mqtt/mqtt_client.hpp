@@ -56,6 +56,10 @@ struct ClientOptions {
   int keepalive_s = 30;  ///< MQTT PINGREQ interval
   Duration reconnect_min = seconds(1);
   Duration reconnect_max = seconds(30);
+  /// A broker that stops reading (but keeps the TCP connection until the MQTT keep-alive runs
+  /// out) must not make queued messages grow without bound: beyond this many bytes waiting for
+  /// the socket, publish() drops (and counts) messages.
+  std::size_t max_backlog_bytes = 16u << 20;
   /// Last will (e.g. Home Assistant availability "offline"), retained.
   std::optional<std::pair<std::string, std::string>> will;
 };
@@ -88,6 +92,7 @@ class MqttClient {
 
   std::string describe() const;
   std::uint64_t connects() const noexcept { return connects_; }
+  std::uint64_t dropped() const noexcept { return dropped_; }
 
  private:
   static void connect_cb(struct mosquitto*, void* self, int rc);
@@ -117,6 +122,9 @@ class MqttClient {
   bool reported_ = false;  ///< the current outage has been logged
   Duration backoff_;
   std::uint64_t connects_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::size_t backlog_bytes_ = 0;  ///< published since the socket last took everything
+  bool backlog_reported_ = false;
   std::shared_ptr<int> life_ = std::make_shared<int>(0);  ///< posted handlers check it
 };
 
