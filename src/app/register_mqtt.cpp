@@ -39,6 +39,7 @@ std::unique_ptr<publishers::Publisher> make_mqtt(const toml::table& cfg,
   c.password = cfg["password"].value_or(std::string());
   c.keepalive_s = static_cast<int>(positive(cfg, "mqtt_keepalive_s", 30));
   c.reconnect_max = secs(positive(cfg, "reconnect_max_s", 30));
+  c.max_backlog_bytes = static_cast<std::size_t>(positive(cfg, "max_backlog_kb", 16384) * 1024);
   c.tls.enabled = cfg["tls"].value_or(false);
   c.tls.ca_file = cfg["ca_file"].value_or(std::string());
   c.tls.ca_path = cfg["ca_path"].value_or(std::string());
