@@ -20,6 +20,10 @@
 /// reconnect); W/ writes only when enabled; and, when alive, a full republish after a reconnect, so
 /// that subscribers lose nothing across a broker restart.
 ///
+/// As a client (not the broker) gxlink only hears R/ and W/ once its subscription is active; it
+/// subscribes before it publishes the serial on the same connection, so a client that has seen
+/// the serial (retained) knows its requests will be heard.
+///
 /// Large republishes are done in chunks: request_*() only queue a job; pump() publishes up to a
 /// budget and says whether more remains, so the event loop keeps running between chunks.
 
