@@ -11,6 +11,7 @@ void register_vebus(Registry& r);
 void register_vedirect(Registry& r);
 void register_canbms(Registry& r);
 void register_nmea2000(Registry& r);
+void register_mqtt(Registry& r);
 
 namespace {
 
@@ -22,6 +23,7 @@ Registry build() {
   register_vedirect(r);
   register_canbms(r);
   register_nmea2000(r);
+  register_mqtt(r);
   return r;
 }
 

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// The `mqtt` publisher: on when `[mqtt]` exists or `--mqtt HOST:PORT` is given (see config.cpp).
+#include <unistd.h>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "app/registry.hpp"
+#include "publishers/mqtt/mqtt_publisher.hpp"
+
+namespace gxlink::app {
+namespace {
+
+std::filesystem::path portal_id_file(const toml::table& cfg) {
+  if (auto f = cfg["portal_id_file"].value<std::string>()) return *f;
+  // Same place as the daemon's state (daemon.cpp state_dir) when no data dir is known here.
+  if (::geteuid() == 0) return "/var/lib/gxlink/portal_id";
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home ? home : "/tmp") / ".local/state/gxlink/portal_id";
+}
+
+double positive(const toml::table& cfg, const char* key, double def) {
+  const double v = cfg[key].value_or(def);
+  if (!(v > 0)) throw std::runtime_error(std::string("[mqtt] ") + key + " must be > 0");
+  return v;
+}
+
+Duration secs(double s) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+}
+
+std::unique_ptr<publishers::Publisher> make_mqtt(const toml::table& cfg,
+                                                 publishers::PublisherContext& ctx) {
+  mqtt::MqttOptions o;
+  auto& c = o.client;
+  c.host = cfg["host"].value_or(std::string("127.0.0.1"));
+  c.port = static_cast<int>(cfg["port"].value_or(std::int64_t{1883}));
+  if (c.port <= 0 || c.port > 65535) throw std::runtime_error("[mqtt] port out of range");
+  c.username = cfg["username"].value_or(std::string());
+  c.password = cfg["password"].value_or(std::string());
+  c.keepalive_s = static_cast<int>(positive(cfg, "mqtt_keepalive_s", 30));
+  c.reconnect_max = secs(positive(cfg, "reconnect_max_s", 30));
+  c.max_backlog_bytes = static_cast<std::size_t>(positive(cfg, "max_backlog_kb", 16384) * 1024);
+  c.tls.enabled = cfg["tls"].value_or(false);
+  c.tls.ca_file = cfg["ca_file"].value_or(std::string());
+  c.tls.ca_path = cfg["ca_path"].value_or(std::string());
+  c.tls.cert_file = cfg["cert_file"].value_or(std::string());
+  c.tls.key_file = cfg["key_file"].value_or(std::string());
+  c.tls.insecure = cfg["tls_insecure"].value_or(false);
+
+  auto& v = o.venus;
+  v.portal_id = cfg["portal_id"].value_or(std::string());
+  if (v.portal_id.empty()) v.portal_id = mqtt::default_portal_id(portal_id_file(cfg));
+  if (v.portal_id.find_first_of("/+#") != std::string::npos)
+    throw std::runtime_error("[mqtt] portal_id must not contain '/', '+' or '#'");
+  v.writes = cfg["writes"].value_or(false);
+  v.keepalive_timeout = secs(positive(cfg, "keepalive_timeout_s", 60));
+  c.client_id = cfg["client_id"].value_or("gxlink-" + v.portal_id);
+
+  o.homeassistant = cfg["homeassistant"].value_or(false);
+  o.ha.discovery_prefix = cfg["homeassistant_prefix"].value_or(std::string("homeassistant"));
+  o.ha.state_prefix = cfg["state_prefix"].value_or(std::string("gxlink"));
+  o.republish_chunk = static_cast<std::size_t>(
+      positive(cfg, "republish_chunk", static_cast<double>(o.republish_chunk)));
+  return std::make_unique<mqtt::MqttPublisher>(ctx, std::move(o));
+}
+
+}  // namespace
+
+void register_mqtt(Registry& r) { r.publishers["mqtt"] = PublisherEntry{make_mqtt, false}; }
+
+}  // namespace gxlink::app
