@@ -6,12 +6,14 @@
 namespace gxlink::app {
 
 void register_dbus_recording(Registry& r);
+void register_dbus(Registry& r);
 
 namespace {
 
 Registry build() {
   Registry r;
   register_dbus_recording(r);
+  register_dbus(r);
   return r;
 }
 

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+#include "publishers/dbus/bus_pump.hpp"
+
+#include <poll.h>
+
+#include <asio/post.hpp>
+#include <sdbus-c++/Error.h>
+
+namespace gxlink::dbus {
+
+BusPump::BusPump(asio::io_context& io, std::unique_ptr<sdbus::IConnection> conn, ErrorHandler on_error)
+    : io_(io),
+      conn_(std::move(conn)),
+      on_error_(std::move(on_error)),
+      fd_(io, conn_->getEventLoopPollData().fd),
+      timer_(io) {
+  kick();
+}
+
+BusPump::~BusPump() {
+  *alive_ = false;
+  timer_.cancel();
+  // The fd belongs to sd-bus: stop watching it without closing it.
+  asio::error_code ec;
+  fd_.cancel(ec);
+  (void)fd_.release();
+}
+
+void BusPump::kick() {
+  if (kicked_ || failed_) return;
+  kicked_ = true;
+  asio::post(io_, [this, alive = alive_] {
+    if (!*alive) return;
+    kicked_ = false;
+    process();
+  });
+}
+
+void BusPump::process() {
+  if (failed_) return;
+  try {
+    // sd_bus_process handles one message per call; drain everything that is queued.
+    while (conn_->processPendingRequest()) {
+      if (failed_) return;
+    }
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  arm();
+}
+
+void BusPump::arm() {
+  if (failed_) return;
+  sdbus::IConnection::PollData pd{};
+  try {
+    pd = conn_->getEventLoopPollData();
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  if ((pd.events & POLLIN) && !reading_) {
+    reading_ = true;
+    fd_.async_wait(asio::posix::stream_descriptor::wait_read, [this, alive = alive_](const asio::error_code& ec) {
+      if (!*alive) return;
+      reading_ = false;
+      if (ec == asio::error::operation_aborted) return;
+      if (ec) return fail(ec.message());
+      process();
+    });
+  }
+  if ((pd.events & POLLOUT) && !writing_) {
+    writing_ = true;
+    fd_.async_wait(asio::posix::stream_descriptor::wait_write, [this, alive = alive_](const asio::error_code& ec) {
+      if (!*alive) return;
+      writing_ = false;
+      if (ec == asio::error::operation_aborted) return;
+      if (ec) return fail(ec.message());
+      process();
+    });
+  }
+  if (auto rel = pd.getRelativeTimeout()) {
+    timer_.expires_after(*rel);
+    timer_.async_wait([this, alive = alive_](const asio::error_code& ec) {
+      if (!*alive || ec) return;
+      process();
+    });
+  } else {
+    timer_.cancel();
+  }
+}
+
+void BusPump::fail(const std::string& reason) {
+  if (failed_) return;
+  failed_ = true;
+  timer_.cancel();
+  asio::error_code ec;
+  fd_.cancel(ec);
+  // Posted: the owner usually destroys this pump (and its connection) from the handler.
+  asio::post(io_, [this, alive = alive_, reason] {
+    if (!*alive) return;
+    if (on_error_) on_error_(reason);
+  });
+}
+
+}  // namespace gxlink::dbus
