@@ -82,6 +82,7 @@ ServiceExport::ServiceExport(asio::io_context& io, model::Model& model, const mo
   pump_ = std::make_unique<BusPump>(io, std::move(conn), std::move(on_error));
   make_node("/", false);
   for (auto& [path, item] : service.items()) ensure_path(path);
+  exported_paths_ = service.items().size();
   // venus_os.md §1.3: the name is claimed after every path exists, and never queued
   // (sd_bus_request_name without SD_BUS_NAME_QUEUE fails when the name is taken).
   pump_->connection().requestName(name_);
@@ -260,7 +261,11 @@ void ServiceExport::on_set_value(sdbus::MethodCall& call, const std::string& pat
 
 void ServiceExport::publish() {
   if (batch_.empty()) return;
-  for (const model::Change* c : batch_) ensure_path(*c->path);
+  // Paths are never removed from a service, so a new one shows as a larger count.
+  if (const std::size_t n = batch_.front()->service->items().size(); n != exported_paths_) {
+    for (const model::Change* c : batch_) ensure_path(*c->path);
+    exported_paths_ = n;
+  }
   if (mode_ != SignalMode::kPropertiesChanged) {
     // One ItemsChanged on `/` per flush (velib ServiceContext.flush, venus_os.md §1.3).
     auto& root = *nodes_.find("/")->second.object;

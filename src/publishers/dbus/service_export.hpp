@@ -79,6 +79,7 @@ class ServiceExport {
   std::unique_ptr<BusPump> pump_;       // declared before nodes_: objects go first
   std::map<std::string, Node, std::less<>> nodes_;
   std::vector<const model::Change*> batch_;
+  std::size_t exported_paths_ = 0;  ///< the service's path count when the tree was last completed
   bool claimed_ = false;
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "publishers/dbus/value_codec.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <limits>
 #include <type_traits>
@@ -102,6 +103,25 @@ std::string item_text(std::string_view path, const model::Item& item) {
       std::snprintf(buf, sizeof buf, "0x%llX", static_cast<unsigned long long>(*i));
       return buf;
     }
+  }
+  // The hot case of every signal: a number with a unit. std::to_chars gives the same digits as
+  // Item::text()'s "%.*f" / "%.6g" (both are specified as printf's) at a fraction of the cost.
+  if (!item.meta.text && item.meta.unit.size() < 16) {
+    char buf[64];
+    std::to_chars_result r{};
+    char* const end = buf + sizeof buf - 16;
+    if (auto* d = std::get_if<double>(&item.value)) {
+      r = item.meta.decimals >= 0 ? std::to_chars(buf, end, *d, std::chars_format::fixed, item.meta.decimals)
+                                  : std::to_chars(buf, end, *d, std::chars_format::general, 6);
+    } else if (auto* i = std::get_if<std::int64_t>(&item.value); i && item.meta.decimals < 0) {
+      r = std::to_chars(buf, end, *i);
+    } else {
+      return item.text();
+    }
+    if (r.ec != std::errc{}) return item.text();
+    std::string out(buf, r.ptr);
+    out += item.meta.unit;
+    return out;
   }
   return item.text();
 }
