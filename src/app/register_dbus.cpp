@@ -20,6 +20,7 @@ std::unique_ptr<publishers::Publisher> make_dbus(const toml::table& cfg, publish
     o.signals = *mode;
   }
   o.import = cfg["import"].value_or(true);
+  o.direct_signals = cfg["direct_signals"].value_or(true);
   return std::make_unique<dbus::DbusPublisher>(ctx, std::move(o));
 }
 

@@ -38,6 +38,8 @@ class BusPump {
   /// and after synchronous calls (they may have queued incoming messages that the fd no longer
   /// announces).
   void kick();
+  /// Declares the connection broken (e.g. a write outside sd-bus failed half-way).
+  void report_failure(const std::string& reason) { fail(reason); }
 
  private:
   void process();

@@ -88,7 +88,8 @@ void DbusPublisher::connect() {
 void DbusPublisher::export_service(const model::Service& s) {
   if (!connected_ || exports_.contains(s.name())) return;
   try {
-    auto e = std::make_unique<ServiceExport>(io_, model_, s, open_connection(), opts_.signals, export_stats_,
+    auto e = std::make_unique<ServiceExport>(io_, model_, s, open_connection(), opts_.signals,
+                                             opts_.direct_signals, export_stats_,
                                              [this, alive = alive_](const std::string& reason) {
                                                if (*alive) bus_lost(reason);
                                              });

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "publishers/dbus/service_export.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <sdbus-c++/Error.h>
 #include <sdbus-c++/Message.h>
 #include <spdlog/spdlog.h>
@@ -42,7 +48,7 @@ void append_text_entry(sdbus::Message& m, const std::string& text) {
   m.openDictEntry("sv");
   m << "Text";
   m.openVariant("s");
-  m << text;
+  m << dbus_safe(text);
   m.closeVariant();
   m.closeDictEntry();
 }
@@ -70,15 +76,49 @@ void guarded(F&& f) {
   }
 }
 
+// D-Bus object path syntax: "/" or "/a/b" with elements of [A-Za-z0-9_]. A model path that is not one
+// (a recording may carry anything) still travels inside GetItems and ItemsChanged, but gets no object.
+bool is_object_path(std::string_view p) {
+  if (p == "/") return true;
+  if (p.size() < 2 || p.front() != '/' || p.back() == '/') return false;
+  char prev = 0;
+  for (char c : p) {
+    const bool ok = c == '/' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!ok || (c == '/' && prev == '/')) return false;
+    prev = c;
+  }
+  return true;
+}
+
+// Writes all of `data` to the non-blocking bus socket. A short write must be finished before
+// sd-bus writes anything else, so wait for the socket (bounded) rather than leave it half-sent.
+void write_all(int fd, const std::string& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, 2000) == 1) continue;
+      throw std::runtime_error("bus socket stayed full for 2 s");
+    }
+    throw std::runtime_error(std::string("bus socket: ") + std::strerror(errno));
+  }
+}
+
 // `/` covers everything; `/Dc` covers `/Dc/...`.
 std::string subtree_prefix(const std::string& path) { return path == "/" ? path : path + "/"; }
 
 }  // namespace
 
 ServiceExport::ServiceExport(asio::io_context& io, model::Model& model, const model::Service& service,
-                             std::unique_ptr<sdbus::IConnection> conn, SignalMode mode, ExportStats& stats,
-                             BusPump::ErrorHandler on_error)
-    : model_(model), name_(service.name()), mode_(mode), stats_(stats) {
+                             std::unique_ptr<sdbus::IConnection> conn, SignalMode mode, bool direct,
+                             ExportStats& stats, BusPump::ErrorHandler on_error)
+    : model_(model), name_(service.name()), mode_(mode), direct_(direct), stats_(stats) {
   pump_ = std::make_unique<BusPump>(io, std::move(conn), std::move(on_error));
   make_node("/", false);
   for (auto& [path, item] : service.items()) ensure_path(path);
@@ -111,7 +151,7 @@ const model::Item* ServiceExport::find_item(const std::string& path) const {
 }
 
 void ServiceExport::ensure_path(const std::string& path) {
-  if (nodes_.find(path) != nodes_.end()) return;
+  if (nodes_.find(path) != nodes_.end() || !is_object_path(path)) return;
   // Intermediate nodes first (velib add_path), so that GetValue works on every subtree.
   for (std::size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
     std::string inner = path.substr(0, pos);
@@ -185,7 +225,7 @@ void ServiceExport::on_get_text(sdbus::MethodCall& call, const std::string& path
   auto reply = call.createReply();
   if (leaf) {
     const model::Item* item = find_item(path);
-    reply << (item ? item_text(path, *item) : std::string("---"));
+    reply << (item ? dbus_safe(item_text(path, *item)) : std::string("---"));
   } else {
     reply.openVariant("a{ss}");
     reply.openContainer("{ss}");
@@ -193,7 +233,7 @@ void ServiceExport::on_get_text(sdbus::MethodCall& call, const std::string& path
       const std::string prefix = subtree_prefix(path);
       for (auto it = s->items().lower_bound(prefix); it != s->items().end() && it->first.starts_with(prefix); ++it) {
         reply.openDictEntry("ss");
-        reply << it->first.substr(prefix.size()) << item_text(it->first, it->second);
+        reply << it->first.substr(prefix.size()) << dbus_safe(item_text(it->first, it->second));
         reply.closeDictEntry();
       }
     }
@@ -261,11 +301,63 @@ void ServiceExport::on_set_value(sdbus::MethodCall& call, const std::string& pat
 
 void ServiceExport::publish() {
   if (batch_.empty()) return;
-  // Paths are never removed from a service, so a new one shows as a larger count.
-  if (const std::size_t n = batch_.front()->service->items().size(); n != exported_paths_) {
-    for (const model::Change* c : batch_) ensure_path(*c->path);
-    exported_paths_ = n;
+  // Paths are never removed from a service, so a new one shows as a larger count. Walk them all:
+  // a path added as invalid is not in any change batch.
+  if (const model::Service* s = batch_.front()->service; s->items().size() != exported_paths_) {
+    for (auto& [path, item] : s->items()) ensure_path(path);
+    exported_paths_ = s->items().size();
   }
+  try {
+    if (!(direct_ && publish_direct())) publish_sdbus();
+  } catch (...) {
+    batch_.clear();
+    throw;
+  }
+  stats_.paths_published += batch_.size();
+  batch_.clear();
+  pump_->kick();
+}
+
+std::uint32_t ServiceExport::next_serial() noexcept {
+  if (++serial_ == 0) serial_ = 0x80000000u;
+  return serial_;
+}
+
+bool ServiceExport::publish_direct() {
+  const auto pd = pump_->connection().getEventLoopPollData();
+  if (pd.events & POLLOUT) return false;  // sd-bus has output queued: keep the order, let it send
+  wire_.clear();
+  if (mode_ != SignalMode::kPropertiesChanged) {
+    wire_.begin_signal("/", kBusItem, "ItemsChanged", "a{sa{sv}}", next_serial());
+    auto m = wire_.begin_array(8);
+    for (const model::Change* c : batch_) {
+      wire_.align(8);
+      wire_.str(*c->path);
+      wire_.value_text(c->item->value, item_text(*c->path, *c->item));
+    }
+    wire_.end_array(m);
+    wire_.end_message();
+    ++stats_.items_changed;
+  }
+  if (mode_ != SignalMode::kItemsChanged) {
+    for (const model::Change* c : batch_) {
+      if (!nodes_.contains(*c->path)) continue;
+      wire_.begin_signal(*c->path, kBusItem, "PropertiesChanged", "a{sv}", next_serial());
+      wire_.value_text(c->item->value, item_text(*c->path, *c->item));
+      wire_.end_message();
+      ++stats_.properties_changed;
+    }
+  }
+  try {
+    write_all(pd.fd, wire_.data());  // one write for the whole tick
+  } catch (const std::exception& e) {
+    pump_->report_failure(e.what());  // the stream may be cut mid-message: reconnect
+    throw;
+  }
+  return true;
+}
+
+void ServiceExport::publish_sdbus() {
   if (mode_ != SignalMode::kPropertiesChanged) {
     // One ItemsChanged on `/` per flush (velib ServiceContext.flush, venus_os.md §1.3).
     auto& root = *nodes_.find("/")->second.object;
@@ -283,16 +375,15 @@ void ServiceExport::publish() {
   }
   if (mode_ != SignalMode::kItemsChanged) {
     for (const model::Change* c : batch_) {
-      auto& obj = *nodes_.find(*c->path)->second.object;
+      auto it = nodes_.find(*c->path);
+      if (it == nodes_.end()) continue;
+      auto& obj = *it->second.object;
       auto sig = obj.createSignal(kBusItem, "PropertiesChanged");
       append_value_text(sig, *c->path, *c->item);
       obj.emitSignal(sig);
       ++stats_.properties_changed;
     }
   }
-  stats_.paths_published += batch_.size();
-  batch_.clear();
-  pump_->kick();
 }
 
 void ServiceExport::publish_all(const model::Service& service) {

@@ -19,6 +19,7 @@
 
 #include "model/model.hpp"
 #include "publishers/dbus/bus_pump.hpp"
+#include "publishers/dbus/wire.hpp"
 
 namespace gxlink::dbus {
 
@@ -39,8 +40,10 @@ class ServiceExport {
  public:
   /// Builds the object tree on `conn` from the service's current paths and claims the name.
   /// Throws sdbus::Error when the name cannot be claimed (taken, or the bus refused it).
+  /// `direct`: send the change signals with the own marshaller (wire.hpp) when sd-bus has no
+  /// output queued; otherwise, and when false, through sd-bus.
   ServiceExport(asio::io_context& io, model::Model& model, const model::Service& service,
-                std::unique_ptr<sdbus::IConnection> conn, SignalMode mode, ExportStats& stats,
+                std::unique_ptr<sdbus::IConnection> conn, SignalMode mode, bool direct, ExportStats& stats,
                 BusPump::ErrorHandler on_error);
   ~ServiceExport();
   ServiceExport(const ServiceExport&) = delete;
@@ -71,10 +74,16 @@ class ServiceExport {
   void on_set_value(sdbus::MethodCall& call, const std::string& path);
   void on_get_items(sdbus::MethodCall& call);
   void on_get_meta(sdbus::MethodCall& call, const std::string& path, int which);
+  bool publish_direct();
+  void publish_sdbus();
+  std::uint32_t next_serial() noexcept;
 
   model::Model& model_;
   std::string name_;
   SignalMode mode_;
+  bool direct_;
+  WireWriter wire_;
+  std::uint32_t serial_ = 0x80000000u;  ///< our own signals' serials, apart from sd-bus' cookies
   ExportStats& stats_;
   std::unique_ptr<BusPump> pump_;       // declared before nodes_: objects go first
   std::map<std::string, Node, std::less<>> nodes_;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "publishers/dbus/value_codec.hpp"
 
+#include "publishers/dbus/wire.hpp"
+
 #include <charconv>
 #include <cstdio>
 #include <limits>
@@ -31,6 +33,8 @@ model::Value int_array(const sdbus::Variant& v) {
 
 }  // namespace
 
+std::string dbus_safe(const std::string& s) { return is_dbus_string(s) ? s : repair_utf8(s); }
+
 void append_variant(sdbus::Message& msg, const model::Value& v) {
   struct Visitor {
     sdbus::Message& m;
@@ -57,7 +61,7 @@ void append_variant(sdbus::Message& msg, const model::Value& v) {
     }
     void operator()(const std::string& s) const {
       m.openVariant("s");
-      m << s;
+      m << dbus_safe(s);
       m.closeVariant();
     }
     void operator()(const model::IntArray& a) const {
@@ -87,7 +91,7 @@ void append_variant(sdbus::Message& msg, const model::Value& v) {
       if (a.empty()) return append_valid_empty(m);
       m.openVariant("as");
       m.openContainer("s");
-      for (auto& x : a) m << x;
+      for (auto& x : a) m << dbus_safe(x);
       m.closeContainer();
       m.closeVariant();
     }

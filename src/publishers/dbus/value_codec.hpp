@@ -20,6 +20,10 @@ namespace gxlink::dbus {
 
 inline constexpr const char* kBusItem = "com.victronenergy.BusItem";
 
+/// `s` as D-Bus accepts it: valid UTF-8 without NUL (invalid bytes become U+FFFD; sd-bus would
+/// refuse the whole message, and dbus-daemon drops a client that sends one).
+std::string dbus_safe(const std::string& s);
+
 /// Appends `v` as one variant (`v`) to a message being built.
 void append_variant(sdbus::Message& msg, const model::Value& v);
 

@@ -344,6 +344,82 @@ TEST_F(DbusPublisherTest, NoBusAtStartIsRetriedInTheBackground) {
   });
 }
 
+// The own marshaller (wire.hpp) against sd-bus as the oracle: two services with the same values of
+// every type, one published each way, must give python3-dbus identical signals.
+TEST_F(DbusPublisherTest, DirectSignalsAreIdenticalToSdBusOnes) {
+  // One model with both services; one publisher per encoder in turn (each claims both names).
+  model::Model m;
+  loop_->on_loop([&] {
+    m.set_flush_scheduler([&] { asio::post(loop_->io(), [&] { m.flush(); }); });
+    for (const char* conn : {"direct", "sdbus"}) {
+      model::ServiceSpec spec;
+      spec.type = "battery";
+      spec.connection = conn;
+      m.add_service(spec).add("/Temperature", meta("°C", 1), 21.5);
+    }
+    m.flush();
+    return 0;
+  });
+  std::map<std::string, std::vector<json>> bodies;
+  for (bool use_direct : {true, false}) {
+    const std::string name = std::string("com.victronenergy.battery.") + (use_direct ? "direct" : "sdbus");
+    std::unique_ptr<dbus::DbusPublisher> p;
+    loop_->on_loop([&] {
+      publishers::PublisherContext ctx{loop_->io(), m};
+      dbus::DbusOptions o;
+      o.bus = bus_->address();
+      o.import = false;
+      o.direct_signals = use_direct;
+      p = std::make_unique<dbus::DbusPublisher>(ctx, o);
+      p->start();
+      return 0;
+    });
+    ASSERT_TRUE(loop_->wait_for([&] { return p->exported() == 2; }));
+    test::Child watch({kPython, kScripts + "/busclient.py", bus_->address(), "watch", name, "20"});
+    ASSERT_TRUE(watch.read_line(seconds(20)));
+    loop_->on_loop([&] {
+      auto* s = m.find(name);
+      s->set("/Int", std::int64_t{-5});
+      s->set("/Int64", std::int64_t{1} << 40);
+      s->set("/Double", 3.25);
+      s->set("/Temperature", 22.0);
+      s->set("/String", std::string("Ünïcode °C"));
+      s->set("/BadUtf8", std::string("bad\xff\xfe end"));
+      s->set("/Invalid", std::int64_t{1});
+      s->set("/Invalid", model::Invalid{});
+      s->set("/IntArray", model::IntArray{1, -2, 3});
+      s->set("/WideArray", model::IntArray{1, std::int64_t{1} << 40});
+      s->set("/EmptyArray", model::IntArray{});
+      s->set("/DoubleArray", model::DoubleArray{1.5, -2.25});
+      s->set("/StringArray", model::StringArray{"a", "bc"});
+      return 0;
+    });
+    // One ItemsChanged and (mode both) one PropertiesChanged per path, in publishing order.
+    std::vector<json>& got = bodies[use_direct ? "direct" : "sdbus"];
+    while (got.size() < 1 + 12) {
+      auto line = watch.read_line(seconds(10));
+      ASSERT_TRUE(line) << "only " << got.size() << " signals";
+      auto j = json::parse(*line);
+      got.push_back({{"member", j["member"]}, {"path", j["path"]}, {"body", j["body"]}});
+    }
+    loop_->on_loop([&] {
+      p.reset();
+      return 0;
+    });
+  }
+  ASSERT_EQ(bodies["direct"].size(), bodies["sdbus"].size());
+  for (std::size_t i = 0; i < bodies["direct"].size(); ++i) EXPECT_EQ(bodies["direct"][i], bodies["sdbus"][i]) << i;
+  const json& items = bodies["direct"][0]["body"];
+  EXPECT_EQ(items["/Int64"]["Value"]["sig"], "x");
+  EXPECT_EQ(items["/Int"]["Value"]["sig"], "i");
+  EXPECT_EQ(items["/Invalid"]["Value"]["sig"], "ai");
+  EXPECT_EQ(items["/EmptyArray"]["Value"]["sig"], "au");  // a valid empty list is not invalid
+  EXPECT_EQ(items["/WideArray"]["Value"]["sig"], "ax");
+  EXPECT_EQ(items["/String"]["Value"]["v"], "Ünïcode °C");
+  EXPECT_EQ(items["/Temperature"]["Text"]["v"], "22.0°C");
+  EXPECT_EQ(items["/BadUtf8"]["Value"]["v"], "bad\xEF\xBF\xBD\xEF\xBF\xBD end");
+}
+
 // Real Venus recordings (shared data) published and read back: every path with its value.
 TEST_F(DbusPublisherTest, ARecordedVenusServiceReadsBackThroughGetItems) {
   const std::string file = std::string(GXLINK_SHARED_DATA) + "/dbus/dbus-recorder/battery.csv";
