@@ -2,6 +2,10 @@
 #include "publishers/dbus/bus_pump.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <asio/post.hpp>
 #include <sdbus-c++/Error.h>
@@ -36,8 +40,53 @@ void BusPump::kick() {
   });
 }
 
+bool BusPump::raw_allowed() {
+  if (failed_) return false;
+  if (raw_pending()) return true;
+  try {
+    return !(conn_->getEventLoopPollData().events & POLLOUT);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void BusPump::send_raw(const std::string& bytes) {
+  if (failed_) return;
+  if (!raw_pending()) {
+    raw_.clear();
+    raw_off_ = 0;
+  }
+  raw_ += bytes;
+  if (!flush_raw()) {
+    if (raw_.size() - raw_off_ > kMaxRawQueue) return fail("dbus-daemon does not read its socket");
+    arm();
+  }
+}
+
+bool BusPump::flush_raw() {
+  const int fd = fd_.native_handle();
+  while (raw_pending()) {
+    const ssize_t n = ::send(fd, raw_.data() + raw_off_, raw_.size() - raw_off_, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      raw_off_ += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return false;
+    } else {
+      fail(std::string("bus socket: ") + std::strerror(errno));
+      return false;
+    }
+  }
+  raw_.clear();
+  raw_off_ = 0;
+  return true;
+}
+
 void BusPump::process() {
   if (failed_) return;
+  // Our raw bytes first: sd-bus must not write (replies) into the middle of a raw message.
+  if (!flush_raw()) return arm();
   try {
     // sd_bus_process handles one message per call; drain everything that is queued.
     while (conn_->processPendingRequest()) {
@@ -67,7 +116,7 @@ void BusPump::arm() {
       process();
     });
   }
-  if ((pd.events & POLLOUT) && !writing_) {
+  if (((pd.events & POLLOUT) || raw_pending()) && !writing_) {
     writing_ = true;
     fd_.async_wait(asio::posix::stream_descriptor::wait_write, [this, alive = alive_](const asio::error_code& ec) {
       if (!*alive) return;

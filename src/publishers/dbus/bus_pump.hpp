@@ -38,13 +38,23 @@ class BusPump {
   /// and after synchronous calls (they may have queued incoming messages that the fd no longer
   /// announces).
   void kick();
-  /// Declares the connection broken (e.g. a write outside sd-bus failed half-way).
+  /// Declares the connection broken.
   void report_failure(const std::string& reason) { fail(reason); }
+
+  /// Raw output beside sd-bus (wire.hpp's ready-made messages), with the stream kept whole: raw
+  /// bytes start only when sd-bus has nothing queued (raw_allowed()), and while any of them are
+  /// still queued sd-bus does not run, so its output cannot cut into ours. A daemon that stops
+  /// reading fills the queue up to kMaxRawQueue, then the connection counts as failed.
+  bool raw_allowed();
+  bool raw_pending() const noexcept { return raw_off_ < raw_.size(); }
+  void send_raw(const std::string& bytes);
+  static constexpr std::size_t kMaxRawQueue = 16u << 20;
 
  private:
   void process();
   void arm();
   void fail(const std::string& reason);
+  bool flush_raw();  ///< true when the raw queue is empty
 
   asio::io_context& io_;
   std::unique_ptr<sdbus::IConnection> conn_;
@@ -56,6 +66,8 @@ class BusPump {
   bool writing_ = false;
   bool kicked_ = false;
   bool failed_ = false;
+  std::string raw_;
+  std::size_t raw_off_ = 0;
 };
 
 }  // namespace gxlink::dbus

@@ -53,6 +53,12 @@ class DbusPublisher final : public publishers::Publisher, public model::Observer
   /// How many times the bus was (re)connected: 1 after the first success.
   std::uint64_t connects() const noexcept { return connects_; }
   std::size_t exported() const noexcept { return exports_.size(); }
+  /// True while some service still has signals queued for its socket (the daemon is slow).
+  bool output_pending() const {
+    for (auto& [n, e] : exports_)
+      if (e->output_pending()) return true;
+    return false;
+  }
   const ExportStats& export_stats() const noexcept { return export_stats_; }
   const ImportStats& import_stats() const noexcept { return import_stats_; }
 

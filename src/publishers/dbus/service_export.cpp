@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "publishers/dbus/service_export.hpp"
 
-#include <poll.h>
-#include <sys/socket.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include <sdbus-c++/Error.h>
 #include <sdbus-c++/Message.h>
@@ -90,26 +85,6 @@ bool is_object_path(std::string_view p) {
   return true;
 }
 
-// Writes all of `data` to the non-blocking bus socket. A short write must be finished before
-// sd-bus writes anything else, so wait for the socket (bounded) rather than leave it half-sent.
-void write_all(int fd, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      done += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      pollfd p{fd, POLLOUT, 0};
-      if (::poll(&p, 1, 2000) == 1) continue;
-      throw std::runtime_error("bus socket stayed full for 2 s");
-    }
-    throw std::runtime_error(std::string("bus socket: ") + std::strerror(errno));
-  }
-}
-
 // `/` covers everything; `/Dc` covers `/Dc/...`.
 std::string subtree_prefix(const std::string& path) { return path == "/" ? path : path + "/"; }
 
@@ -138,6 +113,9 @@ ServiceExport::~ServiceExport() {
 void ServiceExport::release() noexcept {
   if (!claimed_) return;
   claimed_ = false;
+  // With raw bytes still queued, a sync call would interleave with them; closing the connection
+  // releases the name just as well.
+  if (pump_->raw_pending()) return;
   try {
     pump_->connection().releaseName(name_);
   } catch (const std::exception& e) {
@@ -308,7 +286,8 @@ void ServiceExport::publish() {
     exported_paths_ = s->items().size();
   }
   try {
-    if (!(direct_ && publish_direct())) publish_sdbus();
+    // Once raw bytes are queued, everything goes that way until they are out (bus_pump.hpp).
+    if (!((direct_ || pump_->raw_pending()) && publish_direct())) publish_sdbus();
   } catch (...) {
     batch_.clear();
     throw;
@@ -324,8 +303,7 @@ std::uint32_t ServiceExport::next_serial() noexcept {
 }
 
 bool ServiceExport::publish_direct() {
-  const auto pd = pump_->connection().getEventLoopPollData();
-  if (pd.events & POLLOUT) return false;  // sd-bus has output queued: keep the order, let it send
+  if (!pump_->raw_allowed()) return false;  // sd-bus has output queued: let it send this tick too
   wire_.clear();
   if (mode_ != SignalMode::kPropertiesChanged) {
     wire_.begin_signal("/", kBusItem, "ItemsChanged", "a{sa{sv}}", next_serial());
@@ -348,12 +326,7 @@ bool ServiceExport::publish_direct() {
       ++stats_.properties_changed;
     }
   }
-  try {
-    write_all(pd.fd, wire_.data());  // one write for the whole tick
-  } catch (const std::exception& e) {
-    pump_->report_failure(e.what());  // the stream may be cut mid-message: reconnect
-    throw;
-  }
+  pump_->send_raw(wire_.data());  // one write for the whole tick
   return true;
 }
 

@@ -58,6 +58,8 @@ class ServiceExport {
   void publish();
   /// Sends every path as changed (a republish after the service was re-announced).
   void publish_all(const model::Service& service);
+  /// True while signals are still queued for the socket (ours or sd-bus').
+  bool output_pending() { return pump_->raw_pending() || !pump_->raw_allowed(); }
   /// Releases the bus name now (the connection and objects go with the destructor).
   void release() noexcept;
 

@@ -344,6 +344,29 @@ TEST_F(DbusPublisherTest, NoBusAtStartIsRetriedInTheBackground) {
   });
 }
 
+// A dbus-daemon that stops reading (stopped, or starved of CPU) must not block the loop or cut a
+// message: signals queue up and all go out, whole, once it reads again.
+TEST_F(DbusPublisherTest, ASlowDaemonQueuesSignalsWithoutBlockingOrLosingThem) {
+  ASSERT_EQ(::kill(bus_->pid(), SIGSTOP), 0);
+  const std::string big(2000, 'x');
+  for (int tick = 0; tick < 40; ++tick) {
+    loop_->on_loop([&] {
+      auto* s = model_.find(kService);
+      for (int i = 0; i < 100; ++i) s->set("/Big/" + std::to_string(i), big + std::to_string(tick));
+      return 0;
+    });
+  }
+  // About 8 MB of signals: far more than the socket holds, so some are queued in user space.
+  EXPECT_TRUE(loop_->wait_for([&] { return pub_->output_pending(); }, seconds(5)));
+  EXPECT_TRUE(loop_->on_loop([&] { return pub_->connected(); }));
+  ASSERT_EQ(::kill(bus_->pid(), SIGCONT), 0);
+  EXPECT_TRUE(loop_->wait_for([&] { return !pub_->output_pending(); }, seconds(60)));
+  EXPECT_TRUE(loop_->on_loop([&] { return pub_->connected(); }));
+  EXPECT_EQ(loop_->on_loop([&] { return pub_->connects(); }), 1u);  // never dropped
+  auto v = client({"getvalue", kService, "/Big/99"});
+  EXPECT_EQ(v["v"], big + "39");
+}
+
 // The own marshaller (wire.hpp) against sd-bus as the oracle: two services with the same values of
 // every type, one published each way, must give python3-dbus identical signals.
 TEST_F(DbusPublisherTest, DirectSignalsAreIdenticalToSdBusOnes) {
