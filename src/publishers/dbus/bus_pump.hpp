@@ -48,7 +48,7 @@ class BusPump {
   bool raw_allowed();
   bool raw_pending() const noexcept { return raw_off_ < raw_.size(); }
   void send_raw(const std::string& bytes);
-  static constexpr std::size_t kMaxRawQueue = 16u << 20;
+  static constexpr std::size_t kMaxRawQueue = 64u << 20;
 
  private:
   void process();

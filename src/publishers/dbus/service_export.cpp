@@ -302,6 +302,15 @@ std::uint32_t ServiceExport::next_serial() noexcept {
   return serial_;
 }
 
+void ServiceExport::wire_text(const std::string& path, const model::Item& item) {
+  char buf[64];
+  const auto fast = path == "/ProductId" ? std::string_view{} : fast_item_text(item, buf);
+  if (!fast.empty())
+    wire_.value_text(item.value, fast);
+  else
+    wire_.value_text(item.value, item_text(path, item));
+}
+
 bool ServiceExport::publish_direct() {
   if (!pump_->raw_allowed()) return false;  // sd-bus has output queued: let it send this tick too
   wire_.clear();
@@ -311,7 +320,7 @@ bool ServiceExport::publish_direct() {
     for (const model::Change* c : batch_) {
       wire_.align(8);
       wire_.str(*c->path);
-      wire_.value_text(c->item->value, item_text(*c->path, *c->item));
+      wire_text(*c->path, *c->item);
     }
     wire_.end_array(m);
     wire_.end_message();
@@ -321,7 +330,7 @@ bool ServiceExport::publish_direct() {
     for (const model::Change* c : batch_) {
       if (!nodes_.contains(*c->path)) continue;
       wire_.begin_signal(*c->path, kBusItem, "PropertiesChanged", "a{sv}", next_serial());
-      wire_.value_text(c->item->value, item_text(*c->path, *c->item));
+      wire_text(*c->path, *c->item);
       wire_.end_message();
       ++stats_.properties_changed;
     }

@@ -77,6 +77,7 @@ class ServiceExport {
   void on_get_items(sdbus::MethodCall& call);
   void on_get_meta(sdbus::MethodCall& call, const std::string& path, int which);
   bool publish_direct();
+  void wire_text(const std::string& path, const model::Item& item);
   void publish_sdbus();
   std::uint32_t next_serial() noexcept;
 

@@ -30,6 +30,9 @@ void append_variant(sdbus::Message& msg, const model::Value& v);
 /// The text GetText gives for a path: the item's own text ("12.35V", "---" for invalid), and
 /// `/ProductId` in hex as velib shows it ("0xA060").
 std::string item_text(std::string_view path, const model::Item& item);
+/// The common case of item_text() (a number with a unit) written into `buf` without allocating;
+/// empty when item_text() must be used.
+std::string_view fast_item_text(const model::Item& item, char (&buf)[64]) noexcept;
 
 /// A variant received from the bus as a model value. Nested variants and dicts are refused
 /// (Errc::unsupported); they do not occur in BusItem values.

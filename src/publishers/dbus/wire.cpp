@@ -81,25 +81,6 @@ std::string repair_utf8(std::string_view s) {
   return out;
 }
 
-void WireWriter::align(std::size_t n) {
-  const std::size_t pad = (n - pos() % n) % n;
-  buf_.append(pad, '\0');
-}
-
-void WireWriter::u32(std::uint32_t v) {
-  align(4);
-  const std::size_t at = buf_.size();
-  buf_.append(4, '\0');
-  store_le32(MutableByteView(reinterpret_cast<std::uint8_t*>(buf_.data()), buf_.size()), at, v);
-}
-
-void WireWriter::u64(std::uint64_t v) {
-  align(8);
-  const std::size_t at = buf_.size();
-  buf_.append(8, '\0');
-  store_le64(MutableByteView(reinterpret_cast<std::uint8_t*>(buf_.data()), buf_.size()), at, v);
-}
-
 void WireWriter::str(std::string_view s) {
   if (!is_dbus_string(s)) {
     const std::string fixed = repair_utf8(s);

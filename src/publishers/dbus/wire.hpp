@@ -34,11 +34,24 @@ class WireWriter {
   void end_message();
 
   void u8(std::uint8_t v) { buf_.push_back(static_cast<char>(v)); }
-  void u32(std::uint32_t v);
-  void u64(std::uint64_t v);
+  void u32(std::uint32_t v) {
+    align(4);
+    char b[4];
+    for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));  // little endian
+    buf_.append(b, 4);
+  }
+  void u64(std::uint64_t v) {
+    align(8);
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
+    buf_.append(b, 8);
+  }
   void str(std::string_view s);  ///< a `s` (or `o`) string: length, bytes, NUL; repaired if needed
   void sig(std::string_view s);  ///< a `g` signature
-  void align(std::size_t n);
+  /// Pads with zeros to a multiple of `n` (1, 2, 4 or 8) from the message start.
+  void align(std::size_t n) {
+    if (const std::size_t pad = (0 - pos()) & (n - 1)) buf_.append(pad, '\0');
+  }
   struct ArrayMark {
     std::size_t length_at;  ///< where the byte length goes
     std::size_t first;      ///< where the first element starts (after its alignment padding)
