@@ -146,7 +146,12 @@ int run_daemon(const RunOptions& opts) {
   const bool tty = ::isatty(STDOUT_FILENO) && !opts.no_tui;
   asio::steady_timer view_timer(io);
   std::function<void()> redraw = [&] {
-    if (tty) {
+    if (!tty) {
+      std::size_t connected = 0;
+      for (auto& [name, svc] : model.services())
+        if (model::as_int(svc->get("/Connected")).value_or(0) == 1) ++connected;
+      spdlog::info("{} services, {} connected", model.services().size(), connected);
+    } else {
       std::string text = "\x1b[H\x1b[2J" + render_terminal_view(model) + "\n(dashboard: ";
       for (auto& p : pubs) text += p->describe() + "  ";
       std::fwrite(text.data(), 1, text.size(), stdout);

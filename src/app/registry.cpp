@@ -6,6 +6,7 @@
 namespace gxlink::app {
 
 void register_dbus_recording(Registry& r);
+void register_canopen(Registry& r);
 void register_dbus(Registry& r);
 
 namespace {
@@ -13,6 +14,7 @@ namespace {
 Registry build() {
   Registry r;
   register_dbus_recording(r);
+  register_canopen(r);
   register_dbus(r);
   return r;
 }
