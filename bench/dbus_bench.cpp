@@ -2,23 +2,25 @@
 // D-Bus publishing cost, on a private dbus-daemon.
 //
 //   dbus_bench [benchmark flags]            Google Benchmark: one tick = N changed paths published
-//                                           (model set + flush + serialization + send), CPU per path
+//                                           (model set + flush + serialization + send), CPU per
+//                                           path
 //   dbus_bench --load ADDRESS N HZ MODE     a service with N changing paths at HZ on ADDRESS
 //                                           (MODE: items | properties | both); prints "ready"
 //   dbus_bench --listen ADDRESS             subscribes to every BusItem signal (so that dbus-daemon
-//                                           routes them, as with a GUI attached); prints counts on exit
+//                                           routes them, as with a GUI attached); prints counts on
+//                                           exit
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <benchmark/benchmark.h>
+#include <spdlog/spdlog.h>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <benchmark/benchmark.h>
 #include <cstdio>
 #include <filesystem>
-#include <spdlog/spdlog.h>
 #include <string>
 
 #include "publishers/dbus/bus_pump.hpp"
@@ -50,7 +52,8 @@ model::Service& add_bench_service(model::Model& m, int n) {
 }
 
 void tick(model::Service& s, int n, long t) {
-  for (int i = 0; i < n; ++i) s.set(g_paths[static_cast<std::size_t>(i)], static_cast<double>(t % 1000) * 0.01 + i * 0.001);
+  for (int i = 0; i < n; ++i)
+    s.set(g_paths[static_cast<std::size_t>(i)], static_cast<double>(t % 1000) * 0.01 + i * 0.001);
 }
 
 // A dbus-daemon of our own for the Google Benchmark cases.
@@ -113,7 +116,9 @@ void publish_ticks(benchmark::State& state, dbus::SignalMode mode) {
   pub.stop();
 }
 
-void BM_PublishItemsChanged(benchmark::State& state) { publish_ticks(state, dbus::SignalMode::kItemsChanged); }
+void BM_PublishItemsChanged(benchmark::State& state) {
+  publish_ticks(state, dbus::SignalMode::kItemsChanged);
+}
 void BM_PublishPropertiesChanged(benchmark::State& state) {
   publish_ticks(state, dbus::SignalMode::kPropertiesChanged);
 }
@@ -138,7 +143,8 @@ int run_load(const std::string& address, int n, double hz, const std::string& mo
   dbus::DbusPublisher pub(ctx, o);
   pub.start();
   asio::steady_timer timer(io);
-  const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / hz));
+  const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(1.0 / hz));
   auto next = std::chrono::steady_clock::now();
   long t = 0;
   bool ready = false;
@@ -160,19 +166,23 @@ int run_load(const std::string& address, int n, double hz, const std::string& mo
   sigs.async_wait([&](const asio::error_code&, int) { io.stop(); });
   io.run();
   const auto& st = pub.export_stats();
-  std::printf("{\"ticks\":%ld,\"paths_published\":%llu,\"items_changed\":%llu,\"properties_changed\":%llu}\n", t,
-              static_cast<unsigned long long>(st.paths_published), static_cast<unsigned long long>(st.items_changed),
-              static_cast<unsigned long long>(st.properties_changed));
+  std::printf(
+      "{\"ticks\":%ld,\"paths_published\":%llu,\"items_changed\":%llu,\"properties_changed\":%llu}"
+      "\n",
+      t, static_cast<unsigned long long>(st.paths_published),
+      static_cast<unsigned long long>(st.items_changed),
+      static_cast<unsigned long long>(st.properties_changed));
   return 0;
 }
 
 int run_listen(const std::string& address) {
   asio::io_context io(1);
   std::uint64_t signals = 0;
-  dbus::BusPump pump(io, sdbus::createSessionBusConnectionWithAddress(address), [&](const std::string& why) {
-    std::fprintf(stderr, "listener: %s\n", why.c_str());
-    io.stop();
-  });
+  dbus::BusPump pump(io, sdbus::createSessionBusConnectionWithAddress(address),
+                     [&](const std::string& why) {
+                       std::fprintf(stderr, "listener: %s\n", why.c_str());
+                       io.stop();
+                     });
   auto slot = pump.connection().addMatch("type='signal',interface='com.victronenergy.BusItem'",
                                          [&](sdbus::Message&) { ++signals; });
   pump.kick();
@@ -189,7 +199,8 @@ int run_listen(const std::string& address) {
 
 int main(int argc, char** argv) {
   const std::string first = argc > 1 ? argv[1] : "";
-  if (first == "--load" && argc == 6) return run_load(argv[2], std::stoi(argv[3]), std::stod(argv[4]), argv[5]);
+  if (first == "--load" && argc == 6)
+    return run_load(argv[2], std::stoi(argv[3]), std::stod(argv[4]), argv[5]);
   if (first == "--listen" && argc == 3) return run_listen(argv[2]);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

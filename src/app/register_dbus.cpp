@@ -10,13 +10,17 @@
 namespace gxlink::app {
 namespace {
 
-std::unique_ptr<publishers::Publisher> make_dbus(const toml::table& cfg, publishers::PublisherContext& ctx) {
+std::unique_ptr<publishers::Publisher> make_dbus(const toml::table& cfg,
+                                                 publishers::PublisherContext& ctx) {
   dbus::DbusOptions o;
   o.bus = cfg["bus"].value_or(std::string("system"));
-  if (o.bus.empty()) throw std::runtime_error("bus must be \"system\", \"session\" or a D-Bus address");
+  if (o.bus.empty())
+    throw std::runtime_error("bus must be \"system\", \"session\" or a D-Bus address");
   if (auto s = cfg["signals"].value<std::string>()) {
     auto mode = dbus::parse_signal_mode(*s);
-    if (!mode) throw std::runtime_error("signals must be \"both\", \"items\" or \"properties\", not \"" + *s + "\"");
+    if (!mode)
+      throw std::runtime_error("signals must be \"both\", \"items\" or \"properties\", not \"" +
+                               *s + "\"");
     o.signals = *mode;
   }
   o.import = cfg["import"].value_or(true);

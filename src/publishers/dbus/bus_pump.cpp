@@ -7,12 +7,13 @@
 #include <cerrno>
 #include <cstring>
 
-#include <asio/post.hpp>
 #include <sdbus-c++/Error.h>
+#include <asio/post.hpp>
 
 namespace gxlink::dbus {
 
-BusPump::BusPump(asio::io_context& io, std::unique_ptr<sdbus::IConnection> conn, ErrorHandler on_error)
+BusPump::BusPump(asio::io_context& io, std::unique_ptr<sdbus::IConnection> conn,
+                 ErrorHandler on_error)
     : io_(io),
       conn_(std::move(conn)),
       on_error_(std::move(on_error)),
@@ -66,7 +67,8 @@ void BusPump::send_raw(const std::string& bytes) {
 bool BusPump::flush_raw() {
   const int fd = fd_.native_handle();
   while (raw_pending()) {
-    const ssize_t n = ::send(fd, raw_.data() + raw_off_, raw_.size() - raw_off_, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n =
+        ::send(fd, raw_.data() + raw_off_, raw_.size() - raw_off_, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       raw_off_ += static_cast<std::size_t>(n);
     } else if (n < 0 && errno == EINTR) {
@@ -108,23 +110,25 @@ void BusPump::arm() {
   }
   if ((pd.events & POLLIN) && !reading_) {
     reading_ = true;
-    fd_.async_wait(asio::posix::stream_descriptor::wait_read, [this, alive = alive_](const asio::error_code& ec) {
-      if (!*alive) return;
-      reading_ = false;
-      if (ec == asio::error::operation_aborted) return;
-      if (ec) return fail(ec.message());
-      process();
-    });
+    fd_.async_wait(asio::posix::stream_descriptor::wait_read,
+                   [this, alive = alive_](const asio::error_code& ec) {
+                     if (!*alive) return;
+                     reading_ = false;
+                     if (ec == asio::error::operation_aborted) return;
+                     if (ec) return fail(ec.message());
+                     process();
+                   });
   }
   if (((pd.events & POLLOUT) || raw_pending()) && !writing_) {
     writing_ = true;
-    fd_.async_wait(asio::posix::stream_descriptor::wait_write, [this, alive = alive_](const asio::error_code& ec) {
-      if (!*alive) return;
-      writing_ = false;
-      if (ec == asio::error::operation_aborted) return;
-      if (ec) return fail(ec.message());
-      process();
-    });
+    fd_.async_wait(asio::posix::stream_descriptor::wait_write,
+                   [this, alive = alive_](const asio::error_code& ec) {
+                     if (!*alive) return;
+                     writing_ = false;
+                     if (ec == asio::error::operation_aborted) return;
+                     if (ec) return fail(ec.message());
+                     process();
+                   });
   }
   if (auto rel = pd.getRelativeTimeout()) {
     timer_.expires_after(*rel);

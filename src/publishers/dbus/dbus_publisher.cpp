@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "publishers/dbus/dbus_publisher.hpp"
 
-#include <asio/post.hpp>
 #include <sdbus-c++/Error.h>
 #include <spdlog/spdlog.h>
+#include <asio/post.hpp>
 
 namespace gxlink::dbus {
 
@@ -15,7 +15,11 @@ std::optional<SignalMode> parse_signal_mode(std::string_view s) {
 }
 
 DbusPublisher::DbusPublisher(publishers::PublisherContext& ctx, DbusOptions opts)
-    : io_(ctx.io), model_(ctx.model), opts_(std::move(opts)), retry_(opts_.retry_min), retry_timer_(ctx.io) {}
+    : io_(ctx.io),
+      model_(ctx.model),
+      opts_(std::move(opts)),
+      retry_(opts_.retry_min),
+      retry_timer_(ctx.io) {}
 
 DbusPublisher::~DbusPublisher() {
   *alive_ = false;
@@ -28,7 +32,8 @@ std::string DbusPublisher::describe() const {
 }
 
 std::unique_ptr<sdbus::IConnection> DbusPublisher::open_connection() const {
-  if (opts_.bus == "system") return sdbus::createSystemBusConnection();  // honours DBUS_SYSTEM_BUS_ADDRESS
+  if (opts_.bus == "system")
+    return sdbus::createSystemBusConnection();  // honours DBUS_SYSTEM_BUS_ADDRESS
   if (opts_.bus == "session") return sdbus::createSessionBusConnection();
   return sdbus::createSessionBusConnectionWithAddress(opts_.bus);
 }
@@ -66,19 +71,23 @@ void DbusPublisher::connect() {
     auto conn = open_connection();
     importer_ = std::make_unique<Importer>(
         io_, model_, std::move(conn),
-        [this](const std::string& name) { return known_.contains(name) || exports_.contains(name); },
+        [this](const std::string& name) {
+          return known_.contains(name) || exports_.contains(name);
+        },
         import_stats_, on_error);
     if (opts_.import) importer_->start();
   } catch (const std::exception& e) {
     importer_.reset();
-    if (!warned_) spdlog::warn("dbus: {} not available ({}); retrying in the background", describe(), e.what());
+    if (!warned_)
+      spdlog::warn("dbus: {} not available ({}); retrying in the background", describe(), e.what());
     warned_ = true;
     return schedule_reconnect();
   }
   connected_ = true;
   ++connects_;
   retry_ = opts_.retry_min;
-  spdlog::info("dbus: connected to the {}{}", describe(), connects_ > 1 ? " again, re-registering" : "");
+  spdlog::info("dbus: connected to the {}{}", describe(),
+               connects_ > 1 ? " again, re-registering" : "");
   warned_ = false;
   std::vector<std::string> names(known_.begin(), known_.end());
   for (auto& n : names)

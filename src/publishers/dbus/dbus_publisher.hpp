@@ -30,7 +30,8 @@ struct DbusOptions {
   std::string bus = "system";  ///< "system", "session" or a D-Bus address ("unix:path=/run/x")
   SignalMode signals = SignalMode::kBoth;
   bool import = true;  ///< mirror other com.victronenergy services into the model
-  bool direct_signals = true;  ///< marshal change signals ourselves (wire.hpp); false: all via sd-bus
+  bool direct_signals =
+      true;  ///< marshal change signals ourselves (wire.hpp); false: all via sd-bus
   std::chrono::milliseconds retry_min{1000};
   std::chrono::milliseconds retry_max{30000};
 };

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "publishers/dbus/importer.hpp"
 
-#include <array>
 #include <sdbus-c++/Error.h>
 #include <sdbus-c++/Message.h>
 #include <spdlog/spdlog.h>
+#include <array>
 
 #include "publishers/dbus/value_codec.hpp"
 
@@ -17,8 +17,9 @@ constexpr std::uint64_t kCallTimeoutUs = 10'000'000;
 
 // The paths Service creates from its spec; a remote that lacks one shows it invalid, not ours.
 constexpr std::array<const char*, 9> kMandatory = {
-    "/Mgmt/ProcessName", "/Mgmt/ProcessVersion", "/Mgmt/Connection", "/DeviceInstance", "/ProductId",
-    "/ProductName",      "/FirmwareVersion",     "/HardwareVersion", "/Connected"};
+    "/Mgmt/ProcessName", "/Mgmt/ProcessVersion", "/Mgmt/Connection",
+    "/DeviceInstance",   "/ProductId",           "/ProductName",
+    "/FirmwareVersion",  "/HardwareVersion",     "/Connected"};
 
 bool is_victron_name(const std::string& name) {
   return name.starts_with(model::kServicePrefix) && name.size() > model::kServicePrefix.size();
@@ -38,8 +39,9 @@ model::Value value_or_invalid(const std::map<std::string, model::Value>& values,
 
 }  // namespace
 
-Importer::Importer(asio::io_context& io, model::Model& model, std::unique_ptr<sdbus::IConnection> conn, IsOwn is_own,
-                   ImportStats& stats, BusPump::ErrorHandler on_error)
+Importer::Importer(asio::io_context& io, model::Model& model,
+                   std::unique_ptr<sdbus::IConnection> conn, IsOwn is_own, ImportStats& stats,
+                   BusPump::ErrorHandler on_error)
     : model_(model), is_own_(std::move(is_own)), stats_(stats) {
   pump_ = std::make_unique<BusPump>(io, std::move(conn), std::move(on_error));
 }
@@ -53,10 +55,11 @@ Importer::~Importer() {
 void Importer::start() {
   auto& c = pump_->connection();
   // velib limits NameOwnerChanged to the com.victronenergy namespace with arg0namespace.
-  matches_.push_back(c.addMatch(
-      "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-      "arg0namespace='com.victronenergy'",
-      [this](sdbus::Message& m) { on_name_owner_changed(m); }));
+  matches_.push_back(
+      c.addMatch("type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+                 "member='NameOwnerChanged',"
+                 "arg0namespace='com.victronenergy'",
+                 [this](sdbus::Message& m) { on_name_owner_changed(m); }));
   matches_.push_back(c.addMatch("type='signal',interface='com.victronenergy.BusItem'",
                                 [this](sdbus::Message& m) { on_busitem_signal(m); }));
   bus_proxy_ = sdbus::createProxy(c, kDbusName, kDbusPath);
@@ -118,7 +121,8 @@ void Importer::load(const std::string& name, bool fallback) {
           // dbus-flashmq falls back to GetValue on `/` for services without GetItems.
           if (!fallback) return load(name, true);
           ++stats_.load_failures;
-          spdlog::warn("dbus import: {} answers neither GetItems nor GetValue: {}", name, err->what());
+          spdlog::warn("dbus import: {} answers neither GetItems nor GetValue: {}", name,
+                       err->what());
           return;
         }
         std::map<std::string, model::Value> values;
@@ -171,7 +175,8 @@ void Importer::apply(const std::string& name, std::map<std::string, model::Value
   spec.connection = dot == std::string::npos ? std::string() : rest.substr(dot + 1);
   spec.process_name = string_or_empty(values, "/Mgmt/ProcessName");
   spec.mgmt_connection = string_or_empty(values, "/Mgmt/Connection");
-  if (auto di = model::as_int(value_or_invalid(values, "/DeviceInstance"))) spec.device_instance = static_cast<int>(*di);
+  if (auto di = model::as_int(value_or_invalid(values, "/DeviceInstance")))
+    spec.device_instance = static_cast<int>(*di);
   spec.product_id = value_or_invalid(values, "/ProductId");
   spec.product_name = value_or_invalid(values, "/ProductName");
   spec.firmware_version = value_or_invalid(values, "/FirmwareVersion");

@@ -17,8 +17,8 @@
 #include <string>
 #include <unordered_map>
 
-#include <asio/io_context.hpp>
 #include <sdbus-c++/IProxy.h>
+#include <asio/io_context.hpp>
 
 #include "model/model.hpp"
 #include "publishers/dbus/bus_pump.hpp"
@@ -38,8 +38,8 @@ class Importer {
   /// True for names gxlink itself exports (never imported back).
   using IsOwn = std::function<bool(const std::string& name)>;
 
-  Importer(asio::io_context& io, model::Model& model, std::unique_ptr<sdbus::IConnection> conn, IsOwn is_own,
-           ImportStats& stats, BusPump::ErrorHandler on_error);
+  Importer(asio::io_context& io, model::Model& model, std::unique_ptr<sdbus::IConnection> conn,
+           IsOwn is_own, ImportStats& stats, BusPump::ErrorHandler on_error);
   ~Importer();
   Importer(const Importer&) = delete;
   Importer& operator=(const Importer&) = delete;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "publishers/dbus/service_export.hpp"
 
-
 #include <sdbus-c++/Error.h>
 #include <sdbus-c++/Message.h>
 #include <spdlog/spdlog.h>
@@ -59,7 +58,8 @@ void append_value_text(sdbus::Message& m, const std::string& path, const model::
   m.closeContainer();
 }
 
-// Any exception other than sdbus::Error would cross sd-bus' C callback; turn it into an error reply.
+// Any exception other than sdbus::Error would cross sd-bus' C callback; turn it into an error
+// reply.
 template <class F>
 void guarded(F&& f) {
   try {
@@ -71,14 +71,16 @@ void guarded(F&& f) {
   }
 }
 
-// D-Bus object path syntax: "/" or "/a/b" with elements of [A-Za-z0-9_]. A model path that is not one
-// (a recording may carry anything) still travels inside GetItems and ItemsChanged, but gets no object.
+// D-Bus object path syntax: "/" or "/a/b" with elements of [A-Za-z0-9_]. A model path that is not
+// one (a recording may carry anything) still travels inside GetItems and ItemsChanged, but gets no
+// object.
 bool is_object_path(std::string_view p) {
   if (p == "/") return true;
   if (p.size() < 2 || p.front() != '/' || p.back() == '/') return false;
   char prev = 0;
   for (char c : p) {
-    const bool ok = c == '/' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const bool ok = c == '/' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                    (c >= 'A' && c <= 'Z');
     if (!ok || (c == '/' && prev == '/')) return false;
     prev = c;
   }
@@ -90,7 +92,8 @@ std::string subtree_prefix(const std::string& path) { return path == "/" ? path 
 
 }  // namespace
 
-ServiceExport::ServiceExport(asio::io_context& io, model::Model& model, const model::Service& service,
+ServiceExport::ServiceExport(asio::io_context& io, model::Model& model,
+                             const model::Service& service,
                              std::unique_ptr<sdbus::IConnection> conn, SignalMode mode, bool direct,
                              ExportStats& stats, BusPump::ErrorHandler on_error)
     : model_(model), name_(service.name()), mode_(mode), direct_(direct), stats_(stats) {
@@ -131,7 +134,8 @@ const model::Item* ServiceExport::find_item(const std::string& path) const {
 void ServiceExport::ensure_path(const std::string& path) {
   if (nodes_.find(path) != nodes_.end() || !is_object_path(path)) return;
   // Intermediate nodes first (velib add_path), so that GetValue works on every subtree.
-  for (std::size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
+  for (std::size_t pos = path.find('/', 1); pos != std::string::npos;
+       pos = path.find('/', pos + 1)) {
     std::string inner = path.substr(0, pos);
     if (nodes_.find(inner) == nodes_.end()) make_node(inner, false);
   }
@@ -148,19 +152,23 @@ ServiceExport::Node& ServiceExport::make_node(const std::string& path, bool leaf
   o.registerMethod(kBusItem, "GetValue", "", "v", [this, key, leaf](sdbus::MethodCall call) {
     guarded([&] { on_get_value(call, *key, leaf); });
   });
-  o.registerMethod(kBusItem, "GetText", "", leaf ? "s" : "v", [this, key, leaf](sdbus::MethodCall call) {
-    guarded([&] { on_get_text(call, *key, leaf); });
-  });
+  o.registerMethod(kBusItem, "GetText", "", leaf ? "s" : "v",
+                   [this, key, leaf](sdbus::MethodCall call) {
+                     guarded([&] { on_get_text(call, *key, leaf); });
+                   });
   if (leaf) {
     o.registerMethod(kBusItem, "SetValue", "v", "i", [this, key](sdbus::MethodCall call) {
       guarded([&] { on_set_value(call, *key); });
     });
-    o.registerMethod(kBusItem, "GetMin", "", "v",
-                     [this, key](sdbus::MethodCall call) { guarded([&] { on_get_meta(call, *key, 0); }); });
-    o.registerMethod(kBusItem, "GetMax", "", "v",
-                     [this, key](sdbus::MethodCall call) { guarded([&] { on_get_meta(call, *key, 1); }); });
-    o.registerMethod(kBusItem, "GetDefault", "", "v",
-                     [this, key](sdbus::MethodCall call) { guarded([&] { on_get_meta(call, *key, 2); }); });
+    o.registerMethod(kBusItem, "GetMin", "", "v", [this, key](sdbus::MethodCall call) {
+      guarded([&] { on_get_meta(call, *key, 0); });
+    });
+    o.registerMethod(kBusItem, "GetMax", "", "v", [this, key](sdbus::MethodCall call) {
+      guarded([&] { on_get_meta(call, *key, 1); });
+    });
+    o.registerMethod(kBusItem, "GetDefault", "", "v", [this, key](sdbus::MethodCall call) {
+      guarded([&] { on_get_meta(call, *key, 2); });
+    });
     o.registerSignal(kBusItem, "PropertiesChanged", "a{sv}");
   }
   if (path == "/") {
@@ -184,7 +192,8 @@ void ServiceExport::on_get_value(sdbus::MethodCall& call, const std::string& pat
     reply.openContainer("{sv}");
     if (const model::Service* s = model_.find(name_)) {
       const std::string prefix = subtree_prefix(path);
-      for (auto it = s->items().lower_bound(prefix); it != s->items().end() && it->first.starts_with(prefix); ++it) {
+      for (auto it = s->items().lower_bound(prefix);
+           it != s->items().end() && it->first.starts_with(prefix); ++it) {
         reply.openDictEntry("sv");
         reply << it->first.substr(prefix.size());
         append_variant(reply, it->second.value);
@@ -209,7 +218,8 @@ void ServiceExport::on_get_text(sdbus::MethodCall& call, const std::string& path
     reply.openContainer("{ss}");
     if (const model::Service* s = model_.find(name_)) {
       const std::string prefix = subtree_prefix(path);
-      for (auto it = s->items().lower_bound(prefix); it != s->items().end() && it->first.starts_with(prefix); ++it) {
+      for (auto it = s->items().lower_bound(prefix);
+           it != s->items().end() && it->first.starts_with(prefix); ++it) {
         reply.openDictEntry("ss");
         reply << it->first.substr(prefix.size()) << dbus_safe(item_text(it->first, it->second));
         reply.closeDictEntry();
@@ -268,7 +278,8 @@ void ServiceExport::on_set_value(sdbus::MethodCall& call, const std::string& pat
     const auto r = model_.write(name_, path, v);
     code = set_value_code(r);
     // DESIGN.md safety rules: writes are logged.
-    spdlog::info("dbus: SetValue {}{} = {} from {}: {}", name_, path, shown, call.getSender(), model::to_string(r));
+    spdlog::info("dbus: SetValue {}{} = {} from {}: {}", name_, path, shown, call.getSender(),
+                 model::to_string(r));
   }
   (code == 0 ? stats_.writes_ok : stats_.writes_refused)++;
   auto reply = call.createReply();

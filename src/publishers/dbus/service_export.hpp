@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include <asio/io_context.hpp>
 #include <sdbus-c++/IObject.h>
+#include <asio/io_context.hpp>
 
 #include "model/model.hpp"
 #include "publishers/dbus/bus_pump.hpp"
@@ -43,8 +43,8 @@ class ServiceExport {
   /// `direct`: send the change signals with the own marshaller (wire.hpp) when sd-bus has no
   /// output queued; otherwise, and when false, through sd-bus.
   ServiceExport(asio::io_context& io, model::Model& model, const model::Service& service,
-                std::unique_ptr<sdbus::IConnection> conn, SignalMode mode, bool direct, ExportStats& stats,
-                BusPump::ErrorHandler on_error);
+                std::unique_ptr<sdbus::IConnection> conn, SignalMode mode, bool direct,
+                ExportStats& stats, BusPump::ErrorHandler on_error);
   ~ServiceExport();
   ServiceExport(const ServiceExport&) = delete;
   ServiceExport& operator=(const ServiceExport&) = delete;
@@ -88,7 +88,7 @@ class ServiceExport {
   WireWriter wire_;
   std::uint32_t serial_ = 0x80000000u;  ///< our own signals' serials, apart from sd-bus' cookies
   ExportStats& stats_;
-  std::unique_ptr<BusPump> pump_;       // declared before nodes_: objects go first
+  std::unique_ptr<BusPump> pump_;  // declared before nodes_: objects go first
   std::map<std::string, Node, std::less<>> nodes_;
   std::vector<const model::Change*> batch_;
   std::size_t exported_paths_ = 0;  ///< the service's path count when the tree was last completed

@@ -13,10 +13,12 @@ namespace gxlink::dbus {
 namespace {
 
 bool fits_int32(std::int64_t i) {
-  return i >= std::numeric_limits<std::int32_t>::min() && i <= std::numeric_limits<std::int32_t>::max();
+  return i >= std::numeric_limits<std::int32_t>::min() &&
+         i <= std::numeric_limits<std::int32_t>::max();
 }
 
-// A valid empty list: `au`, never `ai` (velib wrap_dbus_value; dbus-flashmq VALID_EMPTY_ARRAY_VALUE_TYPE).
+// A valid empty list: `au`, never `ai` (velib wrap_dbus_value; dbus-flashmq
+// VALID_EMPTY_ARRAY_VALUE_TYPE).
 void append_valid_empty(sdbus::Message& msg) {
   msg.openVariant("au");
   msg.openContainer("u");
@@ -120,8 +122,9 @@ std::string_view fast_item_text(const model::Item& item, char (&buf)[64]) noexce
   char* const end = buf + sizeof buf - 16;
   std::to_chars_result r{};
   if (auto* d = std::get_if<double>(&item.value)) {
-    r = item.meta.decimals >= 0 ? std::to_chars(buf, end, *d, std::chars_format::fixed, item.meta.decimals)
-                                : std::to_chars(buf, end, *d, std::chars_format::general, 6);
+    r = item.meta.decimals >= 0
+            ? std::to_chars(buf, end, *d, std::chars_format::fixed, item.meta.decimals)
+            : std::to_chars(buf, end, *d, std::chars_format::general, 6);
   } else if (auto* i = std::get_if<std::int64_t>(&item.value); i && item.meta.decimals < 0) {
     r = std::to_chars(buf, end, *i);
   } else {
@@ -170,7 +173,8 @@ Result<model::Value> value_from_variant(const sdbus::Variant& v) {
   if (sig == "as") return model::Value{v.get<std::vector<std::string>>()};
   if (sig == "av") {
     // Some services send invalid as an empty array of another type; dbus-flashmq treats every
-    // empty array as null for that reason (venus_os.md §1.2). A non-empty `av` is not a BusItem value.
+    // empty array as null for that reason (venus_os.md §1.2). A non-empty `av` is not a BusItem
+    // value.
     if (v.get<std::vector<sdbus::Variant>>().empty()) return model::Value{model::Invalid{}};
   }
   return fail(Errc::kUnsupported, "variant of type '" + sig + "'");

@@ -106,17 +106,18 @@ WireWriter::ArrayMark WireWriter::begin_array(std::size_t elem_align) {
 }
 
 void WireWriter::end_array(ArrayMark m) {
-  store_le32(MutableByteView(reinterpret_cast<std::uint8_t*>(buf_.data()), buf_.size()), m.length_at,
-             static_cast<std::uint32_t>(buf_.size() - m.first));
+  store_le32(MutableByteView(reinterpret_cast<std::uint8_t*>(buf_.data()), buf_.size()),
+             m.length_at, static_cast<std::uint32_t>(buf_.size() - m.first));
 }
 
-void WireWriter::begin_signal(std::string_view path, std::string_view interface, std::string_view member,
-                              std::string_view signature, std::uint32_t serial) {
+void WireWriter::begin_signal(std::string_view path, std::string_view interface,
+                              std::string_view member, std::string_view signature,
+                              std::uint32_t serial) {
   base_ = buf_.size();
   u8('l');  // little endian
   u8(kTypeSignal);
   u8(kFlagNoReplyExpected);
-  u8(1);  // protocol version
+  u8(1);   // protocol version
   u32(0);  // body length, filled by end_message
   u32(serial);
   auto fields = begin_array(8);
@@ -139,13 +140,14 @@ void WireWriter::begin_signal(std::string_view path, std::string_view interface,
 }
 
 void WireWriter::end_message() {
-  store_le32(MutableByteView(reinterpret_cast<std::uint8_t*>(buf_.data()), buf_.size()), base_ + kBodyLengthOffset,
-             static_cast<std::uint32_t>(buf_.size() - body_start_));
+  store_le32(MutableByteView(reinterpret_cast<std::uint8_t*>(buf_.data()), buf_.size()),
+             base_ + kBodyLengthOffset, static_cast<std::uint32_t>(buf_.size() - body_start_));
 }
 
 namespace {
 bool fits_int32(std::int64_t i) {
-  return i >= std::numeric_limits<std::int32_t>::min() && i <= std::numeric_limits<std::int32_t>::max();
+  return i >= std::numeric_limits<std::int32_t>::min() &&
+         i <= std::numeric_limits<std::int32_t>::max();
 }
 }  // namespace
 

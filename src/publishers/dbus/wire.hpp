@@ -71,7 +71,7 @@ class WireWriter {
  private:
   std::size_t pos() const noexcept { return buf_.size() - base_; }
   std::string buf_;
-  std::size_t base_ = 0;       ///< start of the current message
+  std::size_t base_ = 0;  ///< start of the current message
   std::size_t body_start_ = 0;
 };
 

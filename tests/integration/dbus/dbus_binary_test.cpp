@@ -20,7 +20,8 @@ const std::string kScripts = GXLINK_DBUS_SCRIPTS;
 json http_get(int port, const std::string& path) {
   const std::string out = test::run(
       {kPython, "-c",
-       "import sys,urllib.request;print(urllib.request.urlopen(sys.argv[1],timeout=10).read().decode())",
+       "import "
+       "sys,urllib.request;print(urllib.request.urlopen(sys.argv[1],timeout=10).read().decode())",
        "http://127.0.0.1:" + std::to_string(port) + path});
   return json::parse(out.empty() ? "null" : out);
 }
@@ -38,7 +39,8 @@ TEST(GxlinkBinaryOnDbus, DemoServicesArePublishedAndANativeServiceIsImported) {
   test::Child svc({kPython, kScripts + "/fake_venus_service.py", bus.address(), native});
   ASSERT_EQ(svc.read_line(seconds(20)), "ready");
 
-  test::Child gx({GXLINK_BINARY, "run", "--demo", "--dbus", bus.address(), "--no-tui", "--http", "127.0.0.1:0"},
+  test::Child gx({GXLINK_BINARY, "run", "--demo", "--dbus", bus.address(), "--no-tui", "--http",
+                  "127.0.0.1:0"},
                  true);
   int port = 0;
   const std::regex serving(R"(http://127\.0\.0\.1:(\d+))");
@@ -67,7 +69,8 @@ TEST(GxlinkBinaryOnDbus, DemoServicesArePublishedAndANativeServiceIsImported) {
   auto names = client(bus.address(), {"names"});
   for (auto& [name, paths] : model.items()) {
     if (name == native) continue;
-    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name << " is not on the bus";
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end())
+        << name << " is not on the bus";
     auto items = client(bus.address(), {"getitems", name});
     for (auto& [path, v] : paths.items()) EXPECT_TRUE(items.contains(path)) << name << path;
   }

@@ -119,8 +119,9 @@ TEST_F(DbusPublisherTest, ServiceNameIsOnTheBusAndGetItemsMatchesTheModel) {
   EXPECT_EQ(items["/Mgmt/Connection"]["Value"]["v"], "CAN-bus");
   EXPECT_EQ(items["/ProductId"]["Text"]["v"], "0xA3E5");
   // Every mandatory path is there (venus_os.md §2.1).
-  for (auto p : {"/Mgmt/ProcessName", "/Mgmt/ProcessVersion", "/Mgmt/Connection", "/DeviceInstance", "/ProductId",
-                 "/ProductName", "/FirmwareVersion", "/HardwareVersion", "/Connected"})
+  for (auto p :
+       {"/Mgmt/ProcessName", "/Mgmt/ProcessVersion", "/Mgmt/Connection", "/DeviceInstance",
+        "/ProductId", "/ProductName", "/FirmwareVersion", "/HardwareVersion", "/Connected"})
     EXPECT_TRUE(items.contains(p)) << p;
 }
 
@@ -147,9 +148,10 @@ TEST_F(DbusPublisherTest, InvalidIsAnEmptyInt32ArrayAndTextIsDashes) {
   EXPECT_EQ(client({"gettext", kService, "/Info/MaxChargeVoltage"})["v"], "---");
   EXPECT_EQ(client({"gettext", kService, "/Soc"})["v"], "81%");
   // The same through dbus-send, the CLI that Venus users script with.
-  const std::string out = test::run({"/usr/bin/dbus-send", "--bus=" + bus_->address(), "--print-reply",
-                                     "--dest=" + std::string(kService), "/Info/MaxChargeVoltage",
-                                     "com.victronenergy.BusItem.GetValue"});
+  const std::string out =
+      test::run({"/usr/bin/dbus-send", "--bus=" + bus_->address(), "--print-reply",
+                 "--dest=" + std::string(kService), "/Info/MaxChargeVoltage",
+                 "com.victronenergy.BusItem.GetValue"});
   EXPECT_NE(out.find("variant"), std::string::npos) << out;
   EXPECT_NE(out.find("array ["), std::string::npos) << out;
 }
@@ -164,9 +166,9 @@ TEST_F(DbusPublisherTest, SetValueOnAWritablePathReachesTheOwnerAndIsRangeChecke
   EXPECT_EQ(client({"setvalue", kService, "/Mode", "i", "9"}), 2);
   EXPECT_EQ(writes_.size(), 1u);
   // dbus-send, int32 variant.
-  const std::string out = test::run({"/usr/bin/dbus-send", "--bus=" + bus_->address(), "--print-reply",
-                                     "--dest=" + std::string(kService), "/Mode", "com.victronenergy.BusItem.SetValue",
-                                     "variant:int32:4"});
+  const std::string out = test::run({"/usr/bin/dbus-send", "--bus=" + bus_->address(),
+                                     "--print-reply", "--dest=" + std::string(kService), "/Mode",
+                                     "com.victronenergy.BusItem.SetValue", "variant:int32:4"});
   EXPECT_NE(out.find("int32 0"), std::string::npos) << out;
   EXPECT_EQ(model_value(kService, "/Mode"), model::Value{std::int64_t{4}});
   // A whole double is coerced to the path's integer type, as velib does.
@@ -183,10 +185,12 @@ TEST_F(DbusPublisherTest, SetValueOnAReadOnlyPathIsRefused) {
 }
 
 TEST_F(DbusPublisherTest, ItemsChangedAndPropertiesChangedArriveWithinASecond) {
-  test::Child watch({kPython, kScripts + "/busclient.py", bus_->address(), "watch", kService, "20"});
+  test::Child watch(
+      {kPython, kScripts + "/busclient.py", bus_->address(), "watch", kService, "20"});
   auto ready = watch.read_line(seconds(20));
   ASSERT_TRUE(ready) << "watcher did not start";
-  const double t0 = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double t0 =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   loop_->on_loop([&] {
     auto* s = model_.find(kService);
     s->set("/Dc/0/Voltage", 53.25);
@@ -258,12 +262,14 @@ TEST_F(DbusPublisherTest, ANativeServiceIsImportedKeptCurrentAndRemovedWhenItGoe
   ASSERT_TRUE(loop_->wait_for([&] { return model_.find(name) != nullptr; })) << "not imported";
   EXPECT_EQ(model_value(name, "/Soc"), model::Value{81.5});
   EXPECT_EQ(model_value(name, "/DeviceInstance"), model::Value{std::int64_t{7}});
-  EXPECT_EQ(model_value(name, "/Mgmt/ProcessName"), model::Value{std::string("fake_venus_service.py")});
+  EXPECT_EQ(model_value(name, "/Mgmt/ProcessName"),
+            model::Value{std::string("fake_venus_service.py")});
   EXPECT_FALSE(model::is_valid(model_value(name, "/HardwareVersion")));
   EXPECT_FALSE(model::is_valid(model_value(name, "/Info/MaxChargeVoltage")));
   // Changes come in through ItemsChanged / PropertiesChanged.
   svc.write_line("set /Soc 55.5");
-  EXPECT_TRUE(loop_->wait_for([&] { return model_.find(name)->get("/Soc") == model::Value{55.5}; }));
+  EXPECT_TRUE(
+      loop_->wait_for([&] { return model_.find(name)->get("/Soc") == model::Value{55.5}; }));
   svc.write_line("set /Alarms/LowVoltage 2");
   EXPECT_TRUE(loop_->wait_for([&] {
     return model_.find(name)->get("/Alarms/LowVoltage") == model::Value{std::int64_t{2}};
@@ -278,7 +284,8 @@ TEST_F(DbusPublisherTest, ANativeServiceIsImportedKeptCurrentAndRemovedWhenItGoe
 
 TEST_F(DbusPublisherTest, ServicesWithoutGetItemsAreReadWithGetValueOnRoot) {
   const std::string name = "com.victronenergy.battery.old";
-  test::Child svc({kPython, kScripts + "/fake_venus_service.py", bus_->address(), name, "--no-getitems"});
+  test::Child svc(
+      {kPython, kScripts + "/fake_venus_service.py", bus_->address(), name, "--no-getitems"});
   ASSERT_EQ(svc.read_line(seconds(20)), "ready");
   ASSERT_TRUE(loop_->wait_for([&] { return model_.find(name) != nullptr; }));
   EXPECT_EQ(model_value(name, "/Dc/0/Voltage"), model::Value{52.1});
@@ -287,8 +294,8 @@ TEST_F(DbusPublisherTest, ServicesWithoutGetItemsAreReadWithGetValueOnRoot) {
 
 TEST_F(DbusPublisherTest, ADbusDaemonRestartIsSurvivedAndEveryServiceRegistersAgain) {
   const std::string name = "com.victronenergy.battery.test";
-  auto svc = std::make_unique<test::Child>(
-      std::vector<std::string>{kPython, kScripts + "/fake_venus_service.py", bus_->address(), name});
+  auto svc = std::make_unique<test::Child>(std::vector<std::string>{
+      kPython, kScripts + "/fake_venus_service.py", bus_->address(), name});
   ASSERT_EQ(svc->read_line(seconds(20)), "ready");
   ASSERT_TRUE(loop_->wait_for([&] { return model_.find(name) != nullptr; }));
   bus_->stop();
@@ -301,10 +308,12 @@ TEST_F(DbusPublisherTest, ADbusDaemonRestartIsSurvivedAndEveryServiceRegistersAg
     return 0;
   });
   bus_->start();
-  ASSERT_TRUE(loop_->wait_for([&] { return pub_->connected() && pub_->exported() == 1; }, seconds(30)));
+  ASSERT_TRUE(
+      loop_->wait_for([&] { return pub_->connected() && pub_->exported() == 1; }, seconds(30)));
   EXPECT_EQ(loop_->on_loop([&] { return pub_->connects(); }), 2u);
   auto items = client({"getitems", kService});
-  EXPECT_EQ(items["/Soc"]["Value"]["v"], 42.0);  // the current state, not the one before the restart
+  EXPECT_EQ(items["/Soc"]["Value"]["v"],
+            42.0);  // the current state, not the one before the restart
   // Imports work again on the new bus.
   test::Child again({kPython, kScripts + "/fake_venus_service.py", bus_->address(), name});
   ASSERT_EQ(again.read_line(seconds(20)), "ready");
@@ -387,7 +396,8 @@ TEST_F(DbusPublisherTest, DirectSignalsAreIdenticalToSdBusOnes) {
   });
   std::map<std::string, std::vector<json>> bodies;
   for (bool use_direct : {true, false}) {
-    const std::string name = std::string("com.victronenergy.battery.") + (use_direct ? "direct" : "sdbus");
+    const std::string name =
+        std::string("com.victronenergy.battery.") + (use_direct ? "direct" : "sdbus");
     std::unique_ptr<dbus::DbusPublisher> p;
     loop_->on_loop([&] {
       publishers::PublisherContext ctx{loop_->io(), m};
@@ -433,7 +443,8 @@ TEST_F(DbusPublisherTest, DirectSignalsAreIdenticalToSdBusOnes) {
     });
   }
   ASSERT_EQ(bodies["direct"].size(), bodies["sdbus"].size());
-  for (std::size_t i = 0; i < bodies["direct"].size(); ++i) EXPECT_EQ(bodies["direct"][i], bodies["sdbus"][i]) << i;
+  for (std::size_t i = 0; i < bodies["direct"].size(); ++i)
+    EXPECT_EQ(bodies["direct"][i], bodies["sdbus"][i]) << i;
   const json& items = bodies["direct"][0]["body"];
   EXPECT_EQ(items["/Int64"]["Value"]["sig"], "x");
   EXPECT_EQ(items["/Int"]["Value"]["sig"], "i");

@@ -34,7 +34,8 @@ class Child {
  public:
   explicit Child(const std::vector<std::string>& argv, bool merge_stderr = false) {
     int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+      throw std::runtime_error("pipe");
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in[0], 0);
@@ -62,10 +63,12 @@ class Child {
   pid_t pid() const { return pid_; }
   void write_line(const std::string& s) {
     std::string l = s + "\n";
-    if (::write(stdin_, l.data(), l.size()) != static_cast<ssize_t>(l.size())) throw std::runtime_error("write");
+    if (::write(stdin_, l.data(), l.size()) != static_cast<ssize_t>(l.size()))
+      throw std::runtime_error("write");
   }
   /// The next line of output, or nullopt after `timeout` or at EOF.
-  std::optional<std::string> read_line(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  std::optional<std::string> read_line(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       if (auto nl = buf_.find('\n'); nl != std::string::npos) {
@@ -73,7 +76,8 @@ class Child {
         buf_.erase(0, nl + 1);
         return line;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
       if (left.count() <= 0) return std::nullopt;
       pollfd p{stdout_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -130,10 +134,12 @@ class PrivateBus {
   pid_t pid() const { return daemon_ ? daemon_->pid() : -1; }
   void start() {
     std::filesystem::remove(dir_ / "bus");
-    daemon_ = std::make_unique<Child>(std::vector<std::string>{
-        "/usr/bin/dbus-daemon", "--session", "--nofork", "--print-address", "--address=" + address_});
+    daemon_ = std::make_unique<Child>(std::vector<std::string>{"/usr/bin/dbus-daemon", "--session",
+                                                               "--nofork", "--print-address",
+                                                               "--address=" + address_});
     // --print-address prints once the daemon listens.
-    if (!daemon_->read_line(std::chrono::seconds(20))) throw std::runtime_error("dbus-daemon did not start");
+    if (!daemon_->read_line(std::chrono::seconds(20)))
+      throw std::runtime_error("dbus-daemon did not start");
   }
   void stop() { daemon_.reset(); }
 
@@ -161,7 +167,8 @@ class LoopThread {
     return fut.get();
   }
   /// Polls `pred` on the loop every 50 ms until it holds or `timeout` passes.
-  bool wait_for(std::function<bool()> pred, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  bool wait_for(std::function<bool()> pred,
+                std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < until) {
       if (on_loop([&] { return pred(); })) return true;

@@ -14,6 +14,8 @@ std::vector<std::uint8_t> bytes(const std::string& s) { return {s.begin(), s.end
 // A PropertiesChanged-shaped signal, laid out by hand from the D-Bus specification ("Message
 // Format", "Marshaling"): 12-byte fixed header, the header-field array (each field 8-aligned),
 // padding to 8, then the a{sv} body with an invalid Value (empty `ai`) and a Text.
+// One line per field of the layout:
+// clang-format off
 constexpr std::uint8_t kSignal[] = {
     'l', 4, 1, 1, 52, 0, 0, 0, 7, 0, 0, 0,  // little endian, signal, no reply, v1, body 52, serial 7
     59, 0, 0, 0,                            // header fields: 59 bytes (16 is already 8-aligned)
@@ -35,6 +37,7 @@ constexpr std::uint8_t kSignal[] = {
     1, 's', 0,                                    // variant signature "s"
     3, 0, 0, 0, '-', '-', '-', 0,                 // "---"
 };
+// clang-format on
 
 TEST(DbusWire, SignalMatchesTheSpecificationByteForByte) {
   WireWriter w;
@@ -62,7 +65,8 @@ TEST(DbusWire, NumbersUseTheSmallestVenusTypeAndEightByteAlignment) {
   w.begin_signal("/", "i", "m", "v", 1);
   const std::size_t body = w.data().size();
   w.variant(std::int64_t{-2});
-  EXPECT_EQ(bytes(w.data().substr(body)), (std::vector<std::uint8_t>{1, 'i', 0, 0, 0xFE, 0xFF, 0xFF, 0xFF}));
+  EXPECT_EQ(bytes(w.data().substr(body)),
+            (std::vector<std::uint8_t>{1, 'i', 0, 0, 0xFE, 0xFF, 0xFF, 0xFF}));
   w.clear();
   w.begin_signal("/", "i", "m", "v", 1);
   w.variant(1.0);  // "d" then pad to 8, IEEE 754 little endian
