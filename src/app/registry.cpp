@@ -12,6 +12,7 @@ void register_vedirect(Registry& r);
 void register_canbms(Registry& r);
 void register_nmea2000(Registry& r);
 void register_mqtt(Registry& r);
+void register_dbus(Registry& r);
 
 namespace {
 
@@ -24,6 +25,7 @@ Registry build() {
   register_canbms(r);
   register_nmea2000(r);
   register_mqtt(r);
+  register_dbus(r);
   return r;
 }
 

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+// The real gxlink binary (`run --demo --dbus ADDRESS`) on a private bus: every demo service is on
+// the bus with the same paths as /api/model, and a native service from python is mirrored.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "integration/dbus/dbus_test_support.hpp"
+
+namespace gxlink {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+constexpr const char* kPython = "/usr/bin/python3";
+const std::string kScripts = GXLINK_DBUS_SCRIPTS;
+
+json http_get(int port, const std::string& path) {
+  const std::string out = test::run(
+      {kPython, "-c",
+       "import "
+       "sys,urllib.request;print(urllib.request.urlopen(sys.argv[1],timeout=10).read().decode())",
+       "http://127.0.0.1:" + std::to_string(port) + path});
+  return json::parse(out.empty() ? "null" : out);
+}
+
+json client(const std::string& address, std::vector<std::string> args) {
+  std::vector<std::string> argv{kPython, kScripts + "/busclient.py", address};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::string out = test::run(argv);
+  return json::parse(out.empty() ? "null" : out);
+}
+
+TEST(GxlinkBinaryOnDbus, DemoServicesArePublishedAndANativeServiceIsImported) {
+  test::PrivateBus bus;
+  const std::string native = "com.victronenergy.battery.test";
+  test::Child svc({kPython, kScripts + "/fake_venus_service.py", bus.address(), native});
+  ASSERT_EQ(svc.read_line(seconds(20)), "ready");
+
+  test::Child gx({GXLINK_BINARY, "run", "--demo", "--dbus", bus.address(), "--no-tui", "--http",
+                  "127.0.0.1:0"},
+                 true);
+  int port = 0;
+  const std::regex serving(R"(http://127\.0\.0\.1:(\d+))");
+  for (int i = 0; i < 200 && port == 0; ++i) {
+    auto line = gx.read_line(seconds(20));
+    ASSERT_TRUE(line) << "gxlink said nothing about its HTTP port";
+    std::smatch m;
+    if (std::regex_search(*line, m, serving)) port = std::stoi(m[1]);
+  }
+  ASSERT_GT(port, 0);
+
+  json model;
+  for (int i = 0; i < 200; ++i) {
+    model = http_get(port, "/api/model");
+    if (model.contains(native)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(model.contains(native)) << model.dump();
+  EXPECT_EQ(model[native]["/Soc"], 81.5);
+  EXPECT_EQ(model[native]["/DeviceInstance"], 7);
+
+  // Every service of the demo is on the bus, with exactly the model's paths. Drivers may still be
+  // creating services, so compare the ones present in both after a short settle.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  model = http_get(port, "/api/model");
+  auto names = client(bus.address(), {"names"});
+  for (auto& [name, paths] : model.items()) {
+    if (name == native) continue;
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end())
+        << name << " is not on the bus";
+    auto items = client(bus.address(), {"getitems", name});
+    for (auto& [path, v] : paths.items()) EXPECT_TRUE(items.contains(path)) << name << path;
+  }
+
+  svc.write_line("set /Soc 12.5");
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    seen = http_get(port, "/api/model")[native]["/Soc"] == 12.5;
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(seen);
+
+  gx.stop(SIGTERM);
+  EXPECT_EQ(gx.wait(), 0);
+  // Our names are released with the process; the native service is untouched.
+  names = client(bus.address(), {"names"});
+  EXPECT_NE(std::find(names.begin(), names.end(), native), names.end());
+  for (auto& [name, paths] : model.items()) {
+    if (name == native) continue;
+    EXPECT_EQ(std::find(names.begin(), names.end(), name), names.end()) << name;
+  }
+}
+
+}  // namespace
+}  // namespace gxlink
