@@ -19,6 +19,7 @@
 #include "protocols/canopen/object_map.hpp"
 #include "protocols/canopen/sdo_observer.hpp"
 #include "sim/canopen/superb_node_sim.hpp"
+#include "transport/can_transport_spec.hpp"
 #include "transport/candump.hpp"
 
 namespace gxlink::app {
@@ -222,14 +223,8 @@ DecodeStats snapshot_canopen(std::istream& in, const std::string& source,
 std::unique_ptr<drivers::Driver> make_canopen_driver(const toml::table& t,
                                                      drivers::DriverContext& ctx) {
   auto cfg = drivers::canopen::parse_canopen_config(t);
-  const auto& opener = drivers::canopen::can_transport_opener();
-  std::unique_ptr<transport::CanTransport> tr;
-  if (opener) tr = opener(cfg.interface, ctx.io);
-  if (!tr)
-    throw std::runtime_error(
-        "[[canopen]] interface '" + cfg.interface +
-        "': no CAN transport can open it in this build (SocketCAN/slcan are added by the CAN "
-        "transports); the demo's in-process bus works with --demo");
+  // SuperB batteries run at 250 kbit/s (seed 004), on their own bus beside the 500 kbit/s BMS bus.
+  auto tr = transport::make_can_transport(ctx.io, cfg.interface, 250000);  // throws with the reason
   return std::make_unique<drivers::canopen::CanopenDriver>(ctx, std::move(tr), std::move(cfg));
 }
 

@@ -15,6 +15,7 @@
 #include "protocols/nmea2000/json.hpp"
 #include "protocols/nmea2000/pgn_table.hpp"
 #include "sim/nmea2000/vecan_sim.hpp"
+#include "transport/can_transport_spec.hpp"
 #include "transport/candump.hpp"
 
 namespace gxlink::app {
@@ -127,72 +128,21 @@ DecodeStats snapshot_nmea2000(std::istream& in, const std::string& source,
   return st;
 }
 
-/// A CanTransport that replays a candump capture with its original pacing (÷ `speed`), so that a
-/// recorded bus can stand in for a live one (`[[nmea2000]] replay = "FILE"`). Sent frames are
-/// dropped: a recording cannot answer.
-class CandumpReplay final : public transport::CanTransport {
+/// `[[nmea2000]]`: the driver on a CAN transport it owns. `interface` is a transport spec
+/// (`socketcan:can0`, `slcan:/dev/ttyACM0@250000`, `file:capture.log`); `replay = "FILE"` is kept
+/// as a shorthand for `file:FILE`. NMEA 2000 runs at 250 kbit/s.
+class OwningDriver final : public drivers::Driver {
  public:
-  CandumpReplay(asio::io_context& io, std::string iface, double speed)
-      : timer_(io), iface_(std::move(iface)), speed_(speed) {}
-  std::string_view interface_name() const override { return iface_; }
-  bool send(const CanFrame&) override { return true; }
-  transport::CanBusState state() const override { return transport::CanBusState::kActive; }
-
-  /// Reads the capture; kBadFormat when nothing in it is a CAN frame.
-  Result<void> load(std::istream& in) {
-    std::string line;
-    while (std::getline(in, line)) {
-      auto r = transport::parse_candump_line(line);
-      if (r && *r) frames_.push_back({(*r)->timestamp.value_or(0), (*r)->frame});
-    }
-    if (frames_.empty())
-      return tl::unexpected(Error{Errc::kBadFormat, "no CAN frames in the replay file"});
-    return {};
-  }
-  void start() {
-    next_ = 0;
-    started_ = Clock::now();
-    schedule();
-  }
-  void stop() { timer_.cancel(); }
-
- private:
-  void schedule() {
-    if (next_ >= frames_.size()) return;
-    const double offset = (frames_[next_].first - frames_.front().first) / speed_;
-    timer_.expires_at(started_ +
-                      std::chrono::duration_cast<Duration>(std::chrono::duration<double>(offset)));
-    timer_.async_wait([this](const std::error_code& ec) {
-      if (ec) return;
-      const double t = frames_[next_].first;
-      // Everything due at the same capture time goes out together.
-      while (next_ < frames_.size() && frames_[next_].first <= t)
-        deliver(frames_[next_++].second, Clock::now());
-      schedule();
-    });
-  }
-  asio::steady_timer timer_;
-  std::string iface_;
-  double speed_;
-  std::vector<std::pair<double, CanFrame>> frames_;
-  std::size_t next_ = 0;
-  TimePoint started_{};
-};
-
-/// `[[nmea2000]]` with `replay = "FILE"`: the driver on a replayed capture. The transport lives
-/// with the driver.
-class ReplayDriver final : public drivers::Driver {
- public:
-  ReplayDriver(std::unique_ptr<CandumpReplay> t, std::unique_ptr<dn::Nmea2000Driver> d)
+  OwningDriver(std::unique_ptr<transport::CanTransport> t, std::unique_ptr<dn::Nmea2000Driver> d)
       : transport_(std::move(t)), driver_(std::move(d)) {}
-  ~ReplayDriver() override {
+  ~OwningDriver() override {
     try {
       stop();
     } catch (...) {  // cancelling a timer does not throw in practice; a destructor must not
     }
   }
   std::string_view kind() const override { return "nmea2000"; }
-  std::string describe() const override { return driver_->describe() + " (replay)"; }
+  std::string describe() const override { return driver_->describe(); }
   void start() override {
     driver_->start();
     transport_->start();
@@ -201,33 +151,27 @@ class ReplayDriver final : public drivers::Driver {
     transport_->stop();
     driver_->stop();
   }
-  drivers::Health health() const override { return driver_->health(); }
+  drivers::Health health() const override {
+    if (!transport_->last_error().empty() && transport_->state() == transport::CanBusState::kClosed)
+      return drivers::Health::failed(transport_->last_error());
+    return driver_->health();
+  }
 
  private:
-  std::unique_ptr<CandumpReplay> transport_;
+  std::unique_ptr<transport::CanTransport> transport_;
   std::unique_ptr<dn::Nmea2000Driver> driver_;
 };
 
 std::unique_ptr<drivers::Driver> make_driver(const toml::table& cfg, drivers::DriverContext& ctx) {
-  const std::string iface = cfg["interface"].value_or(std::string("can0"));
-  const auto replay = cfg["replay"].value<std::string>();
-  if (!replay) {
-    // A live bus needs the SocketCAN / slcan transports of the CAN transport work; this build
-    // carries the in-process bus (demo) and capture replay.
-    throw std::runtime_error(
-        "nmea2000: live interface '" + iface +
-        "' needs a SocketCAN/slcan transport (not in this build); use replay = \"FILE\"");
-  }
-  std::ifstream in(*replay);
-  if (!in) throw std::runtime_error("nmea2000: cannot open replay file " + *replay);
-  auto t = std::make_unique<CandumpReplay>(ctx.io, iface, cfg["speed"].value_or(1.0));
-  if (auto r = t->load(in); !r)
-    throw std::runtime_error("nmea2000: " + *replay + ": " + r.error().message());
+  std::string spec = cfg["interface"].value_or(std::string("socketcan:can0"));
+  const bool replay = cfg["replay"].is_string();
+  if (replay) spec = "file:" + *cfg["replay"].value<std::string>();
+  auto t = transport::make_can_transport(ctx.io, spec, 250000);  // throws with the reason
   dn::Options opts;
-  opts.interface = iface;
-  opts.active = false;  // a recording cannot answer requests
+  opts.interface = std::string(t->interface_name());
+  opts.active = !replay && cfg["active"].value_or(true);  // a recording cannot answer requests
   auto d = std::make_unique<dn::Nmea2000Driver>(ctx, t.get(), opts);
-  return std::make_unique<ReplayDriver>(std::move(t), std::move(d));
+  return std::make_unique<OwningDriver>(std::move(t), std::move(d));
 }
 
 struct DemoParts {

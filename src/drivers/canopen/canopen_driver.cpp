@@ -5,16 +5,10 @@
 
 namespace gxlink::drivers::canopen {
 namespace {
-CanTransportOpener& opener_slot() {
-  static CanTransportOpener o;
-  return o;
-}
 // Even with nothing due, wake up now and then so a stalled clock source cannot freeze the bank.
 constexpr Duration kMaxSleep = seconds(1);
 }  // namespace
 
-void set_can_transport_opener(CanTransportOpener opener) { opener_slot() = std::move(opener); }
-const CanTransportOpener& can_transport_opener() { return opener_slot(); }
 
 CanopenDriver::CanopenDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport,
                              CanopenConfig config)
@@ -43,12 +37,14 @@ void CanopenDriver::start() {
     reschedule();
   });
   bank_.start(Clock::now());
+  transport_->start();
   tick();
 }
 
 void CanopenDriver::stop() {
   if (!running_) return;
   running_ = false;
+  transport_->stop();
   transport_->set_receiver({});
   timer_.cancel();
   bank_.stop();

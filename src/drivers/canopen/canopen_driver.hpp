@@ -15,13 +15,6 @@
 
 namespace gxlink::drivers::canopen {
 
-/// Opens a CAN interface by name for the `[[canopen]]` factory. The SocketCAN/slcan transports
-/// register one (they are another area's work); without it the factory reports a clear error.
-using CanTransportOpener = std::function<std::unique_ptr<transport::CanTransport>(
-    const std::string& interface, asio::io_context& io)>;
-void set_can_transport_opener(CanTransportOpener opener);
-const CanTransportOpener& can_transport_opener();
-
 class CanopenDriver final : public Driver {
  public:
   CanopenDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport,

@@ -34,16 +34,19 @@ TEST(Nmea2000Registry, ReplayDriverMapsTheCaptureIntoServices) {
   ASSERT_NE(model.find("com.victronenergy.battery.socketcan_can0_di0_uc144470"), nullptr);
 }
 
-TEST(Nmea2000Registry, LiveInterfaceWithoutTransportIsAClearError) {
+TEST(Nmea2000Registry, InterfaceIsATransportSpecAndABadOneIsAClearError) {
   asio::io_context io;
   model::Model model;
   model::DeviceInstances instances;
   drivers::DriverContext ctx{io, model, instances};
-  toml::table cfg;
-  cfg.insert("interface", "can7");
-  EXPECT_THROW(registry().drivers.at("nmea2000")(cfg, ctx), std::runtime_error);
-  cfg.insert("replay", "/nonexistent/file.log");
-  EXPECT_THROW(registry().drivers.at("nmea2000")(cfg, ctx), std::runtime_error);
+  toml::table bad;
+  bad.insert("interface", "carrier-pigeon:can7");
+  EXPECT_ANY_THROW(registry().drivers.at("nmea2000")(bad, ctx));
+  toml::table live;
+  live.insert("interface", "socketcan:can7");
+  auto d = registry().drivers.at("nmea2000")(live, ctx);
+  ASSERT_NE(d, nullptr);
+  EXPECT_NE(d->describe().find("can7"), std::string::npos) << d->describe();
 }
 
 TEST(Nmea2000Registry, DecoderCountsBadLinesAndKeepsGoing) {
