@@ -7,7 +7,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 dir="$here/tests/peers/node"
 version="3.20.0"
-command -v npm >/dev/null 2>&1 || { echo "setup.d/nmea2000: npm not found, canboatjs peer skipped" >&2; exit 0; }
+if ! command -v npm >/dev/null 2>&1; then
+  # A fresh Debian 12 has no Node.js: take Debian's own (nodejs 18 + npm).
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null 2>&1 ||
+    { echo "setup.d/nmea2000: cannot install nodejs/npm, canboatjs peer skipped" >&2; exit 0; }
+fi
 pkg="$dir/node_modules/@canboat/canboatjs/package.json"
 if [ -f "$pkg" ] && grep -q "\"version\": \"$version\"" "$pkg"; then exit 0; fi
 mkdir -p "$dir"
