@@ -19,7 +19,10 @@ import time
 import unittest
 import urllib.request
 
-import paho.mqtt.client as mqtt
+try:
+    import paho.mqtt.client as mqtt
+except ImportError:  # python3-paho-mqtt missing: every test is skipped (see MqttTest.setUp)
+    mqtt = None
 
 PORTAL = "test123"
 HOST_BINARY = os.environ.get("MQTT_TEST_HOST", "")
@@ -118,9 +121,10 @@ class Broker:
 class Host:
     """mqtt_test_host (or any command): stdout lines are collected; commands wait for 'ok'."""
 
-    def __init__(self, argv):
+    def __init__(self, argv, merge_stderr=False):
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                     bufsize=1)
+                                     bufsize=1,
+                                     stderr=subprocess.STDOUT if merge_stderr else None)
         self.lines = []
         self.cv = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
@@ -158,10 +162,14 @@ class Host:
             except (BrokenPipeError, OSError):
                 pass
             try:
-                self.proc.wait(10)
+                self.proc.wait(5)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                self.proc.terminate()  # gxlink itself does not read stdin: SIGTERM stops it
+                try:
+                    self.proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
 
 
 class Client:
@@ -231,6 +239,10 @@ def completed(ms):
 
 class MqttTest(unittest.TestCase):
     def setUp(self):
+        if mqtt is None:
+            self.skipTest("python3-paho-mqtt is not installed")
+        if not (shutil.which("mosquitto") or os.path.exists("/usr/sbin/mosquitto")):
+            self.skipTest("mosquitto is not installed")
         self.broker = Broker()
         self.broker.start()
         self.clients = []
@@ -664,6 +676,105 @@ class MqttTest(unittest.TestCase):
         for topic, value in before.items():
             if after.get(topic, object()) == value and isinstance(value, (str, int)):
                 self.assertEqual(got[topic]["value"], value, topic)
+
+    # -- writes through the real binary to a simulated device (issue 8) ----------------------
+
+    def start_demo_with_config(self, writes):
+        """`gxlink run --config` in demo mode with [mqtt] on our broker; its log is collected.
+        Returns (http port, portal id)."""
+        if not GXLINK_BINARY or not os.path.exists(GXLINK_BINARY):
+            self.skipTest("GXLINK_BINARY not set")
+        http_port = free_port()
+        conf = os.path.join(self.broker.dir, "gxlink.toml")
+        with open(conf, "w") as f:
+            f.write('[general]\ndemo = true\n[http]\nlisten = "127.0.0.1:%d"\n[dbus]\nenabled = false\n'
+                    '[mqtt]\nhost = "127.0.0.1"\nport = %d\nportal_id = "%s"\n'
+                    % (http_port, self.broker.port, PORTAL))
+            if writes is not None:
+                f.write("writes = %s\n" % ("true" if writes else "false"))
+        self.host = Host([GXLINK_BINARY, "run", "--config", conf, "--no-tui", "--duration", "110"],
+                         merge_stderr=True)
+        return http_port
+
+    def demo_vebus(self, http_port):
+        """(vebus instance, current limit) once the simulated Multi is connected with a limit."""
+        found = {}
+
+        def ready():
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/api/model" % http_port, timeout=2) as r:
+                    model = json.load(r)
+            except (OSError, ValueError):
+                return False
+            for service, paths in model.items():
+                if (service.startswith("com.victronenergy.vebus.") and paths.get("/Connected") == 1
+                        and isinstance(paths.get("/Ac/In/1/CurrentLimit"), (int, float))):
+                    found["instance"] = paths["/DeviceInstance"]
+                    found["limit"] = paths["/Ac/In/1/CurrentLimit"]
+                    return True
+            return False
+
+        self.assertTrue(wait_until(ready, 30), "the demo's vebus service never connected")
+        return found["instance"], found["limit"]
+
+    def log_has(self, needle, timeout=30):
+        return self.host.wait_line(lambda l: needle in l, timeout)
+
+    def test_RealBinaryDemoWriteReachesTheMultiAndComesBack(self):
+        http_port = self.start_demo_with_config(writes=True)
+        c = self.connected_client()
+        instance, before = self.demo_vebus(http_port)
+        limit = 10.0 if before == 12.5 else 12.5
+        base = "vebus/%s/" % instance
+        self.full_republish(c)
+        c.clear()
+        c.publish("W/%s/%sAc/In/1/CurrentLimit" % (PORTAL, base), json.dumps({"value": limit}))
+
+        # Both come from the Multi's config frame; /Ac/ActiveIn/CurrentLimit is never written, so
+        # seeing it proves the value was read back from the simulated device.
+        def has(ms, path, value):
+            return any(t == n(base + path) and p and json.loads(p).get("value") == value
+                       for t, p, _ in ms)
+
+        self.assertTrue(c.wait_for(lambda ms: has(ms, "Ac/In/1/CurrentLimit", limit) and
+                                   has(ms, "Ac/ActiveIn/CurrentLimit", limit), 30),
+                        (values(c.snapshot()).get(n(base + "Ac/In/1/CurrentLimit")), self.host.lines))
+        self.assertTrue(self.log_has("confirmed by read-back"), self.host.lines)
+
+        # Out of the Multi's range: refused, nothing changes on the device.
+        c.publish("W/%s/%sAc/In/1/CurrentLimit" % (PORTAL, base), json.dumps({"value": 1000}))
+        self.assertTrue(self.log_has("Ac/In/1/CurrentLimit refused"), self.host.lines)
+        # Mode off then on: each is a full round trip through the Multi after the refused write.
+        c.clear()
+        c.publish("W/%s/%sMode" % (PORTAL, base), json.dumps({"value": 4}))
+        self.assertTrue(c.wait_for(lambda ms: has(ms, "Mode", 4), 30), self.host.lines)
+        c.publish("W/%s/%sMode" % (PORTAL, base), json.dumps({"value": 3}))
+        self.assertTrue(c.wait_for(lambda ms: has(ms, "Mode", 3), 30), self.host.lines)
+        # A read (R/) answers with the Multi's current limit: still the one written before.
+        c.clear()
+        c.publish("R/%s/%sAc/In/1/CurrentLimit" % (PORTAL, base), "")
+        self.assertTrue(c.wait_topic(n(base + "Ac/In/1/CurrentLimit"), 20))
+        got = values(c.snapshot())[n(base + "Ac/In/1/CurrentLimit")]
+        self.assertEqual(got["value"], limit, got)
+        # The Multi's range comes with it (Venus' min/max in the payload of a limit).
+        self.assertEqual((got.get("min"), got.get("max")), (3, 50), got)
+
+    def test_RealBinaryDemoWritesAreOffByDefault(self):
+        http_port = self.start_demo_with_config(writes=None)
+        c = self.connected_client()
+        instance, before = self.demo_vebus(http_port)
+        base = "vebus/%s/" % instance
+        self.full_republish(c)
+        c.clear()
+        c.publish("W/%s/%sAc/In/1/CurrentLimit" % (PORTAL, base),
+                  json.dumps({"value": 10.0 if before == 12.5 else 12.5}))
+        self.assertTrue(self.log_has("writes are disabled"), self.host.lines)
+        self.assertFalse(self.log_has("current limit write", timeout=3), self.host.lines)
+        # The Multi still has its old limit: what a read returns comes from its read-back.
+        c.publish("R/%s/%sAc/In/1/CurrentLimit" % (PORTAL, base), "")
+        self.assertTrue(c.wait_topic(n(base + "Ac/In/1/CurrentLimit"), 20))
+        got = values(c.snapshot())[n(base + "Ac/In/1/CurrentLimit")]
+        self.assertEqual(got["value"], before, got)
 
 
 if __name__ == "__main__":
