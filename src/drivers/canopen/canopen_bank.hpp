@@ -90,8 +90,8 @@ class CanopenBank {
     std::optional<TimePoint> last_answer;  ///< an SDO answer (any frame when listen-only)
     bool duplicate = false;
     std::optional<TimePoint> duplicate_until;  ///< SDO-based duplicate-id flag held until then
-    bool answered = false;      ///< data arrived since the last refresh
-    std::int64_t updates = 0;   ///< /CanOpen/Updates
+    bool answered = false;                     ///< data arrived since the last refresh
+    std::int64_t updates = 0;                  ///< /CanOpen/Updates
   };
 
   Node* find_node(std::uint8_t id, TimePoint now, bool from_node);

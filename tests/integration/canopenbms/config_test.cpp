@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Issue 6 item 4 is configuration only: a [[canopen]] bank and a [[canbms-bms]] section whose source
-// is the bank's aggregate build both drivers through the registry, as the daemon does.
+// Issue 6 item 4 is configuration only: a [[canopen]] bank and a [[canbms-bms]] section whose
+// source is the bank's aggregate build both drivers through the registry, as the daemon does.
 #include <gtest/gtest.h>
 
 #include "app/registry.hpp"
@@ -31,7 +31,7 @@ TEST(CanopenBms, ConfigurationOnlyBuildsBothDrivers) {
     charge_voltage = 14.2
     charge_current = 80
     discharge_current = 120)"),
-                                           ctx);
+                                          ctx);
   EXPECT_EQ(bms->kind(), "canbms-bms");
   EXPECT_EQ(bms->describe(), "com.victronenergy.battery.canopen_bank -> can0");
 }
