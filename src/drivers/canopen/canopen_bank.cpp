@@ -16,6 +16,8 @@ namespace {
 constexpr const char* kTag = "canopen";
 // How long an SDO answer counted as "second device with this id" keeps the flag up.
 constexpr Duration kDuplicateHold = seconds(60);
+// How often /CanOpen/Updates may step: the core objects are polled every second (seed 004 map).
+constexpr Duration kRefreshPeriod = seconds(1);
 
 model::ItemMeta meta(std::string unit, int decimals) {
   model::ItemMeta m;
@@ -205,6 +207,7 @@ void CanopenBank::apply_value(Node& n, std::size_t obj, const std::vector<std::u
   st.missing_logged = false;
   if (was_missing) set_static_paths(n);
   n.service->set(spec.path, std::move(mv));
+  n.answered = true;
 }
 
 void CanopenBank::on_abort(Node& n, std::size_t obj, std::uint32_t code, TimePoint now) {
@@ -461,7 +464,30 @@ void CanopenBank::on_tick(TimePoint now) {
   report_anomalies(now);
   poll(now);
   update_aggregate();
+  refresh(now);
   flush_frames();
+}
+
+void CanopenBank::refresh(TimePoint now) {
+  // Model items change only when their value does, so a bank at rest (0 A, steady SOC, voltage
+  // and temperature) would look frozen to an observer for minutes. A consumer that treats "no
+  // change for N seconds" as stale (the BMS role's fail-safe) needs a sign of life: this counter.
+  if (last_refresh_ && now - *last_refresh_ < kRefreshPeriod) return;
+  last_refresh_ = now;
+  bool member_answered = false;
+  for (auto& [id, n] : nodes_) {
+    if (!n.answered) continue;
+    n.answered = false;
+    if (!n.online) continue;
+    n.service->set("/CanOpen/Updates", ++n.updates);
+    const model::Service& s = *n.service;
+    member_answered |= model::as_double(s.get("/Dc/0/Voltage")) &&
+                       model::as_double(s.get("/Dc/0/Current")) &&
+                       model::as_double(s.get("/Soc"));  // as update_aggregate() counts members
+  }
+  if (member_answered && aggregate_ &&
+      model::as_int(aggregate_->get("/Connected")).value_or(0) == 1)
+    aggregate_->set("/CanOpen/Updates", ++aggregate_updates_);
 }
 
 void CanopenBank::report_anomalies(TimePoint now) {

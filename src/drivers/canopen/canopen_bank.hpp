@@ -10,7 +10,11 @@
 ///    capacity-weighted SOC, mean voltage, min/max temperature, the count of batteries online;
 ///    a node joins it only while connected with valid voltage, current and SOC;
 ///  - heartbeats give the NMT state and a duplicate-node-id guess, EMCY frames are shown and
-///  logged.
+///  logged;
+///  - `/CanOpen/Updates` counts, at most once per `kRefreshPeriod`, the periods in which a node
+///    (or, for the aggregate, a member) answered with data: a battery at rest has steady values,
+///    and a consumer such as the BMS role (drivers/canbms/bms_driver.hpp) must still see that its
+///    source is alive, and not take it for stale (issue 6 item 4).
 /// CanopenDriver (canopen_driver.hpp) puts a transport and an Asio timer around it; the snapshot
 /// command and the tests drive it directly with capture or fake time.
 
@@ -86,6 +90,8 @@ class CanopenBank {
     std::optional<TimePoint> last_answer;  ///< an SDO answer (any frame when listen-only)
     bool duplicate = false;
     std::optional<TimePoint> duplicate_until;  ///< SDO-based duplicate-id flag held until then
+    bool answered = false;                     ///< data arrived since the last refresh
+    std::int64_t updates = 0;                  ///< /CanOpen/Updates
   };
 
   Node* find_node(std::uint8_t id, TimePoint now, bool from_node);
@@ -105,6 +111,7 @@ class CanopenBank {
   void flush_frames();
   void ensure_aggregate();
   void report_anomalies(TimePoint now);
+  void refresh(TimePoint now);
 
   model::Model& model_;
   model::DeviceInstances& instances_;
@@ -119,6 +126,8 @@ class CanopenBank {
   BankStats stats_;
   std::uint64_t reported_anomalies_ = 0;
   std::optional<TimePoint> last_report_;
+  std::optional<TimePoint> last_refresh_;
+  std::int64_t aggregate_updates_ = 0;
 };
 
 }  // namespace gxlink::drivers::canopen

@@ -136,6 +136,35 @@ TEST(CanopenBank, TwoBatteriesAndTheirAggregate) {
   EXPECT_DOUBLE_EQ(r.num(kBank, "/Dc/0/Current"), -12.0);
 }
 
+TEST(CanopenBank, UpdateCounterStepsWhileAnsweringEvenWithSteadyValues) {
+  // A bank at rest: 0 A, so no measured value changes. /CanOpen/Updates still steps about once a
+  // second (a consumer like the BMS role must not take the bank for stale), and stops with the
+  // answers.
+  Rig r;
+  r.add_sim(node(1, 100, 0.0, 20.0));
+  auto& b = r.add_sim(node(2, 100, 0.0, 20.0));
+  r.start(two_nodes());
+  r.run_for(seconds(3));
+  const double v = r.num(kBank, "/Dc/0/Voltage");
+  const double bank0 = r.num(kBank, "/CanOpen/Updates"), node0 = r.num(kNode2, "/CanOpen/Updates");
+  ASSERT_GE(bank0, 1);
+  r.run_for(seconds(10));
+  EXPECT_DOUBLE_EQ(r.num(kBank, "/Dc/0/Voltage"), v);  // steady indeed
+  EXPECT_GE(r.num(kBank, "/CanOpen/Updates") - bank0, 8);
+  EXPECT_LE(r.num(kBank, "/CanOpen/Updates") - bank0, 11);
+  EXPECT_GE(r.num(kNode2, "/CanOpen/Updates") - node0, 8);
+  b.set_silent(true);
+  r.run_for(seconds(6));
+  EXPECT_FALSE(model::is_valid(r.get(kNode2, "/CanOpen/Updates")));  // offline: invalid
+  const double bank1 = r.num(kBank, "/CanOpen/Updates");
+  r.run_for(seconds(3));
+  EXPECT_GE(r.num(kBank, "/CanOpen/Updates") - bank1, 2);  // node 1 still answers
+  r.sims[0]->set_silent(true);
+  r.run_for(seconds(6));
+  EXPECT_EQ(r.num(kBank, "/Connected"), 0);
+  EXPECT_FALSE(model::is_valid(r.get(kBank, "/CanOpen/Updates")));
+}
+
 TEST(CanopenBank, NodeDroppingOutLeavesTheBankVisiblyAndComesBack) {
   Rig r;
   r.add_sim(node(1, 80, 6.0, 21.5));
