@@ -113,7 +113,6 @@ Health BmsDriver::health() const {
 
 void BmsDriver::on_service_added(const model::Service& s) {
   if (s.name() == options_.source_service) {
-    fresh_ = true;
     removed_ = false;
   }
 }
@@ -122,23 +121,17 @@ void BmsDriver::on_service_removed(const model::Service& s) {
   if (s.name() == options_.source_service) removed_ = true;
 }
 
-void BmsDriver::on_changes(std::span<const model::Change> changes) {
-  for (const auto& c : changes)
-    if (c.service->name() == options_.source_service) {
-      fresh_ = true;
-      return;
-    }
-}
-
 void BmsDriver::on_tick(TimePoint now) {
   const model::Service* src = removed_ ? nullptr : ctx_.model.find(options_.source_service);
   const bool connected = src && model::as_int(src->get("/Connected")).value_or(0) == 1;
+  // Freshness comes from the source's /Connected: every driver drops it to 0 within its protocol's
+  // timeout (VE.Direct 5 s, CAN-bus BMS 3 s, CANopen 5 s). A battery at rest sends identical values
+  // for minutes, so "no change" must not be read as "stale": that would stop a healthy system.
   if (!connected) {
     session_.on_source_lost(now);
-  } else if (fresh_) {
+  } else {
     session_.on_source(snapshot_from_service(*src), now);
   }
-  fresh_ = false;
   out_.clear();
   session_.on_tick(now, out_);
   const auto link = session_.inverter_link(now);

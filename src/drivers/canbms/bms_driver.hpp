@@ -42,7 +42,7 @@ class BmsDriver final : public Driver, public model::Observer {
   /// (tests drive time by hand; start() calls it).
   void attach();
 
-  /// Reads the source (fresh when it changed since the last tick), sends what is due.
+  /// Reads the source (while its /Connected is 1), sends what is due.
   void on_tick(TimePoint now);
   void on_frame(const CanFrame& f, TimePoint now) { session_.on_frame(f, now); }
   const gxlink::canbms::BmsSession& session() const noexcept { return session_; }
@@ -50,7 +50,6 @@ class BmsDriver final : public Driver, public model::Observer {
   // model::Observer
   void on_service_added(const model::Service& s) override;
   void on_service_removed(const model::Service& s) override;
-  void on_changes(std::span<const model::Change> changes) override;
 
  private:
   void schedule();
@@ -61,7 +60,6 @@ class BmsDriver final : public Driver, public model::Observer {
   gxlink::canbms::BmsSession session_;
   asio::steady_timer timer_;
   std::vector<CanFrame> out_;
-  bool fresh_ = true;  ///< the source changed since the last tick (true: read it at the first tick)
   bool removed_ = false;
   bool running_ = false;
   bool observing_ = false;

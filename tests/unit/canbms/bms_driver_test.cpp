@@ -100,6 +100,20 @@ TEST_F(BmsFixture, DisconnectedSourceGivesZeroLimitsThenSilence) {
   EXPECT_EQ(d.health().state, HealthState::kFailed);
 }
 
+TEST_F(BmsFixture, SteadyConnectedSourceKeepsTheEmulationRunning) {
+  // A battery at rest: identical values for minutes. The inverter must keep its limits.
+  BmsDriver d(ctx, bus.attach("bms"), options());
+  d.attach();
+  for (double t = 0; t < 300; t += 0.5) tick(d, t);
+  EXPECT_EQ(d.session().state(), cb::BmsState::kRunning);
+  seen.clear();
+  tick(d, 300);
+  tick(d, 301);
+  ASSERT_FALSE(seen.empty());
+  auto l = std::get<cb::Limits>(*cb::decode(seen[0]));
+  EXPECT_DOUBLE_EQ(l.charge_current_a, 50.0);
+}
+
 TEST_F(BmsFixture, RemovedSourceServiceTriggersTheFailSafe) {
   BmsDriver d(ctx, bus.attach("bms"), options());
   d.attach();
