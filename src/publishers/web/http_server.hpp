@@ -1,26 +1,30 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// The HTTP side: the dashboard at `/`, `GET /api/model` ({service: {path: value}}), and
-/// `GET /api/service/<name>`. cpp-httplib serves on its own thread; each request is answered by
-/// posting into the model's loop, so the model stays single-threaded.
+/// `GET /api/service/<name>`. A small HTTP/1.1 server on standalone Asio that runs on the model's
+/// own io_context: no extra thread, so handlers read the model directly on the loop thread. Request
+/// heads are parsed by the sans-I/O `http::RequestParser` (http_request.hpp).
+///
+/// Limits (a dashboard on a small GX-class box): heads up to 8 KB (431 beyond), bodies up to 8 KB
+/// (413), kMaxConnections at once (further ones are closed at once), and a connection that does
+/// not complete a request within kIdleTimeout is closed. When the port is taken the server reports
+/// once and retries with backoff; it never stops the daemon (DESIGN.md "Safety rules").
 
-#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "publishers/publisher.hpp"
-
-namespace httplib {
-class Server;
-}
 
 namespace gxlink::publishers {
 
 struct HttpOptions {
   std::string host = "127.0.0.1";  ///< DESIGN.md: network services bind to loopback unless configured
-  int port = 8088;
+  int port = 8088;                 ///< 0: any free port (see HttpServer::port())
 };
+
+inline constexpr std::size_t kMaxConnections = 32;
+inline constexpr std::chrono::seconds kIdleTimeout{15};
 
 class HttpServer final : public Publisher {
  public:
@@ -31,19 +35,15 @@ class HttpServer final : public Publisher {
   std::string describe() const override;
   void start() override;
   void stop() override;
-  /// The bound port (useful with port 0 in tests); 0 before start.
-  int port() const { return bound_port_.load(); }
+  /// The bound port (useful with port 0 in tests); 0 before start or while not listening.
+  int port() const;
+
+  class Impl;
 
  private:
-  std::string in_loop(std::function<std::string()> fn);
-  void listen_loop();
-
   PublisherContext ctx_;
   HttpOptions options_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  std::atomic<int> bound_port_{0};
-  std::atomic<bool> running_{false};
+  std::shared_ptr<Impl> impl_;
 };
 
 /// The dashboard page (self-contained HTML + JS, no external assets).
