@@ -33,7 +33,13 @@ const MAIN = ['/Dc/0/Voltage','/Dc/0/Current','/Dc/0/Power','/Soc','/Yield/Power
 const KEY = s => s.includes('.solarcharger.') ? '/Yield/Power' : s.includes('.battery.') ? '/Soc' :
   s.includes('.vebus.') ? '/Ac/Out/L1/P' : '/Dc/0/Voltage';
 const hist = {};
-function fmt(v){ if(v===null||v===undefined) return '---'; if(typeof v==='number') return Number.isInteger(v)?v:v.toFixed(2);
+// Units by path, as Venus' GetText shows them.
+const UNIT = {'/Dc/0/Voltage':'V','/Dc/0/Current':'A','/Dc/0/Power':'W','/Soc':'%','/Yield/Power':'W','/Pv/V':'V',
+  '/Ac/Out/L1/P':'W','/Ac/ActiveIn/L1/P':'W','/Dc/0/Temperature':'°C','/TimeToGo':'s','/ConsumedAmphours':'Ah',
+  '/Info/MaxChargeVoltage':'V','/Info/MaxChargeCurrent':'A','/Info/MaxDischargeCurrent':'A','/Yield/User':'kWh'};
+function fmt(v, path){ if(v===null||v===undefined) return '---';
+  const u = path && UNIT[path] ? ' '+UNIT[path] : '';
+  if(typeof v==='number') return (Number.isInteger(v)?v:v.toFixed(2))+u;
   return Array.isArray(v)? JSON.stringify(v): String(v); }
 function spark(c, data){ const x=c.getContext('2d'); const w=c.width=c.clientWidth, h=c.height=40; x.clearRect(0,0,w,h);
   const d=data.filter(v=>typeof v==='number'); if(d.length<2) return; const lo=Math.min(...d), hi=Math.max(...d), r=(hi-lo)||1;
@@ -52,9 +58,9 @@ async function tick(){
       card.querySelector('h2').textContent=(p['/CustomName']||p['/ProductName']||s)+'  #'+fmt(p['/DeviceInstance']);
       card.querySelector('.svc').textContent=s+(p['/Connected']!==1?'  (disconnected)':'');
       const k=KEY(s); (hist[s]=hist[s]||[]).push(p[k]); if(hist[s].length>120) hist[s].shift();
-      card.querySelector('.big').textContent=k.split('/').pop()+' '+fmt(p[k]);
+      card.querySelector('.big').textContent=k.split('/').pop()+' '+fmt(p[k],k);
       spark(card.querySelector('canvas'), hist[s]);
-      card.querySelector('.kv').innerHTML=MAIN.filter(x=>x in p&&x!==k).map(x=>`<span>${x}</span><span class="v">${fmt(p[x])}</span>`).join('');
+      card.querySelector('.kv').innerHTML=MAIN.filter(x=>x in p&&x!==k).map(x=>`<span>${x}</span><span class="v">${fmt(p[x],x)}</span>`).join('');
       const all=card.querySelector('.all'); if(card.querySelector('details').open)
         all.innerHTML=Object.keys(p).sort().map(x=>`<span>${x}</span><span class="v">${fmt(p[x])}</span>`).join('');
     }
