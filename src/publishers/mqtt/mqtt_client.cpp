@@ -8,16 +8,18 @@
 #include <mutex>
 #include <stdexcept>
 
-#include <mosquitto.h>
+#include "publishers/mqtt/mosquitto_library.hpp"
 #include <spdlog/spdlog.h>
 #include <asio/post.hpp>
 
 namespace gxlink::mqtt {
 namespace {
 
+const MosquittoLibrary& lib() { return mosquitto_library(); }
+
 std::string reason(int rc, int err) {
   if (rc == MOSQ_ERR_ERRNO) return std::strerror(err);
-  return mosquitto_strerror(rc);
+  return lib().mosquitto_strerror(rc);
 }
 
 const char* opt(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
@@ -31,36 +33,34 @@ MqttClient::MqttClient(asio::io_context& io, ClientOptions options)
       misc_timer_(io),
       reconnect_timer_(io),
       backoff_(options_.reconnect_min) {
-  static std::once_flag init;
-  std::call_once(init, [] { mosquitto_lib_init(); });
-  mosq_ = mosquitto_new(opt(options_.client_id), /*clean_session=*/true, this);
+  mosq_ = lib().mosquitto_new(opt(options_.client_id), /*clean_session=*/true, this);
   if (!mosq_) throw std::runtime_error("mqtt: cannot create a libmosquitto client");
-  mosquitto_connect_callback_set(mosq_, &MqttClient::connect_cb);
-  mosquitto_message_callback_set(mosq_, &MqttClient::message_cb);
+  lib().mosquitto_connect_callback_set(mosq_, &MqttClient::connect_cb);
+  lib().mosquitto_message_callback_set(mosq_, &MqttClient::message_cb);
   if (!options_.username.empty() &&
-      mosquitto_username_pw_set(mosq_, options_.username.c_str(), opt(options_.password)) !=
+      lib().mosquitto_username_pw_set(mosq_, options_.username.c_str(), opt(options_.password)) !=
           MOSQ_ERR_SUCCESS)
     throw std::runtime_error("mqtt: bad username/password");
   if (options_.tls.enabled) {
     const auto& t = options_.tls;
     if (t.ca_file.empty() && t.ca_path.empty())
       throw std::runtime_error("mqtt: TLS needs ca_file or ca_path");
-    int rc = mosquitto_tls_set(mosq_, opt(t.ca_file), opt(t.ca_path), opt(t.cert_file),
+    int rc = lib().mosquitto_tls_set(mosq_, opt(t.ca_file), opt(t.ca_path), opt(t.cert_file),
                                opt(t.key_file), nullptr);
     if (rc != MOSQ_ERR_SUCCESS)
       throw std::runtime_error(std::string("mqtt: TLS set-up failed: ") + reason(rc, errno));
-    mosquitto_tls_insecure_set(mosq_, t.insecure);
+    lib().mosquitto_tls_insecure_set(mosq_, t.insecure);
   }
   if (options_.will) {
     const auto& [topic, payload] = *options_.will;
-    mosquitto_will_set(mosq_, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1,
+    lib().mosquitto_will_set(mosq_, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1,
                        true);
   }
 }
 
 MqttClient::~MqttClient() {
   stop();
-  mosquitto_destroy(mosq_);
+  lib().mosquitto_destroy(mosq_);
 }
 
 std::string MqttClient::describe() const {
@@ -79,12 +79,12 @@ void MqttClient::stop() {
   running_ = false;
   if (connected_) {
     // Let queued messages (e.g. Home Assistant's "offline") reach the socket before DISCONNECT.
-    const int fd = mosquitto_socket(mosq_);
-    for (int i = 0; i < 20 && fd >= 0 && mosquitto_want_write(mosq_); ++i) {
+    const int fd = lib().mosquitto_socket(mosq_);
+    for (int i = 0; i < 20 && fd >= 0 && lib().mosquitto_want_write(mosq_); ++i) {
       pollfd p{fd, POLLOUT, 0};
-      if (::poll(&p, 1, 10) > 0 && mosquitto_loop_write(mosq_, 1) != MOSQ_ERR_SUCCESS) break;
+      if (::poll(&p, 1, 10) > 0 && lib().mosquitto_loop_write(mosq_, 1) != MOSQ_ERR_SUCCESS) break;
     }
-    mosquitto_disconnect(mosq_);
+    lib().mosquitto_disconnect(mosq_);
   }
   connected_ = false;
   writing_ = false;
@@ -98,7 +98,7 @@ void MqttClient::connect() {
   if (!running_) return;
   errno = 0;
   const int rc =
-      mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
+      lib().mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
   if (rc != MOSQ_ERR_SUCCESS) {
     lost(rc, "connect");
     return;
@@ -107,7 +107,7 @@ void MqttClient::connect() {
 }
 
 void MqttClient::attach_socket() {
-  const int fd = mosquitto_socket(mosq_);
+  const int fd = lib().mosquitto_socket(mosq_);
   if (fd < 0) {
     lost(MOSQ_ERR_NO_CONN, "connect");
     return;
@@ -136,7 +136,7 @@ void MqttClient::wait_read() {
 void MqttClient::on_readable() {
   const auto gen = generation_;
   errno = 0;
-  const int rc = mosquitto_loop_read(mosq_, 1);
+  const int rc = lib().mosquitto_loop_read(mosq_, 1);
   if (rc != MOSQ_ERR_SUCCESS) {
     lost(rc, "read");
     return;
@@ -144,7 +144,7 @@ void MqttClient::on_readable() {
   if (gen != generation_) return;  // a callback stopped us
   arm_write();                     // callbacks only queue their messages
   // Edge-triggered reactor: read again while the socket still has data (or an error to report).
-  pollfd p{mosquitto_socket(mosq_), POLLIN, 0};
+  pollfd p{lib().mosquitto_socket(mosq_), POLLIN, 0};
   if (p.fd >= 0 && ::poll(&p, 1, 0) > 0) {
     asio::post(io_, [this, gen, life = std::weak_ptr<int>(life_)] {
       if (!life.expired() && gen == generation_) on_readable();
@@ -156,7 +156,7 @@ void MqttClient::on_readable() {
 
 void MqttClient::arm_write() {
   if (writing_ || !sd_.is_open()) return;
-  if (!mosquitto_want_write(mosq_)) {
+  if (!lib().mosquitto_want_write(mosq_)) {
     backlog_bytes_ = 0;
     backlog_reported_ = false;
     if (!drained_.empty()) {
@@ -172,12 +172,12 @@ void MqttClient::arm_write() {
     if (ec || gen != generation_) return;
     writing_ = false;
     errno = 0;
-    int rc = mosquitto_loop_write(mosq_, 1);
+    int rc = lib().mosquitto_loop_write(mosq_, 1);
     // During a TLS handshake that wants to write, loop_write does nothing (2.0.x
     // packet__write returns early while connecting) but loop_read drives the
     // handshake on; with no data, a read is harmless (EAGAIN → success).
     if (rc == MOSQ_ERR_SUCCESS && options_.tls.enabled && !connected_)
-      rc = mosquitto_loop_read(mosq_, 1);
+      rc = lib().mosquitto_loop_read(mosq_, 1);
     if (rc != MOSQ_ERR_SUCCESS) {
       lost(rc, "write");
       return;
@@ -193,7 +193,7 @@ void MqttClient::arm_misc() {
   misc_timer_.async_wait([this, gen](const asio::error_code& ec) {
     if (ec || gen != generation_) return;
     errno = 0;
-    const int rc = mosquitto_loop_misc(mosq_);  // PINGREQ and the keep-alive check
+    const int rc = lib().mosquitto_loop_misc(mosq_);  // PINGREQ and the keep-alive check
     if (rc != MOSQ_ERR_SUCCESS) {
       lost(rc, "keep-alive");
       return;
@@ -243,7 +243,7 @@ void MqttClient::connect_cb(struct mosquitto*, void* self, int rc) {
   auto* c = static_cast<MqttClient*>(self);
   if (rc != 0) {
     spdlog::error("mqtt: {} refused the connection: {}", c->describe(),
-                  mosquitto_connack_string(rc));
+                  lib().mosquitto_connack_string(rc));
     c->reported_ = true;
     return;  // the broker closes the socket; lost() retries with backoff
   }
@@ -255,7 +255,7 @@ void MqttClient::connect_cb(struct mosquitto*, void* self, int rc) {
   c->connected_ = true;
   c->backoff_ = c->options_.reconnect_min;
   ++c->connects_;
-  for (const auto& f : c->subscriptions_) mosquitto_subscribe(c->mosq_, nullptr, f.c_str(), 0);
+  for (const auto& f : c->subscriptions_) lib().mosquitto_subscribe(c->mosq_, nullptr, f.c_str(), 0);
   if (c->on_connect) c->on_connect();
 }
 
@@ -281,7 +281,7 @@ bool MqttClient::publish(std::string_view topic, std::string_view payload, bool 
     backlog_bytes_ += topic.size() + payload.size() + 8;
   }
   const std::string t(topic);
-  const int rc = mosquitto_publish(mosq_, nullptr, t.c_str(), static_cast<int>(payload.size()),
+  const int rc = lib().mosquitto_publish(mosq_, nullptr, t.c_str(), static_cast<int>(payload.size()),
                                    payload.data(), 0, retain);
   if (rc != MOSQ_ERR_SUCCESS) return false;  // a broken socket shows up on the read side
   arm_write();
@@ -289,11 +289,11 @@ bool MqttClient::publish(std::string_view topic, std::string_view payload, bool 
 }
 
 void MqttClient::subscribe(std::string filter) {
-  if (connected_) mosquitto_subscribe(mosq_, nullptr, filter.c_str(), 0);
+  if (connected_) lib().mosquitto_subscribe(mosq_, nullptr, filter.c_str(), 0);
   subscriptions_.push_back(std::move(filter));
 }
 
-bool MqttClient::backlogged() const { return connected_ && mosquitto_want_write(mosq_); }
+bool MqttClient::backlogged() const { return connected_ && lib().mosquitto_want_write(mosq_); }
 
 void MqttClient::when_drained(std::function<void()> fn) {
   if (!backlogged()) {
