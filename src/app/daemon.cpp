@@ -103,7 +103,11 @@ int run_daemon(const RunOptions& opts) {
   }
   for (auto& d : drivers) {
     spdlog::info("driver {} on {}", d->kind(), d->describe());
-    d->start();
+    try {  // one driver that cannot start must not take the others down (DESIGN.md safety rules)
+      d->start();
+    } catch (const std::exception& e) {
+      spdlog::error("driver {} on {} cannot start: {}", d->kind(), d->describe(), e.what());
+    }
   }
 
   publishers::PublisherContext pctx{io, model};
@@ -127,7 +131,13 @@ int run_daemon(const RunOptions& opts) {
       spdlog::error("config [{}]: {}", kind, e.what());
     }
   }
-  for (auto& p : pubs) p->start();
+  for (auto& p : pubs) {
+    try {
+      p->start();
+    } catch (const std::exception& e) {
+      spdlog::error("{} output {} cannot start: {}", p->kind(), p->describe(), e.what());
+    }
+  }
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const asio::error_code& ec, int) {
