@@ -14,21 +14,12 @@ std::string to_hex(ByteView b) {
   return s;
 }
 
-namespace {
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
 bool from_hex(std::string_view text, std::string& out_bytes) {
   out_bytes.clear();
   int hi = -1;
   for (char c : text) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-    const int v = hex_value(c);
+    const int v = hex_digit_value(c);
     if (v < 0) return false;
     if (hi < 0) {
       hi = v;

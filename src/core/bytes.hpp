@@ -111,6 +111,14 @@ inline ByteView as_bytes(std::string_view s) noexcept {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+/// The value of one hex digit (0-9, A-F, a-f), or -1 for any other character.
+constexpr int hex_digit_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
 /// Lower-case hex without separators ("dead01").
 std::string to_hex(ByteView b);
 /// Parses hex digits (whitespace ignored); returns false on an odd count or a non-hex character.

@@ -6,13 +6,6 @@
 namespace gxlink::transport {
 namespace {
 
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 // The candump -L log line `(1600000000.123456) can0 356#1C14F4FF` without allocating: replaying a
 // full bus in real time is dominated by text parsing otherwise (bench/README.md). Anything else
 // (other formats, RTR, errors) returns false and goes through parse_candump_line, the reference.
@@ -33,7 +26,7 @@ bool parse_log_line_fast(std::string_view s, CandumpLine& out) noexcept {
   if (hash == std::string_view::npos || hash == 0 || hash > 8) return false;
   std::uint32_t id = 0;
   for (std::size_t i = 0; i < hash; ++i) {
-    const int d = hex_digit(frame[i]);
+    const int d = hex_digit_value(frame[i]);
     if (d < 0) return false;
     id = (id << 4) | static_cast<std::uint32_t>(d);
   }
@@ -44,7 +37,7 @@ bool parse_log_line_fast(std::string_view s, CandumpLine& out) noexcept {
   f.extended = hash > 3 || id > CanFrame::kMaxStdId;
   if (id > CanFrame::kMaxExtId) return false;
   for (std::size_t i = 0; i < data.size(); i += 2) {
-    const int hi = hex_digit(data[i]), lo = hex_digit(data[i + 1]);
+    const int hi = hex_digit_value(data[i]), lo = hex_digit_value(data[i + 1]);
     if (hi < 0 || lo < 0) return false;
     f.data[f.len++] = static_cast<std::uint8_t>(hi << 4 | lo);
   }

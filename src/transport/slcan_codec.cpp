@@ -6,17 +6,10 @@
 namespace gxlink::transport::slcan {
 namespace {
 
-int hex_value(std::uint8_t c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 bool parse_hex(ByteView s, std::uint32_t& out) noexcept {
   out = 0;
   for (std::uint8_t c : s) {
-    const int v = hex_value(c);
+    const int v = hex_digit_value(static_cast<char>(c));
     if (v < 0) return false;
     out = (out << 4) | static_cast<std::uint32_t>(v);
   }
@@ -56,7 +49,7 @@ TakeResult parse_record(ByteView rec, std::size_t consumed) noexcept {
         return bad(consumed, Errc::kBadFormat, "bad hex in slcan id");
       if (id > (ext ? CanFrame::kMaxExtId : CanFrame::kMaxStdId))
         return bad(consumed, Errc::kOutOfRange, "slcan id out of range");
-      const int dlc = hex_value(rec[1 + id_len]);
+      const int dlc = hex_digit_value(static_cast<char>(rec[1 + id_len]));
       if (dlc < 0 || dlc > 8) return bad(consumed, Errc::kBadLength, "slcan DLC not 0..8");
       std::size_t at = 2 + id_len;
       CanFrame& f = r.record.frame;

@@ -36,13 +36,6 @@ bool to_num(std::string_view s, T& v, int = 10) noexcept {
   return true;
 }
 
-inline int hexval(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /// The hot format, `(1502979132.106111) can0 09F50374#000A00FFFF00FFFF`, parsed without
 /// allocations. Anything unusual (RTR, CAN FD, odd spacing) returns false and goes through
 /// transport::parse_candump_line, which knows every candump format.
@@ -60,7 +53,7 @@ bool parse_candump_log_fast(std::string_view line, double& ts, CanFrame& f) noex
   if (hash == std::string_view::npos || hash == sp + 1 || hash - sp - 1 > 8) return false;
   std::uint32_t id = 0;
   for (std::size_t k = sp + 1; k < hash; ++k) {
-    const int v = hexval(line[k]);
+    const int v = hex_digit_value(line[k]);
     if (v < 0) return false;
     id = id << 4 | static_cast<std::uint32_t>(v);
   }
@@ -73,7 +66,7 @@ bool parse_candump_log_fast(std::string_view line, double& ts, CanFrame& f) noex
   f.id = id;
   f.len = static_cast<std::uint8_t>(n / 2);
   for (std::size_t k = 0; k < f.len; ++k) {
-    const int hi = hexval(line[hash + 1 + 2 * k]), lo = hexval(line[hash + 2 + 2 * k]);
+    const int hi = hex_digit_value(line[hash + 1 + 2 * k]), lo = hex_digit_value(line[hash + 2 + 2 * k]);
     if (hi < 0 || lo < 0) return false;
     f.data[k] = static_cast<std::uint8_t>(hi << 4 | lo);
   }
@@ -173,7 +166,7 @@ Result<const n2k::Message*> CaptureReader::feed_canboat(std::string_view line) n
   while (pos < line.size() && n < len) {
     const char a = line[pos];
     const char b = pos + 1 < line.size() ? line[pos + 1] : ',';
-    int hi = hexval(a), lo = hexval(b);
+    int hi = hex_digit_value(a), lo = hex_digit_value(b);
     if (hi < 0) return tl::unexpected(Error{Errc::kBadFormat, "bad hex byte"});
     std::size_t step = 2;
     if (lo < 0) {  // a single digit byte

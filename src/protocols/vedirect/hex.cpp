@@ -4,13 +4,6 @@
 namespace gxlink::vedirect {
 namespace {
 
-constexpr int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 constexpr char kDigits[] = "0123456789ABCDEF";
 
 }  // namespace
@@ -31,15 +24,15 @@ Result<HexMessage> decode_hex(std::string_view text) noexcept {
   // After ':' and the command nibble come byte pairs: payload then checksum.
   const std::string_view pairs = text.substr(2);
   if (pairs.size() % 2 != 0) return fail(Errc::kBadFormat, "odd number of HEX digits");
-  const int cmd = hex_digit(text[1]);
+  const int cmd = hex_digit_value(text[1]);
   if (cmd < 0) return fail(Errc::kBadFormat, "bad HEX command digit");
   HexMessage msg;
   msg.command = static_cast<std::uint8_t>(cmd);
   unsigned sum = msg.command;
   const std::size_t n = pairs.size() / 2;
   for (std::size_t i = 0; i < n; ++i) {
-    const int hi = hex_digit(pairs[2 * i]);
-    const int lo = hex_digit(pairs[2 * i + 1]);
+    const int hi = hex_digit_value(pairs[2 * i]);
+    const int lo = hex_digit_value(pairs[2 * i + 1]);
     if (hi < 0 || lo < 0) return fail(Errc::kBadFormat, "non-hex character in HEX frame");
     const auto b = static_cast<std::uint8_t>(hi << 4 | lo);
     sum += b;

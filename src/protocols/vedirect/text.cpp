@@ -27,15 +27,8 @@ std::optional<std::uint32_t> parse_base0(std::string_view s) noexcept {
     if (s.empty() || s.size() > 8) return std::nullopt;
     std::uint32_t v = 0;
     for (char c : s) {
-      int d;
-      if (c >= '0' && c <= '9')
-        d = c - '0';
-      else if (c >= 'A' && c <= 'F')
-        d = c - 'A' + 10;
-      else if (c >= 'a' && c <= 'f')
-        d = c - 'a' + 10;
-      else
-        return std::nullopt;
+      const int d = hex_digit_value(c);
+      if (d < 0) return std::nullopt;
       v = v << 4 | static_cast<std::uint32_t>(d);
     }
     return v;
@@ -101,15 +94,8 @@ std::optional<std::int64_t> parse_firmware(std::string_view fw, bool fwe) noexce
   if (fw.empty() || fw.size() > 6) return std::nullopt;
   std::int64_t v = 0;
   for (char c : fw) {
-    int d;
-    if (c >= '0' && c <= '9')
-      d = c - '0';
-    else if (c >= 'A' && c <= 'F')
-      d = c - 'A' + 10;
-    else if (c >= 'a' && c <= 'f')
-      d = c - 'a' + 10;
-    else
-      return std::nullopt;
+    const int d = hex_digit_value(c);
+    if (d < 0) return std::nullopt;
     v = v << 4 | d;
   }
   return v;
