@@ -30,7 +30,8 @@ std::pair<std::string, int> split_host_port(const std::string& s, int default_po
   const std::string port = s.substr(colon + 1);
   char* end = nullptr;
   const long p = std::strtol(port.c_str(), &end, 10);
-  if (port.empty() || *end != '\0' || p < 0 || p > 65535) throw std::runtime_error("bad port in '" + s + "'");
+  if (port.empty() || *end != '\0' || p < 0 || p > 65535)
+    throw std::runtime_error("bad port in '" + s + "'");
   return {host.empty() ? "127.0.0.1" : host, static_cast<int>(p)};
 }
 

@@ -3,13 +3,13 @@
 
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <spdlog/spdlog.h>
 
 #include "app/demo.hpp"
 #include "app/registry.hpp"
@@ -19,7 +19,8 @@
 namespace gxlink::app {
 namespace {
 
-std::filesystem::path state_dir(const toml::table& cfg, bool demo, const std::filesystem::path& run_dir) {
+std::filesystem::path state_dir(const toml::table& cfg, bool demo,
+                                const std::filesystem::path& run_dir) {
   if (auto d = cfg["general"]["data_dir"].value<std::string>()) return *d;
   if (demo) return run_dir;  // the demo must not touch a real installation's instance records
   if (::geteuid() == 0) return "/var/lib/gxlink";
@@ -74,7 +75,8 @@ int run_daemon(const RunOptions& opts) {
   model::Model model;
   model.set_flush_scheduler([&] { asio::post(io, [&] { model.flush(); }); });
 
-  const auto run_dir = std::filesystem::temp_directory_path() / ("gxlink-" + std::to_string(::getpid()));
+  const auto run_dir =
+      std::filesystem::temp_directory_path() / ("gxlink-" + std::to_string(::getpid()));
   std::filesystem::create_directories(run_dir);
   const auto data_dir = state_dir(cfg, demo, run_dir);
   model::DeviceInstances instances(data_dir / "device_instances.json");
@@ -146,7 +148,8 @@ int run_daemon(const RunOptions& opts) {
 
   asio::steady_timer stop_timer(io);
   if (opts.duration) {
-    stop_timer.expires_after(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(*opts.duration)));
+    stop_timer.expires_after(
+        std::chrono::duration_cast<Duration>(std::chrono::duration<double>(*opts.duration)));
     stop_timer.async_wait([&](const asio::error_code& ec) {
       if (!ec) io.stop();
     });

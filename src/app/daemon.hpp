@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// `gxlink run`: one asio::io_context on one thread owns the model; drivers and publishers hang off it.
+/// `gxlink run`: one asio::io_context on one thread owns the model; drivers and publishers hang off
+/// it.
 
 #include "app/config.hpp"
 

@@ -3,11 +3,11 @@
 #include <fstream>
 #include <iostream>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "app/daemon.hpp"
 #include "app/registry.hpp"
@@ -29,7 +29,8 @@ int cmd_decode(const std::string& protocol, const std::string& file) {
   const auto& reg = registry();
   auto it = reg.decoders.find(protocol);
   if (it == reg.decoders.end()) {
-    std::cerr << "gxlink decode: unknown protocol '" << protocol << "' (known: " << names_of(reg.decoders) << ")\n";
+    std::cerr << "gxlink decode: unknown protocol '" << protocol
+              << "' (known: " << names_of(reg.decoders) << ")\n";
     return 2;
   }
   std::ifstream f;
@@ -44,7 +45,8 @@ int cmd_decode(const std::string& protocol, const std::string& file) {
   std::ios::sync_with_stdio(false);
   auto st = it->second(in, std::cout, std::cerr);
   std::cout.flush();
-  std::cerr << "decode " << protocol << ": " << st.messages << " messages, " << st.errors << " errors\n";
+  std::cerr << "decode " << protocol << ": " << st.messages << " messages, " << st.errors
+            << " errors\n";
   return 0;  // problems are counted, never fatal (DESIGN.md)
 }
 
@@ -60,8 +62,8 @@ int cmd_snapshot(const std::vector<std::string>& sources) {
     const std::string kind = colon == std::string::npos ? std::string() : src.substr(0, colon);
     auto it = reg.snapshots.find(kind);
     if (it == reg.snapshots.end()) {
-      std::cerr << "gxlink snapshot: '" << src << "' is not <kind>:FILE with kind one of " << names_of(reg.snapshots)
-                << '\n';
+      std::cerr << "gxlink snapshot: '" << src << "' is not <kind>:FILE with kind one of "
+                << names_of(reg.snapshots) << '\n';
       return 2;
     }
     const std::string file = src.substr(colon + 1);
@@ -115,7 +117,8 @@ int cmd_candump(const std::string& spec, unsigned bitrate, double duration, std:
   if (rc != 0) return rc;  // failed at once (no AF_CAN, no such file): already reported
   asio::steady_timer stop_timer(io);
   if (duration > 0) {
-    stop_timer.expires_after(std::chrono::duration_cast<Duration>(std::chrono::duration<double>(duration)));
+    stop_timer.expires_after(
+        std::chrono::duration_cast<Duration>(std::chrono::duration<double>(duration)));
     stop_timer.async_wait([&](const asio::error_code& ec) {
       if (!ec) io.stop();
     });
@@ -139,16 +142,21 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(GXLINK_VERSION));
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
 
-  auto* decode = app.add_subcommand("decode", "Decode a capture; one JSON object per message on stdout");
+  auto* decode =
+      app.add_subcommand("decode", "Decode a capture; one JSON object per message on stdout");
   std::string protocol, file = "-";
   decode->add_option("protocol", protocol, "vedirect, canbms, nmea2000, canopen, mk2")->required();
   decode->add_option("file", file, "capture file, or - for stdin")->capture_default_str();
 
-  auto* snapshot = app.add_subcommand("snapshot", "Feed captures through the drivers; print the model as JSON");
+  auto* snapshot =
+      app.add_subcommand("snapshot", "Feed captures through the drivers; print the model as JSON");
   std::vector<std::string> sources;
-  snapshot->add_option("sources", sources, "kind:FILE (vedirect, canbms, nmea2000, mk2, canopen, dbus-recording)")
+  snapshot
+      ->add_option("sources", sources,
+                   "kind:FILE (vedirect, canbms, nmea2000, mk2, canopen, dbus-recording)")
       ->required();
 
   auto* candump = app.add_subcommand("candump", "Print live CAN frames in candump -L format");
@@ -156,9 +164,12 @@ int main(int argc, char** argv) {
   unsigned can_bitrate = 500000;
   double can_duration = 0;
   std::size_t can_count = 0;
-  candump->add_option("transport", can_spec, "slcan:/dev/ttyACM0@500000, socketcan:can0 or file:capture.log")
+  candump
+      ->add_option("transport", can_spec,
+                   "slcan:/dev/ttyACM0@500000, socketcan:can0 or file:capture.log")
       ->required();
-  candump->add_option("--bitrate", can_bitrate, "CAN bit rate when the spec names none")->capture_default_str();
+  candump->add_option("--bitrate", can_bitrate, "CAN bit rate when the spec names none")
+      ->capture_default_str();
   candump->add_option("--duration", can_duration, "stop after this many seconds");
   candump->add_option("--count", can_count, "stop after this many frames");
 

@@ -8,8 +8,8 @@
 namespace gxlink::app {
 namespace {
 
-DecodeStats snapshot_dbus_recording(std::istream& in, const std::string& source, drivers::DriverContext& ctx,
-                                    std::ostream& err) {
+DecodeStats snapshot_dbus_recording(std::istream& in, const std::string& source,
+                                    drivers::DriverContext& ctx, std::ostream& err) {
   DecodeStats st;
   std::vector<std::string> warnings;
   auto rec = drivers::parse_dbus_recording(in, warnings);
@@ -26,6 +26,8 @@ DecodeStats snapshot_dbus_recording(std::istream& in, const std::string& source,
 
 }  // namespace
 
-void register_dbus_recording(Registry& r) { r.snapshots["dbus-recording"] = snapshot_dbus_recording; }
+void register_dbus_recording(Registry& r) {
+  r.snapshots["dbus-recording"] = snapshot_dbus_recording;
+}
 
 }  // namespace gxlink::app

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// The one place that lists what gxlink can do: decoders for `gxlink decode`, snapshot sources for
-/// `gxlink snapshot`, driver and publisher factories for config sections, and the parts of the demo.
-/// Each protocol adds its entries in registry.cpp; drivers are picked at run time from the config
-/// (STYLE.md rule 24: no compile-time feature macros).
+/// `gxlink snapshot`, driver and publisher factories for config sections, and the parts of the
+/// demo. Each protocol adds its entries in registry.cpp; drivers are picked at run time from the
+/// config (STYLE.md rule 24: no compile-time feature macros).
 
 #include <functional>
 #include <iosfwd>
@@ -33,8 +33,8 @@ using SnapshotFn = std::function<DecodeStats(std::istream& in, const std::string
                                              drivers::DriverContext& ctx, std::ostream& err)>;
 
 /// A `[[<kind>]]` config table → a driver.
-using DriverFactory =
-    std::function<std::unique_ptr<drivers::Driver>(const toml::table& cfg, drivers::DriverContext& ctx)>;
+using DriverFactory = std::function<std::unique_ptr<drivers::Driver>(const toml::table& cfg,
+                                                                     drivers::DriverContext& ctx)>;
 
 /// A `[<kind>]` config table → a publisher. It runs when its table exists (or it is on by default)
 /// and the table does not say `enabled = false`.

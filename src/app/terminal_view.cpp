@@ -8,11 +8,24 @@ namespace gxlink::app {
 namespace {
 
 // The paths a person looks at first, in the order Venus' own overview shows them.
-constexpr std::array<std::string_view, 18> kMainPaths = {
-    "/Dc/0/Voltage",  "/Dc/0/Current",        "/Dc/0/Power",         "/Soc",           "/TimeToGo",
-    "/Pv/V",          "/Yield/Power",         "/State",              "/ErrorCode",     "/Ac/ActiveIn/L1/P",
-    "/Ac/Out/L1/P",   "/Mode",                "/Dc/0/Temperature",   "/ConsumedAmphours", "/Info/MaxChargeVoltage",
-    "/Info/MaxChargeCurrent", "/Info/MaxDischargeCurrent", "/Yield/User"};
+constexpr std::array<std::string_view, 18> kMainPaths = {"/Dc/0/Voltage",
+                                                         "/Dc/0/Current",
+                                                         "/Dc/0/Power",
+                                                         "/Soc",
+                                                         "/TimeToGo",
+                                                         "/Pv/V",
+                                                         "/Yield/Power",
+                                                         "/State",
+                                                         "/ErrorCode",
+                                                         "/Ac/ActiveIn/L1/P",
+                                                         "/Ac/Out/L1/P",
+                                                         "/Mode",
+                                                         "/Dc/0/Temperature",
+                                                         "/ConsumedAmphours",
+                                                         "/Info/MaxChargeVoltage",
+                                                         "/Info/MaxChargeCurrent",
+                                                         "/Info/MaxDischargeCurrent",
+                                                         "/Yield/User"};
 
 }  // namespace
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// Byte views and explicit-endian loads/stores. All wire decoding goes through these helpers so that
-/// no code reinterpret_casts a struct onto a buffer (STYLE.md rule 4).
+/// Byte views and explicit-endian loads/stores. All wire decoding goes through these helpers so
+/// that no code reinterpret_casts a struct onto a buffer (STYLE.md rule 4).
 
 #include <array>
 #include <cstddef>
@@ -70,7 +70,8 @@ constexpr void store_le64(MutableByteView b, std::size_t at, std::uint64_t v) no
 /// NMEA 2000 and the CAN-bus BMS protocol number their bits (bit 0 = LSB of byte 0).
 /// Bits past the end of `b` read as 1, which makes a short frame look "not available" (canboat does
 /// the same), so callers check the length first when that matters.
-constexpr std::uint64_t extract_bits_le(ByteView b, std::size_t start_bit, unsigned n_bits) noexcept {
+constexpr std::uint64_t extract_bits_le(ByteView b, std::size_t start_bit,
+                                        unsigned n_bits) noexcept {
   std::uint64_t out = 0;
   for (unsigned i = 0; i < n_bits; ++i) {
     const std::size_t bit = start_bit + i;
@@ -103,7 +104,8 @@ struct Frame {
   }
   friend bool operator==(const Frame& a, const Frame& b) noexcept {
     return a.view().size() == b.view().size() &&
-           std::equal(a.data.begin(), a.data.begin() + static_cast<std::ptrdiff_t>(a.size), b.data.begin());
+           std::equal(a.data.begin(), a.data.begin() + static_cast<std::ptrdiff_t>(a.size),
+                      b.data.begin());
   }
 };
 

@@ -15,20 +15,20 @@ namespace gxlink {
 
 enum class Errc {
   kOk = 0,
-  kTruncated,       ///< input ended before the frame or field was complete
-  kBadChecksum,     ///< checksum or CRC did not match
-  kBadLength,       ///< a length field or DLC is not what the message needs
-  kBadFormat,       ///< bytes that do not follow the grammar (bad hex digit, missing delimiter)
-  kUnknownId,       ///< an id, PGN, register or command that the tables do not know
-  kOutOfRange,      ///< a value outside what the protocol or device allows
-  kNotAvailable,    ///< the sender marked the value as not available
-  kUnsupported,     ///< understood but not supported by this implementation
-  kTimeout,         ///< a peer did not answer in time
-  kAborted,         ///< the peer aborted a transfer
-  kBusy,            ///< a transfer or request is already in flight
-  kSequence,        ///< a sequence or toggle bit out of order
-  kIo,              ///< a transport failure (only drivers and transports produce it)
-  kRefused,         ///< a write was refused by a safety rule or by the peer
+  kTruncated,     ///< input ended before the frame or field was complete
+  kBadChecksum,   ///< checksum or CRC did not match
+  kBadLength,     ///< a length field or DLC is not what the message needs
+  kBadFormat,     ///< bytes that do not follow the grammar (bad hex digit, missing delimiter)
+  kUnknownId,     ///< an id, PGN, register or command that the tables do not know
+  kOutOfRange,    ///< a value outside what the protocol or device allows
+  kNotAvailable,  ///< the sender marked the value as not available
+  kUnsupported,   ///< understood but not supported by this implementation
+  kTimeout,       ///< a peer did not answer in time
+  kAborted,       ///< the peer aborted a transfer
+  kBusy,          ///< a transfer or request is already in flight
+  kSequence,      ///< a sequence or toggle bit out of order
+  kIo,            ///< a transport failure (only drivers and transports produce it)
+  kRefused,       ///< a write was refused by a safety rule or by the peer
 };
 
 const std::error_category& error_category() noexcept;
@@ -45,7 +45,9 @@ struct Error {
   std::string detail;
 
   Error() = default;
-  Error(Errc c) : code(c) {}  // NOLINT(google-explicit-constructor): lets `return Errc::kTruncated;` read well
+  Error(Errc c)
+      : code(c) {
+  }  // NOLINT(google-explicit-constructor): lets `return Errc::kTruncated;` read well
   Error(Errc c, std::string d) : code(c), detail(std::move(d)) {}
   Error(Errc c, std::size_t at, std::string d) : code(c), offset(at), detail(std::move(d)) {}
 

@@ -13,7 +13,8 @@ std::optional<std::pair<std::string, int>> split(std::string_view rec) {
   auto colon = rec.rfind(':');
   if (colon == std::string_view::npos) return std::nullopt;
   try {
-    return std::pair{std::string(rec.substr(0, colon)), std::stoi(std::string(rec.substr(colon + 1)))};
+    return std::pair{std::string(rec.substr(0, colon)),
+                     std::stoi(std::string(rec.substr(colon + 1)))};
   } catch (...) {
     return std::nullopt;
   }
@@ -30,7 +31,8 @@ DeviceInstances::DeviceInstances(std::filesystem::path file) : file_(std::move(f
     if (v.is_string() && split(v.get<std::string>())) records_[k] = v.get<std::string>();
 }
 
-int DeviceInstances::allocate(std::string_view unique_id, std::string_view device_class, int default_instance) {
+int DeviceInstances::allocate(std::string_view unique_id, std::string_view device_class,
+                              int default_instance) {
   if (auto it = records_.find(unique_id); it != records_.end()) {
     auto rec = split(it->second);
     if (rec && rec->first == device_class) return rec->second;
@@ -66,7 +68,8 @@ void DeviceInstances::save() const {
     if (!out) return;
     out << j.dump(2) << '\n';
   }
-  std::filesystem::rename(tmp, file_, ec);  // atomic replace: a power cut leaves old or new, not half
+  std::filesystem::rename(tmp, file_,
+                          ec);  // atomic replace: a power cut leaves old or new, not half
 }
 
 }  // namespace gxlink::model

@@ -20,9 +20,9 @@ class DeviceInstances {
   /// Loads `file` if it exists and saves back to it on each new allocation.
   explicit DeviceInstances(std::filesystem::path file);
 
-  /// Returns the instance recorded for `unique_id`, or allocates the first free one of `device_class`
-  /// at or above `default_instance` and records "<class>:<instance>". A record whose class differs
-  /// (the device changed role) is re-allocated in the new class.
+  /// Returns the instance recorded for `unique_id`, or allocates the first free one of
+  /// `device_class` at or above `default_instance` and records "<class>:<instance>". A record whose
+  /// class differs (the device changed role) is re-allocated in the new class.
   int allocate(std::string_view unique_id, std::string_view device_class, int default_instance);
 
   /// "solarcharger:278" for a known id.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// The live data model: every service and path, owned by one event loop (single-threaded by design;
-/// publishers with threads post into the loop). Changes are batched and delivered once per loop tick
-/// through flush(), which the app schedules on the first change of a tick.
+/// publishers with threads post into the loop). Changes are batched and delivered once per loop
+/// tick through flush(), which the app schedules on the first change of a tick.
 
 #include <functional>
 #include <map>
@@ -60,7 +60,9 @@ class Model {
   /// Delivers queued announcements and changes to the observers.
   void flush();
   /// Called once when the first change of a batch is queued (the app posts flush() to its loop).
-  void set_flush_scheduler(std::function<void()> schedule) { schedule_flush_ = std::move(schedule); }
+  void set_flush_scheduler(std::function<void()> schedule) {
+    schedule_flush_ = std::move(schedule);
+  }
   std::size_t pending_changes() const noexcept { return pending_.size(); }
 
  private:

@@ -11,8 +11,9 @@ namespace {
 // velib's add_mandatory_paths plus /HardwareVersion (venus_os.md §2.1). These survive a lost link:
 // only /Connected changes.
 constexpr std::array<std::string_view, 9> kMandatory = {
-    "/Mgmt/ProcessName", "/Mgmt/ProcessVersion", "/Mgmt/Connection", "/DeviceInstance", "/ProductId",
-    "/ProductName",      "/FirmwareVersion",     "/HardwareVersion", "/Connected"};
+    "/Mgmt/ProcessName", "/Mgmt/ProcessVersion", "/Mgmt/Connection",
+    "/DeviceInstance",   "/ProductId",           "/ProductName",
+    "/FirmwareVersion",  "/HardwareVersion",     "/Connected"};
 
 bool is_mandatory(std::string_view p) {
   for (auto m : kMandatory)

@@ -15,7 +15,8 @@ std::optional<double> as_double(const Value& v) noexcept {
 std::optional<std::int64_t> as_int(const Value& v) noexcept {
   if (auto* i = std::get_if<std::int64_t>(&v)) return *i;
   if (auto* d = std::get_if<double>(&v)) {
-    if (std::isfinite(*d) && std::trunc(*d) == *d && std::fabs(*d) < 9.0e18) return static_cast<std::int64_t>(*d);
+    if (std::isfinite(*d) && std::trunc(*d) == *d && std::fabs(*d) < 9.0e18)
+      return static_cast<std::int64_t>(*d);
   }
   return std::nullopt;
 }
@@ -51,9 +52,13 @@ std::string to_plain_text(const Value& v) {
     std::string operator()(std::int64_t i) const { return std::to_string(i); }
     std::string operator()(double d) const { return number_text(d); }
     std::string operator()(const std::string& s) const { return s; }
-    std::string operator()(const IntArray& a) const { return join(a, [](auto x) { return std::to_string(x); }); }
+    std::string operator()(const IntArray& a) const {
+      return join(a, [](auto x) { return std::to_string(x); });
+    }
     std::string operator()(const DoubleArray& a) const { return join(a, number_text); }
-    std::string operator()(const StringArray& a) const { return join(a, [](const std::string& x) { return x; }); }
+    std::string operator()(const StringArray& a) const {
+      return join(a, [](const std::string& x) { return x; });
+    }
   };
   return std::visit(Visitor{}, v);
 }

@@ -16,7 +16,8 @@ using IntArray = std::vector<std::int64_t>;
 using DoubleArray = std::vector<double>;
 using StringArray = std::vector<std::string>;
 
-using Value = std::variant<Invalid, std::int64_t, double, std::string, IntArray, DoubleArray, StringArray>;
+using Value =
+    std::variant<Invalid, std::int64_t, double, std::string, IntArray, DoubleArray, StringArray>;
 
 inline bool is_valid(const Value& v) noexcept { return !std::holds_alternative<Invalid>(v); }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// What a CAN driver sees of a bus: send a frame, receive frames with their time, and the bus state.
-/// SocketCAN, slcan, candump replay and the in-process bus all implement it.
+/// What a CAN driver sees of a bus: send a frame, receive frames with their time, and the bus
+/// state. SocketCAN, slcan, candump replay and the in-process bus all implement it.
 
 #include <functional>
 #include <string>
@@ -23,7 +23,8 @@ class CanTransport {
   virtual ~CanTransport() = default;
   /// The interface name used in service names ("can0", "slcan0", "vcan0").
   virtual std::string_view interface_name() const = 0;
-  /// Queues a frame for sending; false when the bus cannot take it now (closed, bus-off, queue full).
+  /// Queues a frame for sending; false when the bus cannot take it now (closed, bus-off, queue
+  /// full).
   virtual bool send(const CanFrame& f) = 0;
   virtual CanBusState state() const = 0;
   /// Opens the bus (device, socket, file) and starts receiving; transports that are always ready

@@ -44,7 +44,8 @@ bool parse_hex_byte(std::string_view s, std::uint8_t& v) {
 
 Result<CanFrame> make_frame(std::string_view id_text, bool force_extended) {
   std::uint32_t id = 0;
-  if (!parse_hex_u32(id_text, id)) return fail(Errc::kBadFormat, "bad CAN id '" + std::string(id_text) + "'");
+  if (!parse_hex_u32(id_text, id))
+    return fail(Errc::kBadFormat, "bad CAN id '" + std::string(id_text) + "'");
   CanFrame f;
   f.extended = force_extended || id_text.size() > 3 || id > CanFrame::kMaxStdId;
   if (id > CanFrame::kMaxExtId) return fail(Errc::kOutOfRange, "CAN id above 29 bits");
@@ -60,7 +61,8 @@ Result<CanFrame> parse_compact(std::string_view tok) {
   std::string_view data = tok.substr(hash + 1);
   if (!data.empty() && (data[0] == 'R' || data[0] == 'r')) {
     f->rtr = true;
-    if (data.size() == 2 && data[1] >= '0' && data[1] <= '8') f->len = static_cast<std::uint8_t>(data[1] - '0');
+    if (data.size() == 2 && data[1] >= '0' && data[1] <= '8')
+      f->len = static_cast<std::uint8_t>(data[1] - '0');
     return f;
   }
   if (data.starts_with("#")) return fail(Errc::kUnsupported, "CAN FD frames are not supported");
@@ -76,9 +78,11 @@ Result<CanFrame> parse_compact(std::string_view tok) {
 }
 
 // `[8]  00 FC ...` or `[2]  remote request`, starting at the `[n]` token.
-Result<CanFrame> parse_bracketed(CanFrame f, const std::vector<std::string_view>& toks, std::size_t at) {
+Result<CanFrame> parse_bracketed(CanFrame f, const std::vector<std::string_view>& toks,
+                                 std::size_t at) {
   std::string_view dlc = toks[at];
-  if (dlc.size() < 3 || dlc.front() != '[' || dlc.back() != ']') return fail(Errc::kBadFormat, "missing [dlc]");
+  if (dlc.size() < 3 || dlc.front() != '[' || dlc.back() != ']')
+    return fail(Errc::kBadFormat, "missing [dlc]");
   const int n = dlc[1] - '0';
   if (dlc.size() != 3 || n < 0 || n > 8) return fail(Errc::kBadLength, "dlc " + std::string(dlc));
   if (at + 1 < toks.size() && toks[at + 1] == "remote") {
@@ -89,8 +93,10 @@ Result<CanFrame> parse_bracketed(CanFrame f, const std::vector<std::string_view>
   if (toks.size() < at + 1 + static_cast<std::size_t>(n))
     return fail(Errc::kTruncated, "dlc says " + std::to_string(n) + " bytes");
   for (int i = 0; i < n; ++i) {
-    if (!parse_hex_byte(toks[at + 1 + static_cast<std::size_t>(i)], f.data[static_cast<std::size_t>(i)]))
-      return fail(Errc::kBadFormat, "bad hex byte '" + std::string(toks[at + 1 + static_cast<std::size_t>(i)]) + "'");
+    if (!parse_hex_byte(toks[at + 1 + static_cast<std::size_t>(i)],
+                        f.data[static_cast<std::size_t>(i)]))
+      return fail(Errc::kBadFormat,
+                  "bad hex byte '" + std::string(toks[at + 1 + static_cast<std::size_t>(i)]) + "'");
   }
   f.len = static_cast<std::uint8_t>(n);
   return f;
@@ -129,7 +135,8 @@ Result<std::optional<CandumpLine>> parse_candump_line(std::string_view raw) {
     return out;
   }
   if (toks.size() == 1 && toks[0].find('#') == std::string_view::npos) {
-    return std::optional<CandumpLine>{};  // header lines such as "interface = can0, ..." have spaces; a lone word is noise
+    return std::optional<CandumpLine>{};  // header lines such as "interface = can0, ..." have
+                                          // spaces; a lone word is noise
   }
   // <iface> <id>#<data>   or   <iface> <id> [n] bytes
   if (i + 1 < toks.size() && toks[i + 1].find('#') != std::string_view::npos) {

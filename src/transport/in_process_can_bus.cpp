@@ -58,7 +58,8 @@ std::size_t InProcessCanBus::pump(TimePoint now) {
     // Copy: a receiver may attach or detach endpoints.
     auto targets = endpoints_;
     for (Endpoint* e : targets)
-      if (e != q.from && std::find(endpoints_.begin(), endpoints_.end(), e) != endpoints_.end()) e->deliver(q.frame, now);
+      if (e != q.from && std::find(endpoints_.begin(), endpoints_.end(), e) != endpoints_.end())
+        e->deliver(q.frame, now);
     ++n;
   }
   return n;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// A CAN bus inside the process: simulators and drivers each hold an endpoint; a frame sent on one
-/// endpoint reaches every other endpoint. Delivery is deferred (never re-entrant): frames queue, and
-/// pump() delivers them. With a scheduler (the app posts pump() to its loop) it runs by itself;
+/// endpoint reaches every other endpoint. Delivery is deferred (never re-entrant): frames queue,
+/// and pump() delivers them. With a scheduler (the app posts pump() to its loop) it runs by itself;
 /// tests call pump(now) with fake time.
 
 #include <deque>

@@ -36,8 +36,7 @@ Pty::Pty() {
 
 Pty::~Pty() { close(); }
 
-Pty::Pty(Pty&& o) noexcept
-    : master_(o.master_), slave_path_(std::move(o.slave_path_)) {
+Pty::Pty(Pty&& o) noexcept : master_(o.master_), slave_path_(std::move(o.slave_path_)) {
   o.master_ = -1;
 }
 

@@ -6,7 +6,11 @@
 namespace gxlink::transport {
 
 SerialPort::SerialPort(asio::io_context& io, SerialOptions options)
-    : io_(io), options_(std::move(options)), port_(io), retry_timer_(io), backoff_(options_.min_backoff) {}
+    : io_(io),
+      options_(std::move(options)),
+      port_(io),
+      retry_timer_(io),
+      backoff_(options_.min_backoff) {}
 
 SerialPort::~SerialPort() { stop(); }
 
@@ -30,14 +34,19 @@ void SerialPort::try_open() {
   port_.open(options_.path, ec);
   if (!ec) port_.set_option(asio::serial_port_base::baud_rate(options_.baud), ec);
   if (!ec) port_.set_option(asio::serial_port_base::character_size(8), ec);
-  if (!ec) port_.set_option(asio::serial_port_base::parity(asio::serial_port_base::parity::none), ec);
-  if (!ec) port_.set_option(asio::serial_port_base::stop_bits(asio::serial_port_base::stop_bits::one), ec);
-  if (!ec) port_.set_option(asio::serial_port_base::flow_control(asio::serial_port_base::flow_control::none), ec);
+  if (!ec)
+    port_.set_option(asio::serial_port_base::parity(asio::serial_port_base::parity::none), ec);
+  if (!ec)
+    port_.set_option(asio::serial_port_base::stop_bits(asio::serial_port_base::stop_bits::one), ec);
+  if (!ec)
+    port_.set_option(
+        asio::serial_port_base::flow_control(asio::serial_port_base::flow_control::none), ec);
   if (ec) {
     asio::error_code ignored;
     if (port_.is_open()) port_.close(ignored);
     // Report a failing port once per episode, not at every retry.
-    if (!reported_failure_ && on_state_) on_state_(false, "cannot open " + options_.path + ": " + ec.message());
+    if (!reported_failure_ && on_state_)
+      on_state_(false, "cannot open " + options_.path + ": " + ec.message());
     reported_failure_ = true;
     schedule_retry();
     return;
@@ -79,15 +88,16 @@ bool SerialPort::write(ByteView bytes) {
 void SerialPort::write_more() {
   if (writing_ || tx_.empty() || !port_.is_open()) return;
   writing_ = true;
-  asio::async_write(port_, asio::buffer(tx_.front()), [this](const asio::error_code& ec, std::size_t) {
-    writing_ = false;
-    if (ec) {
-      if (ec != asio::error::operation_aborted) lost(ec.message());
-      return;
-    }
-    tx_.pop_front();
-    write_more();
-  });
+  asio::async_write(port_, asio::buffer(tx_.front()),
+                    [this](const asio::error_code& ec, std::size_t) {
+                      writing_ = false;
+                      if (ec) {
+                        if (ec != asio::error::operation_aborted) lost(ec.message());
+                        return;
+                      }
+                      tx_.pop_front();
+                      write_more();
+                    });
 }
 
 bool SerialPort::set_baud(unsigned baud) {

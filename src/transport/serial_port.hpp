@@ -17,8 +17,8 @@
 namespace gxlink::transport {
 
 struct SerialOptions {
-  std::string path;                 ///< "/dev/ttyUSB0", or a stable symlink such as /dev/serial/by-id/...
-  unsigned baud = 19200;            ///< VE.Direct: 19200 8N1; MK2: 2400; MK3: 2400 (switchable)
+  std::string path;       ///< "/dev/ttyUSB0", or a stable symlink such as /dev/serial/by-id/...
+  unsigned baud = 19200;  ///< VE.Direct: 19200 8N1; MK2: 2400; MK3: 2400 (switchable)
   Duration min_backoff = milliseconds(250);
   Duration max_backoff = seconds(5);
 };

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// Helpers for tests that run real programs (the gxlink binary, dbus-daemon, mosquitto, python peers):
-// spawn with pipes, wait with a deadline, kill the whole group at the end, find a free loopback port.
+// Helpers for tests that run real programs (the gxlink binary, dbus-daemon, mosquitto, python
+// peers): spawn with pipes, wait with a deadline, kill the whole group at the end, find a free
+// loopback port.
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -23,7 +24,8 @@ class Process {
  public:
   /// Starts argv[0] (looked up in PATH) with stdout/stderr captured into files under /tmp.
   explicit Process(std::vector<std::string> argv) {
-    out_path_ = "/tmp/gxlink-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++) + ".out";
+    out_path_ = "/tmp/gxlink-test-" + std::to_string(::getpid()) + "-" +
+                std::to_string(counter()++) + ".out";
     pid_ = ::fork();
     if (pid_ == 0) {
       ::setpgid(0, 0);
@@ -125,8 +127,8 @@ inline bool eventually(const std::function<bool()>& ok, std::chrono::millisecond
 }
 
 /// Runs a command to completion; returns (exit code, stdout+stderr).
-inline std::pair<int, std::string> run_command(std::vector<std::string> argv,
-                                               std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+inline std::pair<int, std::string> run_command(
+    std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
   Process p(std::move(argv));
   if (!p.wait(timeout)) p.stop(SIGKILL);
   return {p.exit_code(), p.output()};

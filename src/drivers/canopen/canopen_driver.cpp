@@ -9,7 +9,6 @@ namespace {
 constexpr Duration kMaxSleep = seconds(1);
 }  // namespace
 
-
 CanopenDriver::CanopenDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport,
                              CanopenConfig config)
     : ctx_(ctx),

@@ -16,7 +16,8 @@ std::vector<std::string_view> split_tabs(std::string_view line) {
   std::size_t start = 0;
   while (true) {
     auto tab = line.find('\t', start);
-    out.push_back(line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
+    out.push_back(
+        line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
     if (tab == std::string_view::npos) break;
     start = tab + 1;
   }
@@ -31,14 +32,15 @@ Result<model::Value> parse_recorded_value(std::string_view type, std::string_vie
     try {
       std::size_t used = 0;
       const double d = std::stod(std::string(text), &used);
-      if (used != text.size()) return fail(Errc::kBadFormat, "bad DOUBLE '" + std::string(text) + "'");
+      if (used != text.size())
+        return fail(Errc::kBadFormat, "bad DOUBLE '" + std::string(text) + "'");
       return model::Value{d};
     } catch (...) {
       return fail(Errc::kBadFormat, "bad DOUBLE '" + std::string(text) + "'");
     }
   }
-  if (type == "INT32" || type == "INT16" || type == "UINT32" || type == "UINT16" || type == "BYTE" ||
-      type == "INT64" || type == "UINT64" || type == "BOOLEAN") {
+  if (type == "INT32" || type == "INT16" || type == "UINT32" || type == "UINT16" ||
+      type == "BYTE" || type == "INT64" || type == "UINT64" || type == "BOOLEAN") {
     if (text == "True") return model::Value{std::int64_t{1}};
     if (text == "False") return model::Value{std::int64_t{0}};
     std::int64_t v = 0;
@@ -49,7 +51,8 @@ Result<model::Value> parse_recorded_value(std::string_view type, std::string_vie
   }
   if (type.starts_with("ARRAY")) {
     auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_array()) return fail(Errc::kBadFormat, "bad ARRAY '" + std::string(text) + "'");
+    if (j.is_discarded() || !j.is_array())
+      return fail(Errc::kBadFormat, "bad ARRAY '" + std::string(text) + "'");
     return model::from_json(j);
   }
   return fail(Errc::kUnknownId, "unknown type " + std::string(type));
@@ -83,7 +86,8 @@ Result<DbusRecording> parse_dbus_recording(std::istream& in, std::vector<std::st
       try {
         rv.t = std::stod(std::string(cols[0]));
       } catch (...) {
-        warnings.push_back("line " + std::to_string(lineno) + ": bad time '" + std::string(cols[0]) + "'");
+        warnings.push_back("line " + std::to_string(lineno) + ": bad time '" +
+                           std::string(cols[0]) + "'");
         continue;
       }
       at = 1;
@@ -109,7 +113,8 @@ std::size_t apply_dbus_recording(const DbusRecording& rec, model::Model& m, doub
   auto dot = rest.find('.');
   model::ServiceSpec spec;
   spec.type = std::string(rest.substr(0, dot));
-  spec.connection = dot == std::string_view::npos ? std::string() : std::string(rest.substr(dot + 1));
+  spec.connection =
+      dot == std::string_view::npos ? std::string() : std::string(rest.substr(dot + 1));
   spec.process_name = "dbus-recording";
   for (auto& rv : rec.initial)
     if (rv.path == "/DeviceInstance")

@@ -42,6 +42,7 @@ Result<DbusRecording> parse_dbus_recording(std::istream& in, std::vector<std::st
 
 /// Creates (or updates) the recorded service in the model and applies the initial state and then
 /// every change up to `until_seconds` (all of them by default). Returns the values applied.
-std::size_t apply_dbus_recording(const DbusRecording& rec, model::Model& m, double until_seconds = 1e300);
+std::size_t apply_dbus_recording(const DbusRecording& rec, model::Model& m,
+                                 double until_seconds = 1e300);
 
 }  // namespace gxlink::drivers

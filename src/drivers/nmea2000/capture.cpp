@@ -66,7 +66,8 @@ bool parse_candump_log_fast(std::string_view line, double& ts, CanFrame& f) noex
   f.id = id;
   f.len = static_cast<std::uint8_t>(n / 2);
   for (std::size_t k = 0; k < f.len; ++k) {
-    const int hi = hex_digit_value(line[hash + 1 + 2 * k]), lo = hex_digit_value(line[hash + 2 + 2 * k]);
+    const int hi = hex_digit_value(line[hash + 1 + 2 * k]),
+              lo = hex_digit_value(line[hash + 2 + 2 * k]);
     if (hi < 0 || lo < 0) return false;
     f.data[k] = static_cast<std::uint8_t>(hi << 4 | lo);
   }

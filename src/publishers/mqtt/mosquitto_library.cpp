@@ -23,7 +23,8 @@ MosquittoLibrary load() {
   void* h = ::dlopen(kSoname, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char* e = ::dlerror();
-    throw std::runtime_error(std::string("mqtt: cannot load ") + kSoname + ": " + (e ? e : "unknown error"));
+    throw std::runtime_error(std::string("mqtt: cannot load ") + kSoname + ": " +
+                             (e ? e : "unknown error"));
   }
   MosquittoLibrary l{};
 #define GXLINK_BIND(fn) bind(h, #fn, l.fn)
@@ -55,7 +56,8 @@ MosquittoLibrary load() {
 }  // namespace
 
 const MosquittoLibrary& mosquitto_library() {
-  static const MosquittoLibrary kLibrary = load();  // a throw leaves it unset: the next call retries
+  static const MosquittoLibrary kLibrary =
+      load();  // a throw leaves it unset: the next call retries
   return kLibrary;
 }
 

@@ -8,9 +8,9 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "publishers/mqtt/mosquitto_library.hpp"
 #include <spdlog/spdlog.h>
 #include <asio/post.hpp>
+#include "publishers/mqtt/mosquitto_library.hpp"
 
 namespace gxlink::mqtt {
 namespace {
@@ -46,15 +46,15 @@ MqttClient::MqttClient(asio::io_context& io, ClientOptions options)
     if (t.ca_file.empty() && t.ca_path.empty())
       throw std::runtime_error("mqtt: TLS needs ca_file or ca_path");
     int rc = lib().mosquitto_tls_set(mosq_, opt(t.ca_file), opt(t.ca_path), opt(t.cert_file),
-                               opt(t.key_file), nullptr);
+                                     opt(t.key_file), nullptr);
     if (rc != MOSQ_ERR_SUCCESS)
       throw std::runtime_error(std::string("mqtt: TLS set-up failed: ") + reason(rc, errno));
     lib().mosquitto_tls_insecure_set(mosq_, t.insecure);
   }
   if (options_.will) {
     const auto& [topic, payload] = *options_.will;
-    lib().mosquitto_will_set(mosq_, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1,
-                       true);
+    lib().mosquitto_will_set(mosq_, topic.c_str(), static_cast<int>(payload.size()), payload.data(),
+                             1, true);
   }
 }
 
@@ -97,8 +97,8 @@ void MqttClient::stop() {
 void MqttClient::connect() {
   if (!running_) return;
   errno = 0;
-  const int rc =
-      lib().mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
+  const int rc = lib().mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port,
+                                               options_.keepalive_s);
   if (rc != MOSQ_ERR_SUCCESS) {
     lost(rc, "connect");
     return;
@@ -255,7 +255,8 @@ void MqttClient::connect_cb(struct mosquitto*, void* self, int rc) {
   c->connected_ = true;
   c->backoff_ = c->options_.reconnect_min;
   ++c->connects_;
-  for (const auto& f : c->subscriptions_) lib().mosquitto_subscribe(c->mosq_, nullptr, f.c_str(), 0);
+  for (const auto& f : c->subscriptions_)
+    lib().mosquitto_subscribe(c->mosq_, nullptr, f.c_str(), 0);
   if (c->on_connect) c->on_connect();
 }
 
@@ -281,8 +282,8 @@ bool MqttClient::publish(std::string_view topic, std::string_view payload, bool 
     backlog_bytes_ += topic.size() + payload.size() + 8;
   }
   const std::string t(topic);
-  const int rc = lib().mosquitto_publish(mosq_, nullptr, t.c_str(), static_cast<int>(payload.size()),
-                                   payload.data(), 0, retain);
+  const int rc = lib().mosquitto_publish(
+      mosq_, nullptr, t.c_str(), static_cast<int>(payload.size()), payload.data(), 0, retain);
   if (rc != MOSQ_ERR_SUCCESS) return false;  // a broken socket shows up on the read side
   arm_write();
   return true;

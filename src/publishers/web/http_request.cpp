@@ -11,11 +11,22 @@ namespace {
 bool is_tchar(char c) noexcept {
   if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~': return true;
+    default: return false;
   }
 }
 
@@ -26,8 +37,8 @@ bool is_token(std::string_view s) noexcept {
 char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim_ows(std::string_view s) noexcept {
@@ -77,7 +88,8 @@ TakeResult RequestParser::take(ByteView in) noexcept {
     for (; i < in.size(); ++i) {
       const char c = static_cast<char>(in[i]);
       // Any control byte other than HT/CR/LF is never valid in a request head (RFC 9110 §5.5).
-      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\r' && c != '\n') ||
+          c == 0x7f)
         return bad(400, Errc::kBadFormat, "control byte in request head", i + 1);
       if (len_ == kMaxHeadBytes) return bad(431, Errc::kBadLength, "request head too large", i + 1);
       buf_[len_++] = c;
@@ -156,7 +168,8 @@ TakeResult RequestParser::parse_head() noexcept {
     if (line.front() == ' ' || line.front() == '\t')
       return bad(400, Errc::kBadFormat, "obsolete header folding", 0);
     const auto colon = line.find(':');
-    if (colon == std::string_view::npos) return bad(400, Errc::kBadFormat, "header without colon", 0);
+    if (colon == std::string_view::npos)
+      return bad(400, Errc::kBadFormat, "header without colon", 0);
     const std::string_view name = line.substr(0, colon);
     const std::string_view value = trim_ows(line.substr(colon + 1));
     if (!is_token(name)) return bad(400, Errc::kBadFormat, "bad header name", 0);

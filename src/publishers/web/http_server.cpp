@@ -2,14 +2,14 @@
 #include "publishers/web/http_server.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "model/model_json.hpp"
 #include "publishers/web/http_request.hpp"
@@ -22,7 +22,8 @@ using asio::ip::tcp;
 
 constexpr std::chrono::milliseconds kFirstBackoff{500};
 constexpr std::chrono::milliseconds kMaxBackoff{10000};
-constexpr std::chrono::seconds kLinger{2};  ///< draining a peer's bytes before closing after an error
+constexpr std::chrono::seconds kLinger{
+    2};  ///< draining a peer's bytes before closing after an error
 
 std::string_view reason(int status) {
   switch (status) {
@@ -211,13 +212,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void write(std::string data, bool close_after) {
     out_ = std::move(data);
-    asio::async_write(socket_, asio::buffer(out_),
-                      [self = shared_from_this(), close_after](const asio::error_code& ec, std::size_t) {
-                        if (self->closed_ || self->server_->stopped() || ec) return self->close();
-                        if (close_after) return self->linger();
-                        self->arm_timer(kIdleTimeout);
-                        self->process();  // pipelined bytes already read, then read more
-                      });
+    asio::async_write(
+        socket_, asio::buffer(out_),
+        [self = shared_from_this(), close_after](const asio::error_code& ec, std::size_t) {
+          if (self->closed_ || self->server_->stopped() || ec) return self->close();
+          if (close_after) return self->linger();
+          self->arm_timer(kIdleTimeout);
+          self->process();  // pipelined bytes already read, then read more
+        });
   }
 
   /// After a final response: stop sending, drain what the peer still sends (closing with unread
@@ -279,7 +281,8 @@ void HttpServer::Impl::try_listen() {
   port_ = acceptor_.local_endpoint(ec).port();
   backoff_ = kFirstBackoff;
   reported_ = false;
-  spdlog::info("http: serving the dashboard and /api/model on http://{}:{}", options_.host, port_.load());
+  spdlog::info("http: serving the dashboard and /api/model on http://{}:{}", options_.host,
+               port_.load());
   accept();
 }
 
@@ -292,31 +295,33 @@ void HttpServer::Impl::schedule_retry() {
 }
 
 void HttpServer::Impl::accept() {
-  acceptor_.async_accept([self = shared_from_this()](const asio::error_code& ec, tcp::socket socket) {
-    if (self->stopped_) return;
-    if (ec) {
-      // Out of descriptors or similar: try again shortly rather than spinning.
-      spdlog::debug("http: accept failed: {}", ec.message());
-      self->retry_.expires_after(std::chrono::milliseconds(100));
-      self->retry_.async_wait([self](const asio::error_code& e) {
-        if (!e && !self->stopped_) self->accept();
+  acceptor_.async_accept(
+      [self = shared_from_this()](const asio::error_code& ec, tcp::socket socket) {
+        if (self->stopped_) return;
+        if (ec) {
+          // Out of descriptors or similar: try again shortly rather than spinning.
+          spdlog::debug("http: accept failed: {}", ec.message());
+          self->retry_.expires_after(std::chrono::milliseconds(100));
+          self->retry_.async_wait([self](const asio::error_code& e) {
+            if (!e && !self->stopped_) self->accept();
+          });
+          return;
+        }
+        auto& conns = self->connections_;
+        conns.erase(
+            std::remove_if(conns.begin(), conns.end(), [](const auto& w) { return w.expired(); }),
+            conns.end());
+        if (conns.size() >= kMaxConnections) {
+          spdlog::debug("http: {} connections open; refusing one", conns.size());
+          asio::error_code ignored;
+          socket.close(ignored);
+        } else {
+          auto conn = std::make_shared<Connection>(self, std::move(socket));
+          conns.push_back(conn);
+          conn->start();
+        }
+        self->accept();
       });
-      return;
-    }
-    auto& conns = self->connections_;
-    conns.erase(std::remove_if(conns.begin(), conns.end(), [](const auto& w) { return w.expired(); }),
-                conns.end());
-    if (conns.size() >= kMaxConnections) {
-      spdlog::debug("http: {} connections open; refusing one", conns.size());
-      asio::error_code ignored;
-      socket.close(ignored);
-    } else {
-      auto conn = std::make_shared<Connection>(self, std::move(socket));
-      conns.push_back(conn);
-      conn->start();
-    }
-    self->accept();
-  });
 }
 
 void HttpServer::Impl::stop() {

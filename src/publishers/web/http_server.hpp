@@ -19,8 +19,9 @@
 namespace gxlink::publishers {
 
 struct HttpOptions {
-  std::string host = "127.0.0.1";  ///< DESIGN.md: network services bind to loopback unless configured
-  int port = 8088;                 ///< 0: any free port (see HttpServer::port())
+  std::string host =
+      "127.0.0.1";  ///< DESIGN.md: network services bind to loopback unless configured
+  int port = 8088;  ///< 0: any free port (see HttpServer::port())
 };
 
 inline constexpr std::size_t kMaxConnections = 32;

@@ -45,9 +45,11 @@ TEST(AppCli, DemoServesTheModelAndTheDashboardOnLoopback) {
 }
 
 TEST(AppCli, ABrokenConfigIsRefusedWithFileAndLine) {
-  auto path = std::filesystem::temp_directory_path() / ("gxlink-bad-" + std::to_string(::getpid()) + ".toml");
+  auto path = std::filesystem::temp_directory_path() /
+              ("gxlink-bad-" + std::to_string(::getpid()) + ".toml");
   std::ofstream(path) << "[http]\nlisten = \n";
-  auto [code, out] = test::run_command({GXLINK_BINARY, "run", "--config", path.string(), "--no-tui"});
+  auto [code, out] =
+      test::run_command({GXLINK_BINARY, "run", "--config", path.string(), "--no-tui"});
   EXPECT_EQ(code, 2);
   EXPECT_NE(out.find(path.string() + ":2"), std::string::npos) << out;
   std::filesystem::remove(path);

@@ -61,9 +61,8 @@ class DemoOnBus {
   }
   std::size_t log_count(const std::string& needle) {
     drain();
-    return static_cast<std::size_t>(std::count_if(log_.begin(), log_.end(), [&](auto& l) {
-      return l.find(needle) != std::string::npos;
-    }));
+    return static_cast<std::size_t>(std::count_if(
+        log_.begin(), log_.end(), [&](auto& l) { return l.find(needle) != std::string::npos; }));
   }
 
   /// The HTTP port from gxlink's log, 0 when it never says.
@@ -82,11 +81,11 @@ class DemoOnBus {
 
   json model(int port) {
     drain();
-    return parse_or_null(test::run(
-        {kPython, "-c",
-         "import sys,urllib.request;"
-         "print(urllib.request.urlopen(sys.argv[1],timeout=10).read().decode())",
-         "http://127.0.0.1:" + std::to_string(port) + "/api/model"}));
+    return parse_or_null(
+        test::run({kPython, "-c",
+                   "import sys,urllib.request;"
+                   "print(urllib.request.urlopen(sys.argv[1],timeout=10).read().decode())",
+                   "http://127.0.0.1:" + std::to_string(port) + "/api/model"}));
   }
 
   json client(std::vector<std::string> args) {
@@ -166,8 +165,9 @@ std::string dump_log(DemoOnBus& d) {
 
 TEST_F(GxlinkDemoWrites, VebusCurrentLimitAndModeReachTheMultiAndAreReadBack) {
   auto& d = *demo_;
-  const std::string svc = d.ready_service(
-      [](const std::string& n, const json&) { return n.rfind("com.victronenergy.vebus.", 0) == 0; });
+  const std::string svc = d.ready_service([](const std::string& n, const json&) {
+    return n.rfind("com.victronenergy.vebus.", 0) == 0;
+  });
   ASSERT_FALSE(svc.empty()) << "no connected vebus service\n" << dump_log(d);
   ASSERT_TRUE(d.until([&] { return d.get(svc, "/Ac/In/1/CurrentLimit").is_number(); }));
 
@@ -183,7 +183,8 @@ TEST_F(GxlinkDemoWrites, VebusCurrentLimitAndModeReachTheMultiAndAreReadBack) {
   EXPECT_TRUE(d.until([&] {
     return d.get(svc, "/Ac/In/1/CurrentLimit") == limit &&
            d.get(svc, "/Ac/ActiveIn/CurrentLimit") == limit && confirmed() > confirmed_before;
-  })) << d.get(svc, "/Ac/In/1/CurrentLimit") << "\n"
+  })) << d.get(svc, "/Ac/In/1/CurrentLimit")
+      << "\n"
       << dump_log(d);
 
   // Out of range (the Multi's maximum is far lower; below its minimum too): refused, unchanged.
@@ -197,7 +198,8 @@ TEST_F(GxlinkDemoWrites, VebusCurrentLimitAndModeReachTheMultiAndAreReadBack) {
   EXPECT_EQ(d.set(svc, "/Mode", "i", "4"), 0);
   EXPECT_TRUE(d.until([&] {
     return d.get(svc, "/Mode") == 4 && d.get(svc, "/State") == 0 && confirmed() > n;
-  })) << "mode " << d.get(svc, "/Mode") << " state " << d.get(svc, "/State") << "\n"
+  })) << "mode "
+      << d.get(svc, "/Mode") << " state " << d.get(svc, "/State") << "\n"
       << dump_log(d);
   // The refused writes changed nothing on the Multi: a later full read-back still has the limit.
   EXPECT_EQ(d.get(svc, "/Ac/In/1/CurrentLimit"), limit);
@@ -209,7 +211,8 @@ TEST_F(GxlinkDemoWrites, VebusCurrentLimitAndModeReachTheMultiAndAreReadBack) {
   EXPECT_TRUE(d.until([&] {
     const json state = d.get(svc, "/State");
     return d.get(svc, "/Mode") == 3 && state.is_number_integer() && state != 0 && confirmed() > n;
-  })) << "mode " << d.get(svc, "/Mode") << " state " << d.get(svc, "/State") << "\n"
+  })) << "mode "
+      << d.get(svc, "/Mode") << " state " << d.get(svc, "/State") << "\n"
       << dump_log(d);
   EXPECT_EQ(d.get(svc, "/Ac/In/1/CurrentLimit"), limit);
 
@@ -220,11 +223,10 @@ TEST_F(GxlinkDemoWrites, VebusCurrentLimitAndModeReachTheMultiAndAreReadBack) {
 
 TEST_F(GxlinkDemoWrites, VedirectMpptModeReachesTheChargerAndIsReadBack) {
   auto& d = *demo_;
-  const std::string svc =
-      d.ready_service([](const std::string& n, const json& paths) {
-        return n.rfind("com.victronenergy.solarcharger.", 0) == 0 &&
-               paths.value("/Mgmt/Connection", json()) == "VE.Direct";
-      });
+  const std::string svc = d.ready_service([](const std::string& n, const json& paths) {
+    return n.rfind("com.victronenergy.solarcharger.", 0) == 0 &&
+           paths.value("/Mgmt/Connection", json()) == "VE.Direct";
+  });
   ASSERT_FALSE(svc.empty()) << "no connected VE.Direct solarcharger\n" << dump_log(d);
 
   // Off (VE.Direct HEX device mode 0x0200 = 4): the charger stops (/State 0 = Off in its TEXT).
@@ -242,7 +244,8 @@ TEST_F(GxlinkDemoWrites, VedirectMpptModeReachesTheChargerAndIsReadBack) {
   EXPECT_TRUE(d.until([&] {
     const json state = d.get(svc, "/State");
     return d.get(svc, "/Mode") == 1 && state.is_number_integer() && state != 0;
-  })) << "mode " << d.get(svc, "/Mode") << " state " << d.get(svc, "/State") << "\n"
+  })) << "mode "
+      << d.get(svc, "/Mode") << " state " << d.get(svc, "/State") << "\n"
       << dump_log(d);
 }
 

@@ -33,8 +33,9 @@ TEST(Model, NewServiceCarriesTheMandatoryPaths) {
   Model m;
   auto& s = m.add_service(charger());
   EXPECT_EQ(s.name(), "com.victronenergy.solarcharger.ttyUSB0");
-  for (auto p : {"/Mgmt/ProcessName", "/Mgmt/ProcessVersion", "/Mgmt/Connection", "/DeviceInstance", "/ProductId",
-                 "/ProductName", "/FirmwareVersion", "/HardwareVersion", "/Connected"})
+  for (auto p :
+       {"/Mgmt/ProcessName", "/Mgmt/ProcessVersion", "/Mgmt/Connection", "/DeviceInstance",
+        "/ProductId", "/ProductName", "/FirmwareVersion", "/HardwareVersion", "/Connected"})
     EXPECT_NE(s.find(p), nullptr) << p;
   EXPECT_EQ(s.device_instance(), 288);
   EXPECT_EQ(s.get("/Connected"), Value{std::int64_t{1}});
@@ -68,7 +69,7 @@ TEST(Model, ChangesAreBatchedOncePerFlushAndDeduplicated) {
   m.flush();
   EXPECT_EQ(r.batches, 1);
   EXPECT_EQ(r.changes.size(), 2u);
-  EXPECT_EQ(scheduled, 2);  // once for the add, once for the changes
+  EXPECT_EQ(scheduled, 2);       // once for the add, once for the changes
   s.set("/Dc/0/Voltage", 12.6);  // unchanged: nothing queued
   EXPECT_EQ(m.pending_changes(), 0u);
 }
@@ -128,7 +129,8 @@ TEST(Model, ItemTextFollowsUnitAndDecimals) {
   i.meta.unit = "V";
   i.meta.decimals = 2;
   i.value = 12.345;
-  EXPECT_EQ(i.text(), "12.35V");  // %.2f rounds half away from zero here (12.345 is 12.3450000000000006)
+  EXPECT_EQ(i.text(),
+            "12.35V");  // %.2f rounds half away from zero here (12.345 is 12.3450000000000006)
   i.value = Invalid{};
   EXPECT_EQ(i.text(), "---");
 }

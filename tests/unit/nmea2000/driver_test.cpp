@@ -86,9 +86,9 @@ TEST_F(VeCanSystem, DevicesClaimDistinctAddressesAndBecomeVenusServices) {
   EXPECT_EQ(std::get<std::string>(mppt->get("/Mgmt/Connection")), "VE.Can");
   EXPECT_EQ(std::get<std::string>(mppt->get("/ProductName")), "BlueSolar MPPT 150/70");
   EXPECT_EQ(model::as_int(mppt->get("/FirmwareVersion")), 0x20800);  // "2.08"
-  EXPECT_GT(*model::as_double(mppt->get("/Pv/V")), 80.0);          // instance 1 = PV
-  EXPECT_LT(*model::as_double(mppt->get("/Dc/0/Voltage")), 30.0);  // instance 0 = battery
-  EXPECT_EQ(model::as_int(mppt->get("/State")), 3);                // bulk
+  EXPECT_GT(*model::as_double(mppt->get("/Pv/V")), 80.0);            // instance 1 = PV
+  EXPECT_LT(*model::as_double(mppt->get("/Dc/0/Voltage")), 30.0);    // instance 0 = battery
+  EXPECT_EQ(model::as_int(mppt->get("/State")), 3);                  // bulk
 
   const auto* shunt = find("battery");
   ASSERT_NE(shunt, nullptr);

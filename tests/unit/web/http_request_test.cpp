@@ -106,7 +106,8 @@ TEST(HttpRequestParser, IncompleteHeadNeedsMoreAndConsumesIt) {
 TEST(HttpRequestParser, KeepAliveFollowsVersionAndConnectionHeader) {
   EXPECT_TRUE(run_all("GET / HTTP/1.1\r\n\r\n").requests.at(0).keep_alive);
   EXPECT_FALSE(run_all("GET / HTTP/1.1\r\nConnection: close\r\n\r\n").requests.at(0).keep_alive);
-  EXPECT_FALSE(run_all("GET / HTTP/1.1\r\nconnection: Upgrade, CLOSE\r\n\r\n").requests.at(0).keep_alive);
+  EXPECT_FALSE(
+      run_all("GET / HTTP/1.1\r\nconnection: Upgrade, CLOSE\r\n\r\n").requests.at(0).keep_alive);
   EXPECT_FALSE(run_all("GET / HTTP/1.0\r\n\r\n").requests.at(0).keep_alive);
   const auto ka10 = run_all("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").requests.at(0);
   EXPECT_EQ(ka10.minor, 0);
@@ -157,7 +158,8 @@ TEST(HttpRequestParser, GrindEverySplitGivesTheSameRequests) {
   }
   RequestParser p;
   std::vector<std::string_view> bytewise;
-  for (std::size_t i = 0; i < stream.size(); ++i) bytewise.push_back(std::string_view(stream).substr(i, 1));
+  for (std::size_t i = 0; i < stream.size(); ++i)
+    bytewise.push_back(std::string_view(stream).substr(i, 1));
   EXPECT_EQ(run_chunks(p, bytewise), whole);
 }
 
@@ -182,7 +184,8 @@ TEST(HttpRequestParser, MalformedRequestsAreBadWithTheirStatus) {
       {"bare CR", "GET / HTTP/1.1\r\nA: b\rc\r\n\r\n", 400},
       {"bad length", "GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", 400},
       {"negative length", "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
-      {"conflicting lengths", "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400},
+      {"conflicting lengths", "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+       400},
       {"huge length", "GET / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n", 400},
       {"body too large", "POST / HTTP/1.1\r\nContent-Length: 8193\r\n\r\n", 413},
       {"chunked", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501},
@@ -193,7 +196,8 @@ TEST(HttpRequestParser, MalformedRequestsAreBadWithTheirStatus) {
     EXPECT_TRUE(run.requests.empty()) << c.name;
   }
   // Equal repeated lengths are fine (RFC 9112 §6.3).
-  EXPECT_EQ(run_all("GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n").bad_status, 0);
+  EXPECT_EQ(run_all("GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n").bad_status,
+            0);
   // The largest allowed body is accepted.
   EXPECT_EQ(run_all("POST / HTTP/1.1\r\nContent-Length: 8192\r\n\r\n" + std::string(8192, 'x'))
                 .requests.size(),

@@ -24,14 +24,17 @@ struct Reply {
   int status = 0;
   std::string head;
   std::string body;
-  bool has(std::string_view header_line) const { return head.find(header_line) != std::string::npos; }
+  bool has(std::string_view header_line) const {
+    return head.find(header_line) != std::string::npos;
+  }
 };
 
 /// A blocking client on the test thread; the server runs on its own io thread.
 class Client {
  public:
   explicit Client(int port) : socket_(io_) {
-    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    socket_.connect(
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   }
   void send(std::string_view s) { asio::write(socket_, asio::buffer(s)); }
   /// Reads one response framed by Content-Length; `head_only` for HEAD (no body follows).
@@ -72,7 +75,8 @@ class HttpServerTest : public ::testing::Test {
     auto& s = model_.add_service(spec);
     s.add("/Dc/0/Voltage", {}, 13.25);
     model_.flush();
-    server_ = std::make_unique<HttpServer>(PublisherContext{io_, model_}, HttpOptions{"127.0.0.1", 0});
+    server_ =
+        std::make_unique<HttpServer>(PublisherContext{io_, model_}, HttpOptions{"127.0.0.1", 0});
     server_->start();
     ASSERT_GT(server_->port(), 0);
     thread_ = std::thread([this] { io_.run(); });
@@ -150,7 +154,9 @@ TEST_F(HttpServerTest, KeepAliveAndPipelining) {
     EXPECT_TRUE(r.has("Connection: keep-alive\r\n"));
   }
   // Two requests in one write, answered in order.
-  c.send("GET /nothing HTTP/1.1\r\n\r\nGET /api/service/com.victronenergy.battery.ttyT0 HTTP/1.1\r\n\r\n");
+  c.send(
+      "GET /nothing HTTP/1.1\r\n\r\nGET /api/service/com.victronenergy.battery.ttyT0 "
+      "HTTP/1.1\r\n\r\n");
   EXPECT_EQ(c.read().status, 404);
   EXPECT_EQ(c.read().status, 200);
   // HTTP/1.0 without keep-alive closes after the answer.
