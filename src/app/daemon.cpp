@@ -14,6 +14,7 @@
 #include "app/demo.hpp"
 #include "app/registry.hpp"
 #include "app/terminal_view.hpp"
+#include "core/private_files.hpp"
 #include "publishers/web/http_server.hpp"
 
 namespace gxlink::app {
@@ -75,10 +76,20 @@ int run_daemon(const RunOptions& opts) {
   model::Model model;
   model.set_flush_scheduler([&] { asio::post(io, [&] { model.flush(); }); });
 
-  const auto run_dir =
-      std::filesystem::temp_directory_path() / ("gxlink-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(run_dir);
+  // A fresh private run directory (mkdtemp or systemd's RuntimeDirectory): never a predictable
+  // name that another local user could have prepared (issue 11).
+  auto made_run_dir = make_run_dir();
+  if (!made_run_dir) {
+    spdlog::critical("run directory: {}", made_run_dir.error().detail);
+    return 2;
+  }
+  const auto run_dir = *made_run_dir;
   const auto data_dir = state_dir(cfg, demo, run_dir);
+  if (auto ok = ensure_state_dir(data_dir); !ok) {
+    spdlog::critical("data directory: {}", ok.error().detail);
+    if (!std::getenv("RUNTIME_DIRECTORY")) std::filesystem::remove(run_dir);
+    return 2;
+  }
   model::DeviceInstances instances(data_dir / "device_instances.json");
   drivers::DriverContext dctx{io, model, instances};
 
@@ -183,7 +194,13 @@ int run_daemon(const RunOptions& opts) {
   for (auto& p : pubs) p->stop();
   for (auto& d : drivers) d->stop();
   std::error_code ec;
-  std::filesystem::remove_all(run_dir, ec);
+  if (std::getenv("RUNTIME_DIRECTORY")) {
+    // systemd owns that directory and removes it; we only clear what we put there.
+    for (const auto& e : std::filesystem::directory_iterator(run_dir, ec))
+      std::filesystem::remove_all(e.path(), ec);
+  } else {
+    std::filesystem::remove_all(run_dir, ec);
+  }
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "app/cli_input.hpp"
 #include "app/daemon.hpp"
 #include "app/registry.hpp"
 #include "app/vebus_command.hpp"
@@ -33,21 +34,23 @@ int cmd_decode(const std::string& protocol, const std::string& file) {
               << "' (known: " << names_of(reg.decoders) << ")\n";
     return 2;
   }
-  std::ifstream f;
-  if (file != "-") {
-    f.open(file, std::ios::binary);
-    if (!f) {
-      std::cerr << "gxlink decode: cannot open " << file << '\n';
-      return 2;
-    }
-  }
-  std::istream& in = file == "-" ? std::cin : f;
   std::ios::sync_with_stdio(false);
-  auto st = it->second(in, std::cout, std::cerr);
+  // Output is flushed whenever the input has to be waited for: live on a pipe, in big blocks on
+  // a file.
+  auto input = CliInput::open(file, &std::cout);
+  if (!input) {
+    std::cerr << "gxlink decode: " << input.error().detail << '\n';
+    return 2;
+  }
+  auto st = it->second((*input)->stream(), std::cout, std::cerr);
   std::cout.flush();
   std::cerr << "decode " << protocol << ": " << st.messages << " messages, " << st.errors
             << " errors\n";
-  return 0;  // problems are counted, never fatal (DESIGN.md)
+  if (!(*input)->read_error().empty()) {
+    std::cerr << "gxlink decode: reading " << file << " failed: " << (*input)->read_error() << '\n';
+    return 2;
+  }
+  return 0;  // problems in the data are counted, never fatal (DESIGN.md)
 }
 
 int cmd_snapshot(const std::vector<std::string>& sources) {
@@ -67,18 +70,23 @@ int cmd_snapshot(const std::vector<std::string>& sources) {
       return 2;
     }
     const std::string file = src.substr(colon + 1);
-    std::ifstream f(file, std::ios::binary);
-    if (!f) {
-      std::cerr << "gxlink snapshot: cannot open " << file << '\n';
+    auto input = CliInput::open(file, nullptr);
+    if (!input) {
+      std::cerr << "gxlink snapshot: " << input.error().detail << '\n';
       return 2;
     }
-    auto st = it->second(f, file, ctx, std::cerr);
+    auto st = it->second((*input)->stream(), file, ctx, std::cerr);
+    if (!(*input)->read_error().empty()) {
+      std::cerr << "gxlink snapshot: reading " << file << " failed: " << (*input)->read_error()
+                << '\n';
+      return 2;
+    }
     errors += st.errors;
     m.flush();
   }
   io.run();  // let drivers finish anything they posted
   m.flush();
-  std::cout << model::to_json(m).dump(2) << '\n';
+  std::cout << model::dump_json(model::to_json(m), 2) << '\n';
   if (errors) std::cerr << "snapshot: " << errors << " problems reported\n";
   return 0;
 }

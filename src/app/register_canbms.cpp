@@ -12,6 +12,7 @@
 #include "app/registry.hpp"
 #include "drivers/canbms/bms_driver.hpp"
 #include "drivers/canbms/gx_driver.hpp"
+#include "model/model_json.hpp"
 #include "protocols/canbms/codec.hpp"
 #include "sim/canbms/battery_sim.hpp"
 #include "transport/can_transport_spec.hpp"
@@ -107,9 +108,10 @@ DecodeStats decode_canbms(std::istream& in, std::ostream& out, std::ostream& err
     j["kind"] = info ? std::string(info->name) : "unknown";
     j["len"] = l->frame.len;
     j["fields"] = fields_of(*m);
-    out << j.dump() << '\n';
+    out << model::dump_json(j) << '\n';
     ++st.messages;
   }
+  report_too_long(reader, err, st);
   return st;
 }
 
@@ -133,6 +135,7 @@ DecodeStats snapshot_canbms(std::istream& in, const std::string& source,
     driver->on_tick(last);
     driver->on_frame(l->frame, last);
   }
+  report_too_long(reader, err, st);
   if (!driver) return st;
   driver->on_tick(last);
   const auto& s = driver->session().stats();

@@ -13,8 +13,10 @@
 
 #include "app/demo.hpp"
 #include "app/registry.hpp"
+#include "core/line_reader.hpp"
 #include "drivers/canopen/canopen_bank.hpp"
 #include "drivers/canopen/canopen_driver.hpp"
+#include "model/model_json.hpp"
 #include "protocols/canopen/codec.hpp"
 #include "protocols/canopen/object_map.hpp"
 #include "protocols/canopen/sdo_observer.hpp"
@@ -38,12 +40,12 @@ std::string hex_n(std::uint32_t v, int digits) {
 // previous one for formats without timestamps.
 template <class Fn>
 void for_each_frame(std::istream& in, std::ostream& err, DecodeStats& st, Fn fn) {
-  std::string line;
   std::size_t line_no = 0;
   double last_t = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    auto parsed = transport::parse_candump_line(line);
+  LineReader lines(in);
+  while (auto line = lines.next()) {
+    line_no = lines.line_number();
+    auto parsed = transport::parse_candump_line(*line);
     if (!parsed) {
       err << "line " << line_no << ": " << parsed.error().message() << '\n';
       ++st.errors;
@@ -55,6 +57,7 @@ void for_each_frame(std::istream& in, std::ostream& err, DecodeStats& st, Fn fn)
     last_t = t;
     fn(l, t, line_no);
   }
+  report_too_long(lines, err, st);
 }
 
 const co::ObjectSpec* known_object(const std::vector<co::ObjectSpec>& map, std::uint16_t index,
@@ -155,7 +158,7 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
       }
       default: break;
     }
-    out << j.dump() << '\n';
+    out << model::dump_json(j) << '\n';
     ++st.messages;
     // Completed transfers (request and response paired), decoded with the SuperB map when known.
     observer.on_frame(f, time_from_seconds(t));
@@ -185,7 +188,7 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
             x["value_error"] = v.error().message();
         }
       }
-      out << x.dump() << '\n';
+      out << model::dump_json(x) << '\n';
       ++st.messages;
     }
   });

@@ -10,6 +10,7 @@
 
 #include "app/demo.hpp"
 #include "app/registry.hpp"
+#include "core/line_reader.hpp"
 #include "drivers/nmea2000/capture.hpp"
 #include "drivers/nmea2000/nmea2000_driver.hpp"
 #include "protocols/nmea2000/json.hpp"
@@ -39,14 +40,14 @@ DecodeStats decode_nmea2000(std::istream& in, std::ostream& out, std::ostream& e
   DecodeStats st;
   dn::CaptureReader reader;
   n2k::Decoded d;
-  std::string line;
   std::string buf;
   buf.reserve(1 << 16);
   std::size_t line_no = 0;
   std::size_t unknown = 0, bad_length = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    auto r = reader.feed_line(line);
+  LineReader lines(in);
+  while (auto line = lines.next()) {
+    line_no = lines.line_number();
+    auto r = reader.feed_line(*line);
     if (!r) {
       err << "line " << line_no << ": " << r.error().message() << '\n';
       ++st.errors;
@@ -87,12 +88,12 @@ DecodeStats decode_nmea2000(std::istream& in, std::ostream& out, std::ostream& e
     n2k::append_json_number(static_cast<double>(line_no), buf);
     buf += "}\n";
     ++st.messages;
-    if (buf.size() > (1 << 16) - 4096) {
-      out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
-      buf.clear();
-    }
+    // Each line goes out whole as soon as it is complete: the stream's own buffer batches the
+    // writes, and the input flushes it whenever it has to wait (live `candump | gxlink decode`).
+    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    buf.clear();
   }
-  out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+  report_too_long(lines, err, st);
   report_link(reader.stats(), err, st);
   if (unknown)
     err << "nmea2000: " << unknown << " messages of PGNs not in the table (printed raw)\n";
@@ -108,11 +109,10 @@ DecodeStats snapshot_nmea2000(std::istream& in, const std::string& source,
   opts.interface = "can0";
   dn::Nmea2000Driver driver(ctx, nullptr, opts);
   dn::CaptureReader reader;
-  std::string line;
-  std::size_t line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    auto r = reader.feed_line(line);
+  LineReader lines(in);
+  while (auto line = lines.next()) {
+    const std::size_t line_no = lines.line_number();
+    auto r = reader.feed_line(*line);
     if (!r) {
       err << source << ":" << line_no << ": " << r.error().message() << '\n';
       ++st.errors;
@@ -123,6 +123,7 @@ DecodeStats snapshot_nmea2000(std::istream& in, const std::string& source,
       ++st.messages;
     }
   }
+  report_too_long(lines, err, st);
   report_link(reader.stats(), err, st);
   st.errors += driver.stats().decode_errors;
   return st;

@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: MIT
 // VE.Bus through an MK2/MK3: `decode mk2`, `snapshot mk2:FILE`, `[[vebus]]` drivers, the demo
 // Multi.
+#include <array>
 #include <filesystem>
 #include <iterator>
 #include <ostream>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "app/demo.hpp"
 #include "app/registry.hpp"
+#include "core/line_reader.hpp"
 #include "drivers/vebus/vebus_driver.hpp"
 #include "drivers/vebus/vebus_mapping.hpp"
+#include "model/model_json.hpp"
 #include "protocols/vebus/codec.hpp"
 #include "sim/vebus/pty_multi_sim.hpp"
 
@@ -32,7 +36,12 @@ json frame_json(const vb::Mk2Frame& f, std::size_t offset) {
   json j;
   j["offset"] = offset;
   j["type"] = hex2(f.type);
-  if (f.is_mk2()) j["command"] = std::string(1, static_cast<char>(f.command()));
+  if (f.is_mk2()) {
+    // The command is a letter ('V', 'F', 'X' ...); anything else is shown as hex, never as a raw
+    // byte (0x86 in a JSON string is not UTF-8: issue 11).
+    const auto c = f.command();
+    j["command"] = c >= 0x20 && c < 0x7F ? std::string(1, static_cast<char>(c)) : hex2(c);
+  }
   j["data"] = to_hex(f.data());
   if (f.has_leds) j["leds"] = {{"on", f.led_on}, {"blink", f.led_blink}};
   auto r = vb::decode(f);
@@ -90,7 +99,9 @@ json frame_json(const vb::Mk2Frame& f, std::size_t offset) {
           j["switch"] = std::string(vb::to_string(m.switch_state()));
         } else if constexpr (std::is_same_v<T, vb::WinmonReply>) {
           j["kind"] = "winmon";
-          j["letter"] = std::string(1, static_cast<char>(m.letter));
+          j["letter"] = m.letter >= 0x20 && m.letter < 0x7F
+                            ? std::string(1, static_cast<char>(m.letter))
+                            : hex2(m.letter);
           j["code"] = hex2(m.code);
         } else if constexpr (std::is_same_v<T, vb::ResetNotice>) {
           j["kind"] = "reset";
@@ -103,7 +114,7 @@ json frame_json(const vb::Mk2Frame& f, std::size_t offset) {
   drivers::vebus::PassiveDecoder pd;
   pd.apply(f);
   const auto& st = pd.state();
-  if (j["kind"] == "dc_info") {
+  if (j["kind"] == "dc_info" && st.dc_voltage && st.dc_current) {
     j["scaled_typical"] = {{"voltage", *st.dc_voltage}, {"current", *st.dc_current}};
   } else if (j["kind"] == "ac_info") {
     for (const auto& p : st.phases)
@@ -117,13 +128,15 @@ json frame_json(const vb::Mk2Frame& f, std::size_t offset) {
   return j;
 }
 
+/// Frames from raw MK2 bytes as they arrive, in bounded memory: the carry buffer holds at most one
+/// incomplete frame (take() never asks for more than kMaxFrameSize) plus the chunk just read.
 template <class OnFrame>
 DecodeStats run_framer(std::istream& in, std::ostream& err, const std::string& source,
                        OnFrame on_frame) {
   DecodeStats st;
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const ByteView all = as_bytes(bytes);
-  std::size_t pos = 0;
+  std::vector<std::uint8_t> pending;  // unconsumed bytes; pending[0] is at stream offset `base`
+  std::size_t base = 0;
+  std::array<char, std::size_t{16} * 1024> chunk{};
   std::size_t bad_run = 0;
   std::size_t bad_start = 0;
   Errc first_error = Errc::kOk;
@@ -135,34 +148,51 @@ DecodeStats run_framer(std::istream& in, std::ostream& err, const std::string& s
     ++st.errors;
     bad_run = 0;
   };
-  while (pos < all.size()) {
-    auto r = vb::take(all.subspan(pos));
-    if (r.status == vb::TakeStatus::kNeedMore) break;
-    if (r.status == vb::TakeStatus::kBad) {
-      if (!bad_run) {
-        bad_start = pos;
-        first_error = r.error;
-      }
-      bad_run += r.consumed;
-      pos += r.consumed;
-      continue;
+  auto drop = [&](std::size_t pos, std::size_t n, Errc why) {
+    if (!bad_run) {
+      bad_start = base + pos;
+      first_error = why;
     }
-    flush_bad();
-    on_frame(r.frame, pos);
-    ++st.messages;
-    pos += r.consumed;
+    bad_run += n;
+  };
+  // Takes every complete frame from `pending`; at the end of the input a prefix that will never
+  // complete is dropped one byte at a time, so a frame behind a false start is still found.
+  auto drain = [&](bool at_end) {
+    std::size_t pos = 0;
+    while (pos < pending.size()) {
+      auto r = vb::take(ByteView(pending).subspan(pos));
+      if (r.status == vb::TakeStatus::kNeedMore) {
+        if (!at_end) break;
+        drop(pos, 1, Errc::kTruncated);
+        ++pos;
+        continue;
+      }
+      if (r.status == vb::TakeStatus::kBad) {
+        drop(pos, r.consumed, r.error);
+        pos += r.consumed;
+        continue;
+      }
+      flush_bad();
+      on_frame(r.frame, base + pos);
+      ++st.messages;
+      pos += r.consumed;
+    }
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(pos));
+    base += pos;
+  };
+  while (const std::size_t n = read_available(in, chunk.data(), chunk.size())) {
+    const auto* b = reinterpret_cast<const std::uint8_t*>(chunk.data());
+    pending.insert(pending.end(), b, b + n);
+    drain(false);
   }
+  drain(true);
   flush_bad();
-  if (pos < all.size()) {
-    err << source << ": " << all.size() - pos << " byte(s) of an incomplete frame at the end\n";
-    ++st.errors;
-  }
   return st;
 }
 
 DecodeStats decode_mk2(std::istream& in, std::ostream& out, std::ostream& err) {
   return run_framer(in, err, "mk2", [&out](const vb::Mk2Frame& f, std::size_t off) {
-    out << frame_json(f, off).dump() << '\n';
+    out << model::dump_json(frame_json(f, off)) << '\n';
   });
 }
 
@@ -177,7 +207,9 @@ DecodeStats snapshot_mk2(std::istream& in, const std::string& source, drivers::D
   const auto stem = std::filesystem::path(source).stem().string();
   drivers::vebus::VebusMapping mapping(ctx.model, ctx.instances,
                                        drivers::vebus::connection_from_port(stem));
-  mapping.apply(pd.state(), true);
+  // Connected only when the capture held frames from the unit: an empty or unreadable capture is
+  // a unit that never answered, not one whose values are all unknown (issue 11).
+  mapping.apply(pd.state(), st.messages > undecodable);
   return st;
 }
 

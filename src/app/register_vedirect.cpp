@@ -11,7 +11,10 @@
 
 #include "app/demo.hpp"
 #include "app/registry.hpp"
+#include "core/line_reader.hpp"
+#include "core/text.hpp"
 #include "drivers/vedirect/vedirect_driver.hpp"
+#include "model/model_json.hpp"
 #include "protocols/vedirect/framer.hpp"
 #include "protocols/vedirect/tables.hpp"
 #include "sim/vedirect/pty_device.hpp"
@@ -35,7 +38,7 @@ nlohmann::ordered_json hex_json(const HexMessage& m, std::string_view raw) {
     if (d && reg->flags == 0) {
       if (auto v = decode_register_value(*d, reg->value.view()); v && v->available) {
         if (d->type == RegType::kString)
-          j["decoded"] = std::string(v->text);
+          j["decoded"] = device_text(v->text);
         else if (d->type != RegType::kRecord)
           j["decoded"] = v->value;
         if (!d->unit.empty() && d->type != RegType::kString) j["unit"] = std::string(d->unit);
@@ -55,10 +58,7 @@ DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& e
   Framer framer;
   std::array<char, std::size_t{64} * 1024> buf{};
   std::size_t offset = 0;  // bytes of input before the current chunk, for error positions
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto n = static_cast<std::size_t>(in.gcount());
-    if (n == 0) break;
+  while (const std::size_t n = read_available(in, buf.data(), buf.size())) {
     const ByteView chunk(reinterpret_cast<const std::uint8_t*>(buf.data()), n);
     std::size_t off = 0;
     while (off < n) {
@@ -69,10 +69,10 @@ DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& e
           nlohmann::ordered_json j;
           j["kind"] = "text";
           auto& fields = j["fields"] = nlohmann::ordered_json::object();
-          for (const auto& f : *r.text) fields[std::string(f.label)] = std::string(f.value);
-          out << j.dump() << '\n';
+          for (const auto& f : *r.text) fields[device_text(f.label)] = device_text(f.value);
+          out << model::dump_json(j) << '\n';
         } else {
-          out << hex_json(*r.hex, r.hex_text).dump() << '\n';
+          out << model::dump_json(hex_json(*r.hex, r.hex_text)) << '\n';
         }
         ++st.messages;
       } else if (r.status == TakeStatus::kBad) {
@@ -98,10 +98,7 @@ DecodeStats snapshot_vedirect(std::istream& in, const std::string& source,
   // Captures carry no timestamps: every byte arrives "now", so no silence timeout fires.
   const TimePoint now = Clock::now();
   std::array<char, std::size_t{64} * 1024> buf{};
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto n = static_cast<std::size_t>(in.gcount());
-    if (n == 0) break;
+  while (const std::size_t n = read_available(in, buf.data(), buf.size())) {
     driver.on_bytes(ByteView(reinterpret_cast<const std::uint8_t*>(buf.data()), n), now);
   }
   const auto& s = driver.stats();

@@ -6,9 +6,9 @@
 /// config (STYLE.md rule 24: no compile-time feature macros).
 
 #include <functional>
-#include <iosfwd>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -23,6 +23,14 @@ struct DecodeStats {
   std::size_t messages = 0;  ///< lines printed (decode) or messages applied (snapshot)
   std::size_t errors = 0;    ///< problems reported on stderr
 };
+
+/// Counts and reports the lines a text decoder skipped for being too long (bounded memory).
+template <class Lines>
+void report_too_long(const Lines& lines, std::ostream& err, DecodeStats& st) {
+  if (!lines.too_long()) return;
+  err << lines.too_long() << " line(s) longer than any capture line skipped\n";
+  st.errors += lines.too_long();
+}
 
 /// `gxlink decode <protocol>`: input bytes or text in, JSON Lines out, problems to `err`.
 using DecodeFn = std::function<DecodeStats(std::istream& in, std::ostream& out, std::ostream& err)>;

@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/private_files.hpp"
+#include "model/model_json.hpp"
+
 namespace gxlink::model {
 namespace {
 
@@ -56,20 +59,17 @@ std::optional<std::string> DeviceInstances::class_and_instance(std::string_view 
   return it->second;
 }
 
-void DeviceInstances::save() const {
+void DeviceInstances::save() {
   if (file_.empty()) return;
   nlohmann::json j = nlohmann::json::object();
   for (auto& [k, v] : records_) j[k] = v;
   std::error_code ec;
   if (file_.has_parent_path()) std::filesystem::create_directories(file_.parent_path(), ec);
-  const auto tmp = file_.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) return;
-    out << j.dump(2) << '\n';
-  }
-  std::filesystem::rename(tmp, file_,
-                          ec);  // atomic replace: a power cut leaves old or new, not half
+  // Atomic (a power cut leaves old or new, not half) and never through a planted symlink.
+  if (auto r = write_file_atomically(file_, model::dump_json(j, 2) + '\n'); !r)
+    last_error_ = r.error().detail;
+  else
+    last_error_.clear();
 }
 
 }  // namespace gxlink::model

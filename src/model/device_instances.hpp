@@ -28,9 +28,13 @@ class DeviceInstances {
   /// "solarcharger:278" for a known id.
   std::optional<std::string> class_and_instance(std::string_view unique_id) const;
 
+  /// Why the last save failed (empty when it worked): instances still work, in memory only.
+  const std::string& last_error() const noexcept { return last_error_; }
+
  private:
-  void save() const;
+  void save();
   std::filesystem::path file_;
+  std::string last_error_;
   std::map<std::string, std::string, std::less<>> records_;  // unique id -> "class:instance"
 };
 

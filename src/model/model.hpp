@@ -64,11 +64,14 @@ class Model {
     schedule_flush_ = std::move(schedule);
   }
   std::size_t pending_changes() const noexcept { return pending_.size(); }
+  /// Strings that reached the model without being valid UTF-8 and were repaired (Service::set).
+  std::uint64_t repaired_strings() const noexcept { return repaired_strings_; }
 
  private:
   friend class Service;
   void queue_change(Service& s, const std::string& path, Item& item);
   void request_flush();
+  void note_repaired_string() noexcept { ++repaired_strings_; }
 
   Services services_;
   std::vector<Observer*> observers_;
@@ -76,6 +79,7 @@ class Model {
   std::vector<Service*> pending_added_;
   std::vector<Change> delivering_;
   bool flush_requested_ = false;
+  std::uint64_t repaired_strings_ = 0;
   std::function<void()> schedule_flush_;
 };
 

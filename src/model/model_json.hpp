@@ -15,4 +15,12 @@ Value from_json(const nlohmann::json& j);
 nlohmann::json to_json(const Service& s);
 nlohmann::json to_json(const Model& m);
 
+/// Every JSON text gxlink writes goes through here. nlohmann's default throws type_error.316 on a
+/// string that is not UTF-8, which once took the whole daemon down from one device byte (issue
+/// 11); with `replace` a bad byte becomes U+FFFD and serialising cannot fail on a string.
+template <class Json>
+std::string dump_json(const Json& j, int indent = -1) {
+  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
 }  // namespace gxlink::model

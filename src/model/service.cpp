@@ -3,6 +3,7 @@
 
 #include <array>
 
+#include "core/text.hpp"
 #include "model/model.hpp"
 
 namespace gxlink::model {
@@ -57,6 +58,15 @@ Item& Service::add(std::string_view path, ItemMeta meta, Value initial, WriteHan
 }
 
 void Service::set(std::string_view path, Value v) {
+  // The model's invariant: every string in it is valid UTF-8, so that no publisher (JSON, D-Bus,
+  // MQTT) can fail on one. Drivers convert device text at their boundary (core/text.hpp); this is
+  // the last line of defence for any source that did not, and it is counted.
+  if (auto* s = std::get_if<std::string>(&v)) {
+    if (repair_utf8(*s)) model_.note_repaired_string();
+  } else if (auto* a = std::get_if<StringArray>(&v)) {
+    for (auto& e : *a)
+      if (repair_utf8(e)) model_.note_repaired_string();
+  }
   auto it = items_.find(path);
   if (it == items_.end()) it = items_.emplace(std::string(path), Item{}).first;
   Item& item = it->second;

@@ -50,14 +50,15 @@ bool parse_log_line_fast(std::string_view s, CandumpLine& out) noexcept {
 }  // namespace
 
 std::optional<CandumpLine> CandumpReader::next() {
-  while (std::getline(in_, line_)) {
-    ++line_no_;
+  while (auto next_line = lines_.next()) {
+    line_no_ = lines_.line_number();
+    const std::string_view line = *next_line;
     CandumpLine fast;
-    if (parse_log_line_fast(line_, fast)) {
+    if (parse_log_line_fast(line, fast)) {
       last_ts_ = *fast.timestamp;
       return fast;
     }
-    auto r = parse_candump_line(line_);
+    auto r = parse_candump_line(line);
     if (!r) {
       ++errors_;
       if (on_error_) on_error_(line_no_, r.error());

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/can_frame.hpp"
+#include "core/line_reader.hpp"
 #include "transport/candump.hpp"
 
 namespace gxlink::transport {
@@ -21,17 +22,18 @@ class CandumpReader {
   using ErrorHandler = std::function<void(std::size_t line_no, const Error&)>;
 
   explicit CandumpReader(std::istream& in, ErrorHandler on_error = {})
-      : in_(in), on_error_(std::move(on_error)) {}
+      : lines_(in), on_error_(std::move(on_error)) {}
 
   /// The next frame, or nullopt at the end. Lines without a timestamp get the previous one (or 0).
   std::optional<CandumpLine> next();
   std::size_t lines() const noexcept { return line_no_; }
   std::size_t errors() const noexcept { return errors_; }
+  /// Lines skipped for being longer than any candump line can be (bounded memory).
+  std::size_t too_long() const noexcept { return lines_.too_long(); }
 
  private:
-  std::istream& in_;
+  LineReader lines_;
   ErrorHandler on_error_;
-  std::string line_;
   std::size_t line_no_ = 0;
   std::size_t errors_ = 0;
   double last_ts_ = 0;

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/text.hpp"
 #include "protocols/canopen/tables.hpp"
 
 namespace gxlink::drivers::canopen {
@@ -200,8 +201,12 @@ void CanopenBank::apply_value(Node& n, std::size_t obj, const std::vector<std::u
     mv = *i;
   else if (const auto* d = std::get_if<double>(&v))
     mv = *d;
-  else
-    mv = std::get<std::string>(v);
+  else {
+    // VISIBLE_STRING has no stated encoding and devices differ: the boundary makes it UTF-8.
+    bool repaired = false;
+    mv = device_text(std::get<std::string>(v), &repaired);
+    if (repaired) ++stats_.repaired_strings;
+  }
   const bool was_missing = st.status == ObjectStatus::kMissing;
   st.status = ObjectStatus::kOk;
   st.missing_logged = false;

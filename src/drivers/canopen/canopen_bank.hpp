@@ -41,6 +41,7 @@ struct BankStats {
   std::uint64_t foreign_nodes = 0;    ///< frames from nodes not in the list (when a list is given)
   std::uint64_t missing_objects = 0;  ///< "does not exist" answers
   std::uint64_t emcy = 0;
+  std::uint64_t repaired_strings = 0;  ///< string objects that were not UTF-8 (read as Latin-1)
 };
 
 class CanopenBank {

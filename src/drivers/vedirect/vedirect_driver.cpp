@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/text.hpp"
 #include "transport/serial_port.hpp"
 
 namespace gxlink::drivers {
@@ -160,6 +161,13 @@ Health VeDirectDriver::health() const {
   if (connected_) return Health::ok();
   if (service_) return Health::warning("no valid VE.Direct data");
   return Health::warning("waiting for a VE.Direct device");
+}
+
+std::string VeDirectDriver::text_value(std::string_view raw) {
+  bool repaired = false;
+  std::string s = device_text(raw, &repaired);
+  if (repaired) ++stats_.repaired_strings;
+  return s;
 }
 
 void VeDirectDriver::log_problem(const std::string& what, TimePoint now) {
@@ -355,7 +363,7 @@ void VeDirectDriver::apply_field(const FieldDesc& d, std::string_view value) {
     return;
   }
   if (parsed->kind != ValueKind::kNumber) {
-    service_->set(path, parsed->kind == ValueKind::kText ? model::Value(std::string(parsed->text))
+    service_->set(path, parsed->kind == ValueKind::kText ? model::Value(text_value(parsed->text))
                                                          : model::Value(model::Invalid{}));
     return;
   }
@@ -428,7 +436,7 @@ void VeDirectDriver::apply_register(std::uint16_t id, ByteView value) {
   if (!v->available) {
     service_->set(path, model::Invalid{});
   } else if (d->type == RegType::kString) {
-    service_->set(path, std::string(v->text));
+    service_->set(path, text_value(v->text));
   } else if (d->scale == 1 && d->offset == 0) {
     service_->set(path, v->raw);
   } else {

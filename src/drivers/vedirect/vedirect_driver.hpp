@@ -39,13 +39,14 @@ struct VeDirectOptions {
 };
 
 struct VeDirectStats {
-  std::size_t blocks = 0;          ///< checksum-valid TEXT blocks
-  std::size_t bad_blocks = 0;      ///< TEXT blocks rejected (checksum, noise, bounds)
-  std::size_t hex_frames = 0;      ///< valid HEX frames
-  std::size_t bad_hex = 0;         ///< HEX frames rejected
-  std::size_t bad_values = 0;      ///< fields of valid blocks whose value was malformed/absurd
-  std::size_t unknown_labels = 0;  ///< fields of valid blocks with a label not in the dictionary
-  std::size_t disconnects = 0;     ///< times /Connected went to 0
+  std::size_t blocks = 0;            ///< checksum-valid TEXT blocks
+  std::size_t bad_blocks = 0;        ///< TEXT blocks rejected (checksum, noise, bounds)
+  std::size_t hex_frames = 0;        ///< valid HEX frames
+  std::size_t bad_hex = 0;           ///< HEX frames rejected
+  std::size_t bad_values = 0;        ///< fields of valid blocks whose value was malformed/absurd
+  std::size_t unknown_labels = 0;    ///< fields of valid blocks with a label not in the dictionary
+  std::size_t disconnects = 0;       ///< times /Connected went to 0
+  std::size_t repaired_strings = 0;  ///< text values that were not UTF-8 (read as Latin-1)
 };
 
 /// "ttyUSB0" from "/dev/ttyUSB0"; any character outside [A-Za-z0-9_] becomes '_'.
@@ -94,6 +95,8 @@ class VeDirectDriver : public Driver {
   void schedule_tick();
   model::WriteResult write_mode(const model::Value& v);
   void log_problem(const std::string& what, TimePoint now);
+  /// A device string (TEXT value or HEX string register) as valid UTF-8, counted when repaired.
+  std::string text_value(std::string_view raw);
 
   DriverContext& ctx_;
   VeDirectOptions opt_;

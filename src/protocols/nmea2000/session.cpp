@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "protocols/nmea2000/pgn_table.hpp"
 
 namespace gxlink::nmea2000 {
@@ -27,7 +28,7 @@ std::string get_string(ByteView p, std::size_t at) {
     s.push_back(static_cast<char>(c));
   }
   while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
+  return device_text(s);  // 126996 gives no encoding: valid UTF-8 as is, else Latin-1
 }
 
 }  // namespace

@@ -153,7 +153,7 @@ std::string HaDiscovery::config_payload(const model::Service& s, const HaSensor&
   if (!sensor.state_class.empty()) j["state_class"] = std::string(sensor.state_class);
   if (const auto* item = s.find(sensor.path); item && item->meta.decimals >= 0)
     j["suggested_display_precision"] = item->meta.decimals;
-  return j.dump();
+  return model::dump_json(j);
 }
 
 void HaDiscovery::publish_config(const model::Service& s, const HaSensor& sensor) {

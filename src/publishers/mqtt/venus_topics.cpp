@@ -57,7 +57,7 @@ std::string value_payload(const model::Item& item, bool mask) {
     j["value"] = model::to_json(item.value);
   if (item.meta.min) j["min"] = number_json(*item.meta.min);
   if (item.meta.max) j["max"] = number_json(*item.meta.max);
-  return j.dump();
+  return model::dump_json(j);
 }
 
 bool is_blocked(std::string_view type, std::string_view path) {
@@ -159,7 +159,7 @@ std::string time_payload(std::int64_t unix_time, const std::optional<std::string
   nlohmann::json j = nlohmann::json::object();
   if (echo) j["full-publish-completed-echo"] = *echo;
   j["value"] = unix_time;
-  return j.dump();
+  return model::dump_json(j);
 }
 
 }  // namespace gxlink::mqtt

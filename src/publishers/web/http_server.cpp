@@ -88,14 +88,14 @@ Response route(model::Model& model, const http::Request& req) {
     r.body = dashboard_html();
   } else if (path == "/api/model") {
     r.content_type = "application/json";
-    r.body = model::to_json(model).dump();
+    r.body = model::dump_json(model::to_json(model));
     r.extra_headers = "Cache-Control: no-store\r\n";
   } else if (path.substr(0, kServicePrefix.size()) == kServicePrefix &&
              valid_service_name(path.substr(kServicePrefix.size()))) {
     r.content_type = "application/json";
     const auto* s = model.find(std::string(path.substr(kServicePrefix.size())));
     if (s) {
-      r.body = model::to_json(*s).dump();
+      r.body = model::dump_json(model::to_json(*s));
     } else {
       r.status = 404;
       r.body = "null";
