@@ -350,7 +350,7 @@ void Importer::refused(const std::string& name, std::string_view what, std::stri
     spdlog::warn("dbus import: {}: {} refused: {}{}", name, what, detail, suppressed_note(d));
 }
 
-void Importer::apply(const std::string& name, Values values) {
+void Importer::apply(const std::string& name, Values&& values) {
   const std::string rest = name.substr(model::kServicePrefix.size());
   const auto dot = rest.find('.');
   model::ServiceSpec spec;
@@ -421,7 +421,7 @@ void Importer::on_busitem_signal(sdbus::Message& msg) {
     if (!s) return;
     const std::string member = msg.getMemberName();
     if (member == "ItemsChanged") {
-      read_items(msg, [&](std::string path, const std::optional<sdbus::Variant>& v) {
+      read_items(msg, [&](const std::string& path, const std::optional<sdbus::Variant>& v) {
         model::Value mv;
         if (!path_ok(name, path) || !v || !convert(name, path, *v, mv)) return;
         if (!s->find(path) && !room_for(name, s->items().size())) return;

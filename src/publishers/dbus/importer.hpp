@@ -93,7 +93,7 @@ class Importer {
   void consider(const std::string& name, const std::string& owner);
   void load(const std::string& name, bool fallback);
   void read_reply(const std::string& name, bool fallback, sdbus::MethodReply& reply);
-  void apply(const std::string& name, Values values);
+  void apply(const std::string& name, Values&& values);
   void forget(const std::string& name);
   void on_name_owner_changed(sdbus::Message& msg);
   void on_busitem_signal(sdbus::Message& msg);

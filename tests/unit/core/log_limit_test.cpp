@@ -16,7 +16,7 @@ TEST(TruncateForLog, ShortCleanStringsAreUnchanged) {
 }
 
 TEST(TruncateForLog, ALongStringIsCutAndSaysHowLongItWas) {
-  const std::string big(10 * 1024 * 1024, 'x');  // the 10 MB string of the issue
+  const std::string big(std::size_t{10} * 1024 * 1024, 'x');  // the 10 MB string of the issue
   const std::string out = truncate_for_log(big);
   EXPECT_LT(out.size(), 240u);
   EXPECT_EQ(out.substr(0, 200), std::string(200, 'x'));
