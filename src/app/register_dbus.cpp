@@ -3,6 +3,7 @@
 // On by default (DESIGN.md: "On D-Bus it uses the system bus unless told otherwise"); a missing bus
 // is retried in the background and never stops the daemon.
 #include <stdexcept>
+#include <string>
 
 #include "app/registry.hpp"
 #include "publishers/dbus/dbus_publisher.hpp"
@@ -25,6 +26,16 @@ std::unique_ptr<publishers::Publisher> make_dbus(const toml::table& cfg,
   }
   o.import = cfg["import"].value_or(true);
   o.direct_signals = cfg["direct_signals"].value_or(true);
+  // Issue 11 item 9: like MQTT's and Modbus' `writes`, but on by default: on a GX, Venus'
+  // systemcalc writes DVCC limits over D-Bus, and the bus policy decides who may write at all.
+  o.writes = cfg["writes"].value_or(true);
+  // Issue 11 item 7: paths per imported service. The mandatory paths alone take 9.
+  if (auto n = cfg["import_max_paths"].value<std::int64_t>()) {
+    if (*n < 16 || *n > 1'000'000)
+      throw std::runtime_error("import_max_paths must be between 16 and 1000000, not " +
+                               std::to_string(*n));
+    o.import_limits.max_paths = static_cast<std::size_t>(*n);
+  }
   return std::make_unique<dbus::DbusPublisher>(ctx, std::move(o));
 }
 

@@ -90,7 +90,10 @@ model::WriteResult VebusDriver::accept(const Result<std::uint32_t>& r, const cha
     pump(Clock::now());
     return model::WriteResult::kOk;
   }
-  spdlog::warn("[vebus] {} write refused: {}", what, r.error().message());
+  // A client hammering out-of-range writes must not flood the log (issue 11 item 8).
+  const std::string why = r.error().message();
+  if (auto d = refused_log_.check(std::string(what) + why, Clock::now()))
+    spdlog::warn("[vebus] {} write refused: {}{}", what, truncate_for_log(why), suppressed_note(d));
   switch (r.error().code) {
     case Errc::kRefused:
     case Errc::kOutOfRange: return model::WriteResult::kOutOfRange;
@@ -109,12 +112,14 @@ void VebusDriver::pump(TimePoint now) {
     switch (e.kind) {
       case vb::EventKind::kGarbageStart:
         // Logged once per episode, not per byte.
-        if (!garbage_) spdlog::warn("[vebus] {}: {}", options_.port, e.detail);
+        if (!garbage_) spdlog::warn("[vebus] {}: {}", options_.port, truncate_for_log(e.detail));
         garbage_ = true;
         break;
       case vb::EventKind::kGarbageEnd: garbage_ = false; break;
-      case vb::EventKind::kLinkUp: spdlog::info("[vebus] {}: {}", options_.port, e.detail); break;
-      default: spdlog::warn("[vebus] {}: {}", options_.port, e.detail); break;
+      case vb::EventKind::kLinkUp:
+        spdlog::info("[vebus] {}: {}", options_.port, truncate_for_log(e.detail));
+        break;
+      default: spdlog::warn("[vebus] {}: {}", options_.port, truncate_for_log(e.detail)); break;
     }
   }
   for (auto& c : session_.take_completions()) {

@@ -10,6 +10,7 @@
 
 #include <asio/steady_timer.hpp>
 
+#include "core/log_limit.hpp"
 #include "drivers/driver.hpp"
 #include "drivers/vebus/vebus_mapping.hpp"
 #include "protocols/vebus/session.hpp"
@@ -59,6 +60,7 @@ class VebusDriver : public Driver {
   std::function<void(const gxlink::vebus::WriteCompletion&)> on_completion_;
   std::string port_error_;
   bool garbage_ = false;
+  RateLimiter refused_log_{seconds(10)};  ///< refused writes: one line per 10 s per reason
   bool running_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/log_limit.hpp"
 #include "core/text.hpp"
 #include "transport/serial_port.hpp"
 
@@ -306,7 +307,8 @@ void VeDirectDriver::create_service(TimePoint now) {
     service_->add("/Yield/System", std::move(kwh));
   }
   spdlog::info("vedirect[{}]: {} ({}) as {} instance {}", connection_,
-               model::to_plain_text(spec.product_name), unique, service_->name(), instance);
+               truncate_for_log(model::to_plain_text(spec.product_name)), unique, service_->name(),
+               instance);
   queue_polls(now);
 }
 
@@ -332,10 +334,13 @@ void VeDirectDriver::apply_dataset() {
   for (const auto& [label, value] : dataset_.fields()) {
     const FieldDesc* d = find_field(label);
     if (!d) {
-      if (!warned_labels_.count(label)) {
+      // Once per label, and at most 64 labels remembered: a noisy line cannot grow the set or
+      // the log without bound (issue 11 item 8).
+      if (!warned_labels_.count(label) && warned_labels_.size() < 64) {
         warned_labels_[label] = true;
         ++stats_.unknown_labels;
-        spdlog::info("vedirect[{}]: unknown TEXT label '{}' ignored", connection_, label);
+        spdlog::info("vedirect[{}]: unknown TEXT label '{}' ignored", connection_,
+                     truncate_for_log(label, 64));
       }
       continue;
     }
@@ -357,7 +362,8 @@ void VeDirectDriver::apply_field(const FieldDesc& d, std::string_view value) {
   auto parsed = parse_field(d, value);
   if (!parsed) {
     ++stats_.bad_values;
-    log_problem(fmt::format("field {}='{}': {}", d.label, value, parsed.error().message()),
+    log_problem(fmt::format("field {}='{}': {}", d.label, truncate_for_log(value, 64),
+                            parsed.error().message()),
                 last_valid_);
     service_->set(path, model::Invalid{});
     return;
@@ -369,7 +375,8 @@ void VeDirectDriver::apply_field(const FieldDesc& d, std::string_view value) {
   }
   if (!plausible(d.label, parsed->value)) {
     ++stats_.bad_values;
-    log_problem(fmt::format("field {}='{}' is not plausible", d.label, value), last_valid_);
+    log_problem(fmt::format("field {}='{}' is not plausible", d.label, truncate_for_log(value, 64)),
+                last_valid_);
     service_->set(path, model::Invalid{});
     return;
   }

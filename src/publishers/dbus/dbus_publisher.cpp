@@ -19,7 +19,9 @@ DbusPublisher::DbusPublisher(publishers::PublisherContext& ctx, DbusOptions opts
       model_(ctx.model),
       opts_(std::move(opts)),
       retry_(opts_.retry_min),
-      retry_timer_(ctx.io) {}
+      retry_timer_(ctx.io) {
+  write_policy_.enabled = opts_.writes;
+}
 
 DbusPublisher::~DbusPublisher() {
   *alive_ = false;
@@ -74,7 +76,7 @@ void DbusPublisher::connect() {
         [this](const std::string& name) {
           return known_.contains(name) || exports_.contains(name);
         },
-        import_stats_, on_error);
+        import_stats_, on_error, opts_.import_limits);
     if (opts_.import) importer_->start();
   } catch (const std::exception& e) {
     importer_.reset();
@@ -97,11 +99,12 @@ void DbusPublisher::connect() {
 void DbusPublisher::export_service(const model::Service& s) {
   if (!connected_ || exports_.contains(s.name())) return;
   try {
-    auto e = std::make_unique<ServiceExport>(io_, model_, s, open_connection(), opts_.signals,
-                                             opts_.direct_signals, export_stats_,
-                                             [this, alive = alive_](const std::string& reason) {
-                                               if (*alive) bus_lost(reason);
-                                             });
+    auto e = std::make_unique<ServiceExport>(
+        io_, model_, s, open_connection(), opts_.signals, opts_.direct_signals, export_stats_,
+        [this, alive = alive_](const std::string& reason) {
+          if (*alive) bus_lost(reason);
+        },
+        write_policy_);
     by_service_[&s] = e.get();
     exports_.emplace(s.name(), std::move(e));
   } catch (const std::exception& e) {

@@ -32,6 +32,10 @@ struct DbusOptions {
   bool import = true;  ///< mirror other com.victronenergy services into the model
   bool direct_signals =
       true;  ///< marshal change signals ourselves (wire.hpp); false: all via sd-bus
+  /// `[dbus] writes`: SetValue may change device settings (default: on, because on a GX Venus'
+  /// systemcalc writes DVCC limits this way; the bus policy decides who may call it).
+  bool writes = true;
+  ImportLimits import_limits;  ///< `[dbus] import_max_paths` sets max_paths
   std::chrono::milliseconds retry_min{1000};
   std::chrono::milliseconds retry_max{30000};
 };
@@ -62,6 +66,8 @@ class DbusPublisher final : public publishers::Publisher, public model::Observer
   }
   const ExportStats& export_stats() const noexcept { return export_stats_; }
   const ImportStats& import_stats() const noexcept { return import_stats_; }
+  /// Entries the importer keeps about other services (0 once all have left).
+  std::size_t import_tracked() const noexcept { return importer_ ? importer_->tracked() : 0; }
 
  private:
   std::unique_ptr<sdbus::IConnection> open_connection() const;
@@ -87,6 +93,7 @@ class DbusPublisher final : public publishers::Publisher, public model::Observer
   std::unique_ptr<Importer> importer_;
   ExportStats export_stats_;
   ImportStats import_stats_;
+  WritePolicy write_policy_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -8,6 +8,12 @@
 ///
 /// All calls are asynchronous on the importer's own connection, driven by the loop (bus_pump.hpp),
 /// so a slow or stuck peer never stalls the daemon.
+///
+/// Every other service is untrusted input (issue 11 item 7: one exporting 200 000 paths grew the
+/// daemon to 528 MB). Per service the paths are capped (ImportLimits), paths that are not object
+/// paths are refused, strings are cut and long arrays refused, replies and signals are read entry
+/// by entry so that nothing beyond the cap is ever held, no exception leaves a handler, and
+/// everything about a service (model service, proxy, owner map) goes when it leaves the bus.
 
 #include <cstdint>
 #include <functional>
@@ -16,14 +22,28 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <sdbus-c++/IProxy.h>
 #include <asio/io_context.hpp>
 
+#include "core/log_limit.hpp"
 #include "model/model.hpp"
 #include "publishers/dbus/bus_pump.hpp"
 
 namespace gxlink::dbus {
+
+/// Bounds on what one imported service may put into the model. Venus' largest services
+/// (com.victronenergy.settings, a vebus with its assistants) have a few thousand paths and short
+/// strings.
+struct ImportLimits {
+  std::size_t max_paths = 5000;       ///< paths per service, mandatory ones included
+  std::size_t max_string = 4096;      ///< bytes of a string value (longer: cut), of a string array
+  std::size_t max_array = 1024;       ///< elements of an array value (longer: refused)
+  std::size_t max_path_length = 256;  ///< bytes of a path
+  std::size_t max_path_depth = 16;    ///< elements of a path
+  std::size_t max_services = 256;     ///< services imported at once
+};
 
 struct ImportStats {
   std::uint64_t services_imported = 0;
@@ -31,6 +51,13 @@ struct ImportStats {
   std::uint64_t values_applied = 0;
   std::uint64_t bad_values = 0;  ///< variants that are not BusItem values, skipped
   std::uint64_t load_failures = 0;
+  std::uint64_t paths_refused = 0;      ///< not an object path, too long or too deep
+  std::uint64_t paths_over_cap = 0;     ///< new paths ignored beyond max_paths (signals)
+  std::uint64_t services_capped = 0;    ///< services that reached max_paths
+  std::uint64_t services_refused = 0;   ///< names ignored beyond max_services
+  std::uint64_t strings_truncated = 0;  ///< string values cut to max_string
+  std::uint64_t arrays_refused = 0;     ///< arrays beyond max_array / max_string
+  std::uint64_t handler_errors = 0;     ///< exceptions caught in a callback (never propagated)
 };
 
 class Importer {
@@ -39,7 +66,8 @@ class Importer {
   using IsOwn = std::function<bool(const std::string& name)>;
 
   Importer(asio::io_context& io, model::Model& model, std::unique_ptr<sdbus::IConnection> conn,
-           IsOwn is_own, ImportStats& stats, BusPump::ErrorHandler on_error);
+           IsOwn is_own, ImportStats& stats, BusPump::ErrorHandler on_error,
+           ImportLimits limits = {});
   ~Importer();
   Importer(const Importer&) = delete;
   Importer& operator=(const Importer&) = delete;
@@ -50,23 +78,43 @@ class Importer {
   void remove_all();
   /// True once the service is (being) mirrored: the publisher must not export it.
   bool is_imported(std::string_view name) const { return imported_.contains(std::string(name)); }
+  /// Entries kept about other services (remotes, owners, imported names): 0 when none is left.
+  std::size_t tracked() const noexcept {
+    return remotes_.size() + by_owner_.size() + imported_.size();
+  }
 
  private:
   struct Remote {
     std::string owner;
     std::unique_ptr<sdbus::IProxy> root;  ///< `/` of the remote service
+    bool capped = false;                  ///< reached max_paths (logged once)
   };
+  using Values = std::map<std::string, model::Value>;
   void consider(const std::string& name, const std::string& owner);
   void load(const std::string& name, bool fallback);
-  void apply(const std::string& name, std::map<std::string, model::Value> values);
+  void read_reply(const std::string& name, bool fallback, sdbus::MethodReply& reply);
+  void apply(const std::string& name, Values&& values);
   void forget(const std::string& name);
   void on_name_owner_changed(sdbus::Message& msg);
   void on_busitem_signal(sdbus::Message& msg);
-  bool convert(const sdbus::Variant& v, model::Value& out);
+  /// `path` is a bounded object path; counts and logs (rate-limited) a refusal.
+  bool path_ok(const std::string& name, std::string_view path);
+  /// A variant as a bounded model value; false (counted) for what is no BusItem value.
+  bool convert(const std::string& name, std::string_view path, const sdbus::Variant& v,
+               model::Value& out);
+  /// True when `path` may be added to `name` (which has `count` paths); marks the cap once.
+  bool room_for(const std::string& name, std::size_t count);
+  /// Runs `f`, turning any exception into a count and a rate-limited log line: nothing may
+  /// propagate into sd-bus' dispatch (BusPump would take it for a lost bus).
+  template <class F>
+  void guard(const char* what, const std::string& name, F&& f) noexcept;
+  void refused(const std::string& name, std::string_view what, std::string_view detail);
 
   model::Model& model_;
   IsOwn is_own_;
   ImportStats& stats_;
+  ImportLimits limits_;
+  RateLimiter log_limit_;
   std::unique_ptr<BusPump> pump_;  // before the proxies and slots, which go first
   std::unique_ptr<sdbus::IProxy> bus_proxy_;
   std::vector<sdbus::Slot> matches_;

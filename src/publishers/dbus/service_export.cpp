@@ -71,21 +71,8 @@ void guarded(F&& f) {
   }
 }
 
-// D-Bus object path syntax: "/" or "/a/b" with elements of [A-Za-z0-9_]. A model path that is not
-// one (a recording may carry anything) still travels inside GetItems and ItemsChanged, but gets no
-// object.
-bool is_object_path(std::string_view p) {
-  if (p == "/") return true;
-  if (p.size() < 2 || p.front() != '/' || p.back() == '/') return false;
-  char prev = 0;
-  for (char c : p) {
-    const bool ok = c == '/' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                    (c >= 'A' && c <= 'Z');
-    if (!ok || (c == '/' && prev == '/')) return false;
-    prev = c;
-  }
-  return true;
-}
+// A model path that is not an object path (a recording may carry anything) still travels inside
+// GetItems and ItemsChanged, but gets no object (is_object_path, value_codec.hpp).
 
 // `/` covers everything; `/Dc` covers `/Dc/...`.
 std::string subtree_prefix(const std::string& path) { return path == "/" ? path : path + "/"; }
@@ -95,8 +82,14 @@ std::string subtree_prefix(const std::string& path) { return path == "/" ? path 
 ServiceExport::ServiceExport(asio::io_context& io, model::Model& model,
                              const model::Service& service,
                              std::unique_ptr<sdbus::IConnection> conn, SignalMode mode, bool direct,
-                             ExportStats& stats, BusPump::ErrorHandler on_error)
-    : model_(model), name_(service.name()), mode_(mode), direct_(direct), stats_(stats) {
+                             ExportStats& stats, BusPump::ErrorHandler on_error,
+                             WritePolicy& writes)
+    : model_(model),
+      name_(service.name()),
+      mode_(mode),
+      direct_(direct),
+      stats_(stats),
+      writes_(writes) {
   pump_ = std::make_unique<BusPump>(io, std::move(conn), std::move(on_error));
   make_node("/", false);
   for (auto& [path, item] : service.items()) ensure_path(path);
@@ -268,20 +261,38 @@ void ServiceExport::on_set_value(sdbus::MethodCall& call, const std::string& pat
   sdbus::Variant in;
   call >> in;
   std::int32_t code = 1;
+  std::string outcome, shown;
+  const model::Item* item = find_item(path);
   auto value = value_from_variant(in);
   if (!value) {
-    spdlog::warn("dbus: SetValue {}{} refused: {}", name_, path, value.error().message());
+    outcome = value.error().message();
   } else {
-    const model::Item* item = find_item(path);
     model::Value v = item ? coerce_to(item->value, std::move(*value)) : std::move(*value);
-    const std::string shown = model::to_plain_text(v);
-    const auto r = model_.write(name_, path, v);
-    code = set_value_code(r);
-    // DESIGN.md safety rules: writes are logged.
-    spdlog::info("dbus: SetValue {}{} = {} from {}: {}", name_, path, shown, call.getSender(),
-                 model::to_string(r));
+    shown = model::to_plain_text(v);
+    if (!writes_.enabled && item && item->meta.writable) {
+      // Refused by the owner's configuration: velib's 2, like a range check.
+      code = 2;
+      outcome = "D-Bus writes are off ([dbus] writes = false)";
+    } else {
+      const auto r = model_.write(name_, path, v);
+      code = set_value_code(r);
+      outcome = model::to_string(r);
+    }
   }
   (code == 0 ? stats_.writes_ok : stats_.writes_refused)++;
+  // DESIGN.md safety rules: writes are logged. Bounded (issue 11 item 8): a value is cut to a few
+  // hundred bytes, and each service logs one line per outcome (per path for accepted writes) every
+  // 10 s, with the count of those left out.
+  const std::string key = code == 0 ? name_ + path : name_ + "\n" + outcome;
+  if (auto d = writes_.log.check(key, Clock::now())) {
+    if (code == 0)
+      spdlog::info("dbus: SetValue {}{} = {} from {}: {}{}", name_, truncate_for_log(path, 100),
+                   truncate_for_log(shown), call.getSender(), outcome, suppressed_note(d));
+    else
+      spdlog::warn("dbus: SetValue {}{} = {} from {} refused: {}{}", name_,
+                   truncate_for_log(path, 100), truncate_for_log(shown), call.getSender(), outcome,
+                   suppressed_note(d));
+  }
   auto reply = call.createReply();
   reply << code;
   reply.send();

@@ -17,6 +17,7 @@
 #include <sdbus-c++/IObject.h>
 #include <asio/io_context.hpp>
 
+#include "core/log_limit.hpp"
 #include "model/model.hpp"
 #include "publishers/dbus/bus_pump.hpp"
 #include "publishers/dbus/wire.hpp"
@@ -36,6 +37,16 @@ struct ExportStats {
   std::uint64_t writes_refused = 0;
 };
 
+/// What SetValue may do, shared by every export of a publisher.
+struct WritePolicy {
+  /// `[dbus] writes`: false refuses (2) every write to a writable path, whoever sends it. The bus
+  /// policy (config/dbus/gxlink-dbus.conf) decides who may send SetValue at all.
+  bool enabled = true;
+  /// Write log lines: one per 10 s per service and outcome, with a count of those left out, so a
+  /// client hammering SetValue cannot flood the log (issue 11 item 8).
+  RateLimiter log{seconds(10)};
+};
+
 class ServiceExport {
  public:
   /// Builds the object tree on `conn` from the service's current paths and claims the name.
@@ -44,7 +55,7 @@ class ServiceExport {
   /// output queued; otherwise, and when false, through sd-bus.
   ServiceExport(asio::io_context& io, model::Model& model, const model::Service& service,
                 std::unique_ptr<sdbus::IConnection> conn, SignalMode mode, bool direct,
-                ExportStats& stats, BusPump::ErrorHandler on_error);
+                ExportStats& stats, BusPump::ErrorHandler on_error, WritePolicy& writes);
   ~ServiceExport();
   ServiceExport(const ServiceExport&) = delete;
   ServiceExport& operator=(const ServiceExport&) = delete;
@@ -88,6 +99,7 @@ class ServiceExport {
   WireWriter wire_;
   std::uint32_t serial_ = 0x80000000u;  ///< our own signals' serials, apart from sd-bus' cookies
   ExportStats& stats_;
+  WritePolicy& writes_;
   std::unique_ptr<BusPump> pump_;  // declared before nodes_: objects go first
   std::map<std::string, Node, std::less<>> nodes_;
   std::vector<const model::Change*> batch_;

@@ -35,6 +35,19 @@ model::Value int_array(const sdbus::Variant& v) {
 
 }  // namespace
 
+bool is_object_path(std::string_view p) noexcept {
+  if (p == "/") return true;
+  if (p.size() < 2 || p.front() != '/' || p.back() == '/') return false;
+  char prev = 0;
+  for (char c : p) {
+    const bool ok = c == '/' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                    (c >= 'A' && c <= 'Z');
+    if (!ok || (c == '/' && prev == '/')) return false;
+    prev = c;
+  }
+  return true;
+}
+
 std::string dbus_safe(const std::string& s) { return is_dbus_string(s) ? s : repair_utf8(s); }
 
 void append_variant(sdbus::Message& msg, const model::Value& v) {

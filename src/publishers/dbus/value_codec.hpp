@@ -34,6 +34,9 @@ std::string item_text(std::string_view path, const model::Item& item);
 /// empty when item_text() must be used.
 std::string_view fast_item_text(const model::Item& item, char (&buf)[64]) noexcept;
 
+/// D-Bus object path syntax: "/" or "/a/b" with elements of [A-Za-z0-9_], no empty element.
+bool is_object_path(std::string_view p) noexcept;
+
 /// A variant received from the bus as a model value. Nested variants and dicts are refused
 /// (Errc::unsupported); they do not occur in BusItem values.
 Result<model::Value> value_from_variant(const sdbus::Variant& v);

@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 #include <asio/post.hpp>
 
+#include "core/log_limit.hpp"
+
 namespace gxlink::mqtt {
 namespace {
 
@@ -72,17 +74,21 @@ MqttPublisher::MqttPublisher(publishers::PublisherContext ctx, MqttOptions optio
     ha_ = std::make_unique<HaDiscovery>(ctx.model, sink_, options_.ha);
   }
   venus_.set_work_scheduler([this] { schedule_pump(); });
-  // Writes are logged (DESIGN.md safety rules); refusals are rate-limited so that a client
-  // hammering W/ topics cannot flood the log: the first 20, then every 100th.
-  venus_.set_write_log([refused = std::uint64_t{0}](std::string_view topic,
-                                                    std::string_view outcome, bool ok) mutable {
+  // Writes are logged (DESIGN.md safety rules), bounded so that a client hammering W/ topics
+  // cannot flood the log (issue 11 item 8): one line per 10 s per topic for accepted writes and
+  // per outcome for refusals, with the count of those left out; topics are cut (up to 64 KiB).
+  venus_.set_write_log([limiter = RateLimiter(seconds(10)), refused = std::uint64_t{0}](
+                           std::string_view topic, std::string_view outcome, bool ok) mutable {
+    const auto d =
+        limiter.check(ok ? std::string(topic) : "\n" + std::string(outcome), Clock::now());
     if (ok) {
-      spdlog::info("mqtt: write {}: ok", topic);
+      if (d) spdlog::info("mqtt: write {}: ok{}", truncate_for_log(topic), suppressed_note(d));
       return;
     }
     ++refused;
-    if (refused <= 20 || refused % 100 == 0)
-      spdlog::warn("mqtt: write {} refused: {} ({} refused so far)", topic, outcome, refused);
+    if (d)
+      spdlog::warn("mqtt: write {} refused: {} ({} refused so far){}", truncate_for_log(topic),
+                   truncate_for_log(outcome), refused, suppressed_note(d));
   });
   client_.on_connect = [this] {
     venus_.on_connected(Clock::now());

@@ -8,8 +8,10 @@ can check the encoding: {"v": <python value or null>, "sig": "ai"}.
   busclient.py ADDRESS getitems SERVICE
   busclient.py ADDRESS getvalue SERVICE PATH
   busclient.py ADDRESS gettext SERVICE PATH
-  busclient.py ADDRESS setvalue SERVICE PATH TYPE VALUE     (TYPE: i, d, s)
+  busclient.py ADDRESS setvalue SERVICE PATH TYPE VALUE     (TYPE: i, d, s; S: VALUE times 'x')
+  busclient.py ADDRESS setmany SERVICE PATH TYPE VALUE N    (N SetValue calls; JSON list of codes)
   busclient.py ADDRESS introspect SERVICE PATH
+  busclient.py ADDRESS own NAME                             (request a name; prints the reply code)
   busclient.py ADDRESS watch SERVICE SECONDS                (JSON lines: one per signal, flushed)
 """
 import json
@@ -62,12 +64,17 @@ def main():
         print(json.dumps(enc(bus.get_object(sys.argv[3], sys.argv[4]).GetValue(dbus_interface=IFACE))))
     elif cmd == 'gettext':
         print(json.dumps(enc(bus.get_object(sys.argv[3], sys.argv[4]).GetText(dbus_interface=IFACE))))
-    elif cmd == 'setvalue':
+    elif cmd in ('setvalue', 'setmany'):
         t, raw = sys.argv[5], sys.argv[6]
         val = {'i': lambda s: dbus.Int32(int(s)), 'd': lambda s: dbus.Double(float(s)),
-               's': dbus.String}[t](raw)
-        r = bus.get_object(sys.argv[3], sys.argv[4]).SetValue(val, dbus_interface=IFACE)
-        print(json.dumps(int(r)))
+               's': dbus.String, 'S': lambda s: dbus.String('x' * int(s))}[t](raw)
+        obj = bus.get_object(sys.argv[3], sys.argv[4])
+        if cmd == 'setvalue':
+            print(json.dumps(int(obj.SetValue(val, dbus_interface=IFACE))))
+        else:
+            print(json.dumps([int(obj.SetValue(val, dbus_interface=IFACE)) for _ in range(int(sys.argv[7]))]))
+    elif cmd == 'own':
+        print(json.dumps(int(bus.request_name(sys.argv[3], dbus.bus.NAME_FLAG_DO_NOT_QUEUE))))
     elif cmd == 'introspect':
         print(json.dumps(str(bus.get_object(sys.argv[3], sys.argv[4]).Introspect(
             dbus_interface='org.freedesktop.DBus.Introspectable'))))

@@ -48,10 +48,7 @@ json parse_or_null(const std::string& out) {
 /// that a full pipe never blocks the daemon, and kept for the checks on read-back lines.
 class DemoOnBus {
  public:
-  DemoOnBus()
-      : gx_({GXLINK_BINARY, "run", "--demo", "--dbus", bus_.address(), "--no-tui", "--http",
-             "127.0.0.1:0"},
-            true) {}
+  explicit DemoOnBus(const std::vector<std::string>& extra = {}) : gx_(argv(extra), true) {}
   ~DemoOnBus() { gx_.stop(SIGTERM); }
 
   const std::string& address() const { return bus_.address(); }
@@ -138,6 +135,12 @@ class DemoOnBus {
   }
 
  private:
+  std::vector<std::string> argv(const std::vector<std::string>& extra) const {
+    std::vector<std::string> a{GXLINK_BINARY,  "run",      "--demo", "--dbus",
+                               bus_.address(), "--no-tui", "--http", "127.0.0.1:0"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
   void drain() {
     // Child::read_line rounds the time left down to milliseconds: 5 ms still polls.
     while (auto l = gx_.read_line(milliseconds(5))) log_.push_back(std::move(*l));
@@ -247,6 +250,33 @@ TEST_F(GxlinkDemoWrites, VedirectMpptModeReachesTheChargerAndIsReadBack) {
   })) << "mode "
       << d.get(svc, "/Mode") << " state " << d.get(svc, "/State") << "\n"
       << dump_log(d);
+}
+
+// Issue 11 item 9: `[dbus] writes = false` refuses D-Bus writes to device settings (2), and the
+// device is never asked.
+TEST(GxlinkDbusWritesOff, ConfigWritesFalseRefusesSetValueOnTheMulti) {
+  if (auto why = missing_peers(); !why.empty()) GTEST_SKIP() << why;
+  char tmpl[] = "/tmp/gxlink-writes-off-XXXXXX.toml";
+  const int fd = ::mkstemps(tmpl, 5);
+  ASSERT_GE(fd, 0);
+  const std::string conf = "[dbus]\nwrites = false\n";
+  ASSERT_EQ(::write(fd, conf.data(), conf.size()), static_cast<ssize_t>(conf.size()));
+  ::close(fd);
+  {
+    DemoOnBus d({"--config", tmpl});
+    const std::string svc = d.ready_service([](const std::string& n, const json&) {
+      return n.rfind("com.victronenergy.vebus.", 0) == 0;
+    });
+    ASSERT_FALSE(svc.empty()) << "no connected vebus service\n" << dump_log(d);
+    const json mode = d.get(svc, "/Mode");
+    const int off = mode == 4 ? 3 : 4;
+    EXPECT_EQ(d.set(svc, "/Mode", "i", std::to_string(off)), 2);
+    EXPECT_TRUE(d.until([&] { return d.log_count("writes are off") >= 1; })) << dump_log(d);
+    std::this_thread::sleep_for(seconds(2));
+    EXPECT_EQ(d.get(svc, "/Mode"), mode);
+    EXPECT_EQ(d.log_count("[vebus] mode write"), 0u) << dump_log(d);
+  }
+  std::filesystem::remove(tmpl);
 }
 
 }  // namespace
