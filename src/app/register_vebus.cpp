@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // VE.Bus through an MK2/MK3: `decode mk2`, `snapshot mk2:FILE`, `[[vebus]]` drivers, the demo
 // Multi.
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <iterator>
 #include <ostream>
@@ -32,7 +34,7 @@ std::string hex2(unsigned v) {
 
 /// One JSON object per frame. Values are raw except where the frame carries its own meaning; the
 /// info frames also get `scaled` values with the typical scales (tables.hpp), marked as such.
-json frame_json(const vb::Mk2Frame& f, std::size_t offset) {
+json frame_json(const vb::Mk2Frame& f, std::size_t offset, drivers::vebus::PassiveDecoder& pd) {
   json j;
   j["offset"] = offset;
   j["type"] = hex2(f.type);
@@ -110,20 +112,45 @@ json frame_json(const vb::Mk2Frame& f, std::size_t offset) {
         }
       },
       *r);
-  // Scaled values with the typical scales, for the info frames.
-  drivers::vebus::PassiveDecoder pd;
+  // What the driver derives from this frame, under the Venus paths `snapshot mk2:` publishes,
+  // scaled with the typical RAM-var scales (tables.hpp) and with units (issue 13: decode and
+  // snapshot must agree). `pd` carries state across frames as the driver does: an AC frame's
+  // output frequency comes from the inverter period of the DC frame before it.
   pd.apply(f);
   const auto& st = pd.state();
-  if (j["kind"] == "dc_info" && st.dc_voltage && st.dc_current) {
-    j["scaled_typical"] = {{"voltage", *st.dc_voltage}, {"current", *st.dc_current}};
-  } else if (j["kind"] == "ac_info") {
-    for (const auto& p : st.phases)
-      if (p)
-        j["scaled_typical"] = {{"in_v", p->in_v},
-                               {"in_i", p->in_i},
-                               {"in_f", p->in_f},
-                               {"out_v", p->out_v},
-                               {"out_i", p->out_i}};
+  json values = json::object(), units = json::object();
+  auto put = [&](const std::string& path, double v, const char* unit) {
+    values[path] = v;
+    units[path] = unit;
+  };
+  if (j["kind"] == "dc_info") {
+    if (st.dc_voltage) put("/Dc/0/Voltage", *st.dc_voltage, "V");
+    if (st.dc_current) put("/Dc/0/Current", *st.dc_current, "A");
+    if (st.dc_voltage && st.dc_current)
+      put("/Dc/0/Power", static_cast<double>(std::lround(*st.dc_voltage * *st.dc_current)), "W");
+    if (st.inverter_frequency) {
+      const int phases = std::max(1, st.phase_count);
+      for (int p = 1; p <= std::min(phases, 3); ++p)
+        put("/Ac/Out/L" + std::to_string(p) + "/F", *st.inverter_frequency, "Hz");
+    }
+  } else if (const auto* a = j["kind"] == "ac_info" ? &j["phase"] : nullptr;
+             a && a->is_number_integer()) {
+    const int phase = a->get<int>();
+    if (phase >= 1 && phase <= 3 && st.phases[static_cast<std::size_t>(phase - 1)]) {
+      const auto& v = *st.phases[static_cast<std::size_t>(phase - 1)];
+      const std::string in = "/Ac/ActiveIn/L" + std::to_string(phase);
+      const std::string out = "/Ac/Out/L" + std::to_string(phase);
+      put(in + "/V", v.in_v, "V");
+      put(in + "/I", v.in_i, "A");
+      put(in + "/F", v.in_f, "Hz");
+      put(out + "/V", v.out_v, "V");
+      put(out + "/I", v.out_i, "A");
+      put(out + "/F", v.out_f, "Hz");
+    }
+  }
+  if (!values.empty()) {
+    j["values"] = std::move(values);
+    j["units"] = std::move(units);
   }
   return j;
 }
@@ -191,8 +218,9 @@ DecodeStats run_framer(std::istream& in, std::ostream& err, const std::string& s
 }
 
 DecodeStats decode_mk2(std::istream& in, std::ostream& out, std::ostream& err) {
-  return run_framer(in, err, "mk2", [&out](const vb::Mk2Frame& f, std::size_t off) {
-    out << model::dump_json(frame_json(f, off)) << '\n';
+  drivers::vebus::PassiveDecoder pd;
+  return run_framer(in, err, "mk2", [&out, &pd](const vb::Mk2Frame& f, std::size_t off) {
+    out << model::dump_json(frame_json(f, off, pd)) << '\n';
   });
 }
 

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -172,6 +174,40 @@ TEST_F(VebusCli, DecodeMk2CountsGarbageAndRecovers) {
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("decode mk2: 57 messages, 1 errors"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("dropped 7 byte(s) at offset 6"), std::string::npos) << r.out;
+}
+
+// Issue 13: decode printed the DC frame's inverter period but not the output frequency snapshot
+// derives from it. Every value decode derives must equal what snapshot publishes at that path.
+TEST_F(VebusCli, DecodeCarriesEveryDerivedValueAndAgreesWithSnapshot) {
+  auto d = run_shell(std::string(GXLINK_BINARY) + " decode mk2 " + kFixture + " 2>/dev/null");
+  auto s = run_shell(std::string(GXLINK_BINARY) + " snapshot mk2:" + kFixture + " 2>/dev/null");
+  ASSERT_EQ(d.status, 0);
+  ASSERT_EQ(s.status, 0);
+  auto snap = nlohmann::json::parse(
+      s.out.substr(s.out.find("{\n"), s.out.rfind("\n}") + 2 - s.out.find("{\n")), nullptr, false);
+  ASSERT_TRUE(snap.is_object()) << s.out;
+  const auto& svc = snap["com.victronenergy.vebus.multi_replies"];
+  std::map<std::string, double> last;  // the last value decode printed for each path
+  std::map<std::string, std::string> units;
+  std::istringstream lines(d.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.starts_with("{")) continue;  // the summary on stderr
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    if (!j.contains("values")) continue;
+    for (auto& [path, v] : j["values"].items()) {
+      last[path] = v.get<double>();
+      units[path] = j["units"][path].get<std::string>();
+    }
+  }
+  ASSERT_TRUE(last.count("/Dc/0/Voltage") && last.count("/Ac/Out/L1/F")) << d.out;
+  EXPECT_EQ(units["/Ac/Out/L1/F"], "Hz");
+  EXPECT_EQ(units["/Dc/0/Voltage"], "V");
+  for (auto& [path, v] : last) {
+    ASSERT_TRUE(svc.contains(path) && svc[path].is_number()) << path;
+    EXPECT_NEAR(svc[path].get<double>(), v, 1e-6) << path;
+  }
 }
 
 TEST_F(VebusCli, SnapshotMk2GoesThroughTheDriverMapping) {
