@@ -59,7 +59,7 @@ bool is_proprietary(std::uint32_t pgn) noexcept {
 }  // namespace
 
 ValueState classify_raw(const Field& f, std::uint64_t raw) noexcept {
-  if (f.bits < 2) return ValueState::kValue;
+  if (f.bits < 2 || f.plain) return ValueState::kValue;
   switch (f.type) {
     case FieldType::kLookup:
       if (raw == all_ones(f.bits) && (!f.lookup || f.lookup->find(raw).empty()))

@@ -25,6 +25,29 @@ FastPacketAssembler::Slot* FastPacketAssembler::find(const N2kId& id, std::uint8
   return nullptr;
 }
 
+namespace {
+
+// A capture's clock can jump: a logger restarted, a GPS time fix, files joined end to end. A jump
+// back, or forward by more than this, is a discontinuity of the clock, not a silent bus: partial
+// messages that straddle it are kept and timed from the jump (issue 13).
+constexpr Duration kClockJump = std::chrono::hours(1);
+
+bool clock_jumped(TimePoint since, TimePoint now) noexcept {
+  return now < since || now - since > kClockJump;
+}
+
+/// True when `timeout` has really passed since `since`; on a clock jump it re-bases `since` to
+/// `now` and says no.
+bool timed_out(TimePoint& since, TimePoint now, Duration timeout) noexcept {
+  if (clock_jumped(since, now)) {
+    since = now;
+    return false;
+  }
+  return now - since > timeout;
+}
+
+}  // namespace
+
 FastPacketAssembler::Slot* FastPacketAssembler::allocate(const N2kId& id, std::uint8_t seq,
                                                          TimePoint now, LinkStats& stats) noexcept {
   Slot* free_slot = nullptr;
@@ -38,7 +61,7 @@ FastPacketAssembler::Slot* FastPacketAssembler::allocate(const N2kId& id, std::u
   }
   if (!free_slot) {
     // Full: reuse the oldest; it is a timeout if it is old, an overflow otherwise.
-    if (now - oldest->started > kFastPacketTimeout)
+    if (timed_out(oldest->started, now, kFastPacketTimeout))
       ++stats.fp_timeouts;
     else
       ++stats.fp_overflow;
@@ -71,7 +94,7 @@ bool FastPacketAssembler::on_frame(const N2kId& id, ByteView data, TimePoint now
     return false;
   }
   Slot* s = find(id, seq);
-  if (s && now - s->started > kFastPacketTimeout && now >= s->started) {
+  if (s && timed_out(s->started, now, kFastPacketTimeout)) {
     ++stats.fp_timeouts;
     s->used = false;
     s = nullptr;
@@ -108,7 +131,7 @@ bool FastPacketAssembler::on_frame(const N2kId& id, ByteView data, TimePoint now
 
 void FastPacketAssembler::expire(TimePoint now, LinkStats& stats) noexcept {
   for (auto& s : slots_) {
-    if (s.used && now > s.started && now - s.started > kFastPacketTimeout) {
+    if (s.used && timed_out(s.started, now, kFastPacketTimeout)) {
       s.used = false;
       ++stats.fp_timeouts;
     }
@@ -145,7 +168,7 @@ bool TpAssembler::on_frame(const N2kId& id, ByteView data, TimePoint now, LinkSt
     if (s) ++stats.tp_errors;  // a new BAM aborts the previous one from the same source
     if (!s)
       for (auto& c : sessions_)
-        if (!c.used || now - c.last > kTpTimeout) {
+        if (!c.used || timed_out(c.last, now, kTpTimeout)) {
           s = &c;
           break;
         }
@@ -168,7 +191,7 @@ bool TpAssembler::on_frame(const N2kId& id, ByteView data, TimePoint now, LinkSt
   for (auto& c : sessions_)
     if (c.used && c.src == id.src) s = &c;
   if (!s) return false;
-  if (now - s->last > kTpTimeout || data[0] != s->next) {
+  if (timed_out(s->last, now, kTpTimeout) || data[0] != s->next) {
     ++stats.tp_errors;
     s->used = false;
     return false;

@@ -16,6 +16,13 @@ constexpr Field num(std::string_view name, std::string_view id, std::uint16_t of
                     std::string_view unit = {}, double offset = 0) {
   return Field{name, id, off, bits, sgn, res, offset, unit, FT::kNumber, nullptr, -1};
 }
+/// A field of the ISO NAME (ISO 11783-5 §4.4.1): plain numbers, every value valid.
+constexpr Field name_part(std::string_view name, std::string_view id, std::uint16_t off,
+                          std::uint16_t bits) {
+  Field f = num(name, id, off, bits);
+  f.plain = true;
+  return f;
+}
 constexpr Field dur(std::string_view name, std::string_view id, std::uint16_t off,
                     std::uint16_t bits, double res) {
   return Field{name, id, off, bits, false, res, 0, "s", FT::kDuration, nullptr, -1};
@@ -446,14 +453,14 @@ constexpr Field kTpCm[] = {num("Group Function Code", "groupFunctionCode", 0, 8)
                            num("Packets", "packets", 24, 8),
                            num("Packets reply", "packetsReply", 32, 8), pgnf("PGN", "pgn", 40)};
 constexpr Field kAddressClaim[] = {
-    num("Unique Number", "uniqueNumber", 0, 21),
+    name_part("Unique Number", "uniqueNumber", 0, 21),
     lku("Manufacturer Code", "manufacturerCode", 21, 11, &kManufacturerLookup),
-    num("Device Instance Lower", "deviceInstanceLower", 32, 3),
-    num("Device Instance Upper", "deviceInstanceUpper", 35, 5),
-    num("Device Function", "deviceFunction", 40, 8),
+    name_part("Device Instance Lower", "deviceInstanceLower", 32, 3),
+    name_part("Device Instance Upper", "deviceInstanceUpper", 35, 5),
+    name_part("Device Function", "deviceFunction", 40, 8),
     spare(48, 1),
     lku("Device Class", "deviceClass", 49, 7, &kDeviceClassL),
-    num("System Instance", "systemInstance", 56, 4),
+    name_part("System Instance", "systemInstance", 56, 4),
     lku("Industry Group", "industryGroup", 60, 3, &kIndustryL),
     lku("Arbitrary address capable", "arbitraryAddressCapable", 63, 1, &kYesNoL)};
 // 61184 for Victron: the register id selects the meaning of the value (vreg.hpp decodes it).

@@ -49,6 +49,9 @@ struct Field {
   FieldType type = FieldType::kNumber;
   const Lookup* lookup = nullptr;
   std::int64_t match = -1;  ///< this value selects the variant (function code, manufacturer)
+  /// Every raw value is a value: identifiers such as the ISO NAME fields have no "not available"
+  /// or "out of range" codes (Device Instance Lower 7 is instance 7, not "unknown").
+  bool plain = false;
 };
 
 struct PgnDesc {

@@ -62,6 +62,31 @@ TEST(N2kName, VictronWorkedExample) {
   EXPECT_EQ(d.find("industryGroup")->text, "Marine Industry");
 }
 
+// Issue 13: NAME fields are plain values. Device instance 255 (lower 7, upper 31), system
+// instance 15 and function 255 are real instances/codes, not "not available".
+TEST(N2kCodec, IsoNameFieldsAreAlwaysValues) {
+  IsoName n;
+  n.unique_number = 0x1FFFFF;
+  n.manufacturer = 358;
+  n.set_device_instance(255);
+  n.function = 255;
+  n.device_class = 35;
+  n.system_instance = 15;
+  std::array<std::uint8_t, 8> b{};
+  store_le64(b, 0, n.to_u64());
+  auto d = decode_ok(60928, {b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]});
+  ASSERT_TRUE(d.number("deviceInstanceLower"));
+  EXPECT_EQ(*d.number("deviceInstanceLower"), 7);
+  ASSERT_TRUE(d.number("deviceInstanceUpper"));
+  EXPECT_EQ(*d.number("deviceInstanceUpper"), 31);
+  ASSERT_TRUE(d.number("systemInstance"));
+  EXPECT_EQ(*d.number("systemInstance"), 15);
+  ASSERT_TRUE(d.number("deviceFunction"));
+  EXPECT_EQ(*d.number("deviceFunction"), 255);
+  ASSERT_TRUE(d.number("uniqueNumber"));
+  EXPECT_EQ(*d.number("uniqueNumber"), 0x1FFFFF);
+}
+
 TEST(N2kCodec, DcDetailedStatusNineBytes) {
   // canboat sample `…,127506,40,255,9,00,0a,00,64,00,7f,05,ff,ff` (NMEA 1.300 length).
   auto d = decode_ok(127506, {0x00, 0x0a, 0x00, 0x64, 0x00, 0x7f, 0x05, 0xff, 0xff});

@@ -100,6 +100,28 @@ TEST(N2kFastPacket, PartialMessagesTimeOut) {
             nullptr);  // nothing to complete
 }
 
+// Issue 13: a capture whose clock jumps (back, or forward by hours) between two frames of one
+// message: that is a discontinuity of the clock, not 750 ms of silence, so the message is kept.
+TEST(N2kFastPacket, AClockJumpIsNotATimeout) {
+  auto f = *fragment({6, 127506, 7, 0xFF}, pattern(11, 0), true, 1);
+  const TimePoint t0 = TimePoint{} + std::chrono::hours(1000);
+  for (Duration jump : {Duration(-std::chrono::hours(3)), Duration(std::chrono::hours(5)),
+                        Duration(-std::chrono::seconds(1))}) {
+    Receiver rx;
+    EXPECT_EQ(rx.on_frame(f[0], t0), nullptr);
+    rx.on_tick(t0 + jump);
+    const Message* m = rx.on_frame(f[1], t0 + jump + std::chrono::milliseconds(10));
+    ASSERT_NE(m, nullptr) << "jump of " << jump.count() << " ns dropped the message";
+    EXPECT_EQ(rx.stats().fp_timeouts, 0u);
+  }
+  // After a jump the partial message is timed from the jump: silence then still expires it.
+  Receiver rx;
+  EXPECT_EQ(rx.on_frame(f[0], t0), nullptr);
+  rx.on_tick(t0 - std::chrono::hours(2));
+  rx.on_tick(t0 - std::chrono::hours(2) + std::chrono::milliseconds(800));
+  EXPECT_EQ(rx.stats().fp_timeouts, 1u);
+}
+
 TEST(N2kFastPacket, BadFirstFrameLengthIsCounted) {
   CanFrame f =
       CanFrame::make(0x19F21201, true, std::vector<std::uint8_t>{0x00, 230, 1, 2, 3, 4, 5, 6});
