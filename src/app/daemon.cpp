@@ -93,12 +93,10 @@ int run_daemon(const RunOptions& opts) {
   model::DeviceInstances instances(data_dir / "device_instances.json");
   drivers::DriverContext dctx{io, model, instances};
 
+  // The demo's buses outlive the drivers and simulators attached to them (declared first).
+  std::vector<std::unique_ptr<transport::InProcessCanBus>> demo_buses;
   std::vector<std::unique_ptr<drivers::Driver>> drivers;
   std::vector<std::shared_ptr<void>> simulators;
-  transport::InProcessCanBus can0("can0");
-  transport::InProcessCanBus can1("can1");
-  can0.set_scheduler([&] { asio::post(io, [&] { can0.pump(); }); });
-  can1.set_scheduler([&] { asio::post(io, [&] { can1.pump(); }); });
 
   const auto& reg = registry();
   for (auto& [kind, make] : reg.drivers) {
@@ -111,7 +109,7 @@ int run_daemon(const RunOptions& opts) {
     });
   }
   if (demo) {
-    DemoContext dc{dctx, run_dir, can0, can1, drivers, simulators};
+    DemoContext dc{dctx, run_dir, drivers, simulators, demo_buses};
     build_demo(dc);
   }
   for (auto& d : drivers) {

@@ -12,14 +12,22 @@
 
 namespace gxlink::app {
 
+/// The demo's CAN buses, as on a GX with separate ports: each bus carries the devices that share
+/// its bit rate on a real installation.
+inline constexpr const char* kDemoBmsBus = "can0";      ///< CAN-bus BMS, 500 kbit/s (BMS-Can port)
+inline constexpr const char* kDemoCanopenBus = "can1";  ///< SuperB CANopen bank, 250 kbit/s
+inline constexpr const char* kDemoVeCanBus = "can2";    ///< VE.Can / NMEA 2000, 250 kbit/s
+
 struct DemoContext {
   drivers::DriverContext& drivers_ctx;
-  std::filesystem::path run_dir;        ///< where demo ptys get stable symlinks
-  transport::InProcessCanBus& can_bus;  ///< the demo's CAN bus ("can0", 500 kbit/s devices)
-  transport::InProcessCanBus&
-      can_bus_250k;  ///< a second bus ("can1") for 250 kbit/s CANopen batteries
+  std::filesystem::path run_dir;  ///< where demo ptys get stable symlinks
   std::vector<std::unique_ptr<drivers::Driver>>& drivers;
   std::vector<std::shared_ptr<void>>& simulators;  ///< kept alive for the daemon's lifetime
+  /// Owns the buses; declared by the daemon before its drivers, so they outlive every endpoint.
+  std::vector<std::unique_ptr<transport::InProcessCanBus>>& buses;
+
+  /// The in-process bus named `name`, created on first use and pumped on the daemon's loop.
+  transport::InProcessCanBus& can_bus(const std::string& name);
 };
 
 /// Builds every registered demo part.

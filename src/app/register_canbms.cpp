@@ -207,12 +207,13 @@ void demo_canbms(DemoContext& demo) {
     std::unique_ptr<sim::canbms::BatterySim> sim;
   };
   auto part = std::make_shared<Part>();
-  part->endpoint = demo.can_bus.attach("canbms-battery-sim");
+  part->endpoint = demo.can_bus(kDemoBmsBus).attach("canbms-battery-sim");
   part->sim = std::make_unique<sim::canbms::BatterySim>(*part->endpoint);
   part->sim->start(demo.drivers_ctx.io);
   demo.simulators.push_back(part);
   demo.drivers.push_back(std::make_unique<drivers::canbms::GxDriver>(
-      demo.drivers_ctx, demo.can_bus.attach("canbms-gx"), drivers::canbms::GxDriverOptions{}));
+      demo.drivers_ctx, demo.can_bus(kDemoBmsBus).attach("canbms-gx"),
+      drivers::canbms::GxDriverOptions{}));
 }
 
 }  // namespace

@@ -266,13 +266,14 @@ void demo_canopen(DemoContext& demo) {
   b.temperature_c = 23.0;
   b.cycles = 117;
   for (const auto& o : {a, b}) {
-    d->endpoints.push_back(demo.can_bus_250k.attach("superb-node" + std::to_string(o.node_id)));
+    d->endpoints.push_back(
+        demo.can_bus(kDemoCanopenBus).attach("superb-node" + std::to_string(o.node_id)));
     d->nodes.push_back(std::make_unique<sim::SuperbNodeSim>(*d->endpoints.back(), o, now));
   }
   d->timer = std::make_unique<asio::steady_timer>(demo.drivers_ctx.io);
   d->tick();
 
-  auto endpoint = demo.can_bus_250k.attach("canopen-driver");
+  auto endpoint = demo.can_bus(kDemoCanopenBus).attach("canopen-driver");
   drivers::canopen::CanopenConfig cfg;
   cfg.interface = std::string(endpoint->interface_name());
   cfg.nodes = {{1, 150.0}, {2, 100.0}};

@@ -197,12 +197,14 @@ void demo_nmea2000(DemoContext& demo) {
                                                          {VeCanProduct::kSkyllaI, 0x34567}};
   std::uint8_t addr = 0x20;
   for (auto& [p, unique] : devs) {
-    parts->sim_eps.push_back(demo.can_bus.attach("vecan-sim-" + std::to_string(unique)));
+    parts->sim_eps.push_back(
+        demo.can_bus(kDemoVeCanBus).attach("vecan-sim-" + std::to_string(unique)));
     parts->devices.push_back(
         std::make_unique<sim::nmea2000::VeCanDevice>(*parts->sim_eps.back(), p, unique, addr));
     addr = static_cast<std::uint8_t>(addr + 0x10);
   }
-  parts->driver_ep = demo.can_bus.attach("nmea2000-driver");
+  // VE.Can is its own 250 kbit/s bus, apart from the 500 kbit/s CAN-bus BMS (issue 13).
+  parts->driver_ep = demo.can_bus(kDemoVeCanBus).attach("nmea2000-driver");
   dn::Options opts;
   auto driver =
       std::make_unique<dn::Nmea2000Driver>(demo.drivers_ctx, parts->driver_ep.get(), opts);

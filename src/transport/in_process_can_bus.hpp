@@ -37,6 +37,8 @@ class InProcessCanBus {
 
   /// A new endpoint; it stays attached until destroyed.
   std::unique_ptr<Endpoint> attach(std::string endpoint_name);
+  /// The interface name drivers see.
+  const std::string& name() const noexcept { return name_; }
   /// Called when the first frame of a batch is queued (e.g. post pump() to the loop).
   void set_scheduler(std::function<void()> s) { schedule_ = std::move(s); }
   /// Delivers all queued frames (and those sent while delivering) to every endpoint but the sender.

@@ -164,7 +164,8 @@ TEST(Robustness, NonUtf8DeviceStringReachesNoWriterUnrepaired) {
   // The daemon replaying it keeps serving /api/model and keeps running.
   // listen_only: the replay pairs the recorded client's requests and answers, as snapshot does.
   std::ofstream(dir / "gxlink.toml")
-      << "[[canopen]]\nlisten_only = true\ninterface = \"file:" << (dir / "bank.candump").string() << "\"\n";
+      << "[[canopen]]\nlisten_only = true\ninterface = \"file:" << (dir / "bank.candump").string()
+      << "\"\n";
   const int port = test::free_tcp_port();
   Process gx({GXLINK_BINARY, "run", "--config", (dir / "gxlink.toml").string(), "--no-tui",
               "--dbus", "none", "--http", "127.0.0.1:" + std::to_string(port)});
