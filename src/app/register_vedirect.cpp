@@ -11,6 +11,7 @@
 
 #include "app/demo.hpp"
 #include "app/registry.hpp"
+#include "core/json_writer.hpp"
 #include "core/line_reader.hpp"
 #include "core/text.hpp"
 #include "drivers/vedirect/vedirect_driver.hpp"
@@ -24,39 +25,67 @@ namespace {
 
 using namespace gxlink::vedirect;
 
-nlohmann::ordered_json hex_json(const HexMessage& m, std::string_view raw) {
-  nlohmann::ordered_json j;
-  j["kind"] = "hex";
-  j["command"] = std::string(command_name(m.command, true));
-  j["code"] = m.command;
+/// One HEX frame as a JSON line (DESIGN.md: `{"kind":"hex",…}`), through the shared writer.
+void write_hex(JsonWriter& w, const HexMessage& m, std::string_view raw) {
+  char buf[8];
+  auto hex4 = [&buf](unsigned v) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    buf[0] = '0';
+    buf[1] = 'x';
+    for (int i = 0; i < 4; ++i) buf[2 + i] = kHex[(v >> (12 - 4 * i)) & 15];
+    return std::string_view(buf, 6);
+  };
+  w.begin_object();
+  w.key("kind");
+  w.string("hex");
+  w.key("command");
+  w.string(command_name(m.command, true));
+  w.key("code");
+  w.integer(m.command);
   if (auto reg = parse_register(m)) {
-    j["register"] = fmt::format("0x{:04X}", reg->id);
+    w.key("register");
+    w.string(hex4(reg->id));
     const RegisterDesc* d = find_register(reg->id);
-    if (d) j["name"] = std::string(d->name);
-    j["flags"] = reg->flags;
-    j["value"] = to_hex(reg->value.view());
+    if (d) {
+      w.key("name");
+      w.string(d->name);
+    }
+    w.key("flags");
+    w.integer(reg->flags);
+    w.key("value");
+    w.string(to_hex(reg->value.view()));
     if (d && reg->flags == 0) {
       if (auto v = decode_register_value(*d, reg->value.view()); v && v->available) {
-        if (d->type == RegType::kString)
-          j["decoded"] = device_text(v->text);
-        else if (d->type != RegType::kRecord)
-          j["decoded"] = v->value;
-        if (!d->unit.empty() && d->type != RegType::kString) j["unit"] = std::string(d->unit);
+        if (d->type == RegType::kString) {
+          w.key("decoded");
+          w.string(device_text(v->text));
+        } else if (d->type != RegType::kRecord) {
+          w.key("decoded");
+          w.real(v->value);
+        }
+        if (!d->unit.empty() && d->type != RegType::kString) {
+          w.key("unit");
+          w.string(d->unit);
+        }
       }
     }
-  } else if (auto w = parse_word(m)) {
-    j["word"] = fmt::format("0x{:04X}", *w);
+  } else if (auto word = parse_word(m)) {
+    w.key("word");
+    w.string(hex4(*word));
   } else {
-    j["payload"] = to_hex(m.payload.view());
+    w.key("payload");
+    w.string(to_hex(m.payload.view()));
   }
-  j["raw"] = std::string(raw);
-  return j;
+  w.key("raw");
+  w.string(raw);
+  w.end_object();
 }
 
 DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& err) {
   DecodeStats st;
   Framer framer;
   std::array<char, std::size_t{64} * 1024> buf{};
+  std::string line;        // one JSON line, reused: no allocation per message once grown
   std::size_t offset = 0;  // bytes of input before the current chunk, for error positions
   while (const std::size_t n = read_available(in, buf.data(), buf.size())) {
     const ByteView chunk(reinterpret_cast<const std::uint8_t*>(buf.data()), n);
@@ -65,15 +94,25 @@ DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& e
       const auto r = framer.take(chunk.subspan(off));
       off += r.consumed;
       if (r.status == TakeStatus::kFrame) {
+        line.clear();
+        JsonWriter w(line);
         if (r.kind == FrameKind::kText) {
-          nlohmann::ordered_json j;
-          j["kind"] = "text";
-          auto& fields = j["fields"] = nlohmann::ordered_json::object();
-          for (const auto& f : *r.text) fields[device_text(f.label)] = device_text(f.value);
-          out << model::dump_json(j) << '\n';
+          w.begin_object();
+          w.key("kind");
+          w.string("text");
+          w.key("fields");
+          w.begin_object();
+          for (const auto& f : *r.text) {
+            w.key(f.label);
+            w.string(f.value);
+          }
+          w.end_object();
+          w.end_object();
         } else {
-          out << model::dump_json(hex_json(*r.hex, r.hex_text)) << '\n';
+          write_hex(w, *r.hex, r.hex_text);
         }
+        line += '\n';
+        out.write(line.data(), static_cast<std::streamsize>(line.size()));
         ++st.messages;
       } else if (r.status == TakeStatus::kBad) {
         ++st.errors;

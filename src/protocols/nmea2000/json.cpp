@@ -8,43 +8,6 @@
 
 namespace gxlink::nmea2000 {
 
-void append_json_number(double v, std::string& out) {
-  char buf[32];
-  if (!std::isfinite(v)) {
-    out += "null";
-    return;
-  }
-  if (v == std::trunc(v) && std::fabs(v) < 1e15) {
-    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(v));
-    out.append(buf, r.ptr);
-    return;
-  }
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void append_json_string(std::string_view s, std::string& out) {
-  out += '"';
-  std::size_t run = 0;  // start of the current run of plain characters
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto u = static_cast<unsigned char>(s[i]);
-    if (u >= 0x20 && u < 0x7F && u != '"' && u != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    if (u == '"' || u == '\\') {
-      out += '\\';
-      out += static_cast<char>(u);
-    } else {
-      // Non-ASCII bytes in fixed strings are not UTF-8; escape them as code points.
-      static constexpr char kHex[] = "0123456789abcdef";
-      const char esc[6] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};
-      out.append(esc, 6);
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-}
-
 namespace {
 
 void append_key(std::string_view k, bool& first, std::string& out) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/bytes.hpp"
+#include "core/json_writer.hpp"
 #include "protocols/nmea2000/codec.hpp"
 
 namespace gxlink::nmea2000 {
@@ -16,9 +17,8 @@ namespace gxlink::nmea2000 {
 /// PGNs with a special layout (61184 Victron VREG, 126208 parameter pairs).
 void append_fields_json(std::uint32_t pgn, ByteView payload, const Decoded& d, std::string& out);
 
-/// Appends a JSON number: integers without a fraction, others in the shortest round-trip form.
-void append_json_number(double v, std::string& out);
-/// Appends a JSON string with escapes.
-void append_json_string(std::string_view s, std::string& out);
+// Numbers and strings are written by the one JSON writer every decoder shares.
+using ::gxlink::append_json_number;
+using ::gxlink::append_json_string;
 
 }  // namespace gxlink::nmea2000
