@@ -6,10 +6,9 @@
 #include <ostream>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
-
 #include "app/demo.hpp"
 #include "app/registry.hpp"
+#include "core/json_writer.hpp"
 #include "drivers/canbms/bms_driver.hpp"
 #include "drivers/canbms/gx_driver.hpp"
 #include "model/model_json.hpp"
@@ -21,64 +20,78 @@
 namespace gxlink::app {
 namespace {
 namespace cb = gxlink::canbms;
-using nlohmann::json;
 
-json opt(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
-json opt(const std::optional<std::uint16_t>& v) { return v ? json(*v) : json(nullptr); }
+template <class T>
+void opt(JsonWriter& w, std::string_view key, const std::optional<T>& v) {
+  w.key(key);
+  if (!v)
+    w.null();
+  else if constexpr (std::is_floating_point_v<T>)
+    w.real(*v);
+  else
+    w.integer(*v);
+}
 
-json fields_of(const cb::Message& msg) {
-  json f = json::object();
+void write_fields(JsonWriter& w, const cb::Message& msg) {
+  w.begin_object();
   if (const auto* l = std::get_if<cb::Limits>(&msg)) {
-    f["charge_voltage_v"] = l->charge_voltage_v;
-    f["charge_current_a"] = l->charge_current_a;
-    f["discharge_current_a"] = l->discharge_current_a;
-    f["discharge_voltage_v"] = opt(l->discharge_voltage_v);
+    opt(w, "charge_voltage_v", std::optional<double>(l->charge_voltage_v));
+    opt(w, "charge_current_a", std::optional<double>(l->charge_current_a));
+    opt(w, "discharge_current_a", std::optional<double>(l->discharge_current_a));
+    opt(w, "discharge_voltage_v", l->discharge_voltage_v);
   } else if (const auto* s = std::get_if<cb::Soc>(&msg)) {
-    f["soc_pct"] = opt(s->soc_pct);
-    f["soh_pct"] = opt(s->soh_pct);
-    f["soc_hires_pct"] = opt(s->soc_hires_pct);
+    opt(w, "soc_pct", s->soc_pct);
+    opt(w, "soh_pct", s->soh_pct);
+    opt(w, "soc_hires_pct", s->soc_hires_pct);
   } else if (const auto* d = std::get_if<cb::DcStatus>(&msg)) {
-    f["voltage_v"] = opt(d->voltage_v);
-    f["current_a"] = opt(d->current_a);
-    f["temperature_c"] = opt(d->temperature_c);
+    opt(w, "voltage_v", d->voltage_v);
+    opt(w, "current_a", d->current_a);
+    opt(w, "temperature_c", d->temperature_c);
   } else if (const auto* a = std::get_if<cb::Alarms>(&msg)) {
-    json al = json::object(), wa = json::object();
-    for (const auto& info : cb::kAlarms) {
-      al[std::string(info.name)] = cb::to_string(a->alarm(info));
-      wa[std::string(info.name)] = cb::to_string(a->warning(info));
+    for (const bool alarms : {true, false}) {
+      w.key(alarms ? "alarms" : "warnings");
+      w.begin_object();
+      for (const auto& info : cb::kAlarms) {
+        w.key(info.name);
+        w.string(cb::to_string(alarms ? a->alarm(info) : a->warning(info)));
+      }
+      w.end_object();
     }
-    f["alarms"] = al;
-    f["warnings"] = wa;
-    f["system_status"] = static_cast<int>(a->pair(cb::kSystemStatusByte, cb::kSystemStatusShift));
+    w.key("system_status");
+    w.integer(static_cast<std::int64_t>(a->pair(cb::kSystemStatusByte, cb::kSystemStatusShift)));
   } else if (const auto* t = std::get_if<cb::TextMessage>(&msg)) {
-    f["text"] = std::string(t->text.view());
+    w.key("text");
+    w.string(t->text.view());
   } else if (const auto* b = std::get_if<cb::BatteryInfo>(&msg)) {
-    f["model"] = opt(b->model);
-    f["firmware"] = opt(b->firmware);
-    f["online_capacity_ah"] = opt(b->online_capacity_ah);
+    opt(w, "model", b->model);
+    opt(w, "firmware", b->firmware);
+    opt(w, "online_capacity_ah", b->online_capacity_ah);
   } else if (const auto* fc = std::get_if<cb::ForceCharge>(&msg)) {
-    f["force_charge"] = fc->requested;
+    w.key("force_charge");
+    w.boolean(fc->requested);
   } else if (const auto* m = std::get_if<cb::Modules>(&msg)) {
-    f["modules_ok"] = opt(m->ok);
-    f["modules_blocking_charge"] = opt(m->blocking_charge);
-    f["modules_blocking_discharge"] = opt(m->blocking_discharge);
-    f["modules_offline"] = opt(m->offline);
+    opt(w, "modules_ok", m->ok);
+    opt(w, "modules_blocking_charge", m->blocking_charge);
+    opt(w, "modules_blocking_discharge", m->blocking_discharge);
+    opt(w, "modules_offline", m->offline);
   } else if (const auto* c = std::get_if<cb::CellExtremes>(&msg)) {
-    f["min_cell_voltage_v"] = opt(c->min_cell_voltage_v);
-    f["max_cell_voltage_v"] = opt(c->max_cell_voltage_v);
-    f["min_cell_temperature_c"] = opt(c->min_cell_temperature_c);
-    f["max_cell_temperature_c"] = opt(c->max_cell_temperature_c);
+    opt(w, "min_cell_voltage_v", c->min_cell_voltage_v);
+    opt(w, "max_cell_voltage_v", c->max_cell_voltage_v);
+    opt(w, "min_cell_temperature_c", c->min_cell_temperature_c);
+    opt(w, "max_cell_temperature_c", c->max_cell_temperature_c);
   } else if (const auto* e = std::get_if<cb::Energy>(&msg)) {
-    f["charged_kwh"] = opt(e->charged_kwh);
-    f["discharged_kwh"] = opt(e->discharged_kwh);
+    opt(w, "charged_kwh", e->charged_kwh);
+    opt(w, "discharged_kwh", e->discharged_kwh);
   } else if (const auto* ic = std::get_if<cb::InstalledCapacity>(&msg)) {
-    f["installed_capacity_ah"] = opt(ic->capacity_ah);
+    opt(w, "installed_capacity_ah", ic->capacity_ah);
   } else if (const auto* id = std::get_if<cb::InverterId>(&msg)) {
-    f["victron"] = id->victron;
+    w.key("victron");
+    w.boolean(id->victron);
   } else if (const auto* tol = std::get_if<cb::Tolerated>(&msg)) {
-    f["raw"] = to_hex(tol->frame.payload());
+    w.key("raw");
+    w.string(to_hex(tol->frame.payload()));
   }
-  return f;
+  w.end_object();
 }
 
 std::string hex_id(std::uint32_t id) {
@@ -89,6 +102,7 @@ std::string hex_id(std::uint32_t id) {
 
 DecodeStats decode_canbms(std::istream& in, std::ostream& out, std::ostream& err) {
   DecodeStats st;
+  std::string json_line;  // one JSON line, reused
   transport::CandumpReader reader(in, [&](std::size_t line, const Error& e) {
     err << "line " << line << ": " << e.message() << '\n';
     ++st.errors;
@@ -102,13 +116,24 @@ DecodeStats decode_canbms(std::istream& in, std::ostream& out, std::ostream& err
       continue;
     }
     const cb::MessageInfo* info = cb::find_message(l->frame.id);
-    json j;
-    if (l->timestamp) j["t"] = *l->timestamp;
-    j["id"] = hex_id(l->frame.id);
-    j["kind"] = info ? std::string(info->name) : "unknown";
-    j["len"] = l->frame.len;
-    j["fields"] = fields_of(*m);
-    out << model::dump_json(j) << '\n';
+    json_line.clear();
+    JsonWriter w(json_line);
+    w.begin_object();
+    if (l->timestamp) {
+      w.key("t");
+      w.real(*l->timestamp);
+    }
+    w.key("id");
+    w.string(hex_id(l->frame.id));
+    w.key("kind");
+    w.string(info ? info->name : std::string_view("unknown"));
+    w.key("len");
+    w.integer(l->frame.len);
+    w.key("fields");
+    write_fields(w, *m);
+    w.end_object();
+    json_line += '\n';
+    out.write(json_line.data(), static_cast<std::streamsize>(json_line.size()));
     ++st.messages;
   }
   report_too_long(reader, err, st);
