@@ -99,7 +99,10 @@ int run_daemon(const RunOptions& opts) {
   std::vector<std::shared_ptr<void>> simulators;
 
   const auto& reg = registry();
-  for (auto& [kind, make] : reg.drivers) {
+  for (const auto& entry : reg.drivers) {
+    // Named copies, not structured bindings: clang 14 (the fuzz preset) cannot capture those.
+    const std::string& kind = entry.first;
+    const DriverFactory& make = entry.second;
     for_each_section(cfg, kind, [&](const toml::table& t) {
       try {
         drivers.push_back(make(t, dctx));
