@@ -9,14 +9,13 @@
 #include <string>
 
 #include <asio/steady_timer.hpp>
-#include <nlohmann/json.hpp>
 
 #include "app/demo.hpp"
 #include "app/registry.hpp"
+#include "core/json_writer.hpp"
 #include "core/line_reader.hpp"
 #include "drivers/canopen/canopen_bank.hpp"
 #include "drivers/canopen/canopen_driver.hpp"
-#include "model/model_json.hpp"
 #include "protocols/canopen/codec.hpp"
 #include "protocols/canopen/object_map.hpp"
 #include "protocols/canopen/sdo_observer.hpp"
@@ -28,7 +27,6 @@ namespace gxlink::app {
 namespace {
 
 namespace co = gxlink::canopen;
-using Json = nlohmann::ordered_json;
 
 std::string hex_n(std::uint32_t v, int digits) {
   char buf[16];
@@ -67,26 +65,37 @@ const co::ObjectSpec* known_object(const std::vector<co::ObjectSpec>& map, std::
   return nullptr;
 }
 
-Json value_json(const co::ObjectValue& v) {
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
-  if (const auto* d = std::get_if<double>(&v)) return *d;
-  return std::get<std::string>(v);
+void write_value(JsonWriter& w, const co::ObjectValue& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v))
+    w.integer(*i);
+  else if (const auto* d = std::get_if<double>(&v))
+    w.real(*d);
+  else
+    w.string(std::get<std::string>(v));
 }
 
 DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& err) {
   DecodeStats st;
   co::SdoObserver observer;
   const auto map = co::superb_epsilon_v2_map();
+  std::string json_line;  // one JSON line, reused
+  JsonWriter w(json_line);
+  auto kv = [&w](std::string_view k) -> JsonWriter& {
+    w.key(k);
+    return w;
+  };
   for_each_frame(in, err, st, [&](const transport::CandumpLine& l, double t, std::size_t line_no) {
     const CanFrame& f = l.frame;
     const co::Classified c = co::classify(f);
-    Json j;
-    j["t"] = t;
-    if (!l.interface.empty()) j["if"] = l.interface;
-    j["id"] = hex_n(f.id, f.extended ? 8 : 3);
-    j["kind"] = std::string(co::to_string(c.kind));
-    if (c.node) j["node"] = c.node;
-    j["data"] = to_hex(f.payload());
+    json_line.clear();
+    w.reset();
+    w.begin_object();
+    kv("t").real(t);
+    if (!l.interface.empty()) kv("if").string(l.interface);
+    kv("id").string(hex_n(f.id, f.extended ? 8 : 3));
+    kv("kind").string(co::to_string(c.kind));
+    if (c.node) kv("node").integer(c.node);
+    kv("data").string(to_hex(f.payload()));
     auto problem = [&](const Error& e) {
       err << "line " << line_no << ": " << co::to_string(c.kind) << ": " << e.message() << '\n';
       ++st.errors;
@@ -95,59 +104,61 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
       case co::FrameKind::kHeartbeat: {
         auto hb = co::decode_heartbeat(f);
         if (!hb) return problem(hb.error());
-        j["state"] = std::string(co::to_string(hb->state));
-        j["boot_up"] = hb->state == co::NmtState::kBootUp;
-        if (hb->toggle) j["toggle"] = true;
+        kv("state").string(co::to_string(hb->state));
+        kv("boot_up").boolean(hb->state == co::NmtState::kBootUp);
+        if (hb->toggle) kv("toggle").boolean(true);
         break;
       }
       case co::FrameKind::kEmcy: {
         auto e = co::decode_emcy(f);
         if (!e) return problem(e.error());
-        j["error_code"] = hex_n(e->error_code, 4);
-        j["error"] = std::string(co::emcy_name(e->error_code));
-        j["error_register"] = e->error_register;
-        j["manufacturer"] = to_hex(e->manufacturer);
+        kv("error_code").string(hex_n(e->error_code, 4));
+        kv("error").string(co::emcy_name(e->error_code));
+        kv("error_register").integer(e->error_register);
+        kv("manufacturer").string(to_hex(e->manufacturer));
         break;
       }
       case co::FrameKind::kNmtCommand: {
         auto n = co::decode_nmt(f);
         if (!n) return problem(n.error());
-        j["command"] = std::string(co::to_string(n->command));
-        j["target"] = n->node;
+        kv("command").string(co::to_string(n->command));
+        kv("target").integer(n->node);
         break;
       }
       case co::FrameKind::kSdoRequest:
       case co::FrameKind::kSdoResponse: {
         auto m = co::decode_sdo(f);
         if (!m) return problem(m.error());
-        j["command"] = std::string(co::to_string(m->command));
+        kv("command").string(co::to_string(m->command));
         if (m->has_index) {
-          j["index"] = hex_n(m->index, 4);
-          j["sub"] = m->sub;
-          if (const auto* o = known_object(map, m->index, m->sub)) j["object"] = o->name;
+          kv("index").string(hex_n(m->index, 4));
+          kv("sub").integer(m->sub);
+          if (const auto* o = known_object(map, m->index, m->sub)) kv("object").string(o->name);
         }
         switch (m->command) {
           case co::SdoCommand::kAbort:
-            j["abort_code"] = hex_n(m->abort_code, 8);
-            j["abort"] = std::string(co::abort_name(m->abort_code));
+            kv("abort_code").string(hex_n(m->abort_code, 8));
+            kv("abort").string(co::abort_name(m->abort_code));
             if (const auto* a = co::find_abort_code(m->abort_code))
-              j["abort_description"] = a->description;
+              kv("abort_description").string(a->description);
             break;
           case co::SdoCommand::kInitiateDownloadRequest:
           case co::SdoCommand::kInitiateUploadResponse:
-            j["expedited"] = m->expedited;
+            kv("expedited").boolean(m->expedited);
             if (m->expedited)
-              j["value"] = to_hex(m->data.view());
+              kv("value").string(to_hex(m->data.view()));
             else if (m->size_indicated)
-              j["size"] = m->size;
+              kv("size").integer(m->size);
             break;
           case co::SdoCommand::kUploadSegmentRequest:
-          case co::SdoCommand::kDownloadSegmentResponse: j["toggle"] = m->toggle ? 1 : 0; break;
+          case co::SdoCommand::kDownloadSegmentResponse:
+            kv("toggle").integer(m->toggle ? 1 : 0);
+            break;
           case co::SdoCommand::kUploadSegmentResponse:
           case co::SdoCommand::kDownloadSegmentRequest:
-            j["toggle"] = m->toggle ? 1 : 0;
-            j["last"] = m->last;
-            j["value"] = to_hex(m->data.view());
+            kv("toggle").integer(m->toggle ? 1 : 0);
+            kv("last").boolean(m->last);
+            kv("value").string(to_hex(m->data.view()));
             break;
           case co::SdoCommand::kUnknown:
             problem(Error(Errc::kUnknownId, "unknown SDO command specifier"));
@@ -158,37 +169,43 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
       }
       default: break;
     }
-    out << model::dump_json(j) << '\n';
+    w.end_object();
+    json_line += '\n';
+    out.write(json_line.data(), static_cast<std::streamsize>(json_line.size()));
     ++st.messages;
     // Completed transfers (request and response paired), decoded with the SuperB map when known.
     observer.on_frame(f, time_from_seconds(t));
     for (const auto& tr : observer.take()) {
-      Json x;
-      x["t"] = t;
-      x["kind"] = "sdo_transfer";
-      x["node"] = tr.node;
-      x["direction"] = tr.direction == co::SdoDirection::kUpload ? "upload" : "download";
-      x["index"] = hex_n(tr.index, 4);
-      x["sub"] = tr.sub;
-      x["status"] =
-          tr.status == Errc::kOk ? std::string("ok") : make_error_code(tr.status).message();
+      json_line.clear();
+      w.reset();
+      w.begin_object();
+      kv("t").real(t);
+      kv("kind").string("sdo_transfer");
+      kv("node").integer(tr.node);
+      kv("direction").string(tr.direction == co::SdoDirection::kUpload ? "upload" : "download");
+      kv("index").string(hex_n(tr.index, 4));
+      kv("sub").integer(tr.sub);
+      kv("status").string(tr.status == Errc::kOk ? std::string("ok")
+                                                 : make_error_code(tr.status).message());
       if (tr.status == Errc::kAborted) {
-        x["abort_code"] = hex_n(tr.abort_code, 8);
-        x["abort"] = std::string(co::abort_name(tr.abort_code));
-        x["aborted_by"] = tr.aborted_by_server ? "server" : "client";
+        kv("abort_code").string(hex_n(tr.abort_code, 8));
+        kv("abort").string(co::abort_name(tr.abort_code));
+        kv("aborted_by").string(tr.aborted_by_server ? "server" : "client");
       }
       if (tr.status == Errc::kOk) {
-        x["data"] = to_hex(tr.data);
+        kv("data").string(to_hex(tr.data));
         if (const auto* o = known_object(map, tr.index, tr.sub)) {
-          x["object"] = o->name;
-          x["path"] = o->path;
+          kv("object").string(o->name);
+          kv("path").string(o->path);
           if (auto v = co::decode_object(o->type, tr.data, tr.size_indicated))
-            x["value"] = value_json(co::scale_value(*v, o->scale));
+            write_value(kv("value"), co::scale_value(*v, o->scale));
           else
-            x["value_error"] = v.error().message();
+            kv("value_error").string(v.error().message());
         }
       }
-      out << model::dump_json(x) << '\n';
+      w.end_object();
+      json_line += '\n';
+      out.write(json_line.data(), static_cast<std::streamsize>(json_line.size()));
       ++st.messages;
     }
   });

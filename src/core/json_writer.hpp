@@ -32,6 +32,12 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
 
+  /// Forgets the nesting, for the next line in the same string.
+  void reset() noexcept {
+    depth_ = 0;
+    after_key_ = false;
+  }
+
   void begin_object() { open('{'); }
   void end_object() { close('}'); }
   void begin_array() { open('['); }
