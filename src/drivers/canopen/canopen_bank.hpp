@@ -42,7 +42,7 @@ struct BankStats {
   std::uint64_t missing_objects = 0;  ///< "does not exist" answers
   std::uint64_t emcy = 0;
   std::uint64_t repaired_strings = 0;  ///< string objects that were not UTF-8 (read as Latin-1)
-  std::uint64_t narrow_answers = 0;  ///< answers narrower than the object's type, accepted
+  std::uint64_t narrow_answers = 0;    ///< answers narrower than the object's type, accepted
 };
 
 class CanopenBank {
