@@ -46,6 +46,7 @@ Item& Service::add(std::string_view path, ItemMeta meta, Value initial, WriteHan
   auto it = items_.find(path);
   if (it == items_.end()) {
     it = items_.emplace(std::string(path), Item{}).first;
+    if (announced_) ++late_paths_;
     it->second.meta = std::move(meta);
     it->second.on_write = std::move(on_write);
     set(path, std::move(initial));
@@ -68,11 +69,37 @@ void Service::set(std::string_view path, Value v) {
       if (repair_utf8(e)) model_.note_repaired_string();
   }
   auto it = items_.find(path);
-  if (it == items_.end()) it = items_.emplace(std::string(path), Item{}).first;
+  if (it == items_.end()) {
+    it = items_.emplace(std::string(path), Item{}).first;
+    if (announced_) ++late_paths_;
+  }
   Item& item = it->second;
   if (same_value(item.value, v)) return;
   item.value = std::move(v);
   if (!item.pending) model_.queue_change(*this, it->first, item);
+}
+
+void Service::declare(std::span<const PathSpec> paths) {
+  for (const PathSpec& p : paths) {
+    if (items_.find(p.path) != items_.end()) continue;
+    ItemMeta meta;
+    meta.unit = std::string(p.unit);
+    meta.decimals = p.decimals;
+    add(p.path, std::move(meta));
+  }
+}
+
+void Service::declare_indexed(std::string_view prefix, int first, int last,
+                              std::span<const PathSpec> suffixes) {
+  std::string path;
+  for (int n = first; n <= last; ++n) {
+    for (const PathSpec& s : suffixes) {
+      path.assign(prefix);
+      path += std::to_string(n);
+      path += s.path;
+      declare({PathSpec{path, s.unit, s.decimals}});
+    }
+  }
 }
 
 void Service::invalidate_all() {

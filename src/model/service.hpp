@@ -3,7 +3,9 @@
 /// A Venus service (`com.victronenergy.<type>.<connection>`) and its paths.
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,14 @@ struct ServiceSpec {
   Value hardware_version;       ///< /HardwareVersion
 };
 
+/// One path of a product as its driver declares it up front: the path and how it is shown.
+/// Drivers keep these as constexpr tables per product (issue 13, conformance 1).
+struct PathSpec {
+  std::string_view path;
+  std::string_view unit = {};
+  int decimals = -1;
+};
+
 class Service {
  public:
   using Items = std::map<std::string, Item, std::less<>>;
@@ -47,6 +57,18 @@ class Service {
   /// Sets a value and queues a change when it differs. Creates the path (read-only, no unit) if
   /// it was not declared, so that imported or replayed services keep every path they carry.
   void set(std::string_view path, Value v);
+  /// Declares a product's full path set before the service is first announced: every path not
+  /// there yet is created invalid with its unit; existing paths keep their value and metadata.
+  /// Venus drivers create every path before they claim the bus name, because the GUI and
+  /// systemcalc scan a service's paths once, when it appears (DESIGN.md, issue 13).
+  void declare(std::span<const PathSpec> paths);
+  void declare(std::initializer_list<PathSpec> paths) {
+    declare(std::span<const PathSpec>(paths.begin(), paths.size()));
+  }
+  /// Declares `prefix` + n + each suffix for n in [first, last]: "/Ac/Out/L" 1..3 {"/V", "/I"},
+  /// "/Voltages/Cell" 1..16 {""}.
+  void declare_indexed(std::string_view prefix, int first, int last,
+                       std::span<const PathSpec> suffixes);
   /// Sets every path of this service to invalid except the mandatory ones (link lost).
   void invalidate_all();
 
@@ -54,6 +76,10 @@ class Service {
   Item* find(std::string_view path);
   const Value& get(std::string_view path) const;  ///< invalid when absent
   const Items& items() const noexcept { return items_; }
+  /// Observers have been told about the service (its first flush has happened).
+  bool announced() const noexcept { return announced_; }
+  /// Paths created after the announcement: 0 when the driver declared the whole set up front.
+  std::size_t late_paths() const noexcept { return late_paths_; }
 
   /// Routes a write from a publisher: unknown paths, read-only paths and range errors are refused
   /// here; the rest goes to the path's handler (the owning driver).
@@ -66,6 +92,7 @@ class Service {
   std::string name_;
   Items items_;
   bool announced_ = false;  ///< observers have been told about it (set at the first flush)
+  std::size_t late_paths_ = 0;
 };
 
 inline constexpr std::string_view kServicePrefix = "com.victronenergy.";

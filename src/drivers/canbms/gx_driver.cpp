@@ -10,7 +10,6 @@
 namespace gxlink::drivers::canbms {
 namespace cb = gxlink::canbms;
 using model::Invalid;
-using model::ItemMeta;
 using model::Value;
 
 namespace {
@@ -20,21 +19,9 @@ Value opt_int(const std::optional<std::uint16_t>& v) {
   return v ? Value{std::int64_t{*v}} : Value{Invalid{}};
 }
 
-ItemMeta meta(const char* unit, int decimals) {
-  ItemMeta m;
-  m.unit = unit;
-  m.decimals = decimals;
-  return m;
-}
-
-struct PathDecl {
-  const char* path;
-  const char* unit;
-  int decimals;
-};
-
-// Every path this driver publishes, declared up front so they exist (invalid) before data arrives.
-constexpr PathDecl kPaths[] = {
+// Every path this driver publishes, declared up front so they exist (invalid) before the service is
+// announced (issue 13, conformance 1). The alarm paths come from the protocol's alarm table.
+constexpr model::PathSpec kPaths[] = {
     {"/Dc/0/Voltage", "V", 2},
     {"/Dc/0/Current", "A", 1},
     {"/Dc/0/Power", "W", 0},
@@ -140,9 +127,9 @@ void GxDriver::ensure_service() {
       "CAN-bus BMS " + std::string(transport_ ? transport_->interface_name() : "replay");
   spec.product_name = session_.name();
   service_ = &ctx_.model.add_service(std::move(spec));
-  for (const auto& p : kPaths) service_->add(p.path, meta(p.unit, p.decimals));
+  service_->declare(kPaths);
   for (const auto& a : cb::kAlarms)
-    if (!a.path.empty()) service_->add(a.path, {});
+    if (!a.path.empty()) service_->declare({model::PathSpec{a.path}});
   service_->set("/Connected", std::int64_t{0});  // until the first 0x351
 }
 

@@ -42,6 +42,7 @@ struct BankStats {
   std::uint64_t missing_objects = 0;  ///< "does not exist" answers
   std::uint64_t emcy = 0;
   std::uint64_t repaired_strings = 0;  ///< string objects that were not UTF-8 (read as Latin-1)
+  std::uint64_t narrow_answers = 0;    ///< answers narrower than the object's type, accepted
 };
 
 class CanopenBank {
@@ -73,6 +74,9 @@ class CanopenBank {
   /// "com.victronenergy.battery.canopen_node<N>"
   std::string node_service_name(std::uint8_t node) const;
   std::string aggregate_service_name() const;
+  /// How many answers for object `obj` (index into config().objects) of `node` were narrower
+  /// than its type and accepted.
+  std::uint64_t narrow_answers(std::uint8_t node, std::size_t obj) const;
 
  private:
   enum class ObjectStatus { kUnknown, kOk, kMissing, kFailed };
@@ -81,6 +85,7 @@ class CanopenBank {
     bool in_flight = false;
     ObjectStatus status = ObjectStatus::kUnknown;
     bool missing_logged = false;
+    std::uint64_t narrow_answers = 0;  ///< answers narrower than the type (issue 13 item 2)
   };
   struct Node {
     NodeConfig cfg;

@@ -120,6 +120,9 @@ std::size_t apply_dbus_recording(const DbusRecording& rec, model::Model& m, doub
     if (rv.path == "/DeviceInstance")
       if (auto i = model::as_int(rv.value)) spec.device_instance = static_cast<int>(*i);
   auto& svc = m.add_service(spec);
+  // Every path the recording will ever carry exists from the start, invalid until its first
+  // value, so a replay up to a time announces the whole set (issue 13, conformance 1).
+  for (auto& rv : rec.changes) svc.declare({model::PathSpec{rv.path}});
   std::size_t n = 0;
   for (auto& rv : rec.initial) {
     svc.set(rv.path, rv.value);

@@ -83,6 +83,64 @@ std::string kind_from_model(const std::string& model) {
   return {};
 }
 
+// The full path set of each product kind, declared when its service is created so that the service
+// is announced with every path it will ever publish (invalid until data; issue 13, conformance 1).
+// Every path apply_decoded() writes must be in the table of its kind; driver_test checks that a
+// long run adds none.
+using model::PathSpec;
+constexpr PathSpec kIdentityPaths[] = {{"/Serial"}, {"/N2kDeviceInstance"}, {"/N2kUniqueNumber"}};
+constexpr PathSpec kSolarChargerPaths[] = {
+    {"/Pv/V", "V", 2},
+    {"/Pv/I", "A", 1},
+    {"/Yield/Power", "W", 0},
+    {"/Dc/0/Voltage", "V", 2},
+    {"/Dc/0/Current", "A", 1},
+    {"/Dc/0/Temperature", "°C", 1},
+    {"/State"},
+    {"/Mode"},
+    {"/Yield/User", "kWh", 2},
+    {"/History/Daily/0/Yield", "kWh", 2},
+};
+// Every battery kind: 127508 instance 0, 127506, and VREG 0xEEFF.
+constexpr PathSpec kBatteryPaths[] = {
+    {"/Dc/0/Voltage", "V", 2},
+    {"/Dc/0/Current", "A", 1},
+    {"/Dc/0/Temperature", "°C", 1},
+    {"/Soc", "%", 1},
+    {"/Soh", "%", 0},
+    {"/TimeToGo", "s", 0},
+    {"/Capacity", "Ah", 1},
+    {"/ConsumedAmphours", "Ah", 1},
+};
+constexpr PathSpec kBatteryPowerPaths[] = {{"/Dc/0/Power", "W", 0}};
+// BMV starter battery / Lynx Shunt voltage after the fuse (127508 instance 1, seed 000).
+constexpr PathSpec kVictronMonitorPaths[] = {{"/Dc/1/Voltage", "V", 2}};
+// Lynx Ion: instances 1/2 are the lowest/highest cell, 10..25 the batteries of the pack.
+constexpr PathSpec kLynxIonPaths[] = {{"/System/MinCellVoltage", "V", 3},
+                                      {"/System/MaxCellVoltage", "V", 3}};
+constexpr int kLynxIonCells = 16;
+constexpr PathSpec kCellVoltage[] = {{"", "V", 3}};
+constexpr PathSpec kCellTemperature[] = {{"", "°C", 1}};
+// Skylla-i: up to three outputs (/Dc/0..2), AC input from 127503.
+constexpr int kChargerOutputs = 3;
+constexpr PathSpec kChargerOutputPaths[] = {
+    {"/Voltage", "V", 2}, {"/Current", "A", 1}, {"/Temperature", "°C", 1}};
+constexpr PathSpec kChargerPaths[] = {
+    {"/NrOfOutputs"}, {"/State"}, {"/Mode"}, {"/Ac/In/L1/I", "A", 1}, {"/Ac/In/L1/V", "V", 0}};
+// VE.Bus through the VE.Bus-to-VE.Can interface: the J1939-75 AC frames of up to three phases,
+// input (function 154) and output (function 153).
+constexpr PathSpec kVebusPhasePaths[] = {
+    {"/V", "V", 0}, {"/I", "A", 1}, {"/F", "Hz", 1}, {"/P", "W", 0}, {"/S", "VA", 0}};
+constexpr PathSpec kVebusPaths[] = {
+    {"/Dc/0/Voltage", "V", 2},
+    {"/Dc/0/Current", "A", 1},
+    {"/Dc/0/Temperature", "°C", 1},
+    {"/Soc", "%", 1},
+    {"/VebusChargeState"},
+    {"/State"},
+    {"/Mode"},
+};
+
 }  // namespace
 
 struct Nmea2000Driver::Device {
@@ -294,12 +352,38 @@ model::Service* Nmea2000Driver::service_for(Device& d, std::uint8_t instance) {
                         " " + d.type;
   }
   auto& s = ctx_.model.add_service(spec);
+  declare_paths(s, d);
   s.set("/Connected", std::int64_t{1});
   if (d.product && !d.product->serial.empty()) s.set("/Serial", d.product->serial);
   s.set("/N2kDeviceInstance", std::int64_t{nm.device_instance()});
   s.set("/N2kUniqueNumber", std::int64_t{nm.unique_number});
   d.services[key] = s.name();
   return &s;
+}
+
+void Nmea2000Driver::declare_paths(model::Service& s, const Device& d) {
+  s.declare(kIdentityPaths);
+  const std::string& t = d.type;
+  if (t == "solarcharger") {
+    s.declare(kSolarChargerPaths);
+  } else if (t == "battery") {
+    s.declare(kBatteryPaths);
+    if (d.lynx_ion) {
+      s.declare(kLynxIonPaths);
+      s.declare_indexed("/Voltages/Cell", 1, kLynxIonCells, kCellVoltage);
+      s.declare_indexed("/Temperatures/Cell", 1, kLynxIonCells, kCellTemperature);
+    } else {
+      s.declare(kBatteryPowerPaths);
+      if (d.victron) s.declare(kVictronMonitorPaths);
+    }
+  } else if (t == "charger") {
+    s.declare(kChargerPaths);
+    s.declare_indexed("/Dc/", 0, kChargerOutputs - 1, kChargerOutputPaths);
+  } else if (t == "vebus") {
+    s.declare(kVebusPaths);
+    s.declare_indexed("/Ac/ActiveIn/L", 1, 3, kVebusPhasePaths);
+    s.declare_indexed("/Ac/Out/L", 1, 3, kVebusPhasePaths);
+  }
 }
 
 void Nmea2000Driver::on_message(const n2k::Message& m, TimePoint now) {
@@ -490,6 +574,7 @@ void Nmea2000Driver::apply_decoded(Device& d, const n2k::Decoded& m, std::uint32
   if (t == "charger") {
     model::Service* s = service_for(d, 0);
     if (pgn == 127508) {
+      if (inst >= kChargerOutputs) return;  // only the declared outputs (a Skylla-i has 1 or 3)
       const std::string p = "/Dc/" + std::to_string(inst);
       s->set(p + "/Voltage", num(m.number("voltage")));
       s->set(p + "/Current", num(m.number("current")));

@@ -92,6 +92,8 @@ class Nmea2000Driver final : public Driver {
   void apply_decoded(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn,
                      gxlink::ByteView payload);
   model::Service* service_for(Device& d, std::uint8_t instance);
+  /// The product's full path set (per-kind tables in the .cpp), before the first announcement.
+  static void declare_paths(model::Service& s, const Device& d);
   void send(std::vector<CanFrame>& frames);
   void send_message(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst,
                     gxlink::ByteView payload);

@@ -82,24 +82,43 @@ VebusMapping::VebusMapping(model::Model& m, model::DeviceInstances& instances,
   declare();
 }
 
+// The whole path set of a VE.Bus system, declared at creation, before the first announcement (issue
+// 13, conformance 1). Venus' mk2 driver adds phases as it learns the phase count; we declare L1..L3
+// (the most a VE.Bus system has) because the count comes only with the first AC frame, after the
+// service exists, and a path that appears later is missed by clients that scan once. Phases a
+// unit does not have stay invalid, as /Ac/NumberOfPhases tells.
+constexpr model::PathSpec kPhasePaths[] = {
+    {"/V", "V", 0}, {"/I", "A", 1}, {"/F", "Hz", 1}, {"/P", "W", 0}};
+constexpr model::PathSpec kPaths[] = {
+    {"/Ac/ActiveIn/P", "W", 0},
+    {"/Ac/Out/P", "W", 0},
+    {"/Ac/NumberOfPhases"},
+    {"/Ac/NumberOfAcInputs"},
+    {"/Ac/PowerMeasurementType"},
+    {"/Ac/ActiveIn/ActiveInput"},
+    {"/Ac/ActiveIn/Connected"},
+    {"/Ac/ActiveIn/CurrentLimit", "A", 1},
+    {"/Ac/In/1/CurrentLimitIsAdjustable"},
+    {"/Dc/0/Voltage", "V", 2},
+    {"/Dc/0/Current", "A", 1},
+    {"/Dc/0/Power", "W", 0},
+    {"/Soc", "%", 1},
+    {"/ModeIsAdjustable"},
+    {"/VebusChargeState"},
+    {"/VebusMainState"},
+    {"/VebusError"},
+    {"/Alarms/HighTemperature"},
+    {"/Alarms/LowBattery"},
+    {"/Alarms/Overload"},
+    {"/Interfaces/Mk2/Version"},
+    {"/Interfaces/Mk2/ProductName"},
+};
+constexpr model::PathSpec kPhaseAlarmPaths[] = {
+    {"/HighTemperature"}, {"/LowBattery"}, {"/Overload"}};
+
 void VebusMapping::declare() {
   auto& s = *svc_;
-  for (auto side : {"ActiveIn", "Out"}) {
-    for (auto ph : kPhase) {
-      const std::string base = std::string("/Ac/") + side + "/" + ph;
-      s.add(base + "/V", meta("V", 0));
-      s.add(base + "/I", meta("A", 1));
-      s.add(base + "/F", meta("Hz", 1));
-      s.add(base + "/P", meta("W", 0));
-    }
-    s.add(std::string("/Ac/") + side + "/P", meta("W", 0));
-  }
-  s.add("/Ac/NumberOfPhases", {});
-  s.add("/Ac/NumberOfAcInputs", {});
-  s.add("/Ac/PowerMeasurementType", {});
-  s.add("/Ac/ActiveIn/ActiveInput", {});
-  s.add("/Ac/ActiveIn/Connected", {});
-  s.add("/Ac/ActiveIn/CurrentLimit", meta("A", 1));
+  // Paths with a write handler or an enum text first; declare() keeps what exists.
   {
     ItemMeta m = meta("A", 1);
     m.writable = true;
@@ -111,11 +130,6 @@ void VebusMapping::declare() {
       return hook(*d);
     });
   }
-  s.add("/Ac/In/1/CurrentLimitIsAdjustable", {});
-  s.add("/Dc/0/Voltage", meta("V", 2));
-  s.add("/Dc/0/Current", meta("A", 1));
-  s.add("/Dc/0/Power", meta("W", 0));
-  s.add("/Soc", meta("%", 1));
   {
     ItemMeta m;
     m.writable = true;
@@ -131,22 +145,16 @@ void VebusMapping::declare() {
       return hook(static_cast<int>(*i));
     });
   }
-  s.add("/ModeIsAdjustable", {});
   {
     ItemMeta m;
     m.text = state_text;
     s.add("/State", m);
   }
-  s.add("/VebusChargeState", {});
-  s.add("/VebusMainState", {});
-  s.add("/VebusError", {});
-  for (const auto& l : vb::kLeds) s.add(l.path, {});
-  for (auto a : {"HighTemperature", "LowBattery", "Overload"}) {
-    s.add(std::string("/Alarms/") + a, {});
-    for (auto ph : kPhase) s.add(std::string("/Alarms/") + ph + "/" + a, {});
-  }
-  s.add("/Interfaces/Mk2/Version", {});
-  s.add("/Interfaces/Mk2/ProductName", {});
+  s.declare_indexed("/Ac/ActiveIn/L", 1, 3, kPhasePaths);
+  s.declare_indexed("/Ac/Out/L", 1, 3, kPhasePaths);
+  s.declare(kPaths);
+  for (const auto& l : vb::kLeds) s.declare({model::PathSpec{l.path}});
+  s.declare_indexed("/Alarms/L", 1, 3, kPhaseAlarmPaths);
 }
 
 void VebusMapping::apply(const vb::UnitState& st, bool connected) {

@@ -306,10 +306,37 @@ void VeDirectDriver::create_service(TimePoint now) {
     kwh.decimals = 2;
     service_->add("/Yield/System", std::move(kwh));
   }
+  declare_paths();
   spdlog::info("vedirect[{}]: {} ({}) as {} instance {}", connection_,
                truncate_for_log(model::to_plain_text(spec.product_name)), unique, service_->name(),
                instance);
   queue_polls(now);
+}
+
+void VeDirectDriver::declare_paths() {
+  // The product class's full path set, from the protocol tables (TEXT fields, AR/WARN alarms) and
+  // the HEX polls, before the service is first announced: a later block (the MPPT's history
+  // block, a BMV's second block) or a HEX answer must not add paths that clients which scan a
+  // service once would miss (issue 13, conformance 1).
+  for (const FieldDesc& f : field_table()) {
+    const auto path = f.path_for(class_);
+    if (!path.empty() && !service_->find(path)) service_->add(path, meta_for(f));
+  }
+  const bool battery = class_ == ProductClass::kBatteryMonitor;
+  const bool inverter = class_ == ProductClass::kInverter;
+  if (battery || inverter) {
+    for (const AlarmBit& a : alarm_bits()) {
+      const auto path = battery ? a.battery_path : a.inverter_path;
+      if (!path.empty()) service_->declare({model::PathSpec{path}});
+    }
+  }
+  if (battery)
+    service_->declare({{"/Settings/HasStarterVoltage"},
+                       {"/Settings/HasMidVoltage"},
+                       {"/Settings/HasTemperature"}});
+  for (const HexPoll& p : kPolls)
+    if (p.cls == class_) service_->declare({model::PathSpec{p.path}});
+  service_->declare({model::PathSpec{"/Serial"}});
 }
 
 void VeDirectDriver::mark_connected(TimePoint now) {

@@ -83,6 +83,7 @@ class VeDirectDriver : public Driver {
   void on_block(const vedirect::TextBlock& block, TimePoint now);
   void on_hex(const vedirect::HexMessage& msg, TimePoint now);
   void create_service(TimePoint now);
+  void declare_paths();
   void apply_dataset();
   void apply_field(const vedirect::FieldDesc& d, std::string_view value);
   void apply_alarms();

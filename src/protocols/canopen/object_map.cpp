@@ -120,15 +120,27 @@ std::size_t wire_size(DataType t) noexcept {
 
 Result<ObjectValue> decode_object(DataType type, ByteView data, bool size_known) noexcept {
   if (type == DataType::kString) {
+    if (data.size() > kMaxStringSize)
+      return tl::unexpected(Error(Errc::kBadLength, data.size(),
+                                  "string of " + std::to_string(data.size()) + " bytes"));
     std::size_t n = data.size();
     while (n > 0 && data[n - 1] == 0) --n;
     return ObjectValue{std::string(reinterpret_cast<const char*>(data.data()), n)};
   }
-  const std::size_t size = wire_size(type);
-  if (size_known ? data.size() != size : data.size() < size)
-    return tl::unexpected(Error(Errc::kBadLength, data.size(),
-                                std::string(to_string(type)) + " needs " + std::to_string(size) +
-                                    " bytes, got " + std::to_string(data.size())));
+  const std::size_t width = wire_size(type);
+  // An expedited upload that did not say its size (e=1, s=0) carries 4 bytes, "up to 4" of them
+  // meant: take the type's width from them (refused when the type is wider than what came).
+  // Otherwise the server's size counts: anything from one byte up to the type's width is a value
+  // (issue 13, conformance 2: seed 004 gives no widths and real devices differ); longer is
+  // refused, and so is a REAL32 that is not 4 bytes (there is no narrower float).
+  const std::size_t size = size_known ? data.size() : width;
+  const bool impossible = size == 0 || (!size_known && data.size() < width) ||
+                          (type == DataType::kReal32 && size != width);
+  if (size > width || impossible)
+    return tl::unexpected(
+        Error(Errc::kBadLength, data.size(),
+              std::string(to_string(type)) + " takes " + (type == DataType::kReal32 ? "" : "1..") +
+                  std::to_string(width) + " bytes, got " + std::to_string(data.size())));
   std::uint64_t raw = 0;
   for (std::size_t i = 0; i < size; ++i) raw |= static_cast<std::uint64_t>(data[i]) << (8 * i);
   if (type == DataType::kReal32) {
@@ -136,11 +148,16 @@ Result<ObjectValue> decode_object(DataType type, ByteView data, bool size_known)
     return ObjectValue{static_cast<double>(f)};
   }
   if (type == DataType::kBool) return ObjectValue{static_cast<std::int64_t>(raw != 0)};
+  // A narrower answer of a signed type carries its own sign bit: -2 as one byte is 0xFE.
   if (is_signed(type)) return ObjectValue{sign_extend(raw, static_cast<unsigned>(size * 8))};
   if (type == DataType::kU64 &&
       raw > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
     return fail(Errc::kOutOfRange, "u64 above int64 range");
   return ObjectValue{static_cast<std::int64_t>(raw)};
+}
+
+bool is_narrow(DataType type, std::size_t size, bool size_known) noexcept {
+  return size_known && type != DataType::kString && size > 0 && size < wire_size(type);
 }
 
 Result<std::vector<std::uint8_t>> encode_integer(DataType type, std::int64_t v) {

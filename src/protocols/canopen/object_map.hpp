@@ -32,11 +32,18 @@ std::size_t wire_size(DataType t) noexcept;
 /// A raw object value: integers widened to 64 bits, REAL32 as double, strings as text.
 using ObjectValue = std::variant<std::int64_t, double, std::string>;
 
-/// Decodes SDO data as `type`. With `size_known` the data must be exactly the type's size
-/// (kBadLength otherwise: never a value from a response that does not fit). Without it (an
-/// expedited upload that did not say its size, always 4 bytes) the low bytes are used.
-/// Strings drop trailing NULs.
+/// Strings longer than this are refused (a name or serial number is far shorter).
+inline constexpr std::size_t kMaxStringSize = 255;
+
+/// Decodes SDO data as `type`. With `size_known` (the server said the size) any size from 1 up
+/// to the type's width is accepted and zero- or sign-extended by type, since servers differ in
+/// the width they answer with (a u32 object as 2 bytes); longer, empty, or a REAL32 of other
+/// than 4 bytes is kBadLength. Without it (an expedited upload with e=1, s=0: "up to 4 bytes")
+/// the type's width is taken from the low bytes. Strings take any length up to kMaxStringSize
+/// and drop trailing NULs.
 Result<ObjectValue> decode_object(DataType type, ByteView data, bool size_known = true) noexcept;
+/// True when decode_object accepted an answer narrower than the type (the driver counts them).
+bool is_narrow(DataType type, std::size_t size, bool size_known) noexcept;
 /// Encodes an integer for a download (little-endian, the type's size); kOutOfRange if it does not
 /// fit.
 Result<std::vector<std::uint8_t>> encode_integer(DataType type, std::int64_t v);

@@ -44,8 +44,11 @@ void DbusPublisher::start() {
   if (started_) return;
   started_ = true;
   model_.add_observer(this);
-  // Services created (and perhaps announced) before we started are on the bus too.
-  for (auto& [name, s] : model_.services()) known_.insert(name);
+  // Services announced before we started are on the bus too. One that is not announced yet is
+  // exported at its announcement (on_service_added), when its driver has declared every path:
+  // the name is claimed only then (DESIGN.md, issue 13 conformance 1).
+  for (auto& [name, s] : model_.services())
+    if (s->announced()) known_.insert(name);
   connect();
 }
 
@@ -117,7 +120,7 @@ void DbusPublisher::on_service_added(const model::Service& s) {
   if (importer_ && importer_->is_imported(s.name())) return;
   known_.insert(s.name());
   if (auto it = exports_.find(s.name()); it != exports_.end()) {
-    // Exported before its first flush (it existed when we connected): send its state now.
+    // Exported already (a reconnect raced the announcement): send its state now.
     by_service_[&s] = it->second.get();
     it->second->publish_all(s);
     return;

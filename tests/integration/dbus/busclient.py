@@ -13,6 +13,7 @@ can check the encoding: {"v": <python value or null>, "sig": "ai"}.
   busclient.py ADDRESS introspect SERVICE PATH
   busclient.py ADDRESS own NAME                             (request a name; prints the reply code)
   busclient.py ADDRESS watch SERVICE SECONDS                (JSON lines: one per signal, flushed)
+  busclient.py ADDRESS scan SECONDS PATH...                  (see scan_on_appear)
 """
 import json
 import sys
@@ -50,6 +51,52 @@ def plain(v):
 
 def enc(v):
     return {'v': plain(v), 'sig': sig_of(v)}
+
+
+def scan_on_appear(address, seconds, probe_paths):
+    """What a Venus client that scans a service once sees (issue 13, conformance 1): as soon as a
+    com.victronenergy.* name appears (NameOwnerChanged), GetItems on / and GetValue on each of
+    probe_paths that the service type should have. After `seconds`, GetItems again. Prints
+    "ready" when listening, then one JSON object {service: {"at_appear": [paths], "late": [paths],
+    "getvalue": {path: "ok" or the D-Bus error name}}}."""
+    from dbus.mainloop.glib import DBusGMainLoop
+    from gi.repository import GLib
+    DBusGMainLoop(set_as_default=True)
+    bus = dbus.bus.BusConnection(address)
+    seen = {}
+
+    def on_owner(name, old, new):
+        name = str(name)
+        if not name.startswith('com.victronenergy.') or not new or name in seen:
+            return
+        entry = {'at_appear': [], 'late': [], 'getvalue': {}}
+        seen[name] = entry
+        try:
+            items = bus.get_object(name, '/').GetItems(dbus_interface=IFACE)
+            entry['at_appear'] = sorted(str(p) for p in items.keys())
+        except dbus.exceptions.DBusException as e:
+            entry['getitems_error'] = e.get_dbus_name()
+        for p in probe_paths:
+            try:
+                bus.get_object(name, p).GetValue(dbus_interface=IFACE)
+                entry['getvalue'][p] = 'ok'
+            except dbus.exceptions.DBusException as e:
+                entry['getvalue'][p] = e.get_dbus_name()
+
+    bus.add_signal_receiver(on_owner, signal_name='NameOwnerChanged',
+                            dbus_interface='org.freedesktop.DBus', path='/org/freedesktop/DBus')
+    loop = GLib.MainLoop()
+    print('ready', flush=True)
+    GLib.timeout_add(int(float(seconds) * 1000), loop.quit)
+    loop.run()
+    for name, entry in seen.items():
+        try:
+            items = bus.get_object(name, '/').GetItems(dbus_interface=IFACE)
+            first = set(entry['at_appear'])
+            entry['late'] = sorted(str(p) for p in items.keys() if str(p) not in first)
+        except dbus.exceptions.DBusException as e:
+            entry['final_error'] = e.get_dbus_name()
+    print(json.dumps(seen), flush=True)
 
 
 def main():
@@ -100,6 +147,8 @@ def main():
         print(json.dumps({'t': time.time(), 'member': 'ready'}), flush=True)
         GLib.timeout_add(int(float(sys.argv[4]) * 1000), loop.quit)
         loop.run()
+    elif cmd == 'scan':
+        scan_on_appear(address, sys.argv[3], sys.argv[4:])
     else:
         sys.exit('unknown command ' + cmd)
 

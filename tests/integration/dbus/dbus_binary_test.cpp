@@ -94,5 +94,47 @@ TEST(GxlinkBinaryOnDbus, DemoServicesArePublishedAndANativeServiceIsImported) {
   }
 }
 
+// Issue 13, conformance 1: Venus clients (the GUI, systemcalc's monitor) scan a service's paths
+// once, when its name appears. So when NameOwnerChanged announces a gxlink device service, every
+// path it will ever publish must already answer: GetValue on /Dc/0/Voltage of the VE.Can MPPT
+// gave UnknownObject (12 paths at first, 21 later) before each driver declared its path set.
+TEST(GxlinkBinaryOnDbus, EveryServiceHasItsWholePathSetWhenItsNameAppears) {
+  test::PrivateBus bus;
+  test::Child scan({kPython, kScripts + "/busclient.py", bus.address(), "scan", "20",
+                    "/Dc/0/Voltage", "/Connected", "/ProductName"});
+  ASSERT_EQ(scan.read_line(seconds(20)), "ready");
+  test::Child gx({GXLINK_BINARY, "run", "--demo", "--dbus", bus.address(), "--no-tui", "--http",
+                  "127.0.0.1:0"},
+                 true);
+  auto out = scan.read_line(seconds(60));
+  ASSERT_TRUE(out) << "the scanner printed nothing";
+  const json seen = json::parse(*out, nullptr, false);
+  ASSERT_TRUE(seen.is_object()) << *out;
+  gx.stop(SIGTERM);
+  EXPECT_EQ(gx.wait(), 0);
+
+  bool vecan_mppt = false;
+  std::size_t devices = 0;
+  for (auto& [name, e] : seen.items()) {
+    // The settings service grows by design (AddSetting, as Venus' localsettings); the system
+    // service is gxlink's own system layer, not a device driver.
+    if (name == "com.victronenergy.settings" || name == "com.victronenergy.system") continue;
+    ++devices;
+    EXPECT_FALSE(e.contains("getitems_error")) << name << ": " << e.dump();
+    EXPECT_EQ(e["late"], json::array()) << name << " grew after its name appeared";
+    EXPECT_GT(e["at_appear"].size(), 9u) << name << " appeared with only the mandatory paths";
+    EXPECT_EQ(e["getvalue"]["/Connected"], "ok") << name;
+    EXPECT_EQ(e["getvalue"]["/ProductName"], "ok") << name;
+    const std::string type =
+        name.substr(std::string("com.victronenergy.").size(), name.find('.', 18) - 18);
+    if (type == "solarcharger" || type == "battery" || type == "charger" || type == "vebus") {
+      EXPECT_EQ(e["getvalue"]["/Dc/0/Voltage"], "ok") << name;
+    }
+    if (type == "solarcharger" && name.find("socketcan_") != std::string::npos) vecan_mppt = true;
+  }
+  EXPECT_TRUE(vecan_mppt) << "no VE.Can MPPT appeared: " << seen.dump();
+  EXPECT_GE(devices, 5u) << seen.dump();
+}
+
 }  // namespace
 }  // namespace gxlink

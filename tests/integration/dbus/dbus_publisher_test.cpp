@@ -255,6 +255,44 @@ TEST_F(DbusPublisherTest, PathsAddedLaterAreExportedAndARemovedServiceReleasesIt
   EXPECT_TRUE(gone);
 }
 
+// Issue 13, conformance 1 / DESIGN.md: the name is claimed only when the model announces the
+// service, with every path its driver declared. A publisher that starts while a service exists
+// but is not announced yet (its driver is still declaring paths in this loop turn) waits for the
+// announcement instead of claiming the name with the mandatory paths only.
+TEST_F(DbusPublisherTest, AServiceIsExportedOnlyWhenTheModelHasAnnouncedIt) {
+  const std::string name = "com.victronenergy.solarcharger.gxlate";
+  loop_->on_loop([&] {
+    pub_->stop();
+    model_.set_flush_scheduler({});  // flush by hand below
+    model::ServiceSpec spec;
+    spec.type = "solarcharger";
+    spec.connection = "gxlate";
+    model_.add_service(spec);
+    pub_->start();  // the service exists, but the model has not announced it
+    return 0;
+  });
+  std::this_thread::sleep_for(milliseconds(300));
+  auto names = client({"names"});
+  EXPECT_EQ(std::find(names.begin(), names.end(), name), names.end())
+      << "claimed before the announcement: " << names.dump();
+  loop_->on_loop([&] {
+    model_.find(name)->declare({{"/Pv/V", "V", 2}, {"/Dc/0/Voltage", "V", 2}});
+    model_.flush();
+    return 0;
+  });
+  bool there = false;
+  for (int i = 0; i < 100 && !there; ++i) {
+    names = client({"names"});
+    there = std::find(names.begin(), names.end(), name) != names.end();
+    if (!there) std::this_thread::sleep_for(milliseconds(50));
+  }
+  ASSERT_TRUE(there);
+  auto items = client({"getitems", name});
+  EXPECT_TRUE(items.contains("/Pv/V")) << items.dump();
+  EXPECT_TRUE(items.contains("/Dc/0/Voltage")) << items.dump();
+  EXPECT_EQ(client({"getvalue", name, "/Dc/0/Voltage"})["v"], nullptr);  // invalid until data
+}
+
 TEST_F(DbusPublisherTest, ANativeServiceIsImportedKeptCurrentAndRemovedWhenItGoes) {
   const std::string name = "com.victronenergy.battery.test";
   test::Child svc({kPython, kScripts + "/fake_venus_service.py", bus_->address(), name});

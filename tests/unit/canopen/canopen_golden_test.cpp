@@ -12,6 +12,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "drivers/canopen/canopen_bank.hpp"
 #include "sim/canopen/superb_node_sim.hpp"
@@ -71,6 +72,33 @@ TEST(CanopenGolden, SnapshotMatches) {
   EXPECT_NE(out.find("\"com.victronenergy.battery.canopen_bank\""), std::string::npos);
   EXPECT_NE(out.find("\"/System/NrOfModulesOnline\": 1"), std::string::npos);
   check_golden(out, "superb_bank.snapshot.golden");
+}
+
+// Issue 13, conformance 2: superb_bank_narrow.candump is superb_bank.candump with every 0x6060
+// (voltage, declared u32) answer turned into a 2-byte expedited upload (0x4B, the same value).
+// The battery must still show its voltage, and so the bank its member.
+TEST(CanopenGolden, NarrowVoltageAnswersStillGiveAVoltageAndABank) {
+  const std::string cmd = std::string(GXLINK_BINARY) + " snapshot canopen:" + kDir +
+                          "superb_bank_narrow.candump 2>/dev/null";
+  const auto j = nlohmann::json::parse(run(cmd), nullptr, false);
+  ASSERT_TRUE(j.is_object());
+  const auto& node = j["com.victronenergy.battery.canopen_node1"];
+  ASSERT_TRUE(node.is_object());
+  ASSERT_TRUE(node["/Dc/0/Voltage"].is_number()) << node.dump(2);
+  EXPECT_NEAR(node["/Dc/0/Voltage"].get<double>(), 13.411, 0.001);
+  EXPECT_GT(node["/CanOpen/NarrowAnswers"].get<int>(), 0);
+  const auto& bank = j["com.victronenergy.battery.canopen_bank"];
+  EXPECT_EQ(bank["/System/NrOfModulesOnline"], 1) << bank.dump(2);
+  ASSERT_TRUE(bank["/Dc/0/Voltage"].is_number());
+  EXPECT_NEAR(bank["/Dc/0/Voltage"].get<double>(), 13.411, 0.001);
+  // The same model as from the full-width capture, but for the counter.
+  auto wide = nlohmann::json::parse(run(std::string(GXLINK_BINARY) + " snapshot canopen:" + kDir +
+                                        "superb_bank.candump 2>/dev/null"),
+                                    nullptr, false);
+  auto narrow = j;
+  for (auto* m : {&wide, &narrow})
+    for (auto& [name, svc] : m->items()) svc.erase("/CanOpen/NarrowAnswers");
+  EXPECT_EQ(narrow, wide);
 }
 
 TEST(CanopenGolden, DISABLED_RecordFixture) {

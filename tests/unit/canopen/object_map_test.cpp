@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "protocols/canopen/object_map.hpp"
 
+#include "protocols/canopen/codec.hpp"
+
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -56,6 +58,83 @@ TEST(CanopenObjectMap, SizeMustMatchWhenKnown) {
   EXPECT_EQ(std::get<std::int64_t>(*v), 80);
   const std::uint8_t one[] = {1};
   EXPECT_EQ(decode_object(DataType::kU16, one, false).error().code, Errc::kBadLength);
+}
+
+// Issue 13, conformance 2: a server may answer narrower than the map's type (seed 004 gives no
+// widths). The value is zero- or sign-extended by type; only longer or impossible sizes fail.
+std::int64_t int_of(DataType t, std::initializer_list<std::uint8_t> bytes, bool size_known = true) {
+  auto v = decode_object(t, ByteView(bytes.begin(), bytes.size()), size_known);
+  EXPECT_TRUE(v) << v.error().message();
+  return v ? std::get<std::int64_t>(*v) : -999999;
+}
+
+TEST(CanopenNarrowAnswers, TwoByteExpeditedAnswerForAU32Voltage) {
+  // 0x4B = expedited, size indicated, n = 2: two data bytes for 0x6060 (declared u32).
+  const auto f = CanFrame::standard(0x581, {0x4B, 0x60, 0x60, 0x00, 0xA5, 0x35, 0x00, 0x00});
+  auto m = decode_sdo(f);
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->data.size, 2u);
+  const auto map = superb_epsilon_v2_map();
+  const ObjectSpec& volt = find(map, 0x6060);
+  auto raw = decode_object(volt.type, m->data.view(), m->size_indicated);
+  ASSERT_TRUE(raw) << raw.error().message();
+  EXPECT_EQ(std::get<std::int64_t>(*raw), 0x35A5);
+  EXPECT_NEAR(std::get<double>(scale_value(*raw, volt.scale)), 13.411, 0.001);
+  EXPECT_TRUE(is_narrow(volt.type, m->data.size, m->size_indicated));
+  EXPECT_FALSE(is_narrow(volt.type, 4, true));
+}
+
+TEST(CanopenNarrowAnswers, ZeroOrSignExtendedByType) {
+  EXPECT_EQ(int_of(DataType::kI16, {0xEC}), -20);  // one byte of a negative i16
+  EXPECT_EQ(int_of(DataType::kI16, {0x14}), 20);
+  EXPECT_EQ(int_of(DataType::kU16, {0xEC}), 0xEC);  // unsigned: zero-extended
+  EXPECT_EQ(int_of(DataType::kI32, {0x2C, 0xCF}), -12500);
+  EXPECT_EQ(int_of(DataType::kI32, {0x2C, 0xCF, 0xFF}), -12500);
+  EXPECT_EQ(int_of(DataType::kU32, {0xFF, 0xFF, 0xFF}), 0xFFFFFF);
+  EXPECT_EQ(int_of(DataType::kI64, {0xFE}), -2);
+  EXPECT_TRUE(is_narrow(DataType::kI16, 1, true));
+  EXPECT_FALSE(is_narrow(DataType::kString, 1, true));
+  EXPECT_FALSE(is_narrow(DataType::kU8, 1, true));
+}
+
+TEST(CanopenNarrowAnswers, SizeUnspecifiedTakesTheTypesWidth) {
+  // 0x42: expedited, size not indicated: four bytes arrive, "up to 4" meant.
+  const auto f = CanFrame::standard(0x581, {0x42, 0x10, 0x60, 0x00, 0xEC, 0xFF, 0x12, 0x34});
+  auto m = decode_sdo(f);
+  ASSERT_TRUE(m);
+  EXPECT_FALSE(m->size_indicated);
+  auto v = decode_object(DataType::kI16, m->data.view(), m->size_indicated);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(std::get<std::int64_t>(*v), -20);  // low two bytes; the rest is padding
+  EXPECT_FALSE(is_narrow(DataType::kI16, m->data.size, m->size_indicated));
+  EXPECT_EQ(int_of(DataType::kU32, {0xFA, 0x34, 0x00, 0x00}, false), 0x34FA);
+}
+
+TEST(CanopenNarrowAnswers, LongerOrImpossibleAnswersAreRefused) {
+  // A segmented upload of 5 bytes for a u32: longer than the type, never a value.
+  const std::uint8_t five[] = {1, 2, 3, 4, 5};
+  EXPECT_EQ(decode_object(DataType::kU32, five).error().code, Errc::kBadLength);
+  const std::uint8_t nine[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  EXPECT_EQ(decode_object(DataType::kI64, nine).error().code, Errc::kBadLength);
+  const std::uint8_t two[] = {1, 2};
+  EXPECT_EQ(decode_object(DataType::kU8, two).error().code, Errc::kBadLength);
+  EXPECT_EQ(decode_object(DataType::kU16, ByteView{}).error().code, Errc::kBadLength);
+  // There is no narrower float.
+  EXPECT_EQ(decode_object(DataType::kReal32, two).error().code, Errc::kBadLength);
+  // Size unspecified but fewer bytes than the type: nothing says what the server meant.
+  const std::uint8_t four[] = {1, 2, 3, 4};
+  EXPECT_EQ(decode_object(DataType::kU64, four, false).error().code, Errc::kBadLength);
+}
+
+TEST(CanopenNarrowAnswers, StringsTakeAnyLengthUpToABound) {
+  const std::uint8_t one[] = {'1'};
+  EXPECT_EQ(std::get<std::string>(*decode_object(DataType::kString, one)), "1");
+  EXPECT_EQ(std::get<std::string>(*decode_object(DataType::kString, ByteView{})), "");
+  std::vector<std::uint8_t> long_name(kMaxStringSize, 'x');
+  EXPECT_EQ(std::get<std::string>(*decode_object(DataType::kString, long_name)).size(),
+            kMaxStringSize);
+  long_name.push_back('y');
+  EXPECT_EQ(decode_object(DataType::kString, long_name).error().code, Errc::kBadLength);
 }
 
 TEST(CanopenObjectMap, TypesDecode) {

@@ -53,6 +53,42 @@ TEST(Model, ServiceIsAnnouncedAtTheFirstFlushWithItsInitialValues) {
   EXPECT_TRUE(r.changes.empty());  // the announcement carries the initial values
 }
 
+// Issue 13, conformance 1: a driver declares the product's path set before the announcement.
+TEST(Model, DeclaredPathsExistInvalidWithUnitsAndKeepWhatIsThere) {
+  Model m;
+  auto& s = m.add_service(charger());
+  s.set("/Dc/0/Voltage", 12.5);
+  constexpr PathSpec kPaths[] = {{"/Dc/0/Voltage", "V", 2}, {"/Pv/V", "V", 1}, {"/State"}};
+  s.declare(kPaths);
+  constexpr PathSpec kPhase[] = {{"/V", "V", 0}, {"/I", "A", 1}};
+  s.declare_indexed("/Ac/Out/L", 1, 3, kPhase);
+  EXPECT_EQ(s.get("/Dc/0/Voltage"), Value{12.5});  // a value set before is kept
+  ASSERT_NE(s.find("/Pv/V"), nullptr);
+  EXPECT_FALSE(is_valid(s.get("/Pv/V")));
+  EXPECT_EQ(s.find("/Pv/V")->meta.unit, "V");
+  EXPECT_EQ(s.find("/Pv/V")->meta.decimals, 1);
+  EXPECT_NE(s.find("/State"), nullptr);
+  EXPECT_NE(s.find("/Ac/Out/L3/I"), nullptr);
+  EXPECT_EQ(s.find("/Ac/Out/L2/V")->meta.unit, "V");
+  EXPECT_EQ(s.find("/Ac/Out/L4/V"), nullptr);
+  EXPECT_EQ(s.items().size(), 9u + 3 + 6);
+}
+
+TEST(Model, PathsCreatedAfterTheAnnouncementAreCounted) {
+  Model m;
+  auto& s = m.add_service(charger());
+  s.declare({{"/Dc/0/Voltage", "V", 2}});
+  s.set("/Dc/0/Current", 1.0);  // before the announcement: part of the set
+  EXPECT_FALSE(s.announced());
+  m.flush();
+  EXPECT_TRUE(s.announced());
+  s.set("/Dc/0/Voltage", 13.0);
+  EXPECT_EQ(s.late_paths(), 0u);
+  s.set("/Yield/User", 1.0);  // a path that appears later: what Venus clients miss
+  s.declare({{"/Pv/V", "V", 1}});
+  EXPECT_EQ(s.late_paths(), 2u);
+}
+
 TEST(Model, ChangesAreBatchedOncePerFlushAndDeduplicated) {
   Model m;
   Recorder r;

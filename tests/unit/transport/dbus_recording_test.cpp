@@ -20,7 +20,8 @@ constexpr const char* kRecording =
     "\n"
     "1\t/Dc/0/Voltage\tDOUBLE\t12.6\t12.60V\n"
     "5\t/Dc/0/Voltage\tDOUBLE\t12.7\t12.70V\n"
-    "6\t/Dc/0/Voltage\tNOPE\t1\t1\n";
+    "6\t/Dc/0/Voltage\tNOPE\t1\t1\n"
+    "7\t/Alarms/LowVoltage\tINT32\t1\t1\n";
 
 TEST(DbusRecording, ParsesInitialStateAndChanges) {
   std::istringstream in(kRecording);
@@ -29,7 +30,7 @@ TEST(DbusRecording, ParsesInitialStateAndChanges) {
   ASSERT_TRUE(rec.has_value());
   EXPECT_EQ(rec->service, "com.victronenergy.battery.ttyO0");
   EXPECT_EQ(rec->initial.size(), 5u);
-  EXPECT_EQ(rec->changes.size(), 2u);
+  EXPECT_EQ(rec->changes.size(), 3u);
   ASSERT_EQ(warnings.size(), 1u);  // the unknown type is reported, not fatal
   EXPECT_NE(warnings[0].find("line 10"), std::string::npos);
 }
@@ -55,6 +56,23 @@ TEST(DbusRecording, StopsAtTheRequestedTime) {
   model::Model m;
   apply_dbus_recording(*rec, m, 2.0);
   EXPECT_EQ(m.find("com.victronenergy.battery.ttyO0")->get("/Dc/0/Voltage"), model::Value{12.6});
+}
+
+// Issue 13, conformance 1: a replay up to a time already has every path the recording carries
+// later (invalid until its first value), so the announced set does not grow.
+TEST(DbusRecording, PathsThatAppearLaterExistFromTheStart) {
+  std::istringstream in(kRecording);
+  std::vector<std::string> warnings;
+  auto rec = parse_dbus_recording(in, warnings);
+  model::Model m;
+  apply_dbus_recording(*rec, m, 2.0);
+  m.flush();
+  const auto* s = m.find("com.victronenergy.battery.ttyO0");
+  ASSERT_NE(s->find("/Alarms/LowVoltage"), nullptr);
+  EXPECT_FALSE(model::is_valid(s->get("/Alarms/LowVoltage")));
+  apply_dbus_recording(*rec, m);
+  EXPECT_EQ(s->get("/Alarms/LowVoltage"), model::Value{std::int64_t{1}});
+  EXPECT_EQ(s->late_paths(), 0u);
 }
 
 TEST(DbusRecording, ValueTypes) {

@@ -3,6 +3,7 @@
 // Helpers shared by the VE.Direct tests: read files, run the framer over a byte string in chunks
 // and turn every result into one comparable line.
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -18,12 +19,18 @@ inline std::string read_file(const std::filesystem::path& p) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// ../shared/data, or $GXLINK_SHARED_DATA when set (a worktree elsewhere).
+inline std::filesystem::path shared_data_root() {
+  if (const char* env = std::getenv("GXLINK_SHARED_DATA")) return env;
+  return GXLINK_SHARED_DATA;
+}
+
 inline bool shared_data_available() {
-  return std::filesystem::exists(std::filesystem::path(GXLINK_SHARED_DATA) / "vedirect");
+  return std::filesystem::exists(shared_data_root() / "vedirect");
 }
 
 inline std::filesystem::path shared_capture(const char* name) {
-  return std::filesystem::path(GXLINK_SHARED_DATA) / "vedirect" / name;
+  return shared_data_root() / "vedirect" / name;
 }
 
 /// One line per framer result: "T PID=0x203;V=12065;..." / "H :A...|cmd" / "B reason".
