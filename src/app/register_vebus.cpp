@@ -10,14 +10,13 @@
 #include <vector>
 
 #include <spdlog/spdlog.h>
-#include <nlohmann/json.hpp>
 
 #include "app/demo.hpp"
 #include "app/registry.hpp"
+#include "core/json_writer.hpp"
 #include "core/line_reader.hpp"
 #include "drivers/vebus/vebus_driver.hpp"
 #include "drivers/vebus/vebus_mapping.hpp"
-#include "model/model_json.hpp"
 #include "protocols/vebus/codec.hpp"
 #include "sim/vebus/pty_multi_sim.hpp"
 
@@ -25,7 +24,6 @@ namespace gxlink::app {
 namespace {
 
 namespace vb = gxlink::vebus;
-using nlohmann::json;
 
 std::string hex2(unsigned v) {
   static const char* d = "0123456789abcdef";
@@ -33,126 +31,146 @@ std::string hex2(unsigned v) {
 }
 
 /// One JSON object per frame. Values are raw except where the frame carries its own meaning; the
-/// info frames also get `scaled` values with the typical scales (tables.hpp), marked as such.
-json frame_json(const vb::Mk2Frame& f, std::size_t offset, drivers::vebus::PassiveDecoder& pd) {
-  json j;
-  j["offset"] = offset;
-  j["type"] = hex2(f.type);
-  if (f.is_mk2()) {
-    // The command is a letter ('V', 'F', 'X' ...); anything else is shown as hex, never as a raw
-    // byte (0x86 in a JSON string is not UTF-8: issue 11).
-    const auto c = f.command();
-    j["command"] = c >= 0x20 && c < 0x7F ? std::string(1, static_cast<char>(c)) : hex2(c);
+/// info frames also get `values` (and their `units`): what the driver derives from them, under
+/// the Venus paths `snapshot mk2:` publishes.
+void write_frame(JsonWriter& w, const vb::Mk2Frame& f, std::size_t offset,
+                 drivers::vebus::PassiveDecoder& pd) {
+  auto kv = [&w](std::string_view k) -> JsonWriter& {
+    w.key(k);
+    return w;
+  };
+  auto printable = [](unsigned c) {
+    // A command letter ('V', 'F', 'X' ...); anything else is shown as hex, never as a raw byte.
+    return c >= 0x20 && c < 0x7F ? std::string(1, static_cast<char>(c)) : hex2(c);
+  };
+  w.begin_object();
+  kv("offset").integer(static_cast<std::int64_t>(offset));
+  kv("type").string(hex2(f.type));
+  if (f.is_mk2()) kv("command").string(printable(f.command()));
+  kv("data").string(to_hex(f.data()));
+  if (f.has_leds) {
+    kv("leds").begin_object();
+    kv("on").integer(f.led_on);
+    kv("blink").integer(f.led_blink);
+    w.end_object();
   }
-  j["data"] = to_hex(f.data());
-  if (f.has_leds) j["leds"] = {{"on", f.led_on}, {"blink", f.led_blink}};
   auto r = vb::decode(f);
   if (!r) {
-    j["kind"] = "error";
-    j["error"] = r.error().message();
-    return j;
+    kv("kind").string("error");
+    kv("error").string(r.error().message());
+    w.end_object();
+    return;
   }
+  std::string_view kind;
+  int ac_phase = 0;
   std::visit(
-      [&j](const auto& m) {
+      [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, vb::AddressReply>) {
-          j["kind"] = "address";
-          j["address"] = m.address;
+          kv("kind").string(kind = "address");
+          kv("address").integer(m.address);
         } else if constexpr (std::is_same_v<T, vb::VersionReply>) {
-          j["kind"] = "version";
-          j["version"] = m.version;
-          j["mode"] = m.mode;
+          kv("kind").string(kind = "version");
+          kv("version").integer(m.version);
+          kv("mode").integer(m.mode);
         } else if constexpr (std::is_same_v<T, vb::LedReply>) {
-          j["kind"] = "led";
-          j["on"] = m.on;
-          j["blink"] = m.blink;
+          kv("kind").string(kind = "led");
+          kv("on").integer(m.on);
+          kv("blink").integer(m.blink);
+          kv("leds").begin_object();
           for (const auto& l : vb::kLeds)
-            j["leds"][std::string(l.path.substr(6))] = vb::led_value(m.on, m.blink, l.mask);
+            kv(l.path.substr(6)).integer(vb::led_value(m.on, m.blink, l.mask));
+          w.end_object();
         } else if constexpr (std::is_same_v<T, vb::SwitchReply>) {
-          j["kind"] = "switch";
+          kv("kind").string(kind = "switch");
         } else if constexpr (std::is_same_v<T, vb::LineStateReply>) {
-          j["kind"] = "line_state";
-          j["state"] = m.state;
+          kv("kind").string(kind = "line_state");
+          kv("state").integer(m.state);
         } else if constexpr (std::is_same_v<T, vb::DcInfoRaw>) {
-          j["kind"] = "dc_info";
-          j["device_state"] = m.device_state;
-          j["raw"] = {{"ubat", m.ubat},
-                      {"inverter_current", m.inverter_current},
-                      {"charger_current", m.charger_current},
-                      {"inverter_period", m.inverter_period}};
+          kv("kind").string(kind = "dc_info");
+          kv("device_state").integer(m.device_state);
+          kv("raw").begin_object();
+          kv("ubat").integer(m.ubat);
+          kv("inverter_current").integer(m.inverter_current);
+          kv("charger_current").integer(m.charger_current);
+          kv("inverter_period").integer(m.inverter_period);
+          w.end_object();
         } else if constexpr (std::is_same_v<T, vb::AcInfoRaw>) {
-          j["kind"] = "ac_info";
-          j["phase"] = m.phase.phase;
-          if (m.phase.phase_count) j["phase_count"] = m.phase.phase_count;
-          j["device_state"] = m.device_state;
-          j["bf_factor"] = m.bf_factor;
-          j["inverter_factor"] = m.inverter_factor;
-          j["raw"] = {{"mains_u", m.mains_u},
-                      {"mains_i", m.mains_i},
-                      {"inverter_u", m.inverter_u},
-                      {"inverter_i", m.inverter_i},
-                      {"mains_period", m.mains_period}};
+          kv("kind").string(kind = "ac_info");
+          ac_phase = m.phase.phase;
+          kv("phase").integer(m.phase.phase);
+          if (m.phase.phase_count) kv("phase_count").integer(m.phase.phase_count);
+          kv("device_state").integer(m.device_state);
+          kv("bf_factor").integer(m.bf_factor);
+          kv("inverter_factor").integer(m.inverter_factor);
+          kv("raw").begin_object();
+          kv("mains_u").integer(m.mains_u);
+          kv("mains_i").integer(m.mains_i);
+          kv("inverter_u").integer(m.inverter_u);
+          kv("inverter_i").integer(m.inverter_i);
+          kv("mains_period").integer(m.mains_period);
+          w.end_object();
         } else if constexpr (std::is_same_v<T, vb::ConfigInfo>) {
-          j["kind"] = "config";
-          j["active_input"] = m.active_input;
-          j["current_limit"] = m.actual_limit / 10.0;
-          j["current_limit_min"] = m.min_limit / 10.0;
-          j["current_limit_max"] = m.max_limit / 10.0;
-          j["switch"] = std::string(vb::to_string(m.switch_state()));
+          kv("kind").string(kind = "config");
+          kv("active_input").integer(m.active_input);
+          kv("current_limit").real(m.actual_limit / 10.0);
+          kv("current_limit_min").real(m.min_limit / 10.0);
+          kv("current_limit_max").real(m.max_limit / 10.0);
+          kv("switch").string(vb::to_string(m.switch_state()));
         } else if constexpr (std::is_same_v<T, vb::WinmonReply>) {
-          j["kind"] = "winmon";
-          j["letter"] = m.letter >= 0x20 && m.letter < 0x7F
-                            ? std::string(1, static_cast<char>(m.letter))
-                            : hex2(m.letter);
-          j["code"] = hex2(m.code);
+          kv("kind").string(kind = "winmon");
+          kv("letter").string(printable(m.letter));
+          kv("code").string(hex2(m.code));
         } else if constexpr (std::is_same_v<T, vb::ResetNotice>) {
-          j["kind"] = "reset";
+          kv("kind").string(kind = "reset");
         } else {
-          j["kind"] = m.type == 0xFF ? "request" : "other";
+          kv("kind").string(kind = m.type == 0xFF ? "request" : "other");
         }
       },
       *r);
-  // What the driver derives from this frame, under the Venus paths `snapshot mk2:` publishes,
-  // scaled with the typical RAM-var scales (tables.hpp) and with units (issue 13: decode and
-  // snapshot must agree). `pd` carries state across frames as the driver does: an AC frame's
-  // output frequency comes from the inverter period of the DC frame before it.
+  // What the driver derives from this frame, scaled with the typical RAM-var scales (tables.hpp)
+  // and with units (issue 13: decode and snapshot must agree). `pd` carries state across frames as
+  // the driver does: an AC frame's output frequency comes from the DC frame's inverter period.
   pd.apply(f);
   const auto& st = pd.state();
-  json values = json::object(), units = json::object();
-  auto put = [&](const std::string& path, double v, const char* unit) {
-    values[path] = v;
-    units[path] = unit;
+  struct Derived {
+    std::string path;
+    double value;
+    const char* unit;
   };
-  if (j["kind"] == "dc_info") {
-    if (st.dc_voltage) put("/Dc/0/Voltage", *st.dc_voltage, "V");
-    if (st.dc_current) put("/Dc/0/Current", *st.dc_current, "A");
+  std::vector<Derived> derived;
+  if (kind == "dc_info") {
+    if (st.dc_voltage) derived.push_back({"/Dc/0/Voltage", *st.dc_voltage, "V"});
+    if (st.dc_current) derived.push_back({"/Dc/0/Current", *st.dc_current, "A"});
     if (st.dc_voltage && st.dc_current)
-      put("/Dc/0/Power", static_cast<double>(std::lround(*st.dc_voltage * *st.dc_current)), "W");
+      derived.push_back(
+          {"/Dc/0/Power", static_cast<double>(std::lround(*st.dc_voltage * *st.dc_current)), "W"});
     if (st.inverter_frequency) {
       const int phases = std::max(1, st.phase_count);
       for (int p = 1; p <= std::min(phases, 3); ++p)
-        put("/Ac/Out/L" + std::to_string(p) + "/F", *st.inverter_frequency, "Hz");
+        derived.push_back({"/Ac/Out/L" + std::to_string(p) + "/F", *st.inverter_frequency, "Hz"});
     }
-  } else if (const auto* a = j["kind"] == "ac_info" ? &j["phase"] : nullptr;
-             a && a->is_number_integer()) {
-    const int phase = a->get<int>();
-    if (phase >= 1 && phase <= 3 && st.phases[static_cast<std::size_t>(phase - 1)]) {
-      const auto& v = *st.phases[static_cast<std::size_t>(phase - 1)];
-      const std::string in = "/Ac/ActiveIn/L" + std::to_string(phase);
-      const std::string out = "/Ac/Out/L" + std::to_string(phase);
-      put(in + "/V", v.in_v, "V");
-      put(in + "/I", v.in_i, "A");
-      put(in + "/F", v.in_f, "Hz");
-      put(out + "/V", v.out_v, "V");
-      put(out + "/I", v.out_i, "A");
-      put(out + "/F", v.out_f, "Hz");
-    }
+  } else if (kind == "ac_info" && ac_phase >= 1 && ac_phase <= 3 &&
+             st.phases[static_cast<std::size_t>(ac_phase - 1)]) {
+    const auto& v = *st.phases[static_cast<std::size_t>(ac_phase - 1)];
+    const std::string in = "/Ac/ActiveIn/L" + std::to_string(ac_phase);
+    const std::string out = "/Ac/Out/L" + std::to_string(ac_phase);
+    derived.push_back({in + "/V", v.in_v, "V"});
+    derived.push_back({in + "/I", v.in_i, "A"});
+    derived.push_back({in + "/F", v.in_f, "Hz"});
+    derived.push_back({out + "/V", v.out_v, "V"});
+    derived.push_back({out + "/I", v.out_i, "A"});
+    derived.push_back({out + "/F", v.out_f, "Hz"});
   }
-  if (!values.empty()) {
-    j["values"] = std::move(values);
-    j["units"] = std::move(units);
+  if (!derived.empty()) {
+    kv("values").begin_object();
+    for (const auto& d : derived) kv(d.path).real(d.value);
+    w.end_object();
+    kv("units").begin_object();
+    for (const auto& d : derived) kv(d.path).string(d.unit);
+    w.end_object();
   }
-  return j;
+  w.end_object();
 }
 
 /// Frames from raw MK2 bytes as they arrive, in bounded memory: the carry buffer holds at most one
@@ -219,8 +237,14 @@ DecodeStats run_framer(std::istream& in, std::ostream& err, const std::string& s
 
 DecodeStats decode_mk2(std::istream& in, std::ostream& out, std::ostream& err) {
   drivers::vebus::PassiveDecoder pd;
-  return run_framer(in, err, "mk2", [&out, &pd](const vb::Mk2Frame& f, std::size_t off) {
-    out << model::dump_json(frame_json(f, off, pd)) << '\n';
+  std::string line;  // one JSON line, reused
+  JsonWriter w(line);
+  return run_framer(in, err, "mk2", [&](const vb::Mk2Frame& f, std::size_t off) {
+    line.clear();
+    w.reset();
+    write_frame(w, f, off, pd);
+    line += '\n';
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
   });
 }
 
