@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <asio/connect.hpp>
 #include <asio/executor_work_guard.hpp>
@@ -439,13 +440,43 @@ TEST_F(HttpServerTest, AThousandConcurrentGetsFromOneAddressAreAllAnswered) {
   const int n = clients_that_fit(1000);
   ASSERT_GE(n, 100);
   expect_all_answered(burst(server_->port(), n, 1));
+  EXPECT_GT(stats().refused_per_address, 0u);
 }
 
 TEST_F(HttpServerFullTest, AThousandConcurrentGetsFromManyAddressesAreAllAnswered) {
   const int n = clients_that_fit(1000);
   ASSERT_GE(n, 100);
   expect_all_answered(burst(server_->port(), n, 50));
+  EXPECT_GT(stats().refused_full + stats().shed, 0u);
   EXPECT_TRUE(wait_for_stats([](const HttpStats& s) { return s.open == 0; }));
+}
+
+// Out of descriptors, accept() fails and the connection stays queued: the server backs off and
+// serves it once descriptors are back, rather than spinning or giving up.
+TEST_F(HttpServerTest, AcceptSurvivesRunningOutOfDescriptors) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  tcp::socket probe(io_);  // allocated now, connected once no descriptor is left
+  probe.open(tcp::v4());
+  // Every descriptor below the lowest free one is taken: a limit there leaves none.
+  const int lowest_free = ::dup(0);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  probe.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                              static_cast<unsigned short>(server_->port())));
+  const bool failed = wait_for_stats([](const HttpStats& s) { return s.accept_errors >= 2; });
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_TRUE(failed);
+  EXPECT_LT(stats().accept_errors, 20u);  // backing off, not spinning
+  asio::write(probe, asio::buffer(std::string_view("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")));
+  asio::streambuf in;
+  asio::error_code ec;
+  asio::read(probe, in, ec);  // to EOF
+  EXPECT_EQ(std::string(asio::buffers_begin(in.data()), asio::buffers_begin(in.data()) + 12),
+            "HTTP/1.1 200");
 }
 
 // A handler that throws (issue 11 item 1: a non-UTF-8 device string made to_json throw) answers
