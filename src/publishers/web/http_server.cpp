@@ -217,7 +217,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   void admit(tcp::socket socket);
   void refuse(tcp::socket socket, Event why, const asio::ip::address& peer);
   std::shared_ptr<Connection> pick_victim(const asio::ip::address* only_from,
-                                          bool slow_ones_too) const;
+                                          bool waiting_ones_too) const;
   void size_limits();
 
   PublisherContext ctx_;
@@ -578,7 +578,8 @@ void HttpServer::Impl::admit(tcp::socket socket) {
         return c && c->slot() == Connection::Slot::kActive && c->peer() == addr;
       }));
   if (from_peer >= std::max<std::size_t>(1, options_.max_per_address)) {
-    // Its own answered connections may make room; otherwise it has its share.
+    // Its own answered, draining connections may make room. Its idle keep-alive ones are not
+    // closed for it: a request of its own may be on the way on them (wrk -c10 saw resets).
     if (auto victim = pick_victim(&addr, false)) {
       ++stats_.shed;
       victim->shed();
@@ -627,10 +628,12 @@ void HttpServer::Impl::refuse(tcp::socket socket, Event why, const asio::ip::add
 }
 
 /// The connection to close when a newcomer needs its slot, best first: one already answered and
-/// draining, then an idle keep-alive one, then (if `slow_ones_too`) the one that has waited longest
-/// for its request head, once it has had `shed_grace`. Never one being written to.
+/// draining, then (if `waiting_ones_too`) an idle keep-alive one, then the one that has waited
+/// longest for its request head. Both waiting kinds only after `shed_grace`: a keep-alive client
+/// sends its next request right after a response, and a new one right after connecting, and that
+/// request must not meet a close. Never one being written to.
 std::shared_ptr<Connection> HttpServer::Impl::pick_victim(const asio::ip::address* only_from,
-                                                          bool slow_ones_too) const {
+                                                          bool waiting_ones_too) const {
   const auto now = std::chrono::steady_clock::now();
   std::shared_ptr<Connection> best;
   int best_rank = 3;
@@ -641,11 +644,9 @@ std::shared_ptr<Connection> HttpServer::Impl::pick_victim(const asio::ip::addres
     int rank = 3;
     if (c->phase() == Connection::Phase::kLinger) {
       rank = 0;
-    } else if (c->idle()) {
-      rank = 1;
-    } else if (slow_ones_too && c->phase() == Connection::Phase::kHead &&
+    } else if (waiting_ones_too && c->phase() == Connection::Phase::kHead &&
                now - c->since() >= options_.shed_grace) {
-      rank = 2;
+      rank = c->idle() ? 1 : 2;
     }
     if (rank < best_rank || (rank == best_rank && rank < 3 && c->since() < best->since())) {
       best = std::move(c);

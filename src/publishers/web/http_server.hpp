@@ -11,11 +11,13 @@
 /// - a client must complete a request head within `header_timeout` of connecting (or of its first
 ///   byte after a keep-alive response: slowloris), a keep-alive connection may sit idle between
 ///   requests for `idle_timeout`, and a response must drain within `write_timeout`;
-/// - at most `max_per_address` connections per client address: the next one gets 503;
+/// - at most `max_per_address` connections per client address (idle keep-alive ones count): the
+///   next one gets 503, unless one of that address's connections is answered and only draining;
 /// - at most `max_connections` in total (lowered at start() to what RLIMIT_NOFILE leaves room
 ///   for). When full, a connection that is not doing useful work is shed first (one already
-///   answered and draining, then an idle keep-alive one, then the oldest one still waiting for its
-///   request head after `shed_grace`); only when there is none is the newcomer refused with 503.
+///   answered and draining, then, after `shed_grace`, an idle keep-alive one, then the oldest one
+///   still waiting for its request head); only when there is none is the newcomer refused with
+///   503.
 ///
 /// A refused connection is always answered (`503`, `Retry-After`, `Connection: close`), never
 /// closed silently. Refusals, sheds and timeouts are counted in stats() and logged at most once per
@@ -47,8 +49,8 @@ struct HttpOptions {
   std::chrono::milliseconds idle_timeout{15000};
   /// A response must be taken by the client within this time.
   std::chrono::milliseconds write_timeout{10000};
-  /// When full, a connection still waiting for its request head may be shed only after this long,
-  /// so that a request in flight on a just-accepted connection is not cut off.
+  /// When full, a connection waiting for a request (new or kept alive) may be shed only after this
+  /// long, so that a request already on its way is not met by a close.
   std::chrono::milliseconds shed_grace{1000};
 };
 

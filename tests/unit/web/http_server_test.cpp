@@ -260,17 +260,24 @@ TEST_F(HttpServerTest, PerAddressLimitAnswers503AndOthersAreServed) {
   EXPECT_EQ(other.read().status, 200);
 }
 
-TEST_F(HttpServerTest, PerAddressLimitFirstClosesThatAddressesIdleConnections) {
+// Its own idle keep-alive connections are not closed for a client's ninth: a request may be on
+// its way on them (wrk -c10 saw resets when they were).
+TEST_F(HttpServerTest, PerAddressLimitCountsIdleKeepAliveConnections) {
   std::vector<std::unique_ptr<Client>> idle;
   for (int i = 0; i < 8; ++i) {
     idle.push_back(std::make_unique<Client>(server_->port()));
     idle.back()->send("GET /nothing HTTP/1.1\r\n\r\n");
     EXPECT_EQ(idle.back()->read().status, 404);
   }
-  EXPECT_EQ(get("/api/model").status, 200);     // the ninth, served
-  EXPECT_TRUE(idle.front()->closed_by_peer());  // the oldest idle one made room
-  EXPECT_EQ(stats().shed, 1u);
-  EXPECT_EQ(stats().refused_per_address, 0u);
+  expect_busy(get("/api/model"));
+  for (auto& c : idle) {  // all still usable
+    c->send("GET /nothing HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(c->read().status, 404);
+  }
+  EXPECT_EQ(stats().shed, 0u);
+  idle.pop_back();  // one leaves: its slot comes back once the server has seen the close
+  ASSERT_TRUE(wait_for_stats([](const HttpStats& s) { return s.open == 7; }));
+  EXPECT_EQ(get("/api/model").status, 200);
 }
 
 class HttpServerFullTest : public HttpServerTest {
@@ -299,6 +306,20 @@ class HttpServerFullNoShedTest : public HttpServerFullTest {
   // Connections just accepted may have their request on the way: within shed_grace, never shed.
   HttpServerFullNoShedTest() { options_.shed_grace = std::chrono::seconds(60); }
 };
+
+TEST_F(HttpServerFullTest, WhenFullIdleKeepAliveConnectionsAreShedAfterTheGrace) {
+  std::vector<std::unique_ptr<Client>> idle;
+  const char* from[] = {"127.0.0.2", "127.0.0.3"};
+  for (int i = 0; i < 16; ++i) {
+    idle.push_back(std::make_unique<Client>(server_->port(), from[i % 2]));
+    idle.back()->send("GET /nothing HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(idle.back()->read().status, 404);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // past shed_grace
+  EXPECT_EQ(get("/api/model").status, 200);
+  EXPECT_TRUE(idle.front()->closed_by_peer());  // the oldest, closed quietly
+  EXPECT_EQ(stats().shed, 1u);
+}
 
 TEST_F(HttpServerFullNoShedTest, WhenFullAndNothingToShedTheNewcomerGets503) {
   std::vector<std::unique_ptr<Client>> busy;
