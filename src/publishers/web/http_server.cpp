@@ -248,8 +248,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class Slot { kNone, kActive, kRefusal };
   enum class Phase { kHead, kWrite, kLinger, kClosed };
 
-  Connection(std::shared_ptr<HttpServer::Impl> server, tcp::socket socket, asio::ip::address peer,
-             Slot slot)
+  Connection(std::shared_ptr<HttpServer::Impl> server, tcp::socket socket,
+             const asio::ip::address& peer, Slot slot)
       : server_(std::move(server)),
         socket_(std::move(socket)),
         timer_(socket_.get_executor()),
@@ -491,16 +491,17 @@ void HttpServer::Impl::try_listen() {
   if (!ec) return listen_on(tcp::endpoint(addr, static_cast<unsigned short>(options_.port)));
   // A host name ("localhost"): resolve it off the loop thread (asio's resolver thread), once per
   // attempt, so a slow DNS cannot stall the drivers.
-  resolver_.async_resolve(
-      options_.host, std::to_string(options_.port), tcp::resolver::numeric_service,
-      [self = shared_from_this()](const asio::error_code& e, tcp::resolver::results_type results) {
-        if (self->stopped_ || e == asio::error::operation_aborted) return;
-        if (e || results.empty()) {
-          self->report_listen_failure(e ? e.message() : "no address");
-          return self->schedule_retry();
-        }
-        self->listen_on(results.begin()->endpoint());
-      });
+  resolver_.async_resolve(options_.host, std::to_string(options_.port),
+                          tcp::resolver::numeric_service,
+                          [self = shared_from_this()](const asio::error_code& e,
+                                                      const tcp::resolver::results_type& results) {
+                            if (self->stopped_ || e == asio::error::operation_aborted) return;
+                            if (e || results.empty()) {
+                              self->report_listen_failure(e ? e.message() : "no address");
+                              return self->schedule_retry();
+                            }
+                            self->listen_on(results.begin()->endpoint());
+                          });
 }
 
 void HttpServer::Impl::listen_on(const tcp::endpoint& ep) {
@@ -686,17 +687,22 @@ void HttpServer::Impl::stop() {
   resolver_.cancel();
   retry_.cancel();
   accept_retry_.cancel();
-  auto conns = conns_;  // close() edits conns_
+  auto conns = std::move(conns_);  // close() edits conns_
+  conns_.clear();
   for (auto& w : conns)
     if (auto c = w.lock()) c->close();
-  conns_.clear();
   port_ = 0;
 }
 
 HttpServer::HttpServer(PublisherContext ctx, HttpOptions options)
     : ctx_(ctx), options_(std::move(options)) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  try {
+    stop();
+  } catch (...) {  // asio's timer cancel() may throw system_error; a destructor must not
+  }
+}
 
 int HttpServer::port() const { return impl_ ? impl_->port() : 0; }
 

@@ -488,10 +488,13 @@ TEST_F(HttpServerTest, AcceptSurvivesRunningOutOfDescriptors) {
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
   probe.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
                               static_cast<unsigned short>(server_->port())));
-  const bool failed = wait_for_stats([](const HttpStats& s) { return s.accept_errors >= 2; });
+  // Nothing is called meanwhile: with no descriptor left, UBSan's vptr check (which probes
+  // memory through a pipe) misreports every member call on a polymorphic object.
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
-  EXPECT_TRUE(failed);
-  EXPECT_LT(stats().accept_errors, 20u);  // backing off, not spinning
+  const auto errors = stats().accept_errors;
+  EXPECT_GE(errors, 1u);
+  EXPECT_LT(errors, 20u);  // backing off (50, 100, 200 ms, ...), not spinning
   asio::write(probe, asio::buffer(std::string_view("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")));
   asio::streambuf in;
   asio::error_code ec;
