@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdint>
+#include <string_view>
 #include <vector>
+
+#include <sys/resource.h>
 
 #include <spdlog/spdlog.h>
 #include <asio/ip/tcp.hpp>
@@ -24,6 +28,19 @@ constexpr std::chrono::milliseconds kFirstBackoff{500};
 constexpr std::chrono::milliseconds kMaxBackoff{10000};
 constexpr std::chrono::seconds kLinger{
     2};  ///< draining a peer's bytes before closing after an error
+constexpr std::chrono::seconds kRefusalLinger{1};  ///< the same after a 503 refusal
+constexpr std::chrono::milliseconds kFirstAcceptBackoff{50};
+constexpr std::chrono::milliseconds kMaxAcceptBackoff{1000};
+/// Descriptors left to the rest of the daemon when sizing the HTTP budget from RLIMIT_NOFILE.
+constexpr std::size_t kFdReserve = 128;
+/// Refused connections draining at once (beyond it they are answered and closed at once).
+constexpr std::size_t kMaxRefusals = 64;
+
+/// The answer to a client that cannot be served now (RFC 9110 §15.6.4). Sent before its request
+/// is read, so it is the same for every request.
+constexpr std::string_view kBusyResponse =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    "Content-Length: 5\r\nRetry-After: 2\r\nConnection: close\r\n\r\nbusy\n";
 
 std::string_view reason(int status) {
   switch (status) {
@@ -109,56 +126,178 @@ Response route(model::Model& model, const http::Request& req) {
 
 }  // namespace
 
+/// Why a connection was refused, shed or closed early; the index of a rate-limited log slot.
+enum class Event {
+  kPerAddress,
+  kFull,
+  kShed,
+  kHeaderTimeout,
+  kWriteTimeout,
+  kInternal,
+  kAccept,
+  kCount
+};
+
+/// At most one log line per event kind per kLogEvery, with the number of events it stands for, so
+/// that a flood of connections cannot flood the journal (issue 11 item 8).
+class RateLimitedLog {
+ public:
+  void note(Event e, std::string_view peer, std::string_view detail = {}) {
+    auto& s = slots_[static_cast<std::size_t>(e)];
+    const auto now = std::chrono::steady_clock::now();
+    if (s.logged && now - s.last < kLogEvery) {
+      ++s.suppressed;
+      return;
+    }
+    std::string more;
+    if (s.suppressed > 0) more = fmt::format(" ({} more since the last report)", s.suppressed);
+    spdlog::warn("http: {} [{}{}{}]{}", text(e), peer, detail.empty() ? "" : ": ", detail, more);
+    s.logged = true;
+    s.last = now;
+    s.suppressed = 0;
+  }
+
+ private:
+  static constexpr std::chrono::seconds kLogEvery{10};
+  static std::string_view text(Event e) {
+    switch (e) {
+      case Event::kPerAddress: return "too many connections from one address, answered 503";
+      case Event::kFull: return "all connections busy, answered 503";
+      case Event::kShed: return "closed an idle or slow connection to make room";
+      case Event::kHeaderTimeout: return "request head not complete in time, closed";
+      case Event::kWriteTimeout: return "client did not take its response in time, closed";
+      case Event::kInternal: return "handler failed, answered 500";
+      case Event::kAccept: return "accept failed, retrying";
+      case Event::kCount: break;
+    }
+    return "?";
+  }
+  struct Slot {
+    std::chrono::steady_clock::time_point last{};
+    std::uint64_t suppressed = 0;
+    bool logged = false;
+  };
+  std::array<Slot, static_cast<std::size_t>(Event::kCount)> slots_{};
+};
+
 class Connection;
 
 class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
  public:
   Impl(PublisherContext ctx, HttpOptions options)
-      : ctx_(ctx), options_(std::move(options)), acceptor_(ctx.io), retry_(ctx.io) {}
+      : ctx_(ctx),
+        options_(std::move(options)),
+        acceptor_(ctx.io),
+        resolver_(ctx.io),
+        retry_(ctx.io),
+        accept_retry_(ctx.io) {}
 
   void start();
   void stop();
   int port() const { return port_; }
   bool stopped() const { return stopped_; }
   model::Model& model() { return ctx_.model; }
+  const HttpOptions& options() const { return options_; }
+  HttpStats& stats() { return stats_; }
+  RateLimitedLog& log() { return log_; }
+
+  /// Called by Connection::close() (exactly once per registered connection).
+  void on_closed(Connection& c);
+  /// A connection moves from the served set to the refusal budget (after being shed); false when
+  /// that budget is full (then the caller closes it after the 503).
+  bool take_refusal_slot(Connection& c);
 
  private:
   void try_listen();
+  void listen_on(const tcp::endpoint& ep);
+  void report_listen_failure(std::string_view what);
   void schedule_retry();
   void accept();
+  void on_accept_error(const asio::error_code& ec);
+  void admit(tcp::socket socket);
+  void refuse(tcp::socket socket, Event why, const asio::ip::address& peer);
+  std::shared_ptr<Connection> pick_victim(const asio::ip::address* only_from,
+                                          bool waiting_ones_too) const;
+  void size_limits();
 
   PublisherContext ctx_;
   HttpOptions options_;
   tcp::acceptor acceptor_;
+  tcp::resolver resolver_;
   asio::steady_timer retry_;
+  asio::steady_timer accept_retry_;
   std::chrono::milliseconds backoff_ = kFirstBackoff;
+  std::chrono::milliseconds accept_backoff_ = kFirstAcceptBackoff;
   bool reported_ = false;
   bool stopped_ = false;
   std::atomic<int> port_{0};  // read by tests from another thread
-  std::vector<std::weak_ptr<Connection>> connections_;
+  std::size_t max_active_ = 0;
+  std::size_t max_refusals_ = 0;
+  std::size_t active_ = 0;    ///< connections being served (the max_connections budget)
+  std::size_t refusals_ = 0;  ///< connections draining after a 503 (their own small budget)
+  std::vector<std::weak_ptr<Connection>> conns_;  ///< both kinds; pruned in on_closed()
+  HttpStats stats_;
+  RateLimitedLog log_;
 };
 
-/// One client connection: read → parse → answer, keep-alive and pipelining, idle timeout.
-/// Handlers hold a shared_ptr to it; it holds the server's Impl so neither dies under a pending
-/// handler after stop().
+/// One client connection: read → parse → answer, keep-alive and pipelining, with a deadline for
+/// each phase (head, write, idle, linger). Handlers hold a shared_ptr to it; it holds the server's
+/// Impl so neither dies under a pending handler after stop().
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(std::shared_ptr<HttpServer::Impl> server, tcp::socket socket)
-      : server_(std::move(server)), socket_(std::move(socket)), timer_(socket_.get_executor()) {}
+  enum class Slot { kNone, kActive, kRefusal };
+  enum class Phase { kHead, kWrite, kLinger, kClosed };
+
+  Connection(std::shared_ptr<HttpServer::Impl> server, tcp::socket socket,
+             const asio::ip::address& peer, Slot slot)
+      : server_(std::move(server)),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        peer_(peer),
+        slot_(slot) {
+    asio::error_code ec;
+    // Synchronous sends below (the 503) must never block the loop; async ops are unaffected.
+    socket_.non_blocking(true, ec);
+  }
 
   void start() {
-    arm_timer(kIdleTimeout);
+    if (slot_ == Slot::kRefusal) {
+      send_now(kBusyResponse);
+      return linger(kRefusalLinger);
+    }
+    phase_ = Phase::kHead;
+    since_ = std::chrono::steady_clock::now();
+    arm_timer(server_->options().header_timeout);
     read();
   }
 
+  /// Shed to make room for another client (see HttpServer::Impl::admit). An idle keep-alive or
+  /// lingering connection has nothing in flight and is closed; one waiting for its request head
+  /// is told 503 (its request may be on the way) and drains in the refusal budget if there is room.
+  void shed() {
+    if (phase_ == Phase::kLinger || idle()) return close();
+    send_now(kBusyResponse);
+    if (!server_->take_refusal_slot(*this)) return close();
+    linger(kRefusalLinger);
+  }
+
   void close() {
-    if (closed_) return;
-    closed_ = true;
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kClosed;
     asio::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
     timer_.cancel();
+    server_->on_closed(*this);
   }
+
+  Slot slot() const { return slot_; }
+  void set_slot(Slot s) { slot_ = s; }
+  Phase phase() const { return phase_; }
+  const asio::ip::address& peer() const { return peer_; }
+  std::chrono::steady_clock::time_point since() const { return since_; }
+  /// Kept alive after a response and no byte of the next request yet.
+  bool idle() const { return phase_ == Phase::kHead && served_ > 0 && !head_started_; }
 
  private:
   void arm_timer(std::chrono::steady_clock::duration d) {
@@ -166,25 +305,61 @@ class Connection : public std::enable_shared_from_this<Connection> {
     timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
       // A re-armed timer may still deliver the old expiry; only a real deadline closes.
       if (ec || self->timer_.expiry() > std::chrono::steady_clock::now()) return;
-      self->close();
+      self->on_deadline();
     });
   }
 
+  void on_deadline() {
+    auto& st = server_->stats();
+    switch (phase_) {
+      case Phase::kHead:
+        if (idle()) {
+          ++st.idle_timeouts;  // normal keep-alive expiry: not worth a log line
+        } else {
+          ++st.header_timeouts;
+          // A browser's unused preconnect sends nothing; a slowloris sends a partial head.
+          if (head_started_) server_->log().note(Event::kHeaderTimeout, peer_.to_string());
+        }
+        break;
+      case Phase::kWrite:
+        ++st.write_timeouts;
+        server_->log().note(Event::kWriteTimeout, peer_.to_string());
+        break;
+      case Phase::kLinger:
+      case Phase::kClosed: break;
+    }
+    close();
+  }
+
   void read() {
-    if (closed_) return;
+    if (phase_ == Phase::kClosed || reading_) return;
+    reading_ = true;
     socket_.async_read_some(asio::buffer(rbuf_),
                             [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                              self->reading_ = false;
                               self->on_read(ec, n);
                             });
   }
 
   void on_read(const asio::error_code& ec, std::size_t n) {
-    if (closed_ || server_->stopped()) return close();
-    if (ec) return close();
-    if (lingering_) return read();  // discard until EOF or the linger deadline
+    if (phase_ == Phase::kClosed) return;
+    if (ec || server_->stopped()) return close();
+    if (phase_ == Phase::kLinger) return read();  // discard until EOF or the linger deadline
     rpos_ = 0;
     rlen_ = n;
+    note_request_start();
     process();
+  }
+
+  /// The first byte of a request on a kept-alive connection starts its head deadline; the first
+  /// request's deadline runs from the accept. Later bytes never extend it (slowloris).
+  void note_request_start() {
+    if (head_started_ || rpos_ >= rlen_) return;
+    head_started_ = true;
+    if (served_ > 0) {
+      since_ = std::chrono::steady_clock::now();
+      arm_timer(server_->options().header_timeout);
+    }
   }
 
   /// Feeds buffered bytes to the parser until a request is complete (then answers it and
@@ -195,12 +370,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
       rpos_ += r.consumed;
       if (r.status == http::TakeStatus::kRequest) {
         const http::Request& req = *r.request;
-        const bool keep_alive = req.keep_alive;
-        return write(serialize(route(server_->model(), req), req.method == "HEAD", keep_alive),
-                     !keep_alive);
+        bool keep_alive = req.keep_alive;
+        std::string out;
+        try {
+          out = serialize(route(server_->model(), req), req.method == "HEAD", keep_alive);
+        } catch (const std::exception& e) {
+          // One bad value (issue 11 item 1) must not take the loop down; the client learns it.
+          ++server_->stats().internal_errors;
+          server_->log().note(Event::kInternal, peer_.to_string(), e.what());
+          Response resp;
+          resp.status = 500;
+          resp.body = "Internal Server Error\n";
+          keep_alive = false;
+          out = serialize(resp, false, false);
+        }
+        return write(std::move(out), !keep_alive);
       }
       if (r.status == http::TakeStatus::kBad) {
         spdlog::debug("http: bad request ({}): {}", r.http_status, r.error.message());
+        ++server_->stats().bad_requests;
         Response resp;
         resp.status = r.http_status;
         resp.body = std::string(reason(r.http_status)) + "\n";
@@ -211,71 +399,123 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void write(std::string data, bool close_after) {
+    ++server_->stats().requests;
+    phase_ = Phase::kWrite;
+    since_ = std::chrono::steady_clock::now();
+    arm_timer(server_->options().write_timeout);
     out_ = std::move(data);
     asio::async_write(
         socket_, asio::buffer(out_),
         [self = shared_from_this(), close_after](const asio::error_code& ec, std::size_t) {
-          if (self->closed_ || self->server_->stopped() || ec) return self->close();
-          if (close_after) return self->linger();
-          self->arm_timer(kIdleTimeout);
-          self->process();  // pipelined bytes already read, then read more
+          if (self->phase_ == Phase::kClosed) return;
+          if (self->server_->stopped() || ec) return self->close();
+          std::string().swap(self->out_);  // a large body is not kept while idle
+          if (close_after) return self->linger(kLinger);
+          ++self->served_;
+          self->phase_ = Phase::kHead;
+          self->since_ = std::chrono::steady_clock::now();
+          self->head_started_ = false;
+          self->arm_timer(self->server_->options().idle_timeout);
+          self->note_request_start();  // pipelined bytes already read
+          self->process();
         });
+  }
+
+  /// Best effort, without blocking: only used when nothing else is being written.
+  void send_now(std::string_view data) {
+    asio::error_code ec;
+    socket_.send(asio::buffer(data), 0, ec);
   }
 
   /// After a final response: stop sending, drain what the peer still sends (closing with unread
   /// bytes would reset the connection and could destroy the response in flight), then close.
-  void linger() {
-    lingering_ = true;
+  void linger(std::chrono::steady_clock::duration d) {
+    phase_ = Phase::kLinger;
+    since_ = std::chrono::steady_clock::now();
     asio::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
-    arm_timer(kLinger);
-    read();
+    arm_timer(d);
+    read();  // no-op when a read is already pending (a shed connection)
   }
 
   std::shared_ptr<HttpServer::Impl> server_;
   tcp::socket socket_;
   asio::steady_timer timer_;
+  asio::ip::address peer_;
+  Slot slot_;
+  Phase phase_ = Phase::kHead;
+  std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
   std::array<std::uint8_t, 4096> rbuf_{};
   std::size_t rpos_ = 0;
   std::size_t rlen_ = 0;
   http::RequestParser parser_;
   std::string out_;
-  bool closed_ = false;
-  bool lingering_ = false;
+  std::uint64_t served_ = 0;   ///< responses completed on this connection
+  bool head_started_ = false;  ///< bytes of the current request seen
+  bool reading_ = false;
 };
 
 void HttpServer::Impl::start() {
   stopped_ = false;
+  size_limits();
   try_listen();
+}
+
+/// Each connection costs one descriptor; the daemon needs others (serial ports, CAN, D-Bus, MQTT,
+/// files). Keep the HTTP budget well inside RLIMIT_NOFILE so accept() never eats the last ones.
+void HttpServer::Impl::size_limits() {
+  std::size_t fd_limit = 1024;
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0)
+    fd_limit =
+        rl.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : static_cast<std::size_t>(rl.rlim_cur);
+  const std::size_t budget = fd_limit > 2 * kFdReserve ? fd_limit - kFdReserve : fd_limit / 2;
+  max_active_ = std::clamp<std::size_t>(options_.max_connections, 1,
+                                        std::max<std::size_t>(1, budget * 3 / 4));
+  max_refusals_ = std::clamp<std::size_t>(budget - std::min(budget, max_active_), 1, kMaxRefusals);
+  if (max_active_ < options_.max_connections)
+    spdlog::info("http: serving at most {} connections (RLIMIT_NOFILE is {})", max_active_,
+                 fd_limit);
+  stats_.max_connections = max_active_;
 }
 
 void HttpServer::Impl::try_listen() {
   if (stopped_) return;
-  asio::error_code ec;
-  tcp::endpoint ep;
-  const auto addr = asio::ip::make_address(options_.host, ec);
-  if (!ec) {
-    ep = tcp::endpoint(addr, static_cast<unsigned short>(options_.port));
-  } else {
-    // A host name ("localhost"): resolve it (once per attempt; numeric service, no DNS for it).
-    tcp::resolver resolver(ctx_.io);
-    auto results = resolver.resolve(options_.host, std::to_string(options_.port),
-                                    tcp::resolver::numeric_service, ec);
-    if (!ec && results.empty()) ec = asio::error::host_not_found;
-    if (!ec) ep = results.begin()->endpoint();
+  if (options_.port < 0 || options_.port > 65535) {
+    // Cannot become valid by waiting: say so once and stay off (the config check rejects it too).
+    spdlog::error("http: invalid port {}; the dashboard is not served", options_.port);
+    return;
   }
-  if (!ec) acceptor_.open(ep.protocol(), ec);
+  asio::error_code ec;
+  const auto addr = asio::ip::make_address(options_.host, ec);
+  if (!ec) return listen_on(tcp::endpoint(addr, static_cast<unsigned short>(options_.port)));
+  // A host name ("localhost"): resolve it off the loop thread (asio's resolver thread), once per
+  // attempt, so a slow DNS cannot stall the drivers.
+  resolver_.async_resolve(options_.host, std::to_string(options_.port),
+                          tcp::resolver::numeric_service,
+                          [self = shared_from_this()](const asio::error_code& e,
+                                                      const tcp::resolver::results_type& results) {
+                            if (self->stopped_ || e == asio::error::operation_aborted) return;
+                            if (e || results.empty()) {
+                              self->report_listen_failure(e ? e.message() : "no address");
+                              return self->schedule_retry();
+                            }
+                            self->listen_on(results.begin()->endpoint());
+                          });
+}
+
+void HttpServer::Impl::listen_on(const tcp::endpoint& ep) {
+  asio::error_code ec;
+  acceptor_.open(ep.protocol(), ec);
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor_.bind(ep, ec);
+  // SOMAXCONN (4096 on current glibc; the kernel caps it at net.core.somaxconn): a burst of
+  // clients waits in the kernel's queue instead of being dropped.
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     asio::error_code ignored;
     acceptor_.close(ignored);
-    if (!reported_) {
-      spdlog::warn("http: cannot listen on {}:{} ({}); retrying", options_.host, options_.port,
-                   ec.message());
-      reported_ = true;
-    }
+    report_listen_failure(ec.message());
     return schedule_retry();
   }
   port_ = acceptor_.local_endpoint(ec).port();
@@ -284,6 +524,12 @@ void HttpServer::Impl::try_listen() {
   spdlog::info("http: serving the dashboard and /api/model on http://{}:{}", options_.host,
                port_.load());
   accept();
+}
+
+void HttpServer::Impl::report_listen_failure(std::string_view what) {
+  if (reported_) return;
+  spdlog::warn("http: cannot listen on {}:{} ({}); retrying", options_.host, options_.port, what);
+  reported_ = true;
 }
 
 void HttpServer::Impl::schedule_retry() {
@@ -298,49 +544,169 @@ void HttpServer::Impl::accept() {
   acceptor_.async_accept(
       [self = shared_from_this()](const asio::error_code& ec, tcp::socket socket) {
         if (self->stopped_) return;
-        if (ec) {
-          // Out of descriptors or similar: try again shortly rather than spinning.
-          spdlog::debug("http: accept failed: {}", ec.message());
-          self->retry_.expires_after(std::chrono::milliseconds(100));
-          self->retry_.async_wait([self](const asio::error_code& e) {
-            if (!e && !self->stopped_) self->accept();
-          });
-          return;
-        }
-        auto& conns = self->connections_;
-        conns.erase(
-            std::remove_if(conns.begin(), conns.end(), [](const auto& w) { return w.expired(); }),
-            conns.end());
-        if (conns.size() >= kMaxConnections) {
-          spdlog::debug("http: {} connections open; refusing one", conns.size());
-          asio::error_code ignored;
-          socket.close(ignored);
-        } else {
-          auto conn = std::make_shared<Connection>(self, std::move(socket));
-          conns.push_back(conn);
-          conn->start();
+        if (ec) return self->on_accept_error(ec);
+        self->accept_backoff_ = kFirstAcceptBackoff;
+        try {
+          self->admit(std::move(socket));
+        } catch (const std::exception& e) {  // bad_alloc: drop this one, keep serving
+          self->log_.note(Event::kInternal, "accept", e.what());
         }
         self->accept();
       });
+}
+
+/// EMFILE/ENFILE/ENOBUFS leave the connection in the kernel's queue, so the listening socket stays
+/// readable: accepting again at once would spin. Back off (up to 1 s) and keep trying; never give
+/// up on accepting.
+void HttpServer::Impl::on_accept_error(const asio::error_code& ec) {
+  ++stats_.accept_errors;
+  log_.note(Event::kAccept, "accept", ec.message());
+  accept_retry_.expires_after(accept_backoff_);
+  accept_backoff_ = std::min(accept_backoff_ * 2, kMaxAcceptBackoff);
+  accept_retry_.async_wait([self = shared_from_this()](const asio::error_code& e) {
+    if (!e && !self->stopped_) self->accept();
+  });
+}
+
+void HttpServer::Impl::admit(tcp::socket socket) {
+  asio::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone; the socket closes here
+  const auto addr = ep.address();
+  const std::size_t from_peer =
+      static_cast<std::size_t>(std::count_if(conns_.begin(), conns_.end(), [&](const auto& w) {
+        auto c = w.lock();
+        return c && c->slot() == Connection::Slot::kActive && c->peer() == addr;
+      }));
+  if (from_peer >= std::max<std::size_t>(1, options_.max_per_address)) {
+    // Its own answered, draining connections may make room. Its idle keep-alive ones are not
+    // closed for it: a request of its own may be on the way on them (wrk -c10 saw resets).
+    if (auto victim = pick_victim(&addr, false)) {
+      ++stats_.shed;
+      victim->shed();
+    } else {
+      ++stats_.refused_per_address;
+      return refuse(std::move(socket), Event::kPerAddress, addr);
+    }
+  } else if (active_ >= max_active_) {
+    if (auto victim = pick_victim(nullptr, true)) {
+      ++stats_.shed;
+      log_.note(Event::kShed, victim->peer().to_string());
+      victim->shed();
+    } else {
+      ++stats_.refused_full;
+      return refuse(std::move(socket), Event::kFull, addr);
+    }
+  }
+  auto conn = std::make_shared<Connection>(shared_from_this(), std::move(socket), addr,
+                                           Connection::Slot::kActive);
+  conns_.push_back(conn);
+  ++active_;
+  ++stats_.accepted;
+  stats_.open = active_;
+  conn->start();
+}
+
+/// Answers 503 at once, so the client is never left with an empty reply. The refused connection
+/// drains for a moment in its own small budget; when that is full too it is closed right after the
+/// answer (having read what the client already sent, so that the close is not a reset).
+void HttpServer::Impl::refuse(tcp::socket socket, Event why, const asio::ip::address& peer) {
+  log_.note(why, peer.to_string());
+  asio::error_code ec;
+  if (refusals_ < max_refusals_) {
+    auto conn = std::make_shared<Connection>(shared_from_this(), std::move(socket), peer,
+                                             Connection::Slot::kRefusal);
+    conns_.push_back(conn);
+    ++refusals_;
+    return conn->start();
+  }
+  socket.non_blocking(true, ec);
+  std::array<char, 4096> sink{};
+  for (int i = 0; i < 4 && !ec; ++i) socket.read_some(asio::buffer(sink), ec);
+  socket.send(asio::buffer(kBusyResponse), 0, ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+/// The connection to close when a newcomer needs its slot, best first: one already answered and
+/// draining, then (if `waiting_ones_too`) an idle keep-alive one, then the one that has waited
+/// longest for its request head. Both waiting kinds only after `shed_grace`: a keep-alive client
+/// sends its next request right after a response, and a new one right after connecting, and that
+/// request must not meet a close. Never one being written to.
+std::shared_ptr<Connection> HttpServer::Impl::pick_victim(const asio::ip::address* only_from,
+                                                          bool waiting_ones_too) const {
+  const auto now = std::chrono::steady_clock::now();
+  std::shared_ptr<Connection> best;
+  int best_rank = 3;
+  for (const auto& w : conns_) {
+    auto c = w.lock();
+    if (!c || c->slot() != Connection::Slot::kActive) continue;
+    if (only_from && c->peer() != *only_from) continue;
+    int rank = 3;
+    if (c->phase() == Connection::Phase::kLinger) {
+      rank = 0;
+    } else if (waiting_ones_too && c->phase() == Connection::Phase::kHead &&
+               now - c->since() >= options_.shed_grace) {
+      rank = c->idle() ? 1 : 2;
+    }
+    if (rank < best_rank || (rank == best_rank && rank < 3 && c->since() < best->since())) {
+      best = std::move(c);
+      best_rank = rank;
+    }
+  }
+  return best;
+}
+
+bool HttpServer::Impl::take_refusal_slot(Connection& c) {
+  if (c.slot() == Connection::Slot::kActive) {
+    --active_;
+    stats_.open = active_;
+  }
+  c.set_slot(Connection::Slot::kNone);
+  if (refusals_ >= max_refusals_) return false;
+  c.set_slot(Connection::Slot::kRefusal);
+  ++refusals_;
+  return true;
+}
+
+void HttpServer::Impl::on_closed(Connection& c) {
+  if (c.slot() == Connection::Slot::kActive) --active_;
+  if (c.slot() == Connection::Slot::kRefusal) --refusals_;
+  c.set_slot(Connection::Slot::kNone);
+  stats_.open = active_;
+  std::erase_if(conns_, [&](const auto& w) {
+    auto p = w.lock();
+    return !p || p.get() == &c;
+  });
 }
 
 void HttpServer::Impl::stop() {
   stopped_ = true;
   asio::error_code ec;
   acceptor_.close(ec);
+  resolver_.cancel();
   retry_.cancel();
-  for (auto& w : connections_)
+  accept_retry_.cancel();
+  auto conns = std::move(conns_);  // close() edits conns_
+  conns_.clear();
+  for (auto& w : conns)
     if (auto c = w.lock()) c->close();
-  connections_.clear();
   port_ = 0;
 }
 
 HttpServer::HttpServer(PublisherContext ctx, HttpOptions options)
     : ctx_(ctx), options_(std::move(options)) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  try {
+    stop();
+  } catch (...) {  // asio's timer cancel() may throw system_error; a destructor must not
+  }
+}
 
 int HttpServer::port() const { return impl_ ? impl_->port() : 0; }
+
+HttpStats HttpServer::stats() const { return impl_ ? impl_->stats() : HttpStats{}; }
 
 std::string HttpServer::describe() const {
   return "http://" + options_.host + ":" + std::to_string(port() ? port() : options_.port);
@@ -348,8 +714,13 @@ std::string HttpServer::describe() const {
 
 void HttpServer::start() {
   if (impl_) return;
-  impl_ = std::make_shared<Impl>(ctx_, options_);
-  impl_->start();
+  try {
+    impl_ = std::make_shared<Impl>(ctx_, options_);
+    impl_->start();
+  } catch (const std::exception& e) {  // never out of start(): the daemon runs on without HTTP
+    spdlog::error("http: cannot start: {}", e.what());
+    impl_.reset();
+  }
 }
 
 void HttpServer::stop() {

@@ -5,12 +5,28 @@
 /// own io_context: no extra thread, so handlers read the model directly on the loop thread. Request
 /// heads are parsed by the sans-I/O `http::RequestParser` (http_request.hpp).
 ///
-/// Limits (a dashboard on a small GX-class box): heads up to 8 KB (431 beyond), bodies up to 8 KB
-/// (413), kMaxConnections at once (further ones are closed at once), and a connection that does
-/// not complete a request within kIdleTimeout is closed. When the port is taken the server reports
-/// once and retries with backoff; it never stops the daemon (DESIGN.md "Safety rules").
+/// Limits (a dashboard on a small GX-class box; issue 11 item 5: one misbehaving client must not
+/// shut the dashboard out):
+/// - heads up to 8 KB (431 beyond), bodies up to 8 KB (413), so memory per connection is bounded;
+/// - a client must complete a request head within `header_timeout` of connecting (or of its first
+///   byte after a keep-alive response: slowloris), a keep-alive connection may sit idle between
+///   requests for `idle_timeout`, and a response must drain within `write_timeout`;
+/// - at most `max_per_address` connections per client address (idle keep-alive ones count): the
+///   next one gets 503, unless one of that address's connections is answered and only draining;
+/// - at most `max_connections` in total (lowered at start() to what RLIMIT_NOFILE leaves room
+///   for). When full, a connection that is not doing useful work is shed first (one already
+///   answered and draining, then, after `shed_grace`, an idle keep-alive one, then the oldest one
+///   still waiting for its request head); only when there is none is the newcomer refused with
+///   503.
+///
+/// A refused connection is always answered (`503`, `Retry-After`, `Connection: close`), never
+/// closed silently. Refusals, sheds and timeouts are counted in stats() and logged at most once per
+/// reason per 10 s. When the port is taken the server reports once and retries with backoff; it
+/// never stops the daemon and never throws out of start() or a handler (DESIGN.md "Safety
+/// rules").
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -22,10 +38,38 @@ struct HttpOptions {
   std::string host =
       "127.0.0.1";  ///< DESIGN.md: network services bind to loopback unless configured
   int port = 8088;  ///< 0: any free port (see HttpServer::port())
+  /// Total client connections being served at once; lowered at start() if RLIMIT_NOFILE is small.
+  std::size_t max_connections = 256;
+  /// Connections at once from one client address (a browser opens at most 6 per host).
+  std::size_t max_per_address = 8;
+  /// A request head (and its small body) must be complete this long after the connection opened,
+  /// or after its first byte on a kept-alive connection.
+  std::chrono::milliseconds header_timeout{5000};
+  /// A kept-alive connection may wait this long for the next request.
+  std::chrono::milliseconds idle_timeout{15000};
+  /// A response must be taken by the client within this time.
+  std::chrono::milliseconds write_timeout{10000};
+  /// When full, a connection waiting for a request (new or kept alive) may be shed only after this
+  /// long, so that a request already on its way is not met by a close.
+  std::chrono::milliseconds shed_grace{1000};
 };
 
-inline constexpr std::size_t kMaxConnections = 32;
-inline constexpr std::chrono::seconds kIdleTimeout{15};
+/// Counters since start(), for diagnostics (read on the loop thread).
+struct HttpStats {
+  std::uint64_t accepted = 0;             ///< connections admitted
+  std::uint64_t requests = 0;             ///< responses sent (any status)
+  std::uint64_t refused_per_address = 0;  ///< 503: the client address had max_per_address
+  std::uint64_t refused_full = 0;         ///< 503: max_connections busy, nothing to shed
+  std::uint64_t shed = 0;                 ///< idle/slow connections closed to make room
+  std::uint64_t header_timeouts = 0;      ///< closed: request head not complete in time
+  std::uint64_t idle_timeouts = 0;        ///< closed: keep-alive connection idle too long
+  std::uint64_t write_timeouts = 0;       ///< closed: client did not read its response
+  std::uint64_t bad_requests = 0;         ///< 4xx/5xx from the parser (400, 413, 431, 501, 505)
+  std::uint64_t internal_errors = 0;      ///< 500: a handler threw
+  std::uint64_t accept_errors = 0;        ///< accept() failed (EMFILE, ENFILE, ...)
+  std::size_t open = 0;                   ///< connections being served now
+  std::size_t max_connections = 0;        ///< the effective total limit (after RLIMIT_NOFILE)
+};
 
 class HttpServer final : public Publisher {
  public:
@@ -38,6 +82,8 @@ class HttpServer final : public Publisher {
   void stop() override;
   /// The bound port (useful with port 0 in tests); 0 before start or while not listening.
   int port() const;
+  /// Counters since start(); zeros before. Call on the loop thread.
+  HttpStats stats() const;
 
   class Impl;
 
