@@ -15,6 +15,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
+#include "core/log_limit.hpp"
 #include "model/model_json.hpp"
 #include "publishers/web/http_request.hpp"
 
@@ -138,27 +139,18 @@ enum class Event {
   kCount
 };
 
-/// At most one log line per event kind per kLogEvery, with the number of events it stands for, so
-/// that a flood of connections cannot flood the journal (issue 11 item 8).
+/// At most one log line per event kind per 10 s, with the number of events it stands for, so that
+/// a flood of connections cannot flood the journal (issue 11 item 8; core/log_limit.hpp).
 class RateLimitedLog {
  public:
   void note(Event e, std::string_view peer, std::string_view detail = {}) {
-    auto& s = slots_[static_cast<std::size_t>(e)];
-    const auto now = std::chrono::steady_clock::now();
-    if (s.logged && now - s.last < kLogEvery) {
-      ++s.suppressed;
-      return;
-    }
-    std::string more;
-    if (s.suppressed > 0) more = fmt::format(" ({} more since the last report)", s.suppressed);
-    spdlog::warn("http: {} [{}{}{}]{}", text(e), peer, detail.empty() ? "" : ": ", detail, more);
-    s.logged = true;
-    s.last = now;
-    s.suppressed = 0;
+    const auto d = limiter_.check(text(e), Clock::now());
+    if (!d) return;
+    spdlog::warn("http: {} [{}{}{}]{}", text(e), peer, detail.empty() ? "" : ": ",
+                 truncate_for_log(detail), suppressed_note(d));
   }
 
  private:
-  static constexpr std::chrono::seconds kLogEvery{10};
   static std::string_view text(Event e) {
     switch (e) {
       case Event::kPerAddress: return "too many connections from one address, answered 503";
@@ -172,12 +164,7 @@ class RateLimitedLog {
     }
     return "?";
   }
-  struct Slot {
-    std::chrono::steady_clock::time_point last{};
-    std::uint64_t suppressed = 0;
-    bool logged = false;
-  };
-  std::array<Slot, static_cast<std::size_t>(Event::kCount)> slots_{};
+  RateLimiter limiter_{seconds(10), static_cast<std::size_t>(Event::kCount)};
 };
 
 class Connection;
