@@ -2,8 +2,11 @@
 #include "app/config.hpp"
 
 #include <cstdlib>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
+
+#include "app/registry.hpp"
 
 namespace gxlink::app {
 
@@ -13,6 +16,11 @@ std::filesystem::path default_config_path() {
 }
 
 toml::table load_config(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec))
+    throw std::runtime_error(file.string() + ": no such config file");
+  if (std::filesystem::is_directory(file, ec))
+    throw std::runtime_error(file.string() + ": is a directory, not a config file");
   try {
     return toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
@@ -27,36 +35,130 @@ std::pair<std::string, int> split_host_port(const std::string& s, int default_po
   auto colon = s.rfind(':');
   if (colon == std::string::npos) return {s, default_port};
   const std::string host = s.substr(0, colon);
-  const std::string port = s.substr(colon + 1);
-  char* end = nullptr;
-  const long p = std::strtol(port.c_str(), &end, 10);
-  if (port.empty() || *end != '\0' || p < 0 || p > 65535)
-    throw std::runtime_error("bad port in '" + s + "'");
-  return {host.empty() ? "127.0.0.1" : host, static_cast<int>(p)};
+  const auto port = parse_port(std::string_view(s).substr(colon + 1));
+  if (!port) throw std::runtime_error("bad port in '" + s + "' (0..65535)");
+  return {host.empty() ? "127.0.0.1" : host, *port};
 }
 
 namespace {
-toml::table& section(toml::table& cfg, const char* name) {
-  if (!cfg.contains(name) || !cfg[name].is_table()) cfg.insert_or_assign(name, toml::table{});
-  return *cfg[name].as_table();
+
+// The section an override goes into. A section of the wrong form (`[[mqtt]]`, `mqtt = 1`) is left
+// alone for validation to report, rather than silently replaced.
+toml::table* section(toml::table& cfg, const char* name) {
+  if (!cfg.contains(name)) cfg.insert(name, toml::table{});
+  return cfg[name].as_table();
 }
+
+// [general] and [http] are read by daemon.cpp itself.
+SectionSchema general_schema() {
+  return {.name = "general",
+          .form = SectionForm::kTable,
+          .description = "the daemon itself",
+          .keys = {
+              {.name = "data_dir",
+               .type = ValueType::kString,
+               .description = "where device-instance records are kept",
+               .check = check_not_empty},
+              {.name = "demo",
+               .type = ValueType::kBool,
+               .description = "also start the simulated devices (as --demo)"},
+          }};
+}
+
+SectionSchema http_schema() {
+  return {.name = "http",
+          .form = SectionForm::kTable,
+          .description = "the dashboard and GET /api/model",
+          .keys = {
+              {.name = "enabled", .type = ValueType::kBool, .description = "false: no HTTP server"},
+              {.name = "listen",
+               .type = ValueType::kString,
+               .description = "HOST:PORT to listen on (default 127.0.0.1:8088; port 0: any free)",
+               .check = check_listen_address},
+          }};
+}
+
 }  // namespace
 
 void apply_overrides(toml::table& cfg, const RunOptions& opts) {
   if (opts.mqtt) {
-    auto [host, port] = split_host_port(*opts.mqtt, 1883);
-    auto& t = section(cfg, "mqtt");
-    t.insert_or_assign("host", host);
-    t.insert_or_assign("port", port);
-    t.insert_or_assign("enabled", true);
+    std::pair<std::string, int> hp;
+    try {
+      hp = split_host_port(*opts.mqtt, 1883);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("--mqtt " + *opts.mqtt + ": " + e.what());
+    }
+    if (auto* t = section(cfg, "mqtt")) {
+      t->insert_or_assign("host", hp.first);
+      t->insert_or_assign("port", hp.second);
+      t->insert_or_assign("enabled", true);
+    }
   }
-  if (opts.portal_id) section(cfg, "mqtt").insert_or_assign("portal_id", *opts.portal_id);
-  if (opts.http) section(cfg, "http").insert_or_assign("listen", *opts.http);
+  if (opts.portal_id)
+    if (auto* t = section(cfg, "mqtt")) t->insert_or_assign("portal_id", *opts.portal_id);
+  if (opts.http)
+    if (auto* t = section(cfg, "http")) t->insert_or_assign("listen", *opts.http);
   if (opts.dbus) {
-    auto& t = section(cfg, "dbus");
-    t.insert_or_assign("bus", *opts.dbus);
-    t.insert_or_assign("enabled", *opts.dbus != "none");
+    if (auto* t = section(cfg, "dbus")) {
+      t->insert_or_assign("bus", *opts.dbus);
+      t->insert_or_assign("enabled", *opts.dbus != "none");
+    }
   }
+}
+
+std::vector<SectionSchema> config_schema() {
+  std::vector<SectionSchema> all{general_schema(), http_schema()};
+  const auto& reg = registry();
+  for (const auto& [kind, entry] : reg.drivers) all.push_back(entry.schema);
+  for (const auto& [kind, entry] : reg.publishers) all.push_back(entry.schema);
+  return all;
+}
+
+RunConfig load_run_config(const RunOptions& opts) {
+  RunConfig rc;
+  rc.demo = opts.demo;
+  rc.file = opts.config_file.value_or(default_config_path());
+  std::error_code ec;
+  if (opts.config_file || std::filesystem::exists(rc.file, ec)) {
+    rc.from_file = true;
+    try {
+      rc.table = load_config(rc.file);
+    } catch (const std::exception& e) {
+      rc.errors.push_back(e.what());
+      return rc;
+    }
+  }
+  ValidateOptions vo;
+  vo.file = rc.file.string();
+  // Values from the command line have no line in the file: errors name the option instead.
+  if (opts.mqtt) vo.origins["mqtt.host"] = vo.origins["mqtt.port"] = "--mqtt " + *opts.mqtt;
+  if (opts.portal_id) vo.origins["mqtt.portal_id"] = "--portal-id " + *opts.portal_id;
+  if (opts.http) vo.origins["http.listen"] = "--http " + *opts.http;
+  if (opts.dbus) vo.origins["dbus.bus"] = "--dbus " + *opts.dbus;
+  try {
+    apply_overrides(rc.table, opts);
+  } catch (const std::exception& e) {
+    rc.errors.push_back(e.what());
+  }
+  for (auto& e : validate_config(rc.table, config_schema(), vo)) rc.errors.push_back(std::move(e));
+  if (rc.table["general"]["demo"].value_or(false)) rc.demo = true;
+  return rc;
+}
+
+int check_config(const RunOptions& opts, std::ostream& out, std::ostream& err) {
+  const auto rc = load_run_config(opts);
+  for (const auto& e : rc.errors) err << e << '\n';
+  if (!rc.errors.empty()) {
+    err << "config has " << rc.errors.size() << (rc.errors.size() == 1 ? " error" : " errors")
+        << '\n';
+    return 2;
+  }
+  if (rc.from_file)
+    out << "config OK: " << rc.file.string() << '\n';
+  else
+    out << "config OK: no config file at " << rc.file.string()
+        << ", so `gxlink run` starts the built-in demo\n";
+  return 0;
 }
 
 }  // namespace gxlink::app

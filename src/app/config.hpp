@@ -4,10 +4,14 @@
 /// overrides. Errors here are start-up errors: reported clearly, and the daemon does not start.
 
 #include <filesystem>
+#include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <toml++/toml.h>
+
+#include "app/config_schema.hpp"
 
 namespace gxlink::app {
 
@@ -33,5 +37,25 @@ void apply_overrides(toml::table& cfg, const RunOptions& opts);
 
 /// "host:port" → (host, port); throws std::runtime_error on a bad port.
 std::pair<std::string, int> split_host_port(const std::string& s, int default_port);
+
+/// Every section the daemon reads: `[general]` and `[http]` (daemon.cpp), then each driver and
+/// publisher in the registry with the schema its entry carries.
+std::vector<SectionSchema> config_schema();
+
+/// The config `gxlink run` would use, loaded, overridden and validated.
+struct RunConfig {
+  toml::table table;
+  bool demo = false;
+  std::filesystem::path file;
+  bool from_file = false;           ///< false: no config file, the built-in demo
+  std::vector<std::string> errors;  ///< each "FILE:LINE:COL: message"; empty when usable
+};
+
+/// Loads the config file (or none: the demo), applies the overrides and validates everything
+/// against config_schema(). Never throws for a bad config: the problems are in `errors`.
+RunConfig load_run_config(const RunOptions& opts);
+
+/// `gxlink run --check-config`: prints "config OK" or the errors; returns 0 or 2.
+int check_config(const RunOptions& opts, std::ostream& out, std::ostream& err);
 
 }  // namespace gxlink::app

@@ -194,6 +194,9 @@ int main(int argc, char** argv) {
   run->add_option("--dbus", dbus, "system, session, none, or a bus address");
   run->add_flag("--no-tui", ro.no_tui, "no refreshing terminal view");
   run->add_option("--duration", duration, "stop after this many seconds");
+  bool check_only = false;
+  run->add_flag("--check-config", check_only,
+                "validate the config and the options above, start nothing; exit 0 if OK, 2 if not");
 
   VebusCommandOptions vebus_opts;
   auto* vebus = add_vebus_command(app, vebus_opts);
@@ -211,5 +214,13 @@ int main(int argc, char** argv) {
   if (!http.empty()) ro.http = http;
   if (!dbus.empty()) ro.dbus = dbus;
   if (duration > 0) ro.duration = duration;
-  return run_daemon(ro);
+  if (check_only) return check_config(ro, std::cout, std::cerr);
+  try {  // nothing may end the daemon as a terminate (issue 11 item 4)
+    return run_daemon(ro);
+  } catch (const std::exception& e) {
+    spdlog::critical("gxlink run: {}", e.what());
+  } catch (...) {
+    spdlog::critical("gxlink run: unknown error");
+  }
+  return 1;
 }

@@ -225,6 +225,104 @@ std::unique_ptr<drivers::Driver> make_bms(const toml::table& cfg, drivers::Drive
       ctx, transport::make_can_transport(ctx.io, *iface, bitrate), std::move(o));
 }
 
+// Every key make_gx and make_bms read.
+KeySchema can_interface_key() {
+  return {
+      .name = "interface",
+      .type = ValueType::kString,
+      .description = "CAN transport: slcan:/dev/ttyACM0@500000, socketcan:can0, file:capture.log",
+      .required = true,
+      .check = check_can_spec(500000),
+      .device = DeviceRole::kCanSpec};
+}
+
+KeySchema bitrate_key() {
+  return {.name = "bitrate",
+          .type = ValueType::kInteger,
+          .description = "CAN bit rate when an slcan interface names none (default 500000)",
+          .check = check_can_bitrate};
+}
+
+SectionSchema gx_schema() {
+  return {
+      .name = "canbms",
+      .form = SectionForm::kEither,
+      .description = "CAN-bus BMS, GX role: a managed battery's frames become a battery service",
+      .keys = {
+          can_interface_key(),
+          bitrate_key(),
+          {.name = "device_instance",
+           .type = ValueType::kInteger,
+           .description = "Venus device instance (512 is Venus' default for CAN batteries)",
+           .min = 0,
+           .max = 2147483647},
+          {.name = "connection",
+           .type = ValueType::kString,
+           .description = "service-name suffix; default socketcan_<interface>"},
+          {.name = "keepalive",
+           .type = ValueType::kBool,
+           .description = "send 0x305/0x307 every second (false: listen only)"},
+      }};
+}
+
+SectionSchema bms_schema() {
+  KeySchema seconds{.name = "", .type = ValueType::kFloat, .min = 0, .min_exclusive = true};
+  auto secs = [&](const char* name, const char* description) {
+    KeySchema k = seconds;
+    k.name = name;
+    k.description = description;
+    return k;
+  };
+  return {
+      .name = "canbms-bms",
+      .form = SectionForm::kEither,
+      .description = "CAN-bus BMS, BMS role: a battery service of the model spoken to an inverter",
+      .keys = {
+          can_interface_key(),
+          bitrate_key(),
+          {.name = "source",
+           .type = ValueType::kString,
+           .description = "the battery service to speak for, com.victronenergy.battery.<id>",
+           .required = true,
+           .check = check_not_empty},
+          {.name = "charge_voltage",
+           .type = ValueType::kFloat,
+           .description = "CVL, V, from the battery maker's manual (never guessed)",
+           .required = true,
+           .min = 0,
+           .max = 1000,
+           .min_exclusive = true},
+          {.name = "charge_current",
+           .type = ValueType::kFloat,
+           .description = "CCL, A",
+           .required = true,
+           .min = 0,
+           .max = 6553.5},
+          {.name = "discharge_current",
+           .type = ValueType::kFloat,
+           .description = "DCL, A",
+           .required = true,
+           .min = 0,
+           .max = 6553.5},
+          {.name = "battery_low_voltage",
+           .type = ValueType::kFloat,
+           .description = "optional, V (not used by Victron)",
+           .min = 0,
+           .max = 1000},
+          {.name = "manufacturer",
+           .type = ValueType::kString,
+           .description = "0x35E text; keep it neutral"},
+          {.name = "name", .type = ValueType::kString, .description = "0x370/0x371 battery name"},
+          {.name = "serial", .type = ValueType::kString, .description = "battery serial number"},
+          secs("inverter_timeout_s", "0x305 absence tolerated this long before it is reported"),
+          secs("source_timeout_s", "the source's values older than this count as lost"),
+          {.name = "failsafe_s",
+           .type = ValueType::kFloat,
+           .description = "CCL = DCL = 0 is sent this long after the source is lost, then nothing",
+           .min = 0},
+      }};
+}
+
 void demo_canbms(DemoContext& demo) {
   // A managed battery on the demo's 500 k bus and a GX-role driver reading it, as on a real GX.
   struct Part {
@@ -246,8 +344,8 @@ void demo_canbms(DemoContext& demo) {
 void register_canbms(Registry& r) {
   r.decoders["canbms"] = decode_canbms;
   r.snapshots["canbms"] = snapshot_canbms;
-  r.drivers["canbms"] = make_gx;
-  r.drivers["canbms-bms"] = make_bms;
+  r.drivers["canbms"] = {make_gx, gx_schema()};
+  r.drivers["canbms-bms"] = {make_bms, bms_schema()};
   r.demos.emplace_back("canbms", demo_canbms);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // CANopen batteries (issue 6): `gxlink decode canopen`, `gxlink snapshot canopen:FILE`, the
 // `[[canopen]]` driver and the demo's two-battery SuperB bank on can1 (250 kbit/s).
+#include <algorithm>
 #include <cstdio>
 #include <istream>
 #include <memory>
@@ -248,6 +249,133 @@ std::unique_ptr<drivers::Driver> make_canopen_driver(const toml::table& t,
   return std::make_unique<drivers::canopen::CanopenDriver>(ctx, std::move(tr), std::move(cfg));
 }
 
+// `nodes = [1, 2]` or `[{ id = 1, capacity_ah = 150 }, ...]`, as parse_canopen_config reads it.
+std::string check_nodes(const toml::node& n) {
+  const auto& arr = *n.as_array();
+  std::vector<std::int64_t> seen;
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const std::string at = "nodes[" + std::to_string(i) + "]";
+    const toml::node& e = *arr.get(i);
+    const toml::node* id = &e;
+    if (const auto* t = e.as_table()) {
+      for (auto&& [k, v] : *t) {
+        if (k == "capacity_ah") {
+          if (!v.is_number() || !(*v.value<double>() > 0))
+            return at + ".capacity_ah must be a number > 0";
+        } else if (k != "id") {
+          return at + " has unknown key '" + std::string(k.str()) + "' (known: capacity_ah, id)";
+        }
+      }
+      id = t->get("id");
+      if (!id) return at + " needs id";
+    }
+    const auto v = id->value_exact<std::int64_t>();
+    if (!v || *v < 1 || *v > 127)
+      return at + " must be a node id 1..127 or { id = N, capacity_ah = AH }";
+    if (std::find(seen.begin(), seen.end(), *v) != seen.end())
+      return "node " + std::to_string(*v) + " is listed twice";
+    seen.push_back(*v);
+  }
+  return {};
+}
+
+// Every key parse_canopen_config (drivers/canopen/canopen_config.cpp) reads.
+SectionSchema canopen_schema() {
+  auto object = std::make_shared<SectionSchema>(SectionSchema{
+      .name = "canopen.object",
+      .form = SectionForm::kArrayOfTables,
+      .description = "an object to poll; one with the index/sub of a default replaces it",
+      .keys = {
+          {.name = "index",
+           .type = ValueType::kInteger,
+           .description = "object index",
+           .required = true,
+           .min = 0x1000,
+           .max = 0xFFFF},
+          {.name = "sub",
+           .type = ValueType::kInteger,
+           .description = "sub-index",
+           .min = 0,
+           .max = 255},
+          {.name = "type",
+           .type = ValueType::kString,
+           .description = "u8 i8 u16 i16 u32 i32 u64 i64 f32 bool string",
+           .required = true,
+           .check = [](const toml::node& n) -> std::string {
+             if (co::parse_data_type(*n.value<std::string>())) return {};
+             return "not one of u8 i8 u16 i16 u32 i32 u64 i64 f32 bool string";
+           }},
+          {.name = "path",
+           .type = ValueType::kString,
+           .description = "model path like /Dc/0/Voltage",
+           .required = true,
+           .check = [](const toml::node& n) -> std::string {
+             return n.value<std::string>()->starts_with('/')
+                        ? ""
+                        : "must be a model path like /Dc/0/Voltage";
+           }},
+          {.name = "scale", .type = ValueType::kFloat, .description = "value = raw * scale"},
+          {.name = "unit", .type = ValueType::kString, .description = "unit text"},
+          {.name = "decimals",
+           .type = ValueType::kInteger,
+           .description = "decimals to show (-1: as is)",
+           .min = -1,
+           .max = 9},
+          {.name = "poll_ms",
+           .type = ValueType::kInteger,
+           .description = "poll period; 0 removes a default object",
+           .min = 0,
+           .max = 86'400'000},
+          {.name = "name", .type = ValueType::kString, .description = "label; default: the path"},
+      }});
+  auto ms = [](const char* name, double lo, double hi, const char* description) {
+    return KeySchema{.name = name,
+                     .type = ValueType::kInteger,
+                     .description = description,
+                     .min = lo,
+                     .max = hi};
+  };
+  return {
+      .name = "canopen",
+      .form = SectionForm::kEither,
+      .description = "CANopen batteries (SuperB Epsilon V2, 250 kbit/s), one per CAN interface",
+      .keys = {
+          {.name = "interface",
+           .type = ValueType::kString,
+           .description = "CAN transport spec; default can1",
+           .check = check_can_spec(250000),
+           .device = DeviceRole::kCanSpec},
+          {.name = "nodes",
+           .type = ValueType::kArray,
+           .description = "node ids, or { id, capacity_ah } tables; empty: found on the bus",
+           .check = check_nodes},
+          {.name = "capacity_ah",
+           .type = ValueType::kFloat,
+           .description = "per battery, when a node does not say",
+           .min = 0,
+           .min_exclusive = true},
+          {.name = "aggregate", .type = ValueType::kBool, .description = "also publish the bank"},
+          {.name = "aggregate_name", .type = ValueType::kString, .description = "bank suffix"},
+          {.name = "product_name", .type = ValueType::kString, .description = "/ProductName"},
+          ms("sdo_timeout_ms", 10, 10'000, "per SDO frame"),
+          ms("sdo_retries", 0, 10, "whole-transfer retries after a timeout"),
+          ms("sdo_retry_delay_ms", 0, 10'000, "pause before a retry"),
+          ms("node_timeout_s", 1, 3600, "silent this long: /Connected 0, out of the bank"),
+          ms("missing_retry_s", 1, 86'400, "objects the node lacks are asked again this rarely"),
+          ms("heartbeat_ms", 10, 65'535, "the nodes' heartbeat period (duplicate-id check)"),
+          {.name = "listen_only",
+           .type = ValueType::kBool,
+           .description = "send nothing; decode another client's SDO traffic"},
+          {.name = "default_objects",
+           .type = ValueType::kBool,
+           .description = "start from the SuperB map, then apply [[canopen.object]]"},
+          {.name = "object",
+           .type = ValueType::kArrayOfTables,
+           .description = "[[canopen.object]] tables",
+           .fields = object},
+      }};
+}
+
 // The demo's SuperB bank: node 1 on current firmware, node 2 on 1.0 (no 0x6051/0x6052, so those
 // paths stay invalid and are asked for only every 10 minutes), on can1 at 250 kbit/s.
 struct CanopenDemo {
@@ -305,7 +433,7 @@ void demo_canopen(DemoContext& demo) {
 void register_canopen(Registry& r) {
   r.decoders["canopen"] = decode_canopen;
   r.snapshots["canopen"] = snapshot_canopen;
-  r.drivers["canopen"] = make_canopen_driver;
+  r.drivers["canopen"] = {make_canopen_driver, canopen_schema()};
   r.demos.emplace_back("canopen", demo_canopen);
 }
 

@@ -64,8 +64,77 @@ std::unique_ptr<publishers::Publisher> make_mqtt(const toml::table& cfg,
   return std::make_unique<mqtt::MqttPublisher>(ctx, std::move(o));
 }
 
+// Every key make_mqtt reads, and `enabled` (daemon.cpp).
+SectionSchema mqtt_schema() {
+  auto str = [](const char* name, const char* description) {
+    return KeySchema{.name = name, .type = ValueType::kString, .description = description};
+  };
+  auto flag = [](const char* name, const char* description) {
+    return KeySchema{.name = name, .type = ValueType::kBool, .description = description};
+  };
+  auto positive = [](const char* name, const char* description) {
+    return KeySchema{.name = name,
+                     .type = ValueType::kFloat,
+                     .description = description,
+                     .min = 0,
+                     .min_exclusive = true};
+  };
+  return {
+      .name = "mqtt",
+      .form = SectionForm::kTable,
+      .description = "the model on an MQTT broker in the Venus OS format",
+      .keys = {
+          flag("enabled", "false: no MQTT even though the section exists"),
+          {.name = "host",
+           .type = ValueType::kString,
+           .description = "broker host",
+           .check = check_not_empty},
+          {.name = "port",
+           .type = ValueType::kInteger,
+           .description = "broker port",
+           .min = 1,
+           .max = 65535},
+          str("username", "broker user name"),
+          str("password", "broker password"),
+          str("client_id", "MQTT client id; default gxlink-<portal id>"),
+          {.name = "portal_id",
+           .type = ValueType::kString,
+           .description = "topic prefix id; default: derived from /etc/machine-id",
+           .check = [](const toml::node& n) -> std::string {
+             return n.value<std::string>()->find_first_of("/+#") == std::string::npos
+                        ? ""
+                        : "must not contain '/', '+' or '#'";
+           }},
+          str("portal_id_file", "where a random portal id is kept when there is no machine id"),
+          flag("tls", "connect with TLS"),
+          str("ca_file", "CA certificates (PEM) for TLS"),
+          str("ca_path", "directory of CA certificates for TLS"),
+          str("cert_file", "client certificate (PEM)"),
+          str("key_file", "client key (PEM)"),
+          flag("tls_insecure", "skip the broker host-name check (testing only)"),
+          flag("writes", "W/ topics change device settings (off unless enabled)"),
+          positive("keepalive_timeout_s", "publishing stops this long after the last keep-alive"),
+          {.name = "mqtt_keepalive_s",
+           .type = ValueType::kInteger,
+           .description = "MQTT PINGREQ interval",
+           .min = 1,
+           .max = 65535},
+          positive("reconnect_max_s", "reconnect backoff doubles from 1 s up to this"),
+          positive("max_backlog_kb", "drop messages beyond this backlog to a slow broker"),
+          {.name = "republish_chunk",
+           .type = ValueType::kInteger,
+           .description = "messages per event-loop turn during a full republish",
+           .min = 1},
+          flag("homeassistant", "Home Assistant MQTT discovery"),
+          str("homeassistant_prefix", "Home Assistant discovery prefix"),
+          str("state_prefix", "Home Assistant state topic prefix"),
+      }};
+}
+
 }  // namespace
 
-void register_mqtt(Registry& r) { r.publishers["mqtt"] = PublisherEntry{make_mqtt, false}; }
+void register_mqtt(Registry& r) {
+  r.publishers["mqtt"] = PublisherEntry{make_mqtt, false, mqtt_schema()};
+}
 
 }  // namespace gxlink::app

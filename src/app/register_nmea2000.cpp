@@ -175,6 +175,27 @@ std::unique_ptr<drivers::Driver> make_driver(const toml::table& cfg, drivers::Dr
   return std::make_unique<OwningDriver>(std::move(t), std::move(d));
 }
 
+// Every key make_driver reads.
+SectionSchema nmea2000_schema() {
+  return {.name = "nmea2000",
+          .form = SectionForm::kEither,
+          .description = "one table per VE.Can / NMEA 2000 bus (250 kbit/s)",
+          .keys = {
+              {.name = "interface",
+               .type = ValueType::kString,
+               .description = "CAN transport spec; default socketcan:can0",
+               .check = check_can_spec(250000),
+               .device = DeviceRole::kCanSpec},
+              {.name = "replay",
+               .type = ValueType::kString,
+               .description = "replay this candump -L capture instead (shorthand for file:FILE)",
+               .check = check_not_empty},
+              {.name = "active",
+               .type = ValueType::kBool,
+               .description = "claim an address and answer requests (false: listen only)"},
+          }};
+}
+
 struct DemoParts {
   std::unique_ptr<transport::InProcessCanBus::Endpoint> driver_ep;
   std::vector<std::unique_ptr<transport::InProcessCanBus::Endpoint>> sim_eps;
@@ -220,7 +241,7 @@ void demo_nmea2000(DemoContext& demo) {
 void register_nmea2000(Registry& r) {
   r.decoders["nmea2000"] = decode_nmea2000;
   r.snapshots["nmea2000"] = snapshot_nmea2000;
-  r.drivers["nmea2000"] = make_driver;
+  r.drivers["nmea2000"] = {make_driver, nmea2000_schema()};
   r.demos.emplace_back("nmea2000", demo_nmea2000);
 }
 

@@ -275,6 +275,34 @@ std::unique_ptr<drivers::Driver> make_vebus(const toml::table& cfg, drivers::Dri
   return std::make_unique<drivers::vebus::VebusDriver>(ctx, o);
 }
 
+// Every key make_vebus reads.
+SectionSchema vebus_schema() {
+  return {.name = "vebus",
+          .form = SectionForm::kEither,
+          .description = "one table per MK2/MK3 interface (2400 8N1; one per VE.Bus system)",
+          .keys = {
+              {.name = "port",
+               .type = ValueType::kString,
+               .description = "the MK2/MK3's serial port (a /dev/serial/by-id link is stable)",
+               .required = true,
+               .check = check_not_empty,
+               .device = DeviceRole::kSerialPort},
+              {.name = "connection",
+               .type = ValueType::kString,
+               .description = "service-name suffix; default: the port's file name"},
+              {.name = "baud",
+               .type = ValueType::kInteger,
+               .description = "serial bit rate (MK2/MK3: 2400)",
+               .min = 1200,
+               .max = 115200},
+              {.name = "address",
+               .type = ValueType::kInteger,
+               .description = "VE.Bus address to select (seed 002: 04 FF 41 01 00 BB)",
+               .min = 0,
+               .max = 255},
+          }};
+}
+
 void demo_vebus(DemoContext& demo) {
   auto sim = std::make_shared<sim::vebus::PtyMultiSim>(demo.drivers_ctx.io);
   // A stable name for the pty, as a udev rule would give the MK3.
@@ -295,7 +323,7 @@ void demo_vebus(DemoContext& demo) {
 void register_vebus(Registry& r) {
   r.decoders["mk2"] = decode_mk2;
   r.snapshots["mk2"] = snapshot_mk2;
-  r.drivers["vebus"] = make_vebus;
+  r.drivers["vebus"] = {make_vebus, vebus_schema()};
   r.demos.emplace_back("vebus", demo_vebus);
 }
 

@@ -167,6 +167,33 @@ std::unique_ptr<drivers::Driver> make_vedirect(const toml::table& cfg,
   return std::make_unique<drivers::VeDirectDriver>(ctx, o);
 }
 
+// Every key make_vedirect reads.
+SectionSchema vedirect_schema() {
+  return {
+      .name = "vedirect",
+      .form = SectionForm::kEither,
+      .description = "one table per VE.Direct port (19200 8N1)",
+      .keys = {
+          {.name = "port",
+           .type = ValueType::kString,
+           .description = "the VE.Direct cable's serial port (a /dev/serial/by-id link is stable)",
+           .required = true,
+           .check = check_not_empty,
+           .device = DeviceRole::kSerialPort},
+          {.name = "name",
+           .type = ValueType::kString,
+           .description = "service-name suffix; default: the port's file name"},
+          {.name = "timeout_s",
+           .type = ValueType::kFloat,
+           .description = "no valid block for this long: /Connected = 0, values invalid",
+           .min = 1.0,
+           .max = 600.0},
+          {.name = "hex",
+           .type = ValueType::kBool,
+           .description = "ask over VE.Direct HEX for what TEXT lacks (firmware >= 1.53)"},
+      }};
+}
+
 void demo_vedirect(DemoContext& demo) {
   auto& io = demo.drivers_ctx.io;
   auto add = [&](std::unique_ptr<sim::VeDirectSimDevice> dev, const char* tty) {
@@ -186,7 +213,7 @@ void demo_vedirect(DemoContext& demo) {
 void register_vedirect(Registry& r) {
   r.decoders["vedirect"] = decode_vedirect;
   r.snapshots["vedirect"] = snapshot_vedirect;
-  r.drivers["vedirect"] = make_vedirect;
+  r.drivers["vedirect"] = {make_vedirect, vedirect_schema()};
   r.demos.emplace_back("vedirect", demo_vedirect);
 }
 

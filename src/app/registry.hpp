@@ -14,6 +14,7 @@
 
 #include <toml++/toml.h>
 
+#include "app/config_schema.hpp"
 #include "drivers/driver.hpp"
 #include "publishers/publisher.hpp"
 
@@ -44,6 +45,18 @@ using SnapshotFn = std::function<DecodeStats(std::istream& in, const std::string
 using DriverFactory = std::function<std::unique_ptr<drivers::Driver>(const toml::table& cfg,
                                                                      drivers::DriverContext& ctx)>;
 
+/// A `[[<kind>]]` section: its factory and the keys that factory reads. The daemon validates every
+/// section against its schema before it builds anything (issue 11 item 6).
+struct DriverEntry {
+  DriverFactory make;
+  SectionSchema schema;
+  /// Builds the driver from a table already validated against `schema`.
+  std::unique_ptr<drivers::Driver> operator()(const toml::table& cfg,
+                                              drivers::DriverContext& ctx) const {
+    return make(cfg, ctx);
+  }
+};
+
 /// A `[<kind>]` config table → a publisher. It runs when its table exists (or it is on by default)
 /// and the table does not say `enabled = false`.
 using PublisherFactory = std::function<std::unique_ptr<publishers::Publisher>(
@@ -51,6 +64,7 @@ using PublisherFactory = std::function<std::unique_ptr<publishers::Publisher>(
 struct PublisherEntry {
   PublisherFactory make;
   bool on_by_default = false;
+  SectionSchema schema;  ///< includes `enabled`, which the daemon reads (daemon.cpp)
 };
 
 struct DemoContext;
@@ -60,7 +74,7 @@ using DemoFn = std::function<void(DemoContext& demo)>;
 struct Registry {
   std::map<std::string, DecodeFn> decoders;
   std::map<std::string, SnapshotFn> snapshots;
-  std::map<std::string, DriverFactory> drivers;
+  std::map<std::string, DriverEntry> drivers;
   std::map<std::string, PublisherEntry> publishers;
   std::vector<std::pair<std::string, DemoFn>> demos;
 };

@@ -55,6 +55,99 @@ TEST(AppCli, ABrokenConfigIsRefusedWithFileAndLine) {
   std::filesystem::remove(path);
 }
 
+// Runs `gxlink run` on a config, in a fresh TMPDIR so that a run directory left behind shows.
+struct ConfigRun {
+  int code = -1;
+  std::string out;
+  std::string file;
+  bool tmp_empty = false;
+};
+
+ConfigRun run_config(const std::string& text, std::vector<std::string> extra = {}) {
+  char tmpl[] = "/tmp/gxlink-cfgtest-XXXXXX";
+  const std::filesystem::path tmp = ::mkdtemp(tmpl);
+  const auto dir = tmp / "etc";
+  std::filesystem::create_directories(dir);
+  ConfigRun r;
+  r.file = (dir / "gxlink.toml").string();
+  std::ofstream(r.file) << text;
+  std::vector<std::string> argv{"env",
+                                "TMPDIR=" + tmp.string(),
+                                "GXLINK_CONFIG=" + r.file,
+                                GXLINK_BINARY,
+                                "run",
+                                "--no-tui",
+                                "--dbus",
+                                "none",
+                                "--duration",
+                                "30"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  std::tie(r.code, r.out) = test::run_command(argv, 20s);
+  std::filesystem::remove_all(dir);
+  r.tmp_empty = std::filesystem::is_empty(tmp);
+  std::filesystem::remove_all(tmp);
+  return r;
+}
+
+// Issue 11 item 6: each of these was ignored or fell back to a default, and the daemon ran on.
+TEST(AppCli, ConfigErrorsStopTheDaemonWithFileAndLine) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"[http]\nlisen = \"127.0.0.1:8088\"\n", ":2:1: unknown key 'lisen' in [http]"},
+      {"[dbus]\n\n[vedirekt]\nport = \"/dev/ttyUSB7\"\n", ":3:2: unknown section [vedirekt]"},
+      {"[http]\nlisten = 18104\n", ":2:10: expected a string for 'listen' in [http]"},
+      {"[http]\nlisten = \"127.0.0.1:-1\"\n", ":2:10: 'listen' in [http]: bad port"},
+      {"[[vedirect]]\nport = \"/dev/ttyUSB7\"\ntimeout_s = 0\n",
+       ":3:13: 'timeout_s' in [[vedirect]] is 0"},
+      {"[[canopen]]\ninterface = \"can7\"\nnodes = [0]\n",
+       ":3:9: 'nodes' in [[canopen]]: nodes[0]"},
+      {"[[vedirect]]\nport = \"/dev/ttyUSB7\"\n[[vebus]]\nport = \"/dev/ttyUSB7\"\n",
+       ":4:8: serial port '/dev/ttyUSB7' of [[vebus]] is already used by [[vedirect]]"},
+  };
+  for (const auto& [text, expected] : cases) {
+    const auto r = run_config(text);
+    EXPECT_EQ(r.code, 2) << text << r.out;
+    EXPECT_NE(r.out.find(r.file + expected), std::string::npos) << text << r.out;
+    EXPECT_EQ(r.out.find("driver "), std::string::npos) << "a driver was built: " << r.out;
+    EXPECT_TRUE(r.tmp_empty) << "run directory left behind: " << text;
+  }
+}
+
+// Issue 11 item 4: a bad port on the command line aborted the daemon (exit 134) after the drivers
+// started and left the run directory behind.
+TEST(AppCli, ABadCommandLinePortIsRefusedBeforeAnythingStarts) {
+  for (const char* http : {"127.0.0.1:99999", "127.0.0.1:-1", "127.0.0.1:http"}) {
+    const auto r = run_config("[general]\ndemo = true\n", {"--http", http});
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_NE(r.out.find(std::string("--http ") + http + ": "), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("driver "), std::string::npos) << r.out;
+    EXPECT_TRUE(r.tmp_empty) << "run directory left behind";
+  }
+  const auto m = run_config("", {"--mqtt", "127.0.0.1:abc"});
+  EXPECT_EQ(m.code, 2) << m.out;
+  EXPECT_NE(m.out.find("--mqtt 127.0.0.1:abc"), std::string::npos) << m.out;
+}
+
+TEST(AppCli, CheckConfigValidatesWithoutStarting) {
+  auto ok = test::run_command({GXLINK_BINARY, "run", "--check-config", "--config",
+                               GXLINK_SOURCE "/config/gxlink.example.toml"});
+  EXPECT_EQ(ok.first, 0) << ok.second;
+  EXPECT_NE(ok.second.find("config OK"), std::string::npos) << ok.second;
+
+  const auto bad = run_config("[http]\nlisen = 1\n[mqtt]\nport = 0\n", {"--check-config"});
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find(bad.file + ":2:1: unknown key 'lisen'"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find(bad.file + ":4:8: 'port' in [mqtt] is 0"), std::string::npos) << bad.out;
+  EXPECT_EQ(bad.out.find("config OK"), std::string::npos) << bad.out;
+
+  // Overrides are checked too, and a good config with no overrides passes without starting.
+  const auto over = run_config("[general]\n", {"--check-config", "--http", "127.0.0.1:99999"});
+  EXPECT_EQ(over.code, 2) << over.out;
+  const auto fine = run_config("[general]\n", {"--check-config"});
+  EXPECT_EQ(fine.code, 0) << fine.out;
+  EXPECT_NE(fine.out.find("config OK"), std::string::npos) << fine.out;
+  EXPECT_TRUE(fine.tmp_empty);
+}
+
 TEST(AppCli, UnknownProtocolAndSourceKindsAreUsageErrors) {
   auto [c1, o1] = test::run_command({GXLINK_BINARY, "decode", "smoke-signals", "-"});
   EXPECT_EQ(c1, 2);

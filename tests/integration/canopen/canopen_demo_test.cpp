@@ -104,11 +104,13 @@ std::string run_daemon_with(const std::string& toml) {
   return out;
 }
 
-TEST(CanopenDemo, BadCanopenSectionIsReportedAndTheDaemonRuns) {
+// A bad section is refused and the daemon does not start (issue 11 item 6): it used to be dropped
+// while the daemon ran on.
+TEST(CanopenDemo, BadCanopenSectionIsRefusedWithItsLine) {
   const std::string out = run_daemon_with("[[canopen]]\ninterface = \"can7\"\nnodes = [0]\n");
-  EXPECT_NE(out.find("config [canopen]: [[canopen]] nodes[] must be 1..127"), std::string::npos)
+  EXPECT_NE(out.find(".toml:3:9: 'nodes' in [[canopen]]: nodes[0] must be"), std::string::npos)
       << out;
-  EXPECT_NE(out.find("exit=0"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=2"), std::string::npos) << out;
 }
 
 TEST(CanopenDemo, UnopenableInterfaceIsReportedAndTheDaemonRuns) {
