@@ -6,6 +6,8 @@
 # go to a scratch corpus; crashes are written to tests/fuzz/crashes/<target>/ (add them to the
 # committed corpus once fixed). Not part of ./gx test: CI replays the committed corpus instead.
 #   tests/fuzz/run.sh [RUNS] [TARGET...]
+# Environment: FUZZ_MAX_SECONDS stops a target earlier (0: no limit), FUZZ_MAX_LEN bounds inputs
+# (default 4096; the differential framer targets run O(n^2) chunkings, 512 keeps them fast).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-10000000}
@@ -24,7 +26,8 @@ for t in "${targets[@]}"; do
   log="$scratch/$t.log"
   start=$(date +%s)
   set +e
-  "$build/tests/fuzz/${t}_fuzz" -runs="$runs" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
+  "$build/tests/fuzz/${t}_fuzz" -runs="$runs" -max_len="${FUZZ_MAX_LEN:-4096}" \
+    -max_total_time="${FUZZ_MAX_SECONDS:-0}" -timeout=10 -rss_limit_mb=1024 \
     -print_final_stats=1 -artifact_prefix="$root/tests/fuzz/crashes/$t/" \
     "$scratch/$t" "$root/tests/fuzz/corpus/$t" >"$log" 2>&1
   rc=$?
