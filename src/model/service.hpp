@@ -54,7 +54,8 @@ class Service {
   /// Declares a path with its metadata (and write handler); keeps the current value if it exists.
   Item& add(std::string_view path, ItemMeta meta, Value initial = Invalid{},
             WriteHandler on_write = {});
-  /// Sets a value and queues a change when it differs. Creates the path (read-only, no unit) if
+  /// Sets a value and queues a change when it differs. Creates the path (read-only, formatted from
+  /// the Venus path-format table) if
   /// it was not declared, so that imported or replayed services keep every path they carry.
   void set(std::string_view path, Value v);
   /// Declares a product's full path set before the service is first announced: every path not

@@ -18,6 +18,7 @@
 #include "protocols/nmea2000/session.hpp"
 #include "sim/nmea2000/vecan_sim.hpp"
 #include "support/path_set_probe.hpp"
+#include "support/venus_paths.hpp"
 #include "transport/in_process_can_bus.hpp"
 
 namespace gxlink::drivers::nmea2000 {
@@ -65,6 +66,8 @@ TEST(Nmea2000PathSet, SimulatedDevicesAreAnnouncedWithEveryPath) {
   }
   EXPECT_GE(rig.probe.announced(), 3u);
   EXPECT_EQ(rig.probe.late_paths(), "");
+  // Issue 13, structure 2: every path is Venus' own, with Venus' unit.
+  EXPECT_EQ(testing::venus_path_problems(rig.model), "");
   const std::string mppt = "com.victronenergy.solarcharger.socketcan_can0_di0_uc74565";
   ASSERT_NE(rig.model.find(mppt), nullptr);
   EXPECT_NE(rig.model.find(mppt)->find("/Dc/0/Voltage"), nullptr);
@@ -168,6 +171,7 @@ TEST_F(Injected, LynxIonVebusAndOtherMakersBatteriesAreAnnouncedWithEveryPath) {
   // Lynx Ion, the two VE.Bus NAMEs, and the two banks.
   EXPECT_GE(rig.probe.announced(), 5u);
   EXPECT_EQ(rig.probe.late_paths(), "");
+  EXPECT_EQ(testing::venus_path_problems(rig.model), "");
   const model::Service* ion = nullptr;
   for (auto& [n, s] : rig.model.services())
     if (n.find("_uc273") != std::string::npos) ion = s.get();
