@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <asio/io_context.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -72,6 +73,25 @@ TEST(Nmea2000PathSet, SimulatedDevicesAreAnnouncedWithEveryPath) {
   ASSERT_NE(rig.model.find(mppt), nullptr);
   EXPECT_NE(rig.model.find(mppt)->find("/Dc/0/Voltage"), nullptr);
   EXPECT_EQ(rig.probe.paths_at_announce(mppt), rig.model.find(mppt)->items().size());
+  // Issue 13, conformance 9: the MPPT's items carry Venus' unit and enum text, so GetText and the
+  // terminal view show "26.82V" and "Bulk", not "26.82" and "3".
+  const model::Service& s = *rig.model.find(mppt);
+  const model::Item& v = *s.find("/Dc/0/Voltage");
+  EXPECT_EQ(v.meta.unit, "V");
+  EXPECT_EQ(v.meta.decimals, 2);
+  ASSERT_TRUE(model::as_double(v.value));
+  char want[32];
+  std::snprintf(want, sizeof want, "%.2fV", *model::as_double(v.value));
+  EXPECT_EQ(v.text(), want);
+  EXPECT_EQ(model::as_int(s.get("/State")), 3);  // the simulator's 127507 operating state 1
+  EXPECT_EQ(s.find("/State")->text(), "Bulk");
+  EXPECT_EQ(s.find("/Mode")->text(), "On");
+  EXPECT_EQ(s.find("/Yield/Power")->meta.unit, "W");
+  // The Lynx Shunt's 127506 time remaining (6 h) as the GUI shows it.
+  for (const auto& [name, svc] : rig.model.services())
+    if (svc->type() == "battery") {
+      EXPECT_EQ(svc->find("/TimeToGo")->text(), "6:00") << name;
+    }
 }
 
 // Products the simulator does not play: a Lynx Ion, a VE.Bus system behind the VE.Bus-to-VE.Can
