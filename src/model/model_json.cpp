@@ -53,4 +53,13 @@ nlohmann::json to_json(const Model& m) {
   return out;
 }
 
+nlohmann::json to_text_json(const Model& m) {
+  nlohmann::json out = nlohmann::json::object();
+  for (auto& [name, s] : m.services()) {
+    nlohmann::json& paths = out[name] = nlohmann::json::object();
+    for (auto& [path, item] : s->items()) paths[path] = item.text();
+  }
+  return out;
+}
+
 }  // namespace gxlink::model

@@ -14,6 +14,9 @@ nlohmann::json to_json(const Value& v);
 Value from_json(const nlohmann::json& j);
 nlohmann::json to_json(const Service& s);
 nlohmann::json to_json(const Model& m);
+/// `{service: {path: text}}`: each value as Venus' GetText shows it ("26.82V", "Bulk", "---"),
+/// from the shared table of Venus path formats (issue 13, conformance 9). For the dashboard.
+nlohmann::json to_text_json(const Model& m);
 
 /// Every JSON text gxlink writes goes through here. nlohmann's default throws type_error.316 on a
 /// string that is not UTF-8, which once took the whole daemon down from one device byte (issue

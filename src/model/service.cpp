@@ -5,6 +5,7 @@
 
 #include "core/text.hpp"
 #include "model/model.hpp"
+#include "model/venus_formats.hpp"
 
 namespace gxlink::model {
 namespace {
@@ -43,6 +44,9 @@ int Service::device_instance() const noexcept {
 }
 
 Item& Service::add(std::string_view path, ItemMeta meta, Value initial, WriteHandler on_write) {
+  // Units, decimals and enum texts come from the one table of Venus path formats; what the driver
+  // sets explicitly stays (issue 13, conformance 9).
+  apply_venus_format(spec_.type, path, meta);
   auto it = items_.find(path);
   if (it == items_.end()) {
     it = items_.emplace(std::string(path), Item{}).first;
@@ -72,6 +76,7 @@ void Service::set(std::string_view path, Value v) {
   if (it == items_.end()) {
     it = items_.emplace(std::string(path), Item{}).first;
     if (announced_) ++late_paths_;
+    apply_venus_format(spec_.type, path, it->second.meta);
   }
   Item& item = it->second;
   if (same_value(item.value, v)) return;

@@ -29,8 +29,10 @@ struct ServiceSpec {
   Value hardware_version;       ///< /HardwareVersion
 };
 
-/// One path of a product as its driver declares it up front: the path and how it is shown.
-/// Drivers keep these as constexpr tables per product (issue 13, conformance 1).
+/// One path of a product as its driver declares it up front. Drivers keep these as constexpr
+/// tables per product (issue 13, conformance 1). Unit, decimals and enum texts come from the shared
+/// table of Venus path formats (model/venus_formats.hpp, conformance 9); set `unit`/`decimals`
+/// only for a path that table does not know.
 struct PathSpec {
   std::string_view path;
   std::string_view unit = {};
@@ -52,10 +54,12 @@ class Service {
   int device_instance() const noexcept;
 
   /// Declares a path with its metadata (and write handler); keeps the current value if it exists.
+  /// What `meta` leaves open (unit, decimals, text) is filled from the Venus path-format table.
   Item& add(std::string_view path, ItemMeta meta, Value initial = Invalid{},
             WriteHandler on_write = {});
-  /// Sets a value and queues a change when it differs. Creates the path (read-only, no unit) if
-  /// it was not declared, so that imported or replayed services keep every path they carry.
+  /// Sets a value and queues a change when it differs. Creates the path (read-only, formatted from
+  /// the Venus path-format table) if it was not declared, so that imported or replayed services
+  /// keep every path they carry.
   void set(std::string_view path, Value v);
   /// Declares a product's full path set before the service is first announced: every path not
   /// there yet is created invalid with its unit; existing paths keep their value and metadata.

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/text.hpp"
+#include "model/venus_formats.hpp"
 #include "protocols/canopen/tables.hpp"
 
 namespace gxlink::drivers::canopen {
@@ -34,24 +35,33 @@ std::string object_name(const co::ObjectSpec& s) {
 }
 
 // Everything a node's service publishes besides its object map, and the bank's aggregate, declared
-// before the first announcement (issue 13, conformance 1).
+// before the first announcement (issue 13, conformance 1); units and decimals from
+// model/venus_formats (conformance 9).
 constexpr model::PathSpec kNodePaths[] = {
-    {"/Dc/0/Power", "W", 0},     {"/InstalledCapacity", "Ah", 0}, {"/Capacity", "Ah", 1},
-    {"/CanOpen/NodeId"},         {"/CanOpen/NmtState"},           {"/CanOpen/DuplicateNodeId"},
-    {"/CanOpen/MissingObjects"}, {"/CanOpen/NarrowAnswers"},      {"/CanOpen/LastEmcyCode"},
-    {"/CanOpen/LastEmcy"},       {"/CanOpen/ErrorRegister"},      {"/CanOpen/Updates"},
+    {"/Dc/0/Power"},
+    {"/InstalledCapacity"},
+    {"/Capacity"},
+    {"/CanOpen/NodeId"},
+    {"/CanOpen/NmtState"},
+    {"/CanOpen/DuplicateNodeId"},
+    {"/CanOpen/MissingObjects"},
+    {"/CanOpen/NarrowAnswers"},
+    {"/CanOpen/LastEmcyCode"},
+    {"/CanOpen/LastEmcy"},
+    {"/CanOpen/ErrorRegister"},
+    {"/CanOpen/Updates"},
 };
 constexpr model::PathSpec kAggregatePaths[] = {
-    {"/Dc/0/Voltage", "V", 2},
-    {"/Dc/0/Current", "A", 1},
-    {"/Dc/0/Power", "W", 0},
-    {"/Dc/0/Temperature", "°C", 1},
-    {"/Soc", "%", 1},
-    {"/InstalledCapacity", "Ah", 0},
-    {"/Capacity", "Ah", 1},
-    {"/ConsumedAmphours", "Ah", 1},
-    {"/System/MinCellTemperature", "°C", 1},
-    {"/System/MaxCellTemperature", "°C", 1},
+    {"/Dc/0/Voltage"},
+    {"/Dc/0/Current"},
+    {"/Dc/0/Power"},
+    {"/Dc/0/Temperature"},
+    {"/Soc"},
+    {"/InstalledCapacity"},
+    {"/Capacity"},
+    {"/ConsumedAmphours"},
+    {"/System/MinCellTemperature"},
+    {"/System/MaxCellTemperature"},
     {"/System/NrOfBatteries"},
     {"/System/BatteriesParallel"},
     {"/System/NrOfModulesOnline"},
@@ -107,7 +117,11 @@ CanopenBank::Node& CanopenBank::add_node(NodeConfig cfg, TimePoint now) {
   spec.mgmt_connection = "CANopen " + config_.interface + " node " + std::to_string(cfg.id);
   spec.product_name = config_.product_name + " (node " + std::to_string(cfg.id) + ")";
   n.service = &model_.add_service(std::move(spec));
-  for (const auto& o : config_.objects) n.service->add(o.path, meta(o.unit, o.decimals));
+  // A Venus path takes its unit, decimals and text from the shared table (Service::add applies it,
+  // issue 13 conformance 9); the map's own unit only shows paths Venus does not list.
+  for (const auto& o : config_.objects)
+    n.service->add(o.path, model::find_path_format("battery", o.path) ? model::ItemMeta{}
+                                                                      : meta(o.unit, o.decimals));
   n.service->declare(kNodePaths);
   n.objects.assign(config_.objects.size(), ObjectState{now, false, ObjectStatus::kUnknown, false});
   // Shown, but not connected until the node is heard (a configured battery that is absent is

@@ -86,59 +86,40 @@ std::string kind_from_model(const std::string& model) {
 // The full path set of each product kind, declared when its service is created so that the service
 // is announced with every path it will ever publish (invalid until data; issue 13, conformance 1).
 // Every path apply_decoded() writes must be in the table of its kind; driver_test checks that a
-// long run adds none.
+// long run adds none. Units, decimals and enum texts come from model/venus_formats (conformance 9).
 using model::PathSpec;
 constexpr PathSpec kIdentityPaths[] = {{"/Serial"}, {"/N2kDeviceInstance"}, {"/N2kUniqueNumber"}};
 constexpr PathSpec kSolarChargerPaths[] = {
-    {"/Pv/V", "V", 2},
-    {"/Pv/I", "A", 1},
-    {"/Yield/Power", "W", 0},
-    {"/Dc/0/Voltage", "V", 2},
-    {"/Dc/0/Current", "A", 1},
-    {"/Dc/0/Temperature", "°C", 1},
-    {"/State"},
-    {"/Mode"},
-    {"/Yield/User", "kWh", 2},
-    {"/History/Daily/0/Yield", "kWh", 2},
+    {"/Pv/V"},         {"/Pv/I"},
+    {"/Yield/Power"},  {"/Dc/0/Voltage"},
+    {"/Dc/0/Current"}, {"/Dc/0/Temperature"},
+    {"/State"},        {"/Mode"},
+    {"/Yield/User"},   {"/History/Daily/0/Yield"},
 };
 // Every battery kind: 127508 instance 0, 127506, and VREG 0xEEFF.
 constexpr PathSpec kBatteryPaths[] = {
-    {"/Dc/0/Voltage", "V", 2},
-    {"/Dc/0/Current", "A", 1},
-    {"/Dc/0/Temperature", "°C", 1},
-    {"/Soc", "%", 1},
-    {"/Soh", "%", 0},
-    {"/TimeToGo", "s", 0},
-    {"/Capacity", "Ah", 1},
-    {"/ConsumedAmphours", "Ah", 1},
+    {"/Dc/0/Voltage"}, {"/Dc/0/Current"}, {"/Dc/0/Temperature"}, {"/Soc"},
+    {"/Soh"},          {"/TimeToGo"},     {"/Capacity"},         {"/ConsumedAmphours"},
 };
-constexpr PathSpec kBatteryPowerPaths[] = {{"/Dc/0/Power", "W", 0}};
+constexpr PathSpec kBatteryPowerPaths[] = {{"/Dc/0/Power"}};
 // BMV starter battery / Lynx Shunt voltage after the fuse (127508 instance 1, seed 000).
-constexpr PathSpec kVictronMonitorPaths[] = {{"/Dc/1/Voltage", "V", 2}};
+constexpr PathSpec kVictronMonitorPaths[] = {{"/Dc/1/Voltage"}};
 // Lynx Ion: instances 1/2 are the lowest/highest cell, 10..25 the batteries of the pack.
-constexpr PathSpec kLynxIonPaths[] = {{"/System/MinCellVoltage", "V", 3},
-                                      {"/System/MaxCellVoltage", "V", 3}};
+constexpr PathSpec kLynxIonPaths[] = {{"/System/MinCellVoltage"}, {"/System/MaxCellVoltage"}};
 constexpr int kLynxIonCells = 16;
-constexpr PathSpec kCellVoltage[] = {{"", "V", 3}};
-constexpr PathSpec kCellTemperature[] = {{"", "°C", 1}};
+constexpr PathSpec kCellVoltage[] = {{""}};
+constexpr PathSpec kCellTemperature[] = {{""}};
 // Skylla-i: up to three outputs (/Dc/0..2), AC input from 127503.
 constexpr int kChargerOutputs = 3;
-constexpr PathSpec kChargerOutputPaths[] = {
-    {"/Voltage", "V", 2}, {"/Current", "A", 1}, {"/Temperature", "°C", 1}};
+constexpr PathSpec kChargerOutputPaths[] = {{"/Voltage"}, {"/Current"}, {"/Temperature"}};
 constexpr PathSpec kChargerPaths[] = {
-    {"/NrOfOutputs"}, {"/State"}, {"/Mode"}, {"/Ac/In/L1/I", "A", 1}, {"/Ac/In/L1/V", "V", 0}};
+    {"/NrOfOutputs"}, {"/State"}, {"/Mode"}, {"/Ac/In/L1/I"}, {"/Ac/In/L1/V"}};
 // VE.Bus through the VE.Bus-to-VE.Can interface: the J1939-75 AC frames of up to three phases,
 // input (function 154) and output (function 153).
-constexpr PathSpec kVebusPhasePaths[] = {
-    {"/V", "V", 0}, {"/I", "A", 1}, {"/F", "Hz", 1}, {"/P", "W", 0}, {"/S", "VA", 0}};
+constexpr PathSpec kVebusPhasePaths[] = {{"/V"}, {"/I"}, {"/F"}, {"/P"}, {"/S"}};
 constexpr PathSpec kVebusPaths[] = {
-    {"/Dc/0/Voltage", "V", 2},
-    {"/Dc/0/Current", "A", 1},
-    {"/Dc/0/Temperature", "°C", 1},
-    {"/Soc", "%", 1},
-    {"/VebusChargeState"},
-    {"/State"},
-    {"/Mode"},
+    {"/Dc/0/Voltage"}, {"/Dc/0/Current"}, {"/Dc/0/Temperature"}, {"/Soc"}, {"/VebusChargeState"},
+    {"/State"},        {"/Mode"},
 };
 
 }  // namespace

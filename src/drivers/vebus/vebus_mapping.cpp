@@ -16,47 +16,8 @@ namespace {
 
 constexpr std::array<const char*, 3> kPhase = {"L1", "L2", "L3"};
 
-ItemMeta meta(std::string unit, int decimals) {
-  ItemMeta m;
-  m.unit = std::move(unit);
-  m.decimals = decimals;
-  return m;
-}
-
 Value num(std::optional<double> v) { return v ? Value(*v) : Value(Invalid{}); }
 Value integer(std::optional<std::int64_t> v) { return v ? Value(*v) : Value(Invalid{}); }
-
-std::string mode_text(const Value& v) {
-  auto i = model::as_int(v);
-  if (!i) return "---";
-  switch (*i) {
-    case 1: return "Charger Only";
-    case 2: return "Inverter Only";
-    case 3: return "On";
-    case 4: return "Off";
-    default: return std::to_string(*i);
-  }
-}
-
-std::string state_text(const Value& v) {
-  auto i = model::as_int(v);
-  if (!i) return "---";
-  switch (*i) {
-    case 0: return "Off";
-    case 1: return "Low Power";
-    case 2: return "Fault";
-    case 3: return "Bulk";
-    case 4: return "Absorption";
-    case 5: return "Float";
-    case 6: return "Storage";
-    case 7: return "Equalize";
-    case 8: return "Passthru";
-    case 9: return "Inverting";
-    case 10: return "Power assist";
-    case 11: return "Power supply";
-    default: return std::to_string(*i);
-  }
-}
 
 std::int64_t led_alarm(const std::optional<vb::LedReply>& l, std::uint8_t mask) {
   // An LED on is an alarm (2), a blinking one a warning (1), as the Multi's panel shows them.
@@ -87,23 +48,23 @@ VebusMapping::VebusMapping(model::Model& m, model::DeviceInstances& instances,
 // (the most a VE.Bus system has) because the count comes only with the first AC frame, after the
 // service exists, and a path that appears later is missed by clients that scan once. Phases a
 // unit does not have stay invalid, as /Ac/NumberOfPhases tells.
-constexpr model::PathSpec kPhasePaths[] = {
-    {"/V", "V", 0}, {"/I", "A", 1}, {"/F", "Hz", 1}, {"/P", "W", 0}};
+constexpr model::PathSpec kPhasePaths[] = {{"/V"}, {"/I"}, {"/F"}, {"/P"}};
 constexpr model::PathSpec kPaths[] = {
-    {"/Ac/ActiveIn/P", "W", 0},
-    {"/Ac/Out/P", "W", 0},
+    {"/Ac/ActiveIn/P"},
+    {"/Ac/Out/P"},
     {"/Ac/NumberOfPhases"},
     {"/Ac/NumberOfAcInputs"},
     {"/Ac/PowerMeasurementType"},
     {"/Ac/ActiveIn/ActiveInput"},
     {"/Ac/ActiveIn/Connected"},
-    {"/Ac/ActiveIn/CurrentLimit", "A", 1},
+    {"/Ac/ActiveIn/CurrentLimit"},
     {"/Ac/In/1/CurrentLimitIsAdjustable"},
-    {"/Dc/0/Voltage", "V", 2},
-    {"/Dc/0/Current", "A", 1},
-    {"/Dc/0/Power", "W", 0},
-    {"/Soc", "%", 1},
+    {"/Dc/0/Voltage"},
+    {"/Dc/0/Current"},
+    {"/Dc/0/Power"},
+    {"/Soc"},
     {"/ModeIsAdjustable"},
+    {"/State"},
     {"/VebusChargeState"},
     {"/VebusMainState"},
     {"/VebusError"},
@@ -118,9 +79,10 @@ constexpr model::PathSpec kPhaseAlarmPaths[] = {
 
 void VebusMapping::declare() {
   auto& s = *svc_;
-  // Paths with a write handler or an enum text first; declare() keeps what exists.
+  // Paths with a write handler first; declare() keeps what exists. Units, decimals and enum texts
+  // (/Mode, /State, /VebusChargeState, /Leds/*, /Alarms/*) come from model/venus_formats.
   {
-    ItemMeta m = meta("A", 1);
+    ItemMeta m;  // unit and decimals from the Venus path-format table
     m.writable = true;
     auto hook = hooks_.set_current_limit;
     s.add("/Ac/In/1/CurrentLimit", m, Invalid{}, [hook](const Value& v) -> model::WriteResult {
@@ -135,7 +97,6 @@ void VebusMapping::declare() {
     m.writable = true;
     m.min = 1;
     m.max = 4;
-    m.text = mode_text;
     auto hook = hooks_.set_mode;
     s.add("/Mode", m, Invalid{}, [hook](const Value& v) -> model::WriteResult {
       auto i = model::as_int(v);
@@ -144,11 +105,6 @@ void VebusMapping::declare() {
       if (!hook) return model::WriteResult::kNotWritable;
       return hook(static_cast<int>(*i));
     });
-  }
-  {
-    ItemMeta m;
-    m.text = state_text;
-    s.add("/State", m);
   }
   s.declare_indexed("/Ac/ActiveIn/L", 1, 3, kPhasePaths);
   s.declare_indexed("/Ac/Out/L", 1, 3, kPhasePaths);

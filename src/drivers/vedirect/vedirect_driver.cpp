@@ -8,6 +8,7 @@
 
 #include "core/log_limit.hpp"
 #include "core/text.hpp"
+#include "model/venus_formats.hpp"
 #include "transport/serial_port.hpp"
 
 namespace gxlink::drivers {
@@ -42,23 +43,15 @@ std::string_view poll_path(ProductClass c, std::uint16_t reg) {
   return {};
 }
 
-std::function<std::string(const model::Value&)> enum_text(std::string_view (*fn)(std::int64_t)) {
-  return [fn](const model::Value& v) -> std::string {
-    auto i = model::as_int(v);
-    if (!i) return "---";
-    auto t = fn(*i);
-    return t.empty() ? std::to_string(*i) : std::string(t);
-  };
-}
-
-model::ItemMeta meta_for(const FieldDesc& d) {
+// Units, decimals and enum texts come from the Venus path-format table, which Service::add
+// applies (issue 13, conformance 9). The protocol's own unit is kept only for paths that table
+// does not list, and the off-reason bits keep their VE.Direct text (a bit list, not an enum).
+model::ItemMeta meta_for(const FieldDesc& d, std::string_view type, std::string_view path) {
   model::ItemMeta m;
-  m.unit = std::string(d.unit);
-  m.decimals = d.decimals;
-  if (d.label == "CS") m.text = enum_text(charge_state_text);
-  if (d.label == "ERR") m.text = enum_text(error_text);
-  if (d.label == "MPPT") m.text = enum_text(tracker_mode_text);
-  if (d.label == "MODE") m.text = enum_text(device_mode_text);
+  if (!model::find_path_format(type, path)) {
+    m.unit = std::string(d.unit);
+    m.decimals = d.decimals;
+  }
   if (d.label == "OR") {
     m.text = [](const model::Value& v) -> std::string {
       auto i = model::as_int(v);
@@ -292,19 +285,8 @@ void VeDirectDriver::create_service(TimePoint now) {
     mode.writable = true;
     mode.min = 1;
     mode.max = 4;
-    mode.text = enum_text([](std::int64_t m) -> std::string_view {
-      return m == 1 ? "On" : m == 4 ? "Off" : "";
-    });
     service_->add("/Mode", std::move(mode), model::Invalid{},
                   [this](const model::Value& v) { return write_mode(v); });
-    model::ItemMeta amps;
-    amps.unit = "A";
-    amps.decimals = 1;
-    service_->add("/Settings/ChargeCurrentLimit", std::move(amps));
-    model::ItemMeta kwh;
-    kwh.unit = "kWh";
-    kwh.decimals = 2;
-    service_->add("/Yield/System", std::move(kwh));
   }
   declare_paths();
   spdlog::info("vedirect[{}]: {} ({}) as {} instance {}", connection_,
@@ -320,7 +302,8 @@ void VeDirectDriver::declare_paths() {
   // service once would miss (issue 13, conformance 1).
   for (const FieldDesc& f : field_table()) {
     const auto path = f.path_for(class_);
-    if (!path.empty() && !service_->find(path)) service_->add(path, meta_for(f));
+    if (!path.empty() && !service_->find(path))
+      service_->add(path, meta_for(f, service_->type(), path));
   }
   const bool battery = class_ == ProductClass::kBatteryMonitor;
   const bool inverter = class_ == ProductClass::kInverter;
@@ -385,7 +368,7 @@ void VeDirectDriver::apply_dataset() {
 void VeDirectDriver::apply_field(const FieldDesc& d, std::string_view value) {
   const auto path = d.path_for(class_);
   if (path.empty()) return;
-  if (!service_->find(path)) service_->add(path, meta_for(d));
+  if (!service_->find(path)) service_->add(path, meta_for(d, service_->type(), path));
   auto parsed = parse_field(d, value);
   if (!parsed) {
     ++stats_.bad_values;

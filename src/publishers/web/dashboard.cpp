@@ -33,36 +33,34 @@ const MAIN = ['/Dc/0/Voltage','/Dc/0/Current','/Dc/0/Power','/Soc','/Yield/Power
 const KEY = s => s.includes('.solarcharger.') ? '/Yield/Power' : s.includes('.battery.') ? '/Soc' :
   s.includes('.vebus.') ? '/Ac/Out/L1/P' : '/Dc/0/Voltage';
 const hist = {};
-// Units by path, as Venus' GetText shows them.
-const UNIT = {'/Dc/0/Voltage':'V','/Dc/0/Current':'A','/Dc/0/Power':'W','/Soc':'%','/Yield/Power':'W','/Pv/V':'V',
-  '/Ac/Out/L1/P':'W','/Ac/ActiveIn/L1/P':'W','/Dc/0/Temperature':'°C','/TimeToGo':'s','/ConsumedAmphours':'Ah',
-  '/Info/MaxChargeVoltage':'V','/Info/MaxChargeCurrent':'A','/Info/MaxDischargeCurrent':'A','/Yield/User':'kWh'};
-function fmt(v, path){ if(v===null||v===undefined) return '---';
-  const u = path && UNIT[path] ? ' '+UNIT[path] : '';
-  if(typeof v==='number') return (Number.isInteger(v)?v:v.toFixed(2))+u;
+// Values show as Venus' GetText shows them ("26.82V", "Bulk", "79:43"): /api/text comes from the
+// same table of Venus path formats as D-Bus and the terminal view (issue 13, conformance 9).
+function fmt(v){ if(v===null||v===undefined) return '---';
   return Array.isArray(v)? JSON.stringify(v): String(v); }
+const esc = x => String(x).replace(/[&<>"']/g, c => '&#'+c.charCodeAt(0)+';');
 function spark(c, data){ const x=c.getContext('2d'); const w=c.width=c.clientWidth, h=c.height=40; x.clearRect(0,0,w,h);
   const d=data.filter(v=>typeof v==='number'); if(d.length<2) return; const lo=Math.min(...d), hi=Math.max(...d), r=(hi-lo)||1;
   x.strokeStyle='#58a6ff'; x.lineWidth=1.5; x.beginPath();
   d.forEach((v,i)=>{const px=i*w/(d.length-1), py=h-2-(v-lo)/r*(h-4); i?x.lineTo(px,py):x.moveTo(px,py);}); x.stroke(); }
 async function tick(){
   try{
-    const m = await (await fetch('/api/model',{cache:'no-store'})).json();
+    const [m, tx] = await Promise.all(['/api/model','/api/text'].map(
+      async u => (await fetch(u,{cache:'no-store'})).json()));
     const grid=document.getElementById('grid'); const names=Object.keys(m).sort();
     document.getElementById('status').textContent = names.length+' services · '+new Date().toLocaleTimeString();
     for(const s of names){
-      const p=m[s]; let card=document.getElementById(s);
+      const p=m[s], t=tx[s]||{}, show=x=> x in t ? t[x] : fmt(p[x]); let card=document.getElementById(s);
       if(!card){ card=document.createElement('div'); card.className='card'; card.id=s; grid.appendChild(card);
         card.innerHTML='<h2></h2><div class="svc"></div><div class="big"></div><canvas></canvas><div class="kv"></div><details><summary>all paths</summary><div class="kv all"></div></details>'; }
       card.classList.toggle('off', p['/Connected']!==1);
       card.querySelector('h2').textContent=(p['/CustomName']||p['/ProductName']||s)+'  #'+fmt(p['/DeviceInstance']);
       card.querySelector('.svc').textContent=s+(p['/Connected']!==1?'  (disconnected)':'');
       const k=KEY(s); (hist[s]=hist[s]||[]).push(p[k]); if(hist[s].length>120) hist[s].shift();
-      card.querySelector('.big').textContent=k.split('/').pop()+' '+fmt(p[k],k);
+      card.querySelector('.big').textContent=k.split('/').pop()+' '+show(k);
       spark(card.querySelector('canvas'), hist[s]);
-      card.querySelector('.kv').innerHTML=MAIN.filter(x=>x in p&&x!==k).map(x=>`<span>${x}</span><span class="v">${fmt(p[x],x)}</span>`).join('');
+      card.querySelector('.kv').innerHTML=MAIN.filter(x=>x in p&&x!==k).map(x=>`<span>${esc(x)}</span><span class="v">${esc(show(x))}</span>`).join('');
       const all=card.querySelector('.all'); if(card.querySelector('details').open)
-        all.innerHTML=Object.keys(p).sort().map(x=>`<span>${x}</span><span class="v">${fmt(p[x])}</span>`).join('');
+        all.innerHTML=Object.keys(p).sort().map(x=>`<span>${esc(x)}</span><span class="v">${esc(show(x))}</span>`).join('');
     }
     for(const c of [...grid.children]) if(!(c.id in m)) c.remove();
   }catch(e){ document.getElementById('status').textContent='disconnected: '+e; }

@@ -108,6 +108,11 @@ Response route(model::Model& model, const http::Request& req) {
     r.content_type = "application/json";
     r.body = model::dump_json(model::to_json(model));
     r.extra_headers = "Cache-Control: no-store\r\n";
+  } else if (path == "/api/text") {
+    // The same texts as D-Bus GetText and the terminal view, so the dashboard shows what they show.
+    r.content_type = "application/json";
+    r.body = model::dump_json(model::to_text_json(model));
+    r.extra_headers = "Cache-Control: no-store\r\n";
   } else if (path.substr(0, kServicePrefix.size()) == kServicePrefix &&
              valid_service_name(path.substr(kServicePrefix.size()))) {
     r.content_type = "application/json";

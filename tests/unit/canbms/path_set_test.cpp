@@ -9,6 +9,7 @@
 
 #include "drivers/canbms/gx_driver.hpp"
 #include "support/path_set_probe.hpp"
+#include "support/venus_paths.hpp"
 #include "transport/candump.hpp"
 
 namespace gxlink::drivers::canbms {
@@ -38,6 +39,8 @@ TEST(CanbmsPathSet, CapturesAddNoPathAfterTheAnnouncement) {
     model.flush();
     EXPECT_EQ(probe.announced(), 1u) << f;
     EXPECT_EQ(probe.late_paths(), "") << f;
+    // Issue 13, structure 2: every path is Venus' own, with Venus' unit.
+    EXPECT_EQ(testing::venus_path_problems(model), "") << f;
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include "drivers/canopen/canopen_bank.hpp"
 #include "support/path_set_probe.hpp"
+#include "support/venus_paths.hpp"
 #include "transport/candump.hpp"
 
 namespace gxlink::drivers::canopen {
@@ -39,7 +40,8 @@ std::string replay(const std::string& file, std::size_t& announced) {
     model.flush();
   }
   announced = probe.announced();
-  return probe.late_paths();
+  // Issue 13, structure 2: every path is Venus' own, with Venus' unit.
+  return probe.late_paths() + testing::venus_path_problems(model);
 }
 
 TEST(CanopenPathSet, NodesAndBankAreAnnouncedWithEveryPath) {

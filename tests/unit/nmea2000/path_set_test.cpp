@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <asio/io_context.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -18,6 +19,7 @@
 #include "protocols/nmea2000/session.hpp"
 #include "sim/nmea2000/vecan_sim.hpp"
 #include "support/path_set_probe.hpp"
+#include "support/venus_paths.hpp"
 #include "transport/in_process_can_bus.hpp"
 
 namespace gxlink::drivers::nmea2000 {
@@ -65,10 +67,31 @@ TEST(Nmea2000PathSet, SimulatedDevicesAreAnnouncedWithEveryPath) {
   }
   EXPECT_GE(rig.probe.announced(), 3u);
   EXPECT_EQ(rig.probe.late_paths(), "");
+  // Issue 13, structure 2: every path is Venus' own, with Venus' unit.
+  EXPECT_EQ(testing::venus_path_problems(rig.model), "");
   const std::string mppt = "com.victronenergy.solarcharger.socketcan_can0_di0_uc74565";
   ASSERT_NE(rig.model.find(mppt), nullptr);
   EXPECT_NE(rig.model.find(mppt)->find("/Dc/0/Voltage"), nullptr);
   EXPECT_EQ(rig.probe.paths_at_announce(mppt), rig.model.find(mppt)->items().size());
+  // Issue 13, conformance 9: the MPPT's items carry Venus' unit and enum text, so GetText and the
+  // terminal view show "26.82V" and "Bulk", not "26.82" and "3".
+  const model::Service& s = *rig.model.find(mppt);
+  const model::Item& v = *s.find("/Dc/0/Voltage");
+  EXPECT_EQ(v.meta.unit, "V");
+  EXPECT_EQ(v.meta.decimals, 2);
+  ASSERT_TRUE(model::as_double(v.value));
+  char want[32];
+  std::snprintf(want, sizeof want, "%.2fV", *model::as_double(v.value));
+  EXPECT_EQ(v.text(), want);
+  EXPECT_EQ(model::as_int(s.get("/State")), 3);  // the simulator's 127507 operating state 1
+  EXPECT_EQ(s.find("/State")->text(), "Bulk");
+  EXPECT_EQ(s.find("/Mode")->text(), "On");
+  EXPECT_EQ(s.find("/Yield/Power")->meta.unit, "W");
+  // The Lynx Shunt's 127506 time remaining (6 h) as the GUI shows it.
+  for (const auto& [name, svc] : rig.model.services())
+    if (svc->type() == "battery") {
+      EXPECT_EQ(svc->find("/TimeToGo")->text(), "6:00") << name;
+    }
 }
 
 // Products the simulator does not play: a Lynx Ion, a VE.Bus system behind the VE.Bus-to-VE.Can
@@ -168,6 +191,7 @@ TEST_F(Injected, LynxIonVebusAndOtherMakersBatteriesAreAnnouncedWithEveryPath) {
   // Lynx Ion, the two VE.Bus NAMEs, and the two banks.
   EXPECT_GE(rig.probe.announced(), 5u);
   EXPECT_EQ(rig.probe.late_paths(), "");
+  EXPECT_EQ(testing::venus_path_problems(rig.model), "");
   const model::Service* ion = nullptr;
   for (auto& [n, s] : rig.model.services())
     if (n.find("_uc273") != std::string::npos) ion = s.get();

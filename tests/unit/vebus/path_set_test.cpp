@@ -11,6 +11,7 @@
 #include "drivers/vebus/vebus_mapping.hpp"
 #include "protocols/vebus/framer.hpp"
 #include "support/path_set_probe.hpp"
+#include "support/venus_paths.hpp"
 
 namespace gxlink::drivers::vebus {
 namespace {
@@ -53,6 +54,8 @@ TEST(VebusPathSet, StatesAndCaptureAddNoPathAfterTheAnnouncement) {
   model.flush();
   EXPECT_EQ(probe.announced(), 1u);
   EXPECT_EQ(probe.late_paths(), "");
+  // Issue 13, structure 2: every path is Venus' own, with Venus' unit.
+  EXPECT_EQ(testing::venus_path_problems(model), "");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "protocols/vedirect/text.hpp"
 #include "sim/vedirect/devices.hpp"
 #include "support/path_set_probe.hpp"
+#include "support/venus_paths.hpp"
 
 namespace gxlink::drivers {
 namespace {
@@ -84,6 +85,8 @@ TEST(VeDirectPathSet, SimulatedDevicesAddNoPath) {
     for (int t = 1; t <= 600; ++t) rig.feed(dev->tick(t));
     EXPECT_EQ(rig.probe.announced(), 1u) << kind;
     EXPECT_EQ(rig.probe.late_paths(), "") << kind;
+    // Issue 13, structure 2: every path is Venus' own, with Venus' unit.
+    EXPECT_EQ(testing::venus_path_problems(rig.model), "") << kind;
   }
 }
 
@@ -101,6 +104,7 @@ TEST(VeDirectPathSet, CapturesAddNoPath) {
     rig.feed(read_file(f));
     EXPECT_EQ(rig.probe.announced(), 1u) << f;
     EXPECT_EQ(rig.probe.late_paths(), "") << f;
+    EXPECT_EQ(testing::venus_path_problems(rig.model), "") << f;
   }
 }
 

@@ -147,6 +147,18 @@ TEST_F(HttpServerTest, ModelAsJsonNotCached) {
   EXPECT_NE(r.body.find("13.25"), std::string::npos) << r.body;
 }
 
+// Issue 13, conformance 9: the dashboard shows Venus' texts from the shared path-format table (the
+// same as D-Bus GetText), not units of its own.
+TEST_F(HttpServerTest, TextsAsGetTextShowsThem) {
+  const auto r = get("/api/text");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.has("Content-Type: application/json\r\n"));
+  EXPECT_TRUE(r.has("Cache-Control: no-store\r\n"));
+  EXPECT_NE(r.body.find("\"/Dc/0/Voltage\":\"13.25V\""), std::string::npos) << r.body;
+  EXPECT_NE(dashboard_html().find("'/api/text'"), std::string::npos);
+  EXPECT_EQ(dashboard_html().find("UNIT"), std::string::npos);  // no table of its own
+}
+
 TEST_F(HttpServerTest, OneServiceOr404Null) {
   const auto r = get("/api/service/com.victronenergy.battery.ttyT0");
   EXPECT_EQ(r.status, 200);
