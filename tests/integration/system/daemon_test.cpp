@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+// The system layer in `gxlink run`: on by default, off with `[system] enabled = false` (DESIGN.md:
+// beside Venus' own systemcalc there must be no second com.victronenergy.system).
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/process.hpp"
+
+namespace gxlink {
+namespace {
+
+using namespace std::chrono_literals;
+
+nlohmann::json run_demo_until(const std::string& config_text,
+                              const std::function<bool(const nlohmann::json&)>& done) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("gxlink-system-" + std::to_string(::getpid()) + "-" +
+              std::to_string(std::hash<std::string>{}(config_text) % 100000));
+  std::filesystem::create_directories(dir);
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+  const auto cfg = dir / "gxlink.toml";
+  std::ofstream(cfg) << "[general]\ndemo = true\ndata_dir = \"" << (dir / "data").string() << "\"\n"
+                     << config_text;
+  const int port = test::free_tcp_port();
+  test::Process gx({GXLINK_BINARY, "run", "--config", cfg.string(), "--no-tui", "--dbus", "none",
+                    "--http", "127.0.0.1:" + std::to_string(port)});
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_connection_timeout(1);
+  nlohmann::json model;
+  const bool ok = test::eventually(
+      [&] {
+        auto res = cli.Get("/api/model");
+        if (!res || res->status != 200) return false;
+        model = nlohmann::json::parse(res->body, nullptr, false);
+        return model.is_object() && done(model);
+      },
+      15s);
+  EXPECT_TRUE(ok) << gx.output();
+  EXPECT_EQ(gx.stop(), 0) << gx.output();
+  std::filesystem::remove_all(dir);
+  return model;
+}
+
+TEST(SystemDaemon, TheDemoRunsSystemcalcAndSettings) {
+  auto m = run_demo_until("", [](const nlohmann::json& j) {
+    return j.contains("com.victronenergy.system") &&
+           j["com.victronenergy.system"]["/Dc/Battery/Voltage"].is_number() &&
+           j["com.victronenergy.system"]["/Dc/Pv/Power"].is_number();
+  });
+  const auto& s = m["com.victronenergy.system"];
+  EXPECT_TRUE(s["/ActiveBatteryService"].is_string());
+  EXPECT_TRUE(m.contains("com.victronenergy.settings"));
+  EXPECT_EQ(m["com.victronenergy.settings"]["/Settings/SystemSetup/BatteryService"], "default");
+}
+
+TEST(SystemDaemon, SystemEnabledFalseLeavesItOut) {
+  auto m = run_demo_until("[system]\nenabled = false\n", [](const nlohmann::json& j) {
+    // Wait until the demo's devices are up, so that a system layer would have started.
+    return j.contains("com.victronenergy.vebus.ttyMK3") &&
+           j.contains("com.victronenergy.solarcharger.ttyUSB0");
+  });
+  EXPECT_FALSE(m.contains("com.victronenergy.system"));
+  EXPECT_FALSE(m.contains("com.victronenergy.settings"));
+}
+
+}  // namespace
+}  // namespace gxlink
