@@ -139,6 +139,8 @@ WriteResult Settings::validate(const SettingSpec& spec, const Value& in, Value& 
   switch (spec.type) {
     case SettingType::kString:
       if (!std::holds_alternative<std::string>(in)) return WriteResult::kBadType;
+      if (std::get<std::string>(in).size() > kMaxSettingStringBytes)
+        return WriteResult::kOutOfRange;
       out = in;
       return WriteResult::kOk;
     case SettingType::kInt: {

@@ -41,6 +41,7 @@ class Settings {
  public:
   /// `file` empty: nothing is persisted (tests, `snapshot --system`).
   explicit Settings(model::Model& model, std::filesystem::path file = {});
+  ~Settings() { stop(); }
   Settings(const Settings&) = delete;
   Settings& operator=(const Settings&) = delete;
 
@@ -89,5 +90,8 @@ class Settings {
 };
 
 inline constexpr std::string_view kSettingsService = "com.victronenergy.settings";
+/// Longer string values are refused: a setting is a name or a choice, and every write is kept in
+/// memory and on disk.
+inline constexpr std::size_t kMaxSettingStringBytes = 1024;
 
 }  // namespace gxlink::system

@@ -249,6 +249,8 @@ void SystemCalc::start() {
   spec.type = "system";
   spec.process_name = "gxlink-systemcalc";
   spec.mgmt_connection = "data from other dbus processes";  // as dbus_systemcalc.py registers
+  // An integer, as Venus' (0 when it cannot read its version; there is no Venus version here).
+  spec.firmware_version = std::int64_t{0};
   service_ = &ctx_.model.add_service(std::move(spec));
   for (const auto& p : output_paths()) service_->add(p, {});
   for (const char* p : kSelectionPaths) service_->add(p, {});

@@ -75,6 +75,12 @@ TEST_P(VenusOracle, SystemcalcAgreesWithVictronsOnTheRecording) {
     fs::create_symlink(rec / f, dir / "rec" / f);
     args.push_back("dbus-recording:" + (rec / f).string());
   }
+  // The AC input types a GX has by default (localsettings starts empty in the oracle).
+  std::ofstream(dir / "rec" / "setup") << "com.victronenergy.settings "
+                                          "/Settings/SystemSetup/AcInput1 1\n"
+                                          "com.victronenergy.settings "
+                                          "/Settings/SystemSetup/AcInput2 2\n";
+  args.insert(args.begin() + 3, {"--settings", (dir / "rec" / "setup").string()});
   const fs::path out = dir / "oracle.jsonl";
   auto [orc, olog] = test::run_command({"/bin/bash", oracle.string(), (dir / "rec").string(),
                                         out.string(), std::to_string(demo.seconds)},
@@ -95,9 +101,12 @@ TEST_P(VenusOracle, SystemcalcAgreesWithVictronsOnTheRecording) {
 
   std::map<long, const json*> by_t;
   for (auto& r : ours) by_t[r["t"].get<long>()] = &r["model"]["com.victronenergy.system"];
-  const char* paths[] = {"/ActiveBatteryService", "/Dc/Battery/Voltage", "/Dc/Battery/Current",
-                         "/Dc/Battery/Power",     "/Dc/Battery/Soc",     "/Dc/Battery/State",
-                         "/Dc/Pv/Power"};
+  const char* paths[] = {
+      "/ActiveBatteryService", "/Dc/Battery/Voltage",  "/Dc/Battery/Current",
+      "/Dc/Battery/Power",     "/Dc/Battery/Soc",      "/Dc/Battery/State",
+      "/Dc/Pv/Power",          "/Dc/Alternator/Power", "/Dc/InverterCharger/Power",
+      "/Ac/ActiveIn/Source",   "/Ac/Grid/L1/Power",    "/Ac/Consumption/L1/Power",
+      "/SystemState/State"};
   constexpr long kLag = 3;
   for (const char* p : paths) {
     int total = 0, agree = 0;

@@ -71,6 +71,9 @@ TEST_F(SettingsTest, WritesThroughTheModelAreValidated) {
             WriteResult::kOutOfRange);
   EXPECT_EQ(s.set("/Settings/Services/Bol", Value{std::int64_t{8}}), WriteResult::kOutOfRange);
   EXPECT_EQ(s.set("/Settings/Nope", Value{std::int64_t{1}}), WriteResult::kUnknownPath);
+  EXPECT_EQ(s.set("/Settings/SystemSetup/BatteryService",
+                  Value{std::string(kMaxSettingStringBytes + 1, 'x')}),
+            WriteResult::kOutOfRange);
   EXPECT_EQ(s.get_int("/Settings/SystemSetup/HasDcSystem"), 0);
   EXPECT_EQ(s.generation(), 0u);
   // Accepted: a whole double for an int setting becomes an int; an int for a double a double.
