@@ -76,6 +76,8 @@ using SystemFactory = std::function<std::unique_ptr<system::SystemComponent>(
 struct SystemEntry {
   SystemFactory make;
   int order = 0;
+  /// The `[system]` keys this component reads (`enabled` is the layer's); see system_schema().
+  std::vector<KeySchema> keys{};
 };
 
 struct DemoContext;

@@ -10,6 +10,18 @@ namespace gxlink::app {
 
 bool system_enabled(const toml::table& cfg) { return cfg["system"]["enabled"].value_or(true); }
 
+SectionSchema system_schema() {
+  SectionSchema s{.name = "system",
+                  .form = SectionForm::kTable,
+                  .description = "gxlink's own com.victronenergy.system and settings (issue 12)",
+                  .keys = {{.name = "enabled",
+                            .type = ValueType::kBool,
+                            .description = "false beside Venus' own systemcalc on a GX"}}};
+  for (const auto& [name, e] : registry().systems)
+    s.keys.insert(s.keys.end(), e.keys.begin(), e.keys.end());
+  return s;
+}
+
 std::unique_ptr<system::SystemLayer> make_system_layer(const toml::table& cfg, asio::io_context& io,
                                                        model::Model& model,
                                                        std::function<TimePoint()> now,

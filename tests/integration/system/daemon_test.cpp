@@ -68,5 +68,21 @@ TEST(SystemDaemon, SystemEnabledFalseLeavesItOut) {
   EXPECT_FALSE(m.contains("com.victronenergy.settings"));
 }
 
+TEST(SystemDaemon, TheSystemSectionIsValidated) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("gxlink-system-cfg-" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << "[system]\nenabled = false\n";
+  auto [ok, out_ok] =
+      test::run_command({GXLINK_BINARY, "run", "--check-config", "--config", path.string()});
+  EXPECT_EQ(ok, 0) << out_ok;
+  std::ofstream(path) << "[system]\nenabled = \"no\"\ncolour = 1\n";
+  auto [bad, out_bad] =
+      test::run_command({GXLINK_BINARY, "run", "--check-config", "--config", path.string()});
+  EXPECT_EQ(bad, 2);
+  EXPECT_NE(out_bad.find(path.string() + ":2"), std::string::npos) << out_bad;
+  EXPECT_NE(out_bad.find(path.string() + ":3"), std::string::npos) << out_bad;
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace gxlink
