@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "app/registry.hpp"
+#include "app/system_phase.hpp"
 
 namespace gxlink::app {
 
@@ -107,7 +108,7 @@ void apply_overrides(toml::table& cfg, const RunOptions& opts) {
 }
 
 std::vector<SectionSchema> config_schema() {
-  std::vector<SectionSchema> all{general_schema(), http_schema()};
+  std::vector<SectionSchema> all{general_schema(), http_schema(), system_schema()};
   const auto& reg = registry();
   for (const auto& [kind, entry] : reg.drivers) all.push_back(entry.schema);
   for (const auto& [kind, entry] : reg.publishers) all.push_back(entry.schema);

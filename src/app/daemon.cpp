@@ -13,6 +13,7 @@
 
 #include "app/demo.hpp"
 #include "app/registry.hpp"
+#include "app/system_phase.hpp"
 #include "app/terminal_view.hpp"
 #include "core/private_files.hpp"
 #include "publishers/web/http_server.hpp"
@@ -138,6 +139,9 @@ int run_daemon(const RunOptions& opts) {
     }
   }
 
+  // The system layer reads what drivers publish; publishers export its services (issue 12).
+  auto system_phase = start_system_phase(cfg, io, model, data_dir);
+
   publishers::PublisherContext pctx{io, model};
   std::vector<std::unique_ptr<publishers::Publisher>> pubs;
   if (enabled(cfg, "http", true)) {
@@ -208,6 +212,7 @@ int run_daemon(const RunOptions& opts) {
   if (!refused) io.run();
 
   for (auto& p : pubs) p->stop();
+  if (system_phase) system_phase->stop();
   for (auto& d : drivers) d->stop();
   return refused ? 2 : 0;
 }

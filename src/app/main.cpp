@@ -12,6 +12,7 @@
 #include "app/cli_input.hpp"
 #include "app/daemon.hpp"
 #include "app/registry.hpp"
+#include "app/system_replay.hpp"
 #include "app/vebus_command.hpp"
 #include "model/model_json.hpp"
 #include "transport/can_transport_spec.hpp"
@@ -166,6 +167,12 @@ int main(int argc, char** argv) {
       ->add_option("sources", sources,
                    "kind:FILE (vedirect, canbms, nmea2000, mk2, canopen, dbus-recording)")
       ->required();
+  bool snapshot_system = false;
+  SystemReplayOptions replay;
+  snapshot->add_flag("--system", snapshot_system,
+                     "replay dbus-recording:FILEs on one timeline with the system layer");
+  snapshot->add_option("--settings", replay.setup, "venus-docker setup file (with --system)");
+  snapshot->add_option("--every", replay.every, "print JSON Lines every S seconds (with --system)");
 
   auto* candump = app.add_subcommand("candump", "Print live CAN frames in candump -L format");
   std::string can_spec;
@@ -205,6 +212,14 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (*decode) return cmd_decode(protocol, file);
+  if (*snapshot && (snapshot_system || replay.setup || replay.every)) {
+    if (!snapshot_system) {
+      std::cerr << "gxlink snapshot: --settings and --every need --system\n";
+      return 2;
+    }
+    replay.sources = sources;
+    return run_system_replay(replay, std::cout, std::cerr);
+  }
   if (*snapshot) return cmd_snapshot(sources);
   if (*vebus) return run_vebus_command(vebus_opts);
   if (*candump) return cmd_candump(can_spec, can_bitrate, can_duration, can_count);

@@ -17,6 +17,7 @@
 #include "app/config_schema.hpp"
 #include "drivers/driver.hpp"
 #include "publishers/publisher.hpp"
+#include "system/component.hpp"
 
 namespace gxlink::app {
 
@@ -67,6 +68,18 @@ struct PublisherEntry {
   SectionSchema schema;  ///< includes `enabled`, which the daemon reads (daemon.cpp)
 };
 
+/// A system component (issue 12: systemcalc; DVCC and notifications beside it). All of them run
+/// unless `[system] enabled = false`, in `order` (low first), started between drivers and
+/// publishers; `cfg` is the `[system]` table.
+using SystemFactory = std::function<std::unique_ptr<system::SystemComponent>(
+    const toml::table& cfg, system::SystemContext& ctx)>;
+struct SystemEntry {
+  SystemFactory make;
+  int order = 0;
+  /// The `[system]` keys this component reads (`enabled` is the layer's); see system_schema().
+  std::vector<KeySchema> keys{};
+};
+
 struct DemoContext;
 /// Adds simulated devices (and the drivers that read them) to the demo.
 using DemoFn = std::function<void(DemoContext& demo)>;
@@ -76,6 +89,7 @@ struct Registry {
   std::map<std::string, SnapshotFn> snapshots;
   std::map<std::string, DriverEntry> drivers;
   std::map<std::string, PublisherEntry> publishers;
+  std::map<std::string, SystemEntry> systems;
   std::vector<std::pair<std::string, DemoFn>> demos;
 };
 

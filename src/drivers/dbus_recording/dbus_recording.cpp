@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "drivers/dbus_recording/dbus_recording.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <istream>
 
 #include <nlohmann/json.hpp>
@@ -132,6 +134,104 @@ std::size_t apply_dbus_recording(const DbusRecording& rec, model::Model& m, doub
     if (rv.t > until_seconds) break;
     svc.set(rv.path, rv.value);
     ++n;
+  }
+  return n;
+}
+
+bool is_gx_written_path(std::string_view service, std::string_view path) {
+  if (path.starts_with("/Link/") || path.starts_with("/BatteryOperationalLimits/") ||
+      path.starts_with("/BatterySense/"))
+    return true;
+  return path == "/Dc/0/MaxChargeCurrent" && service.starts_with("com.victronenergy.vebus.");
+}
+
+namespace {
+
+model::Value setup_value(const std::string& text) {
+  // Python int(): optional sign and digits, with surrounding blanks already stripped.
+  std::int64_t i = 0;
+  const char* b = text.data();
+  const char* e = b + text.size();
+  if (*b == '+') ++b;
+  if (auto [p, ec] = std::from_chars(b, e, i); ec == std::errc{} && p == e && b != e)
+    return model::Value{i};
+  char* end = nullptr;
+  const double d = std::strtod(text.c_str(), &end);
+  if (!text.empty() && end == text.c_str() + text.size()) return model::Value{d};
+  return model::Value{text};
+}
+
+}  // namespace
+
+std::vector<SetupLine> parse_setup(std::istream& in) {
+  std::vector<SetupLine> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    // line.split(None, 2): three fields separated by blanks, the last one the rest of the line.
+    auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    std::size_t pos = 0;
+    std::string f[3];
+    int n = 0;
+    for (; n < 3; ++n) {
+      while (pos < line.size() && blank(line[pos])) ++pos;
+      if (pos >= line.size()) break;
+      std::size_t end = pos;
+      if (n < 2)
+        while (end < line.size() && !blank(line[end])) ++end;
+      else
+        end = line.size();
+      f[n] = line.substr(pos, end - pos);
+      pos = end;
+    }
+    if (n < 3 || f[0].starts_with("#")) continue;
+    while (!f[2].empty() && blank(f[2].back())) f[2].pop_back();
+    if (f[2].empty()) continue;
+    out.push_back({f[0], f[1], setup_value(f[2])});
+  }
+  return out;
+}
+
+void RecordingTimeline::add(DbusRecording rec) {
+  const std::size_t r = recs_.size();
+  for (std::size_t i = 0; i < rec.changes.size(); ++i) {
+    const auto& c = rec.changes[i];
+    if (skip_gx_written_ && is_gx_written_path(rec.service, c.path)) continue;
+    events_.push_back({c.t, r, i});
+    end_ = std::max(end_, c.t);
+  }
+  recs_.push_back(std::move(rec));
+  std::stable_sort(
+      events_.begin() + static_cast<std::ptrdiff_t>(next_), events_.end(),
+      [](const Event& a, const Event& b) { return a.t < b.t || (a.t == b.t && a.rec < b.rec); });
+}
+
+void RecordingTimeline::start(model::Model& m, const std::vector<SetupLine>& overrides) {
+  for (const auto& rec : recs_) {
+    DbusRecording initial_only{rec.service, rec.initial, {}};
+    for (const auto& o : overrides) {
+      if (o.service != rec.service) continue;
+      bool found = false;
+      for (auto& rv : initial_only.initial)
+        if (rv.path == o.path) {
+          rv.value = o.value;
+          found = true;
+        }
+      if (!found) initial_only.initial.push_back({0, o.path, o.value, {}});
+    }
+    apply_dbus_recording(initial_only, m);
+  }
+}
+
+std::size_t RecordingTimeline::advance(model::Model& m, double until) {
+  std::size_t n = 0;
+  while (next_ < events_.size() && events_[next_].t <= until) {
+    const Event& e = events_[next_++];
+    const auto& rec = recs_[e.rec];
+    const auto& c = rec.changes[e.index];
+    if (auto* svc = m.find(rec.service)) {
+      svc->set(c.path, c.value);
+      ++n;
+    }
   }
   return n;
 }

@@ -45,4 +45,51 @@ Result<DbusRecording> parse_dbus_recording(std::istream& in, std::vector<std::st
 std::size_t apply_dbus_recording(const DbusRecording& rec, model::Model& m,
                                  double until_seconds = 1e300);
 
+/// Paths a GX writes into devices (DVCC, battery sense, the Multi's charge current; venus_os.md
+/// §5.4): in a system replay their recorded changes are not replayed, so that the system layer's
+/// own values take their place (DESIGN.md, `snapshot --system`).
+bool is_gx_written_path(std::string_view service, std::string_view path);
+
+/// One line of a venus-docker `setup` file: `service path value`, the value typed as Python's
+/// int(), else float(), else the text (as venus_oracle.py reads it).
+struct SetupLine {
+  std::string service;
+  std::string path;
+  model::Value value;
+};
+/// Blank lines, `#` comments and lines with fewer than three fields are skipped.
+std::vector<SetupLine> parse_setup(std::istream& in);
+
+/// Several recordings of one system replayed on one timeline, in recording seconds: the initial
+/// states first, then the changes of every file merged by time (at equal times in the order the
+/// files were added, then in file order).
+class RecordingTimeline {
+ public:
+  /// `skip_gx_written`: recorded changes of is_gx_written_path() paths are dropped.
+  explicit RecordingTimeline(bool skip_gx_written) : skip_gx_written_(skip_gx_written) {}
+
+  void add(DbusRecording rec);
+  const std::vector<DbusRecording>& recordings() const noexcept { return recs_; }
+
+  /// Creates every service with its initial state; `overrides` (setup lines for a recorded
+  /// service) replace initial values.
+  void start(model::Model& m, const std::vector<SetupLine>& overrides = {});
+  /// Applies every change with t <= `until`; returns how many.
+  std::size_t advance(model::Model& m, double until);
+  /// The time of the last change (0 when there is none).
+  double end_time() const noexcept { return end_; }
+
+ private:
+  struct Event {
+    double t;
+    std::size_t rec;
+    std::size_t index;
+  };
+  bool skip_gx_written_;
+  std::vector<DbusRecording> recs_;
+  std::vector<Event> events_;
+  std::size_t next_ = 0;
+  double end_ = 0;
+};
+
 }  // namespace gxlink::drivers

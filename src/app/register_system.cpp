@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+// The system layer's components (issue 12). DVCC (order 10) and notifications (order 20) register
+// here beside systemcalc, which runs first because they read its battery and BMS choice.
+#include "app/registry.hpp"
+#include "system/systemcalc.hpp"
+
+namespace gxlink::app {
+
+void register_system(Registry& r) {
+  r.systems["systemcalc"] = {[](const toml::table&, system::SystemContext& ctx) {
+                               return std::make_unique<system::SystemCalc>(ctx);
+                             },
+                             0};
+}
+
+}  // namespace gxlink::app
