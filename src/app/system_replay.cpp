@@ -11,6 +11,7 @@
 #include "app/system_phase.hpp"
 #include "drivers/dbus_recording/dbus_recording.hpp"
 #include "model/model_json.hpp"
+#include "system/notifications.hpp"
 #include "system/settings.hpp"
 #include "system/systemcalc.hpp"
 
@@ -57,9 +58,9 @@ int run_system_replay(const SystemReplayOptions& opts, std::ostream& out, std::o
       ++problems;
       continue;
     }
-    // Our own system layer publishes these: a recorded system is skipped, and a recorded
-    // settings service only gives its values (as venus_oracle.sh runs Venus' own there).
-    if (rec->service == system::kSystemService) {
+    // Our own system layer publishes these: a recorded system (or platform) is skipped, and a
+    // recorded settings service only gives its values (as venus_oracle.sh runs Venus' own there).
+    if (rec->service == system::kSystemService || rec->service == system::kPlatformService) {
       err << file << ": " << rec->service << " is computed here, recording skipped\n";
       continue;
     }
@@ -89,6 +90,11 @@ int run_system_replay(const SystemReplayOptions& opts, std::ostream& out, std::o
   model::Model model;
   double now_s = 0;
   auto layer = make_system_layer({}, io, model, [&] { return time_from_seconds(now_s); }, {});
+  // Notification times in recording seconds, not the wall clock: the same output on every run.
+  if (auto* n = dynamic_cast<system::Notifications*>(layer->find("notifications")))
+    n->set_unix_clock([](TimePoint t) {
+      return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
+    });
   // Settings before playback: a recorded settings service, then the setup file's lines.
   for (const auto* lines : {&settings_recorded, &setup})
     for (const auto& l : *lines) {

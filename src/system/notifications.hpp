@@ -70,6 +70,9 @@ class Notifications : public SystemComponent {
   using UnixClock = std::function<std::int64_t(TimePoint)>;
 
   explicit Notifications(SystemContext& ctx, UnixClock unix_clock = {});
+  /// Replaces the clock before start(): `snapshot --system` stamps notifications with recording
+  /// seconds, so that its output is the same on every run.
+  void set_unix_clock(UnixClock c) { unix_clock_ = std::move(c); }
 
   std::string_view name() const override { return "notifications"; }
   void start() override;

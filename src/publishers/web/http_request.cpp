@@ -187,6 +187,10 @@ TakeResult RequestParser::parse_head() noexcept {
       have_length = true;
       request_.content_length = n;
       if (n > kMaxBodyBytes) return bad(413, Errc::kBadLength, "request body too large", 0);
+    } else if (iequals(name, "Host")) {
+      request_.host = value;
+    } else if (iequals(name, "Origin")) {
+      request_.origin = value;
     } else if (iequals(name, "Transfer-Encoding")) {
       return bad(501, Errc::kUnsupported, "Transfer-Encoding not supported", 0);
     } else if (iequals(name, "Connection")) {

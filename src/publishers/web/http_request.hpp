@@ -4,9 +4,9 @@
 /// from the socket in, one request head at a time out, in the project's framer `take()` shape
 /// (STYLE.md §6): the caller owns the socket and loops until `consumed` covers its input.
 ///
-/// Scope is what a read-only dashboard needs: the request line and the headers that decide framing
-/// and connection reuse (Content-Length, Transfer-Encoding, Connection). A request body (never
-/// expected for GET/HEAD) is skipped, not stored.
+/// Scope is what the dashboard and its few POST actions need: the request line, the headers that
+/// decide framing and connection reuse (Content-Length, Transfer-Encoding, Connection), and Host
+/// and Origin (to refuse cross-site POSTs). A request body is skipped, not stored.
 ///
 /// Bounds: the head (request line + headers + the empty line) is at most kMaxHeadBytes; beyond
 /// that take() says kBad with status 431. A Content-Length above kMaxBodyBytes is kBad/413.
@@ -37,6 +37,8 @@ struct Request {
   int version_minor = 1;    ///< HTTP/1.<minor>; only 0 and 1 are accepted
   bool keep_alive = true;   ///< after Connection and the version default (RFC 9112 §9.3)
   std::size_t content_length = 0;
+  std::string_view host;    ///< the Host header, empty when absent
+  std::string_view origin;  ///< the Origin header (browsers send it with every POST), or empty
 
   /// The target without its query ("?...") part.
   std::string_view path() const noexcept { return target.substr(0, target.find('?')); }

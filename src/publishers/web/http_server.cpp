@@ -91,8 +91,52 @@ std::string serialize(const Response& r, bool head_only, bool keep_alive) {
   return out;
 }
 
+/// `POST /api/notifications/<n>/acknowledge` and `POST /api/notifications/acknowledge_all`
+/// (issue 12 item 5): the same Model::write a D-Bus or MQTT client's write takes, into Venus'
+/// platform service. A browser's cross-site POST (an Origin that is not this server) is refused,
+/// so that a web page the user visits cannot silence an alarm.
+Response acknowledge(model::Model& model, const http::Request& req, std::string_view what) {
+  Response r;
+  r.content_type = "application/json";
+  if (!req.origin.empty() && req.origin != "http://" + std::string(req.host)) {
+    r.status = 403;
+    r.body = R"({"result":"cross-site request refused"})";
+    return r;
+  }
+  std::string path;
+  if (what == "acknowledge_all") {
+    path = "/Notifications/AcknowledgeAll";
+  } else if (const auto slash = what.find('/');
+             slash != std::string_view::npos && slash >= 1 && slash <= 6 &&
+             what.substr(slash) == "/acknowledge" &&
+             std::all_of(what.begin(), what.begin() + static_cast<std::ptrdiff_t>(slash),
+                         [](char c) { return c >= '0' && c <= '9'; })) {
+    path = "/Notifications/" + std::string(what.substr(0, slash)) + "/Acknowledged";
+  } else {
+    r.status = 404;
+    r.body = R"({"result":"no such action"})";
+    return r;
+  }
+  const auto result =
+      model.write("com.victronenergy.platform", path, model::Value{std::int64_t{1}});
+  switch (result) {
+    case model::WriteResult::kOk: break;
+    case model::WriteResult::kUnknownPath:  // no platform service, or no such slot
+    case model::WriteResult::kOutOfRange:   // an empty slot
+      r.status = 404;
+      break;
+    default: r.status = 409; break;
+  }
+  r.body = std::string(R"({"result":")") + model::to_string(result) + "\"}";
+  r.extra_headers = "Cache-Control: no-store\r\n";
+  return r;
+}
+
 Response route(model::Model& model, const http::Request& req) {
   Response r;
+  constexpr std::string_view kNotificationsPrefix = "/api/notifications/";
+  if (req.method == "POST" && req.path().starts_with(kNotificationsPrefix))
+    return acknowledge(model, req, req.path().substr(kNotificationsPrefix.size()));
   if (req.method != "GET" && req.method != "HEAD") {
     r.status = 405;
     r.body = "Method Not Allowed\n";

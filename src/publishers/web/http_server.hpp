@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// The HTTP side: the dashboard at `/`, `GET /api/model` ({service: {path: value}}), and
-/// `GET /api/service/<name>`. A small HTTP/1.1 server on standalone Asio that runs on the model's
-/// own io_context: no extra thread, so handlers read the model directly on the loop thread. Request
+/// The HTTP side: the dashboard at `/`, `GET /api/model` ({service: {path: value}}),
+/// `GET /api/service/<name>`, and two writes: `POST /api/notifications/<n>/acknowledge` and
+/// `POST /api/notifications/acknowledge_all` (issue 12 item 5, through Model::write; cross-site
+/// POSTs refused). A small HTTP/1.1 server on standalone Asio that runs on the model's own
+/// io_context: no extra thread, so handlers read the model directly on the loop thread. Request
 /// heads are parsed by the sans-I/O `http::RequestParser` (http_request.hpp).
 ///
 /// Limits (a dashboard on a small GX-class box; issue 11 item 5: one misbehaving client must not

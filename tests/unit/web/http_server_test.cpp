@@ -188,6 +188,97 @@ TEST_F(HttpServerTest, OnlyGetAndHead) {
   EXPECT_TRUE(c.closed_by_peer());
 }
 
+// Acknowledging notifications over HTTP (issue 12 item 5) is the same Model::write that D-Bus and
+// MQTT writes take; here a stand-in platform service records what reaches it.
+class HttpAcknowledgeTest : public HttpServerTest {
+ protected:
+  void SetUp() override {
+    model::ServiceSpec spec;
+    spec.type = "platform";
+    auto& s = model_.add_service(spec);
+    model::ItemMeta w;
+    w.writable = true;
+    w.min = 0;
+    w.max = 1;
+    s.add("/Notifications/0/Acknowledged", w, std::int64_t{0}, [this](const model::Value& v) {
+      writes_.push_back("0=" + model::to_plain_text(v));
+      return model::WriteResult::kOk;
+    });
+    s.add("/Notifications/1/Acknowledged", w, model::Value{}, [](const model::Value&) {
+      return model::WriteResult::kOutOfRange;  // an empty slot
+    });
+    s.add("/Notifications/AcknowledgeAll", w, std::int64_t{0}, [this](const model::Value& v) {
+      writes_.push_back("all=" + model::to_plain_text(v));
+      return model::WriteResult::kOk;
+    });
+    HttpServerTest::SetUp();
+  }
+  Reply post(std::string_view target, std::string_view headers = "Host: x\r\n") {
+    Client c(server_->port());
+    c.send("POST " + std::string(target) + " HTTP/1.1\r\n" + std::string(headers) +
+           "Content-Length: 0\r\nConnection: close\r\n\r\n");
+    return c.read();
+  }
+  /// What reached the handlers, read on the server's loop thread.
+  std::vector<std::string> writes() {
+    std::promise<std::vector<std::string>> p;
+    asio::post(io_, [&] { p.set_value(writes_); });
+    return p.get_future().get();
+  }
+  std::vector<std::string> writes_;
+};
+
+TEST_F(HttpAcknowledgeTest, PostAcknowledgesOneOrAllThroughTheModel) {
+  auto r = post("/api/notifications/0/acknowledge");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"result":"ok"})");
+  EXPECT_TRUE(r.has("Content-Type: application/json\r\n"));
+  r = post("/api/notifications/acknowledge_all");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(writes(), (std::vector<std::string>{"0=1", "all=1"}));
+  // The same-origin dashboard may post.
+  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: x\r\nOrigin: http://x\r\n").status,
+            200);
+}
+
+TEST_F(HttpAcknowledgeTest, UnknownOrEmptyNotificationsAndOtherActionsAre404) {
+  EXPECT_EQ(post("/api/notifications/1/acknowledge").status, 404);  // empty slot
+  EXPECT_EQ(post("/api/notifications/7/acknowledge").status, 404);  // no such path
+  EXPECT_EQ(post("/api/notifications/x/acknowledge").status, 404);
+  EXPECT_EQ(post("/api/notifications/-1/acknowledge").status, 404);
+  EXPECT_EQ(post("/api/notifications/1234567/acknowledge").status, 404);
+  EXPECT_EQ(post("/api/notifications/0/delete").status, 404);
+  EXPECT_EQ(post("/api/notifications/0/acknowledge/x").status, 404);
+  EXPECT_EQ(post("/api/notifications/").status, 404);
+  EXPECT_EQ(get("/api/notifications/0/acknowledge").status, 404);  // a GET writes nothing
+  EXPECT_EQ(post("/api/model").status, 405);
+  EXPECT_TRUE(writes().empty());
+}
+
+TEST_F(HttpAcknowledgeTest, ACrossSitePostCannotSilenceAnAlarm) {
+  EXPECT_EQ(post("/api/notifications/acknowledge_all", "Host: x\r\nOrigin: http://evil.example\r\n")
+                .status,
+            403);
+  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: x\r\nOrigin: null\r\n").status, 403);
+  EXPECT_TRUE(writes().empty());
+}
+
+TEST(HttpAcknowledgeNoPlatform, WithoutNotificationsItIs404) {
+  asio::io_context io;
+  model::Model model;
+  HttpServer server(PublisherContext{io, model}, HttpOptions{"127.0.0.1", 0});
+  server.start();
+  std::thread t([&] { io.run_for(std::chrono::seconds(5)); });
+  Client c(server.port());
+  c.send("POST /api/notifications/acknowledge_all HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(c.read().status, 404);
+  asio::post(io, [&] {
+    server.stop();
+    io.stop();
+  });
+  t.join();
+}
+
 TEST_F(HttpServerTest, KeepAliveAndPipelining) {
   Client c(server_->port());
   for (int i = 0; i < 3; ++i) {
