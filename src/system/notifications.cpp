@@ -160,31 +160,29 @@ constexpr std::array<const char*, 9> kCountPaths = {
 
 }  // namespace
 
-std::string alarm_description(std::string_view /*service_type*/, std::string_view path) {
+bool is_alarm_state(std::string_view path) {
+  if (!path.starts_with(kAlarmsPrefix)) return false;
+  const std::string_view rest = path.substr(kAlarmsPrefix.size());
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return !rest.empty();  // /Alarms/LowVoltage
+  const std::string_view head = rest.substr(0, slash), tail = rest.substr(slash + 1);
+  if (head.empty() || tail.empty() || tail.find('/') != std::string_view::npos) return false;
+  // /Alarms/L1/Overload (a vebus per phase), /Alarms/Low/State (a tank's level alarm); a tank's
+  // /Alarms/Low/{Enable,Active,Restore,Delay} are its alarm settings, not states.
+  return is_phase(head) || tail == "State";
+}
+
+std::string alarm_description(std::string_view service_type, std::string_view path) {
   std::string_view rest =
       path.starts_with(kAlarmsPrefix) ? path.substr(kAlarmsPrefix.size()) : path;
-  std::string phase;
-  if (auto slash = rest.find('/');
-      slash != std::string_view::npos && is_phase(rest.substr(0, slash))) {
-    phase = std::string(rest.substr(0, slash));
-    rest = rest.substr(slash + 1);
-  }
-  std::string text;
-  // Deeper names ("/Alarms/Foo/Bar") keep each part.
-  while (!rest.empty()) {
-    const auto slash = rest.find('/');
-    std::string part = leaf_text(rest.substr(0, slash));
-    if (!text.empty()) {  // one sentence: "Foo bar baz"
-      text += ' ';
-      if (!part.empty())
-        part[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(part[0])));
-    }
-    text += part;
-    if (slash == std::string_view::npos) break;
-    rest = rest.substr(slash + 1);
-  }
-  if (!phase.empty()) text += " (" + phase + ")";
-  return text;
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return leaf_text(rest);
+  const std::string_view head = rest.substr(0, slash), tail = rest.substr(slash + 1);
+  if (is_phase(head)) return leaf_text(tail) + " (" + std::string(head) + ")";
+  // A tank's level alarms, as the GUI names them.
+  if (service_type == "tank" && head == "Low") return "Low level";
+  if (service_type == "tank" && head == "High") return "High level";
+  return leaf_text(head);
 }
 
 Notifications::Notifications(SystemContext& ctx, UnixClock unix_clock)
@@ -246,7 +244,7 @@ std::vector<Notifications::Cause> Notifications::scan() const {
     for (auto it = items.lower_bound(kAlarmsPrefix);
          it != items.end() && it->first.starts_with(kAlarmsPrefix); ++it) {
       const auto level = model::as_int(it->second.value);
-      if (level != 1 && level != 2) continue;
+      if ((level != 1 && level != 2) || !is_alarm_state(it->first)) continue;
       out.push_back({name, it->first,
                      *level == 2 ? NotificationType::kAlarm : NotificationType::kWarning, *level,
                      device_name(s), alarm_description(s.type(), it->first), it->second.text()});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// Notifications (issue 12 item 5): every `/Alarms/*` of every service (1 = warning, 2 = alarm)
+/// Notifications (issue 12 item 5): every `/Alarms/*` state of every service (1 = warning,
+/// 2 = alarm; see is_alarm_state)
 /// and every device error code (`/ErrorCode` of solar chargers, chargers, DC-DC converters,
 /// alternators and inverters, `/VebusError` of a vebus) becomes a notification, published in a
 /// Venus-style `com.victronenergy.platform` the way Venus' venus-platform publishes its
@@ -54,8 +55,14 @@ struct Notification {
   bool acknowledged = false;
 };
 
+/// Whether an `/Alarms/...` path is an alarm state (0 ok, 1 warning, 2 alarm): `/Alarms/<Name>`,
+/// `/Alarms/L<n>/<Name>` (per phase) or `/Alarms/<Name>/State` (a tank's level alarm). Other
+/// paths below /Alarms/ are alarm settings (a tank's `/Alarms/Low/Restore` = 15 is a level).
+bool is_alarm_state(std::string_view path);
+
 /// The text Venus' GUI gives an alarm path: "/Alarms/LowVoltage" → "Low voltage";
-/// "/Alarms/L1/HighTemperature" → "High temperature (L1)"; unknown names are split into words.
+/// "/Alarms/L1/HighTemperature" → "High temperature (L1)"; a tank's "/Alarms/Low/State" → "Low
+/// level"; unknown names are split into words.
 std::string alarm_description(std::string_view service_type, std::string_view path);
 
 class Notifications : public SystemComponent {

@@ -327,7 +327,35 @@ TEST(Notifications, AlarmDescriptionsAsTheGuiSaysThem) {
   EXPECT_EQ(alarm_description("vebus", "/Alarms/L2/Overload"), "Overload (L2)");
   EXPECT_EQ(alarm_description("vebus", "/Alarms/Ripple"), "High DC ripple");
   EXPECT_EQ(alarm_description("battery", "/Alarms/SomeNewThing"), "Some new thing");
-  EXPECT_EQ(alarm_description("battery", "/Alarms/Foo/BarBaz"), "Foo bar baz");
+  EXPECT_EQ(alarm_description("tank", "/Alarms/High/State"), "High level");
+  EXPECT_TRUE(is_alarm_state("/Alarms/LowVoltage"));
+  EXPECT_TRUE(is_alarm_state("/Alarms/L3/Ripple"));
+  EXPECT_TRUE(is_alarm_state("/Alarms/Low/State"));
+  EXPECT_FALSE(is_alarm_state("/Alarms/Low/Restore"));
+  EXPECT_FALSE(is_alarm_state("/Alarms/L1/Foo/Bar"));
+  EXPECT_FALSE(is_alarm_state("/Alarms/"));
+  EXPECT_FALSE(is_alarm_state("/Alarms//State"));
+}
+
+// The recorded tanks (shared dbus-recorder demo2_water.csv) carry their alarm settings under
+// /Alarms/Low and /Alarms/High: Restore 15, Active 10, Enable 1 are levels and switches, not
+// alarms. Only /Alarms/<Low|High>/State raises a notification.
+TEST(Notifications, ATanksAlarmSettingsAreNotAlarms) {
+  Rig r;
+  const char* tank = "com.victronenergy.tank.ttyO5";
+  r.device(tank, "Fresh water");
+  r.set(tank, "/Alarms/Low/Enable", I(1));
+  r.set(tank, "/Alarms/Low/Active", I(2));
+  r.set(tank, "/Alarms/Low/Restore", I(1));
+  r.set(tank, "/Alarms/Low/Delay", I(2));
+  r.set(tank, "/Alarms/Low/State", I(0));
+  r.tick();
+  EXPECT_EQ(r.count("NumberOfNotifications"), 0);
+  r.set(tank, "/Alarms/Low/State", I(2));
+  r.tick();
+  ASSERT_EQ(r.notif_->list().size(), 1u);
+  EXPECT_EQ(r.notif_->list()[0].description, "Low level");
+  EXPECT_EQ(r.notif_->list()[0].path, "/Alarms/Low/State");
 }
 
 }  // namespace
