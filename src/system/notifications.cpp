@@ -287,7 +287,13 @@ void Notifications::update(TimePoint now) {
   for (auto& [key, c] : causes)
     if (c) fresh.push_back(c);
   std::sort(fresh.begin(), fresh.end());  // scan order (services, then paths, by name)
-  for (Cause* c : fresh) raise(std::move(*c), now);
+  std::size_t active = static_cast<std::size_t>(
+      std::count_if(list_.begin(), list_.end(), [](const auto& n) { return n.active; }));
+  for (Cause* c : fresh) {
+    if (active >= kMaxActive) break;  // the rest are raised once others clear
+    raise(std::move(*c), now);
+    ++active;
+  }
   drop_old_inactive();
   publish_counts();
 }
@@ -331,7 +337,7 @@ std::size_t Notifications::free_slot() {
   for (std::size_t i = 0; i < slot_used_.size(); ++i)
     if (!slot_used_[i]) return i;
   // Every slot is taken: more notifications are alive than ever before. Their number is bounded
-  // (every active one has its own alarm path in the model, plus kMaxInactive).
+  // by kMaxActive + kMaxInactive.
   add_slot_paths(slot_used_.size());
   slot_used_.push_back(false);
   return slot_used_.size() - 1;

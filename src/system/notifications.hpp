@@ -22,9 +22,9 @@
 ///
 /// Lifecycle: a notification is raised when its cause appears, goes inactive when the cause
 /// clears (or its service disappears) and stays inactive: a cause that comes back, or changes
-/// level (warning → alarm) or code, raises a new notification. Every active notification is
-/// kept (their number is bounded by the model's alarm paths); of the inactive ones the newest
-/// kMaxInactive are kept and the oldest dropped, so memory cannot grow.
+/// level (warning → alarm) or code, raises a new notification. Up to kMaxActive active
+/// notifications are kept; of the inactive ones the newest kMaxInactive are kept and the oldest
+/// dropped, so memory cannot grow.
 
 #include <cstdint>
 #include <functional>
@@ -69,6 +69,9 @@ class Notifications : public SystemComponent {
  public:
   /// Inactive notifications kept (the newest); older ones are dropped.
   static constexpr std::size_t kMaxInactive = 20;
+  /// Active notifications at most: every one has its own alarm path in the model, but a peer
+  /// (an imported D-Bus service) may carry thousands; causes beyond this wait for a free place.
+  static constexpr std::size_t kMaxActive = 200;
   /// Slots published up front (more are added only while more notifications are alive).
   static constexpr std::size_t kInitialSlots = 20;
 

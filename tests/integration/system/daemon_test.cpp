@@ -57,6 +57,10 @@ TEST(SystemDaemon, TheDemoRunsSystemcalcAndSettings) {
   EXPECT_TRUE(s["/ActiveBatteryService"].is_string());
   EXPECT_TRUE(m.contains("com.victronenergy.settings"));
   EXPECT_EQ(m["com.victronenergy.settings"]["/Settings/SystemSetup/BatteryService"], "default");
+  // Notifications (issue 12 item 5) in Venus' platform service.
+  ASSERT_TRUE(m.contains("com.victronenergy.platform"));
+  EXPECT_EQ(m["com.victronenergy.platform"]["/Notifications/AcknowledgeAll"], 0);
+  EXPECT_TRUE(m["com.victronenergy.platform"]["/Notifications/NumberOfNotifications"].is_number());
 }
 
 TEST(SystemDaemon, SystemEnabledFalseLeavesItOut) {
@@ -67,6 +71,7 @@ TEST(SystemDaemon, SystemEnabledFalseLeavesItOut) {
   });
   EXPECT_FALSE(m.contains("com.victronenergy.system"));
   EXPECT_FALSE(m.contains("com.victronenergy.settings"));
+  EXPECT_FALSE(m.contains("com.victronenergy.platform"));
 }
 
 // A setting written over D-Bus (as the GUI or Venus tools write it) is validated, persisted in

@@ -246,6 +246,29 @@ TEST(Notifications, HistoryIsBoundedAndTheOldestInactiveAreDropped) {
   EXPECT_EQ(r.notif_->list()[1].date_time, kEpoch + 399 - 2 * 19);
 }
 
+// A peer's service (imported over D-Bus) may carry any number of alarm paths: the active
+// notifications are capped, and the ones left out are raised once others clear.
+TEST(Notifications, ActiveNotificationsAreCapped) {
+  Rig r;
+  r.device(kBattery);
+  for (std::size_t i = 0; i < Notifications::kMaxActive + 50; ++i)
+    r.set(kBattery, ("/Alarms/Rogue" + std::to_string(1000 + i)).c_str(), I(2));
+  r.tick();
+  EXPECT_EQ(r.notif_->list().size(), Notifications::kMaxActive);
+  const std::size_t paths = r.model_.find(kPlatform)->items().size();
+  for (int i = 0; i < 5; ++i) r.tick();
+  EXPECT_EQ(r.notif_->list().size(), Notifications::kMaxActive);
+  EXPECT_EQ(r.model_.find(kPlatform)->items().size(), paths);
+  // Ten clear: ten of those left out take their place.
+  for (int i = 0; i < 10; ++i)
+    r.set(kBattery, ("/Alarms/Rogue" + std::to_string(1000 + i)).c_str(), I(0));
+  r.tick();
+  EXPECT_EQ(r.count("NumberOfActiveNotifications"),
+            static_cast<std::int64_t>(Notifications::kMaxActive));
+  EXPECT_EQ(r.count("NumberOfNotifications"),
+            static_cast<std::int64_t>(Notifications::kMaxActive + 10));
+}
+
 TEST(Notifications, DeviceErrorCodesWithTheirText) {
   Rig r;
   r.device(kMppt, "SmartSolar MPPT 150/35");
