@@ -19,9 +19,13 @@ using Opt = std::optional<double>;
 
 constexpr double kPi = 3.141592653589793;
 
+/// A number a device published; NaN and infinities count as absent (device bytes are untrusted,
+/// and a NaN would slip through every min/max comparison into a limit).
 Opt num(const Service* s, std::string_view path) {
   if (!s) return std::nullopt;
-  return model::as_double(s->get(path));
+  auto v = model::as_double(s->get(path));
+  if (v && !std::isfinite(*v)) return std::nullopt;
+  return v;
 }
 std::optional<std::int64_t> integer(const Service* s, std::string_view path) {
   if (!s) return std::nullopt;
@@ -215,6 +219,7 @@ void Dvcc::write(std::string_view service, std::string_view path, const Value& v
   // The owning driver validates the write; a refusal is the device's answer, not ours to retry.
   const Service* s = ctx_.model.find(service);
   if (!has(s, path)) return;
+  if (auto d = model::as_double(v); d && !std::isfinite(*d)) return;  // never a NaN limit
   (void)ctx_.model.write(service, path, v);
 }
 

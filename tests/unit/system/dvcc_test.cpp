@@ -420,6 +420,17 @@ const std::vector<Case> kCases = {
         {kSolar, "/Link/ChargeVoltage", kNone},
         {kVebus, "/Dc/0/MaxChargeCurrent", D(30)},
         {kVebus, "/BatteryOperationalLimits/MaxChargeCurrent", kNone}}}}},
+    // Device values are untrusted: a NaN CCL is no limit at all (the MPPT runs at its own), and
+    // no NaN ever reaches a device.
+    {"nan_ccl_is_absent",
+     {multi(0), solar(kSolar, 10, 50, 53), bms(56.0, std::nan(""))},
+     {},
+     {{{},
+       3,
+       {{kSolar, "/Link/ChargeCurrent", D(50)},
+        {kSolar, "/Link/ChargeVoltage", D(56.0)},
+        {kVebus, "/BatteryOperationalLimits/MaxChargeCurrent", kNone},
+        {kVebus, "/BatteryOperationalLimits/MaxChargeVoltage", D(56.0)}}}}},
 };
 
 class DvccCase : public ::testing::TestWithParam<Case> {};
