@@ -2,6 +2,7 @@
 // The system layer's components (issue 12). DVCC (order 10) and notifications (order 20) register
 // here beside systemcalc, which runs first because they read its battery and BMS choice.
 #include "app/registry.hpp"
+#include "system/dvcc.hpp"
 #include "system/systemcalc.hpp"
 
 namespace gxlink::app {
@@ -11,6 +12,10 @@ void register_system(Registry& r) {
                                return std::make_unique<system::SystemCalc>(ctx);
                              },
                              0};
+  r.systems["dvcc"] = {[](const toml::table&, system::SystemContext& ctx) {
+                         return std::make_unique<system::Dvcc>(ctx);
+                       },
+                       10};
 }
 
 }  // namespace gxlink::app
