@@ -105,6 +105,24 @@ int run_system_replay(const SystemReplayOptions& opts, std::ostream& out, std::o
       }
     }
   timeline.start(model, setup);
+  // The paths the original GX wrote into the devices (/Link/*, /BatteryOperationalLimits/*, …)
+  // are not replayed; they take gxlink's own writes instead (issue 12 item 6), so DVCC's values
+  // show where the GX's stood. The recorded device accepts any value, as a device's /Link would.
+  for (auto& [name, svc] : model.services()) {
+    std::vector<std::string> written;
+    for (auto& [path, item] : svc->items())
+      if (drivers::is_gx_written_path(name, path)) written.push_back(path);
+    for (auto& path : written) {
+      model::Item* item = svc->find(path);
+      model::ItemMeta meta = item->meta;
+      meta.writable = true;
+      svc->add(path, std::move(meta), item->value,
+               [&model, service = name, path](const model::Value& v) {
+                 if (auto* s = model.find(service)) s->set(path, v);
+                 return model::WriteResult::kOk;
+               });
+    }
+  }
   model.flush();
   layer->start([&](std::string_view name, const std::exception& e) {
     err << "system " << name << ": " << e.what() << '\n';

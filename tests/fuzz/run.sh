@@ -16,7 +16,7 @@ build="$root/build/fuzz"
 if [ ! -f "$build/build.ninja" ]; then cmake --preset fuzz -S "$root" >/dev/null; fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  for f in "$root"/tests/fuzz/*.cmake; do targets+=("$(basename "$f" .cmake)"); done
+  for f in "$root"/tests/fuzz/*_fuzz.cpp; do targets+=("$(basename "$f" _fuzz.cpp)"); done
 fi
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]/%/_fuzz}" >/dev/null
 scratch=$(mktemp -d /tmp/gxlink-fuzz.XXXXXX)

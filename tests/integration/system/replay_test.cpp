@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "support/process.hpp"
@@ -157,6 +158,46 @@ TEST(SystemReplay, ASetupFileChoosesTheBatteryAndOverridesDeviceValues) {
   EXPECT_NE(s["/AvailableBatteryServices"].get<std::string>().find(
                 R"("com.victronenergy.vebus/257": "My Multi")"),
             std::string::npos);
+}
+
+// DVCC on (setup: /Settings/Services/Bol 1) in the recorded ESS system: the GX's own /Link/*
+// writes are not replayed and gxlink's take their place. No BMS and no user limit, so (venus_os.md
+// §5.4) the MPPT gets the ESS Multi's /Hub/ChargeVoltage, NetworkMode 1|4 = 5 (no BMS bit), its
+// own /Settings/ChargeCurrentLimit (35 A) as /Link/ChargeCurrent, and the BMV's voltage as sense.
+// Every 3 s row is a DVCC cycle: the values match the recording's at that very second.
+TEST(SystemReplay, DvccWritesReachTheReplayedSolarCharger) {
+  SKIP_WITHOUT_RECORDINGS();
+  auto setup =
+      std::filesystem::temp_directory_path() / ("gxlink-dvcc-setup-" + std::to_string(::getpid()));
+  std::ofstream(setup) << "com.victronenergy.settings /Settings/Services/Bol 1\n";
+  auto args = recordings(kEss);
+  args.insert(args.begin() + 2, {"--settings", setup.string(), "--every", "3"});
+  auto [code, out] = gxlink(args);
+  std::filesystem::remove(setup);
+  ASSERT_EQ(code, 0);
+  std::istringstream lines(out);
+  std::string line;
+  int rows = 0;
+  std::set<double> hub_voltages;
+  while (std::getline(lines, line)) {
+    json row = json::parse(line, nullptr, false);
+    ASSERT_TRUE(row.is_object());
+    const json& m = row["model"];
+    const json& mppt = m["com.victronenergy.solarcharger.ttyO2"];
+    SCOPED_TRACE("t=" + row["t"].dump());
+    EXPECT_EQ(mppt["/Link/ChargeVoltage"],
+              m["com.victronenergy.vebus.ttyO1"]["/Hub/ChargeVoltage"]);
+    EXPECT_EQ(mppt["/Link/NetworkMode"], 5);
+    EXPECT_EQ(mppt["/Link/ChargeCurrent"], 35.0);
+    EXPECT_EQ(mppt["/Link/VoltageSense"], m["com.victronenergy.battery.ttyO0"]["/Dc/0/Voltage"]);
+    EXPECT_EQ(m["com.victronenergy.system"]["/Control/Dvcc"], 1);
+    EXPECT_EQ(m["com.victronenergy.system"]["/Control/SolarChargeVoltage"], 1);
+    hub_voltages.insert(mppt["/Link/ChargeVoltage"].get<double>());
+    ++rows;
+  }
+  EXPECT_EQ(rows, 32);  // t = 0, 3, ..., 93
+  // vebus.csv changes /Hub/ChargeVoltage between 59.05, 59.1 and 59.15 V; the MPPT followed.
+  EXPECT_EQ(hub_voltages.size(), 3u);
 }
 
 TEST(SystemReplay, UsageErrors) {

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// DVCC: passes the active BMS's limits (CVL/CCL/DCL) to every charger, as Venus'
+/// dbus-systemcalc-py delegates/dvcc.py and batterysense.py do (venus_os.md §5.4, issue 12 item 4;
+/// rules read from v2.256, MIT, and ported, not copied). It reads the model and systemcalc's
+/// battery and BMS choice, writes into devices only through Model::write and only to paths the
+/// device has, and publishes its status (/Control/*, /Dvcc/*) on com.victronenergy.system.
+///
+/// Where gxlink is stricter than Venus (issue 12 "Safety rule"): the BMS's CCL bounds the total
+/// charge current of every source. Measured current of sources DVCC cannot set (alternators and
+/// DC-DC converters without /Link/ChargeCurrent, chargers it cannot set, uncontrollable solar
+/// chargers) is taken off before the controllable chargers' budget and before the Multi's share.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "system/component.hpp"
+
+namespace gxlink::system {
+
+/// What the quirks table reads from the BMS (delegates/batteryservice.py Battery properties).
+struct BmsReading {
+  std::int64_t product_id = 0;
+  std::optional<double> cvl;  ///< /Info/MaxChargeVoltage
+  std::optional<double> ccl;  ///< /Info/MaxChargeCurrent
+  std::optional<double> voltage;
+  std::optional<double> capacity;  ///< /InstalledCapacity
+  std::optional<double> max_cell;
+  std::optional<double> min_cell;
+  bool charge_voltage_control = false;  ///< /Capabilities/ChargeVoltageControl == 1
+};
+
+struct QuirkResult {
+  std::optional<double> cv;
+  std::optional<double> ccl;
+  bool stop_on_mcc0 = false;
+  bool quick_adjust = false;
+};
+
+/// The quirks table (dvcc.py BEHAVIOURS, keyed by the BMS's /ProductId). `pylontech_cv` is the
+/// Pylontech 15-cell filter's state (starts at 52.5 V), updated when that rule runs.
+QuirkResult apply_quirks(const BmsReading& bms, double& pylontech_cv);
+
+/// One controllable charger in the current sharing: its capacity (/Settings/ChargeCurrentLimit),
+/// its present limit (/Link/ChargeCurrent; updated) and its smoothed current.
+struct ShareCharger {
+  double currentlimit;
+  double maxchargecurrent;
+  double smoothed;
+};
+
+/// Shares `mcc` among two or more chargers by headroom (dvcc.py _distribute_current): each gets
+/// the same fraction P = (mcc − actual) ÷ (capacity − actual) of its room to grow, rounded to
+/// 0.1 A with the rounding error carried to the next. Leaves the limits alone when the chargers
+/// already run at capacity.
+void distribute_current(std::vector<ShareCharger>& chargers, double mcc);
+
+/// Venus' low-pass filter (dvcc.py LowPassFilter): v += (x − v)·ω.
+struct LowPass {
+  double omega;
+  double value = 0;
+  double update(double x) { return value += (x - value) * omega; }
+};
+
+class Dvcc : public SystemComponent {
+ public:
+  explicit Dvcc(SystemContext& ctx) : ctx_(ctx) {}
+
+  std::string_view name() const override { return "dvcc"; }
+  void start() override;
+  void on_tick(TimePoint now) override;
+  void stop() override;
+
+  /// Seconds between control writes (dvcc.py ADJUST: "keep this at 3 and above", the solar
+  /// chargers switch to HEX mode on each write). Every controlled path is written each cycle,
+  /// changed or not: a charger in BMS mode needs it at least every 60 s or raises error #67.
+  static constexpr double kAdjustSeconds = 3.0;
+
+ private:
+  void publish_off();
+  void update_filters();
+  void cycle();
+  void write(std::string_view service, std::string_view path, const model::Value& v);
+  void set_status(std::string_view path, const model::Value& v);
+
+  SystemContext& ctx_;
+  model::Service* system_ = nullptr;
+  std::optional<TimePoint> last_cycle_;
+  /// Smoothed /Dc/0/Current per charger (dvcc.py SolarCharger._smoothed_current, ω = 2π/20).
+  std::map<std::string, LowPass, std::less<>> smoothed_;
+  LowPass vebus_dc_{2 * 3.141592653589793 / 30};  ///< the Multi's DC current, capped at −capacity
+  LowPass dcsys_{2 * 3.141592653589793 / 20};     ///< the measured DC-system current
+  double pylontech_cv_ = 52.5;
+  bool bms_seen_ = false;
+};
+
+}  // namespace gxlink::system
