@@ -25,22 +25,27 @@ else
 fi
 while [ "$(stat -c %s "$data")" -lt 18000000 ]; do cat "${src[@]}" >> "$data"; done
 
-cpu() {  # best CPU seconds of `$@ > /dev/null` over $runs runs
+cpu() {  # best CPU seconds of one `$@ > /dev/null`, over $runs measurements of $reps runs each
+  # (/usr/bin/time counts in 10 ms steps: a fast command is repeated to be measured well)
+  local reps=$1
+  shift
   local best=""
   for _ in $(seq "$runs"); do
+    /usr/bin/time -o "$data.time" -f '%U %S' sh -c \
+      'n=$1; shift; i=0; while [ $i -lt $n ]; do "$@" > /dev/null 2>&1; i=$((i+1)); done' \
+      sh "$reps" "$@"
     local t
-    /usr/bin/time -o "$data.time" -f '%U %S' "$@" > /dev/null 2>/dev/null
-    t=$(awk '{print $1 + $2}' "$data.time")
+    t=$(awk -v n="$reps" '{print ($1 + $2) / n}' "$data.time")
     if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
   done
   echo "$best"
 }
 g_lines=$("$gx" decode vedirect "$data" 2>/dev/null | wc -l)
 p_lines=$(/usr/bin/python3 "$root/bench/peers/vedirect_decode.py" "$data" | wc -l)
-g=$(cpu "$gx" decode vedirect "$data")
-p=$(cpu /usr/bin/python3 "$root/bench/peers/vedirect_decode.py" "$data")
+g=$(cpu 20 "$gx" decode vedirect "$data")
+p=$(cpu 1 /usr/bin/python3 "$root/bench/peers/vedirect_decode.py" "$data")
 mb=$(awk "BEGIN{print $(stat -c %s "$data") / 1e6}")
 echo "input: ${mb} MB, JSON lines: gxlink ${g_lines}, python ${p_lines}"
-awk "BEGIN{printf \"gxlink decode vedirect: %.3f CPU s (%.0f MB/s)\n\", $g, $mb / ($g > 0 ? $g : 1e-9)}"
+awk "BEGIN{printf \"gxlink decode vedirect: %.4f CPU s (%.0f MB/s)\n\", $g, $mb / ($g > 0 ? $g : 1e-9)}"
 awk "BEGIN{printf \"python peer:            %.3f CPU s (%.1f MB/s)\n\", $p, $mb / $p}"
 awk "BEGIN{printf \"ratio: %.0fx\n\", $p / ($g > 0 ? $g : 1e-9)}"

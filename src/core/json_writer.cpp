@@ -37,6 +37,17 @@ constexpr std::array<bool, 256> kSpecial = [] {
 }  // namespace
 
 void append_json_string(std::string_view s, std::string& out) {
+  // Fast path, the common case in decoders (labels, numbers as text): nothing to escape, so the
+  // string goes out in one copy between its quotes.
+  std::size_t clean = 0;
+  while (clean < s.size() && !kSpecial[static_cast<unsigned char>(s[clean])]) ++clean;
+  if (clean == s.size()) {
+    out.reserve(out.size() + s.size() + 2);
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+    return;
+  }
   out += '"';
   const char* p = s.data();
   const char* const end = p + s.size();
