@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
@@ -16,6 +17,7 @@
 #include "app/system_phase.hpp"
 #include "app/terminal_view.hpp"
 #include "core/private_files.hpp"
+#include "model/model_json.hpp"
 #include "publishers/web/http_server.hpp"
 
 namespace gxlink::app {
@@ -151,6 +153,29 @@ int run_daemon(const RunOptions& opts) {
       ho.host = h;
       ho.port = p;
     }
+    // GET /api/health: each driver's own view of its link (issue 13: Driver::health() was never
+    // read), and the model's counts; "status" is the worst of the drivers'.
+    ho.health_json = [&drivers, &model] {
+      nlohmann::json j;
+      auto worst = drivers::HealthState::kOk;
+      j["drivers"] = nlohmann::json::array();
+      for (const auto& d : drivers) {
+        const auto h = d->health();
+        worst = std::max(worst, h.state);
+        j["drivers"].push_back({{"kind", std::string(d->kind())},
+                                {"describe", d->describe()},
+                                {"state", drivers::to_string(h.state)},
+                                {"reason", h.reason}});
+      }
+      std::size_t connected = 0;
+      for (const auto& [name, svc] : model.services())
+        if (model::as_int(svc->get("/Connected")).value_or(0) == 1) ++connected;
+      j["status"] = drivers::to_string(worst);
+      j["model"] = {{"services", model.services().size()},
+                    {"connected", connected},
+                    {"repaired_strings", model.repaired_strings()}};
+      return model::dump_json(j);
+    };
     pubs.push_back(std::make_unique<publishers::HttpServer>(pctx, ho));
   }
   for (auto& [kind, entry] : reg.publishers) {

@@ -132,7 +132,7 @@ Response acknowledge(model::Model& model, const http::Request& req, std::string_
   return r;
 }
 
-Response route(model::Model& model, const http::Request& req) {
+Response route(model::Model& model, const HttpOptions& options, const http::Request& req) {
   Response r;
   constexpr std::string_view kNotificationsPrefix = "/api/notifications/";
   if (req.method == "POST" && req.path().starts_with(kNotificationsPrefix))
@@ -151,6 +151,10 @@ Response route(model::Model& model, const http::Request& req) {
   } else if (path == "/api/model") {
     r.content_type = "application/json";
     r.body = model::dump_json(model::to_json(model));
+    r.extra_headers = "Cache-Control: no-store\r\n";
+  } else if (path == "/api/health" && options.health_json) {
+    r.content_type = "application/json";
+    r.body = options.health_json();
     r.extra_headers = "Cache-Control: no-store\r\n";
   } else if (path == "/api/text") {
     // The same texts as D-Bus GetText and the terminal view, so the dashboard shows what they show.
@@ -409,7 +413,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         bool keep_alive = req.keep_alive;
         std::string out;
         try {
-          out = serialize(route(server_->model(), req), req.method == "HEAD", keep_alive);
+          out = serialize(route(server_->model(), server_->options(), req), req.method == "HEAD",
+                          keep_alive);
         } catch (const std::exception& e) {
           // One bad value (issue 11 item 1) must not take the loop down; the client learns it.
           ++server_->stats().internal_errors;

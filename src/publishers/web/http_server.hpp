@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -54,6 +55,9 @@ struct HttpOptions {
   /// When full, a connection waiting for a request (new or kept alive) may be shed only after this
   /// long, so that a request already on its way is not met by a close.
   std::chrono::milliseconds shed_grace{1000};
+  /// `GET /api/health`: the daemon's parts and their state as a JSON object (DESIGN.md contract),
+  /// built by the app, which owns the drivers. Unset: 404.
+  std::function<std::string()> health_json{};
 };
 
 /// Counters since start(), for diagnostics (read on the loop thread).
