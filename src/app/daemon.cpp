@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "app/demo.hpp"
 #include "app/registry.hpp"
@@ -53,6 +54,9 @@ void for_each_section(const toml::table& cfg, const std::string& kind, Fn fn) {
 // Removes the run directory on every way out of run_daemon, an exception included (issue 11 item 4:
 // it was left behind).
 struct RemoveOnExit {
+  explicit RemoveOnExit(std::filesystem::path d) : dir(std::move(d)) {}
+  RemoveOnExit(const RemoveOnExit&) = delete;  // exactly one owner removes the directory
+  RemoveOnExit& operator=(const RemoveOnExit&) = delete;
   std::filesystem::path dir;
   ~RemoveOnExit() {
     std::error_code ec;
@@ -66,8 +70,207 @@ struct RemoveOnExit {
   }
 };
 
+/// The daemon's parts, in the order they are built and the reverse of the order they go: members
+/// are declared so that everything outlives what refers to it (the demo's buses outlive the
+/// drivers attached to them; the model outlives every driver and publisher).
+class Daemon {
+ public:
+  explicit Daemon(RunConfig loaded) : config(std::move(loaded)) {
+    model.set_flush_scheduler([this] { asio::post(io, [this] { model.flush(); }); });
+  }
+
+  RunConfig config;
+  bool demo = false;
+  asio::io_context io{1};
+  model::Model model;
+  std::filesystem::path run_dir;
+  std::filesystem::path data_dir;
+  std::optional<RemoveOnExit> remove_run_dir;
+  std::optional<model::DeviceInstances> instances;
+  std::vector<std::unique_ptr<transport::InProcessCanBus>> demo_buses;
+  std::vector<std::unique_ptr<drivers::Driver>> drivers;
+  std::vector<std::shared_ptr<void>> simulators;
+  std::unique_ptr<SystemPhase> system_phase;
+  std::vector<std::unique_ptr<publishers::Publisher>> pubs;
+
+  /// The run and data directories; false (reported) when either cannot be used.
+  bool prepare_directories() {
+    // A fresh private run directory (mkdtemp or systemd's RuntimeDirectory): never a predictable
+    // name that another local user could have prepared (issue 11).
+    auto made = make_run_dir();
+    if (!made) {
+      spdlog::critical("run directory: {}", made.error().detail);
+      return false;
+    }
+    run_dir = *made;
+    remove_run_dir.emplace(run_dir);
+    data_dir = state_dir(config.table, demo, run_dir);
+    if (auto ok = ensure_state_dir(data_dir); !ok) {
+      spdlog::critical("data directory: {}", ok.error().detail);
+      return false;
+    }
+    instances.emplace(data_dir / "device_instances.json");
+    return true;
+  }
+
+  /// Every configured driver (and the demo's); false when a factory refuses its section: a section
+  /// the schema let through but its factory refuses is still a config error, so the config is
+  /// honoured or refused, never half-applied (issue 11 item 6).
+  bool build_drivers() {
+    bool refused = false;
+    for (const auto& entry : registry().drivers) {
+      // Named copies, not structured bindings: clang 14 (the fuzz preset) cannot capture those.
+      const std::string& kind = entry.first;
+      const DriverFactory& make = entry.second.make;
+      for_each_section(config.table, kind, [&](const toml::table& t) {
+        try {
+          drivers.push_back(make(t, driver_context()));
+        } catch (const std::exception& e) {
+          spdlog::critical("config [{}] at {}:{}: {}", kind, config.file.string(),
+                           t.source().begin.line, e.what());
+          refused = true;
+        }
+      });
+    }
+    if (refused) return false;
+    if (demo) {
+      DemoContext dc{driver_context(), run_dir, drivers, simulators, demo_buses};
+      build_demo(dc);
+    }
+    return true;
+  }
+
+  void start_drivers() {
+    for (auto& d : drivers) {
+      spdlog::info("driver {} on {}", d->kind(), d->describe());
+      try {  // one driver that cannot start must not take the others down (DESIGN.md safety rules)
+        d->start();
+      } catch (const std::exception& e) {
+        spdlog::error("driver {} on {} cannot start: {}", d->kind(), d->describe(), e.what());
+      }
+    }
+  }
+
+  /// The HTTP server and every enabled publisher; false when a factory refuses its section.
+  bool build_publishers() {
+    bool refused = false;
+    publishers::PublisherContext pctx{io, model};
+    const auto& cfg = config.table;
+    if (enabled(cfg, "http", true)) {
+      publishers::HttpOptions ho;
+      if (auto listen = cfg["http"]["listen"].value<std::string>()) {
+        auto [h, p] = split_host_port(*listen, 8088);
+        ho.host = h;
+        ho.port = p;
+      }
+      ho.health_json = [this] { return health_json(); };
+      pubs.push_back(std::make_unique<publishers::HttpServer>(pctx, ho));
+    }
+    for (auto& [kind, entry] : registry().publishers) {
+      if (!enabled(cfg, kind, entry.on_by_default)) continue;
+      toml::table empty;
+      const toml::table* t = cfg[kind].as_table();
+      try {
+        pubs.push_back(entry.make(t ? *t : empty, pctx));
+      } catch (const std::exception& e) {
+        spdlog::critical("config [{}]: {}", kind, e.what());
+        refused = true;
+      }
+    }
+    return !refused;
+  }
+
+  void start_publishers() {
+    for (auto& p : pubs) {
+      try {
+        p->start();
+      } catch (const std::exception& e) {
+        spdlog::error("{} output {} cannot start: {}", p->kind(), p->describe(), e.what());
+      }
+    }
+  }
+
+  /// GET /api/health: each driver's own view of its link (issue 13: Driver::health() was never
+  /// read), and the model's counts; "status" is the worst of the drivers'.
+  std::string health_json() const {
+    nlohmann::json j;
+    auto worst = drivers::HealthState::kOk;
+    j["drivers"] = nlohmann::json::array();
+    for (const auto& d : drivers) {
+      const auto h = d->health();
+      worst = std::max(worst, h.state);
+      j["drivers"].push_back({{"kind", std::string(d->kind())},
+                              {"describe", d->describe()},
+                              {"state", drivers::to_string(h.state)},
+                              {"reason", h.reason}});
+    }
+    j["status"] = drivers::to_string(worst);
+    j["model"] = {{"services", model.services().size()},
+                  {"connected", connected_services()},
+                  {"repaired_strings", model.repaired_strings()}};
+    return model::dump_json(j);
+  }
+
+  std::size_t connected_services() const {
+    std::size_t n = 0;
+    for (const auto& [name, svc] : model.services())
+      if (model::as_int(svc->get("/Connected")).value_or(0) == 1) ++n;
+    return n;
+  }
+
+  /// Runs the loop until SIGINT/SIGTERM or `duration`, with the terminal view: redrawn once a
+  /// second on a tty, otherwise a one-line summary every 10 s.
+  void run(const RunOptions& opts) {
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([this](const asio::error_code& ec, int) {
+      if (!ec) io.stop();
+    });
+    asio::steady_timer stop_timer(io);
+    if (opts.duration) {
+      stop_timer.expires_after(
+          std::chrono::duration_cast<Duration>(std::chrono::duration<double>(*opts.duration)));
+      stop_timer.async_wait([this](const asio::error_code& ec) {
+        if (!ec) io.stop();
+      });
+    }
+    const bool tty = ::isatty(STDOUT_FILENO) && !opts.no_tui;
+    asio::steady_timer view_timer(io);
+    std::function<void()> redraw = [&] {
+      if (!tty) {
+        spdlog::info("{} services, {} connected", model.services().size(), connected_services());
+      } else {
+        std::string text = "\x1b[H\x1b[2J" + render_terminal_view(model) + "\n(dashboard: ";
+        for (auto& p : pubs) text += p->describe() + "  ";
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fputs(")  Ctrl-C to stop\n", stdout);
+        std::fflush(stdout);
+      }
+      view_timer.expires_after(tty ? seconds(1) : seconds(10));
+      view_timer.async_wait([&](const asio::error_code& ec) {
+        if (!ec) redraw();
+      });
+    };
+    redraw();
+    io.run();
+  }
+
+  void stop() {
+    for (auto& p : pubs) p->stop();
+    if (system_phase) system_phase->stop();
+    for (auto& d : drivers) d->stop();
+  }
+
+ private:
+  drivers::DriverContext& driver_context() {
+    if (!dctx) dctx.emplace(drivers::DriverContext{io, model, *instances});
+    return *dctx;
+  }
+  std::optional<drivers::DriverContext> dctx;
+};
+
 }  // namespace
 
+// Load config → build parts → start phases (drivers, system, publishers) → run (issue 13 item 6).
 int run_daemon(const RunOptions& opts) {
   // Everything, overrides included, is validated before anything starts (issue 11 items 4 and 6).
   auto loaded = load_run_config(opts);
@@ -76,170 +279,20 @@ int run_daemon(const RunOptions& opts) {
     spdlog::critical("{} config error(s): not starting", loaded.errors.size());
     return 2;
   }
-  toml::table& cfg = loaded.table;
-  bool demo = loaded.demo;
-  if (!loaded.from_file) {
+  if (!loaded.from_file)
     spdlog::info("no config at {}: running the built-in demo", loaded.file.string());
-    demo = true;
-  }
+  Daemon d(std::move(loaded));
+  d.demo = d.config.demo || !d.config.from_file;
 
-  asio::io_context io(1);
-  model::Model model;
-  model.set_flush_scheduler([&] { asio::post(io, [&] { model.flush(); }); });
-
-  // A fresh private run directory (mkdtemp or systemd's RuntimeDirectory): never a predictable
-  // name that another local user could have prepared (issue 11).
-  auto made_run_dir = make_run_dir();
-  if (!made_run_dir) {
-    spdlog::critical("run directory: {}", made_run_dir.error().detail);
-    return 2;
-  }
-  const auto run_dir = *made_run_dir;
-  const RemoveOnExit remove_run_dir{run_dir};
-  const auto data_dir = state_dir(cfg, demo, run_dir);
-  if (auto ok = ensure_state_dir(data_dir); !ok) {
-    spdlog::critical("data directory: {}", ok.error().detail);
-    return 2;
-  }
-  model::DeviceInstances instances(data_dir / "device_instances.json");
-  drivers::DriverContext dctx{io, model, instances};
-
-  // The demo's buses outlive the drivers and simulators attached to them (declared first).
-  std::vector<std::unique_ptr<transport::InProcessCanBus>> demo_buses;
-  std::vector<std::unique_ptr<drivers::Driver>> drivers;
-  std::vector<std::shared_ptr<void>> simulators;
-
-  const auto& reg = registry();
-  // A section the schema let through but its factory refuses is still a config error: the config is
-  // honoured or refused, never half-applied (issue 11 item 6).
-  bool refused = false;
-  for (const auto& entry : reg.drivers) {
-    // Named copies, not structured bindings: clang 14 (the fuzz preset) cannot capture those.
-    const std::string& kind = entry.first;
-    const DriverFactory& make = entry.second.make;
-    for_each_section(cfg, kind, [&](const toml::table& t) {
-      try {
-        drivers.push_back(make(t, dctx));
-      } catch (const std::exception& e) {
-        spdlog::critical("config [{}] at {}:{}: {}", kind, loaded.file.string(),
-                         t.source().begin.line, e.what());
-        refused = true;
-      }
-    });
-  }
-  if (refused) return 2;
-  if (demo) {
-    DemoContext dc{dctx, run_dir, drivers, simulators, demo_buses};
-    build_demo(dc);
-  }
-  for (auto& d : drivers) {
-    spdlog::info("driver {} on {}", d->kind(), d->describe());
-    try {  // one driver that cannot start must not take the others down (DESIGN.md safety rules)
-      d->start();
-    } catch (const std::exception& e) {
-      spdlog::error("driver {} on {} cannot start: {}", d->kind(), d->describe(), e.what());
-    }
-  }
-
+  if (!d.prepare_directories() || !d.build_drivers()) return 2;
+  d.start_drivers();
   // The system layer reads what drivers publish; publishers export its services (issue 12).
-  auto system_phase = start_system_phase(cfg, io, model, data_dir);
-
-  publishers::PublisherContext pctx{io, model};
-  std::vector<std::unique_ptr<publishers::Publisher>> pubs;
-  if (enabled(cfg, "http", true)) {
-    publishers::HttpOptions ho;
-    if (auto listen = cfg["http"]["listen"].value<std::string>()) {
-      auto [h, p] = split_host_port(*listen, 8088);
-      ho.host = h;
-      ho.port = p;
-    }
-    // GET /api/health: each driver's own view of its link (issue 13: Driver::health() was never
-    // read), and the model's counts; "status" is the worst of the drivers'.
-    ho.health_json = [&drivers, &model] {
-      nlohmann::json j;
-      auto worst = drivers::HealthState::kOk;
-      j["drivers"] = nlohmann::json::array();
-      for (const auto& d : drivers) {
-        const auto h = d->health();
-        worst = std::max(worst, h.state);
-        j["drivers"].push_back({{"kind", std::string(d->kind())},
-                                {"describe", d->describe()},
-                                {"state", drivers::to_string(h.state)},
-                                {"reason", h.reason}});
-      }
-      std::size_t connected = 0;
-      for (const auto& [name, svc] : model.services())
-        if (model::as_int(svc->get("/Connected")).value_or(0) == 1) ++connected;
-      j["status"] = drivers::to_string(worst);
-      j["model"] = {{"services", model.services().size()},
-                    {"connected", connected},
-                    {"repaired_strings", model.repaired_strings()}};
-      return model::dump_json(j);
-    };
-    pubs.push_back(std::make_unique<publishers::HttpServer>(pctx, ho));
-  }
-  for (auto& [kind, entry] : reg.publishers) {
-    if (!enabled(cfg, kind, entry.on_by_default)) continue;
-    toml::table empty;
-    const toml::table* t = cfg[kind].as_table();
-    try {
-      pubs.push_back(entry.make(t ? *t : empty, pctx));
-    } catch (const std::exception& e) {
-      spdlog::critical("config [{}]: {}", kind, e.what());
-      refused = true;
-    }
-  }
-  for (auto& p : pubs) {
-    try {
-      p->start();
-    } catch (const std::exception& e) {
-      spdlog::error("{} output {} cannot start: {}", p->kind(), p->describe(), e.what());
-    }
-  }
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const asio::error_code& ec, int) {
-    if (!ec) io.stop();
-  });
-
-  asio::steady_timer stop_timer(io);
-  if (opts.duration) {
-    stop_timer.expires_after(
-        std::chrono::duration_cast<Duration>(std::chrono::duration<double>(*opts.duration)));
-    stop_timer.async_wait([&](const asio::error_code& ec) {
-      if (!ec) io.stop();
-    });
-  }
-
-  // The terminal view: redraw once a second on a tty; otherwise a one-line summary every 10 s.
-  const bool tty = ::isatty(STDOUT_FILENO) && !opts.no_tui;
-  asio::steady_timer view_timer(io);
-  std::function<void()> redraw = [&] {
-    if (!tty) {
-      std::size_t connected = 0;
-      for (auto& [name, svc] : model.services())
-        if (model::as_int(svc->get("/Connected")).value_or(0) == 1) ++connected;
-      spdlog::info("{} services, {} connected", model.services().size(), connected);
-    } else {
-      std::string text = "\x1b[H\x1b[2J" + render_terminal_view(model) + "\n(dashboard: ";
-      for (auto& p : pubs) text += p->describe() + "  ";
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fputs(")  Ctrl-C to stop\n", stdout);
-      std::fflush(stdout);
-    }
-    view_timer.expires_after(tty ? seconds(1) : seconds(10));
-    view_timer.async_wait([&](const asio::error_code& ec) {
-      if (!ec) redraw();
-    });
-  };
-  redraw();
-
-  if (!refused) io.run();
-
-  for (auto& p : pubs) p->stop();
-  if (system_phase) system_phase->stop();
-  for (auto& d : drivers) d->stop();
-  return refused ? 2 : 0;
+  d.system_phase = start_system_phase(d.config.table, d.io, d.model, d.data_dir);
+  const bool publishers_ok = d.build_publishers();
+  d.start_publishers();
+  if (publishers_ok) d.run(opts);
+  d.stop();
+  return publishers_ok ? 0 : 2;
 }
 
 }  // namespace gxlink::app
