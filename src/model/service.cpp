@@ -131,10 +131,23 @@ const Value& Service::get(std::string_view path) const {
   return item ? item->value : kInvalid;
 }
 
-WriteResult Service::write(std::string_view path, const Value& v) {
+Value coerce_to(const Value& current, Value v) {
+  if (std::holds_alternative<double>(current)) {
+    if (auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  } else if (std::holds_alternative<std::int64_t>(current)) {
+    if (std::holds_alternative<double>(v))
+      if (auto i = as_int(v)) return *i;
+  }
+  return v;
+}
+
+WriteResult Service::write(std::string_view path, const Value& written) {
+  // The one write path of every output (D-Bus, MQTT, HTTP, Modbus): existence, writability,
+  // type coercion and range are decided here, the same way for all of them (issue 13).
   Item* item = find(path);
   if (!item) return WriteResult::kUnknownPath;
   if (!item->meta.writable || !item->on_write) return WriteResult::kNotWritable;
+  const Value v = coerce_to(item->value, written);
   if (auto d = as_double(v)) {
     if ((item->meta.min && *d < *item->meta.min) || (item->meta.max && *d > *item->meta.max))
       return WriteResult::kOutOfRange;

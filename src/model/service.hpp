@@ -39,6 +39,12 @@ struct PathSpec {
   int decimals = -1;
 };
 
+/// velib coerces a written value to the path's current type ("This allows ints to become
+/// floats"): an integer written to a double path becomes a double, a whole double written to an
+/// integer path an integer; anything else is left as written (and may then be refused by the
+/// owner). Applied by Service::write, so every output writes alike.
+Value coerce_to(const Value& current, Value v);
+
 class Service {
  public:
   using Items = std::map<std::string, Item, std::less<>>;

@@ -26,18 +26,6 @@ std::int32_t set_value_code(model::WriteResult r) {
   return 2;
 }
 
-// velib coerces a written value to the path's type ("This allows ints to become floats"), so
-// `dbus-send ... variant:int32:10` works on a double path; a whole double works on an int path.
-model::Value coerce_to(const model::Value& current, model::Value v) {
-  if (std::holds_alternative<double>(current)) {
-    if (auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
-  } else if (std::holds_alternative<std::int64_t>(current)) {
-    if (std::holds_alternative<double>(v))
-      if (auto i = model::as_int(v)) return *i;
-  }
-  return v;
-}
-
 void append_text_entry(sdbus::Message& m, const std::string& text) {
   m.openDictEntry("sv");
   m << "Text";
@@ -267,7 +255,8 @@ void ServiceExport::on_set_value(sdbus::MethodCall& call, const std::string& pat
   if (!value) {
     outcome = value.error().message();
   } else {
-    model::Value v = item ? coerce_to(item->value, std::move(*value)) : std::move(*value);
+    // Coercion to the path's type and the range check are the model's (Service::write).
+    const model::Value& v = *value;
     shown = model::to_plain_text(v);
     if (!writes_.enabled && item && item->meta.writable) {
       // Refused by the owner's configuration: velib's 2, like a range check.

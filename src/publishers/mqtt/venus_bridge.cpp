@@ -161,7 +161,6 @@ void VenusBridge::handle_write(const Request& r, std::string_view topic, std::st
   if (!s) return refuse("no such service");
   const model::Item* item = s->find(r.path);
   if (!item) return refuse("no such path");
-  if (!item->meta.writable || !item->on_write) return refuse("path is read-only");
   auto v = parse_write_payload(payload, *item);
   if (!v) return refuse(v.error().message());
   // Copy the name: a write handler may change the model.

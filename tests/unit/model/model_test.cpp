@@ -177,3 +177,47 @@ TEST(Model, ServiceWithoutConnectionHasAShortName) {
 
 }  // namespace
 }  // namespace gxlink::model
+
+namespace gxlink::model {
+namespace {
+
+// Issue 13: coercion and validation live in the one write path every output uses. An integer
+// written to a double path arrives as a double, a whole double on an integer path as an integer;
+// writability and range are checked before the owner's handler runs.
+TEST(ModelWrite, CoercesToThePathTypeAndChecksRangeForEveryOutput) {
+  Model m;
+  ServiceSpec spec;
+  spec.type = "solarcharger";
+  spec.connection = "w";
+  auto& s = m.add_service(spec);
+  std::vector<Value> seen;
+  ItemMeta meta;
+  meta.writable = true;
+  meta.min = 0;
+  meta.max = 50;
+  s.add("/Settings/ChargeCurrentLimit", meta, 35.0, [&](const Value& v) {
+    seen.push_back(v);
+    return WriteResult::kOk;
+  });
+  meta.max = 4;
+  s.add("/Mode", meta, std::int64_t{1}, [&](const Value& v) {
+    seen.push_back(v);
+    return WriteResult::kOk;
+  });
+  s.add("/Yield/Power", {}, 10.0);
+  EXPECT_EQ(m.write(s.name(), "/Settings/ChargeCurrentLimit", Value{std::int64_t{20}}),
+            WriteResult::kOk);
+  EXPECT_EQ(m.write(s.name(), "/Mode", Value{4.0}), WriteResult::kOk);
+  EXPECT_EQ(m.write(s.name(), "/Mode", Value{2.5}), WriteResult::kOk);  // the owner decides
+  EXPECT_EQ(m.write(s.name(), "/Settings/ChargeCurrentLimit", Value{51.0}),
+            WriteResult::kOutOfRange);
+  EXPECT_EQ(m.write(s.name(), "/Yield/Power", Value{1.0}), WriteResult::kNotWritable);
+  EXPECT_EQ(m.write(s.name(), "/No/Such", Value{1.0}), WriteResult::kUnknownPath);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_TRUE(std::holds_alternative<double>(seen[0]));
+  EXPECT_EQ(std::get<std::int64_t>(seen[1]), 4);
+  EXPECT_TRUE(std::holds_alternative<double>(seen[2]));
+}
+
+}  // namespace
+}  // namespace gxlink::model
