@@ -68,7 +68,8 @@ ValueState classify_raw(const Field& f, std::uint64_t raw) noexcept {
     case FieldType::kPgn:
       return raw == all_ones(f.bits) ? ValueState::kUnknown : ValueState::kValue;
     case FieldType::kNumber:
-    case FieldType::kDuration: {
+    case FieldType::kDuration:
+    case FieldType::kDate: {
       const std::uint64_t max = f.is_signed ? all_ones(f.bits - 1u) : all_ones(f.bits);
       const std::uint64_t v = raw & all_ones(f.bits);
       if (v == max) return ValueState::kUnknown;
@@ -120,6 +121,15 @@ void decode_field(const Field& f, ByteView payload, std::size_t off, std::uint16
   switch (f.type) {
     case FieldType::kStringFix: fv.text = trim_string(payload.subspan(off / 8, f.bits / 8u)); break;
     case FieldType::kBinary:
+      if (f.bits <= 64) {
+        // Up to 64 bits a binary field is read as one unsigned number, all ones meaning "not
+        // available", as canboatjs does; a view of whole bytes would cut fields such as 129038's
+        // 19-bit Communication State.
+        fv.raw = get_bits(payload, off, f.bits);
+        fv.value = static_cast<double>(fv.raw);
+        if (f.bits >= 2 && fv.raw == all_ones(f.bits)) fv.state = ValueState::kUnknown;
+        break;
+      }
       fv.text =
           std::string_view(reinterpret_cast<const char*>(payload.data() + off / 8), f.bits / 8u);
       break;

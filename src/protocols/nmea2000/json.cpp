@@ -2,6 +2,8 @@
 #include "protocols/nmea2000/json.hpp"
 
 #include <charconv>
+#include <chrono>
+#include <cstdio>
 #include <cmath>
 
 #include "protocols/nmea2000/vreg.hpp"
@@ -26,7 +28,21 @@ void append_value(const FieldValue& fv, std::string& out) {
         append_json_number(static_cast<double>(fv.raw), out);
       return;
     case FieldType::kStringFix: append_json_string(fv.text, out); return;
+    case FieldType::kDate: {
+      // canboat prints dates as "YYYY.MM.DD" (days since 1970-01-01 on the wire).
+      const std::chrono::year_month_day ymd{
+          std::chrono::sys_days{std::chrono::days{static_cast<int>(fv.raw)}}};
+      char text[16];
+      std::snprintf(text, sizeof text, "%04d.%02u.%02u", static_cast<int>(ymd.year()),
+                    static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+      append_json_string(text, out);
+      return;
+    }
     case FieldType::kBinary: {
+      if (fv.field->bits <= 64) {  // read as a number (codec.cpp)
+        append_json_number(static_cast<double>(fv.raw), out);
+        return;
+      }
       static constexpr char kHex[] = "0123456789abcdef";
       out += '"';
       for (std::size_t i = 0; i < fv.text.size(); ++i) {

@@ -3,6 +3,8 @@
 // nmea2000.md §2 and the canboat JSON 6.2.0 bundled with canboatjs); units are SI.
 #include "protocols/nmea2000/pgn_table.hpp"
 
+#include "protocols/nmea2000/pgn_table_canboat.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -754,22 +756,37 @@ bool matches(const PgnDesc& d, std::span<const std::uint8_t> payload) noexcept {
 
 std::span<const PgnDesc> pgn_table() noexcept { return kTable; }
 
-const PgnDesc* find_pgn(std::uint32_t pgn) noexcept {
-  const auto* it = std::lower_bound(std::begin(kTable), std::end(kTable), pgn,
+namespace {
+
+/// The first descriptor for `pgn` in a table sorted by PGN, or nullptr.
+const PgnDesc* first_of(std::span<const PgnDesc> table, std::uint32_t pgn) noexcept {
+  const auto* it = std::lower_bound(table.data(), table.data() + table.size(), pgn,
                                     [](const PgnDesc& d, std::uint32_t p) { return d.pgn < p; });
-  return it != std::end(kTable) && it->pgn == pgn ? it : nullptr;
+  return it != table.data() + table.size() && it->pgn == pgn ? it : nullptr;
 }
 
+/// The table that describes `pgn`: ours when it has the PGN, else canboat's.
+std::span<const PgnDesc> table_for(std::uint32_t pgn) noexcept {
+  return first_of(kTable, pgn) ? std::span<const PgnDesc>(kTable) : canboat_pgn_table();
+}
+
+}  // namespace
+
+const PgnDesc* find_pgn(std::uint32_t pgn) noexcept { return first_of(table_for(pgn), pgn); }
+
 const PgnDesc* find_pgn(std::uint32_t pgn, std::span<const std::uint8_t> payload) noexcept {
-  const PgnDesc* first = find_pgn(pgn);
+  const auto table = table_for(pgn);
+  const PgnDesc* first = first_of(table, pgn);
   if (!first) return nullptr;
-  for (const PgnDesc* d = first; d != std::end(kTable) && d->pgn == pgn; ++d)
+  for (const PgnDesc* d = first; d != table.data() + table.size() && d->pgn == pgn; ++d)
     if (matches(*d, payload)) return d;
   return nullptr;
 }
 
 const PgnDesc* find_pgn_by_id(std::string_view id) noexcept {
   for (const auto& d : kTable)
+    if (d.id == id) return &d;
+  for (const auto& d : canboat_pgn_table())
     if (d.id == id) return &d;
   return nullptr;
 }

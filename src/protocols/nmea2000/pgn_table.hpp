@@ -28,7 +28,8 @@ struct Lookup {
 
 enum class FieldType : std::uint8_t {
   kNumber,     ///< raw * resolution + offset, in SI
-  kDuration,   ///< seconds (canboatjs prints "HH:MM:SS"; we keep SI seconds)
+  kDuration,   ///< seconds (canboatjs prints "HH:MM:SS"; we keep SI seconds); also canboat TIME
+  kDate,       ///< days since 1970-01-01, printed as canboat does ("YYYY.MM.DD")
   kLookup,     ///< enum name from a Lookup
   kPgn,        ///< a 24-bit PGN number
   kStringFix,  ///< fixed-width text, padded with 0xFF / 0x00 / '@' / spaces
@@ -68,10 +69,14 @@ struct PgnDesc {
   std::uint32_t interval_ms = 0;        ///< nominal broadcast interval (0 = on request)
 };
 
-/// Every descriptor, sorted by PGN; variants of one PGN are consecutive, specific ones first.
+/// The hand-written descriptors, sorted by PGN; variants of one PGN are consecutive, specific
+/// ones first. They take precedence over the ones generated from canboat's database
+/// (pgn_table_canboat.hpp) for every PGN they cover: they carry what we verified against devices
+/// (plain NAME fields, Victron's proprietary variants).
 std::span<const PgnDesc> pgn_table() noexcept;
 
-/// The descriptor for `pgn` whose match fields fit `payload` (nullptr when unknown).
+/// The descriptor for `pgn` whose match fields fit `payload` (nullptr when unknown): the
+/// hand-written table first, then canboat's.
 const PgnDesc* find_pgn(std::uint32_t pgn, std::span<const std::uint8_t> payload) noexcept;
 /// The first descriptor for `pgn` (for encoding by PGN number), nullptr when unknown.
 const PgnDesc* find_pgn(std::uint32_t pgn) noexcept;

@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "protocols/nmea2000/can_id.hpp"
 #include "protocols/nmea2000/json.hpp"
 #include "protocols/nmea2000/name.hpp"
 #include "protocols/nmea2000/pgn_table.hpp"
+#include "protocols/nmea2000/pgn_table_canboat.hpp"
 #include "protocols/nmea2000/vreg.hpp"
 
 namespace gxlink::nmea2000 {
@@ -181,7 +183,7 @@ TEST(N2kCodec, WriteFieldsChangesADataInstance) {
 
 TEST(N2kCodec, UnknownPgnAndShortPayloadAreErrors) {
   Decoded d;
-  EXPECT_EQ(decode(129025, std::vector<std::uint8_t>(8, 0), d).error().code, Errc::kUnknownId);
+  EXPECT_EQ(decode(1, std::vector<std::uint8_t>(8, 0), d).error().code, Errc::kUnknownId);
   EXPECT_EQ(decode(127506, std::vector<std::uint8_t>{1, 2, 3}, d).error().code, Errc::kBadLength);
 }
 
@@ -215,6 +217,67 @@ TEST(N2kCodec, EveryTableEntryRoundTrips) {
     }
   }
   EXPECT_GT(checked, 150u);
+}
+
+// The table generated from canboat's database (issue 13 conformance 8) reads as consistently as
+// the hand-written one: every numeric field of every fixed-layout variant round-trips.
+TEST(N2kCodec, EveryGeneratedTableEntryRoundTrips) {
+  std::size_t checked = 0, variants = 0;
+  for (const auto& desc : canboat_pgn_table()) {
+    if (desc.repeat_size) continue;
+    if (find_pgn(desc.pgn) != nullptr && find_pgn(desc.pgn)->fields.data() != desc.fields.data())
+      continue;  // shadowed by the hand-written table, which decodes this PGN
+    bool has_match = false;
+    for (const auto& f : desc.fields) has_match = has_match || f.match >= 0;
+    if (has_match) continue;  // variants are selected by their match values
+    std::vector<FieldInput> in;
+    std::set<std::string_view> ids;
+    for (const auto& f : desc.fields) {
+      if (!ids.insert(f.id).second) continue;  // canboat repeats ids such as "reserved"
+      if ((f.type == FieldType::kNumber || f.type == FieldType::kDuration) && f.bits <= 62) {
+        const double raw = f.bits >= 3 ? 5 : 1;
+        in.push_back({f.id, raw * f.resolution + f.offset});
+      }
+    }
+    if (in.empty()) continue;
+    std::array<std::uint8_t, 223> buf{};
+    auto len = encode(desc, in, buf);
+    ASSERT_TRUE(len.has_value()) << desc.id << ": " << len.error().message();
+    Decoded d;
+    ASSERT_TRUE(decode(desc.pgn, ByteView(buf.data(), *len), d).has_value()) << desc.id;
+    ++variants;
+    for (const auto& v : in) {
+      const auto* fv = d.find(v.id);
+      ASSERT_NE(fv, nullptr) << desc.id << "." << v.id;
+      ASSERT_TRUE(fv->valid()) << desc.id << "." << v.id;
+      // canboat prints resolutions such as 2^-11 rounded (0.000488281); the codec divides by the
+      // rounded reciprocal, so allow that rounding.
+      EXPECT_NEAR(fv->value, v.value, 1e-6 * std::max(1.0, std::fabs(v.value)))
+          << desc.id << "." << v.id;
+      ++checked;
+    }
+  }
+  EXPECT_GT(variants, 90u);
+  EXPECT_GT(checked, 450u);
+}
+
+TEST(N2kCodec, GeneratedTableDecodesPositionAndTemperature) {
+  // 129025 Position, Rapid Update: latitude/longitude, signed 32 bits at 1e-7 degrees.
+  const std::vector<std::uint8_t> position = {0x00, 0x3B, 0x9B, 0x1F,  // 52.99 N
+                                              0x80, 0xC3, 0xC9, 0x01};  // 3.0 E
+  Decoded d;
+  ASSERT_TRUE(decode(129025, position, d).has_value());
+  EXPECT_EQ(d.desc->id, "positionRapidUpdate");
+  EXPECT_NEAR(*d.number("latitude"), 0x1F9B3B00 * 1e-7, 1e-9);
+  EXPECT_NEAR(*d.number("longitude"), 0x01C9C380 * 1e-7, 1e-9);
+  // 130312 Temperature: instance 3, source 2 (Inside Temperature), 293.15 K actual.
+  const std::vector<std::uint8_t> temperature = {0x01, 0x03, 0x02, 0x83, 0x72, 0xFF, 0xFF, 0xFF};
+  ASSERT_TRUE(decode(130312, temperature, d).has_value());
+  EXPECT_EQ(d.desc->id, "temperature");
+  EXPECT_EQ(*d.raw("instance"), 3u);
+  EXPECT_EQ(d.find("source")->text, "Inside Temperature");
+  EXPECT_NEAR(*d.number("actualTemperature"), 293.15, 1e-9);
+  EXPECT_FALSE(d.number("setTemperature").has_value());  // 0xFFFF: not available
 }
 
 TEST(N2kCodec, EncodeRefusesSentinelsAndFillsUnknowns) {
