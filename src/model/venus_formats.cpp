@@ -136,6 +136,21 @@ constexpr EnumText kMppOperationMode[] = {{0, "Off"},
 // /Relay/N/State: "0=Open;1=Closed" (attributes.csv, venus_os.md §4.3).
 constexpr EnumText kRelay[] = {{0, "Open"}, {1, "Closed"}};
 
+// Tanks (seed 003 "Tank levels"): /FluidType "kept in sync with NMEA2000 definitions", /Status.
+constexpr EnumText kFluidType[] = {
+    {0, "Fuel"},         {1, "Fresh water"}, {2, "Waste water"},       {3, "Live well"},
+    {4, "Oil"},          {5, "Black water (sewage)"}, {6, "Gasoline"}, {7, "Diesel"},
+    {8, "Liquid Petroleum Gas (LPG)"}, {9, "Liquid Natural Gas (LNG)"}, {10, "Hydraulic oil"},
+    {11, "Raw water"}};
+constexpr EnumText kTankStatus[] = {
+    {0, "Ok"}, {1, "Disconnected"}, {2, "Short circuited"}, {3, "Unknown"}};
+// com.victronenergy.temperature /TemperatureType (seed 003).
+constexpr EnumText kTemperatureType[] = {{0, "Battery"}, {1, "Fridge"}, {2, "Generic"},
+                                         {3, "Room"},    {4, "Outdoor"}, {5, "Water heater"},
+                                         {6, "Freezer"}};
+// gps /Fix: 0 no fix, 1 fix.
+constexpr EnumText kGpsFix[] = {{0, "No fix"}, {1, "Fix"}};
+
 constexpr PathFormat num(std::string_view type, std::string_view path, std::string_view unit,
                          int decimals) {
   return PathFormat{type, path, unit, decimals, TextKind::kNumber, {}};
@@ -176,9 +191,24 @@ constexpr PathFormat kFormats[] = {
     enm("vebus", "/Ac/ActiveIn/ActiveInput", kActiveInput),
     enm("solarcharger", "/MppOperationMode", kMppOperationMode),
     enm("solarcharger", "/Pv/#/MppOperationMode", kMppOperationMode),
+    enm("tank", "/FluidType", kFluidType),
+    enm("tank", "/Status", kTankStatus),
+    enm("temperature", "/TemperatureType", kTemperatureType),
+    enm("gps", "/Fix", kGpsFix),
     enm("*", "/Alarms/*", kAlarm),
     enm("*", "/Relay/#/State", kRelay),
 
+    // Tanks ("/Level 0 to 100%", "/Remaining m3", "/Capacity m3"), temperature sensors
+    // ("/Temperature degrees Celcius"), seed 003; GNSS in degrees, m/s and m as Venus' gps service.
+    num("tank", "/Level", "%", 1),
+    num("tank", "/Remaining", "m3", 3),
+    num("tank", "/Capacity", "m3", 3),
+    num("temperature", "/Temperature", "°C", 1),
+    num("gps", "/Position/Latitude", "°", 6),
+    num("gps", "/Position/Longitude", "°", 6),
+    num("gps", "/Altitude", "m", 1),
+    num("gps", "/Speed", "m/s", 2),
+    num("gps", "/Course", "°", 1),
     // DC: "/Dc/0/Voltage <- V DC", "/Dc/0/Current <- A DC", "/Dc/0/Power <- W",
     // "/Dc/0/Temperature <- °C" (seed 003 battery l. 597-603, charger l. 870-873).
     num("*", "/Dc/#/Voltage", "V", 2),

@@ -122,6 +122,30 @@ constexpr PathSpec kVebusPaths[] = {
     {"/State"},        {"/Mode"},
 };
 
+// Sensors any maker's node may send, each its own Venus service beside the node's main one
+// (issue 13 conformance 8; paths from seed 003 "Tank levels" and "com.victronenergy.temperature",
+// and Venus' gps service): tank levels (127505), temperatures (130312, 130316, Maretron 130823)
+// and GNSS position, course and speed (129025, 129026, 129029).
+constexpr PathSpec kTankPaths[] = {
+    {"/Level"}, {"/Remaining"}, {"/Capacity"}, {"/FluidType"}, {"/Status"}};
+constexpr PathSpec kTemperaturePaths[] = {{"/Temperature"}, {"/TemperatureType"}};
+constexpr PathSpec kGpsPaths[] = {
+    {"/Fix"},      {"/NrOfSatellites"}, {"/Position/Latitude"}, {"/Position/Longitude"},
+    {"/Altitude"}, {"/Speed"},          {"/Course"}};
+
+/// N2K TEMPERATURE_SOURCE → Venus /TemperatureType (0 battery, 1 fridge, 2 generic, 3 room,
+/// 4 outdoor, 5 water heater, 6 freezer; seed 003). Sources Venus has no type for are generic.
+std::int64_t venus_temperature_type(std::uint64_t source) {
+  switch (source) {
+    case 1: return 4;  // Outside
+    case 2:            // Inside
+    case 4: return 3;  // Main cabin
+    case 7: return 1;  // Refrigeration
+    case 13: return 6; // Freezer
+    default: return 2;
+  }
+}
+
 }  // namespace
 
 struct Nmea2000Driver::Device {
@@ -136,6 +160,8 @@ struct Nmea2000Driver::Device {
   std::optional<TimePoint> product_requested;
   std::map<std::uint8_t, std::uint8_t> dc_types;  ///< 127506 DC type per DC instance
   std::map<std::uint8_t, std::string> services;   ///< instance (0 for per-device) → service name
+  /// Sensor services (tank, temperature, gps) by their connection suffix → service name.
+  std::map<std::string, std::string> sensor_services;
   std::map<std::pair<std::uint32_t, std::uint8_t>, std::vector<std::uint8_t>>
       pending;  ///< before classification
   TimePoint last_seen{};
@@ -254,12 +280,14 @@ void Nmea2000Driver::on_tick(TimePoint now) {
   for (auto& [src, d] : devices_) {
     if (d->connected && d->last_seen != TimePoint{} && now - d->last_seen > opts_.device_timeout) {
       d->connected = false;
-      for (auto& [inst, name] : d->services) {
+      auto lost = [this](const std::string& name) {
         if (auto* s = ctx_.model.find(name)) {
           s->invalidate_all();
           s->set("/Connected", std::int64_t{0});
         }
-      }
+      };
+      for (auto& [inst, name] : d->services) lost(name);
+      for (auto& [key, name] : d->sensor_services) lost(name);
     }
   }
 }
@@ -378,6 +406,8 @@ void Nmea2000Driver::on_message(const n2k::Message& m, TimePoint now) {
     d.connected = true;
     for (auto& [inst, name] : d.services)
       if (auto* s = ctx_.model.find(name)) s->set("/Connected", std::int64_t{1});
+    for (auto& [key, name] : d.sensor_services)
+      if (auto* s = ctx_.model.find(name)) s->set("/Connected", std::int64_t{1});
   }
   if (m.id.pgn == 60928 && m.payload.size() >= 8) {
     const auto nm = n2k::IsoName::from_u64(load_le64(m.payload));
@@ -443,6 +473,7 @@ void Nmea2000Driver::apply(Device& d, std::uint32_t pgn, ByteView payload) {
       ++stats_.decode_errors;
     return;
   }
+  if (apply_sensor(d, decoded_, pgn)) return;
   if (d.type.empty()) {
     // Keep the latest message per (PGN, first byte) until the device is known.
     if (d.pending.size() < 64) {
@@ -620,6 +651,109 @@ void Nmea2000Driver::apply_decoded(Device& d, const n2k::Decoded& m, std::uint32
       if (en) s->set("/Mode", std::int64_t{*en == 1 ? 3 : 4});
     }
   }
+}
+
+model::Service* Nmea2000Driver::sensor_service(Device& d, std::string_view type,
+                                               const std::string& suffix, int device_instance) {
+  const std::string key = std::string(type) + "/" + suffix;
+  if (auto it = d.sensor_services.find(key); it != d.sensor_services.end()) {
+    if (auto* s = ctx_.model.find(it->second)) return s;
+    d.sensor_services.erase(it);  // removed behind our back: create it again
+  }
+  const auto& nm = *d.name;
+  model::ServiceSpec spec;
+  spec.type = std::string(type);
+  spec.connection = "socketcan_" + iface_ + "_di" + std::to_string(nm.device_instance()) + "_uc" +
+                    std::to_string(nm.unique_number) + "_" + suffix;
+  spec.device_instance = device_instance;
+  spec.mgmt_connection = "VE.Can";
+  if (d.product) {
+    spec.product_id = std::int64_t{d.product->product_code};
+    spec.product_name = d.product->model_id;
+    spec.firmware_version = firmware_version(d.product->software_version);
+  } else {
+    const auto maker = n2k::kManufacturerLookup.find(nm.manufacturer);
+    spec.product_name = std::string(maker.empty() ? "NMEA 2000" : maker) + " " + spec.type;
+  }
+  auto& s = ctx_.model.add_service(spec);
+  s.declare(kIdentityPaths);
+  if (type == "tank")
+    s.declare(kTankPaths);
+  else if (type == "temperature")
+    s.declare(kTemperaturePaths);
+  else if (type == "gps")
+    s.declare(kGpsPaths);
+  s.set("/Connected", std::int64_t{1});
+  if (d.product && !d.product->serial.empty()) s.set("/Serial", d.product->serial);
+  s.set("/N2kDeviceInstance", std::int64_t{nm.device_instance()});
+  s.set("/N2kUniqueNumber", std::int64_t{nm.unique_number});
+  d.sensor_services[key] = s.name();
+  return &s;
+}
+
+bool Nmea2000Driver::apply_sensor(Device& d, const n2k::Decoded& m, std::uint32_t pgn) {
+  const bool maretron_temperature =
+      pgn == 130823 && m.desc && m.desc->id == "maretronProprietaryTemperatureHighRange";
+  const bool temperature = pgn == 130312 || pgn == 130316 || maretron_temperature;
+  const bool gps = pgn == 129025 || pgn == 129026 || pgn == 129029;
+  if (pgn != 127505 && !temperature && !gps) return false;
+  // A sensor's service is named after its node's NAME; until the claim arrives (we asked for it
+  // on the node's first message) its periodic data is dropped, not guessed at.
+  if (!d.name) return true;
+  const std::uint8_t inst = static_cast<std::uint8_t>(m.raw("instance").value_or(0));
+
+  if (pgn == 127505) {
+    // Fluid Level: instance and fluid type share the first byte; level in %, capacity in litres.
+    // Venus' /FluidType "is kept in sync with NMEA2000 definitions" (seed 003), so the number
+    // carries over; /Capacity and /Remaining are in m3.
+    model::Service* s = sensor_service(d, "tank", "t" + std::to_string(inst), inst);
+    const auto level = m.number("level");
+    const auto litres = m.number("capacity");
+    // Litres on the wire come in steps of 0.1 L: keep m3 to that resolution.
+    auto m3 = [](double l) { return Value{std::round(l * 10) / 10000.0}; };
+    s->set("/Level", num(level));
+    s->set("/Capacity", litres ? m3(*litres) : Value{Invalid{}});
+    s->set("/Remaining", level && litres ? m3(*litres * *level / 100.0) : Value{Invalid{}});
+    const auto fluid = m.raw("type");
+    s->set("/FluidType",
+           fluid && *fluid < 14 ? Value{static_cast<std::int64_t>(*fluid)} : Value{Invalid{}});
+    s->set("/Status", std::int64_t{level ? 0 : 3});  // 0 Ok, 3 Unknown
+    return true;
+  }
+
+  if (temperature) {
+    // Several sources may share one instance (sea and outside air on one sensor): one service
+    // per (instance, source).
+    const auto source = m.raw("source");
+    const std::string suffix =
+        "i" + std::to_string(inst) + "_s" + std::to_string(source.value_or(0xFF));
+    model::Service* s = sensor_service(d, "temperature", suffix, inst);
+    s->set("/Temperature",
+           kelvin_to_c(m.number(pgn == 130316 ? "temperature" : "actualTemperature")));
+    s->set("/TemperatureType", source ? Value{venus_temperature_type(*source)} : Value{Invalid{}});
+    return true;
+  }
+
+  // GNSS: one gps service per node. 129025 (rapid position) and 129029 (full fix) both carry the
+  // position; only 129029 says whether there is a fix and how many satellites are used.
+  model::Service* s = sensor_service(d, "gps", "gps", 0);
+  if (pgn == 129025 || pgn == 129029) {
+    s->set("/Position/Latitude", num(m.number("latitude")));
+    s->set("/Position/Longitude", num(m.number("longitude")));
+  }
+  if (pgn == 129029) {
+    s->set("/Altitude", num(m.number("altitude")));
+    const auto svs = m.raw("numberOfSvs");
+    s->set("/NrOfSatellites", svs ? Value{static_cast<std::int64_t>(*svs)} : Value{Invalid{}});
+    const auto method = m.raw("method");  // GNS_METHOD: 1..5 are fixes, 0 none, 6.. estimated
+    s->set("/Fix", method ? Value{std::int64_t{*method >= 1 && *method <= 5 ? 1 : 0}}
+                          : Value{Invalid{}});
+  } else if (pgn == 129026) {
+    const auto cog = m.number("cog");  // radians on the wire; Venus shows degrees
+    s->set("/Course", cog ? Value{std::round(*cog * 180.0 / M_PI * 100) / 100} : Value{Invalid{}});
+    s->set("/Speed", num(m.number("sog")));
+  }
+  return true;
 }
 
 bool Nmea2000Driver::set_data_instance(std::uint8_t dst, std::uint32_t pgn,

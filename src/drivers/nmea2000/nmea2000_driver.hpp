@@ -8,6 +8,8 @@
 ///  - BMV (via interface) and Lynx Shunt VE.Can → `battery` (SOC and time-to-go from 127506,
 ///    consumed Ah from VREG 0xEEFF); Lynx Ion: instances 1/2 = lowest/highest cell voltage and
 ///    10–25 = the batteries of the pack, as cells;
+///  - any maker's tank senders (127505) → `tank`, temperature sensors (130312, 130316, 130823)
+///    → `temperature`, GNSS receivers (129025, 129026, 129029) → `gps`, beside the node's own;
 ///  - VE.Bus through the VE.Bus-to-VE.Can interface → `vebus`: everything from the address whose
 ///    NAME has function 153, AC input (65013/65014) from the address with function 154.
 /// Service names: `com.victronenergy.<type>.socketcan_<iface>_di<device instance>_uc<unique>`
@@ -92,6 +94,10 @@ class Nmea2000Driver final : public Driver {
   void apply_decoded(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn,
                      gxlink::ByteView payload);
   model::Service* service_for(Device& d, std::uint8_t instance);
+  /// Tank, temperature and GNSS PGNs from any maker: their own services. True when `pgn` is one.
+  bool apply_sensor(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn);
+  model::Service* sensor_service(Device& d, std::string_view type, const std::string& suffix,
+                                 int device_instance);
   /// The product's full path set (per-kind tables in the .cpp), before the first announcement.
   static void declare_paths(model::Service& s, const Device& d);
   void send(std::vector<CanFrame>& frames);

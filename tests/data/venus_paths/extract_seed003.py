@@ -15,11 +15,16 @@ without a unit (enums, counts, text), '?' where the seed leaves the unit open (w
 import re
 import sys
 
-TYPES = ["*", "solarcharger", "battery", "vebus", "charger", "inverter", "dcdc"]
+TYPES = ["*", "solarcharger", "battery", "vebus", "charger", "inverter", "dcdc", "tank",
+         "temperature"]
 
 
-def unit(path):
+def unit(service_type, path):
     last = path.rsplit("/", 1)[-1]
+    if service_type == "tank" and last in ("Remaining", "Capacity"):
+        return "m3"  # "/Remaining m3", "/Capacity m3"
+    if service_type == "tank" and last == "Level":
+        return "%"  # "/Level 0 to 100%"
     if path.endswith("/*"):
         return "?"
     if path.startswith(("/Alarms/", "/Leds/", "/Settings/Has")) or "IsAdjustable" in last \
@@ -92,7 +97,7 @@ def main(seed_path):
         if (t, p) in seen:
             continue
         seen.add((t, p))
-        print(f"{t} {p} {unit(p)} {n}")
+        print(f"{t} {p} {unit(t, p)} {n}")
 
 
 if __name__ == "__main__":

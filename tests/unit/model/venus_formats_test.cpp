@@ -115,7 +115,8 @@ TEST(VenusFormats, ExplicitDriverMetaWinsAndUndeclaredPathsAreFormattedToo) {
 // Every entry of the table is a fact of seed 003 (or an allowed extra): the path exists there with
 // the same unit.
 TEST(VenusFormats, EveryTableEntryIsInSeed003WithItsUnit) {
-  const char* types[] = {"*", "solarcharger", "battery", "vebus", "charger", "inverter", "dcdc"};
+  const char* types[] = {"*",    "solarcharger", "battery",     "vebus", "charger",
+                         "inverter", "dcdc",      "tank", "temperature", "gps"};
   for (const PathFormat& f : path_formats()) {
     if (f.path.ends_with("*")) continue;  // "/Alarms/*", "/Leds/*": families, checked per path
     const testing::VenusPath* p = nullptr;

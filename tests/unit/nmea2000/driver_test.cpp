@@ -247,6 +247,62 @@ TEST_F(Mapping, LynxIonCellsAndBmvConsumedAh) {
   EXPECT_EQ(get(bmv, "/ConsumedAmphours"), -15.5);
 }
 
+// Issue 13 conformance 8: any maker's tank senders, temperature sensors and GNSS receivers become
+// Venus tank, temperature and gps services beside the node's own service (the PGN layouts come
+// from the table generated from canboat's database).
+TEST_F(Mapping, TanksTemperaturesAndGnssBecomeTheirOwnServices) {
+  claim(0x60, 0x4444, 150, 2);  // a Maretron-style multi-sensor node, device instance 2
+  send(0x60, 127505, {{"instance", 1}, {"type", 1}, {"level", 62.5}, {"capacity", 200.0}});
+  send(0x60, 130312, {{"instance", 0}, {"source", 13}, {"actualTemperature", 255.15}});
+  send(0x60, 130312, {{"instance", 0}, {"source", 1}, {"actualTemperature", 291.65}});
+  send(0x60, 130316, {{"instance", 3}, {"source", 2}, {"temperature", 294.15}});
+  send(0x60, 129029, {{"latitude", 52.5}, {"longitude", -4.25}, {"altitude", 12.0},
+                      {"method", 2}, {"numberOfSvs", 9}});
+  send(0x60, 129026, {{"cog", 1.5707963}, {"sog", 2.57}});
+
+  const std::string node = "socketcan_can0_di2_uc17476_";
+  const std::string tank = "com.victronenergy.tank." + node + "t1";
+  ASSERT_NE(model.find(tank), nullptr);
+  EXPECT_EQ(get(tank, "/Level"), 62.5);
+  EXPECT_DOUBLE_EQ(get(tank, "/Capacity"), 0.2);  // 200 L in m3
+  EXPECT_DOUBLE_EQ(get(tank, "/Remaining"), 0.125);
+  EXPECT_EQ(get(tank, "/FluidType"), 1);  // fresh water: N2K and Venus numbers agree
+  EXPECT_EQ(get(tank, "/Status"), 0);
+  EXPECT_EQ(model.find(tank)->find("/Level")->text(), "62.5%");
+
+  const std::string freezer = "com.victronenergy.temperature." + node + "i0_s13";
+  const std::string outside = "com.victronenergy.temperature." + node + "i0_s1";
+  const std::string cabin = "com.victronenergy.temperature." + node + "i3_s2";
+  EXPECT_EQ(get(freezer, "/Temperature"), -18.0);
+  EXPECT_EQ(get(freezer, "/TemperatureType"), 6);  // freezer
+  EXPECT_EQ(get(outside, "/Temperature"), 18.5);
+  EXPECT_EQ(get(outside, "/TemperatureType"), 4);  // outdoor
+  EXPECT_EQ(get(cabin, "/Temperature"), 21.0);     // 130316: 24-bit extended range
+  EXPECT_EQ(get(cabin, "/TemperatureType"), 3);    // room
+
+  const std::string gps = "com.victronenergy.gps." + node + "gps";
+  EXPECT_DOUBLE_EQ(get(gps, "/Position/Latitude"), 52.5);
+  EXPECT_DOUBLE_EQ(get(gps, "/Position/Longitude"), -4.25);
+  EXPECT_EQ(get(gps, "/Fix"), 1);  // DGNSS fix
+  EXPECT_EQ(get(gps, "/NrOfSatellites"), 9);
+  EXPECT_NEAR(get(gps, "/Course"), 90.0, 0.01);  // radians on the wire, degrees on Venus
+  EXPECT_EQ(get(gps, "/Speed"), 2.57);
+  // The node itself (function 150, no battery/charger role) has no other service.
+  std::size_t services = 0;
+  for (const auto& [name, svc] : model.services())
+    if (name.find(node) != std::string::npos) ++services;
+  EXPECT_EQ(services, 5u);  // one tank, three temperatures, one gps
+}
+
+TEST_F(Mapping, SensorDataBeforeTheNodesClaimIsNotGuessedAt) {
+  send(0x61, 127505, {{"instance", 0}, {"type", 0}, {"level", 50.0}});
+  for (const auto& [name, svc] : model.services())
+    EXPECT_EQ(name.find(".tank."), std::string::npos) << name;
+  claim(0x61, 0x5555, 150);
+  send(0x61, 127505, {{"instance", 0}, {"type", 0}, {"level", 50.0}});
+  EXPECT_EQ(get("com.victronenergy.tank.socketcan_can0_di0_uc21845_t0", "/Level"), 50.0);
+}
+
 TEST_F(Mapping, MpptRolesFollowDcTypeAndInstanceIsIdentity) {
   // Seed 000: after a battery-instance change, 127506's DC type still tells battery from PV.
   claim(0x50, 0x3333, 160, 0);
