@@ -490,10 +490,6 @@ void Nmea2000Driver::apply(Device& d, std::uint32_t pgn, ByteView payload) {
 void Nmea2000Driver::apply_decoded(Device& d, const n2k::Decoded& m, std::uint32_t pgn,
                                    ByteView payload) {
   const std::string& t = d.type;
-  const auto inst_opt = m.raw("instance");
-  const std::uint8_t inst = inst_opt ? static_cast<std::uint8_t>(*inst_opt) : 0;
-  const bool ac_input_source = d.name && d.name->function == kFnAcInputMonitor;
-
   if (pgn == n2k::kVregPgn) {
     auto v = n2k::decode_vreg(payload);
     if (!v) return;
@@ -507,149 +503,160 @@ void Nmea2000Driver::apply_decoded(Device& d, const n2k::Decoded& m, std::uint32
     }
     return;
   }
+  const auto inst_opt = m.raw("instance");
+  const std::uint8_t inst = inst_opt ? static_cast<std::uint8_t>(*inst_opt) : 0;
+  if (t == "battery")
+    apply_battery(d, m, pgn, inst);
+  else if (t == "solarcharger")
+    apply_solarcharger(d, m, pgn, inst);
+  else if (t == "charger")
+    apply_charger(d, m, pgn, inst);
+  else if (t == "vebus")
+    apply_vebus(d, m, pgn);
+}
 
-  if (t == "battery") {
-    if (pgn == 127508) {
-      if (d.lynx_ion) {
-        model::Service* s = service_for(d, 0);
-        if (inst == 0) {
-          s->set("/Dc/0/Voltage", num(m.number("voltage")));
-          s->set("/Dc/0/Current", num(m.number("current")));
-          s->set("/Dc/0/Temperature", kelvin_to_c(m.number("temperature")));
-        } else if (inst == 1) {
-          s->set("/System/MinCellVoltage", num(m.number("voltage")));
-        } else if (inst == 2) {
-          s->set("/System/MaxCellVoltage", num(m.number("voltage")));
-        } else if (inst >= 10 && inst <= 25) {
-          const std::string n = std::to_string(inst - 9);
-          s->set("/Voltages/Cell" + n, num(m.number("voltage")));
-          s->set("/Temperatures/Cell" + n, kelvin_to_c(m.number("temperature")));
-        }
-        return;
-      }
-      if (!d.victron) {
-        auto it = d.dc_types.find(inst);
-        if (it == d.dc_types.end() || it->second != kDcBattery) return;  // not a battery bank
-      }
-      model::Service* s = service_for(d, inst);
-      if (d.victron && inst == 1) {
-        // BMV: starter battery; Lynx Shunt: voltage after the main fuse (seed 000).
-        s->set("/Dc/1/Voltage", num(m.number("voltage")));
-        return;
-      }
-      if (d.victron && inst != 0) return;
-      const auto v = m.number("voltage");
-      const auto i = m.number("current");
-      s->set("/Dc/0/Voltage", num(v));
-      s->set("/Dc/0/Current", num(i));
-      s->set("/Dc/0/Temperature", kelvin_to_c(m.number("temperature")));
-      s->set("/Dc/0/Power", v && i ? Value{std::round(*v * *i * 100) / 100} : Value{Invalid{}});
-    } else if (pgn == 127506) {
-      if (d.victron && inst != 0) return;
-      auto dct = m.raw("dcType");
-      if (!d.victron && dct && *dct != kDcBattery) return;
-      model::Service* s = service_for(d, inst);
-      s->set("/Soc", num(m.number("stateOfCharge")));
-      s->set("/Soh", num(m.number("stateOfHealth")));
-      s->set("/TimeToGo", num(m.number("timeRemaining")));
-      if (auto c = m.number("remainingCapacity")) s->set("/Capacity", *c);
-    }
-    return;
-  }
-
-  if (t == "solarcharger") {
-    model::Service* s = service_for(d, 0);
-    if (pgn == 127508) {
-      // Default roles per seed 000: instance 0 battery, 1 PV; 127506's DC type overrides.
-      auto it = d.dc_types.find(inst);
-      const bool pv = it != d.dc_types.end() ? it->second == kDcSolar : inst == 1;
-      const auto v = m.number("voltage");
-      const auto i = m.number("current");
-      if (pv) {
-        s->set("/Pv/V", num(v));
-        s->set("/Pv/I", num(i));
-        s->set("/Yield/Power", v && i ? Value{std::round(*v * *i * 100) / 100} : Value{Invalid{}});
-      } else {
-        s->set("/Dc/0/Voltage", num(v));
-        s->set("/Dc/0/Current", num(i));
+void Nmea2000Driver::apply_battery(Device& d, const n2k::Decoded& m, std::uint32_t pgn,
+                                   std::uint8_t inst) {
+  if (pgn == 127508) {
+    if (d.lynx_ion) {
+      model::Service* s = service_for(d, 0);
+      if (inst == 0) {
+        s->set("/Dc/0/Voltage", num(m.number("voltage")));
+        s->set("/Dc/0/Current", num(m.number("current")));
         s->set("/Dc/0/Temperature", kelvin_to_c(m.number("temperature")));
-      }
-    } else if (pgn == 127507) {
-      auto st = m.raw("operatingState");
-      s->set("/State", st ? venus_charge_state(*st) : Value{Invalid{}});
-      auto en = m.raw("enabled");
-      s->set("/Mode", en ? Value{std::int64_t{*en == 1 ? 1 : 4}} : Value{Invalid{}});
-    }
-    return;
-  }
-
-  if (t == "charger") {
-    model::Service* s = service_for(d, 0);
-    if (pgn == 127508) {
-      if (inst >= kChargerOutputs) return;  // only the declared outputs (a Skylla-i has 1 or 3)
-      const std::string p = "/Dc/" + std::to_string(inst);
-      s->set(p + "/Voltage", num(m.number("voltage")));
-      s->set(p + "/Current", num(m.number("current")));
-      s->set(p + "/Temperature", kelvin_to_c(m.number("temperature")));
-      if (inst == 0) s->set("/NrOfOutputs", std::int64_t{1});
-    } else if (pgn == 127507) {
-      auto st = m.raw("operatingState");
-      s->set("/State", st ? venus_charge_state(*st) : Value{Invalid{}});
-      auto en = m.raw("enabled");
-      s->set("/Mode", en ? Value{std::int64_t{*en == 1 ? 1 : 4}} : Value{Invalid{}});
-    } else if (pgn == 127503) {
-      s->set("/Ac/In/L1/I", num(m.number("current", 1)));
-      if (auto v = m.number("voltage", 1)) s->set("/Ac/In/L1/V", *v);
-    }
-    return;
-  }
-
-  if (t == "vebus") {
-    model::Service* s = service_for(d, 0);
-    // J1939-75 utility phases: A = 65013/65014, B = 65010/65011, C = 65007/65008.
-    auto phase_of = [](std::uint32_t p) -> int {
-      switch (p) {
-        case 65013:
-        case 65014: return 1;
-        case 65010:
-        case 65011: return 2;
-        case 65007:
-        case 65008: return 3;
-        default: return 0;
-      }
-    };
-    if (int ph = phase_of(pgn)) {
-      const std::string base =
-          std::string(ac_input_source ? "/Ac/ActiveIn/L" : "/Ac/Out/L") + std::to_string(ph);
-      if (pgn == 65014 || pgn == 65011 || pgn == 65008) {
-        s->set(base + "/V", num(m.number("lineNeutralAcRmsVoltage")));
-        s->set(base + "/I", num(m.number("acRmsCurrent")));
-        s->set(base + "/F", num(m.number("acFrequency")));
-      } else {
-        s->set(base + "/P", num(m.number("realPower")));
-        s->set(base + "/S", num(m.number("apparentPower")));
+      } else if (inst == 1) {
+        s->set("/System/MinCellVoltage", num(m.number("voltage")));
+      } else if (inst == 2) {
+        s->set("/System/MaxCellVoltage", num(m.number("voltage")));
+      } else if (inst >= 10 && inst <= 25) {
+        const std::string n = std::to_string(inst - 9);
+        s->set("/Voltages/Cell" + n, num(m.number("voltage")));
+        s->set("/Temperatures/Cell" + n, kelvin_to_c(m.number("temperature")));
       }
       return;
     }
-    if (ac_input_source) return;
-    if (pgn == 127508) {
-      s->set("/Dc/0/Voltage", num(m.number("voltage")));
-      s->set("/Dc/0/Current", num(m.number("current")));
-      s->set("/Dc/0/Temperature", kelvin_to_c(m.number("temperature")));
-    } else if (pgn == 127506) {
-      s->set("/Soc", num(m.number("stateOfCharge")));
-    } else if (pgn == 127507) {
-      auto st = m.raw("operatingState");
-      s->set("/VebusChargeState", st ? Value{static_cast<std::int64_t>(*st)} : Value{Invalid{}});
-      if (st && *st != 0 && *st != 8) s->set("/State", venus_charge_state(*st));
-    } else if (pgn == 127509) {
-      auto st = m.raw("operatingState");
-      if (st && *st == 0) s->set("/State", std::int64_t{9});  // inverting
-      if (st && *st == 3) s->set("/State", std::int64_t{2});  // fault
-      if (st && *st == 4) s->set("/State", std::int64_t{0});  // off
-      auto en = m.raw("inverterEnable");
-      if (en) s->set("/Mode", std::int64_t{*en == 1 ? 3 : 4});
+    if (!d.victron) {
+      auto it = d.dc_types.find(inst);
+      if (it == d.dc_types.end() || it->second != kDcBattery) return;  // not a battery bank
     }
+    model::Service* s = service_for(d, inst);
+    if (d.victron && inst == 1) {
+      // BMV: starter battery; Lynx Shunt: voltage after the main fuse (seed 000).
+      s->set("/Dc/1/Voltage", num(m.number("voltage")));
+      return;
+    }
+    if (d.victron && inst != 0) return;
+    const auto v = m.number("voltage");
+    const auto i = m.number("current");
+    s->set("/Dc/0/Voltage", num(v));
+    s->set("/Dc/0/Current", num(i));
+    s->set("/Dc/0/Temperature", kelvin_to_c(m.number("temperature")));
+    s->set("/Dc/0/Power", v && i ? Value{std::round(*v * *i * 100) / 100} : Value{Invalid{}});
+  } else if (pgn == 127506) {
+    if (d.victron && inst != 0) return;
+    auto dct = m.raw("dcType");
+    if (!d.victron && dct && *dct != kDcBattery) return;
+    model::Service* s = service_for(d, inst);
+    s->set("/Soc", num(m.number("stateOfCharge")));
+    s->set("/Soh", num(m.number("stateOfHealth")));
+    s->set("/TimeToGo", num(m.number("timeRemaining")));
+    if (auto c = m.number("remainingCapacity")) s->set("/Capacity", *c);
+  }
+}
+
+void Nmea2000Driver::apply_solarcharger(Device& d, const n2k::Decoded& m, std::uint32_t pgn,
+                                        std::uint8_t inst) {
+  model::Service* s = service_for(d, 0);
+  if (pgn == 127508) {
+    // Default roles per seed 000: instance 0 battery, 1 PV; 127506's DC type overrides.
+    auto it = d.dc_types.find(inst);
+    const bool pv = it != d.dc_types.end() ? it->second == kDcSolar : inst == 1;
+    const auto v = m.number("voltage");
+    const auto i = m.number("current");
+    if (pv) {
+      s->set("/Pv/V", num(v));
+      s->set("/Pv/I", num(i));
+      s->set("/Yield/Power", v && i ? Value{std::round(*v * *i * 100) / 100} : Value{Invalid{}});
+    } else {
+      s->set("/Dc/0/Voltage", num(v));
+      s->set("/Dc/0/Current", num(i));
+      s->set("/Dc/0/Temperature", kelvin_to_c(m.number("temperature")));
+    }
+  } else if (pgn == 127507) {
+    auto st = m.raw("operatingState");
+    s->set("/State", st ? venus_charge_state(*st) : Value{Invalid{}});
+    auto en = m.raw("enabled");
+    s->set("/Mode", en ? Value{std::int64_t{*en == 1 ? 1 : 4}} : Value{Invalid{}});
+  }
+}
+
+void Nmea2000Driver::apply_charger(Device& d, const n2k::Decoded& m, std::uint32_t pgn,
+                                   std::uint8_t inst) {
+  model::Service* s = service_for(d, 0);
+  if (pgn == 127508) {
+    if (inst >= kChargerOutputs) return;  // only the declared outputs (a Skylla-i has 1 or 3)
+    const std::string p = "/Dc/" + std::to_string(inst);
+    s->set(p + "/Voltage", num(m.number("voltage")));
+    s->set(p + "/Current", num(m.number("current")));
+    s->set(p + "/Temperature", kelvin_to_c(m.number("temperature")));
+    if (inst == 0) s->set("/NrOfOutputs", std::int64_t{1});
+  } else if (pgn == 127507) {
+    auto st = m.raw("operatingState");
+    s->set("/State", st ? venus_charge_state(*st) : Value{Invalid{}});
+    auto en = m.raw("enabled");
+    s->set("/Mode", en ? Value{std::int64_t{*en == 1 ? 1 : 4}} : Value{Invalid{}});
+  } else if (pgn == 127503) {
+    s->set("/Ac/In/L1/I", num(m.number("current", 1)));
+    if (auto v = m.number("voltage", 1)) s->set("/Ac/In/L1/V", *v);
+  }
+}
+
+void Nmea2000Driver::apply_vebus(Device& d, const n2k::Decoded& m, std::uint32_t pgn) {
+  const bool ac_input_source = d.name && d.name->function == kFnAcInputMonitor;
+  model::Service* s = service_for(d, 0);
+  // J1939-75 utility phases: A = 65013/65014, B = 65010/65011, C = 65007/65008.
+  auto phase_of = [](std::uint32_t p) -> int {
+    switch (p) {
+      case 65013:
+      case 65014: return 1;
+      case 65010:
+      case 65011: return 2;
+      case 65007:
+      case 65008: return 3;
+      default: return 0;
+    }
+  };
+  if (int ph = phase_of(pgn)) {
+    const std::string base =
+        std::string(ac_input_source ? "/Ac/ActiveIn/L" : "/Ac/Out/L") + std::to_string(ph);
+    if (pgn == 65014 || pgn == 65011 || pgn == 65008) {
+      s->set(base + "/V", num(m.number("lineNeutralAcRmsVoltage")));
+      s->set(base + "/I", num(m.number("acRmsCurrent")));
+      s->set(base + "/F", num(m.number("acFrequency")));
+    } else {
+      s->set(base + "/P", num(m.number("realPower")));
+      s->set(base + "/S", num(m.number("apparentPower")));
+    }
+    return;
+  }
+  if (ac_input_source) return;
+  if (pgn == 127508) {
+    s->set("/Dc/0/Voltage", num(m.number("voltage")));
+    s->set("/Dc/0/Current", num(m.number("current")));
+    s->set("/Dc/0/Temperature", kelvin_to_c(m.number("temperature")));
+  } else if (pgn == 127506) {
+    s->set("/Soc", num(m.number("stateOfCharge")));
+  } else if (pgn == 127507) {
+    auto st = m.raw("operatingState");
+    s->set("/VebusChargeState", st ? Value{static_cast<std::int64_t>(*st)} : Value{Invalid{}});
+    if (st && *st != 0 && *st != 8) s->set("/State", venus_charge_state(*st));
+  } else if (pgn == 127509) {
+    auto st = m.raw("operatingState");
+    if (st && *st == 0) s->set("/State", std::int64_t{9});  // inverting
+    if (st && *st == 3) s->set("/State", std::int64_t{2});  // fault
+    if (st && *st == 4) s->set("/State", std::int64_t{0});  // off
+    auto en = m.raw("inverterEnable");
+    if (en) s->set("/Mode", std::int64_t{*en == 1 ? 3 : 4});
   }
 }
 

@@ -93,6 +93,14 @@ class Nmea2000Driver final : public Driver {
   void apply(Device& d, std::uint32_t pgn, gxlink::ByteView payload);
   void apply_decoded(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn,
                      gxlink::ByteView payload);
+  // Per product kind (seed 000 "Canbus PGN overview per product").
+  void apply_battery(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn,
+                     std::uint8_t inst);
+  void apply_solarcharger(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn,
+                          std::uint8_t inst);
+  void apply_charger(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn,
+                     std::uint8_t inst);
+  void apply_vebus(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn);
   model::Service* service_for(Device& d, std::uint8_t instance);
   /// Tank, temperature and GNSS PGNs from any maker: their own services. True when `pgn` is one.
   bool apply_sensor(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn);
