@@ -153,28 +153,8 @@ TakeResult Framer::take(ByteView in) noexcept {
     }
     const std::uint8_t b = in[i];
     if (in_hex_) {
-      if (b == '\n') {
-        in_hex_ = false;
-        return finish_hex(i + 1);
-      }
-      if ((is_hex_char(b) || b == '\r') && hex_len_ < kMaxHexChars) {
-        hex_buf_[hex_len_++] = static_cast<char>(b);
-        continue;
-      }
-      // Not a HEX frame after all (noise ':' or a corrupted terminator, OpenDTU #1585), or too
-      // long: drop it and hand this byte back to the TEXT machine, whose checksum decides.
-      in_hex_ = false;
-      TakeResult r;
-      r.status = TakeStatus::kBad;
-      r.consumed = i;
-      r.kind = FrameKind::kHex;
-      r.hex_error = true;
-      r.hex_text = std::string_view(hex_buf_.data(), hex_len_);
-      r.error = hex_len_ >= kMaxHexChars
-                    ? Error(Errc::kBadLength, "HEX frame too long")
-                    : Error(Errc::kBadFormat, "HEX frame broken by a non-hex byte");
-      hex_len_ = 0;
-      return r;
+      if (auto r = hex_byte(b, i)) return *r;
+      continue;
     }
     // §1.3: ':' starts a HEX frame anywhere except in the checksum position.
     if (b == ':' && state_ != State::kChecksum) {
@@ -184,114 +164,146 @@ TakeResult Framer::take(ByteView in) noexcept {
       continue;
     }
     sum_ = static_cast<std::uint8_t>(sum_ + b);
-    if (++block_bytes_ > kMaxBlockBytes && !overflowed_) {
-      overflowed_ = true;
-      TakeResult r;
-      r.status = TakeStatus::kBad;
-      r.consumed = i + 1;
-      r.error = Error(Errc::kBadLength, "TEXT block longer than 1024 bytes");
-      // Keep parsing labels (in a scratch buffer) only to find the next checksum byte.
-      block_.count = 0;
-      buf_len_ = 0;
-      if (state_ == State::kLabel || state_ == State::kValue) state_ = State::kWaitLf;
-      return r;
-    }
-    switch (state_) {
-      case State::kStart:
-        buf_len_ = 0;
-        block_.count = 0;
-        if (b == '\r') {
-          state_ = State::kStartLf;
-        } else {
-          taint(Errc::kBadFormat, "TEXT block does not start with CR LF");
-          state_ = b == '\n' ? State::kLabel : State::kWaitLf;
-          label_start_ = buf_len_;
-        }
-        break;
-      case State::kStartLf:
-        if (b == '\n') {
-          state_ = State::kLabel;
-          label_start_ = buf_len_;
-        } else {
-          taint(Errc::kBadFormat, "TEXT block does not start with CR LF");
-          state_ = State::kWaitLf;
-        }
-        break;
-      case State::kWaitLf:
-        if (b == '\n') {
-          if (overflowed_) buf_len_ = 0;
-          state_ = State::kLabel;
-          label_start_ = buf_len_;
-        } else if (b != '\r') {
-          taint(Errc::kBadFormat, "stray byte between TEXT fields");
-        }
-        break;
-      case State::kLabel:
-        if (b == '\t') {
-          const std::string_view label(buf_.data() + label_start_, buf_len_ - label_start_);
-          if (label == kChecksumLabel) {
-            state_ = State::kChecksum;
-          } else {
-            if (label.empty()) taint(Errc::kBadFormat, "empty TEXT label");
-            value_start_ = buf_len_;
-            state_ = State::kValue;
-          }
-        } else if (b == '\r' || b == '\n') {
-          taint(Errc::kBadFormat, "TEXT label without TAB");
-          state_ = b == '\n' ? State::kLabel : State::kWaitLf;
-          label_start_ = buf_len_;
-        } else {
-          if (!is_printable(b)) taint(Errc::kBadFormat, "non-ASCII byte in TEXT label");
-          if (buf_len_ - label_start_ >= kMaxLabel) {
-            taint(Errc::kBadLength, "TEXT label too long");
-          } else if (buf_len_ < buf_.size()) {
-            buf_[buf_len_++] = static_cast<char>(b);
-          }
-        }
-        break;
-      case State::kValue:
-        if (b == '\r' || b == '\n') {
-          if (!overflowed_) {
-            if (block_.count < kMaxFields) {
-              block_.fields_storage[block_.count++] = TextField{
-                  std::string_view(buf_.data() + label_start_, value_start_ - label_start_),
-                  std::string_view(buf_.data() + value_start_, buf_len_ - value_start_)};
-            } else {
-              taint(Errc::kBadLength, "too many fields in TEXT block");
-            }
-          }
-          if (b == '\n') {
-            if (overflowed_) buf_len_ = 0;
-            label_start_ = buf_len_;
-            state_ = State::kLabel;
-          } else {
-            state_ = State::kWaitLf;
-          }
-        } else {
-          if (!is_printable(b)) taint(Errc::kBadFormat, "non-ASCII byte in TEXT value");
-          if (buf_len_ - value_start_ >= kMaxValue) {
-            taint(Errc::kBadLength, "TEXT value too long");
-          } else if (buf_len_ < buf_.size()) {
-            buf_[buf_len_++] = static_cast<char>(b);
-          }
-        }
-        break;
-      case State::kChecksum:
-        if (overflowed_) {
-          // Already reported when it crossed kMaxBlockBytes; this checksum only ends the skip.
-          state_ = State::kStart;
-          sum_ = 0;
-          tainted_ = false;
-          overflowed_ = false;
-          block_bytes_ = 0;
-          break;
-        }
-        return finish_block(i + 1);
-    }
+    if (++block_bytes_ > kMaxBlockBytes && !overflowed_) return overflow(i + 1);
+    if (text_byte(b)) return finish_block(i + 1);
   }
   TakeResult r;
   r.consumed = n;
   return r;
+}
+
+std::optional<TakeResult> Framer::hex_byte(std::uint8_t b, std::size_t at) noexcept {
+  if (b == '\n') {
+    in_hex_ = false;
+    return finish_hex(at + 1);
+  }
+  if ((is_hex_char(b) || b == '\r') && hex_len_ < kMaxHexChars) {
+    hex_buf_[hex_len_++] = static_cast<char>(b);
+    return std::nullopt;
+  }
+  // Not a HEX frame after all (noise ':' or a corrupted terminator, OpenDTU #1585), or too
+  // long: drop it and hand this byte back to the TEXT machine, whose checksum decides.
+  in_hex_ = false;
+  TakeResult r;
+  r.status = TakeStatus::kBad;
+  r.consumed = at;
+  r.kind = FrameKind::kHex;
+  r.hex_error = true;
+  r.hex_text = std::string_view(hex_buf_.data(), hex_len_);
+  r.error = hex_len_ >= kMaxHexChars
+                ? Error(Errc::kBadLength, "HEX frame too long")
+                : Error(Errc::kBadFormat, "HEX frame broken by a non-hex byte");
+  hex_len_ = 0;
+  return r;
+}
+
+TakeResult Framer::overflow(std::size_t consumed) noexcept {
+  overflowed_ = true;
+  TakeResult r;
+  r.status = TakeStatus::kBad;
+  r.consumed = consumed;
+  r.error = Error(Errc::kBadLength, "TEXT block longer than 1024 bytes");
+  // Keep parsing labels (in a scratch buffer) only to find the next checksum byte.
+  block_.count = 0;
+  buf_len_ = 0;
+  if (state_ == State::kLabel || state_ == State::kValue) state_ = State::kWaitLf;
+  return r;
+}
+
+bool Framer::text_byte(std::uint8_t b) noexcept {
+  switch (state_) {
+    case State::kStart:
+      buf_len_ = 0;
+      block_.count = 0;
+      if (b == '\r') {
+        state_ = State::kStartLf;
+      } else {
+        taint(Errc::kBadFormat, "TEXT block does not start with CR LF");
+        state_ = b == '\n' ? State::kLabel : State::kWaitLf;
+        label_start_ = buf_len_;
+      }
+      break;
+    case State::kStartLf:
+      if (b == '\n') {
+        state_ = State::kLabel;
+        label_start_ = buf_len_;
+      } else {
+        taint(Errc::kBadFormat, "TEXT block does not start with CR LF");
+        state_ = State::kWaitLf;
+      }
+      break;
+    case State::kWaitLf:
+      if (b == '\n') {
+        if (overflowed_) buf_len_ = 0;
+        state_ = State::kLabel;
+        label_start_ = buf_len_;
+      } else if (b != '\r') {
+        taint(Errc::kBadFormat, "stray byte between TEXT fields");
+      }
+      break;
+    case State::kLabel:
+      if (b == '\t') {
+        const std::string_view label(buf_.data() + label_start_, buf_len_ - label_start_);
+        if (label == kChecksumLabel) {
+          state_ = State::kChecksum;
+        } else {
+          if (label.empty()) taint(Errc::kBadFormat, "empty TEXT label");
+          value_start_ = buf_len_;
+          state_ = State::kValue;
+        }
+      } else if (b == '\r' || b == '\n') {
+        taint(Errc::kBadFormat, "TEXT label without TAB");
+        state_ = b == '\n' ? State::kLabel : State::kWaitLf;
+        label_start_ = buf_len_;
+      } else {
+        if (!is_printable(b)) taint(Errc::kBadFormat, "non-ASCII byte in TEXT label");
+        if (buf_len_ - label_start_ >= kMaxLabel) {
+          taint(Errc::kBadLength, "TEXT label too long");
+        } else if (buf_len_ < buf_.size()) {
+          buf_[buf_len_++] = static_cast<char>(b);
+        }
+      }
+      break;
+    case State::kValue:
+      if (b == '\r' || b == '\n') {
+        if (!overflowed_) {
+          if (block_.count < kMaxFields) {
+            block_.fields_storage[block_.count++] =
+                TextField{std::string_view(buf_.data() + label_start_, value_start_ - label_start_),
+                          std::string_view(buf_.data() + value_start_, buf_len_ - value_start_)};
+          } else {
+            taint(Errc::kBadLength, "too many fields in TEXT block");
+          }
+        }
+        if (b == '\n') {
+          if (overflowed_) buf_len_ = 0;
+          label_start_ = buf_len_;
+          state_ = State::kLabel;
+        } else {
+          state_ = State::kWaitLf;
+        }
+      } else {
+        if (!is_printable(b)) taint(Errc::kBadFormat, "non-ASCII byte in TEXT value");
+        if (buf_len_ - value_start_ >= kMaxValue) {
+          taint(Errc::kBadLength, "TEXT value too long");
+        } else if (buf_len_ < buf_.size()) {
+          buf_[buf_len_++] = static_cast<char>(b);
+        }
+      }
+      break;
+    case State::kChecksum:
+      if (overflowed_) {
+        // Already reported when it crossed kMaxBlockBytes; this checksum only ends the skip.
+        state_ = State::kStart;
+        sum_ = 0;
+        tainted_ = false;
+        overflowed_ = false;
+        block_bytes_ = 0;
+        break;
+      }
+      return true;
+  }
+  return false;
 }
 
 }  // namespace gxlink::vedirect

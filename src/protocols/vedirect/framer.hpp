@@ -23,6 +23,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "core/bytes.hpp"
@@ -87,6 +88,12 @@ class Framer {
   TakeResult finish_block(std::size_t consumed) noexcept;
   TakeResult finish_hex(std::size_t consumed) noexcept;
   bool take_whole_block(ByteView in, std::size_t at, TakeResult& out) noexcept;
+  /// One byte inside a HEX frame: the finished (or broken) frame, or nothing yet.
+  std::optional<TakeResult> hex_byte(std::uint8_t b, std::size_t at) noexcept;
+  /// The block crossed kMaxBlockBytes: report it once and skip to its checksum.
+  TakeResult overflow(std::size_t consumed) noexcept;
+  /// One byte of a TEXT block through the state machine; true at the block's checksum byte.
+  bool text_byte(std::uint8_t b) noexcept;
 
   State state_ = State::kStart;
   std::uint8_t sum_ = 0;
