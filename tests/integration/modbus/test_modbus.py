@@ -233,7 +233,7 @@ class ModbusTest(unittest.TestCase):
         rows += self.check_block(c, "solarcharger", 239, 288, 771, 776)
         rows += self.check_block(c, "solarcharger", 239, 288, 784, 793, fc=4)
         rows += self.check_block(c, "vebus", 246, 257, 3, 36)
-        rows += self.check_block(c, "battery", 225, 512, 259, 262)
+        rows += self.check_block(c, "battery", 225, 512, 256, 266)
         rows += self.check_block(c, "battery", 225, 512, 303, 309)
         # Not a vacuous pass: the rows waited for above, and many others, carried real values.
         model = self.daemon.model()
