@@ -34,7 +34,8 @@ model::Model& fuzz_model() {
     meta.min = 1;
     meta.max = 4;
     auto& s = m.add_service(mppt);
-    s.add("/Mode", meta, std::int64_t{1}, [](const model::Value&) { return model::WriteResult::kOk; });
+    s.add("/Mode", meta, std::int64_t{1},
+          [](const model::Value&) { return model::WriteResult::kOk; });
     s.set("/Serial", std::string("HQ\xC3\xA9"));
   }
   return m;
@@ -46,8 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   const std::size_t chunk = std::size_t{data[0]} + 1;
   ByteView in(data + 1, size - 1);
-  publishers::RegisterServer server(fuzz_model(), modbus::gx_register_map(),
-                                    {.writes = true, .invalid = modbus::InvalidPolicy::kNotAvailable});
+  publishers::RegisterServer server(
+      fuzz_model(), modbus::gx_register_map(),
+      {.writes = true, .invalid = modbus::InvalidPolicy::kNotAvailable});
   std::vector<std::uint8_t> buf;
   std::array<std::uint8_t, modbus::kMaxAduSize> out{};
   while (!in.empty()) {

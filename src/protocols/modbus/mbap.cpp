@@ -105,8 +105,8 @@ std::size_t encode_write_response(MutableByteView out, const Adu& request,
   store_mbap(out, request.transaction, request.unit, 5);
   out[7] = static_cast<std::uint8_t>(write.function);
   store_be16(out, 8, write.address);
-  store_be16(out, 10, write.function == Function::kWriteSingleRegister ? write.values[0]
-                                                                       : write.quantity);
+  store_be16(out, 10,
+             write.function == Function::kWriteSingleRegister ? write.values[0] : write.quantity);
   return 12;
 }
 

@@ -15,7 +15,8 @@ namespace {
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
     s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -71,7 +72,8 @@ Result<RegisterEntry> parse_row(std::string_view line, int line_no) {
   if (!col[1].starts_with('/') || col[1].size() < 2)
     return fail(Errc::kBadFormat, "path must start with '/'");
   e.path = std::string(col[1]);
-  if (col[2].size() != 1 || std::string_view("ybnqiuxtds").find(col[2][0]) == std::string_view::npos)
+  if (col[2].size() != 1 ||
+      std::string_view("ybnqiuxtds").find(col[2][0]) == std::string_view::npos)
     return fail(Errc::kBadFormat, "unknown D-Bus type '" + std::string(col[2]) + "'");
   e.dbus_type = col[2][0];
   e.unit = std::string(col[3]);
@@ -122,8 +124,7 @@ Result<RegisterMap> RegisterMap::parse(std::string_view csv) {
     if (line.empty() || line.front() == '#') continue;
     auto row = parse_row(line, line_no);
     if (!row) {
-      return fail(row.error().code,
-                  "line " + std::to_string(line_no) + ": " + row.error().detail);
+      return fail(row.error().code, "line " + std::to_string(line_no) + ": " + row.error().detail);
     }
     map.entries_.push_back(std::move(*row));
   }
@@ -192,7 +193,9 @@ void encode_number(const RegisterEntry& entry, std::optional<double> value, Inva
         bits = static_cast<std::uint32_t>(
             static_cast<std::int32_t>(clamp(-2147483648.0, 2147483647.0)));
         break;
-      case RegisterType::kUint32: bits = static_cast<std::uint64_t>(clamp(0.0, 4294967295.0)); break;
+      case RegisterType::kUint32:
+        bits = static_cast<std::uint64_t>(clamp(0.0, 4294967295.0));
+        break;
       case RegisterType::kUint64:
         // 2^64 − 2048 is the largest double below 2^64 − 1; clamp there.
         bits = scaled >= 18446744073709549568.0 ? ~std::uint64_t{0} - 1
@@ -256,13 +259,12 @@ namespace {
 // Facts of dbus_modbustcp's unitid2di.csv (venus_os.md §4.2): the unit ids Venus documents for
 // device instances above 255 and for unit 0, for clients that cannot send those.
 constexpr std::array<UnitInstance, 43> kUnitIds{{
-    {100, 0},   {204, 262}, {205, 263}, {206, 264}, {207, 265}, {208, 266}, {209, 267},
-    {210, 268}, {211, 269}, {212, 270}, {213, 271}, {214, 272}, {215, 280}, {216, 281},
-    {217, 282}, {218, 283}, {219, 284}, {220, 285}, {221, 286}, {222, 287}, {223, 277},
-    {224, 278}, {225, 512}, {226, 279}, {227, 276}, {228, 275}, {229, 274}, {230, 273},
-    {231, 295}, {232, 294}, {233, 293}, {234, 296}, {235, 292}, {236, 291}, {237, 290},
-    {238, 289}, {239, 288}, {242, 261}, {243, 260}, {244, 259}, {245, 258}, {246, 257},
-    {247, 256},
+    {100, 0},   {204, 262}, {205, 263}, {206, 264}, {207, 265}, {208, 266}, {209, 267}, {210, 268},
+    {211, 269}, {212, 270}, {213, 271}, {214, 272}, {215, 280}, {216, 281}, {217, 282}, {218, 283},
+    {219, 284}, {220, 285}, {221, 286}, {222, 287}, {223, 277}, {224, 278}, {225, 512}, {226, 279},
+    {227, 276}, {228, 275}, {229, 274}, {230, 273}, {231, 295}, {232, 294}, {233, 293}, {234, 296},
+    {235, 292}, {236, 291}, {237, 290}, {238, 289}, {239, 288}, {242, 261}, {243, 260}, {244, 259},
+    {245, 258}, {246, 257}, {247, 256},
 }};
 
 }  // namespace

@@ -84,7 +84,8 @@ void encode_string(const RegisterEntry& entry, std::string_view utf8,
 
 /// The value a write of `registers` (entry.count of them, high word first) stands for, in D-Bus
 /// units: the signed or unsigned number ÷ scale.
-double decode_registers(const RegisterEntry& entry, std::span<const std::uint16_t> registers) noexcept;
+double decode_registers(const RegisterEntry& entry,
+                        std::span<const std::uint16_t> registers) noexcept;
 
 /// Unit id → device instance from Venus' documented table (venus_os.md §4.2, dbus_modbustcp's
 /// unitid2di.csv: 100 → 0, 225 → 512, 239 → 288, 246 → 257, 247 → 256, ...); nullopt when the

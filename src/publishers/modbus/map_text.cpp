@@ -34,8 +34,8 @@ bool print_register_map(std::ostream& out, std::string_view format,
   if (format == "csv") {
     for (const auto& e : map.entries()) {
       out << "com.victronenergy." << e.service_type << ',' << e.path << ',' << e.dbus_type << ','
-          << e.unit << ',' << e.address << ',' << e.type_name() << ',' << scale_text(e.scale)
-          << ',' << (e.writable ? 'W' : 'R') << '\n';
+          << e.unit << ',' << e.address << ',' << e.type_name() << ',' << scale_text(e.scale) << ','
+          << (e.writable ? 'W' : 'R') << '\n';
     }
     return true;
   }

@@ -120,14 +120,13 @@ class ModbusServer::Impl::Connection : public std::enable_shared_from_this<Conne
   }
 
   void read() {
-    socket_.async_read_some(
-        asio::buffer(in_.data() + have_, in_.size() - have_),
-        [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-          if (self->closed_) return;
-          if (ec) return self->finish();
-          self->have_ += n;
-          self->process();
-        });
+    socket_.async_read_some(asio::buffer(in_.data() + have_, in_.size() - have_),
+                            [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                              if (self->closed_) return;
+                              if (ec) return self->finish();
+                              self->have_ += n;
+                              self->process();
+                            });
   }
 
   /// Answers the first complete frame in the buffer, or reads more.
@@ -235,8 +234,7 @@ void ModbusServer::Impl::listen_on(const tcp::endpoint& ep) {
 
 void ModbusServer::Impl::report_listen_failure(std::string_view what) {
   if (reported_) return;
-  spdlog::warn("modbus: cannot listen on {}:{} ({}); retrying", options_.host, options_.port,
-               what);
+  spdlog::warn("modbus: cannot listen on {}:{} ({}); retrying", options_.host, options_.port, what);
   reported_ = true;
 }
 
@@ -249,24 +247,25 @@ void ModbusServer::Impl::schedule_retry() {
 }
 
 void ModbusServer::Impl::accept() {
-  acceptor_.async_accept([self = shared_from_this()](const asio::error_code& ec,
-                                                     tcp::socket socket) {
-    if (self->stopped_) return;
-    if (ec) return self->on_accept_error(ec);
-    self->accept_backoff_ = kFirstAcceptBackoff;
-    if (self->connections_.size() >= self->options_.max_connections) {
-      // Modbus has no "busy" answer before a request; closing at once frees the client to retry.
-      ++self->stats_.refused_full;
-      asio::error_code ignored;
-      socket.close(ignored);
-    } else {
-      ++self->stats_.accepted;
-      auto c = std::make_shared<Connection>(self, std::move(socket));
-      self->connections_.insert(c);
-      c->start();
-    }
-    self->accept();
-  });
+  acceptor_.async_accept(
+      [self = shared_from_this()](const asio::error_code& ec, tcp::socket socket) {
+        if (self->stopped_) return;
+        if (ec) return self->on_accept_error(ec);
+        self->accept_backoff_ = kFirstAcceptBackoff;
+        if (self->connections_.size() >= self->options_.max_connections) {
+          // Modbus has no "busy" answer before a request; closing at once frees the client to
+          // retry.
+          ++self->stats_.refused_full;
+          asio::error_code ignored;
+          socket.close(ignored);
+        } else {
+          ++self->stats_.accepted;
+          auto c = std::make_shared<Connection>(self, std::move(socket));
+          self->connections_.insert(c);
+          c->start();
+        }
+        self->accept();
+      });
 }
 
 /// EMFILE/ENFILE leave the connection queued, so accepting again at once would spin: back off.

@@ -13,7 +13,9 @@ using modbus::ExceptionCode;
 using modbus::Function;
 using modbus::RegisterEntry;
 
-bool integer_dbus_type(char t) { return std::string_view("ybnqiuxt").find(t) != std::string_view::npos; }
+bool integer_dbus_type(char t) {
+  return std::string_view("ybnqiuxt").find(t) != std::string_view::npos;
+}
 
 }  // namespace
 
@@ -136,12 +138,11 @@ std::size_t RegisterServer::write(const modbus::Adu& adu, const modbus::Request&
       continue;
     }
     ++stats_.writes_refused;
-    const bool address = result == model::WriteResult::kNotWritable ||
-                         result == model::WriteResult::kUnknownPath;
-    return exception(adu,
-                     address ? ExceptionCode::kIllegalDataAddress
-                             : ExceptionCode::kServerDeviceFailure,
-                     out);
+    const bool address =
+        result == model::WriteResult::kNotWritable || result == model::WriteResult::kUnknownPath;
+    return exception(
+        adu, address ? ExceptionCode::kIllegalDataAddress : ExceptionCode::kServerDeviceFailure,
+        out);
   }
   return modbus::encode_write_response(out, adu, r);
 }

@@ -43,8 +43,7 @@ class RegisterServerTest : public ::testing::Test {
     sys.set("/Dc/Battery/Current", -2.14);
     sys.set("/Dc/InverterCharger/Power", std::int64_t{-905});
     sys.set("/Serial", std::string("AB"));
-    auto& mppt =
-        model_.add_service(spec("solarcharger", "ttyUSB0", 288));
+    auto& mppt = model_.add_service(spec("solarcharger", "ttyUSB0", 288));
     model::ItemMeta mode = writable();
     mode.min = 1;
     mode.max = 4;
@@ -53,8 +52,7 @@ class RegisterServerTest : public ::testing::Test {
       return model::as_int(v) == 2 ? model::WriteResult::kFailed : model::WriteResult::kOk;
     });
     mppt.set("/State", std::int64_t{3});
-    auto& other =
-        model_.add_service(spec("solarcharger", "can0", 0));
+    auto& other = model_.add_service(spec("solarcharger", "can0", 0));
     other.set("/State", std::int64_t{5});
     auto& settings = model_.add_service(spec("settings", "", 0));
     settings.add("/Settings/Limit", writable(), 1.0, [this](const model::Value& v) {
@@ -98,7 +96,7 @@ TEST_F(RegisterServerTest, SystemReadsAtUnit100WithScalesAndWordOrder) {
   const std::vector<std::uint8_t> want = {4,    12,   0x02, 0x11,  // 52.89 V × 10 = 529
                                           0xFF, 0xEB,              // -2.14 A × 10 = -21
                                           0xFF, 0xFF, 0xFC, 0x77,  // -905 W, high word first
-                                          'A',  'B',  0,    0};  // string[2], zero-padded
+                                          'A',  'B',  0,    0};    // string[2], zero-padded
   EXPECT_EQ(r, want);
 }
 
@@ -111,8 +109,7 @@ TEST_F(RegisterServerTest, UnitIdResolvesOwnInstanceThenTableThenItself) {
   EXPECT_EQ(ask(239, read(775, 1)), (std::vector<std::uint8_t>{3, 2, 0, 3}));
   EXPECT_EQ(ask(0, read(775, 1)), (std::vector<std::uint8_t>{3, 2, 0, 5}));
   // A device whose own instance is the unit id wins over the table (100 → 0 otherwise).
-  model_.add_service(spec("solarcharger", "x", 100))
-      .set("/State", std::int64_t{7});
+  model_.add_service(spec("solarcharger", "x", 100)).set("/State", std::int64_t{7});
   EXPECT_EQ(ask(100, read(775, 1)), (std::vector<std::uint8_t>{3, 2, 0, 7}));
 }
 
