@@ -313,6 +313,39 @@ class ModbusTest(unittest.TestCase):
         self.assertTrue(c.write_register(774, 9, **unit_kw(c, 239)).isError())
         self.assertEqual(self.read(c, 239, 774, 1).registers, [1])
 
+    def test_SettingsWritesIncluding32BitReachTheModel(self):
+        self.start(writes=True)
+        c = self.client()
+        s = self.wait_connected("settings", 0, "/Settings/CGwacs/AcPowerSetPoint")
+        # ESS set-point (2700, int16, W) and the 32-bit max discharge power (2720..2721, int32,
+        # high word first) in one function-16 write each, at unit 100 (→ instance 0).
+        self.assertFalse(c.write_register(2700, (-250) & 0xFFFF, **unit_kw(c, 100)).isError())
+        self.assertFalse(c.write_registers(2720, [0x0001, 0x86A0], **unit_kw(c, 100)).isError())
+
+        def written():
+            m = self.service(self.daemon.model(), "settings", 0)
+            return (m["/Settings/CGwacs/AcPowerSetPoint"] == -250 and
+                    m["/Settings/CGwacs/MaxDischargePower"] == 100000)
+
+        self.assertTrue(wait_until(written, 20), self.service(self.daemon.model(), "settings", 0))
+        self.assertEqual(self.read(c, 100, 2700, 1).registers, [(-250) & 0xFFFF])
+        self.assertEqual(self.read(c, 100, 2720, 2).registers, [0x0001, 0x86A0])
+        # The same value through the scaled register 2703 (scale 0.01: register = W / 100).
+        self.assertEqual(self.read(c, 100, 2703, 1).registers, [(-3) & 0xFFFF])  # -2.5 → -3
+        # Half of a 32-bit value cannot be written.
+        self.assertException(c.write_register(2721, 5, **unit_kw(c, 100)), 2)
+
+    def test_ModbusMapPrintsCsvAndMarkdown(self):
+        md = subprocess.run([GXLINK_BINARY, "modbus-map", "--format", "md"], check=True,
+                            capture_output=True, text=True).stdout
+        self.assertIn("## com.victronenergy.system", md)
+        self.assertIn("| 840 | `/Dc/Battery/Voltage` | uint16 | 10 | V | R |", md)
+        self.assertRegex(md, r"\| 774 \| `/Mode` \| uint16 \| 1 \| +\| W \| .*4=Off")
+        self.assertIn("| 239 | 288 |", md)
+        self.assertTrue(len(self.rows) > 200)
+        bad = subprocess.run([GXLINK_BINARY, "modbus-map", "--format", "xml"], capture_output=True)
+        self.assertNotEqual(bad.returncode, 0)
+
     def test_InvalidReadsAsNotAvailableOrZero(self):
         for policy, want in (("na", [0xFFFF]), ("zero", [0])):
             self.daemon = self.start(invalid=policy if policy == "zero" else None)
