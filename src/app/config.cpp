@@ -99,6 +99,12 @@ void apply_overrides(toml::table& cfg, const RunOptions& opts) {
     if (auto* t = section(cfg, "mqtt")) t->insert_or_assign("portal_id", *opts.portal_id);
   if (opts.http)
     if (auto* t = section(cfg, "http")) t->insert_or_assign("listen", *opts.http);
+  if (opts.modbus) {
+    if (auto* t = section(cfg, "modbus")) {
+      t->insert_or_assign("listen", *opts.modbus);
+      t->insert_or_assign("enabled", true);
+    }
+  }
   if (opts.dbus) {
     if (auto* t = section(cfg, "dbus")) {
       t->insert_or_assign("bus", *opts.dbus);
@@ -136,6 +142,7 @@ RunConfig load_run_config(const RunOptions& opts) {
   if (opts.portal_id) vo.origins["mqtt.portal_id"] = "--portal-id " + *opts.portal_id;
   if (opts.http) vo.origins["http.listen"] = "--http " + *opts.http;
   if (opts.dbus) vo.origins["dbus.bus"] = "--dbus " + *opts.dbus;
+  if (opts.modbus) vo.origins["modbus.listen"] = "--modbus " + *opts.modbus;
   try {
     apply_overrides(rc.table, opts);
   } catch (const std::exception& e) {

@@ -15,6 +15,7 @@
 #include "app/system_replay.hpp"
 #include "app/vebus_command.hpp"
 #include "model/model_json.hpp"
+#include "publishers/modbus/map_text.hpp"
 #include "transport/can_transport_spec.hpp"
 #include "transport/candump.hpp"
 
@@ -188,10 +189,16 @@ int main(int argc, char** argv) {
   candump->add_option("--duration", can_duration, "stop after this many seconds");
   candump->add_option("--count", can_count, "stop after this many frames");
 
+  auto* modbus_map = app.add_subcommand("modbus-map", "Print the Modbus-TCP register map");
+  std::string map_format = "csv";
+  modbus_map->add_option("--format", map_format, "csv (attributes.csv columns) or md")
+      ->check(CLI::IsMember({"csv", "md"}))
+      ->capture_default_str();
+
   auto* run = app.add_subcommand("run", "Run the daemon");
   RunOptions ro;
   std::string config;
-  std::string mqtt, portal, http, dbus;
+  std::string mqtt, portal, http, dbus, modbus;
   double duration = 0;
   run->add_option("--config", config, "TOML config file");
   run->add_flag("--demo", ro.demo, "simulated devices over real wire protocols");
@@ -199,6 +206,7 @@ int main(int argc, char** argv) {
   run->add_option("--portal-id", portal, "MQTT portal id");
   run->add_option("--http", http, "dashboard and /api/model on HOST:PORT (default 127.0.0.1:8088)");
   run->add_option("--dbus", dbus, "system, session, none, or a bus address");
+  run->add_option("--modbus", modbus, "serve Modbus-TCP on HOST:PORT (GX register map)");
   run->add_flag("--no-tui", ro.no_tui, "no refreshing terminal view");
   run->add_option("--duration", duration, "stop after this many seconds");
   bool check_only = false;
@@ -223,11 +231,13 @@ int main(int argc, char** argv) {
   if (*snapshot) return cmd_snapshot(sources);
   if (*vebus) return run_vebus_command(vebus_opts);
   if (*candump) return cmd_candump(can_spec, can_bitrate, can_duration, can_count);
+  if (*modbus_map) return gxlink::publishers::print_register_map(std::cout, map_format) ? 0 : 2;
   if (!config.empty()) ro.config_file = config;
   if (!mqtt.empty()) ro.mqtt = mqtt;
   if (!portal.empty()) ro.portal_id = portal;
   if (!http.empty()) ro.http = http;
   if (!dbus.empty()) ro.dbus = dbus;
+  if (!modbus.empty()) ro.modbus = modbus;
   if (duration > 0) ro.duration = duration;
   if (check_only) return check_config(ro, std::cout, std::cerr);
   try {  // nothing may end the daemon as a terminate (issue 11 item 4)
