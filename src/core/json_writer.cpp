@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "core/text.hpp"
 
@@ -36,23 +37,22 @@ constexpr std::array<bool, 256> kSpecial = [] {
 
 }  // namespace
 
-void append_json_string(std::string_view s, std::string& out) {
-  // Fast path, the common case in decoders (labels, numbers as text): nothing to escape, so the
-  // string goes out in one copy between its quotes.
+namespace {
+
+/// The bytes of `s` before its first byte that needs escaping (or a UTF-8 check).
+std::size_t clean_prefix(std::string_view s) noexcept {
   std::size_t clean = 0;
   while (clean < s.size() && !kSpecial[static_cast<unsigned char>(s[clean])]) ++clean;
-  if (clean == s.size()) {
-    out.reserve(out.size() + s.size() + 2);
-    out.push_back('"');
-    out.append(s);
-    out.push_back('"');
-    return;
-  }
+  return clean;
+}
+
+/// The quoted string when some byte needs a look: escapes, and the UTF-8/Latin-1 decision.
+void append_json_string_slow(std::string_view s, std::size_t clean, std::string& out) {
   out += '"';
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  const char* run = p;  // start of the current run of bytes copied as they are
-  int utf8 = -1;        // is the whole string UTF-8? found out only when a byte >= 0x80 appears
+  const char* p = s.data() + clean;
+  const char* const end = s.data() + s.size();
+  const char* run = s.data();  // start of the current run of bytes copied as they are
+  int utf8 = -1;  // is the whole string UTF-8? found out only when a byte >= 0x80 appears
   for (; p != end; ++p) {
     const auto u = static_cast<unsigned char>(*p);
     if (!kSpecial[u]) continue;
@@ -68,6 +68,41 @@ void append_json_string(std::string_view s, std::string& out) {
   }
   out.append(run, static_cast<std::size_t>(end - run));
   out += '"';
+}
+
+}  // namespace
+
+void append_json_string(std::string_view s, std::string& out) {
+  append_json_string_framed('\0', s, '\0', out);
+}
+
+void append_json_string_framed(char lead, std::string_view s, char trail, std::string& out) {
+  // Fast path, the common case in decoders (labels, numbers as text): short and nothing to
+  // escape. One pass copies the bytes into a stack buffer while it checks them, and separator,
+  // quotes, text and a key's colon go out in one append: a scan, two memcpy calls and four
+  // std::string appends per string were the largest single cost of `gxlink decode`
+  // (bench/README.md, "Decode end to end").
+  constexpr std::size_t kShort = 60;
+  if (s.size() <= kShort) {
+    char buf[kShort + 4];
+    char* p = buf;
+    if (lead != '\0') *p++ = lead;
+    *p++ = '"';
+    bool special = false;
+    for (const char c : s) {
+      special |= kSpecial[static_cast<unsigned char>(c)];
+      *p++ = c;
+    }
+    if (!special) {
+      *p++ = '"';
+      if (trail != '\0') *p++ = trail;
+      out.append(buf, static_cast<std::size_t>(p - buf));
+      return;
+    }
+  }
+  if (lead != '\0') out += lead;
+  append_json_string_slow(s, clean_prefix(s), out);
+  if (trail != '\0') out += trail;
 }
 
 void append_json_integer(std::int64_t v, std::string& out) {

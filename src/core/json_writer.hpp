@@ -20,6 +20,8 @@ namespace gxlink {
 
 /// Appends `s` as a JSON string (quotes included) by the rule above.
 void append_json_string(std::string_view s, std::string& out);
+/// The same, with a byte before and after it (`'\0'`: none): a separator and a key's colon.
+void append_json_string_framed(char lead, std::string_view s, char trail, std::string& out);
 /// Appends a finite number in the shortest round-trip form; integral values without a fraction
 /// ("12", canboat's style). Not finite: `null`.
 void append_json_number(double v, std::string& out);
@@ -45,15 +47,10 @@ class JsonWriter {
 
   /// An object key; the value written next belongs to it.
   void key(std::string_view k) {
-    separator();
-    append_json_string(k, out_);
-    out_ += ':';
+    append_json_string_framed(separator_char(), k, ':', out_);
     after_key_ = true;
   }
-  void string(std::string_view s) {
-    separator();
-    append_json_string(s, out_);
-  }
+  void string(std::string_view s) { append_json_string_framed(separator_char(), s, '\0', out_); }
   void integer(std::int64_t v) {
     separator();
     append_json_integer(v, out_);
@@ -81,15 +78,21 @@ class JsonWriter {
   }
 
  private:
-  void separator() {
+  /// The comma the next value needs ('\0' for none), updating the nesting state.
+  char separator_char() {
     if (after_key_) {
       after_key_ = false;
-      return;
+      return '\0';
     }
     if (depth_ > 0) {
-      if (!first_[depth_]) out_ += ',';
+      const bool first = first_[depth_];
       first_[depth_] = false;
+      if (!first) return ',';
     }
+    return '\0';
+  }
+  void separator() {
+    if (const char c = separator_char(); c != '\0') out_ += c;
   }
   void open(char c) {
     separator();

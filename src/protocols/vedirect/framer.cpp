@@ -2,6 +2,7 @@
 #include "protocols/vedirect/framer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace gxlink::vedirect {
@@ -95,7 +96,13 @@ bool Framer::take_whole_block(ByteView in, std::size_t i, TakeResult& out) noexc
   // cannot).
   const std::uint8_t* p = in.data();
   const std::size_t lim = std::min(in.size(), i + kMaxBlockBytes);
-  auto plain = [](std::uint8_t c) { return c >= 0x20 && c < 0x7F && c != ':'; };
+  // Printable ASCII other than ':' (which would start a HEX frame): one table load a byte, and
+  // the loops below stop at the first byte that is not, then check it is the TAB or CR expected.
+  static constexpr auto kPlain = [] {
+    std::array<bool, 256> t{};
+    for (unsigned c = 0x20; c < 0x7F; ++c) t[c] = c != ':';
+    return t;
+  }();
   std::size_t j = i;
   unsigned sum = 0;
   std::size_t count = 0;
@@ -104,11 +111,8 @@ bool Framer::take_whole_block(ByteView in, std::size_t i, TakeResult& out) noexc
     sum += '\r' + '\n';
     j += 2;
     const std::size_t ls = j;
-    while (j < lim && p[j] != '\t') {
-      if (!plain(p[j])) return false;
-      sum += p[j++];
-    }
-    if (j >= lim) return false;
+    while (j < lim && kPlain[p[j]]) sum += p[j++];
+    if (j >= lim || p[j] != '\t') return false;
     const std::size_t ll = j - ls;
     sum += '\t';
     ++j;
@@ -119,11 +123,8 @@ bool Framer::take_whole_block(ByteView in, std::size_t i, TakeResult& out) noexc
     }
     if (ll == 0 || ll > kMaxLabel || count >= kMaxFields) return false;
     const std::size_t vs = j;
-    while (j < lim && p[j] != '\r') {
-      if (!plain(p[j])) return false;
-      sum += p[j++];
-    }
-    if (j >= lim || j - vs > kMaxValue) return false;
+    while (j < lim && kPlain[p[j]]) sum += p[j++];
+    if (j >= lim || p[j] != '\r' || j - vs > kMaxValue) return false;
     // Views into buf_, which receives the block below.
     block_.fields_storage[count++] = TextField{std::string_view(buf_.data() + (ls - i), ll),
                                                std::string_view(buf_.data() + (vs - i), j - vs)};
