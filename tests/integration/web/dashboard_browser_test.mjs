@@ -142,6 +142,13 @@ try {
   check('no polling of /api/model', usesPolling === 0, String(usesPolling));
   await page.screenshot({path: path.join(shotDir, 'overview.png')});
 
+  // --- the device list
+  await page.goto(base + '/#/devices', {waitUntil: 'domcontentloaded'});
+  await page.waitForFunction(() => document.querySelectorAll('tr.dev').length >= 10, {timeout: 20000});
+  const listed = await page.$$eval('tr.dev', rows => rows.map(r => r.textContent).join('\n'));
+  check('the device list names the devices', /SmartSolar/.test(listed) && /VE\.Bus/.test(listed), listed);
+  await page.screenshot({path: path.join(shotDir, 'devices.png')});
+
   // --- a device page: formatted paths
   await page.goto(base + '/#/device/com.victronenergy.solarcharger.ttyUSB0', {waitUntil: 'domcontentloaded'});
   await page.waitForFunction(() => document.querySelector('td[data-k="/State"]')?.textContent.length > 0, {timeout: 20000});
@@ -184,6 +191,10 @@ try {
 
   // --- the battery pages of a GX (seed 001 §5–6)
   const bms = 'com.victronenergy.battery.socketcan_can0';
+  await page.goto(base + '/#/device/' + bms, {waitUntil: 'domcontentloaded'});
+  await page.waitForFunction(() => /%$/.test(document.querySelector('td[data-k="/Soc"]')?.textContent || ''), {timeout: 20000});
+  check('battery main page: state of charge', true);
+  await page.screenshot({path: path.join(shotDir, 'battery-main.png')});
   await page.goto(base + '/#/device/' + bms + '?tab=details', {waitUntil: 'domcontentloaded'});
   await page.waitForFunction(() => /V$/.test(document.querySelector('td[data-k="/System/MinCellVoltage"]')?.textContent || ''), {timeout: 20000});
   const cell = await page.$eval('td[data-k="/System/MinVoltageCellId"]', e => e.textContent);

@@ -52,6 +52,7 @@ const AC_SOURCE = {0: 'Not available', 1: 'Grid', 2: 'Generator', 3: 'Shore powe
 
 function serviceType(s) { return s.split('.')[2] || ''; }
 function deviceName(s) {
+  if (s === SYSTEM) return 'System (systemcalc)';
   const v = val(s, '/CustomName') || val(s, '/ProductName');
   return v ? String(v) : s;
 }
@@ -310,7 +311,7 @@ function device(view, fresh, s, tab) {
         : 'Settings are read-only here: the daemon allows writes only with [http] writes = true.'}</p>
         <table><thead><tr><th>Path</th><th style="text-align:right">Value</th><th></th></tr></thead><tbody>` +
         paths.map(p => `<tr><td class="p">${esc(p)}</td><td class="v" data-k="${esc(p)}"></td><td>${editor(s, p, writable[p])}
-          <a href="#/history?service=${encodeURIComponent(s)}&path=${encodeURIComponent(p)}" title="plot">plot</a></td></tr>`).join('') + '</tbody></table>';
+          ${num(val(s, p)) ? `<a href="#/history?service=${encodeURIComponent(s)}&path=${encodeURIComponent(p)}" title="history of this path">plot</a>` : ''}</td></tr>`).join('') + '</tbody></table>';
     }
     view.innerHTML = `<h2 data-k="title"></h2><div class="note">${esc(s)}</div>
       <div class="tabs">${tabs.length > 1 ? tabs.map(t => `<a href="${base}?tab=${t}" class="${t === tab ? 'on' : ''}">${t[0].toUpperCase() + t.slice(1)}</a>`).join('') : ''}</div>
