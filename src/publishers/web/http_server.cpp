@@ -136,8 +136,7 @@ Response write_value(model::Model& model, const HttpOptions& options, const http
   const auto path = http::query_param(req.target, "path");
   const auto text = http::query_param(req.target, "value");
   if (!service || !path || !text) return refused(400, "service, path and value are required");
-  if (!valid_service_name(*service) || path->empty() || path->front() != '/' ||
-      path->size() > 256)
+  if (!valid_service_name(*service) || path->empty() || path->front() != '/' || path->size() > 256)
     return refused(400, "bad service or path");
   const auto json = nlohmann::json::parse(*text, nullptr, false);
   if (json.is_discarded() || json.is_object() || json.is_array())
@@ -200,11 +199,11 @@ Response chartjs(const HttpOptions& options) {
     r.status = 404;
     r.content_type = "text/javascript; charset=utf-8";
     // Loaded by a <script> tag: a statement the page can see, not a plain text error.
-    r.body = "window.GXLINK_CHARTJS_MISSING = " +
-             model::dump_json(nlohmann::json(
-                 "Plots need Chart.js: install Debian's libjs-chart.js (" + options.chartjs_file +
-                 " is missing)")) +
-             ";\n";
+    r.body =
+        "window.GXLINK_CHARTJS_MISSING = " +
+        model::dump_json(nlohmann::json("Plots need Chart.js: install Debian's libjs-chart.js (" +
+                                        options.chartjs_file + " is missing)")) +
+        ";\n";
     return r;
   }
   r.content_type = "text/javascript; charset=utf-8";

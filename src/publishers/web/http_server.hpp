@@ -7,9 +7,10 @@
 /// `POST /api/notifications/<n>/acknowledge`, `POST /api/notifications/acknowledge_all` (issue 12
 /// item 5) and `POST /api/write?service=S&path=P&value=JSON` (issue 15 item 2, only with
 /// `writes`), all through Model::write like D-Bus and MQTT; cross-site POSTs refused and, when a
-/// token is configured, a POST without `Authorization: Bearer <token>` too (issue 15 item 7). A small HTTP/1.1 server on standalone Asio that runs on the model's own
-/// io_context: no extra thread, so handlers read the model directly on the loop thread. Request
-/// heads are parsed by the sans-I/O `http::RequestParser` (http_request.hpp).
+/// token is configured, a POST without `Authorization: Bearer <token>` too (issue 15 item 7). A
+/// small HTTP/1.1 server on standalone Asio that runs on the model's own io_context: no extra
+/// thread, so handlers read the model directly on the loop thread. Request heads are parsed by the
+/// sans-I/O `http::RequestParser` (http_request.hpp).
 ///
 /// Limits (a dashboard on a small GX-class box; issue 11 item 5: one misbehaving client must not
 /// shut the dashboard out):
@@ -80,25 +81,25 @@ struct HttpOptions {
 
 /// Counters since start(), for diagnostics (read on the loop thread).
 struct HttpStats {
-  std::uint64_t accepted = 0;             ///< connections admitted
-  std::uint64_t requests = 0;             ///< responses sent (any status)
-  std::uint64_t refused_per_address = 0;  ///< 503: the client address had max_per_address
-  std::uint64_t refused_full = 0;         ///< 503: max_connections busy, nothing to shed
-  std::uint64_t shed = 0;                 ///< idle/slow connections closed to make room
-  std::uint64_t header_timeouts = 0;      ///< closed: request head not complete in time
-  std::uint64_t idle_timeouts = 0;        ///< closed: keep-alive connection idle too long
-  std::uint64_t write_timeouts = 0;       ///< closed: client did not read its response
-  std::uint64_t bad_requests = 0;         ///< 4xx/5xx from the parser (400, 413, 431, 501, 505)
-  std::uint64_t internal_errors = 0;      ///< 500: a handler threw
-  std::uint64_t accept_errors = 0;        ///< accept() failed (EMFILE, ENFILE, ...)
-  std::size_t open = 0;                   ///< connections being served now
-  std::size_t max_connections = 0;        ///< the effective total limit (after RLIMIT_NOFILE)
-  std::size_t streams_open = 0;           ///< `GET /api/events` streams being served now
-  std::uint64_t streams_refused = 0;      ///< 503: max_streams already open
-  std::uint64_t stream_events = 0;        ///< events queued to streams (one per stream each)
-  std::uint64_t streams_dropped_slow = 0; ///< closed: queue above stream_queue_bytes
-  std::uint64_t writes_ok = 0;            ///< POST /api/write accepted by Model::write
-  std::uint64_t writes_refused = 0;       ///< POST /api/write refused (disabled, token, origin, model)
+  std::uint64_t accepted = 0;              ///< connections admitted
+  std::uint64_t requests = 0;              ///< responses sent (any status)
+  std::uint64_t refused_per_address = 0;   ///< 503: the client address had max_per_address
+  std::uint64_t refused_full = 0;          ///< 503: max_connections busy, nothing to shed
+  std::uint64_t shed = 0;                  ///< idle/slow connections closed to make room
+  std::uint64_t header_timeouts = 0;       ///< closed: request head not complete in time
+  std::uint64_t idle_timeouts = 0;         ///< closed: keep-alive connection idle too long
+  std::uint64_t write_timeouts = 0;        ///< closed: client did not read its response
+  std::uint64_t bad_requests = 0;          ///< 4xx/5xx from the parser (400, 413, 431, 501, 505)
+  std::uint64_t internal_errors = 0;       ///< 500: a handler threw
+  std::uint64_t accept_errors = 0;         ///< accept() failed (EMFILE, ENFILE, ...)
+  std::size_t open = 0;                    ///< connections being served now
+  std::size_t max_connections = 0;         ///< the effective total limit (after RLIMIT_NOFILE)
+  std::size_t streams_open = 0;            ///< `GET /api/events` streams being served now
+  std::uint64_t streams_refused = 0;       ///< 503: max_streams already open
+  std::uint64_t stream_events = 0;         ///< events queued to streams (one per stream each)
+  std::uint64_t streams_dropped_slow = 0;  ///< closed: queue above stream_queue_bytes
+  std::uint64_t writes_ok = 0;             ///< POST /api/write accepted by Model::write
+  std::uint64_t writes_refused = 0;  ///< POST /api/write refused (disabled, token, origin, model)
 };
 
 class HttpServer final : public Publisher {

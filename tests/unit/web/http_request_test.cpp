@@ -264,7 +264,8 @@ TEST(HttpRequestParser, AuthorizationIsKeptForTheTokenCheck) {
 }
 
 TEST(HttpQuery, ParametersAreFoundAndDecoded) {
-  const std::string_view t = "/api/write?service=com.victronenergy.vebus.ttyMK3&path=%2FMode&value=3";
+  const std::string_view t =
+      "/api/write?service=com.victronenergy.vebus.ttyMK3&path=%2FMode&value=3";
   EXPECT_EQ(query_param(t, "service"), "com.victronenergy.vebus.ttyMK3");
   EXPECT_EQ(query_param(t, "path"), "/Mode");
   EXPECT_EQ(query_param(t, "value"), "3");

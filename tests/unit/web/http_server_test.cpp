@@ -165,7 +165,8 @@ TEST_F(HttpServerTest, TextsAsGetTextShowsThem) {
   EXPECT_TRUE(r.has("Cache-Control: no-store\r\n"));
   EXPECT_NE(r.body.find("\"/Dc/0/Voltage\":\"13.25V\""), std::string::npos) << r.body;
   EXPECT_NE(dashboard_asset("app.js")->body.find("'/api/text'"), std::string::npos);
-  EXPECT_EQ(dashboard_asset("app.js")->body.find("UNIT"), std::string::npos);  // no table of its own
+  EXPECT_EQ(dashboard_asset("app.js")->body.find("UNIT"),
+            std::string::npos);  // no table of its own
 }
 
 TEST_F(HttpServerTest, OneServiceOr404Null) {
@@ -789,15 +790,16 @@ TEST_F(HttpWritesOnTest, AWriteTakesModelWriteWithItsChecks) {
   auto r = post(std::string(kLimit) + "42");
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.body, R"({"result":"ok"})");
-  EXPECT_EQ(post(std::string(kLimit) + "101").status, 422);  // the path's range, as on D-Bus
+  EXPECT_EQ(post(std::string(kLimit) + "101").status, 422);         // the path's range, as on D-Bus
   EXPECT_EQ(post(std::string(kLimit) + "%22text%22").status, 200);  // the owner decides types
-  EXPECT_EQ(post("/api/write?service=com.victronenergy.settings&path=%2FSettings%2FReadOnly&value=2")
-                .status,
-            403);
+  EXPECT_EQ(
+      post("/api/write?service=com.victronenergy.settings&path=%2FSettings%2FReadOnly&value=2")
+          .status,
+      403);
   EXPECT_EQ(post("/api/write?service=com.victronenergy.settings&path=%2FNo&value=2").status, 404);
   EXPECT_EQ(post("/api/write?service=com.victronenergy.nope&path=%2FNo&value=2").status, 404);
-  EXPECT_EQ(post(std::string(kLimit) + "%7Bx").status, 400);        // not JSON
-  EXPECT_EQ(post(std::string(kLimit) + "%5B1%5D").status, 400);     // an array
+  EXPECT_EQ(post(std::string(kLimit) + "%7Bx").status, 400);     // not JSON
+  EXPECT_EQ(post(std::string(kLimit) + "%5B1%5D").status, 400);  // an array
   EXPECT_EQ(post("/api/write?service=com.victronenergy.settings&value=1").status, 400);
   EXPECT_EQ(post("/api/write?service=a%2Fb&path=%2FX&value=1").status, 400);
   EXPECT_EQ(writes(), (std::vector<std::string>{"42", "text"}));
@@ -839,9 +841,9 @@ TEST_F(HttpTokenTest, EveryPostNeedsTheTokenWhenOneIsSet) {
   auto r = post(std::string(kLimit) + "42");
   EXPECT_EQ(r.status, 401);
   EXPECT_TRUE(r.has("WWW-Authenticate: Bearer\r\n"));
-  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: x\r\nAuthorization: Bearer wrong-token!\r\n")
-                .status,
-            401);
+  EXPECT_EQ(
+      post(std::string(kLimit) + "42", "Host: x\r\nAuthorization: Bearer wrong-token!\r\n").status,
+      401);
   EXPECT_EQ(post(std::string(kLimit) + "42", "Host: x\r\nAuthorization: Bearer s3cret\r\n").status,
             401);
   EXPECT_EQ(post("/api/notifications/acknowledge_all").status, 401);
@@ -849,10 +851,10 @@ TEST_F(HttpTokenTest, EveryPostNeedsTheTokenWhenOneIsSet) {
   EXPECT_EQ(
       post(std::string(kLimit) + "42", "Host: x\r\nAuthorization: Bearer s3cret-token\r\n").status,
       200);
-  EXPECT_EQ(
-      post("/api/notifications/acknowledge_all", "Host: x\r\nAuthorization: Bearer s3cret-token\r\n")
-          .status,
-      200);
+  EXPECT_EQ(post("/api/notifications/acknowledge_all",
+                 "Host: x\r\nAuthorization: Bearer s3cret-token\r\n")
+                .status,
+            200);
   EXPECT_EQ(writes(), (std::vector<std::string>{"42", "ack"}));
   EXPECT_EQ(nlohmann::json::parse(get("/api/meta").body)["token_required"], true);
   EXPECT_EQ(get("/api/model").status, 200);  // reading needs no token
