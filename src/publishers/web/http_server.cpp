@@ -106,9 +106,25 @@ bool same_secret(std::string_view a, std::string_view b) {
 /// (issue 15 item 7): a browser's cross-site request (an Origin that is not this server) is
 /// refused, so that a page the user visits cannot post here; with `[http] token` set, the request
 /// must carry `Authorization: Bearer <token>`. nullopt: allowed.
+bool is_loopback_name(std::string_view host) {
+  return host == "localhost" || host.starts_with("127.") || host == "::1" || host == "[::1]";
+}
+
+/// The name part of a Host header ("127.0.0.1:8088" → "127.0.0.1", "[::1]:8088" → "[::1]").
+std::string_view host_name(std::string_view host) {
+  if (host.starts_with('[')) return host.substr(0, host.find(']') + 1);
+  return host.substr(0, host.find(':'));
+}
+
 std::optional<Response> refuse_post(const HttpOptions& options, const http::Request& req) {
   if (!req.origin.empty() && req.origin != "http://" + std::string(req.host))
     return json_result(403, "cross-site request refused");
+  // DNS rebinding: a page of evil.example whose name then resolves to 127.0.0.1 is same-origin
+  // with itself, so the Origin check passes. A server on loopback is only ever reached by a
+  // loopback name, so any other Host means such a page.
+  if (is_loopback_name(options.host) && !req.host.empty() &&
+      !is_loopback_name(host_name(req.host)))
+    return json_result(403, "request for another host name refused (DNS rebinding)");
   if (!options.token.empty()) {
     constexpr std::string_view kBearer = "Bearer ";
     const std::string_view auth = req.authorization;

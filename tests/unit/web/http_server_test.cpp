@@ -223,7 +223,7 @@ class HttpAcknowledgeTest : public HttpServerTest {
     });
     HttpServerTest::SetUp();
   }
-  Reply post(std::string_view target, std::string_view headers = "Host: x\r\n") {
+  Reply post(std::string_view target, std::string_view headers = "Host: 127.0.0.1:8088\r\n") {
     Client c(server_->port());
     c.send("POST " + std::string(target) + " HTTP/1.1\r\n" + std::string(headers) +
            "Content-Length: 0\r\nConnection: close\r\n\r\n");
@@ -247,7 +247,7 @@ TEST_F(HttpAcknowledgeTest, PostAcknowledgesOneOrAllThroughTheModel) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(writes(), (std::vector<std::string>{"0=1", "all=1"}));
   // The same-origin dashboard may post.
-  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: x\r\nOrigin: http://x\r\n").status,
+  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: 127.0.0.1:8088\r\nOrigin: http://127.0.0.1:8088\r\n").status,
             200);
 }
 
@@ -266,10 +266,10 @@ TEST_F(HttpAcknowledgeTest, UnknownOrEmptyNotificationsAndOtherActionsAre404) {
 }
 
 TEST_F(HttpAcknowledgeTest, ACrossSitePostCannotSilenceAnAlarm) {
-  EXPECT_EQ(post("/api/notifications/acknowledge_all", "Host: x\r\nOrigin: http://evil.example\r\n")
+  EXPECT_EQ(post("/api/notifications/acknowledge_all", "Host: 127.0.0.1:8088\r\nOrigin: http://evil.example\r\n")
                 .status,
             403);
-  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: x\r\nOrigin: null\r\n").status, 403);
+  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: 127.0.0.1:8088\r\nOrigin: null\r\n").status, 403);
   EXPECT_TRUE(writes().empty());
 }
 
@@ -753,7 +753,7 @@ class HttpWriteTest : public HttpServerTest {
     model_.flush();
     HttpServerTest::SetUp();
   }
-  Reply post(std::string_view target, std::string_view headers = "Host: x\r\n") {
+  Reply post(std::string_view target, std::string_view headers = "Host: 127.0.0.1:8088\r\n") {
     Client c(server_->port());
     c.send("POST " + std::string(target) + " HTTP/1.1\r\n" + std::string(headers) +
            "Content-Length: 0\r\nConnection: close\r\n\r\n");
@@ -812,10 +812,22 @@ TEST_F(HttpWritesOnTest, AWriteTakesModelWriteWithItsChecks) {
   EXPECT_FALSE(meta["writable"]["com.victronenergy.settings"].contains("/Settings/ReadOnly"));
 }
 
-TEST_F(HttpWritesOnTest, ACrossSiteWriteIsRefused) {
-  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: x\r\nOrigin: http://evil.example\r\n").status,
+TEST_F(HttpWritesOnTest, ARebindingPageCannotWriteToTheLoopbackServer) {
+  // Same-origin with itself, but not a loopback name: a DNS-rebinding page.
+  EXPECT_EQ(post(std::string(kLimit) + "42",
+                 "Host: evil.example:8088\r\nOrigin: http://evil.example:8088\r\n")
+                .status,
             403);
-  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: x\r\nOrigin: http://x\r\n").status, 200);
+  EXPECT_EQ(post("/api/notifications/acknowledge_all", "Host: evil.example:8088\r\n").status, 403);
+  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: localhost:8088\r\n").status, 200);
+  EXPECT_EQ(post(std::string(kLimit) + "43", "Host: [::1]:8088\r\n").status, 200);
+  EXPECT_EQ(writes(), (std::vector<std::string>{"42", "43"}));
+}
+
+TEST_F(HttpWritesOnTest, ACrossSiteWriteIsRefused) {
+  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nOrigin: http://evil.example\r\n").status,
+            403);
+  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nOrigin: http://127.0.0.1:8088\r\n").status, 200);
   EXPECT_EQ(writes(), (std::vector<std::string>{"42"}));
 }
 
@@ -842,17 +854,17 @@ TEST_F(HttpTokenTest, EveryPostNeedsTheTokenWhenOneIsSet) {
   EXPECT_EQ(r.status, 401);
   EXPECT_TRUE(r.has("WWW-Authenticate: Bearer\r\n"));
   EXPECT_EQ(
-      post(std::string(kLimit) + "42", "Host: x\r\nAuthorization: Bearer wrong-token!\r\n").status,
+      post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nAuthorization: Bearer wrong-token!\r\n").status,
       401);
-  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: x\r\nAuthorization: Bearer s3cret\r\n").status,
+  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nAuthorization: Bearer s3cret\r\n").status,
             401);
   EXPECT_EQ(post("/api/notifications/acknowledge_all").status, 401);
   EXPECT_TRUE(writes().empty());
   EXPECT_EQ(
-      post(std::string(kLimit) + "42", "Host: x\r\nAuthorization: Bearer s3cret-token\r\n").status,
+      post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nAuthorization: Bearer s3cret-token\r\n").status,
       200);
   EXPECT_EQ(post("/api/notifications/acknowledge_all",
-                 "Host: x\r\nAuthorization: Bearer s3cret-token\r\n")
+                 "Host: 127.0.0.1:8088\r\nAuthorization: Bearer s3cret-token\r\n")
                 .status,
             200);
   EXPECT_EQ(writes(), (std::vector<std::string>{"42", "ack"}));
