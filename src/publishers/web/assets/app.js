@@ -83,6 +83,7 @@ async function loadMeta() {
   try {
     meta = await (await fetch('/api/meta', {cache: 'no-store'})).json();
     $('#tokenbox').hidden = !meta.token_required;
+    queueRender();  // editors appear once the page knows what may be written
   } catch (e) { /* keeps the last one */ }
 }
 function status() {
@@ -375,8 +376,10 @@ function notifications(view, fresh) {
 
 const PERIODS = [['1h', 3600], ['6h', 6 * 3600], ['24h', 86400], ['7d', 7 * 86400], ['30d', 30 * 86400]];
 function history(view, fresh, q) {
-  if (!fresh) return;
+  // Drawn once per visit; again only if it was drawn before the first snapshot arrived.
+  if (!fresh && view.dataset.hist === location.hash) return;
   const services = Object.keys(M).sort();
+  view.dataset.hist = services.length ? location.hash : '';
   const s = q.get('service') || SYSTEM;
   const p = q.get('path') || '/Dc/Battery/Soc';
   const period = Number(q.get('period') || 86400);
