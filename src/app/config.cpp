@@ -76,6 +76,13 @@ SectionSchema http_schema() {
                .type = ValueType::kString,
                .description = "HOST:PORT to listen on (default 127.0.0.1:8088; port 0: any free)",
                .check = check_listen_address},
+              {.name = "writes",
+               .type = ValueType::kBool,
+               .description = "the dashboard may change settings (POST /api/write); default false"},
+              {.name = "token",
+               .type = ValueType::kString,
+               .description = "every POST needs Authorization: Bearer <token> (unset: none)",
+               .check = check_not_empty},
           }};
 }
 

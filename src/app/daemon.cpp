@@ -164,6 +164,8 @@ class Daemon {
         ho.port = p;
       }
       ho.health_json = [this] { return health_json(); };
+      ho.writes = cfg["http"]["writes"].value_or(false);
+      ho.token = cfg["http"]["token"].value_or(std::string{});
       pubs.push_back(std::make_unique<publishers::HttpServer>(pctx, ho));
     }
     for (auto& [kind, entry] : registry().publishers) {

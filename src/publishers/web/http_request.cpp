@@ -191,6 +191,8 @@ TakeResult RequestParser::parse_head() noexcept {
       request_.host = value;
     } else if (iequals(name, "Origin")) {
       request_.origin = value;
+    } else if (iequals(name, "Authorization")) {
+      request_.authorization = value;
     } else if (iequals(name, "Transfer-Encoding")) {
       return bad(501, Errc::kUnsupported, "Transfer-Encoding not supported", 0);
     } else if (iequals(name, "Connection")) {
@@ -211,6 +213,55 @@ TakeResult RequestParser::parse_head() noexcept {
   else if (connection_keep_alive)
     request_.keep_alive = true;
   return TakeResult{TakeStatus::kRequest, 0, &request_, 0, {}};
+}
+
+namespace {
+
+int hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      const int hi = hex_digit(s[i + 1]);
+      const int lo = hex_digit(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> query_param(std::string_view target, std::string_view name) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name)
+      return eq == std::string_view::npos ? std::optional<std::string>(std::string())
+                                          : percent_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
 }
 
 }  // namespace gxlink::publishers::http

@@ -20,6 +20,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/bytes.hpp"
@@ -39,6 +41,7 @@ struct Request {
   std::size_t content_length = 0;
   std::string_view host;    ///< the Host header, empty when absent
   std::string_view origin;  ///< the Origin header (browsers send it with every POST), or empty
+  std::string_view authorization;  ///< the Authorization header ("Bearer <token>"), or empty
 
   /// The target without its query ("?...") part.
   std::string_view path() const noexcept { return target.substr(0, target.find('?')); }
@@ -79,5 +82,13 @@ class RequestParser {
   TakeResult bad_{};
   Request request_{};
 };
+
+/// Decodes application/x-www-form-urlencoded text ("%2F" → "/", "+" → " "); nullopt when a "%"
+/// is not followed by two hex digits.
+std::optional<std::string> percent_decode(std::string_view s);
+
+/// The decoded value of the first `name=` parameter in the target's query, nullopt when absent or
+/// badly encoded. A name without "=" gives an empty value.
+std::optional<std::string> query_param(std::string_view target, std::string_view name);
 
 }  // namespace gxlink::publishers::http

@@ -5,6 +5,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <fstream>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -17,6 +19,7 @@
 
 #include "core/log_limit.hpp"
 #include "model/model_json.hpp"
+#include "model/venus_formats.hpp"
 #include "publishers/web/http_request.hpp"
 
 namespace gxlink::publishers {
@@ -47,9 +50,13 @@ std::string_view reason(int status) {
   switch (status) {
     case 200: return "OK";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
     case 413: return "Content Too Large";
+    case 422: return "Unprocessable Content";
     case 431: return "Request Header Fields Too Large";
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
@@ -66,12 +73,160 @@ bool valid_service_name(std::string_view s) {
   });
 }
 
+/// Which counter a response adds to (HttpStats), for the routes that count.
+enum class Counted { kNone, kWriteOk, kWriteRefused };
+
 struct Response {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::string extra_headers;  ///< complete "Name: value\r\n" lines
+  Counted counted = Counted::kNone;
 };
+
+Response json_result(int status, std::string_view result) {
+  Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = model::dump_json(nlohmann::json{{"result", result}});
+  r.extra_headers = "Cache-Control: no-store\r\n";
+  return r;
+}
+
+/// Compares without an early exit, so the time taken does not tell how much of a guess was right.
+bool same_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]);
+  return diff == 0;
+}
+
+/// Every POST changes something (a setting, an alarm's state), so every POST is checked alike
+/// (issue 15 item 7): a browser's cross-site request (an Origin that is not this server) is
+/// refused, so that a page the user visits cannot post here; with `[http] token` set, the request
+/// must carry `Authorization: Bearer <token>`. nullopt: allowed.
+bool is_loopback_name(std::string_view host) {
+  return host == "localhost" || host.starts_with("127.") || host == "::1" || host == "[::1]";
+}
+
+/// The name part of a Host header ("127.0.0.1:8088" → "127.0.0.1", "[::1]:8088" → "[::1]").
+std::string_view host_name(std::string_view host) {
+  if (host.starts_with('[')) return host.substr(0, host.find(']') + 1);
+  return host.substr(0, host.find(':'));
+}
+
+std::optional<Response> refuse_post(const HttpOptions& options, const http::Request& req) {
+  if (!req.origin.empty() && req.origin != "http://" + std::string(req.host))
+    return json_result(403, "cross-site request refused");
+  // DNS rebinding: a page of evil.example whose name then resolves to 127.0.0.1 is same-origin
+  // with itself, so the Origin check passes. A server on loopback is only ever reached by a
+  // loopback name, so any other Host means such a page.
+  if (is_loopback_name(options.host) && !req.host.empty() &&
+      !is_loopback_name(host_name(req.host)))
+    return json_result(403, "request for another host name refused (DNS rebinding)");
+  if (!options.token.empty()) {
+    constexpr std::string_view kBearer = "Bearer ";
+    const std::string_view auth = req.authorization;
+    if (!auth.starts_with(kBearer) || !same_secret(auth.substr(kBearer.size()), options.token)) {
+      auto r = json_result(401, "a token is required (Authorization: Bearer <token>)");
+      r.extra_headers += "WWW-Authenticate: Bearer\r\n";
+      return r;
+    }
+  }
+  return std::nullopt;
+}
+
+/// `POST /api/write?service=S&path=P&value=JSON` (issue 15 item 2): a setting changed from the
+/// dashboard takes the same Model::write as a D-Bus SetValue or an MQTT W/ topic, so the owner's
+/// range checks and safety rules apply alike. Only with `[http] writes = true`. The value is JSON
+/// (a number, a string or null) so that 1 and "1" stay apart, as on MQTT.
+Response write_value(model::Model& model, const HttpOptions& options, const http::Request& req) {
+  auto refused = [](int status, std::string_view why) {
+    auto r = json_result(status, why);
+    r.counted = Counted::kWriteRefused;
+    return r;
+  };
+  if (!options.writes) return refused(403, "writes are disabled ([http] writes = false)");
+  const auto service = http::query_param(req.target, "service");
+  const auto path = http::query_param(req.target, "path");
+  const auto text = http::query_param(req.target, "value");
+  if (!service || !path || !text) return refused(400, "service, path and value are required");
+  if (!valid_service_name(*service) || path->empty() || path->front() != '/' || path->size() > 256)
+    return refused(400, "bad service or path");
+  const auto json = nlohmann::json::parse(*text, nullptr, false);
+  if (json.is_discarded() || json.is_object() || json.is_array())
+    return refused(400, "value must be a JSON number, string, boolean or null");
+  const auto result = model.write(*service, *path, model::from_json(json));
+  int status = 200;
+  switch (result) {
+    case model::WriteResult::kOk: break;
+    case model::WriteResult::kUnknownPath: status = 404; break;
+    case model::WriteResult::kNotWritable: status = 403; break;
+    case model::WriteResult::kOutOfRange:
+    case model::WriteResult::kBadType: status = 422; break;
+    case model::WriteResult::kFailed: status = 409; break;
+  }
+  auto r = json_result(status, model::to_string(result));
+  r.counted = result == model::WriteResult::kOk ? Counted::kWriteOk : Counted::kWriteRefused;
+  spdlog::info("http: write {} {} = {}: {}", truncate_for_log(*service), truncate_for_log(*path),
+               truncate_for_log(*text), model::to_string(result));
+  return r;
+}
+
+/// `GET /api/meta`: what the dashboard may offer to edit. Writable paths with their range and,
+/// for enums, the values and texts of the shared Venus format table (the texts GetText gives).
+std::string meta_json(const model::Model& model, const HttpOptions& options) {
+  nlohmann::json j;
+  j["writes"] = options.writes;
+  j["token_required"] = !options.token.empty();
+  nlohmann::json& writable = j["writable"] = nlohmann::json::object();
+  for (const auto& [name, s] : model.services()) {
+    for (const auto& [path, item] : s->items()) {
+      if (!item.meta.writable) continue;
+      nlohmann::json e = nlohmann::json::object();
+      if (item.meta.min) e["min"] = *item.meta.min;
+      if (item.meta.max) e["max"] = *item.meta.max;
+      if (!item.meta.unit.empty()) e["unit"] = item.meta.unit;
+      if (const auto* f = model::find_path_format(s->type(), path);
+          f && f->kind == model::TextKind::kEnum) {
+        nlohmann::json& en = e["enum"] = nlohmann::json::array();
+        for (const auto& t : f->enums) en.push_back({t.value, t.text});
+      }
+      writable[name][path] = std::move(e);
+    }
+  }
+  return model::dump_json(j);
+}
+
+/// Chart.js from Debian's libjs-chart.js, read per request (a ~200 KB file the browser then
+/// caches), so the package's updates apply at once and the daemon keeps no copy in memory.
+Response chartjs(const HttpOptions& options) {
+  Response r;
+  constexpr std::streamsize kMaxBytes = 4 << 20;
+  std::ifstream in(options.chartjs_file, std::ios::binary);
+  std::string body;
+  if (in) {
+    body.resize(static_cast<std::size_t>(kMaxBytes) + 1);
+    in.read(body.data(), kMaxBytes + 1);
+    body.resize(static_cast<std::size_t>(in.gcount()));
+  }
+  if (body.empty() || body.size() > static_cast<std::size_t>(kMaxBytes)) {
+    r.status = 404;
+    r.content_type = "text/javascript; charset=utf-8";
+    // Loaded by a <script> tag: a statement the page can see, not a plain text error.
+    r.body =
+        "window.GXLINK_CHARTJS_MISSING = " +
+        model::dump_json(nlohmann::json("Plots need Chart.js: install Debian's libjs-chart.js (" +
+                                        options.chartjs_file + " is missing)")) +
+        ";\n";
+    return r;
+  }
+  r.content_type = "text/javascript; charset=utf-8";
+  r.body = std::move(body);
+  r.extra_headers = "Cache-Control: max-age=86400\r\n";
+  return r;
+}
 
 std::string serialize(const Response& r, bool head_only, bool keep_alive) {
   std::string out;
@@ -95,14 +250,11 @@ std::string serialize(const Response& r, bool head_only, bool keep_alive) {
 /// (issue 12 item 5): the same Model::write a D-Bus or MQTT client's write takes, into Venus'
 /// platform service. A browser's cross-site POST (an Origin that is not this server) is refused,
 /// so that a web page the user visits cannot silence an alarm.
-Response acknowledge(model::Model& model, const http::Request& req, std::string_view what) {
+Response acknowledge(model::Model& model, const HttpOptions& options, const http::Request& req,
+                     std::string_view what) {
   Response r;
   r.content_type = "application/json";
-  if (!req.origin.empty() && req.origin != "http://" + std::string(req.host)) {
-    r.status = 403;
-    r.body = R"({"result":"cross-site request refused"})";
-    return r;
-  }
+  if (auto refused = refuse_post(options, req)) return std::move(*refused);
   std::string path;
   if (what == "acknowledge_all") {
     path = "/Notifications/AcknowledgeAll";
@@ -136,7 +288,14 @@ Response route(model::Model& model, const HttpOptions& options, const http::Requ
   Response r;
   constexpr std::string_view kNotificationsPrefix = "/api/notifications/";
   if (req.method == "POST" && req.path().starts_with(kNotificationsPrefix))
-    return acknowledge(model, req, req.path().substr(kNotificationsPrefix.size()));
+    return acknowledge(model, options, req, req.path().substr(kNotificationsPrefix.size()));
+  if (req.method == "POST" && req.path() == "/api/write") {
+    if (auto refused = refuse_post(options, req)) {
+      refused->counted = Counted::kWriteRefused;
+      return std::move(*refused);
+    }
+    return write_value(model, options, req);
+  }
   if (req.method != "GET" && req.method != "HEAD") {
     r.status = 405;
     r.body = "Method Not Allowed\n";
@@ -145,9 +304,22 @@ Response route(model::Model& model, const HttpOptions& options, const http::Requ
   }
   const std::string_view path = req.path();
   constexpr std::string_view kServicePrefix = "/api/service/";
+  constexpr std::string_view kAssetPrefix = "/assets/";
   if (path == "/") {
     r.content_type = "text/html; charset=utf-8";
     r.body = dashboard_html();
+  } else if (path == "/assets/chart.min.js") {
+    return chartjs(options);
+  } else if (path.starts_with(kAssetPrefix) &&
+             dashboard_asset(path.substr(kAssetPrefix.size())) != nullptr) {
+    const auto* a = dashboard_asset(path.substr(kAssetPrefix.size()));
+    r.content_type = std::string(a->content_type);
+    r.body = std::string(a->body);
+    r.extra_headers = "Cache-Control: no-cache\r\n";  // the daemon's version, not a stale one
+  } else if (path == "/api/meta") {
+    r.content_type = "application/json";
+    r.body = meta_json(model, options);
+    r.extra_headers = "Cache-Control: no-store\r\n";
   } else if (path == "/api/model") {
     r.content_type = "application/json";
     r.body = model::dump_json(model::to_json(model));
@@ -189,6 +361,7 @@ enum class Event {
   kWriteTimeout,
   kInternal,
   kAccept,
+  kSlowStream,
   kCount
 };
 
@@ -213,6 +386,7 @@ class RateLimitedLog {
       case Event::kWriteTimeout: return "client did not take its response in time, closed";
       case Event::kInternal: return "handler failed, answered 500";
       case Event::kAccept: return "accept failed, retrying";
+      case Event::kSlowStream: return "event stream client too slow, dropped";
       case Event::kCount: break;
     }
     return "?";
@@ -222,7 +396,8 @@ class RateLimitedLog {
 
 class Connection;
 
-class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
+class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl>,
+                         public model::Observer {
  public:
   Impl(PublisherContext ctx, HttpOptions options)
       : ctx_(ctx),
@@ -230,7 +405,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
         acceptor_(ctx.io),
         resolver_(ctx.io),
         retry_(ctx.io),
-        accept_retry_(ctx.io) {}
+        accept_retry_(ctx.io),
+        heartbeat_(ctx.io) {}
 
   void start();
   void stop();
@@ -247,7 +423,20 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   /// that budget is full (then the caller closes it after the 503).
   bool take_refusal_slot(Connection& c);
 
+  /// `GET /api/events`: false when max_streams are open (the caller answers 503).
+  bool open_stream();
+  void stream_closed();
+  /// The whole model as `{service: {path: [value, text]}}`, a new stream's first event.
+  std::string snapshot_event() const;
+
+  // model::Observer: each flush's batch becomes one event on every open stream.
+  void on_service_added(const model::Service& s) override;
+  void on_service_removed(const model::Service& s) override;
+  void on_changes(std::span<const model::Change> changes) override;
+
  private:
+  void broadcast(std::string_view event);
+  void arm_heartbeat();
   void try_listen();
   void listen_on(const tcp::endpoint& ep);
   void report_listen_failure(std::string_view what);
@@ -266,6 +455,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   tcp::resolver resolver_;
   asio::steady_timer retry_;
   asio::steady_timer accept_retry_;
+  asio::steady_timer heartbeat_;
+  bool observing_ = false;
   std::chrono::milliseconds backoff_ = kFirstBackoff;
   std::chrono::milliseconds accept_backoff_ = kFirstAcceptBackoff;
   bool reported_ = false;
@@ -286,7 +477,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   enum class Slot { kNone, kActive, kRefusal };
-  enum class Phase { kHead, kWrite, kLinger, kClosed };
+  /// kStream: an event stream after its response head; it only ever writes events until closed.
+  enum class Phase { kHead, kWrite, kLinger, kStream, kClosed };
 
   Connection(std::shared_ptr<HttpServer::Impl> server, tcp::socket socket,
              const asio::ip::address& peer, Slot slot)
@@ -323,12 +515,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void close() {
     if (phase_ == Phase::kClosed) return;
+    if (phase_ == Phase::kStream) server_->stream_closed();
     phase_ = Phase::kClosed;
     asio::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
     timer_.cancel();
     server_->on_closed(*this);
+  }
+
+  /// Queues one event on a stream. A client that has fallen `stream_queue_bytes` behind is
+  /// dropped instead of queueing more: memory per client stays bounded whatever the client does
+  /// (it reconnects, EventSource does so by itself, and starts again from a snapshot).
+  void push(std::string_view event) {
+    if (phase_ != Phase::kStream) return;
+    auto& st = server_->stats();
+    if (queued_.size() + event.size() > server_->options().stream_queue_bytes) {
+      ++st.streams_dropped_slow;
+      server_->log().note(Event::kSlowStream, peer_.to_string());
+      return close();
+    }
+    queued_ += event;
+    ++st.stream_events;
+    if (!stream_writing_) write_stream();
   }
 
   Slot slot() const { return slot_; }
@@ -365,6 +574,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
         ++st.write_timeouts;
         server_->log().note(Event::kWriteTimeout, peer_.to_string());
         break;
+      case Phase::kStream:
+        if (!stream_writing_) return;  // an idle stream has no deadline
+        ++st.write_timeouts;
+        server_->log().note(Event::kWriteTimeout, peer_.to_string());
+        break;
       case Phase::kLinger:
       case Phase::kClosed: break;
     }
@@ -384,7 +598,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read(const asio::error_code& ec, std::size_t n) {
     if (phase_ == Phase::kClosed) return;
     if (ec || server_->stopped()) return close();
-    if (phase_ == Phase::kLinger) return read();  // discard until EOF or the linger deadline
+    // Discard until EOF (a stream's client says nothing more; EOF tells that it went away) or the
+    // linger deadline.
+    if (phase_ == Phase::kLinger || phase_ == Phase::kStream) return read();
     rpos_ = 0;
     rlen_ = n;
     note_request_start();
@@ -412,9 +628,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
         const http::Request& req = *r.request;
         bool keep_alive = req.keep_alive;
         std::string out;
+        if (req.method == "GET" && req.path() == "/api/events") {
+          if (server_->open_stream()) return start_stream();
+          ++server_->stats().streams_refused;
+          Response busy;
+          busy.status = 503;
+          busy.body = "too many event streams\n";
+          busy.extra_headers = "Retry-After: 5\r\n";
+          return write(serialize(busy, false, false), true);
+        }
         try {
-          out = serialize(route(server_->model(), server_->options(), req), req.method == "HEAD",
-                          keep_alive);
+          auto resp = route(server_->model(), server_->options(), req);
+          if (resp.counted == Counted::kWriteOk) ++server_->stats().writes_ok;
+          if (resp.counted == Counted::kWriteRefused) ++server_->stats().writes_refused;
+          out = serialize(resp, req.method == "HEAD", keep_alive);
         } catch (const std::exception& e) {
           // One bad value (issue 11 item 1) must not take the loop down; the client learns it.
           ++server_->stats().internal_errors;
@@ -462,6 +689,40 @@ class Connection : public std::enable_shared_from_this<Connection> {
         });
   }
 
+  /// The response head (no Content-Length: the stream ends when the connection does, RFC 9112
+  /// §6.3), the reconnect delay and the snapshot; then events as the model flushes
+  /// (HttpServer::Impl::on_changes). The request timer stops: only writes have a deadline now.
+  void start_stream() {
+    ++server_->stats().requests;
+    phase_ = Phase::kStream;
+    timer_.cancel();
+    queued_ =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "Connection: close\r\n\r\nretry: 3000\n\n";
+    queued_ += server_->snapshot_event();
+    write_stream();
+    read();
+  }
+
+  void write_stream() {
+    if (queued_.empty()) {
+      stream_writing_ = false;
+      timer_.cancel();
+      return;
+    }
+    stream_writing_ = true;
+    out_.swap(queued_);
+    queued_.clear();
+    arm_timer(server_->options().write_timeout);
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
+                        if (self->phase_ == Phase::kClosed) return;
+                        if (self->server_->stopped() || ec) return self->close();
+                        self->out_.clear();
+                        self->write_stream();
+                      });
+  }
+
   /// Best effort, without blocking: only used when nothing else is being written.
   void send_now(std::string_view data) {
     asio::error_code ec;
@@ -491,6 +752,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t rlen_ = 0;
   http::RequestParser parser_;
   std::string out_;
+  std::string queued_;  ///< a stream's events behind the write in flight (bounded, see push())
+  bool stream_writing_ = false;
   std::uint64_t served_ = 0;   ///< responses completed on this connection
   bool head_started_ = false;  ///< bytes of the current request seen
   bool reading_ = false;
@@ -499,7 +762,87 @@ class Connection : public std::enable_shared_from_this<Connection> {
 void HttpServer::Impl::start() {
   stopped_ = false;
   size_limits();
+  ctx_.model.add_observer(this);
+  observing_ = true;
+  arm_heartbeat();
   try_listen();
+}
+
+bool HttpServer::Impl::open_stream() {
+  if (stats_.streams_open >= options_.max_streams) return false;
+  ++stats_.streams_open;
+  return true;
+}
+
+void HttpServer::Impl::stream_closed() {
+  if (stats_.streams_open > 0) --stats_.streams_open;
+}
+
+namespace {
+
+nlohmann::json value_and_text(const model::Item& item) {
+  return nlohmann::json::array({model::to_json(item.value), item.text()});
+}
+
+nlohmann::json service_paths(const model::Service& s) {
+  nlohmann::json paths = nlohmann::json::object();
+  for (const auto& [path, item] : s.items()) paths[path] = value_and_text(item);
+  return paths;
+}
+
+/// One Server-Sent Event (WHATWG HTML §9.2): JSON has no raw newline, so one data line.
+std::string sse(std::string_view name, const nlohmann::json& data) {
+  std::string e = "event: ";
+  e += name;
+  e += "\ndata: ";
+  e += model::dump_json(data);
+  e += "\n\n";
+  return e;
+}
+
+}  // namespace
+
+std::string HttpServer::Impl::snapshot_event() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, s] : ctx_.model.services()) j[name] = service_paths(*s);
+  return sse("snapshot", j);
+}
+
+void HttpServer::Impl::on_service_added(const model::Service& s) {
+  if (stats_.streams_open == 0) return;
+  broadcast(sse("service", nlohmann::json{{s.name(), service_paths(s)}}));
+}
+
+void HttpServer::Impl::on_service_removed(const model::Service& s) {
+  if (stats_.streams_open == 0) return;
+  broadcast(sse("removed", nlohmann::json(s.name())));
+}
+
+void HttpServer::Impl::on_changes(std::span<const model::Change> changes) {
+  if (stats_.streams_open == 0 || changes.empty()) return;
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& c : changes) j[c.service->name()][*c.path] = value_and_text(*c.item);
+  broadcast(sse("changes", j));
+}
+
+void HttpServer::Impl::broadcast(std::string_view event) {
+  // push() may close a slow stream, which edits conns_: take the streams first.
+  std::vector<std::shared_ptr<Connection>> streams;
+  for (const auto& w : conns_)
+    if (auto c = w.lock(); c && c->phase() == Connection::Phase::kStream)
+      streams.push_back(std::move(c));
+  for (auto& c : streams) c->push(event);
+}
+
+/// A comment line now and then: a client that vanished without a FIN is found by the write
+/// timeout, and proxies do not close a quiet stream.
+void HttpServer::Impl::arm_heartbeat() {
+  heartbeat_.expires_after(options_.stream_heartbeat);
+  heartbeat_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    if (ec || self->stopped_) return;
+    if (self->stats_.streams_open > 0) self->broadcast(":\n\n");
+    self->arm_heartbeat();
+  });
 }
 
 /// Each connection costs one descriptor; the daemon needs others (serial ports, CAN, D-Bus, MQTT,
@@ -723,6 +1066,9 @@ void HttpServer::Impl::on_closed(Connection& c) {
 
 void HttpServer::Impl::stop() {
   stopped_ = true;
+  if (observing_) ctx_.model.remove_observer(this);
+  observing_ = false;
+  heartbeat_.cancel();
   asio::error_code ec;
   acceptor_.close(ec);
   resolver_.cancel();

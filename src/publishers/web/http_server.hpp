@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// The HTTP side: the dashboard at `/`, `GET /api/model` ({service: {path: value}}),
-/// `GET /api/service/<name>`, and two writes: `POST /api/notifications/<n>/acknowledge` and
-/// `POST /api/notifications/acknowledge_all` (issue 12 item 5, through Model::write; cross-site
-/// POSTs refused). A small HTTP/1.1 server on standalone Asio that runs on the model's own
-/// io_context: no extra thread, so handlers read the model directly on the loop thread. Request
-/// heads are parsed by the sans-I/O `http::RequestParser` (http_request.hpp).
+/// The HTTP side: the dashboard at `/` (its script and style under `/assets/`, Chart.js from
+/// Debian's libjs-chart.js), `GET /api/model` ({service: {path: value}}), `GET /api/text`,
+/// `GET /api/meta` (what may be written), `GET /api/service/<name>`, `GET /api/events` (a
+/// Server-Sent Events stream of the model's change batches, issue 15 item 5), and the writes:
+/// `POST /api/notifications/<n>/acknowledge`, `POST /api/notifications/acknowledge_all` (issue 12
+/// item 5) and `POST /api/write?service=S&path=P&value=JSON` (issue 15 item 2, only with
+/// `writes`), all through Model::write like D-Bus and MQTT; cross-site POSTs refused and, when a
+/// token is configured, a POST without `Authorization: Bearer <token>` too (issue 15 item 7). A
+/// small HTTP/1.1 server on standalone Asio that runs on the model's own io_context: no extra
+/// thread, so handlers read the model directly on the loop thread. Request heads are parsed by the
+/// sans-I/O `http::RequestParser` (http_request.hpp).
 ///
 /// Limits (a dashboard on a small GX-class box; issue 11 item 5: one misbehaving client must not
 /// shut the dashboard out):
@@ -58,23 +63,43 @@ struct HttpOptions {
   /// `GET /api/health`: the daemon's parts and their state as a JSON object (DESIGN.md contract),
   /// built by the app, which owns the drivers. Unset: 404.
   std::function<std::string()> health_json{};
+  /// `POST /api/write` may change settings (`[http] writes`); off by default, like MQTT's.
+  bool writes = false;
+  /// When set, every POST (writes and acknowledges) needs `Authorization: Bearer <token>`.
+  std::string token{};
+  /// Event streams (`GET /api/events`) at once; each also holds one connection of the budget.
+  std::size_t max_streams = 16;
+  /// Bytes an event stream may have queued behind the one in flight; a client that falls this far
+  /// behind is dropped (it reconnects and starts again from a snapshot), so memory stays bounded.
+  std::size_t stream_queue_bytes = 256 * 1024;
+  /// A comment line on every stream this often, so a vanished client is noticed (write timeout).
+  std::chrono::milliseconds stream_heartbeat{15000};
+  /// Chart.js 3 (Debian's libjs-chart.js), read at request time and served as
+  /// `/assets/chart.min.js`: security updates of the package apply without rebuilding gxlink.
+  std::string chartjs_file = "/usr/share/javascript/chart.js/chart.min.js";
 };
 
 /// Counters since start(), for diagnostics (read on the loop thread).
 struct HttpStats {
-  std::uint64_t accepted = 0;             ///< connections admitted
-  std::uint64_t requests = 0;             ///< responses sent (any status)
-  std::uint64_t refused_per_address = 0;  ///< 503: the client address had max_per_address
-  std::uint64_t refused_full = 0;         ///< 503: max_connections busy, nothing to shed
-  std::uint64_t shed = 0;                 ///< idle/slow connections closed to make room
-  std::uint64_t header_timeouts = 0;      ///< closed: request head not complete in time
-  std::uint64_t idle_timeouts = 0;        ///< closed: keep-alive connection idle too long
-  std::uint64_t write_timeouts = 0;       ///< closed: client did not read its response
-  std::uint64_t bad_requests = 0;         ///< 4xx/5xx from the parser (400, 413, 431, 501, 505)
-  std::uint64_t internal_errors = 0;      ///< 500: a handler threw
-  std::uint64_t accept_errors = 0;        ///< accept() failed (EMFILE, ENFILE, ...)
-  std::size_t open = 0;                   ///< connections being served now
-  std::size_t max_connections = 0;        ///< the effective total limit (after RLIMIT_NOFILE)
+  std::uint64_t accepted = 0;              ///< connections admitted
+  std::uint64_t requests = 0;              ///< responses sent (any status)
+  std::uint64_t refused_per_address = 0;   ///< 503: the client address had max_per_address
+  std::uint64_t refused_full = 0;          ///< 503: max_connections busy, nothing to shed
+  std::uint64_t shed = 0;                  ///< idle/slow connections closed to make room
+  std::uint64_t header_timeouts = 0;       ///< closed: request head not complete in time
+  std::uint64_t idle_timeouts = 0;         ///< closed: keep-alive connection idle too long
+  std::uint64_t write_timeouts = 0;        ///< closed: client did not read its response
+  std::uint64_t bad_requests = 0;          ///< 4xx/5xx from the parser (400, 413, 431, 501, 505)
+  std::uint64_t internal_errors = 0;       ///< 500: a handler threw
+  std::uint64_t accept_errors = 0;         ///< accept() failed (EMFILE, ENFILE, ...)
+  std::size_t open = 0;                    ///< connections being served now
+  std::size_t max_connections = 0;         ///< the effective total limit (after RLIMIT_NOFILE)
+  std::size_t streams_open = 0;            ///< `GET /api/events` streams being served now
+  std::uint64_t streams_refused = 0;       ///< 503: max_streams already open
+  std::uint64_t stream_events = 0;         ///< events queued to streams (one per stream each)
+  std::uint64_t streams_dropped_slow = 0;  ///< closed: queue above stream_queue_bytes
+  std::uint64_t writes_ok = 0;             ///< POST /api/write accepted by Model::write
+  std::uint64_t writes_refused = 0;  ///< POST /api/write refused (disabled, token, origin, model)
 };
 
 class HttpServer final : public Publisher {
@@ -99,7 +124,15 @@ class HttpServer final : public Publisher {
   std::shared_ptr<Impl> impl_;
 };
 
-/// The dashboard page (self-contained HTML + JS, no external assets).
+/// The dashboard page; its script and style are served from /assets/ (dashboard_asset). All are
+/// built into the binary from src/publishers/web/assets/ (no CDN: it works on a boat offline).
 const std::string& dashboard_html();
+
+/// A built-in asset by name ("app.js", "app.css"), nullptr when there is none.
+struct Asset {
+  std::string_view content_type;
+  std::string_view body;
+};
+const Asset* dashboard_asset(std::string_view name);
 
 }  // namespace gxlink::publishers

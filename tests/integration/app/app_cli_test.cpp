@@ -38,7 +38,11 @@ TEST(AppCli, DemoServesTheModelAndTheDashboardOnLoopback) {
   }
   auto page = cli.Get("/");
   ASSERT_TRUE(page);
-  EXPECT_NE(page->body.find("/api/model"), std::string::npos);
+  // The page and its script, which takes live values from the event stream (issue 15).
+  EXPECT_NE(page->body.find("/assets/app.js"), std::string::npos);
+  auto script = cli.Get("/assets/app.js");
+  ASSERT_TRUE(script);
+  EXPECT_NE(script->body.find("/api/events"), std::string::npos);
   EXPECT_EQ(cli.Get("/api/service/com.victronenergy.nope")->status, 404);
   EXPECT_TRUE(gx.running());
   EXPECT_EQ(gx.stop(), 0) << gx.output();

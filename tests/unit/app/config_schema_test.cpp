@@ -27,9 +27,9 @@ std::vector<std::string> check(std::string_view text, ValidateOptions opts = {"g
 }
 
 TEST(ConfigSchema, UnknownKeyIsReportedWithFileLineAndTheKnownKeys) {
-  EXPECT_THAT(
-      check("[http]\nlisen = \"127.0.0.1:8088\"\n"),
-      ElementsAre("gxlink.toml:2:1: unknown key 'lisen' in [http] (known: enabled, listen)"));
+  EXPECT_THAT(check("[http]\nlisen = \"127.0.0.1:8088\"\n"),
+              ElementsAre("gxlink.toml:2:1: unknown key 'lisen' in [http] (known: enabled, listen, "
+                          "token, writes)"));
 }
 
 TEST(ConfigSchema, UnknownSectionListsTheKnownOnes) {

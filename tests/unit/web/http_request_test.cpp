@@ -250,3 +250,39 @@ TEST(HttpRequestParser, EndlessEmptyLinesAndNoiseStayBounded) {
 
 }  // namespace
 }  // namespace gxlink::publishers::http
+
+namespace gxlink::publishers::http {
+namespace {
+
+TEST(HttpRequestParser, AuthorizationIsKeptForTheTokenCheck) {
+  RequestParser p;
+  const std::string in =
+      "POST /api/write HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\n\r\n";
+  const auto r = p.take(ByteView(reinterpret_cast<const std::uint8_t*>(in.data()), in.size()));
+  ASSERT_EQ(r.status, TakeStatus::kRequest);
+  EXPECT_EQ(r.request->authorization, "Bearer s3cret");
+}
+
+TEST(HttpQuery, ParametersAreFoundAndDecoded) {
+  const std::string_view t =
+      "/api/write?service=com.victronenergy.vebus.ttyMK3&path=%2FMode&value=3";
+  EXPECT_EQ(query_param(t, "service"), "com.victronenergy.vebus.ttyMK3");
+  EXPECT_EQ(query_param(t, "path"), "/Mode");
+  EXPECT_EQ(query_param(t, "value"), "3");
+  EXPECT_EQ(query_param(t, "other"), std::nullopt);
+  EXPECT_EQ(query_param("/x?a&b=1", "a"), "");
+  EXPECT_EQ(query_param("/x", "a"), std::nullopt);
+  EXPECT_EQ(query_param("/x?ab=1&a=2", "a"), "2");  // whole names only
+  EXPECT_EQ(query_param("/x?v=%22a+b%22", "v"), "\"a b\"");
+}
+
+TEST(HttpQuery, BadPercentEscapesAreRefused) {
+  EXPECT_EQ(percent_decode("%2"), std::nullopt);
+  EXPECT_EQ(percent_decode("%"), std::nullopt);
+  EXPECT_EQ(percent_decode("%zz"), std::nullopt);
+  EXPECT_EQ(percent_decode("%41%62c"), "Abc");
+  EXPECT_EQ(query_param("/x?v=%4", "v"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace gxlink::publishers::http

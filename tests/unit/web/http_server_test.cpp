@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -19,6 +21,7 @@
 #include <asio/read_until.hpp>
 #include <asio/streambuf.hpp>
 #include <asio/write.hpp>
+#include <nlohmann/json.hpp>
 
 namespace gxlink::publishers {
 namespace {
@@ -46,6 +49,11 @@ class Client {
         tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   }
   void send(std::string_view s) { asio::write(socket_, asio::buffer(s)); }
+  /// Reads until `marker` has arrived (an event stream has no Content-Length); what came so far.
+  std::string read_until(std::string_view marker) {
+    asio::read_until(socket_, buf_, std::string(marker));
+    return {asio::buffers_begin(buf_.data()), asio::buffers_end(buf_.data())};
+  }
   /// Reads one response framed by Content-Length; `head_only` for HEAD (no body follows).
   Reply read(bool head_only = false) {
     Reply r;
@@ -136,6 +144,7 @@ TEST_F(HttpServerTest, DashboardAtRoot) {
   EXPECT_TRUE(r.has("Content-Type: text/html; charset=utf-8\r\n"));
   EXPECT_EQ(r.body, dashboard_html());
   EXPECT_TRUE(r.has("Connection: close\r\n"));
+  EXPECT_NE(dashboard_html().find("<script src=\"/assets/app.js\""), std::string::npos);
 }
 
 TEST_F(HttpServerTest, ModelAsJsonNotCached) {
@@ -155,8 +164,9 @@ TEST_F(HttpServerTest, TextsAsGetTextShowsThem) {
   EXPECT_TRUE(r.has("Content-Type: application/json\r\n"));
   EXPECT_TRUE(r.has("Cache-Control: no-store\r\n"));
   EXPECT_NE(r.body.find("\"/Dc/0/Voltage\":\"13.25V\""), std::string::npos) << r.body;
-  EXPECT_NE(dashboard_html().find("'/api/text'"), std::string::npos);
-  EXPECT_EQ(dashboard_html().find("UNIT"), std::string::npos);  // no table of its own
+  EXPECT_NE(dashboard_asset("app.js")->body.find("'/api/text'"), std::string::npos);
+  EXPECT_EQ(dashboard_asset("app.js")->body.find("UNIT"),
+            std::string::npos);  // no table of its own
 }
 
 TEST_F(HttpServerTest, OneServiceOr404Null) {
@@ -213,7 +223,7 @@ class HttpAcknowledgeTest : public HttpServerTest {
     });
     HttpServerTest::SetUp();
   }
-  Reply post(std::string_view target, std::string_view headers = "Host: x\r\n") {
+  Reply post(std::string_view target, std::string_view headers = "Host: 127.0.0.1:8088\r\n") {
     Client c(server_->port());
     c.send("POST " + std::string(target) + " HTTP/1.1\r\n" + std::string(headers) +
            "Content-Length: 0\r\nConnection: close\r\n\r\n");
@@ -237,7 +247,7 @@ TEST_F(HttpAcknowledgeTest, PostAcknowledgesOneOrAllThroughTheModel) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(writes(), (std::vector<std::string>{"0=1", "all=1"}));
   // The same-origin dashboard may post.
-  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: x\r\nOrigin: http://x\r\n").status,
+  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: 127.0.0.1:8088\r\nOrigin: http://127.0.0.1:8088\r\n").status,
             200);
 }
 
@@ -256,10 +266,10 @@ TEST_F(HttpAcknowledgeTest, UnknownOrEmptyNotificationsAndOtherActionsAre404) {
 }
 
 TEST_F(HttpAcknowledgeTest, ACrossSitePostCannotSilenceAnAlarm) {
-  EXPECT_EQ(post("/api/notifications/acknowledge_all", "Host: x\r\nOrigin: http://evil.example\r\n")
+  EXPECT_EQ(post("/api/notifications/acknowledge_all", "Host: 127.0.0.1:8088\r\nOrigin: http://evil.example\r\n")
                 .status,
             403);
-  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: x\r\nOrigin: null\r\n").status, 403);
+  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: 127.0.0.1:8088\r\nOrigin: null\r\n").status, 403);
   EXPECT_TRUE(writes().empty());
 }
 
@@ -470,7 +480,8 @@ TEST_F(HttpServerTimeoutTest, IdleKeepAliveConnectionIsClosed) {
 TEST_F(HttpServerTimeoutTest, WriteTimeoutClosesAClientThatDoesNotRead) {
   Client c(server_->port());
   std::string requests;
-  for (int i = 0; i < 2000; ++i) requests += "GET / HTTP/1.1\r\n\r\n";  // ~9 MB of answers
+  // ~50 MB of answers (the dashboard's script), far beyond what the kernel's buffers hold.
+  for (int i = 0; i < 2000; ++i) requests += "GET /assets/app.js HTTP/1.1\r\n\r\n";
   c.send(requests);
   EXPECT_TRUE(wait_for_stats([](const HttpStats& s) { return s.write_timeouts == 1; }));
   EXPECT_TRUE(wait_for_stats([](const HttpStats& s) { return s.open == 0; }));
@@ -665,6 +676,278 @@ TEST(HttpServerBind, BadPortOrHostNeverThrows) {
   EXPECT_EQ(bad_port.port(), 0);  // not 99999 % 65536
   EXPECT_EQ(negative.port(), 0);
   EXPECT_EQ(bad_host.port(), 0);
+}
+
+// ---------------------------------------------------------------- the dashboard (issue 15)
+
+TEST_F(HttpServerTest, DashboardScriptAndStyleAreBuiltIn) {
+  const auto js = get("/assets/app.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_TRUE(js.has("Content-Type: text/javascript; charset=utf-8\r\n"));
+  // Live values from the event stream, texts as GetText gives them: no unit table of its own.
+  EXPECT_NE(js.body.find("'/api/events'"), std::string::npos);
+  EXPECT_NE(js.body.find("'/api/text'"), std::string::npos);
+  EXPECT_EQ(js.body.find("setInterval(tick"), std::string::npos);  // no polling of /api/model
+  EXPECT_EQ(get("/assets/app.css").status, 200);
+  EXPECT_EQ(get("/assets/nothing.js").status, 404);
+  EXPECT_EQ(get("/assets/../http_server.cpp").status, 404);
+  const auto page = get("/");
+  EXPECT_NE(page.body.find("/assets/app.js"), std::string::npos);
+  EXPECT_NE(page.body.find("/assets/chart.min.js"), std::string::npos);
+  EXPECT_EQ(page.body.find("https://"), std::string::npos);  // no CDN
+}
+
+TEST_F(HttpServerTest, MetaSaysWritesAreOffByDefault) {
+  const auto r = get("/api/meta");
+  EXPECT_EQ(r.status, 200);
+  const auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["writes"], false);
+  EXPECT_EQ(j["token_required"], false);
+  EXPECT_TRUE(j["writable"].empty());  // the battery's voltage is read-only
+}
+
+class HttpChartJsTest : public HttpServerTest {
+ protected:
+  void SetUp() override {
+    file_ = ::testing::TempDir() + "gxlink_chartjs_test.js";
+    std::ofstream(file_) << "/* chart */ window.Chart = function () {};\n";
+    options_.chartjs_file = file_;
+    HttpServerTest::SetUp();
+  }
+  void TearDown() override {
+    HttpServerTest::TearDown();
+    std::remove(file_.c_str());
+  }
+  std::string file_;
+};
+
+TEST_F(HttpChartJsTest, ChartJsIsReadFromTheSystemAtRequestTime) {
+  auto r = get("/assets/chart.min.js");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "/* chart */ window.Chart = function () {};\n");
+  EXPECT_TRUE(r.has("Content-Type: text/javascript; charset=utf-8\r\n"));
+  EXPECT_TRUE(r.has("Cache-Control: max-age=86400\r\n"));
+  std::remove(file_.c_str());  // the package removed: a clear message, as a script the page reads
+  r = get("/assets/chart.min.js");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("GXLINK_CHARTJS_MISSING"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("libjs-chart.js"), std::string::npos) << r.body;
+}
+
+/// A settings-like service with one writable path (range 0..100) that records what reaches it.
+class HttpWriteTest : public HttpServerTest {
+ protected:
+  void SetUp() override {
+    model::ServiceSpec spec;
+    spec.type = "settings";
+    auto& s = model_.add_service(spec);
+    model::ItemMeta w;
+    w.writable = true;
+    w.min = 0;
+    w.max = 100;
+    s.add("/Settings/Limit", w, std::int64_t{10}, [this](const model::Value& v) {
+      writes_.push_back(model::to_plain_text(v));
+      return model::WriteResult::kOk;
+    });
+    s.add("/Settings/ReadOnly", {}, std::int64_t{1});
+    model_.flush();
+    HttpServerTest::SetUp();
+  }
+  Reply post(std::string_view target, std::string_view headers = "Host: 127.0.0.1:8088\r\n") {
+    Client c(server_->port());
+    c.send("POST " + std::string(target) + " HTTP/1.1\r\n" + std::string(headers) +
+           "Content-Length: 0\r\nConnection: close\r\n\r\n");
+    return c.read();
+  }
+  std::vector<std::string> writes() {
+    std::promise<std::vector<std::string>> p;
+    asio::post(io_, [&] { p.set_value(writes_); });
+    return p.get_future().get();
+  }
+  static constexpr std::string_view kLimit =
+      "/api/write?service=com.victronenergy.settings&path=%2FSettings%2FLimit&value=";
+  std::vector<std::string> writes_;
+};
+
+TEST_F(HttpWriteTest, WritesAreRefusedUnlessEnabled) {
+  const auto r = post(std::string(kLimit) + "42");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("writes are disabled"), std::string::npos) << r.body;
+  EXPECT_TRUE(writes().empty());
+  EXPECT_EQ(stats().writes_refused, 1u);
+  EXPECT_EQ(get(std::string(kLimit) + "42").status, 404);  // a GET never writes
+}
+
+class HttpWritesOnTest : public HttpWriteTest {
+ protected:
+  void SetUp() override {
+    options_.writes = true;
+    HttpWriteTest::SetUp();
+  }
+};
+
+TEST_F(HttpWritesOnTest, AWriteTakesModelWriteWithItsChecks) {
+  auto r = post(std::string(kLimit) + "42");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"result":"ok"})");
+  EXPECT_EQ(post(std::string(kLimit) + "101").status, 422);         // the path's range, as on D-Bus
+  EXPECT_EQ(post(std::string(kLimit) + "%22text%22").status, 200);  // the owner decides types
+  EXPECT_EQ(
+      post("/api/write?service=com.victronenergy.settings&path=%2FSettings%2FReadOnly&value=2")
+          .status,
+      403);
+  EXPECT_EQ(post("/api/write?service=com.victronenergy.settings&path=%2FNo&value=2").status, 404);
+  EXPECT_EQ(post("/api/write?service=com.victronenergy.nope&path=%2FNo&value=2").status, 404);
+  EXPECT_EQ(post(std::string(kLimit) + "%7Bx").status, 400);     // not JSON
+  EXPECT_EQ(post(std::string(kLimit) + "%5B1%5D").status, 400);  // an array
+  EXPECT_EQ(post("/api/write?service=com.victronenergy.settings&value=1").status, 400);
+  EXPECT_EQ(post("/api/write?service=a%2Fb&path=%2FX&value=1").status, 400);
+  EXPECT_EQ(writes(), (std::vector<std::string>{"42", "text"}));
+  const auto st = stats();
+  EXPECT_EQ(st.writes_ok, 2u);
+  EXPECT_EQ(st.writes_refused, 8u);
+  const auto meta = nlohmann::json::parse(get("/api/meta").body);
+  EXPECT_EQ(meta["writes"], true);
+  EXPECT_EQ(meta["writable"]["com.victronenergy.settings"]["/Settings/Limit"]["max"], 100.0);
+  EXPECT_FALSE(meta["writable"]["com.victronenergy.settings"].contains("/Settings/ReadOnly"));
+}
+
+TEST_F(HttpWritesOnTest, ARebindingPageCannotWriteToTheLoopbackServer) {
+  // Same-origin with itself, but not a loopback name: a DNS-rebinding page.
+  EXPECT_EQ(post(std::string(kLimit) + "42",
+                 "Host: evil.example:8088\r\nOrigin: http://evil.example:8088\r\n")
+                .status,
+            403);
+  EXPECT_EQ(post("/api/notifications/acknowledge_all", "Host: evil.example:8088\r\n").status, 403);
+  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: localhost:8088\r\n").status, 200);
+  EXPECT_EQ(post(std::string(kLimit) + "43", "Host: [::1]:8088\r\n").status, 200);
+  EXPECT_EQ(writes(), (std::vector<std::string>{"42", "43"}));
+}
+
+TEST_F(HttpWritesOnTest, ACrossSiteWriteIsRefused) {
+  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nOrigin: http://evil.example\r\n").status,
+            403);
+  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nOrigin: http://127.0.0.1:8088\r\n").status, 200);
+  EXPECT_EQ(writes(), (std::vector<std::string>{"42"}));
+}
+
+class HttpTokenTest : public HttpWriteTest {
+ protected:
+  void SetUp() override {
+    options_.writes = true;
+    options_.token = "s3cret-token";
+    model::ServiceSpec spec;
+    spec.type = "platform";
+    auto& s = model_.add_service(spec);
+    model::ItemMeta w;
+    w.writable = true;
+    s.add("/Notifications/AcknowledgeAll", w, std::int64_t{0}, [this](const model::Value&) {
+      writes_.push_back("ack");
+      return model::WriteResult::kOk;
+    });
+    HttpWriteTest::SetUp();
+  }
+};
+
+TEST_F(HttpTokenTest, EveryPostNeedsTheTokenWhenOneIsSet) {
+  auto r = post(std::string(kLimit) + "42");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_TRUE(r.has("WWW-Authenticate: Bearer\r\n"));
+  EXPECT_EQ(
+      post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nAuthorization: Bearer wrong-token!\r\n").status,
+      401);
+  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nAuthorization: Bearer s3cret\r\n").status,
+            401);
+  EXPECT_EQ(post("/api/notifications/acknowledge_all").status, 401);
+  EXPECT_TRUE(writes().empty());
+  EXPECT_EQ(
+      post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nAuthorization: Bearer s3cret-token\r\n").status,
+      200);
+  EXPECT_EQ(post("/api/notifications/acknowledge_all",
+                 "Host: 127.0.0.1:8088\r\nAuthorization: Bearer s3cret-token\r\n")
+                .status,
+            200);
+  EXPECT_EQ(writes(), (std::vector<std::string>{"42", "ack"}));
+  EXPECT_EQ(nlohmann::json::parse(get("/api/meta").body)["token_required"], true);
+  EXPECT_EQ(get("/api/model").status, 200);  // reading needs no token
+}
+
+/// Runs `f` on the server's loop (where the model lives) and waits for it.
+template <class F>
+void on_loop(asio::io_context& io, F f) {
+  std::promise<void> done;
+  asio::post(io, [&] {
+    f();
+    done.set_value();
+  });
+  done.get_future().get();
+}
+
+TEST_F(HttpServerTest, EventStreamSendsASnapshotThenEachFlushAsOneEvent) {
+  Client c(server_->port());
+  c.send("GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto got = c.read_until("event: snapshot\n");
+  got = c.read_until("\n\n");  // the snapshot's data line
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 200 OK\r\n")) << got;
+  EXPECT_NE(got.find("Content-Type: text/event-stream\r\n"), std::string::npos) << got;
+  EXPECT_EQ(got.find("Content-Length"), std::string::npos) << got;
+  EXPECT_NE(got.find(R"("/Dc/0/Voltage":[13.25,"13.25V"])"), std::string::npos) << got;
+  EXPECT_TRUE(wait_for_stats([](const HttpStats& s) { return s.streams_open == 1; }));
+  on_loop(io_, [&] {
+    auto* s = model_.find("com.victronenergy.battery.ttyT0");
+    s->set("/Dc/0/Voltage", 13.5);
+    s->set("/Dc/0/Current", -2.0);
+    model_.flush();
+  });
+  got = c.read_until("event: changes\ndata: ");
+  got = c.read_until("}}\n\n");
+  const auto at = got.find("event: changes\ndata: ");
+  ASSERT_NE(at, std::string::npos) << got;
+  const auto data = got.substr(at + 21, got.find("\n\n", at) - at - 21);
+  const auto j = nlohmann::json::parse(data);
+  EXPECT_EQ(j["com.victronenergy.battery.ttyT0"]["/Dc/0/Voltage"][0], 13.5);
+  EXPECT_EQ(j["com.victronenergy.battery.ttyT0"]["/Dc/0/Voltage"][1], "13.50V");
+  EXPECT_EQ(j["com.victronenergy.battery.ttyT0"]["/Dc/0/Current"][1], "-2.0A");
+  EXPECT_GE(stats().stream_events, 1u);
+  c.socket().close();
+  EXPECT_TRUE(wait_for_stats([](const HttpStats& s) { return s.streams_open == 0; }));
+}
+
+class HttpSlowStreamTest : public HttpServerTest {
+ protected:
+  void SetUp() override {
+    options_.stream_queue_bytes = 64 * 1024;
+    options_.max_streams = 1;
+    HttpServerTest::SetUp();
+  }
+};
+
+TEST_F(HttpSlowStreamTest, AClientThatDoesNotReadIsDroppedInsteadOfBuffered) {
+  Client slow(server_->port());
+  slow.socket().set_option(asio::socket_base::receive_buffer_size(4096));
+  slow.send("GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(wait_for_stats([](const HttpStats& s) { return s.streams_open == 1; }));
+  {  // max_streams: the next one is answered 503, not queued
+    Client second(server_->port());
+    second.send("GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(second.read().status, 503);
+  }
+  // Flushes of ~4 KB each until the socket buffers are full and the queue passes 64 KB; the
+  // number of flushes needed depends on the kernel's buffers, so it is bounded, not fixed.
+  bool dropped = false;
+  for (int round = 0; round < 40 && !dropped; ++round) {
+    on_loop(io_, [&] {
+      auto* s = model_.find("com.victronenergy.battery.ttyT0");
+      for (int i = 0; i < 100; ++i) {
+        s->set("/CustomName", std::string(4000, static_cast<char>('a' + (round * 100 + i) % 26)));
+        model_.flush();
+      }
+    });
+    dropped = stats().streams_dropped_slow == 1;
+  }
+  EXPECT_TRUE(dropped);
+  EXPECT_TRUE(wait_for_stats([](const HttpStats& s) { return s.streams_open == 0; }));
+  EXPECT_EQ(stats().streams_refused, 1u);
 }
 
 }  // namespace
