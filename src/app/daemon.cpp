@@ -82,6 +82,11 @@ class Daemon {
   RunConfig config;
   bool demo = false;
   asio::io_context io{1};
+  /// Caught from construction on, before the run directory exists: a SIGTERM during start-up
+  /// (systemd stopping a unit that is still starting) is kept and ends the loop as soon as it
+  /// runs, so the daemon still stops cleanly and removes its run directory instead of dying with
+  /// the default action and leaving files behind.
+  asio::signal_set signals{io, SIGINT, SIGTERM};
   model::Model model;
   std::filesystem::path run_dir;
   std::filesystem::path data_dir;
@@ -223,7 +228,6 @@ class Daemon {
   /// Runs the loop until SIGINT/SIGTERM or `duration`, with the terminal view: redrawn once a
   /// second on a tty, otherwise a one-line summary every 10 s.
   void run(const RunOptions& opts) {
-    asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([this](const asio::error_code& ec, int) {
       if (!ec) io.stop();
     });
