@@ -260,11 +260,15 @@ std::string make_config(const Report& r) {
           break;
         }
         case CanUse::kNmea2000:
-          o << "## " << describe_n2k(b.finding.nmea2000) << '\n'
-            << "## active = true claims an address and answers requests; false only listens.\n"
-            << c << "[[nmea2000]]\n"
-            << c << "interface = " << *iface << '\n'
-            << c << "active = true\n";
+          o << "## " << describe_n2k(b.finding.nmea2000) << '\n';
+          if (!b.file)
+            o << "## active = true claims an address and answers requests; false only listens.\n";
+          o << c << "[[nmea2000]]\n";
+          if (b.file) {  // a recording cannot answer: the section's replay key reads it
+            o << c << "replay = " << *toml_string(b.config_spec.substr(5)) << '\n';
+          } else {
+            o << c << "interface = " << *iface << '\n' << c << "active = true\n";
+          }
           break;
       }
     }

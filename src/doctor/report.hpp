@@ -31,6 +31,7 @@ struct CanReport {
   std::string config_spec;  ///< the interface for the config: "slcan:/dev/ttyACM0@500000"
   std::optional<unsigned> bitrate;  ///< probed bit rate (slcan); SocketCAN's is set by the system
   bool slcan = false;        ///< an slcan tty: only one config section may use it
+  bool file = false;         ///< a candump capture (config_spec is "file:PATH")
   std::string error;         ///< could not open
   bool needs_writes = false;  ///< an slcan source that was not opened (no --allow-writes)
   CanFinding finding;
