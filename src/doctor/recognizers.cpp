@@ -104,16 +104,27 @@ void SlcanRecognizer::push(ByteView bytes) noexcept {
         ++finding_.frames;
         break;
       case transport::slcan::RecordKind::kCommand: {
-        // The reply to `V` is `V<hhhh>` (or `v<...>` for the detailed form): the codec files it
-        // with the commands because its first letter is the command's. Keep it printable.
+        // The reply to `V` is `V<hhhh>` (`v<...>` for the detailed form): the codec files it with
+        // the commands because its first letter is the command's. Only letters and digits may
+        // follow, so that VE.Direct's `V<TAB>12810` label is not taken for one.
         const char c = r.record.command;
         if (c == 'V' || c == 'v') {
+          const auto* rec = buf_.data() + (at - r.consumed);
           std::string text;
-          for (std::size_t i = 0; i < r.consumed && i < 16; ++i) {
-            const auto b = buf_[at - r.consumed + i];
-            if (b >= 0x21 && b <= 0x7E) text += static_cast<char>(b);
+          bool ok = true;
+          for (std::size_t i = 0; i < r.consumed; ++i) {
+            const auto b = rec[i];
+            if (b == '\n' && text.empty()) continue;  // CR LF from the previous record
+            if (b == '\r') break;
+            const bool alnum = (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') ||
+                               (b >= 'a' && b <= 'z');
+            if (!alnum || text.size() >= 16) {
+              ok = false;
+              break;
+            }
+            text += static_cast<char>(b);
           }
-          if (text.size() > 1) finding_.version = text;
+          if (ok && text.size() >= 3) finding_.version = text;
         }
         break;
       }

@@ -195,7 +195,9 @@ std::string make_config(const Report& r) {
     << "[http]\n"
     << "listen = \"127.0.0.1:8088\"   # the dashboard and GET /api/model, loopback only\n";
   auto skip = [&](const std::string& what, const std::string& why) {
-    o << "\n## " << what << ": left out, " << why << '\n';
+    // The note itself must be valid UTF-8 too: the name is shown read as Latin-1.
+    const std::string shown = is_valid_utf8(what) ? what : latin1_to_utf8(what);
+    o << "\n## " << shown << ": left out, " << why << '\n';
   };
   for (const auto& p : r.ports) {
     const auto port = toml_string(p.path);
