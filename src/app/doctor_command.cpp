@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -257,6 +258,7 @@ struct CanSource {
   std::vector<unsigned> bitrates;  // slcan only
   bool slcan = false;
   bool file = false;
+  std::string device;  // slcan: the tty's kernel name, sanitised for a service name
 };
 
 // The config is read from another working directory (a service's is /), so paths in it are
@@ -292,6 +294,8 @@ CanSource parse_can_source(const std::string& arg) {
     }
     if (path.empty()) throw std::invalid_argument("slcan: needs a device path: slcan:/dev/ttyACM0");
     s.spec = "slcan:" + absolute(path);
+    for (char c : transport::kernel_device_name(path))
+      s.device += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
     s.transport_spec = s.spec;
     s.config_spec = s.spec + "@" + std::to_string(s.bitrates.front());
     return s;
@@ -415,6 +419,7 @@ int run_doctor(const DoctorOptions& o, std::ostream& out, std::ostream& err) {
     r.config_spec = s.config_spec;
     r.slcan = s.slcan;
     r.file = s.file;
+    r.device = s.device;
     if (s.slcan && !o.allow_writes) {
       r.needs_writes = true;  // listed, not opened: opening it is a write (see the header)
       return;

@@ -242,8 +242,12 @@ std::string make_config(const Report& r) {
         case CanUse::kBms:
           o << "## " << describe_bms(b.finding.bms) << '\n'
             << c << "[[canbms]]\n"
-            << c << "interface = " << *iface << '\n'
-            << "## As a GX does: 0x305/0x307 every second (some batteries stop without them);\n"
+            << c << "interface = " << *iface << '\n';
+          // The service name from the tty's short name, not from a long by-id path.
+          if (b.slcan && !b.device.empty())
+            if (const auto conn = toml_string("socketcan_" + b.device))
+              o << c << "connection = " << *conn << '\n';
+          o << "## As a GX does: 0x305/0x307 every second (some batteries stop without them);\n"
             << "## false only listens.\n"
             << c << "keepalive = true\n";
           break;

@@ -32,6 +32,7 @@ struct CanReport {
   std::optional<unsigned> bitrate;  ///< probed bit rate (slcan); SocketCAN's is set by the system
   bool slcan = false;        ///< an slcan tty: only one config section may use it
   bool file = false;         ///< a candump capture (config_spec is "file:PATH")
+  std::string device;        ///< slcan: the tty's kernel name ("ttyACM0"), for the service name
   std::string error;         ///< could not open
   bool needs_writes = false;  ///< an slcan source that was not opened (no --allow-writes)
   CanFinding finding;

@@ -65,6 +65,7 @@ class DoctorReport : public ::testing::Test {
     slcan.config_spec = slcan.spec + "@500000";
     slcan.bitrate = 500000;
     slcan.slcan = true;
+    slcan.device = "ttyACM0";
     slcan.finding.bms.limits = true;
     slcan.finding.bms.ids = {0x351, 0x355};
     slcan.finding.bms.name = "GXSIM";
@@ -100,6 +101,7 @@ TEST_F(DoctorReport, TheConfigPassesTheDaemonsCheckAndHasOneSectionPerFinding) {
   ASSERT_TRUE(t["canbms"].is_array());
   ASSERT_EQ(t["canbms"].as_array()->size(), 1u);
   EXPECT_EQ(t["canbms"][0]["interface"].value<std::string>(), r.buses[0].config_spec);
+  EXPECT_EQ(t["canbms"][0]["connection"].value<std::string>(), "socketcan_ttyACM0");
   // SocketCAN may be shared: NMEA 2000 and CANopen both on can1. The slcan tty's CANopen nodes
   // are left as a comment (one section per slcan tty).
   ASSERT_TRUE(t["nmea2000"].is_array());
