@@ -21,6 +21,7 @@
 #include "transport/can_transport_spec.hpp"
 #include "transport/device_discovery.hpp"
 #include "transport/serial_port.hpp"
+#include "transport/slcan_codec.hpp"
 
 namespace gxlink::app {
 namespace {
@@ -288,6 +289,9 @@ CanSource parse_can_source(const std::string& arg) {
       } catch (const std::exception&) {
         throw std::invalid_argument("bad bit rate in '" + arg + "'");
       }
+      if (!transport::slcan::encode_bitrate(v))
+        throw std::invalid_argument("unsupported slcan bit rate in '" + arg +
+                                    "' (10k, 20k, 50k, 100k, 125k, 250k, 500k, 800k, 1M)");
       s.bitrates = {v};
     } else {
       s.bitrates.assign(std::begin(kBitrates), std::end(kBitrates));
