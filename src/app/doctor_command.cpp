@@ -359,8 +359,7 @@ bool write_config(const std::string& file, const std::string& text, bool force, 
 
 CLI::App* add_doctor_command(CLI::App& app, DoctorOptions& o) {
   auto* cmd = app.add_subcommand(
-      "doctor",
-      "Find serial ports and CAN interfaces, listen for known devices, suggest a config");
+      "doctor", "Find serial ports and CAN interfaces, listen for known devices, suggest a config");
   cmd->footer(
       "Probing only listens unless --allow-writes: then a serial port where nothing answered is "
       "asked for an slcan version (C, V) and slcan adapters are opened (C, S<n>, O). Exit code: 0 "

@@ -94,15 +94,9 @@ void SlcanRecognizer::push(ByteView bytes) noexcept {
     at += r.consumed;
     if (r.status == transport::slcan::TakeResult::Status::kBad) continue;
     switch (r.record.kind) {
-      case transport::slcan::RecordKind::kOk:
-        ++finding_.oks;
-        break;
-      case transport::slcan::RecordKind::kError:
-        ++finding_.errors;
-        break;
-      case transport::slcan::RecordKind::kFrame:
-        ++finding_.frames;
-        break;
+      case transport::slcan::RecordKind::kOk: ++finding_.oks; break;
+      case transport::slcan::RecordKind::kError: ++finding_.errors; break;
+      case transport::slcan::RecordKind::kFrame: ++finding_.frames; break;
       case transport::slcan::RecordKind::kCommand: {
         // The reply to `V` is `V<hhhh>` (`v<...>` for the detailed form): the codec files it with
         // the commands because its first letter is the command's. Only letters and digits may
@@ -116,8 +110,8 @@ void SlcanRecognizer::push(ByteView bytes) noexcept {
             const auto b = rec[i];
             if (b == '\n' && text.empty()) continue;  // CR LF from the previous record
             if (b == '\r') break;
-            const bool alnum = (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') ||
-                               (b >= 'a' && b <= 'z');
+            const bool alnum =
+                (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
             if (!alnum || text.size() >= 16) {
               ok = false;
               break;
@@ -128,8 +122,7 @@ void SlcanRecognizer::push(ByteView bytes) noexcept {
         }
         break;
       }
-      default:
-        break;
+      default: break;
     }
   }
   buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(at));
@@ -194,7 +187,8 @@ void CanRecognizer::on_n2k(const CanFrame& f, TimePoint now) noexcept {
   }
   N2kNode& node = node_it->second;
   ++node.messages;
-  if (m->id.pgn == 60928 && m->payload.size() >= 8) {  // ISO address claim: the NAME (nmea2000.md §3)
+  if (m->id.pgn == 60928 &&
+      m->payload.size() >= 8) {  // ISO address claim: the NAME (nmea2000.md §3)
     ++n2k.address_claims;
     const auto name = nmea2000::IsoName::from_u64(load_le64(m->payload));
     node.manufacturer = name.manufacturer;

@@ -36,9 +36,9 @@ struct VeDirectFinding {
   std::size_t bad_blocks = 0;   ///< blocks that failed the checksum or the grammar
   std::size_t hex_frames = 0;   ///< checksum-valid async HEX frames (§2.1)
   std::optional<std::uint16_t> pid;
-  std::string product;  ///< from the PID table; empty when the table does not know the PID
-  std::string serial;   ///< SER#
-  std::string firmware;  ///< FW (or FWE)
+  std::string product;       ///< from the PID table; empty when the table does not know the PID
+  std::string serial;        ///< SER#
+  std::string firmware;      ///< FW (or FWE)
   std::string service_type;  ///< solarcharger, battery, ... (what the driver will publish)
 
   /// A device speaks VE.Direct here: a checksum-valid TEXT block or HEX frame was seen.
@@ -73,9 +73,9 @@ struct Mk2Finding {
   bool found() const noexcept { return version_frames > 0; }
 };
 
-/// Bytes from a port at 2400 8N1 → MK2 frames, through the vebus framer and codec. The MK2 sends its
-/// version frame unprompted while idle (vedirect_vebus.md §4, "Unsolicited traffic"), so nothing
-/// has to be written to find it.
+/// Bytes from a port at 2400 8N1 → MK2 frames, through the vebus framer and codec. The MK2 sends
+/// its version frame unprompted while idle (vedirect_vebus.md §4, "Unsolicited traffic"), so
+/// nothing has to be written to find it.
 class Mk2Recognizer {
  public:
   void push(ByteView bytes) noexcept;
@@ -115,13 +115,13 @@ class SlcanRecognizer {
 
 /// CAN-bus BMS frames (seeds/001 §2).
 struct CanBmsFinding {
-  std::size_t frames = 0;         ///< frames that decoded as battery → inverter messages
-  std::set<std::uint32_t> ids;    ///< which (0x351, 0x355, ...)
-  bool limits = false;            ///< 0x351 seen: the one message a GX needs (§2, 0x35A notes)
-  std::string manufacturer;       ///< 0x35E
-  std::string name;               ///< battery_name(): 0x370+0x371, else 0x35E, else a default
-  std::optional<double> voltage;  ///< 0x356
-  std::optional<double> soc;      ///< 0x355
+  std::size_t frames = 0;           ///< frames that decoded as battery → inverter messages
+  std::set<std::uint32_t> ids;      ///< which (0x351, 0x355, ...)
+  bool limits = false;              ///< 0x351 seen: the one message a GX needs (§2, 0x35A notes)
+  std::string manufacturer;         ///< 0x35E
+  std::string name;                 ///< battery_name(): 0x370+0x371, else 0x35E, else a default
+  std::optional<double> voltage;    ///< 0x356
+  std::optional<double> soc;        ///< 0x355
   std::size_t inverter_frames = 0;  ///< 0x305/0x307: a GX or inverter already talks to the battery
 
   /// A managed battery speaks here: 0x351, or at least two kinds of BMS messages.

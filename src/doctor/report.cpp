@@ -52,7 +52,8 @@ std::string describe_vedirect(const VeDirectFinding& v) {
 std::string describe_mk2(const Mk2Finding& m) {
   std::string s = "MK2/MK3 VE.Bus interface, firmware " + std::to_string(m.version);
   s += "; " + std::to_string(m.version_frames) + " version frame(s)";
-  if (m.other_frames) s += ", " + std::to_string(m.other_frames) + " other frame(s): a host is using it";
+  if (m.other_frames)
+    s += ", " + std::to_string(m.other_frames) + " other frame(s): a host is using it";
   return s;
 }
 
@@ -303,10 +304,10 @@ nlohmann::json to_json(const Report& r) {
     }
     e["found"] = kind;
     const auto& v = p.vedirect;
-    e["vedirect"] = {{"text_blocks", v.text_blocks}, {"bad_blocks", v.bad_blocks},
-                     {"hex_frames", v.hex_frames},   {"product", v.product},
-                     {"serial", v.serial},           {"firmware", v.firmware},
-                     {"service_type", v.service_type}};
+    e["vedirect"] = {
+        {"text_blocks", v.text_blocks},  {"bad_blocks", v.bad_blocks}, {"hex_frames", v.hex_frames},
+        {"product", v.product},          {"serial", v.serial},         {"firmware", v.firmware},
+        {"service_type", v.service_type}};
     e["vedirect"]["pid"] = v.pid ? json(hex_id(*v.pid, 4)) : json(nullptr);
     e["mk2"] = {{"version_frames", p.mk2.version_frames},
                 {"other_frames", p.mk2.other_frames},
@@ -331,14 +332,19 @@ nlohmann::json to_json(const Report& r) {
     e["extended"] = f.extended;
     json ids = json::array();
     for (auto id : f.bms.ids) ids.push_back(hex_id(id, 3));
-    e["canbms"] = {{"found", f.bms.found()}, {"frames", f.bms.frames}, {"ids", ids},
-                   {"name", f.bms.name},      {"manufacturer", f.bms.manufacturer},
+    e["canbms"] = {{"found", f.bms.found()},
+                   {"frames", f.bms.frames},
+                   {"ids", ids},
+                   {"name", f.bms.name},
+                   {"manufacturer", f.bms.manufacturer},
                    {"inverter_frames", f.bms.inverter_frames}};
     e["canbms"]["voltage"] = f.bms.voltage ? json(*f.bms.voltage) : json(nullptr);
     e["canbms"]["soc"] = f.bms.soc ? json(*f.bms.soc) : json(nullptr);
     json nodes = json::array();
     for (const auto& [addr, n] : f.nmea2000.nodes) {
-      json node{{"address", addr}, {"messages", n.messages}, {"model", n.model},
+      json node{{"address", addr},
+                {"messages", n.messages},
+                {"model", n.model},
                 {"manufacturer_name", n.manufacturer_name}};
       node["manufacturer"] = n.manufacturer ? json(*n.manufacturer) : json(nullptr);
       node["device_function"] = n.device_function ? json(*n.device_function) : json(nullptr);
@@ -352,7 +358,8 @@ nlohmann::json to_json(const Report& r) {
                      {"pgns", f.nmea2000.pgns},
                      {"nodes", nodes}};
     json co = json::array();
-    for (const auto& [node, state] : f.canopen.nodes) co.push_back({{"node", node}, {"state", state}});
+    for (const auto& [node, state] : f.canopen.nodes)
+      co.push_back({{"node", node}, {"state", state}});
     e["canopen"] = {{"found", f.canopen.found()},
                     {"heartbeats", f.canopen.heartbeats},
                     {"sdo_frames", f.canopen.sdo_frames},

@@ -22,18 +22,18 @@ struct PortReport {
   VeDirectFinding vedirect;
   Mk2Finding mk2;
   std::optional<SlcanFinding> slcan;  ///< set only when the slcan query was sent (--allow-writes)
-  bool slcan_needs_writes = false;    ///< nothing listened for answered; slcan not asked (no writes)
+  bool slcan_needs_writes = false;  ///< nothing listened for answered; slcan not asked (no writes)
 };
 
 /// One CAN source (SocketCAN interface, slcan adapter at one bit rate, or a candump file).
 struct CanReport {
-  std::string spec;      ///< as given or discovered: "socketcan:can0", "slcan:/dev/ttyACM0"
+  std::string spec;         ///< as given or discovered: "socketcan:can0", "slcan:/dev/ttyACM0"
   std::string config_spec;  ///< the interface for the config: "slcan:/dev/ttyACM0@500000"
   std::optional<unsigned> bitrate;  ///< probed bit rate (slcan); SocketCAN's is set by the system
-  bool slcan = false;        ///< an slcan tty: only one config section may use it
-  bool file = false;         ///< a candump capture (config_spec is "file:PATH")
-  std::string device;        ///< slcan: the tty's kernel name ("ttyACM0"), for the service name
-  std::string error;         ///< could not open
+  bool slcan = false;               ///< an slcan tty: only one config section may use it
+  bool file = false;                ///< a candump capture (config_spec is "file:PATH")
+  std::string device;         ///< slcan: the tty's kernel name ("ttyACM0"), for the service name
+  std::string error;          ///< could not open
   bool needs_writes = false;  ///< an slcan source that was not opened (no --allow-writes)
   CanFinding finding;
 };

@@ -65,7 +65,8 @@ std::vector<SerialPortInfo> list_serial_ports(const fs::path& dev) {
   std::set<std::string> linked;  // canonical paths a by-id link already names
   std::error_code ec;
   std::vector<fs::path> links;
-  for (const auto& e : fs::directory_iterator(dev / "serial" / "by-id", ec)) links.push_back(e.path());
+  for (const auto& e : fs::directory_iterator(dev / "serial" / "by-id", ec))
+    links.push_back(e.path());
   std::sort(links.begin(), links.end());
   for (const auto& l : links) {
     const auto target = fs::canonical(l, ec);

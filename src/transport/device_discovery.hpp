@@ -22,8 +22,7 @@ struct SerialPortInfo {
 std::vector<SerialPortInfo> list_serial_ports(const std::filesystem::path& dev = "/dev");
 
 /// CAN network interfaces: /sys/class/net/*/type == 280 (ARPHRD_CAN), as "can0", "vcan0".
-std::vector<std::string> list_can_interfaces(
-    const std::filesystem::path& net = "/sys/class/net");
+std::vector<std::string> list_can_interfaces(const std::filesystem::path& net = "/sys/class/net");
 
 /// The kernel name behind a port path: the link's target for /dev/serial/... links, else the
 /// path's own file name. Never fails (falls back to the file name).

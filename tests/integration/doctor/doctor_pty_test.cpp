@@ -13,8 +13,8 @@
 #include <sstream>
 #include <thread>
 
-#include <asio.hpp>
 #include <gtest/gtest.h>
+#include <asio.hpp>
 #include <nlohmann/json.hpp>
 
 #include "sim/canbms/battery_sim.hpp"
@@ -215,8 +215,8 @@ class DoctorOnPtys : public ::testing::Test {
   }
 
   std::vector<std::string> doctor_args(bool allow_writes) const {
-    std::vector<std::string> a = {GXLINK_BINARY, "--log-level", "warn", "doctor", "--seconds", "3",
-                                  "--json"};
+    std::vector<std::string> a = {GXLINK_BINARY, "--log-level", "warn",  "doctor",
+                                  "--seconds",   "3",           "--json"};
     for (const char* tty : {"ttyUSB0", "ttyUSB1", "ttyUSB2"}) {
       a.push_back("--port");
       a.push_back((dir_ / tty).string());
@@ -285,8 +285,8 @@ TEST_F(DoctorOnPtys, FindsEachSimulatedDeviceAndWritesAConfigThatRunsThem) {
 
   // Run it and see every device appear. As root the daemon's default state directory is
   // /var/lib/gxlink; the test gives it a private one instead, the only line it adds.
-  std::ofstream(config, std::ios::app) << "\n[general]\ndata_dir = \"" << (dir_ / "state").string()
-                                       << "\"\n";
+  std::ofstream(config, std::ios::app)
+      << "\n[general]\ndata_dir = \"" << (dir_ / "state").string() << "\"\n";
   const int port = test::free_tcp_port();
   test::Process daemon({GXLINK_BINARY, "--log-level", "warn", "run", "--config", config.string(),
                         "--http", "127.0.0.1:" + std::to_string(port), "--dbus", "none", "--no-tui",

@@ -40,7 +40,8 @@ CanFinding recognise(const std::vector<TimedCanFrame>& frames) {
   return r.finding();
 }
 
-// ---- VE.Direct -----------------------------------------------------------------------------------
+// ---- VE.Direct
+// -----------------------------------------------------------------------------------
 
 TEST(DoctorVeDirect, BlueSolarExcerptIsFoundWithItsIdentity) {
   const auto bytes = read_bytes("vedirect/bluesolar_excerpt.dump");
@@ -93,7 +94,8 @@ TEST(DoctorVeDirect, NoiseIsNotVeDirect) {
   EXPECT_FALSE(r.finding().found());
 }
 
-// ---- MK2 -----------------------------------------------------------------------------------------
+// ---- MK2
+// -----------------------------------------------------------------------------------------
 
 TEST(DoctorMk2, TheDocumentedVersionFrameIsFound) {
   // vedirect_vebus.md §4 example: `07 FF 56 24 DB 11 00 42 52` = version 0x0011DB24, mode 'B'.
@@ -135,7 +137,8 @@ TEST(DoctorMk2, VeDirectTextIsNotAnMk2) {
   EXPECT_FALSE(r.finding().found());
 }
 
-// ---- slcan ---------------------------------------------------------------------------------------
+// ---- slcan
+// ---------------------------------------------------------------------------------------
 
 TEST(DoctorSlcan, AVersionReplyIsAnAdapter) {
   SlcanRecognizer r;
@@ -160,7 +163,8 @@ TEST(DoctorSlcan, VeDirectTextIsNotAnAdapter) {
   EXPECT_FALSE(r.finding().found());
 }
 
-// ---- CAN -----------------------------------------------------------------------------------------
+// ---- CAN
+// -----------------------------------------------------------------------------------------
 
 TEST(DoctorCan, SeedCandumpIsACanBusBms) {
   const auto frames = read_candump("canbms/seed_candump.txt");
