@@ -301,7 +301,8 @@ TEST_F(DoctorOnPtys, FindsEachSimulatedDeviceAndWritesAConfigThatRunsThem) {
         if (!model.is_object()) return false;
         for (const auto& s : services)
           if (!model.contains(s) || model[s]["/Connected"] != 1) return false;
-        return true;
+        // The battery's name frames (0x370/0x371) come every 5 s, after its first values.
+        return model[services[3]]["/ProductName"] == sim::canbms::BatterySimOptions{}.name;
       },
       std::chrono::seconds(40));
   daemon.stop();
