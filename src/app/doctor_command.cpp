@@ -40,6 +40,15 @@ constexpr unsigned kBitrates[] = {500000, 250000};
 constexpr std::string_view kSlcanQuery = "\rC\rV\r";
 constexpr Duration kSlcanAnswerTime = std::chrono::milliseconds(1000);
 
+// Ports and buses a probe is done with. They are stopped at once but destroyed only after the
+// loop has stopped: an operation they started (the slcan query, slcan's C/S/O) may still complete
+// with operation_aborted, and SerialPort's completion handlers touch the object (its write
+// handler clears `writing_` first), so it must outlive them.
+struct Retired {
+  std::vector<std::unique_ptr<transport::SerialPort>> ports;
+  std::vector<std::unique_ptr<transport::CanTransport>> buses;
+};
+
 Duration to_duration(double s) {
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
 }
@@ -47,16 +56,19 @@ Duration to_duration(double s) {
 // Listens on one CAN source, at each bit rate in turn until something is recognised.
 class CanProbe {
  public:
-  CanProbe(asio::io_context& io, CanReport& report, std::string transport_spec,
+  CanProbe(asio::io_context& io, Retired& retired, CanReport& report, std::string transport_spec,
            std::vector<unsigned> bitrates, Duration per_rate, std::function<void()> done)
       : io_(io),
+        retired_(retired),
         report_(report),
         spec_(std::move(transport_spec)),
         bitrates_(std::move(bitrates)),
         per_rate_(per_rate),
         timer_(io),
         done_(std::move(done)) {}
-  ~CanProbe() { close(); }
+  ~CanProbe() {
+    if (bus_) bus_->stop();
+  }
 
   void start() { try_rate(0); }
 
@@ -106,7 +118,7 @@ class CanProbe {
     bus_->set_receiver({});
     bus_->set_state_handler({});
     bus_->stop();
-    bus_.reset();
+    retired_.buses.push_back(std::move(bus_));
   }
 
   void finish() {
@@ -119,6 +131,7 @@ class CanProbe {
   }
 
   asio::io_context& io_;
+  Retired& retired_;
   CanReport& report_;
   std::string spec_;  // without the bit rate
   std::vector<unsigned> bitrates_;
@@ -137,16 +150,19 @@ class PortProbe {
  public:
   using SlcanFound = std::function<void(const std::string& path)>;
 
-  PortProbe(asio::io_context& io, PortReport& report, Duration phase, bool allow_writes,
-            std::function<void()> done, SlcanFound slcan_found)
+  PortProbe(asio::io_context& io, Retired& retired, PortReport& report, Duration phase,
+            bool allow_writes, std::function<void()> done, SlcanFound slcan_found)
       : io_(io),
+        retired_(retired),
         report_(report),
         phase_(phase),
         allow_writes_(allow_writes),
         timer_(io),
         done_(std::move(done)),
         slcan_found_(std::move(slcan_found)) {}
-  ~PortProbe() { close(); }
+  ~PortProbe() {
+    if (port_) port_->stop();
+  }
 
   void start() {
     transport::SerialOptions o;
@@ -224,7 +240,7 @@ class PortProbe {
     port_->set_data_handler({});
     port_->set_state_handler({});
     port_->stop();
-    port_.reset();
+    retired_.ports.push_back(std::move(port_));
   }
 
   void finish() {
@@ -237,6 +253,7 @@ class PortProbe {
   }
 
   asio::io_context& io_;
+  Retired& retired_;
   PortReport& report_;
   Duration phase_;
   bool allow_writes_;
@@ -410,6 +427,7 @@ int run_doctor(const DoctorOptions& o, std::ostream& out, std::ostream& err) {
   report.buses.reserve(can_sources.size() + report.ports.size());
 
   asio::io_context io;
+  Retired retired;  // destroyed before io, after every probe (declared after io)
   std::size_t pending = 0;
   auto done = [&] {
     if (--pending == 0) io.stop();
@@ -429,7 +447,7 @@ int run_doctor(const DoctorOptions& o, std::ostream& out, std::ostream& err) {
     }
     ++pending;
     can_probes.push_back(
-        std::make_unique<CanProbe>(io, r, s.transport_spec, s.bitrates, seconds, done));
+        std::make_unique<CanProbe>(io, retired, r, s.transport_spec, s.bitrates, seconds, done));
     can_probes.back()->start();
   };
   for (const auto& s : can_sources) add_can(s);
@@ -438,7 +456,7 @@ int run_doctor(const DoctorOptions& o, std::ostream& out, std::ostream& err) {
   for (auto& p : report.ports) {
     ++pending;
     port_probes.push_back(std::make_unique<PortProbe>(
-        io, p, seconds / 2, o.allow_writes, done, [&](const std::string& path) {
+        io, retired, p, seconds / 2, o.allow_writes, done, [&](const std::string& path) {
           // Deferred: the port probe is finishing; the slcan probe opens the tty it just closed.
           // Counted now, so that the port probe's own done() cannot end the run before it starts.
           ++pending;

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -49,15 +50,17 @@ class AdapterBus final : public transport::CanTransport {
 // real adapter does (slcan_codec.hpp).
 class SlcanAdapterSim {
  public:
-  SlcanAdapterSim(asio::io_context& io, const fs::path& link)
-      : master_(io), timer_(io), retry_(io), battery_(bus_) {
+  /// `bus_rate` is the `S<n>` digit of the bus' real bit rate ('6' = 500 k, '5' = 250 k): opened at
+  /// another rate, the adapter sees no frames, as on a real bus.
+  SlcanAdapterSim(asio::io_context& io, const fs::path& link, char bus_rate = '6')
+      : master_(io), timer_(io), retry_(io), battery_(bus_), bus_rate_(bus_rate) {
     master_.assign(pty_.release_master());
     asio::error_code ec;
     master_.non_blocking(true, ec);
     fs::remove(link, ec);
     fs::create_symlink(pty_.slave_path(), link);
     bus_.on_send = [this](const CanFrame& f) {
-      if (open_) write(transport::slcan::encode_frame(f).view());
+      if (open_ && rate_ == bus_rate_) write(transport::slcan::encode_frame(f).view());
     };
     read_more();
     tick();
@@ -119,6 +122,13 @@ class SlcanAdapterSim {
           ++opens_;
         }
         if (rec.kind == transport::slcan::RecordKind::kCommand && rec.command == 'C') open_ = false;
+        if (rec.kind == transport::slcan::RecordKind::kCommand && rec.command == 'S') {
+          // `S<digit>\r`: the digit follows the letter (a leading `\n` is part of the record).
+          const std::uint8_t* begin = pending_.data() + (at - r.consumed);
+          const std::uint8_t* end = pending_.data() + at;
+          const std::uint8_t* s_at = std::find(begin, end, std::uint8_t{'S'});
+          if (s_at + 1 < end) rate_ = static_cast<char>(s_at[1]);
+        }
         write(as_bytes(std::string_view("\r")));
       }
     }
@@ -142,6 +152,8 @@ class SlcanAdapterSim {
   sim::canbms::BatterySim battery_;
   std::array<std::uint8_t, 256> rx_{};
   std::vector<std::uint8_t> pending_;
+  char bus_rate_;
+  char rate_ = 0;
   bool open_ = false;
   std::size_t opens_ = 0, version_queries_ = 0;
 };
@@ -205,6 +217,7 @@ class DoctorOnPtys : public ::testing::Test {
         shunt_->stop();
         multi_->stop();
         adapter_->stop();
+        if (slow_) slow_->stop();
         work_.reset();
         io_.stop();
       });
@@ -241,15 +254,39 @@ class DoctorOnPtys : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<sim::PtyDevice> mppt_, shunt_;
   std::unique_ptr<sim::vebus::PtyMultiSim> multi_;
-  std::unique_ptr<SlcanAdapterSim> adapter_;
+  std::unique_ptr<SlcanAdapterSim> adapter_, slow_;  // slow_: a 250 kbit/s bus, one test only
 };
+
+TEST_F(DoctorOnPtys, AnSlcanBusSilentAt500kIsTriedAt250k) {
+  // A second adapter whose bus runs at 250 kbit/s; asked for its version on a plain --port, since
+  // nothing else answers there (--allow-writes).
+  asio::post(io_, [&] { slow_ = std::make_unique<SlcanAdapterSim>(io_, dir_ / "ttyACM1", '5'); });
+  ASSERT_TRUE(
+      test::eventually([&] { return fs::is_symlink(dir_ / "ttyACM1"); }, std::chrono::seconds(5)));
+  const auto [rc, out] =
+      test::run_command({GXLINK_BINARY, "--log-level", "warn", "doctor", "--seconds", "2", "--json",
+                         "--allow-writes", "--port", (dir_ / "ttyACM1").string()});
+  EXPECT_EQ(rc, 0) << out;
+  const json report = parse_report(out);
+  ASSERT_TRUE(report.is_object()) << out;
+  EXPECT_EQ(report["ports"][0]["found"], "slcan") << out;
+  EXPECT_EQ(report["ports"][0]["slcan"]["version"], "V1013");
+  ASSERT_EQ(report["can"].size(), 1u) << out;
+  EXPECT_EQ(report["can"][0]["bitrate"], 250000) << out;
+  EXPECT_EQ(report["can"][0]["canbms"]["found"], true);
+  EXPECT_NE(report["config"].get<std::string>().find("@250000\""), std::string::npos);
+}
 
 TEST_F(DoctorOnPtys, FindsEachSimulatedDeviceAndWritesAConfigThatRunsThem) {
   const fs::path config = dir_ / "gxlink.toml";
   auto args = doctor_args(true);
   args.push_back("--write-config");
   args.push_back(config.string());
+  const auto t0 = std::chrono::steady_clock::now();
   const auto [rc, out] = test::run_command(args);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("gxlink doctor --seconds 3 on 4 ptys took %.2f s\n", took);  // measured, not asserted
+  RecordProperty("doctor_seconds", std::to_string(took));
   ASSERT_EQ(rc, 0) << out;
   const json report = parse_report(out);
   ASSERT_TRUE(report.is_object()) << out;
