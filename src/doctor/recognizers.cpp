@@ -200,8 +200,12 @@ void CanRecognizer::on_n2k(const CanFrame& f, TimePoint now) noexcept {
     nmea2000::Decoded d;
     try {
       if (nmea2000::decode(m->id.pgn, m->payload, d)) {
-        if (const auto* model = d.find("modelId"); model && model->valid())
-          node.model = std::string(model->text.substr(0, 32));
+        if (const auto* model = d.find("modelId"); model && model->valid()) {
+          // Device text goes to a terminal and into config comments: printable ASCII only.
+          node.model.clear();
+          for (char c : model->text.substr(0, 32)) node.model += (c >= 0x20 && c <= 0x7E) ? c : '?';
+          while (!node.model.empty() && node.model.back() == ' ') node.model.pop_back();
+        }
       }
     } catch (...) {  // the Decoded vector may allocate; a failed allocation costs only the name
     }

@@ -95,6 +95,15 @@ std::string describe_canopen(const CanopenFinding& c) {
   return s;
 }
 
+// Text from devices and paths for a `## ` comment line: valid UTF-8 (TOML requires it of the whole
+// file) and no control character, so that nothing in a name can end the comment and start a key.
+std::string comment(std::string_view text) {
+  std::string s = is_valid_utf8(text) ? std::string(text) : latin1_to_utf8(text);
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  return s;
+}
+
 std::string bus_label(const CanReport& b) {
   std::string s = b.spec;
   if (b.bitrate) s += " @" + std::to_string(*b.bitrate / 1000) + " kbit/s";
@@ -196,9 +205,7 @@ std::string make_config(const Report& r) {
     << "[http]\n"
     << "listen = \"127.0.0.1:8088\"   # the dashboard and GET /api/model, loopback only\n";
   auto skip = [&](const std::string& what, const std::string& why) {
-    // The note itself must be valid UTF-8 too: the name is shown read as Latin-1.
-    const std::string shown = is_valid_utf8(what) ? what : latin1_to_utf8(what);
-    o << "\n## " << shown << ": left out, " << why << '\n';
+    o << "\n## " << comment(what) << ": left out, " << why << '\n';
   };
   for (const auto& p : r.ports) {
     const auto port = toml_string(p.path);
@@ -208,14 +215,14 @@ std::string make_config(const Report& r) {
         skip(p.path, "its path is not valid UTF-8, which TOML cannot hold");
         continue;
       }
-      o << "\n## " << describe_vedirect(p.vedirect) << '\n'
+      o << "\n## " << comment(describe_vedirect(p.vedirect)) << '\n'
         << "[[vedirect]]\nport = " << *port << "\nname = " << *device << '\n';
     } else if (p.mk2.found()) {
       if (!port || !device) {
         skip(p.path, "its path is not valid UTF-8, which TOML cannot hold");
         continue;
       }
-      o << "\n## " << describe_mk2(p.mk2) << '\n';
+      o << "\n## " << comment(describe_mk2(p.mk2)) << '\n';
       if (p.mk2.other_frames)
         o << "## Another host already talks to this interface: run only one of them.\n";
       o << "[[vebus]]\nport = " << *port << "\nconnection = " << *device << '\n';
@@ -238,10 +245,11 @@ std::string make_config(const Report& r) {
       first = false;
       o << '\n';
       if (commented)
-        o << "## Also on " << b.spec << ", but an slcan adapter serves one section only:\n";
+        o << "## Also on " << comment(b.spec)
+          << ", but an slcan adapter serves one section only:\n";
       switch (use) {
         case CanUse::kBms:
-          o << "## " << describe_bms(b.finding.bms) << '\n'
+          o << "## " << comment(describe_bms(b.finding.bms)) << '\n'
             << c << "[[canbms]]\n"
             << c << "interface = " << *iface << '\n';
           // The service name from the tty's short name, not from a long by-id path.
@@ -253,7 +261,7 @@ std::string make_config(const Report& r) {
             << c << "keepalive = true\n";
           break;
         case CanUse::kCanopen: {
-          o << "## " << describe_canopen(b.finding.canopen) << '\n'
+          o << "## " << comment(describe_canopen(b.finding.canopen)) << '\n'
             << "## gxlink reads each node with SDO requests (listen_only = true sends nothing).\n"
             << c << "[[canopen]]\n"
             << c << "interface = " << *iface << '\n'
@@ -267,7 +275,7 @@ std::string make_config(const Report& r) {
           break;
         }
         case CanUse::kNmea2000:
-          o << "## " << describe_n2k(b.finding.nmea2000) << '\n';
+          o << "## " << comment(describe_n2k(b.finding.nmea2000)) << '\n';
           if (!b.file)
             o << "## active = true claims an address and answers requests; false only listens.\n";
           o << c << "[[nmea2000]]\n";

@@ -140,6 +140,19 @@ TEST_F(DoctorReport, ANameThatIsNotUtf8IsLeftOutAndTheConfigStaysValid) {
   EXPECT_NO_THROW(to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+TEST_F(DoctorReport, DeviceTextCannotEndACommentAndAddAKey) {
+  Report r;
+  CanReport& b = r.buses.emplace_back();
+  b.spec = b.config_spec = "socketcan:can0";
+  b.finding.nmea2000.address_claims = 1;
+  b.finding.nmea2000.nodes[7].model = "x\n[[vedirect]]\nport = \"/dev/ttyS9\"\n\xff";
+  const std::string text = make_config(r);
+  EXPECT_TRUE(check(text).empty()) << text;
+  const toml::table t = toml::parse(text);
+  EXPECT_FALSE(t["vedirect"]) << text;
+  EXPECT_TRUE(t["nmea2000"].is_array());
+}
+
 TEST(DoctorTomlString, EscapesQuotesBackslashesAndControlCharacters) {
   const std::string nasty = "/tmp/a\"b\\c\td\x01";
   const auto s = toml_string(nasty);
