@@ -11,6 +11,7 @@
 
 #include "app/cli_input.hpp"
 #include "app/daemon.hpp"
+#include "app/doctor_command.hpp"
 #include "app/registry.hpp"
 #include "app/system_replay.hpp"
 #include "app/vebus_command.hpp"
@@ -216,6 +217,9 @@ int main(int argc, char** argv) {
   VebusCommandOptions vebus_opts;
   auto* vebus = add_vebus_command(app, vebus_opts);
 
+  DoctorOptions doctor_opts;
+  auto* doctor = add_doctor_command(app, doctor_opts);
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
 
@@ -230,6 +234,7 @@ int main(int argc, char** argv) {
   }
   if (*snapshot) return cmd_snapshot(sources);
   if (*vebus) return run_vebus_command(vebus_opts);
+  if (*doctor) return run_doctor(doctor_opts, std::cout, std::cerr);
   if (*candump) return cmd_candump(can_spec, can_bitrate, can_duration, can_count);
   if (*modbus_map) return gxlink::publishers::print_register_map(std::cout, map_format) ? 0 : 2;
   if (!config.empty()) ro.config_file = config;

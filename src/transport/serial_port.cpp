@@ -3,6 +3,8 @@
 
 #include <termios.h>
 
+#include <iterator>
+
 namespace gxlink::transport {
 
 SerialPort::SerialPort(asio::io_context& io, SerialOptions options)
@@ -24,8 +26,20 @@ void SerialPort::stop() {
   retry_timer_.cancel();
   asio::error_code ec;
   if (port_.is_open()) port_.close(ec);
-  tx_.clear();
-  writing_ = false;
+  drop_queued();
+}
+
+void SerialPort::drop_queued() {
+  // A write in flight still owns tx_.front() (its buffer), and its handler runs later and pops it,
+  // possibly with success: the bytes may have gone out before the close. Keep that one element so
+  // the handler pops what it wrote, never an empty deque nor a later message (gxlink doctor stops
+  // an slcan adapter right after its closing `C` and reopens the tty while the loop runs).
+  if (writing_ && !tx_.empty()) {
+    tx_.erase(std::next(tx_.begin()), tx_.end());
+  } else {
+    tx_.clear();
+    writing_ = false;
+  }
 }
 
 void SerialPort::try_open() {
@@ -91,12 +105,9 @@ void SerialPort::write_more() {
   asio::async_write(port_, asio::buffer(tx_.front()),
                     [this](const asio::error_code& ec, std::size_t) {
                       writing_ = false;
-                      if (ec) {
-                        if (ec != asio::error::operation_aborted) lost(ec.message());
-                        return;
-                      }
-                      tx_.pop_front();
-                      write_more();
+                      if (!tx_.empty()) tx_.pop_front();  // the buffer just written (see stop())
+                      if (ec && ec != asio::error::operation_aborted) return lost(ec.message());
+                      write_more();  // also after an abort: the port may be open again by now
                     });
 }
 
@@ -111,7 +122,7 @@ bool SerialPort::set_baud(unsigned baud) {
 void SerialPort::lost(const std::string& reason) {
   asio::error_code ignored;
   if (port_.is_open()) port_.close(ignored);
-  tx_.clear();
+  drop_queued();
   if (on_state_) on_state_(false, options_.path + ": " + reason);
   reported_failure_ = true;
   if (running_) schedule_retry();

@@ -54,6 +54,7 @@ class SerialPort {
   void read_more();
   void write_more();
   void lost(const std::string& reason);
+  void drop_queued();
 
   asio::io_context& io_;
   SerialOptions options_;

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// `gxlink doctor`: finds the serial ports and CAN interfaces, listens on each for a few seconds,
+/// says which devices answered and writes a config that runs them (issue 17 item 4). The
+/// recognisers and the report are sans-I/O (src/doctor); this file only opens ports on Asio and
+/// feeds them.
+///
+/// Writes: none by default. Every probe only listens, except with --allow-writes:
+///  - a serial port where nothing answered is asked `C\r` `V\r` (slcan close, version);
+///  - an slcan adapter (found so, or named with --can slcan:PATH) is opened with `C`, `S<n>`, `O`,
+///    which puts it on the bus in normal mode (it acknowledges frames; gxlink sends none).
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace gxlink::app {
+
+struct DoctorOptions {
+  std::vector<std::string> ports;  ///< --port PATH: probe only these serial ports
+  std::vector<std::string> cans;   ///< --can SPEC: slcan:PATH[@bitrate], socketcan:IF, file:LOG
+  double seconds = 5;              ///< listening time per port (all ports at once)
+  bool allow_writes = false;
+  bool json = false;
+  std::string write_config;
+  bool force = false;
+};
+
+/// Adds the `doctor` subcommand to `app`; returns it.
+CLI::App* add_doctor_command(CLI::App& app, DoctorOptions& o);
+
+/// Runs it: 0 something was found, 1 nothing was found, 2 bad arguments or the config could not
+/// be written.
+int run_doctor(const DoctorOptions& o, std::ostream& out, std::ostream& err);
+
+}  // namespace gxlink::app
