@@ -11,6 +11,7 @@
 
 #include "app/cli_input.hpp"
 #include "app/daemon.hpp"
+#include "app/export_command.hpp"
 #include "app/registry.hpp"
 #include "app/system_replay.hpp"
 #include "app/vebus_command.hpp"
@@ -199,11 +200,16 @@ int main(int argc, char** argv) {
   run->add_option("--portal-id", portal, "MQTT portal id");
   run->add_option("--http", http, "dashboard and /api/model on HOST:PORT (default 127.0.0.1:8088)");
   run->add_option("--dbus", dbus, "system, session, none, or a bus address");
+  std::string data_dir;
+  run->add_option("--data-dir", data_dir, "state and history directory ([general] data_dir)");
   run->add_flag("--no-tui", ro.no_tui, "no refreshing terminal view");
   run->add_option("--duration", duration, "stop after this many seconds");
   bool check_only = false;
   run->add_flag("--check-config", check_only,
                 "validate the config and the options above, start nothing; exit 0 if OK, 2 if not");
+
+  ExportOptions export_opts;
+  auto* export_cmd = add_export_command(app, export_opts);
 
   VebusCommandOptions vebus_opts;
   auto* vebus = add_vebus_command(app, vebus_opts);
@@ -222,12 +228,14 @@ int main(int argc, char** argv) {
   }
   if (*snapshot) return cmd_snapshot(sources);
   if (*vebus) return run_vebus_command(vebus_opts);
+  if (*export_cmd) return run_export_command(export_opts);
   if (*candump) return cmd_candump(can_spec, can_bitrate, can_duration, can_count);
   if (!config.empty()) ro.config_file = config;
   if (!mqtt.empty()) ro.mqtt = mqtt;
   if (!portal.empty()) ro.portal_id = portal;
   if (!http.empty()) ro.http = http;
   if (!dbus.empty()) ro.dbus = dbus;
+  if (!data_dir.empty()) ro.data_dir = data_dir;
   if (duration > 0) ro.duration = duration;
   if (check_only) return check_config(ro, std::cout, std::cerr);
   try {  // nothing may end the daemon as a terminate (issue 11 item 4)

@@ -71,6 +71,7 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::string extra_headers;  ///< complete "Name: value\r\n" lines
+  std::function<std::string()> stream;  ///< RouteResponse::stream
 };
 
 std::string serialize(const Response& r, bool head_only, bool keep_alive) {
@@ -82,8 +83,10 @@ std::string serialize(const Response& r, bool head_only, bool keep_alive) {
   out += reason(r.status);
   out += "\r\nContent-Type: ";
   out += r.content_type;
-  out += "\r\nContent-Length: ";
-  out += std::to_string(r.body.size());
+  if (!r.stream) {  // a streamed body ends at the close (http_route.hpp)
+    out += "\r\nContent-Length: ";
+    out += std::to_string(r.body.size());
+  }
   out += keep_alive ? "\r\nConnection: keep-alive\r\n" : "\r\nConnection: close\r\n";
   out += r.extra_headers;
   out += "\r\n";
@@ -134,6 +137,16 @@ Response acknowledge(model::Model& model, const http::Request& req, std::string_
 
 Response route(model::Model& model, const HttpOptions& options, const http::Request& req) {
   Response r;
+  for (const auto& handler : options.routes) {
+    if (auto answer = handler(req)) {
+      r.status = answer->status;
+      r.content_type = std::move(answer->content_type);
+      r.body = std::move(answer->body);
+      r.extra_headers = std::move(answer->extra_headers);
+      if (req.method != "HEAD") r.stream = std::move(answer->stream);
+      return r;
+    }
+  }
   constexpr std::string_view kNotificationsPrefix = "/api/notifications/";
   if (req.method == "POST" && req.path().starts_with(kNotificationsPrefix))
     return acknowledge(model, req, req.path().substr(kNotificationsPrefix.size()));
@@ -413,8 +426,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
         bool keep_alive = req.keep_alive;
         std::string out;
         try {
-          out = serialize(route(server_->model(), server_->options(), req), req.method == "HEAD",
-                          keep_alive);
+          auto resp = route(server_->model(), server_->options(), req);
+          if (resp.stream) {
+            keep_alive = false;
+            stream_ = std::move(resp.stream);
+          }
+          out = serialize(resp, req.method == "HEAD", keep_alive);
         } catch (const std::exception& e) {
           // One bad value (issue 11 item 1) must not take the loop down; the client learns it.
           ++server_->stats().internal_errors;
@@ -451,6 +468,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           if (self->phase_ == Phase::kClosed) return;
           if (self->server_->stopped() || ec) return self->close();
           std::string().swap(self->out_);  // a large body is not kept while idle
+          if (self->stream_ && self->next_piece()) return;
           if (close_after) return self->linger(kLinger);
           ++self->served_;
           self->phase_ = Phase::kHead;
@@ -460,6 +478,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
           self->note_request_start();  // pipelined bytes already read
           self->process();
         });
+  }
+
+  /// A streamed body (http_route.hpp): writes its next piece and returns true, or returns false
+  /// when it is done (then the connection closes like any response marked close).
+  bool next_piece() {
+    std::string piece;
+    try {
+      piece = stream_();
+    } catch (const std::exception& e) {  // the head is out: all we can do is end the body early
+      ++server_->stats().internal_errors;
+      server_->log().note(Event::kInternal, peer_.to_string(), e.what());
+    }
+    if (piece.empty()) {
+      stream_ = nullptr;
+      return false;
+    }
+    --server_->stats().requests;  // write() counts; this is the same response
+    write(std::move(piece), true);
+    return true;
   }
 
   /// Best effort, without blocking: only used when nothing else is being written.
@@ -491,6 +528,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t rlen_ = 0;
   http::RequestParser parser_;
   std::string out_;
+  std::function<std::string()> stream_;  ///< pieces of a streamed body still to come
   std::uint64_t served_ = 0;   ///< responses completed on this connection
   bool head_started_ = false;  ///< bytes of the current request seen
   bool reading_ = false;

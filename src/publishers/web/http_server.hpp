@@ -32,8 +32,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "publishers/publisher.hpp"
+#include "publishers/web/http_route.hpp"
 
 namespace gxlink::publishers {
 
@@ -58,6 +60,9 @@ struct HttpOptions {
   /// `GET /api/health`: the daemon's parts and their state as a JSON object (DESIGN.md contract),
   /// built by the app, which owns the drivers. Unset: 404.
   std::function<std::string()> health_json{};
+  /// Further routes (history, export, metrics: issue 15), asked in order before the server's own;
+  /// the first that answers wins.
+  std::vector<RouteHandler> routes{};
 };
 
 /// Counters since start(), for diagnostics (read on the loop thread).
