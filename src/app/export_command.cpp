@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 
@@ -19,8 +20,8 @@ namespace {
 /// The daemon's data directory as `gxlink run` picks it (daemon.cpp state_dir): the config's
 /// [general] data_dir, else /var/lib/gxlink for root, else ~/.local/state/gxlink.
 std::filesystem::path data_dir_for(const ExportOptions& o) {
-  if (o.data_dir) return *o.data_dir;
-  const auto file = o.config ? std::filesystem::path(*o.config) : default_config_path();
+  if (!o.data_dir.empty()) return o.data_dir;
+  const auto file = !o.config.empty() ? std::filesystem::path(o.config) : default_config_path();
   std::error_code ec;
   if (std::filesystem::exists(file, ec)) {
     try {
@@ -116,20 +117,21 @@ int run_export_command(const ExportOptions& o) {
     return 1;
   }
   // The same choice as GET /api/export.csv makes.
-  const auto res =
-      o.resolution ? *history::parse_resolution(*o.resolution) : store->export_resolution(*from);
-  auto total = store->count_rows(*from, *to, res, o.service);
-  auto cursor = store->export_rows(*from, *to, res, o.service);
+  const auto res = !o.resolution.empty() ? *history::parse_resolution(o.resolution)
+                                          : store->export_resolution(*from);
+  const auto service = o.service.empty() ? std::nullopt : std::optional<std::string>(o.service);
+  auto total = store->count_rows(*from, *to, res, service);
+  auto cursor = store->export_rows(*from, *to, res, service);
   if (!cursor || !total) {
     std::cerr << "gxlink export: " << (cursor ? total.error().detail : cursor.error().detail)
               << '\n';
     return 1;
   }
   FILE* out = stdout;
-  if (o.output) {
-    out = std::fopen(o.output->c_str(), "wb");
+  if (!o.output.empty()) {
+    out = std::fopen(o.output.c_str(), "wb");
     if (!out) {
-      std::cerr << "gxlink export: cannot write " << *o.output << '\n';
+      std::cerr << "gxlink export: cannot write " << o.output << '\n';
       return 1;
     }
   }

@@ -16,11 +16,11 @@ struct ExportOptions {
   std::string from;  ///< unix seconds or ISO 8601 UTC ("2026-12-07", "2026-12-07T03:00:00Z")
   std::string to;    ///< same; default: now
   std::string format = "csv";
-  std::optional<std::string> service;
-  std::optional<std::string> resolution;
-  std::optional<std::string> data_dir;
-  std::optional<std::string> config;
-  std::optional<std::string> output;
+  std::string service;     ///< empty: every service
+  std::string resolution;  ///< empty: as GET /api/export.csv picks
+  std::string data_dir;    ///< empty: as `gxlink run` picks
+  std::string config;
+  std::string output;      ///< empty: stdout
 };
 
 CLI::App* add_export_command(CLI::App& app, ExportOptions& opts);

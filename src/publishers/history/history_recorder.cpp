@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "publishers/history/history_recorder.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <spdlog/spdlog.h>
@@ -65,7 +66,7 @@ void HistoryRecorder::start() {
   ctx_.model.add_observer(this);
   for (const auto& [name, svc] : ctx_.model.services())
     if (svc->announced()) on_service_added(*svc);
-  spdlog::info("history: recording {} into {}", tracks_.size(), describe());
+  spdlog::info("history: recording into {}", describe());
   schedule();
 }
 

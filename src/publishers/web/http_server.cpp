@@ -427,11 +427,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
         std::string out;
         try {
           auto resp = route(server_->model(), server_->options(), req);
-          if (resp.stream) {
-            keep_alive = false;
-            stream_ = std::move(resp.stream);
-          }
+          if (resp.stream) keep_alive = false;  // its body ends at the close
           out = serialize(resp, req.method == "HEAD", keep_alive);
+          stream_ = std::move(resp.stream);
         } catch (const std::exception& e) {
           // One bad value (issue 11 item 1) must not take the loop down; the client learns it.
           ++server_->stats().internal_errors;

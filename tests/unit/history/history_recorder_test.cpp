@@ -20,8 +20,11 @@ struct Rig {
     recorder = std::make_unique<HistoryRecorder>(publishers::PublisherContext{io, model}, o);
   }
   model::Service& battery() {
-    auto& s = model.add_service({.type = "battery", .connection = "ttyUSB1", .device_instance = 289});
-    return s;
+    model::ServiceSpec spec;
+    spec.type = "battery";
+    spec.connection = "ttyUSB1";
+    spec.device_instance = 289;
+    return model.add_service(spec);
   }
   /// Advances the fake clock one second at a time, ticking like the daemon's timer.
   void run_for(std::int64_t seconds) {

@@ -26,7 +26,11 @@ TEST(Prometheus, LabelValuesAreEscaped) {
 
 TEST(Prometheus, ModelValuesAreGaugesWithServiceLabels) {
   model::Model m;
-  auto& s = m.add_service({.type = "battery", .connection = "ttyUSB1", .device_instance = 289});
+  model::ServiceSpec spec;
+  spec.type = "battery";
+  spec.connection = "ttyUSB1";
+  spec.device_instance = 289;
+  auto& s = m.add_service(spec);
   s.set("/Dc/0/Voltage", 26.5);
   s.set("/Soc", model::Invalid{});
   s.set("/ProductName", std::string("SmartShunt"));
