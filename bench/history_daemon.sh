@@ -41,7 +41,7 @@ for mode in false true; do
       raw_day = raw / secs * 86400 * braw; min_day = s * 1440 * bagg; q_day = s * 96 * bagg;
       printf "  bytes/row: raw %.1f, aggregate %.1f\n", braw, bagg;
       printf "  per day: raw %.1f MB, minute %.1f MB, quarter %.2f MB\n", raw_day/1e6, min_day/1e6, q_day/1e6;
-      printf "  at the default retention (raw 2 d, minute 14 d, quarter 366 d): %.0f MB\n", (2*raw_day + 14*min_day + 366*q_day)/1e6 }'
+      printf "  at the default retention (raw 2 d, minute 7 d, quarter 180 d): at most %.0f MB\n", (2*raw_day + 7*min_day + 180*q_day)/1e6 }'
   fi
   rm -rf "$dir"
 done

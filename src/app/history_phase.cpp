@@ -80,10 +80,13 @@ std::unique_ptr<history::HistoryRecorder> make_history_recorder(
   };
   o.interval = secs("interval_s", 10);
   o.heartbeat = secs("heartbeat_s", 300);
-  o.retention.raw_days = static_cast<int>(h["retention_raw_days"].value_or(std::int64_t{2}));
-  o.retention.minute_days = static_cast<int>(h["retention_minute_days"].value_or(std::int64_t{14}));
+  const history::Retention defaults;
+  o.retention.raw_days =
+      static_cast<int>(h["retention_raw_days"].value_or(std::int64_t{defaults.raw_days}));
+  o.retention.minute_days =
+      static_cast<int>(h["retention_minute_days"].value_or(std::int64_t{defaults.minute_days}));
   o.retention.quarter_days =
-      static_cast<int>(h["retention_quarter_days"].value_or(std::int64_t{366}));
+      static_cast<int>(h["retention_quarter_days"].value_or(std::int64_t{defaults.quarter_days}));
   o.max_series = static_cast<std::size_t>(h["max_series"].value_or(std::int64_t{2000}));
   return std::make_unique<history::HistoryRecorder>(ctx, std::move(o));
 }

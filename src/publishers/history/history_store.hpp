@@ -35,9 +35,11 @@ using storage::Status;
 
 /// How long each resolution is kept, in days.
 struct Retention {
+  // Defaults sized for an SD card: about 100 MB at most for the demo's 78 series
+  // (bench/README.md "History").
   int raw_days = 2;
-  int minute_days = 14;
-  int quarter_days = 366;
+  int minute_days = 7;
+  int quarter_days = 180;
 };
 
 /// Seconds per bucket of the two aggregate resolutions.
