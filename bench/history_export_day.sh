@@ -26,6 +26,10 @@ INSERT INTO raw(series, t, v) SELECT s.id, ts.t, round(50 + 40 * sin((ts.t + s.i
 FROM series s, ts;"
 rows=$(sqlite3 "$db" "SELECT count(*) FROM raw")
 echo "history file: $(stat -c %s "$db") B, $(sqlite3 "$db" 'SELECT count(*) FROM series') series, $rows rows for one day"
+# The day's minute and quarter aggregates, as maintain() computes them, for their size per row.
+sqlite3 "$db" "INSERT OR REPLACE INTO agg SELECT 60, series, (t/60)*60, count(v), min(v), avg(v), max(v) FROM raw GROUP BY series, t/60;
+INSERT OR REPLACE INTO agg SELECT 900, series, (t/900)*900, count(v), min(v), avg(v), max(v) FROM raw GROUP BY series, t/900;"
+sqlite3 "$db" "SELECT 'bytes per row: raw ' || round((SELECT sum(pgsize) FROM dbstat WHERE name = 'raw') * 1.0 / (SELECT count(*) FROM raw), 1) || ', aggregate ' || round((SELECT sum(pgsize) FROM dbstat WHERE name = 'agg') * 1.0 / (SELECT count(*) FROM agg), 1)"
 # 3. The daemon serves it; export the day over HTTP.
 "$bin" run --config "$dir/cfg.toml" --no-tui --dbus none --http "127.0.0.1:$port" >"$dir/log2" 2>&1 &
 pid=$!

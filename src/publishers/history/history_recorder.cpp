@@ -26,6 +26,12 @@ std::optional<double> numeric(const model::Value& v, bool& ok) {
   return std::nullopt;
 }
 
+/// `every` seconds have passed since `last`, or the wall clock went back (NTP fixing a Raspberry
+/// Pi's clock after boot): then waiting for it to catch up would stop recording for that long.
+bool due(std::int64_t now, std::int64_t last, std::int64_t every) {
+  return now < last || now - last >= every;
+}
+
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -93,7 +99,12 @@ HistoryRecorder::Track* HistoryRecorder::track_for(const model::Service& s,
   if (auto it = by_item_.find(&item); it != by_item_.end()) return it->second;
   Track* track = nullptr;
   if (const auto* rule = match_rule(options_.rules, s.name(), path)) {
-    if (tracks_.size() >= options_.max_series) {
+    // A service that went and came back continues its track (its items are new objects).
+    if (const auto id = store_->find_series(s.name(), path))
+      if (const auto it = by_series_.find(*id); it != by_series_.end()) track = it->second;
+    if (track) {
+      track->deadband = rule->deadband;
+    } else if (tracks_.size() >= options_.max_series) {
       if (stats_.series_refused++ == 0)
         spdlog::warn("history: more than {} series; {} {} and later ones are not recorded",
                      options_.max_series, s.name(), path);
@@ -102,6 +113,7 @@ HistoryRecorder::Track* HistoryRecorder::track_for(const model::Service& s,
       t->series = *id;
       t->deadband = rule->deadband;
       track = t.get();
+      by_series_.emplace(*id, track);
       tracks_.push_back(std::move(t));
       stats_.series = tracks_.size();
     } else {
@@ -173,13 +185,13 @@ void HistoryRecorder::tick() {
   const std::int64_t heartbeat = options_.heartbeat.count();
   for (auto& tp : tracks_) {
     Track& t = *tp;
-    if (t.has_pending && (!t.stored_once || now - t.last_t >= interval))
+    if (t.has_pending && (!t.stored_once || due(now, t.last_t, interval)))
       emit(t, t.pending, now);
-    else if (t.stored_once && heartbeat > 0 && now - t.last_t >= heartbeat)
+    else if (t.stored_once && heartbeat > 0 && due(now, t.last_t, heartbeat))
       emit(t, t.last, now);
   }
-  if (now - last_commit_ >= options_.commit_interval.count()) commit();
-  if (now - last_maintain_ >= kMaintainEvery) {
+  if (due(now, last_commit_, options_.commit_interval.count())) commit();
+  if (due(now, last_maintain_, kMaintainEvery)) {
     last_maintain_ = now;
     const auto t0 = std::chrono::steady_clock::now();
     // The lag covers samples still in the buffer (commit_interval) plus one tick.

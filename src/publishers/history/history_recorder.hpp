@@ -112,6 +112,7 @@ class HistoryRecorder final : public publishers::Publisher, public model::Observ
   /// Per item: its track, or nullptr when no rule matches (so the rules are matched once).
   std::unordered_map<const model::Item*, Track*> by_item_;
   std::vector<std::unique_ptr<Track>> tracks_;
+  std::unordered_map<std::int64_t, Track*> by_series_;
   std::vector<Sample> buffer_;
   std::int64_t last_commit_ = 0;
   std::int64_t last_maintain_ = 0;

@@ -35,7 +35,7 @@ using storage::Status;
 
 /// How long each resolution is kept, in days.
 struct Retention {
-  // Defaults sized for an SD card: about 100 MB at most for the demo's 78 series
+  // Defaults sized for an SD card: at most about 110 MB for the demo's 78 series
   // (bench/README.md "History").
   int raw_days = 2;
   int minute_days = 7;

@@ -140,6 +140,44 @@ TEST(HistoryRecorder, MaxSeriesBoundsWhatIsRecorded) {
   EXPECT_GE(rig.recorder->stats().series_refused, 1u);
 }
 
+TEST(HistoryRecorder, AServiceThatComesBackContinuesItsSeriesAfterAGap) {
+  Rig rig;
+  rig.battery().set("/Soc", 60.0);
+  rig.model.flush();
+  rig.recorder->start();
+  rig.run_for(2);
+  for (int round = 0; round < 3; ++round) {
+    rig.model.remove_service(kBattery);
+    rig.run_for(11);
+    rig.battery().set("/Soc", 61.0 + round);
+    rig.model.flush();
+    rig.run_for(11);
+  }
+  EXPECT_EQ(rig.recorder->stats().series, 1u);  // not one more track per return
+  const auto p = rig.points(kBattery, "/Soc");
+  ASSERT_EQ(p.size(), 7u);  // 60, then (gap, value) three times
+  EXPECT_FALSE(p[1].value.has_value());
+  EXPECT_DOUBLE_EQ(*p[6].value, 63.0);
+}
+
+TEST(HistoryRecorder, AClockThatGoesBackDoesNotStopRecording) {
+  Rig rig;
+  auto& b = rig.battery();
+  b.set("/Soc", 60.0);
+  rig.model.flush();
+  rig.recorder->start();
+  rig.run_for(2);
+  rig.now -= 86400;  // NTP sets a clock that ran a day ahead
+  b.set("/Soc", 65.0);
+  rig.model.flush();
+  rig.run_for(2);
+  rig.recorder->commit();
+  const auto id = *rig.recorder->store()->find_series(kBattery, "/Soc");
+  const auto p = rig.recorder->store()->query(id, rig.now - 10, rig.now + 10, 100, rig.now)->points;
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_DOUBLE_EQ(*p[0].value, 65.0);
+}
+
 TEST(HistoryRecorder, HistoryIsStillThereAfterARestart) {
   const auto dir = fs::temp_directory_path() / ("gxlink-recorder-" + std::to_string(::getpid()));
   fs::remove_all(dir);
