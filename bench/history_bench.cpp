@@ -29,7 +29,8 @@ void BM_AppendBatches(benchmark::State& state) {
   const auto batch = static_cast<std::size_t>(state.range(0));
   auto s = *HistoryStore::open(fresh_file("append.sqlite"));
   std::vector<std::int64_t> ids;
-  for (int i = 0; i < 150; ++i) ids.push_back(*s.series_id("com.victronenergy.battery.x", "/P" + std::to_string(i)));
+  for (int i = 0; i < 150; ++i)
+    ids.push_back(*s.series_id("com.victronenergy.battery.x", "/P" + std::to_string(i)));
   std::vector<Sample> samples(batch);
   std::int64_t t = kT0;
   std::size_t k = 0;
@@ -59,10 +60,13 @@ HistoryStore filled(const char* name, int series, std::int64_t days, std::int64_
       (void)s.append(batch);
       batch.clear();
     }
-    if (t % 3600 == 0) while (*s.maintain(t, 30, 10000)) {}
+    if (t % 3600 == 0)
+      while (*s.maintain(t, 30, 10000)) {
+      }
   }
   (void)s.append(batch);
-  while (*s.maintain(end, 30, 10000)) {}
+  while (*s.maintain(end, 30, 10000)) {
+  }
   return s;
 }
 
@@ -78,14 +82,19 @@ void BM_QueryDayAt1000Points(benchmark::State& state) {
   }
   state.counters["points"] = static_cast<double>(points);
 }
-BENCHMARK(BM_QueryDayAt1000Points)->Arg(3600)->Arg(86400)->Arg(7 * 86400)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_QueryDayAt1000Points)
+    ->Arg(3600)
+    ->Arg(86400)
+    ->Arg(7 * 86400)
+    ->Unit(benchmark::kMicrosecond);
 
 /// One minute's maintenance pass (aggregate the last minute and quarter, expire) over 150 series
 /// that each got a sample every 10 s.
 void BM_MaintainOneMinute(benchmark::State& state) {
   auto s = *HistoryStore::open(fresh_file("maintain.sqlite"));
   std::vector<std::int64_t> ids;
-  for (int i = 0; i < 150; ++i) ids.push_back(*s.series_id("com.victronenergy.x", "/P" + std::to_string(i)));
+  for (int i = 0; i < 150; ++i)
+    ids.push_back(*s.series_id("com.victronenergy.x", "/P" + std::to_string(i)));
   std::int64_t t = kT0;
   (void)s.maintain(t);
   std::vector<Sample> batch;

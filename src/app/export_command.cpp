@@ -73,8 +73,8 @@ std::optional<std::int64_t> parse_time_argument(const std::string& s) {
   if (auto t = history::parse_unix_seconds(s)) return t;
   std::tm tm{};
   const char* end = nullptr;
-  for (const char* fmt : {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
-                          "%Y-%m-%d %H:%M", "%Y-%m-%d"}) {
+  for (const char* fmt :
+       {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"}) {
     tm = std::tm{};
     end = ::strptime(s.c_str(), fmt, &tm);
     if (end && (*end == '\0' || (end[0] == 'Z' && end[1] == '\0'))) return ::timegm(&tm);
@@ -101,7 +101,8 @@ CLI::App* add_export_command(CLI::App& app, ExportOptions& o) {
 
 int run_export_command(const ExportOptions& o) {
   const auto from = parse_time_argument(o.from);
-  const auto to = o.to.empty() ? std::optional<std::int64_t>(now_unix()) : parse_time_argument(o.to);
+  const auto to =
+      o.to.empty() ? std::optional<std::int64_t>(now_unix()) : parse_time_argument(o.to);
   if (!from || !to) {
     std::cerr << "gxlink export: --from/--to must be unix seconds or YYYY-MM-DD[THH:MM[:SS]][Z]\n";
     return 2;
@@ -118,7 +119,7 @@ int run_export_command(const ExportOptions& o) {
   }
   // The same choice as GET /api/export.csv makes.
   const auto res = !o.resolution.empty() ? *history::parse_resolution(o.resolution)
-                                          : store->export_resolution(*from);
+                                         : store->export_resolution(*from);
   const auto service = o.service.empty() ? std::nullopt : std::optional<std::string>(o.service);
   auto total = store->count_rows(*from, *to, res, service);
   auto cursor = store->export_rows(*from, *to, res, service);

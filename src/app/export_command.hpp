@@ -20,7 +20,7 @@ struct ExportOptions {
   std::string resolution;  ///< empty: as GET /api/export.csv picks
   std::string data_dir;    ///< empty: as `gxlink run` picks
   std::string config;
-  std::string output;      ///< empty: stdout
+  std::string output;  ///< empty: stdout
 };
 
 CLI::App* add_export_command(CLI::App& app, ExportOptions& opts);

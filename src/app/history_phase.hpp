@@ -25,9 +25,9 @@ SectionSchema history_schema();
 
 /// The recorder `[history]` describes (not started), or nullptr when `enabled = false`. Throws
 /// std::runtime_error for a `paths` entry that is not `type:/path` (the schema refuses it first).
-std::unique_ptr<history::HistoryRecorder> make_history_recorder(const toml::table& cfg,
-                                                                publishers::PublisherContext ctx,
-                                                                const std::filesystem::path& data_dir);
+std::unique_ptr<history::HistoryRecorder> make_history_recorder(
+    const toml::table& cfg, publishers::PublisherContext ctx,
+    const std::filesystem::path& data_dir);
 
 /// `gxlink_*` families: per-driver health and counters, the model's counts, the HTTP server's
 /// counters and the history's. Any pointer may be null (that part is off).

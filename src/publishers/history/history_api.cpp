@@ -34,8 +34,8 @@ bool time_param(const http::Request& req, std::string_view name, std::int64_t& o
                 std::optional<RouteResponse>& error) {
   const auto text = http::query_param(req.target, name);
   if (!text) {
-    error = json_error(400, std::string("missing parameter '") + std::string(name) +
-                                "' (unix seconds)");
+    error = json_error(400,
+                       std::string("missing parameter '") + std::string(name) + "' (unix seconds)");
     return false;
   }
   const auto t = parse_unix_seconds(*text);
@@ -175,9 +175,10 @@ RouteResponse get_export(HistoryRecorder& rec, const http::Request& req) {
   if (!cursor) return json_error(500, cursor.error().detail);
   RouteResponse r;
   r.content_type = "text/csv; charset=utf-8";
-  r.extra_headers = "Cache-Control: no-store\r\nContent-Disposition: attachment; filename=\"gxlink-" +
-                    std::to_string(from) + "-" + std::to_string(to) + ".csv\"\r\nX-History-Resolution: " +
-                    std::string(to_string(res)) + "\r\n";
+  r.extra_headers =
+      "Cache-Control: no-store\r\nContent-Disposition: attachment; filename=\"gxlink-" +
+      std::to_string(from) + "-" + std::to_string(to) +
+      ".csv\"\r\nX-History-Resolution: " + std::string(to_string(res)) + "\r\n";
   // The cursor moves into the stream; each call formats the next rows. The server holds the
   // stream (and so the cursor's read connection) until the response is written or the client goes.
   auto state = std::make_shared<std::pair<ExportCursor, bool>>(std::move(*cursor), false);
@@ -187,8 +188,8 @@ RouteResponse get_export(HistoryRecorder& rec, const http::Request& req) {
       state->second = true;
       out = csv_header();
     }
-    auto n = state->first.next(kRowsPerPiece,
-                               [&](const ExportRow& row) { append_csv_row(out, row); });
+    auto n =
+        state->first.next(kRowsPerPiece, [&](const ExportRow& row) { append_csv_row(out, row); });
     if (!n) out += "# export ended early: " + n.error().detail + "\r\n";
     return out;
   };
@@ -205,7 +206,8 @@ std::optional<std::int64_t> parse_unix_seconds(std::string_view s) {
     if (frac.empty() || frac.find_first_not_of("0123456789") != std::string_view::npos)
       return std::nullopt;
   }
-  if (whole.empty() || whole.size() > 12 || whole.find_first_not_of("0123456789") != std::string_view::npos)
+  if (whole.empty() || whole.size() > 12 ||
+      whole.find_first_not_of("0123456789") != std::string_view::npos)
     return std::nullopt;
   std::int64_t v = 0;
   std::from_chars(whole.data(), whole.data() + whole.size(), v);
@@ -305,8 +307,8 @@ void append_jsonl_row(std::string& out, const ExportRow& row) {
 publishers::RouteHandler history_routes(HistoryRecorder& recorder) {
   return [&recorder](const http::Request& req) -> std::optional<RouteResponse> {
     const auto path = req.path();
-    const bool is_history = path == "/api/history" || path == "/api/history/series" ||
-                            path == "/api/export.csv";
+    const bool is_history =
+        path == "/api/history" || path == "/api/history/series" || path == "/api/export.csv";
     if (!is_history) return std::nullopt;
     if (req.method != "GET" && req.method != "HEAD") {
       auto r = json_error(405, "only GET");

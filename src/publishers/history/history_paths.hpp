@@ -24,7 +24,8 @@ struct PathRule {
 /// The built-in list (history_paths.cpp), shown as a table in config/gxlink.example.toml.
 std::span<const PathRule> default_path_rules();
 
-/// `type:path` → a rule (deadband 0); nullopt when it is not of that form (no ':' or no leading '/').
+/// `type:path` → a rule (deadband 0); nullopt when it is not of that form (no ':' or no leading
+/// '/').
 std::optional<PathRule> parse_path_rule(std::string_view text);
 
 /// `*` matches any run of characters other than '/'; everything else matches itself.

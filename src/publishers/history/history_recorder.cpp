@@ -61,8 +61,7 @@ void HistoryRecorder::start() {
                                       : HistoryStore::open(options_.file, options_.retention);
   if (!opened) {
     // Reported once; the rest of the daemon runs on (DESIGN.md safety rules).
-    spdlog::error("history: cannot open {}: {}; history is off", describe(),
-                  opened.error().detail);
+    spdlog::error("history: cannot open {}: {}; history is off", describe(), opened.error().detail);
     return;
   }
   store_.emplace(std::move(*opened));
@@ -93,8 +92,7 @@ void HistoryRecorder::schedule() {
   });
 }
 
-HistoryRecorder::Track* HistoryRecorder::track_for(const model::Service& s,
-                                                   const std::string& path,
+HistoryRecorder::Track* HistoryRecorder::track_for(const model::Service& s, const std::string& path,
                                                    const model::Item& item) {
   if (auto it = by_item_.find(&item); it != by_item_.end()) return it->second;
   Track* track = nullptr;

@@ -50,12 +50,12 @@ struct RecorderOptions {
 };
 
 struct RecorderStats {
-  std::uint64_t samples = 0;          ///< samples handed to the store
-  std::uint64_t dropped = 0;          ///< samples dropped: buffer full or a failed commit
-  std::uint64_t series_refused = 0;   ///< paths not recorded because of max_series
+  std::uint64_t samples = 0;         ///< samples handed to the store
+  std::uint64_t dropped = 0;         ///< samples dropped: buffer full or a failed commit
+  std::uint64_t series_refused = 0;  ///< paths not recorded because of max_series
   std::uint64_t commit_errors = 0;
-  std::size_t series = 0;             ///< series being recorded
-  double last_commit_ms = 0;          ///< wall time of the last commit
+  std::size_t series = 0;     ///< series being recorded
+  double last_commit_ms = 0;  ///< wall time of the last commit
   double max_commit_ms = 0;
 };
 
@@ -93,8 +93,8 @@ class HistoryRecorder final : public publishers::Publisher, public model::Observ
     std::int64_t series = 0;
     double deadband = 0;
     bool stored_once = false;
-    std::optional<double> last;   ///< last stored value
-    std::int64_t last_t = 0;      ///< when it was stored
+    std::optional<double> last;  ///< last stored value
+    std::int64_t last_t = 0;     ///< when it was stored
     bool has_pending = false;
     std::optional<double> pending;
   };

@@ -93,8 +93,8 @@ struct StoreStats {
   std::uint64_t samples_written = 0;
   std::uint64_t commits = 0;
   std::uint64_t write_errors = 0;
-  std::uint64_t aggregate_rows = 0;   ///< minute + quarter rows written by maintain()
-  std::uint64_t rows_expired = 0;     ///< rows removed by retention
+  std::uint64_t aggregate_rows = 0;  ///< minute + quarter rows written by maintain()
+  std::uint64_t rows_expired = 0;    ///< rows removed by retention
 };
 
 class HistoryStore;
@@ -107,8 +107,7 @@ class ExportCursor {
   ExportCursor(ExportCursor&&) noexcept = default;
   ExportCursor& operator=(ExportCursor&&) noexcept = default;
   /// Calls `row` for up to `max_rows` rows; returns how many it delivered (0: done).
-  Result<std::size_t> next(std::size_t max_rows,
-                           const std::function<void(const ExportRow&)>& row);
+  Result<std::size_t> next(std::size_t max_rows, const std::function<void(const ExportRow&)>& row);
   Resolution resolution() const { return resolution_; }
 
  private:
@@ -146,7 +145,8 @@ class HistoryStore {
   /// Aggregates every complete bucket that ends at or before `now_s - lag_s` (lag: samples still
   /// buffered by the recorder), at most `max_buckets` minute buckets per call so a backlog after a
   /// long stop is worked off in steps; then applies retention. Returns true when more is pending.
-  Result<bool> maintain(std::int64_t now_s, std::int64_t lag_s = 30, std::int64_t max_buckets = 360);
+  Result<bool> maintain(std::int64_t now_s, std::int64_t lag_s = 30,
+                        std::int64_t max_buckets = 360);
 
   /// Points of one series in [from, to). `max_points` caps the answer: the resolution is picked so
   /// that the range needs about that many buckets (raw when the samples are dense enough, then
@@ -178,7 +178,8 @@ class HistoryStore {
   storage::Database& database() { return db_; }
 
  private:
-  HistoryStore(storage::Database db, Retention retention) : db_(std::move(db)), retention_(retention) {}
+  HistoryStore(storage::Database db, Retention retention)
+      : db_(std::move(db)), retention_(retention) {}
   Status prepare_statements();
   Result<std::int64_t> watermark(std::string_view key);
   Status set_watermark(std::string_view key, std::int64_t t);

@@ -37,8 +37,8 @@ std::string snake(std::string_view seg) {
     const char c = seg[i];
     if (is_upper(c)) {
       const bool after_lower = i > 0 && (is_lower(seg[i - 1]) || is_digit(seg[i - 1]));
-      const bool acronym_end = i > 0 && is_upper(seg[i - 1]) && i + 1 < seg.size() &&
-                               is_lower(seg[i + 1]);
+      const bool acronym_end =
+          i > 0 && is_upper(seg[i - 1]) && i + 1 < seg.size() && is_lower(seg[i + 1]);
       if (after_lower || acronym_end) out += '_';
       out += static_cast<char>(c - 'A' + 'a');
     } else if (is_lower(c) || is_digit(c)) {
@@ -126,7 +126,8 @@ std::vector<Family> model_families(const model::Model& model) {
       auto& fam = by_name[metric];
       if (fam.name.empty()) {
         fam.name = metric;
-        fam.help = "Venus path " + path + (item.meta.unit.empty() ? "" : " (" + item.meta.unit + ")");
+        fam.help =
+            "Venus path " + path + (item.meta.unit.empty() ? "" : " (" + item.meta.unit + ")");
       }
       fam.samples.push_back(
           {{{"service", name}, {"type", svc->type()}, {"instance", instance}, {"path", path}},
@@ -154,9 +155,13 @@ std::vector<Family> process_families() {
     // proc(5): utime = field 14, stime = 15, starttime = 22, rss = 24 (1-based; f[0] is field 3).
     if (f.size() > 21) {
       const double cpu = (std::stod(f[11]) + std::stod(f[12])) / ticks;
-      out.push_back({"process_cpu_seconds_total", "User and system CPU time spent in seconds.",
-                     "counter", {{{}, cpu}}});
-      out.push_back({"process_resident_memory_bytes", "Resident memory size in bytes.", "gauge",
+      out.push_back({"process_cpu_seconds_total",
+                     "User and system CPU time spent in seconds.",
+                     "counter",
+                     {{{}, cpu}}});
+      out.push_back({"process_resident_memory_bytes",
+                     "Resident memory size in bytes.",
+                     "gauge",
                      {{{}, std::stod(f[21]) * page}}});
       double boot = 0;
       std::ifstream s("/proc/stat");
@@ -164,7 +169,8 @@ std::vector<Family> process_families() {
         if (l.starts_with("btime ")) boot = std::stod(l.substr(6));
       if (boot > 0)
         out.push_back({"process_start_time_seconds",
-                       "Start time of the process since unix epoch in seconds.", "gauge",
+                       "Start time of the process since unix epoch in seconds.",
+                       "gauge",
                        {{{}, boot + std::stod(f[19]) / ticks}}});
     }
   }

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// `GET /metrics` (issue 15 item 6): the model's numeric paths and the daemon's own counters in
-/// the Prometheus text exposition format 0.0.4 (prometheus.io/docs/instrumenting/exposition_formats),
-/// checked with `promtool check metrics` in the tests.
+/// the Prometheus text exposition format 0.0.4
+/// (prometheus.io/docs/instrumenting/exposition_formats), checked with `promtool check metrics` in
+/// the tests.
 ///
 /// Model paths become gauges named after the path, so Grafana users pick `victron_dc_0_voltage`
 /// rather than filter one giant metric by a label:
 ///   `/Dc/0/Voltage` of com.victronenergy.battery.ttyUSB1 (instance 289) →
-///   `victron_dc_0_voltage{service="com.victronenergy.battery.ttyUSB1",type="battery",instance="289",path="/Dc/0/Voltage"} 26.82`
-/// - CamelCase parts become snake_case (`/Info/MaxChargeVoltage` → `victron_info_max_charge_voltage`);
-/// - a part promtool reads as an abbreviated unit (`s`, `m`, `h`, `d`, `b`, `ms`, …: `/Ac/Out/L1/S`)
+///   `victron_dc_0_voltage{service="com.victronenergy.battery.ttyUSB1",type="battery",instance="289",path="/Dc/0/Voltage"}
+///   26.82`
+/// - CamelCase parts become snake_case (`/Info/MaxChargeVoltage` →
+/// `victron_info_max_charge_voltage`);
+/// - a part promtool reads as an abbreviated unit (`s`, `m`, `h`, `d`, `b`, `ms`, …:
+/// `/Ac/Out/L1/S`)
 ///   is joined to the part before it (`victron_ac_out_l1s`), and a name that would end in `_total`
 ///   (reserved for counters) gets `_value`;
 /// - the `path` label keeps the Venus path, so two paths that sanitise alike stay two series;

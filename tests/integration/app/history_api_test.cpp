@@ -43,16 +43,16 @@ class HistoryDaemon : public ::testing::Test {
     dir_ = ::mkdtemp(tmpl);
     data_ = dir_ / "data";
     config_ = dir_ / "gxlink.toml";
-    // interval_s = 1 so that a few seconds of the demo give several samples per path.
-    std::ofstream(config_) << "[general]\ndemo = true\ndata_dir = \"" << data_.string()
-                           << "\"\n[history]\ninterval_s = 1\n";
+    // interval_s = 1 so that a few seconds of the demo give several samples per path; the data
+    // directory comes from --data-dir (start()).
+    std::ofstream(config_) << "[general]\ndemo = true\n[history]\ninterval_s = 1\n";
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   std::unique_ptr<Process> start(int port) {
     auto p = std::make_unique<Process>(std::vector<std::string>{
-        GXLINK_BINARY, "run", "--config", config_.string(), "--no-tui", "--dbus", "none",
-        "--http", "127.0.0.1:" + std::to_string(port)});
+        GXLINK_BINARY, "run", "--config", config_.string(), "--no-tui", "--dbus", "none", "--http",
+        "127.0.0.1:" + std::to_string(port), "--data-dir", data_.string()});
     httplib::Client cli("127.0.0.1", port);
     cli.set_connection_timeout(1);
     EXPECT_TRUE(test::eventually(
@@ -145,8 +145,8 @@ TEST_F(HistoryDaemon, HistoryExportAndMetricsAnswerAndHistorySurvivesARestart) {
   const auto metrics_file = dir_ / "metrics.txt";
   std::ofstream(metrics_file) << metrics->body;
   if (std::system("command -v promtool >/dev/null 2>&1") == 0) {
-    auto [code, out] = test::run_command(
-        {"sh", "-c", "promtool check metrics < '" + metrics_file.string() + "'"});
+    auto [code, out] =
+        test::run_command({"sh", "-c", "promtool check metrics < '" + metrics_file.string() + "'"});
     EXPECT_EQ(code, 0) << out;
   } else {
     ADD_FAILURE() << "promtool not installed (Debian package prometheus; scripts/setup.sh)";
@@ -188,23 +188,22 @@ TEST_F(HistoryDaemon, HistoryExportAndMetricsAnswerAndHistorySurvivesARestart) {
 
   // `gxlink export` reads the same file (daemon stopped or running alike).
   const auto out_csv = dir_ / "out.csv";
-  auto [code, out] = test::run_command(
-      {GXLINK_BINARY, "export", "--from", std::to_string(t_start), "--to",
-       std::to_string(t_export), "--data-dir", data_.string(), "--output", out_csv.string()});
+  auto [code, out] = test::run_command({GXLINK_BINARY, "export", "--from", std::to_string(t_start),
+                                        "--to", std::to_string(t_export), "--data-dir",
+                                        data_.string(), "--output", out_csv.string()});
   EXPECT_EQ(code, 0) << out;
   const auto cli_csv = read_file(out_csv);
   EXPECT_TRUE(cli_csv.starts_with("time,unix_s,service,path,value,min,max\r\n"));
   // Every row the HTTP export gave for this range is in the command's output too.
   std::istringstream http_rows(only->body);
   std::getline(http_rows, line);
-  while (std::getline(http_rows, line))
-    EXPECT_NE(cli_csv.find(line), std::string::npos) << line;
+  while (std::getline(http_rows, line)) EXPECT_NE(cli_csv.find(line), std::string::npos) << line;
 
   const auto out_jsonl = dir_ / "out.jsonl";
   auto [code2, out2] = test::run_command(
-      {GXLINK_BINARY, "export", "--from", std::to_string(t_start), "--to",
-       std::to_string(t_export), "--format", "jsonl", "--service", "com.victronenergy.system",
-       "--data-dir", data_.string(), "-o", out_jsonl.string()});
+      {GXLINK_BINARY, "export", "--from", std::to_string(t_start), "--to", std::to_string(t_export),
+       "--format", "jsonl", "--service", "com.victronenergy.system", "--data-dir", data_.string(),
+       "-o", out_jsonl.string()});
   EXPECT_EQ(code2, 0) << out2;
   std::istringstream jl(read_file(out_jsonl));
   int n = 0;
@@ -220,9 +219,20 @@ TEST_F(HistoryDaemon, HistoryExportAndMetricsAnswerAndHistorySurvivesARestart) {
   EXPECT_EQ(out2.find('%'), std::string::npos) << out2;
 }
 
+TEST_F(HistoryDaemon, ABadHistorySectionIsRefusedWithFileAndLine) {
+  std::ofstream(config_) << "[history]\ninterval_s = 0\npaths = [\"defaults\", \"Soc\"]\n";
+  auto [code, out] =
+      test::run_command({GXLINK_BINARY, "run", "--check-config", "--config", config_.string()});
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find(config_.string() + ":2:"), std::string::npos) << out;
+  EXPECT_NE(out.find("interval_s"), std::string::npos) << out;
+  EXPECT_NE(out.find(config_.string() + ":3:"), std::string::npos) << out;
+  EXPECT_NE(out.find("paths[1] 'Soc'"), std::string::npos) << out;
+}
+
 TEST_F(HistoryDaemon, ExportRefusesBadArgumentsAndAMissingFile) {
-  auto [code, out] = test::run_command({GXLINK_BINARY, "export", "--from", "yesterday",
-                                        "--data-dir", data_.string()});
+  auto [code, out] = test::run_command(
+      {GXLINK_BINARY, "export", "--from", "yesterday", "--data-dir", data_.string()});
   EXPECT_EQ(code, 2) << out;
   auto [code2, out2] = test::run_command(
       {GXLINK_BINARY, "export", "--from", "2026-01-01", "--data-dir", (dir_ / "none").string()});

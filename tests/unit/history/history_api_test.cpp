@@ -39,7 +39,8 @@ TEST(HistoryApi, CsvAndJsonLinesRows) {
   EXPECT_EQ(csv_header(), "time,unix_s,service,path,value,min,max\r\n");
   std::string csv;
   append_csv_row(csv, {"com.victronenergy.system", "/Dc/Battery/Soc", kT0, 55.5, {}, {}});
-  EXPECT_EQ(csv, "2025-12-06T06:00:00Z,1765000800,com.victronenergy.system,/Dc/Battery/Soc,55.5,,\r\n");
+  EXPECT_EQ(csv,
+            "2025-12-06T06:00:00Z,1765000800,com.victronenergy.system,/Dc/Battery/Soc,55.5,,\r\n");
   csv.clear();
   append_csv_row(csv, {"odd,\"name", "/P", kT0, std::nullopt, 1.0, 2.0});
   EXPECT_EQ(csv, "2025-12-06T06:00:00Z,1765000800,\"odd,\"\"name\",/P,,1,2\r\n");
@@ -121,9 +122,10 @@ TEST(HistoryApi, ExportStreamsCsvWithAHeader) {
   ASSERT_TRUE(r.stream);
   std::string all;
   for (std::string piece; !(piece = r.stream()).empty();) all += piece;
-  EXPECT_EQ(all, csv_header() +
-                     "2025-12-06T06:00:00Z,1765000800,com.victronenergy.system,/Dc/Battery/Soc,50,,\r\n"
-                     "2025-12-06T06:00:10Z,1765000810,com.victronenergy.system,/Dc/Battery/Soc,51,,\r\n");
+  EXPECT_EQ(
+      all, csv_header() +
+               "2025-12-06T06:00:00Z,1765000800,com.victronenergy.system,/Dc/Battery/Soc,50,,\r\n"
+               "2025-12-06T06:00:10Z,1765000810,com.victronenergy.system,/Dc/Battery/Soc,51,,\r\n");
 }
 
 TEST(HistoryApi, OtherPathsAreLeftToTheServer) {

@@ -52,7 +52,7 @@ TEST(HistoryRecorder, StoresAChangeAtMostOncePerIntervalAndNeverLosesTheLastOne)
   b.set("/Dc/0/Voltage", 26.5);
   rig.model.flush();
   rig.recorder->start();
-  rig.run_for(1);  // the first value is stored at once
+  rig.run_for(1);                 // the first value is stored at once
   for (int i = 1; i <= 5; ++i) {  // five changes within one interval (10 s)
     b.set("/Dc/0/Voltage", 26.5 + i * 0.1);
     rig.model.flush();

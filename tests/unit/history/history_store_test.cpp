@@ -129,7 +129,8 @@ TEST_F(HistoryStoreTest, ABucketOfOnlyInvalidSamplesStaysAGap) {
 }
 
 TEST_F(HistoryStoreTest, LongRangesAreReadFromAggregatesWithinTheCap) {
-  auto s = HistoryStore::open_memory(Retention{.raw_days = 2, .minute_days = 14, .quarter_days = 366});
+  auto s =
+      HistoryStore::open_memory(Retention{.raw_days = 2, .minute_days = 14, .quarter_days = 366});
   const auto id = *s->series_id("com.victronenergy.system", "/Dc/Battery/Soc");
   const std::int64_t now = kT0 + 2 * kDay;
   fill(*s, id, kT0, now, 30, [](std::int64_t t) { return static_cast<double>((t / 60) % 100); });
@@ -252,15 +253,17 @@ TEST_F(HistoryStoreTest, ExportIsOrderedByServicePathTimeAndFiltersByService) {
   auto s = HistoryStore::open_memory();
   const auto b = *s->series_id("com.victronenergy.system", "/Dc/Battery/Soc");
   const auto a = *s->series_id("com.victronenergy.battery.x", "/Soc");
-  const Sample samples[] = {{b, kT0 + 5, 1.0}, {a, kT0 + 7, 2.0}, {a, kT0 + 1, 3.0},
-                            {b, kT0 + 2, 4.0}};
+  const Sample samples[] = {
+      {b, kT0 + 5, 1.0}, {a, kT0 + 7, 2.0}, {a, kT0 + 1, 3.0}, {b, kT0 + 2, 4.0}};
   ASSERT_TRUE(s->append(samples));
   auto all = s->export_rows(kT0, kT0 + 10, Resolution::kRaw, std::nullopt);
   std::vector<std::pair<std::string, std::int64_t>> seen;
-  while (*all->next(1, [&](const ExportRow& r) { seen.emplace_back(std::string(r.service), r.t); })) {
+  while (
+      *all->next(1, [&](const ExportRow& r) { seen.emplace_back(std::string(r.service), r.t); })) {
   }
   ASSERT_EQ(seen.size(), 4u);
-  EXPECT_EQ(seen[0], (std::pair<std::string, std::int64_t>{"com.victronenergy.battery.x", kT0 + 1}));
+  EXPECT_EQ(seen[0],
+            (std::pair<std::string, std::int64_t>{"com.victronenergy.battery.x", kT0 + 1}));
   EXPECT_EQ(seen[1].second, kT0 + 7);
   EXPECT_EQ(seen[2], (std::pair<std::string, std::int64_t>{"com.victronenergy.system", kT0 + 2}));
   auto one = s->export_rows(kT0, kT0 + 10, Resolution::kRaw, "com.victronenergy.system");

@@ -40,7 +40,7 @@ TEST(Prometheus, ModelValuesAreGaugesWithServiceLabels) {
                       "type=\"battery\",instance=\"289\",path=\"/Dc/0/Voltage\"} 26.5\n"),
             std::string::npos)
       << text;
-  EXPECT_EQ(text.find("victron_soc"), std::string::npos);  // invalid: absent
+  EXPECT_EQ(text.find("victron_soc"), std::string::npos);   // invalid: absent
   EXPECT_EQ(text.find("product_name"), std::string::npos);  // a string: absent
 }
 

@@ -85,21 +85,24 @@ TEST_F(HttpRouteTest, AStreamedBodyArrivesWholeAndEndsAtTheClose) {
   EXPECT_NE(head.find("Content-Type: text/csv"), std::string::npos) << head;
   EXPECT_NE(head.find("Connection: close"), std::string::npos) << head;
   EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
-  EXPECT_EQ(r.substr(head_end + 4), std::string(5000, 'c') + std::string(5000, 'b') +
-                                        std::string(5000, 'a'));
+  EXPECT_EQ(r.substr(head_end + 4),
+            std::string(5000, 'c') + std::string(5000, 'b') + std::string(5000, 'a'));
 }
 
 TEST_F(HttpRouteTest, HeadOfAStreamedRouteSendsNoBody) {
-  const auto r = exchange(server_->port(), "HEAD /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto r =
+      exchange(server_->port(), "HEAD /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK")) << r;
   EXPECT_TRUE(r.ends_with("\r\n\r\n")) << r;
 }
 
 TEST_F(HttpRouteTest, RoutesAnswerBeforeTheServerAndOthersFallThrough) {
-  const auto mine = exchange(server_->port(), "GET /api/model HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto mine =
+      exchange(server_->port(), "GET /api/model HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(mine.starts_with("HTTP/1.1 418 ")) << mine;
   EXPECT_TRUE(mine.ends_with("\r\n\r\nmine")) << mine;
-  const auto other = exchange(server_->port(), "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto other =
+      exchange(server_->port(), "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(other.starts_with("HTTP/1.1 404 ")) << other;
 }
 
