@@ -83,6 +83,10 @@ class Daemon {
   RunConfig config;
   bool demo = false;
   asio::io_context io{1};
+  /// Installed before anything starts: asio keeps a SIGTERM that arrives during start-up until
+  /// run() waits for it, so the daemon still stops cleanly (run directory removed) instead of
+  /// dying by the signal's default action (Robustness.RunDirectoryIsPrivateAndUnpredictable).
+  asio::signal_set signals{io, SIGINT, SIGTERM};
   model::Model model;
   std::filesystem::path run_dir;
   std::filesystem::path data_dir;
@@ -232,7 +236,6 @@ class Daemon {
   /// Runs the loop until SIGINT/SIGTERM or `duration`, with the terminal view: redrawn once a
   /// second on a tty, otherwise a one-line summary every 10 s.
   void run(const RunOptions& opts) {
-    asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([this](const asio::error_code& ec, int) {
       if (!ec) io.stop();
     });

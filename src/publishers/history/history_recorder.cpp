@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 namespace gxlink::history {
@@ -57,6 +58,15 @@ std::string HistoryRecorder::describe() const {
 
 void HistoryRecorder::start() {
   if (running_) return;
+  running_ = true;
+  // The file is opened from the loop, not here, so that the daemon's start-up (and the SIGTERM
+  // handling it installs when its loop runs) never waits for a slow disk.
+  asio::post(ctx_.io, [this] {
+    if (running_ && !store_) open();
+  });
+}
+
+void HistoryRecorder::open() {
   auto opened = options_.file.empty() ? HistoryStore::open_memory(options_.retention)
                                       : HistoryStore::open(options_.file, options_.retention);
   if (!opened) {
@@ -65,7 +75,6 @@ void HistoryRecorder::start() {
     return;
   }
   store_.emplace(std::move(*opened));
-  running_ = true;
   const auto now = options_.now_unix();
   last_commit_ = last_maintain_ = now;
   ctx_.model.add_observer(this);
@@ -79,6 +88,7 @@ void HistoryRecorder::stop() {
   if (!running_) return;
   running_ = false;
   timer_.cancel();
+  if (!store_) return;
   ctx_.model.remove_observer(this);
   commit();
 }

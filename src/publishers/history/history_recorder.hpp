@@ -66,9 +66,11 @@ class HistoryRecorder final : public publishers::Publisher, public model::Observ
 
   std::string_view kind() const override { return "history"; }
   std::string describe() const override;
-  /// Opens the store (a failure is reported once; the daemon runs on without history) and starts
-  /// recording what the model holds now.
+  /// Opens the store from the loop (a failure is reported once; the daemon runs on without
+  /// history) and records from then on, starting with what the model holds.
   void start() override;
+  /// What start() posts to the loop; tests call it (or poll the loop) to open at once.
+  void open();
   /// Writes what is buffered and stops.
   void stop() override;
 

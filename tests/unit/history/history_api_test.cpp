@@ -57,6 +57,7 @@ struct Fixture {
     o.now_unix = [] { return kT0 + 100; };
     recorder = std::make_unique<HistoryRecorder>(publishers::PublisherContext{io, model}, o);
     recorder->start();
+    io.poll();  // start() opens the store from the loop
     auto* s = recorder->store();
     const auto id = *s->series_id("com.victronenergy.system", "/Dc/Battery/Soc");
     std::vector<Sample> v{{id, kT0, 50.0}, {id, kT0 + 10, 51.0}};

@@ -26,6 +26,11 @@ struct Rig {
     spec.device_instance = 289;
     return model.add_service(spec);
   }
+  /// Starts the recorder and lets the loop open its store.
+  void start() {
+    recorder->start();
+    io.poll();
+  }
   /// Advances the fake clock one second at a time, ticking like the daemon's timer.
   void run_for(std::int64_t seconds) {
     for (std::int64_t i = 0; i < seconds; ++i) {
@@ -51,7 +56,7 @@ TEST(HistoryRecorder, StoresAChangeAtMostOncePerIntervalAndNeverLosesTheLastOne)
   auto& b = rig.battery();
   b.set("/Dc/0/Voltage", 26.5);
   rig.model.flush();
-  rig.recorder->start();
+  rig.start();
   rig.run_for(1);                 // the first value is stored at once
   for (int i = 1; i <= 5; ++i) {  // five changes within one interval (10 s)
     b.set("/Dc/0/Voltage", 26.5 + i * 0.1);
@@ -71,7 +76,7 @@ TEST(HistoryRecorder, ChangesWithinTheDeadbandAreNotStored) {
   auto& b = rig.battery();
   b.set("/Dc/0/Voltage", 26.50);
   rig.model.flush();
-  rig.recorder->start();
+  rig.start();
   rig.run_for(1);
   b.set("/Dc/0/Voltage", 26.505);  // deadband of /Dc/0/Voltage is 0.01 V
   rig.model.flush();
@@ -89,7 +94,7 @@ TEST(HistoryRecorder, InvalidIsStoredAsAGapAndOtherPathsAreNotRecorded) {
   b.set("/Soc", 80.0);
   b.set("/ProductName", std::string("SmartShunt"));
   rig.model.flush();
-  rig.recorder->start();
+  rig.start();
   rig.run_for(11);
   b.set("/Soc", model::Invalid{});
   rig.model.flush();
@@ -107,7 +112,7 @@ TEST(HistoryRecorder, ASteadyValueIsRepeatedAtTheHeartbeat) {
   Rig rig(o);
   rig.battery().set("/Soc", 55.0);
   rig.model.flush();
-  rig.recorder->start();
+  rig.start();
   rig.run_for(185);
   EXPECT_EQ(rig.points(kBattery, "/Soc").size(), 4u);  // t=1, 61, 121, 181
 }
@@ -120,7 +125,7 @@ TEST(HistoryRecorder, ConfiguredRulesReplaceTheDefaults) {
   b.set("/Soc", 80.0);
   b.set("/ProductId", std::int64_t{0xA389});
   rig.model.flush();
-  rig.recorder->start();
+  rig.start();
   rig.run_for(2);
   EXPECT_EQ(rig.points(kBattery, "/ProductId").size(), 1u);
   EXPECT_TRUE(rig.points(kBattery, "/Soc").empty());
@@ -134,7 +139,7 @@ TEST(HistoryRecorder, MaxSeriesBoundsWhatIsRecorded) {
   b.set("/Soc", 80.0);
   b.set("/Dc/0/Voltage", 26.0);
   rig.model.flush();
-  rig.recorder->start();
+  rig.start();
   rig.run_for(2);
   EXPECT_EQ(rig.recorder->stats().series, 1u);
   EXPECT_GE(rig.recorder->stats().series_refused, 1u);
@@ -144,7 +149,7 @@ TEST(HistoryRecorder, AServiceThatComesBackContinuesItsSeriesAfterAGap) {
   Rig rig;
   rig.battery().set("/Soc", 60.0);
   rig.model.flush();
-  rig.recorder->start();
+  rig.start();
   rig.run_for(2);
   for (int round = 0; round < 3; ++round) {
     rig.model.remove_service(kBattery);
@@ -165,7 +170,7 @@ TEST(HistoryRecorder, AClockThatGoesBackDoesNotStopRecording) {
   auto& b = rig.battery();
   b.set("/Soc", 60.0);
   rig.model.flush();
-  rig.recorder->start();
+  rig.start();
   rig.run_for(2);
   rig.now -= 86400;  // NTP sets a clock that ran a day ahead
   b.set("/Soc", 65.0);
@@ -189,14 +194,14 @@ TEST(HistoryRecorder, HistoryIsStillThereAfterARestart) {
     Rig rig(o);
     rig.battery().set("/Soc", 70.0);
     rig.model.flush();
-    rig.recorder->start();
+    rig.start();
     rig.run_for(3);
     rig.recorder->stop();  // writes what is buffered
     now = rig.now;
   }
   Rig rig(o);
   rig.now = now + 100;
-  rig.recorder->start();
+  rig.start();
   const auto p = rig.points(kBattery, "/Soc");
   ASSERT_EQ(p.size(), 1u);
   EXPECT_DOUBLE_EQ(*p[0].value, 70.0);
@@ -209,7 +214,7 @@ TEST(HistoryRecorder, AFileThatCannotBeOpenedLeavesHistoryOffWithoutThrowing) {
   Rig rig(o);
   rig.battery().set("/Soc", 70.0);
   rig.model.flush();
-  EXPECT_NO_THROW(rig.recorder->start());
+  EXPECT_NO_THROW(rig.start());
   EXPECT_EQ(rig.recorder->store(), nullptr);
   EXPECT_NO_THROW(rig.run_for(2));
 }
