@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "app/registry.hpp"
+#include "app/history_phase.hpp"
 #include "app/system_phase.hpp"
 
 namespace gxlink::app {
@@ -112,6 +113,8 @@ void apply_overrides(toml::table& cfg, const RunOptions& opts) {
       t->insert_or_assign("enabled", true);
     }
   }
+  if (opts.data_dir)
+    if (auto* t = section(cfg, "general")) t->insert_or_assign("data_dir", *opts.data_dir);
   if (opts.dbus) {
     if (auto* t = section(cfg, "dbus")) {
       t->insert_or_assign("bus", *opts.dbus);
@@ -121,7 +124,8 @@ void apply_overrides(toml::table& cfg, const RunOptions& opts) {
 }
 
 std::vector<SectionSchema> config_schema() {
-  std::vector<SectionSchema> all{general_schema(), http_schema(), system_schema()};
+  std::vector<SectionSchema> all{general_schema(), http_schema(), system_schema(),
+                                 history_schema()};
   const auto& reg = registry();
   for (const auto& [kind, entry] : reg.drivers) all.push_back(entry.schema);
   for (const auto& [kind, entry] : reg.publishers) all.push_back(entry.schema);
@@ -148,6 +152,7 @@ RunConfig load_run_config(const RunOptions& opts) {
   if (opts.mqtt) vo.origins["mqtt.host"] = vo.origins["mqtt.port"] = "--mqtt " + *opts.mqtt;
   if (opts.portal_id) vo.origins["mqtt.portal_id"] = "--portal-id " + *opts.portal_id;
   if (opts.http) vo.origins["http.listen"] = "--http " + *opts.http;
+  if (opts.data_dir) vo.origins["general.data_dir"] = "--data-dir " + *opts.data_dir;
   if (opts.dbus) vo.origins["dbus.bus"] = "--dbus " + *opts.dbus;
   if (opts.modbus) vo.origins["modbus.listen"] = "--modbus " + *opts.modbus;
   try {

@@ -22,6 +22,7 @@ struct RunOptions {
   std::optional<std::string> portal_id;  ///< → [mqtt] portal_id
   std::optional<std::string> http;       ///< HOST:PORT → [http] listen
   std::optional<std::string> modbus;     ///< HOST:PORT → [modbus] listen (and enabled)
+  std::optional<std::string> data_dir;   ///< → [general] data_dir
   std::optional<std::string> dbus;  ///< "system", "session", "none" or an address → [dbus] bus
   bool no_tui = false;              ///< no refreshing terminal view even on a tty
   std::optional<double> duration;   ///< stop after this many seconds (tests, measurements)

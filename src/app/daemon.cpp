@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "app/demo.hpp"
+#include "app/history_phase.hpp"
 #include "app/registry.hpp"
 #include "app/system_phase.hpp"
 #include "app/terminal_view.hpp"
@@ -96,7 +97,9 @@ class Daemon {
   std::vector<std::unique_ptr<drivers::Driver>> drivers;
   std::vector<std::shared_ptr<void>> simulators;
   std::unique_ptr<SystemPhase> system_phase;
+  std::unique_ptr<history::HistoryRecorder> history;  ///< outlives the HTTP server that reads it
   std::vector<std::unique_ptr<publishers::Publisher>> pubs;
+  publishers::HttpServer* http = nullptr;  ///< in pubs; for GET /metrics
 
   /// The run and data directories; false (reported) when either cannot be used.
   bool prepare_directories() {
@@ -161,6 +164,9 @@ class Daemon {
     bool refused = false;
     publishers::PublisherContext pctx{io, model};
     const auto& cfg = config.table;
+    // History first, so that the HTTP routes below can read it (issue 15).
+    history = make_history_recorder(cfg, pctx, data_dir);
+    if (history) history->start();
     if (enabled(cfg, "http", true)) {
       publishers::HttpOptions ho;
       if (auto listen = cfg["http"]["listen"].value<std::string>()) {
@@ -171,7 +177,12 @@ class Daemon {
       ho.health_json = [this] { return health_json(); };
       ho.writes = cfg["http"]["writes"].value_or(false);
       ho.token = cfg["http"]["token"].value_or(std::string{});
-      pubs.push_back(std::make_unique<publishers::HttpServer>(pctx, ho));
+      if (history) ho.routes.push_back(history::history_routes(*history));
+      ho.routes.push_back(metrics::metrics_route(
+          model, [this] { return daemon_metric_families(drivers, model, http, history.get()); }));
+      auto server = std::make_unique<publishers::HttpServer>(pctx, ho);
+      http = server.get();
+      pubs.push_back(std::move(server));
     }
     for (auto& [kind, entry] : registry().publishers) {
       if (!enabled(cfg, kind, entry.on_by_default)) continue;
@@ -262,6 +273,7 @@ class Daemon {
 
   void stop() {
     for (auto& p : pubs) p->stop();
+    if (history) history->stop();
     if (system_phase) system_phase->stop();
     for (auto& d : drivers) d->stop();
   }

@@ -12,6 +12,7 @@
 #include "app/cli_input.hpp"
 #include "app/daemon.hpp"
 #include "app/doctor_command.hpp"
+#include "app/export_command.hpp"
 #include "app/registry.hpp"
 #include "app/system_replay.hpp"
 #include "app/vebus_command.hpp"
@@ -208,11 +209,16 @@ int main(int argc, char** argv) {
   run->add_option("--http", http, "dashboard and /api/model on HOST:PORT (default 127.0.0.1:8088)");
   run->add_option("--dbus", dbus, "system, session, none, or a bus address");
   run->add_option("--modbus", modbus, "serve Modbus-TCP on HOST:PORT (GX register map)");
+  std::string data_dir;
+  run->add_option("--data-dir", data_dir, "state and history directory ([general] data_dir)");
   run->add_flag("--no-tui", ro.no_tui, "no refreshing terminal view");
   run->add_option("--duration", duration, "stop after this many seconds");
   bool check_only = false;
   run->add_flag("--check-config", check_only,
                 "validate the config and the options above, start nothing; exit 0 if OK, 2 if not");
+
+  ExportOptions export_opts;
+  auto* export_cmd = add_export_command(app, export_opts);
 
   VebusCommandOptions vebus_opts;
   auto* vebus = add_vebus_command(app, vebus_opts);
@@ -235,6 +241,7 @@ int main(int argc, char** argv) {
   if (*snapshot) return cmd_snapshot(sources);
   if (*vebus) return run_vebus_command(vebus_opts);
   if (*doctor) return run_doctor(doctor_opts, std::cout, std::cerr);
+  if (*export_cmd) return run_export_command(export_opts);
   if (*candump) return cmd_candump(can_spec, can_bitrate, can_duration, can_count);
   if (*modbus_map) return gxlink::publishers::print_register_map(std::cout, map_format) ? 0 : 2;
   if (!config.empty()) ro.config_file = config;
@@ -243,6 +250,7 @@ int main(int argc, char** argv) {
   if (!http.empty()) ro.http = http;
   if (!dbus.empty()) ro.dbus = dbus;
   if (!modbus.empty()) ro.modbus = modbus;
+  if (!data_dir.empty()) ro.data_dir = data_dir;
   if (duration > 0) ro.duration = duration;
   if (check_only) return check_config(ro, std::cout, std::cerr);
   try {  // nothing may end the daemon as a terminate (issue 11 item 4)

@@ -3,6 +3,8 @@
 /// A driver joins a transport to a protocol and maps its messages into the model (STYLE.md rule 9).
 /// One class per device kind. Lifecycle start()/stop(); a health state the app shows and logs.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,14 @@ struct Health {
 
 const char* to_string(HealthState s) noexcept;
 
+/// What a driver counts, for GET /metrics (issue 15 item 6). Each driver fills what it has; an
+/// unset counter is not exported.
+struct DriverCounters {
+  std::optional<std::uint64_t> frames;         ///< frames, blocks or messages accepted
+  std::optional<std::uint64_t> decode_errors;  ///< frames or blocks rejected
+  std::optional<std::uint64_t> reconnects;     ///< times the link was lost (/Connected went to 0)
+};
+
 /// What every driver gets from the app.
 struct DriverContext {
   asio::io_context& io;
@@ -43,6 +53,7 @@ class Driver {
   virtual void start() = 0;
   virtual void stop() = 0;
   virtual Health health() const = 0;
+  virtual DriverCounters counters() const { return {}; }
 };
 
 }  // namespace gxlink::drivers

@@ -35,6 +35,10 @@ class GxDriver final : public Driver {
   void start() override;
   void stop() override;
   Health health() const override;
+  DriverCounters counters() const override {
+    const auto& s = session_.stats();
+    return {s.decoded, s.bad_frames, s.link_losses};
+  }
   /// Hooks the transport's receive and state callbacks without starting timers or the transport
   /// (tests drive time by hand; start() calls it).
   void attach();

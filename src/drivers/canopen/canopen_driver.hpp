@@ -26,6 +26,10 @@ class CanopenDriver final : public Driver {
   void start() override;
   void stop() override;
   Health health() const override;
+  DriverCounters counters() const override {
+    const auto& st = bank_.stats();
+    return {st.frames, st.decode_errors, std::nullopt};
+  }
 
   CanopenBank& bank() { return bank_; }
 

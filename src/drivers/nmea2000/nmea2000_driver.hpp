@@ -61,6 +61,9 @@ class Nmea2000Driver final : public Driver {
   void start() override;
   void stop() override;
   Health health() const override;
+  DriverCounters counters() const override {
+    return {stats_.messages, stats_.decode_errors, std::nullopt};
+  }
 
   /// start() without the receiver and timer: starts the node's address claim at `now` (tests drive
   /// time themselves and wire the receiver).

@@ -38,6 +38,10 @@ class VebusDriver : public Driver {
   void start() override;
   void stop() override;
   Health health() const override;
+  DriverCounters counters() const override {
+    const auto& s = session_.stats();
+    return {s.frames, s.bad_checksum + s.decode_errors, s.resets};
+  }
 
   gxlink::vebus::Session& session() { return session_; }
   /// Called for each finished write (after it is logged).

@@ -65,6 +65,10 @@ class VeDirectDriver : public Driver {
   void start() override;
   void stop() override;
   Health health() const override;
+  DriverCounters counters() const override {
+    return {stats_.blocks + stats_.hex_frames, stats_.bad_blocks + stats_.bad_hex,
+            stats_.disconnects};
+  }
 
   /// Raw serial bytes received at `now`.
   void on_bytes(ByteView bytes, TimePoint now);

@@ -82,6 +82,7 @@ struct Response {
   std::string body;
   std::string extra_headers;  ///< complete "Name: value\r\n" lines
   Counted counted = Counted::kNone;
+  std::function<std::string()> stream;  ///< RouteResponse::stream
 };
 
 Response json_result(int status, std::string_view result) {
@@ -237,8 +238,10 @@ std::string serialize(const Response& r, bool head_only, bool keep_alive) {
   out += reason(r.status);
   out += "\r\nContent-Type: ";
   out += r.content_type;
-  out += "\r\nContent-Length: ";
-  out += std::to_string(r.body.size());
+  if (!r.stream) {  // a streamed body ends at the close (http_route.hpp)
+    out += "\r\nContent-Length: ";
+    out += std::to_string(r.body.size());
+  }
   out += keep_alive ? "\r\nConnection: keep-alive\r\n" : "\r\nConnection: close\r\n";
   out += r.extra_headers;
   out += "\r\n";
@@ -286,6 +289,16 @@ Response acknowledge(model::Model& model, const HttpOptions& options, const http
 
 Response route(model::Model& model, const HttpOptions& options, const http::Request& req) {
   Response r;
+  for (const auto& handler : options.routes) {
+    if (auto answer = handler(req)) {
+      r.status = answer->status;
+      r.content_type = std::move(answer->content_type);
+      r.body = std::move(answer->body);
+      r.extra_headers = std::move(answer->extra_headers);
+      if (req.method != "HEAD") r.stream = std::move(answer->stream);
+      return r;
+    }
+  }
   constexpr std::string_view kNotificationsPrefix = "/api/notifications/";
   if (req.method == "POST" && req.path().starts_with(kNotificationsPrefix))
     return acknowledge(model, options, req, req.path().substr(kNotificationsPrefix.size()));
@@ -641,7 +654,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
           auto resp = route(server_->model(), server_->options(), req);
           if (resp.counted == Counted::kWriteOk) ++server_->stats().writes_ok;
           if (resp.counted == Counted::kWriteRefused) ++server_->stats().writes_refused;
+          if (resp.stream) keep_alive = false;  // its body ends at the close
           out = serialize(resp, req.method == "HEAD", keep_alive);
+          stream_ = std::move(resp.stream);
         } catch (const std::exception& e) {
           // One bad value (issue 11 item 1) must not take the loop down; the client learns it.
           ++server_->stats().internal_errors;
@@ -678,6 +693,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           if (self->phase_ == Phase::kClosed) return;
           if (self->server_->stopped() || ec) return self->close();
           std::string().swap(self->out_);  // a large body is not kept while idle
+          if (self->stream_ && self->next_piece()) return;
           if (close_after) return self->linger(kLinger);
           ++self->served_;
           self->phase_ = Phase::kHead;
@@ -723,6 +739,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
                       });
   }
 
+  /// A streamed body (http_route.hpp): writes its next piece and returns true, or returns false
+  /// when it is done (then the connection closes like any response marked close).
+  bool next_piece() {
+    std::string piece;
+    try {
+      piece = stream_();
+    } catch (const std::exception& e) {  // the head is out: all we can do is end the body early
+      ++server_->stats().internal_errors;
+      server_->log().note(Event::kInternal, peer_.to_string(), e.what());
+    }
+    if (piece.empty()) {
+      stream_ = nullptr;
+      return false;
+    }
+    --server_->stats().requests;  // write() counts; this is the same response
+    write(std::move(piece), true);
+    return true;
+  }
+
   /// Best effort, without blocking: only used when nothing else is being written.
   void send_now(std::string_view data) {
     asio::error_code ec;
@@ -754,6 +789,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;
   std::string queued_;  ///< a stream's events behind the write in flight (bounded, see push())
   bool stream_writing_ = false;
+  std::function<std::string()> stream_;  ///< pieces of a streamed body still to come
   std::uint64_t served_ = 0;   ///< responses completed on this connection
   bool head_started_ = false;  ///< bytes of the current request seen
   bool reading_ = false;

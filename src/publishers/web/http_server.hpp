@@ -37,8 +37,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "publishers/publisher.hpp"
+#include "publishers/web/http_route.hpp"
 
 namespace gxlink::publishers {
 
@@ -77,6 +79,9 @@ struct HttpOptions {
   /// Chart.js 3 (Debian's libjs-chart.js), read at request time and served as
   /// `/assets/chart.min.js`: security updates of the package apply without rebuilding gxlink.
   std::string chartjs_file = "/usr/share/javascript/chart.js/chart.min.js";
+  /// Further routes (history, export, metrics: issue 15), asked in order before the server's own;
+  /// the first that answers wins.
+  std::vector<RouteHandler> routes{};
 };
 
 /// Counters since start(), for diagnostics (read on the loop thread).
