@@ -7,7 +7,7 @@
 
 #include "core/json_writer.hpp"
 #include "publishers/history/history_recorder.hpp"
-#include "publishers/web/http_query.hpp"
+#include "publishers/web/http_request.hpp"
 
 namespace gxlink::history {
 namespace {

@@ -84,11 +84,12 @@ class RequestParser {
 };
 
 /// Decodes application/x-www-form-urlencoded text ("%2F" → "/", "+" → " "); nullopt when a "%"
-/// is not followed by two hex digits.
+/// is not followed by two hex digits, or for a decoded NUL (no C string downstream may be cut).
 std::optional<std::string> percent_decode(std::string_view s);
 
-/// The decoded value of the first `name=` parameter in the target's query, nullopt when absent or
-/// badly encoded. A name without "=" gives an empty value.
+/// The decoded value of the first `name=` parameter in the target's query (names are decoded too;
+/// a fragment is ignored), nullopt when absent or badly encoded. A name without "=" gives an empty
+/// value.
 std::optional<std::string> query_param(std::string_view target, std::string_view name);
 
 }  // namespace gxlink::publishers::http

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "publishers/history/history_recorder.hpp"
-#include "publishers/web/http_query.hpp"
+#include "publishers/web/http_request.hpp"
 
 namespace gxlink::history {
 namespace {
