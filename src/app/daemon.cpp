@@ -154,7 +154,7 @@ class Daemon {
   /// The HTTP server and every enabled publisher; false when a factory refuses its section.
   bool build_publishers() {
     bool refused = false;
-    publishers::PublisherContext pctx{io, model};
+    publishers::PublisherContext pctx{io, model, data_dir};
     const auto& cfg = config.table;
     if (enabled(cfg, "http", true)) {
       publishers::HttpOptions ho;

@@ -12,6 +12,7 @@ void register_vedirect(Registry& r);
 void register_canbms(Registry& r);
 void register_nmea2000(Registry& r);
 void register_mqtt(Registry& r);
+void register_upstream(Registry& r);
 void register_dbus(Registry& r);
 void register_system(Registry& r);
 
@@ -26,6 +27,7 @@ Registry build() {
   register_canbms(r);
   register_nmea2000(r);
   register_mqtt(r);
+  register_upstream(r);
   register_dbus(r);
   register_system(r);
   return r;
