@@ -162,10 +162,12 @@ bool SampleQueue::over(double fraction) const {
 
 Result<std::int64_t> SampleQueue::thin_window(std::int64_t until_id) {
   // Every other sample of each series among ids <= until_id: row_number() counts per series in
-  // append order, and the even ones go (SQLite window functions, sqlite.org/windowfunctions.html).
+  // append order, and the even ones go (SQLite window functions, sqlite.org/windowfunctions.html),
+  // except each series' last one in the window, so the newest value of a series is never thinned.
   auto st = db_.prepare(
-      "DELETE FROM sample WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER"
-      " (PARTITION BY series ORDER BY id) AS n FROM sample WHERE id <= ?1) WHERE n % 2 = 0)");
+      "DELETE FROM sample WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER w AS n,"
+      " count(*) OVER (PARTITION BY series) AS total FROM sample WHERE id <= ?1"
+      " WINDOW w AS (PARTITION BY series ORDER BY id)) WHERE n % 2 = 0 AND n < total)");
   if (!st) return tl::unexpected(st.error());
   st->bind(1, until_id);
   if (auto ok = st->run(); !ok) return tl::unexpected(ok.error());
