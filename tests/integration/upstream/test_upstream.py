@@ -160,6 +160,8 @@ def read_queue(path):
     try:
         return db.execute("SELECT s.type, s.instance, s.path, q.t_ms, q.value FROM sample q "
                           "JOIN series s ON s.id = q.series ORDER BY q.id").fetchall()
+    except sqlite3.OperationalError:  # created but not migrated yet
+        return []
     finally:
         db.close()
 
