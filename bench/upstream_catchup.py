@@ -12,6 +12,7 @@
             subscriber has every queued sample is measured, at the default catchup_rate and at an
             unlimited one.
 Usage: bench/upstream_catchup.py [path/to/gxlink]   (default build/release/src/app/gxlink)
+Environment: LIVE_S, OFFLINE_S (durations), MIN_INTERVAL (min_interval_s), ONLY_LIVE=1 (step 1).
 """
 import json
 import os
@@ -29,6 +30,8 @@ import paho.mqtt.client as mqtt
 GXLINK = sys.argv[1] if len(sys.argv) > 1 else "build/release/src/app/gxlink"
 LIVE_S = int(os.environ.get("LIVE_S", "60"))
 OFFLINE_S = int(os.environ.get("OFFLINE_S", "120"))
+MIN_INTERVAL = float(os.environ.get("MIN_INTERVAL", "1"))  # [[upstream.mqtt]] min_interval_s
+ONLY_LIVE = os.environ.get("ONLY_LIVE") == "1"  # step 1 only
 
 
 def free_port():
@@ -88,7 +91,8 @@ def gxlink(d, port, catchup=2000, http=None):
         f.write('[general]\ndemo = true\ndata_dir = "%s"\n[http]\nlisten = "127.0.0.1:%d"\n'
                 '[dbus]\nenabled = false\n[upstream]\nportal_id = "bench"\n[[upstream.mqtt]]\n'
                 'name = "q"\nhost = "127.0.0.1"\nport = %d\nprefix = "bench"\ncatchup_rate = %d\n'
-                'reconnect_max_s = 1\n' % (d, http or free_port(), port, catchup))
+                'reconnect_max_s = 1\nmin_interval_s = %g\n'
+                % (d, http or free_port(), port, catchup, MIN_INTERVAL))
     log = open(os.path.join(d, "gxlink.log"), "ab")
     return subprocess.Popen([GXLINK, "run", "--config", conf, "--no-tui"], stdout=log,
                             stderr=subprocess.STDOUT)
@@ -116,6 +120,8 @@ def main():
         live = {"messages_per_s": (m1 - m0) / LIVE_S, "samples_per_s": (s1 - s0) / LIVE_S,
                 "topic_payload_bytes_per_s": (b1 - b0) / LIVE_S}
         print("live:", json.dumps(live))
+        if ONLY_LIVE:
+            return
         os.remove(os.path.join(d, "upstream-q.sqlite"))
 
         # 2. offline

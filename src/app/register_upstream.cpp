@@ -47,7 +47,7 @@ upstream::OutputOptions common(const toml::table& t, const std::string& default_
   o.min_interval = secs(t["min_interval_s"].value_or(1.0));
   o.snapshot_interval = secs(60.0 * t["snapshot_interval_min"].value_or(10.0));
   o.limits.max_bytes = static_cast<std::int64_t>(t["queue_max_mb"].value_or(256.0) * 1024 * 1024);
-  o.limits.max_rows = t["queue_max_rows"].value_or(std::int64_t{2'000'000});
+  o.limits.max_rows = t["queue_max_rows"].value_or(std::int64_t{10'000'000});
   o.forward.catchup_rate = t["catchup_rate"].value_or(2000.0);
   o.forward.batch = static_cast<std::size_t>(t["batch"].value_or(std::int64_t{1000}));
   return o;

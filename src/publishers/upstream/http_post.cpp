@@ -179,8 +179,11 @@ std::shared_ptr<HttpPost> HttpPost::start(asio::io_context& io, const HttpTarget
                                           std::string path_and_query, std::string headers,
                                           std::string body, std::chrono::milliseconds timeout,
                                           Done done) {
-  std::string req = "POST " + path_and_query + " HTTP/1.1\r\nHost: " + target.host + ":" +
-                    target.port + "\r\nUser-Agent: gxlink/" GXLINK_VERSION
+  // RFC 9110 §7.2: an IPv6 literal goes in brackets in Host.
+  const bool v6 = target.host.find(':') != std::string::npos;
+  std::string req = "POST " + path_and_query + " HTTP/1.1\r\nHost: " + (v6 ? "[" : "") +
+                    target.host + (v6 ? "]:" : ":") + target.port +
+                    "\r\nUser-Agent: gxlink/" GXLINK_VERSION
                     "\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n" +
                     headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   req += body;

@@ -160,6 +160,21 @@ bool SampleQueue::over(double fraction) const {
          static_cast<double>(bytes_) > fraction * static_cast<double>(limits_.max_bytes);
 }
 
+Result<std::int64_t> SampleQueue::delete_counted(storage::Statement& st) {
+  // RETURNING gives each deleted row's size, so rows_/bytes_ stay exact without a full-table
+  // recount after every thinning pass (a 10-million-row scan on an SD card is seconds).
+  std::int64_t rows = 0;
+  for (;;) {
+    auto row = st.step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    ++rows;
+    bytes_ -= kRowOverhead + st.column_int64(0);
+  }
+  rows_ -= rows;
+  return rows;
+}
+
 Result<std::int64_t> SampleQueue::thin_window(std::int64_t until_id) {
   // Every other sample of each series among ids <= until_id: row_number() counts per series in
   // append order, and the even ones go (SQLite window functions, sqlite.org/windowfunctions.html),
@@ -167,20 +182,22 @@ Result<std::int64_t> SampleQueue::thin_window(std::int64_t until_id) {
   auto st = db_.prepare(
       "DELETE FROM sample WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER w AS n,"
       " count(*) OVER (PARTITION BY series) AS total FROM sample WHERE id <= ?1"
-      " WINDOW w AS (PARTITION BY series ORDER BY id)) WHERE n % 2 = 0 AND n < total)");
+      " WINDOW w AS (PARTITION BY series ORDER BY id)) WHERE n % 2 = 0 AND n < total)"
+      " RETURNING length(value)");
   if (!st) return tl::unexpected(st.error());
   st->bind(1, until_id);
-  if (auto ok = st->run(); !ok) return tl::unexpected(ok.error());
-  return db_.changes();
+  return delete_counted(*st);
 }
 
 Status SampleQueue::drop_oldest(std::int64_t n) {
   auto st = db_.prepare(
-      "DELETE FROM sample WHERE id IN (SELECT id FROM sample ORDER BY id LIMIT ?1)");
+      "DELETE FROM sample WHERE id IN (SELECT id FROM sample ORDER BY id LIMIT ?1)"
+      " RETURNING length(value)");
   if (!st) return tl::unexpected(st.error());
   st->bind(1, n);
-  if (auto ok = st->run(); !ok) return ok;
-  dropped_oldest_ += static_cast<std::uint64_t>(db_.changes());
+  auto dropped = delete_counted(*st);
+  if (!dropped) return tl::unexpected(dropped.error());
+  dropped_oldest_ += static_cast<std::uint64_t>(*dropped);
   return {};
 }
 
@@ -231,7 +248,6 @@ Status SampleQueue::enforce_bounds() {
       }
       whole_queue = true;
     }
-    if (auto ok = recount(); !ok) return ok;
   }
   return {};
 }

@@ -54,7 +54,7 @@ struct StoredSample {
 };
 
 struct QueueLimits {
-  std::int64_t max_rows = 2'000'000;
+  std::int64_t max_rows = 10'000'000;
   std::int64_t max_bytes = 256ll << 20;
 };
 
@@ -96,7 +96,8 @@ class SampleQueue {
   Status load();
   Status enforce_bounds();
   bool over(double fraction) const;
-  Result<std::int64_t> thin_window(std::int64_t until_ms);
+  Result<std::int64_t> thin_window(std::int64_t until_id);
+  Result<std::int64_t> delete_counted(storage::Statement& st);
   Status drop_oldest(std::int64_t n);
   Status recount();
 

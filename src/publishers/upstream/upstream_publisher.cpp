@@ -250,6 +250,10 @@ class InfluxOutput final : public Output {
     path_ += "&precision=ms";
   }
 
+  ~InfluxOutput() override {
+    if (request_) request_->cancel();  // its handler refers to this output
+  }
+
   std::string describe() const override {
     return "http://" + options_.target.host + ":" + options_.target.port + path_;
   }
