@@ -119,12 +119,36 @@ class Output : public model::Observer, public Transport {
   std::shared_ptr<int> life_ = std::make_shared<int>(0);
 
  private:
+  // A queue file that cannot be opened (corrupt, from a newer gxlink, unwritable) must not keep
+  // the daemon or this output down (DESIGN.md safety rules): it is set aside, not deleted, and a
+  // fresh one is started; as a last resort the queue lives in memory.
   static SampleQueue open_queue(const OutputOptions& o) {
     auto q = SampleQueue::open(o.queue_file, o.limits);
-    if (!q)
-      throw std::runtime_error("upstream " + o.name + ": queue " + o.queue_file.string() + ": " +
-                               q.error().detail);
-    return std::move(*q);
+    if (q) return std::move(*q);
+    spdlog::error("upstream {}: queue {}: {}", o.name, o.queue_file.string(), q.error().detail);
+    if (!o.queue_file.empty()) {
+      std::error_code ec;
+      auto aside = o.queue_file;
+      aside += ".unreadable";
+      std::filesystem::rename(o.queue_file, aside, ec);
+      for (const char* side : {"-wal", "-shm"}) {  // SQLite's WAL files go with their database
+        std::error_code ignored;
+        auto from = o.queue_file, to = aside;
+        from += side;
+        to += side;
+        std::filesystem::rename(from, to, ignored);
+      }
+      if (!ec) {
+        spdlog::error("upstream {}: moved it to {} and started a new queue", o.name,
+                      aside.string());
+        if (auto fresh = SampleQueue::open(o.queue_file, o.limits)) return std::move(*fresh);
+      }
+    }
+    spdlog::error("upstream {}: keeping the queue in memory: samples will not survive a restart",
+                  o.name);
+    auto mem = SampleQueue::open({}, o.limits);
+    if (!mem) throw std::runtime_error("upstream " + o.name + ": " + mem.error().detail);
+    return std::move(*mem);
   }
 
   void arm() {

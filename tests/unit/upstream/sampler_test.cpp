@@ -19,7 +19,10 @@ class SamplerTest : public ::testing::Test {
     queue.emplace(std::move(*q));
     sampler.emplace(*queue, [this] { return now_ms; });
     model.add_observer(&*sampler);
-    model::ServiceSpec spec{.type = "battery", .connection = "ttyTEST", .device_instance = 512};
+    model::ServiceSpec spec;
+    spec.type = "battery";
+    spec.connection = "ttyTEST";
+    spec.device_instance = 512;
     battery = &model.add_service(spec);
     battery->set("/Dc/0/Voltage", 26.5);
     battery->set("/Soc", std::int64_t{80});
@@ -28,7 +31,9 @@ class SamplerTest : public ::testing::Test {
   // Every queued sample as path -> [(t, value)], in queue order.
   std::map<std::string, std::vector<std::pair<std::int64_t, std::string>>> queued() {
     std::map<std::string, std::vector<std::pair<std::int64_t, std::string>>> out;
-    for (const auto& s : *queue->read(0, queue->last_id(), 100000)) {
+    auto rows = queue->read(0, queue->last_id(), 100000);
+    EXPECT_TRUE(rows.has_value());
+    for (const auto& s : *rows) {
       const auto* k = queue->series(s.series);
       EXPECT_EQ(k->type, "battery");
       EXPECT_EQ(k->instance, 512);
