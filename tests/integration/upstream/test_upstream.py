@@ -72,9 +72,12 @@ class Broker:
             f.write("listener %d 127.0.0.1\nallow_anonymous true\npersistence true\n"
                     "persistence_location %s/\nmax_queued_messages 0\nmax_inflight_messages 0\n"
                     % (self.port, self.dir))
-        os.chmod(self.dir, 0o777)  # mosquitto started as root drops to its own user
-        log = open(os.path.join(self.dir, "mosquitto.log"), "ab")
-        self.proc = subprocess.Popen([self.exe, "-c", conf], stdout=log, stderr=subprocess.STDOUT)
+        # mosquitto started as root drops to its own user, which must reach and write this
+        # directory to save its persistence file on a stop (else the recorder's session is lost).
+        os.chmod(os.path.dirname(self.dir), 0o755)
+        os.chmod(self.dir, 0o777)
+        with open(os.path.join(self.dir, "mosquitto.log"), "ab") as log:
+            self.proc = subprocess.Popen([self.exe, "-c", conf], stdout=log, stderr=subprocess.STDOUT)
 
         def accepting():
             try:
@@ -362,6 +365,8 @@ class UpstreamTest(unittest.TestCase):
 
         outage_start = now_ms()
         self.broker.stop()
+        self.assertTrue(os.path.exists(os.path.join(self.broker.dir, "mosquitto.db")),
+                        "the broker did not save its sessions: the recorder would miss the backlog")
         time.sleep(30)
         outage_end = now_ms()
         # Ground truth for the outage: what gxlink holds in its queue now (nothing can leave it
