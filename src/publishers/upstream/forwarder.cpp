@@ -31,7 +31,11 @@ Status Forwarder::pump(TimePoint now) {
       transport_.send(std::move(*live));
       continue;
     }
-    if (backlog_after_ >= backlog_upto_ || tokens_ < 1) break;
+    // The backlog goes in whole batches (or a second's worth at a low rate): a batch spans more
+    // time, so each topic gets more samples per array message, fewer messages and fewer bytes
+    // of topic and framing on the site's link.
+    const double full = std::min(static_cast<double>(options_.batch), rate);
+    if (backlog_after_ >= backlog_upto_ || tokens_ < full) break;
     const auto n = std::min<std::size_t>(options_.batch, static_cast<std::size_t>(tokens_));
     auto old = queue_.read(backlog_after_, backlog_upto_, n);
     if (!old) return tl::unexpected(old.error());
