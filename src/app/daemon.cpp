@@ -162,7 +162,7 @@ class Daemon {
   /// The HTTP server and every enabled publisher; false when a factory refuses its section.
   bool build_publishers() {
     bool refused = false;
-    publishers::PublisherContext pctx{io, model};
+    publishers::PublisherContext pctx{io, model, data_dir};
     const auto& cfg = config.table;
     // History first, so that the HTTP routes below can read it (issue 15).
     history = make_history_recorder(cfg, pctx, data_dir);

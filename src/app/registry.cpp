@@ -13,6 +13,7 @@ void register_canbms(Registry& r);
 void register_nmea2000(Registry& r);
 void register_mqtt(Registry& r);
 void register_modbus(Registry& r);
+void register_upstream(Registry& r);
 void register_dbus(Registry& r);
 void register_system(Registry& r);
 
@@ -28,6 +29,7 @@ Registry build() {
   register_nmea2000(r);
   register_mqtt(r);
   register_modbus(r);
+  register_upstream(r);
   register_dbus(r);
   register_system(r);
   return r;

@@ -5,6 +5,7 @@
 /// cannot start or loses its peer reports once, retries with backoff and never stops the daemon
 /// (DESIGN.md "Safety rules").
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,9 @@ namespace gxlink::publishers {
 struct PublisherContext {
   asio::io_context& io;
   model::Model& model;
+  /// `[general] data_dir`: where outputs keep files that must survive a restart (the upstream
+  /// queue); empty when unknown (tests), and then such outputs keep them in memory.
+  std::filesystem::path data_dir{};
 };
 
 class Publisher {

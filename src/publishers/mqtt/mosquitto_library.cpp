@@ -48,6 +48,8 @@ MosquittoLibrary load() {
   GXLINK_BIND(mosquitto_loop_misc);
   GXLINK_BIND(mosquitto_publish);
   GXLINK_BIND(mosquitto_subscribe);
+  GXLINK_BIND(mosquitto_publish_callback_set);
+  GXLINK_BIND(mosquitto_int_option);
 #undef GXLINK_BIND
   l.mosquitto_lib_init();
   return l;  // the handle stays open for the life of the process, on purpose

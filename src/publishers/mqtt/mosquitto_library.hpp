@@ -32,6 +32,8 @@ struct MosquittoLibrary {
   decltype(&::mosquitto_loop_misc) mosquitto_loop_misc;
   decltype(&::mosquitto_publish) mosquitto_publish;
   decltype(&::mosquitto_subscribe) mosquitto_subscribe;
+  decltype(&::mosquitto_publish_callback_set) mosquitto_publish_callback_set;  // upstream: PUBACK
+  decltype(&::mosquitto_int_option) mosquitto_int_option;
 };
 
 /// Loads libmosquitto.so.1 once (thread-safe) and calls mosquitto_lib_init(); throws

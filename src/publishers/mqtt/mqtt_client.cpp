@@ -37,6 +37,8 @@ MqttClient::MqttClient(asio::io_context& io, ClientOptions options)
   if (!mosq_) throw std::runtime_error("mqtt: cannot create a libmosquitto client");
   lib().mosquitto_connect_callback_set(mosq_, &MqttClient::connect_cb);
   lib().mosquitto_message_callback_set(mosq_, &MqttClient::message_cb);
+  lib().mosquitto_publish_callback_set(mosq_, &MqttClient::publish_cb);
+  lib().mosquitto_int_option(mosq_, MOSQ_OPT_SEND_MAXIMUM, options_.max_inflight);
   if (!options_.username.empty() &&
       lib().mosquitto_username_pw_set(mosq_, options_.username.c_str(), opt(options_.password)) !=
           MOSQ_ERR_SUCCESS)
@@ -287,6 +289,24 @@ bool MqttClient::publish(std::string_view topic, std::string_view payload, bool 
   if (rc != MOSQ_ERR_SUCCESS) return false;  // a broken socket shows up on the read side
   arm_write();
   return true;
+}
+
+std::optional<int> MqttClient::publish_qos1(std::string_view topic, std::string_view payload) {
+  if (!connected_) return std::nullopt;
+  const std::string t(topic);
+  int mid = 0;
+  const int rc = lib().mosquitto_publish(mosq_, &mid, t.c_str(), static_cast<int>(payload.size()),
+                                         payload.data(), 1, false);
+  if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
+  arm_write();
+  return mid;
+}
+
+void MqttClient::publish_cb(struct mosquitto*, void* self, int mid) {
+  // libmosquitto calls this for QoS 0 messages once written and for QoS 1 on PUBACK; only the
+  // QoS 1 ids are known to whoever listens.
+  auto* c = static_cast<MqttClient*>(self);
+  if (c->on_published) c->on_published(mid);
 }
 
 void MqttClient::subscribe(std::string filter) {

@@ -60,6 +60,9 @@ struct ClientOptions {
   /// out) must not make queued messages grow without bound: beyond this many bytes waiting for
   /// the socket, publish() drops (and counts) messages.
   std::size_t max_backlog_bytes = 16u << 20;
+  /// QoS 1 messages libmosquitto keeps in flight (waiting for PUBACK) before it queues the rest
+  /// (MOSQ_OPT_SEND_MAXIMUM; libmosquitto's default is 20).
+  int max_inflight = 20;
   /// Last will (e.g. Home Assistant availability "offline"), retained.
   std::optional<std::pair<std::string, std::string>> will;
 };
@@ -79,6 +82,10 @@ class MqttClient {
   bool connected() const noexcept { return connected_; }
   /// QoS 0. False when not connected or the library refused the message.
   bool publish(std::string_view topic, std::string_view payload, bool retain);
+  /// QoS 1, not retained: the message id, whose PUBACK is reported through on_published; nullopt
+  /// when not connected or refused. Not subject to max_backlog_bytes: the caller bounds what it
+  /// has in flight (the upstream publisher keeps its own window and its own on-disk queue).
+  std::optional<int> publish_qos1(std::string_view topic, std::string_view payload);
   /// Subscribed now (when connected) and again after every reconnect.
   void subscribe(std::string filter);
   /// Bytes are waiting for the socket to take them (used for back-pressure).
@@ -89,6 +96,8 @@ class MqttClient {
   std::function<void()> on_connect;
   std::function<void()> on_disconnect;
   std::function<void(std::string_view topic, std::string_view payload, bool retained)> on_message;
+  /// The broker acknowledged a QoS 1 message (PUBACK) with this id.
+  std::function<void(int mid)> on_published;
 
   std::string describe() const;
   std::uint64_t connects() const noexcept { return connects_; }
@@ -97,6 +106,7 @@ class MqttClient {
  private:
   static void connect_cb(struct mosquitto*, void* self, int rc);
   static void message_cb(struct mosquitto*, void* self, const struct mosquitto_message* msg);
+  static void publish_cb(struct mosquitto*, void* self, int mid);
 
   void connect();
   void attach_socket();
