@@ -236,6 +236,9 @@ constexpr PathFormat kFormats[] = {
     num("*", "/Settings/ChargeCurrentLimit", "A", 1),
     num("*", "/Link/ChargeVoltage", "V", 2),
     num("*", "/Link/ChargeCurrent", "A", 1),
+    num("*", "/Link/VoltageSense", "V", 2),
+    num("*", "/Link/TemperatureSense", "°C", 1),
+    num("*", "/Link/BatteryCurrent", "A", 1),
     // AC (seed 003 vebus l. 311-331, charger l. 865-867; "V AC", "A AC", "W", "kWh").
     num("*", "/Ac/ActiveIn/L#/V", "V", 0),
     num("*", "/Ac/ActiveIn/L#/I", "A", 1),

@@ -669,7 +669,9 @@ void VeDirectDriver::update_link_status() {
   // NetworkMode is set to expect a BMS" (kept until restart, as the charger keeps it).
   service_->set("/Link/VoltageSenseActive", std::int64_t{link_.accepted(kRegVoltageSense)});
   service_->set("/Link/TemperatureSenseActive", std::int64_t{link_.accepted(kRegTemperatureSense)});
-  service_->set("/Settings/BmsPresent", std::int64_t{bms_present_ ? 1 : 0});
+  // The device's own setting is not read (no register in the reference): unknown until we set it.
+  service_->set("/Settings/BmsPresent",
+                bms_present_ ? model::Value(std::int64_t{1}) : model::Value(model::Invalid{}));
 }
 
 }  // namespace gxlink::drivers
