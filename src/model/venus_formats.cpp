@@ -239,6 +239,14 @@ constexpr PathFormat kFormats[] = {
     num("*", "/Link/VoltageSense", "V", 2),
     num("*", "/Link/TemperatureSense", "°C", 1),
     num("*", "/Link/BatteryCurrent", "A", 1),
+    // What DVCC writes into a Multi (venus_os.md §5.4 step 8).
+    num("*", "/Dc/0/MaxChargeCurrent", "A", 1),
+    num("*", "/BatteryOperationalLimits/MaxChargeVoltage", "V", 2),
+    num("*", "/BatteryOperationalLimits/MaxChargeCurrent", "A", 1),
+    num("*", "/BatteryOperationalLimits/MaxDischargeCurrent", "A", 1),
+    num("*", "/BatteryOperationalLimits/BatteryLowVoltage", "V", 2),
+    num("*", "/BatterySense/Voltage", "V", 2),
+    num("*", "/BatterySense/Temperature", "°C", 1),
     // AC (seed 003 vebus l. 311-331, charger l. 865-867; "V AC", "A AC", "W", "kWh").
     num("*", "/Ac/ActiveIn/L#/V", "V", 0),
     num("*", "/Ac/ActiveIn/L#/I", "A", 1),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "drivers/vebus/vebus_driver.hpp"
 
+#include <cmath>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -30,6 +31,9 @@ VebusDriver::VebusDriver(DriverContext& ctx, VebusDriverOptions options)
                           [this](double amps) {
                             return accept(session_.write_switch(std::nullopt, amps),
                                           "current limit");
+                          },
+                          [this](std::string_view path, double v) {
+                            return on_dvcc_write(path, v);
                           }}),
       port_(ctx.io, transport::SerialOptions{options_.port, options_.baud}),
       timer_(ctx.io) {
@@ -128,10 +132,85 @@ void VebusDriver::pump(TimePoint now) {
                    c.acknowledged ? "" : " (no acknowledgement, as usual)");
     else
       spdlog::warn("[vebus] write #{} failed: {}", c.id, c.error.message());
+    if (mcc_write_ && c.id == *mcc_write_) {
+      mcc_write_.reset();
+      if (!c.ok) sent_mcc_.reset();  // try again on the next round
+    }
     if (on_completion_) on_completion_(c);
   }
   if (session_.take_changed()) mapping_.apply(session_.state(), session_.ready());
+  apply_charge_limit(now);
   arm_timer();
+}
+
+model::WriteResult VebusDriver::on_dvcc_write(std::string_view path, double v) {
+  // Range checks (DESIGN.md safety rules): finite, not negative, and a voltage of this unit's bank
+  // (the nominal voltage from its absorption setting's default or its battery voltage).
+  auto refuse = [&](const std::string& why) {
+    if (auto d = dvcc_log_.check(std::string(path) + why, Clock::now()))
+      spdlog::warn("[vebus] {} = {} refused: {}{}", path, v, why, suppressed_note(d));
+    return model::WriteResult::kOutOfRange;
+  };
+  if (!std::isfinite(v)) return refuse("not a number");
+  const bool voltage = path.ends_with("Voltage");
+  const bool temperature = path.ends_with("Temperature");
+  if (temperature) {
+    if (v < -40 || v > 85) return refuse("outside -40 .. 85 °C");
+  } else if (v < 0) {
+    return refuse("negative");
+  } else if (voltage) {
+    const auto nominal = session_.state().nominal_voltage;
+    const auto bank = vb::nominal_voltage_from_battery(v);
+    if (!nominal || !bank || *bank != *nominal)
+      return refuse("not a voltage of this unit's battery bank");
+  } else if (v > 10000) {
+    return refuse("more than 10000 A");
+  }
+  const auto now = Clock::now();
+  last_dvcc_write_ = now;
+  if (path == "/Dc/0/MaxChargeCurrent") dc_mcc_ = v;
+  if (path == "/BatteryOperationalLimits/MaxChargeCurrent") bol_mcc_ = v;
+  apply_charge_limit(now);
+  return model::WriteResult::kOk;
+}
+
+void VebusDriver::apply_charge_limit(TimePoint now) {
+  if (!session_.ready()) return;
+  auto& svc = mapping_.service();
+  if (!ceiling_) {
+    ceiling_ = session_.state().setting_value(vb::setting::kIBatBulk);
+    if (!ceiling_) return;
+    spdlog::info("[vebus] charge current {:.1f} A is the ceiling for DVCC", *ceiling_);
+  }
+  if (last_dvcc_write_ && now - *last_dvcc_write_ > kDvccHold) {
+    // The GX stopped: the unit goes back to stand-alone (the installer's charge current).
+    spdlog::info("[vebus] no DVCC write for {:.0f} s: back to the unit's own charge current",
+                 to_seconds(kDvccHold));
+    last_dvcc_write_.reset();
+    dc_mcc_.reset();
+    bol_mcc_.reset();
+    for (std::string_view p : kDvccPaths) svc.set(p, model::Invalid{});
+  }
+  double want = *ceiling_;
+  if (dc_mcc_) want = std::min(want, *dc_mcc_);
+  if (bol_mcc_) want = std::min(want, *bol_mcc_);
+  want = std::max(0.0, want);
+  if (!dc_mcc_) svc.set("/Dc/0/MaxChargeCurrent", *ceiling_);
+  if (mcc_write_) return;  // one at a time; the read-back decides
+  const double current = sent_mcc_.value_or(*ceiling_);
+  if (std::fabs(want - current) < 0.5) return;  // the unit takes 0.1 A steps; no churn
+  if (sent_mcc_ && now - last_mcc_send_ < kMccWriteGap) return;
+  auto r = session_.write_charge_current(want, *ceiling_);
+  if (!r) {
+    if (auto d = dvcc_log_.check("mcc" + r.error().message(), now))
+      spdlog::warn("[vebus] charge current {:.1f} A not written: {}{}", want,
+                   truncate_for_log(r.error().message()), suppressed_note(d));
+    return;
+  }
+  spdlog::info("[vebus] DVCC: charge current {:.1f} A (RAM only), write #{}", want, *r);
+  mcc_write_ = *r;
+  sent_mcc_ = want;
+  last_mcc_send_ = now;
 }
 
 void VebusDriver::arm_timer() {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <asio/steady_timer.hpp>
@@ -51,6 +52,10 @@ class VebusDriver : public Driver {
   void pump(TimePoint now);
   void arm_timer();
   model::WriteResult accept(const Result<std::uint32_t>& r, const char* what);
+  model::WriteResult on_dvcc_write(std::string_view path, double value);
+  /// Brings the unit's charge current (IBatBulk, RAM) to what DVCC asks, or back to the
+  /// installer's value when the GX stopped writing.
+  void apply_charge_limit(TimePoint now);
 
   VebusDriverOptions options_;
   gxlink::vebus::Session session_;
@@ -62,6 +67,24 @@ class VebusDriver : public Driver {
   bool garbage_ = false;
   RateLimiter refused_log_{seconds(10)};  ///< refused writes: one line per 10 s per reason
   bool running_ = false;
+
+  // DVCC (issue 12 item 4). The charge current the installer set (IBatBulk as first read, before
+  // any write of ours) is the ceiling; the GX's values are held while it keeps writing them.
+  std::optional<double> ceiling_;
+  std::optional<double> dc_mcc_;   ///< /Dc/0/MaxChargeCurrent as written
+  std::optional<double> bol_mcc_;  ///< /BatteryOperationalLimits/MaxChargeCurrent as written
+  std::optional<TimePoint> last_dvcc_write_;
+  std::optional<double> sent_mcc_;            ///< the IBatBulk we last wrote
+  std::optional<std::uint32_t> mcc_write_;    ///< our IBatBulk write in flight
+  TimePoint last_mcc_send_{};
+  RateLimiter dvcc_log_{seconds(10)};
+
+ public:
+  /// How long a GX's DVCC values count after its last write (seed 003's 60 s for chargers).
+  static constexpr Duration kDvccHold = seconds(60);
+  /// At most one charge-current write per this (DVCC writes every 3 s).
+  static constexpr Duration kMccWriteGap = seconds(3);
+  std::optional<double> charge_current_sent() const { return sent_mcc_; }
 };
 
 }  // namespace gxlink::drivers::vebus

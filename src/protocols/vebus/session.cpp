@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "protocols/vebus/session.hpp"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cmath>
 
@@ -15,8 +17,9 @@ constexpr std::array<std::uint8_t, 12> kInfoVars = {
     ram::kChargeState, ram::kInverterPower1, ram::kInverterPower2, ram::kOutputPower};
 constexpr std::array<std::uint8_t, 3> kPolledVars = {ram::kChargeState, ram::kInverterPower2,
                                                      ram::kOutputPower};
-constexpr std::array<std::uint16_t, 3> kKnownSettings = {
-    setting::kUBatAbsorption, setting::kUBatFloat, setting::kIMainsLimit};
+// IBatBulk (the charge current) is read too: DVCC lowers it (write_charge_current).
+constexpr std::array<std::uint16_t, 4> kKnownSettings = {
+    setting::kUBatAbsorption, setting::kUBatFloat, setting::kIMainsLimit, setting::kIBatBulk};
 
 }  // namespace
 
@@ -680,6 +683,34 @@ Result<std::uint32_t> Session::write_setting(std::uint16_t id, double value, boo
   w.persist = persist;
   writes_.push_back(w);
   Request rb = winmon(Op::kReadBackSetting, id);
+  rb.write_id = wid;
+  rb.target = *raw;
+  writes_.push_back(rb);
+  return wid;
+}
+
+Result<std::uint32_t> Session::write_charge_current(double amps, double ceiling) {
+  if (link_ != LinkState::kReady) return fail(Errc::kRefused, "the VE.Bus session is not ready");
+  if (!std::isfinite(amps) || !std::isfinite(ceiling))
+    return fail(Errc::kRefused, "not a number");
+  if (amps < 0 || amps > ceiling + 1e-9) {
+    char b[128];
+    std::snprintf(b, sizeof b, "charge current %.1f A is outside 0 .. %.1f A", amps, ceiling);
+    return fail(Errc::kRefused, b);
+  }
+  auto info = unit_.setting_info.find(setting::kIBatBulk);
+  if (info == unit_.setting_info.end())
+    return fail(Errc::kRefused, "the unit's scale for the charge current is not known");
+  auto raw = info->second.to_raw(amps);
+  if (!raw) return tl::unexpected(raw.error());
+  const std::uint32_t wid = next_write_id_++;
+  Request w = req(Op::kWriteSetting);
+  w.id = setting::kIBatBulk;
+  w.write_id = wid;
+  w.target = *raw;
+  w.persist = false;  // RAM only: never the unit's EEPROM from a control loop
+  writes_.push_back(w);
+  Request rb = winmon(Op::kReadBackSetting, setting::kIBatBulk);
   rb.write_id = wid;
   rb.target = *raw;
   writes_.push_back(rb);

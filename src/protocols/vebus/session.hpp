@@ -137,6 +137,12 @@ class Session {
   /// (kRefused / kOutOfRange / kBusy) unless the session is ready, the setting is one the tables
   /// allow, its info is known, and the value passes the unit's range and the safety rules.
   Result<std::uint32_t> write_setting(std::uint16_t id, double value, bool persist);
+  /// DVCC's charge current (issue 12 item 4): IBatBulk (setting 4, vedirect_vebus.md §4.6) through
+  /// WriteViaID with the setting and RAM-only flags (§4.5), never the EEPROM, then read back.
+  /// Refused unless the session is ready, the unit's scale is known and 0 ≤ `amps` ≤ `ceiling` (the
+  /// value the installer set: DVCC lowers the charge current and restores it, never raises it
+  /// above that) and within the unit's own min/max.
+  Result<std::uint32_t> write_charge_current(double amps, double ceiling);
   /// The checks of write_setting without queuing anything (for `--dry-run`): the raw value.
   Result<std::uint16_t> check_setting_write(std::uint16_t id, double value) const;
   /// The checks of write_switch without queuing anything.

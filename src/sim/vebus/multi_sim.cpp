@@ -84,11 +84,14 @@ std::uint8_t MultiSim::device_state() const {
 double MultiSim::battery_current() const {
   const double k = opt_.nominal_voltage / 12.0;
   if (charging()) {
-    const double bulk = 70.0 / k;
+    // The charger gives what the unit can, up to its charge current setting (IBatBulk, §4.6) as
+    // it is in RAM: a GX's DVCC lowers it there (RAM-only WriteViaID).
+    const auto& ibat = settings_.at(vb::setting::kIBatBulk);
+    const double bulk = std::min(70.0 / k, ibat.info.to_value(ibat.ram));
     switch (substate_) {
       case 1: return bulk;
-      case 2: return std::max(2.0, bulk * std::exp(-in_state_s_ / 8.0));
-      default: return 1.0;
+      case 2: return std::min(bulk, std::max(2.0, bulk * std::exp(-in_state_s_ / 8.0)));
+      default: return std::min(bulk, 1.0);
     }
   }
   if (inverting()) return -opt_.load_watts * opt_.phases / std::max(ubat_, 1.0) / 0.92;

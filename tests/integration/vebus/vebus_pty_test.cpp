@@ -140,6 +140,45 @@ TEST(VebusPty, ModeAndCurrentLimitWritesThroughTheModel) {
   ASSERT_TRUE(rig.run_until([&] { return rig.sim.sim().switch_state() == vb::SwitchState::kOff; }));
 }
 
+// DVCC into the Multi (issue 12): the BMS's share of the charge current reaches the unit as its
+// charge current setting in RAM only (WriteViaID RAM-only flag); the EEPROM copy is untouched,
+// and the unit charges with no more than that.
+TEST(VebusPty, DvccChargeCurrentReachesTheUnitInRamOnly) {
+  PtyRig rig;  // 48 V unit: IBatBulk 35.0 A as set by the installer
+  const std::string svc = "com.victronenergy.vebus.ttyUSB0";
+  ASSERT_TRUE(rig.run_until([&] { return model::is_valid(rig.svc().get("/Dc/0/MaxChargeCurrent")); }));
+  EXPECT_EQ(rig.svc().get("/Dc/0/MaxChargeCurrent"), model::Value(35.0));
+  EXPECT_EQ(rig.svc().get("/FirmwareFeatures/BolFrame"), model::Value(std::int64_t{0}));
+  const auto& bulk = [&]() -> const sim::vebus::SimSetting& {
+    return rig.sim.sim().settings().at(vb::setting::kIBatBulk);
+  };
+  const auto eeprom = bulk().eeprom;
+  // As Venus' DVCC writes them: the Multi's share and its own setting raised to at least that.
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 55.2),
+            model::WriteResult::kOk);
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeCurrent", 6.0),
+            model::WriteResult::kOk);
+  ASSERT_EQ(rig.model.write(svc, "/Dc/0/MaxChargeCurrent", 35.0), model::WriteResult::kOk);
+  ASSERT_TRUE(rig.run_until([&] { return bulk().ram == 60; }, seconds(20)));  // 0.1 A units
+  EXPECT_EQ(bulk().eeprom, eeprom);
+  EXPECT_EQ(rig.driver->charge_current_sent(), 6.0);
+  ASSERT_TRUE(rig.run_until([&] {
+    auto i = model::as_double(rig.svc().get("/Dc/0/Current"));
+    return i && *i > 0 && *i <= 6.0 + 0.05;
+  }, seconds(20)));
+  // Unsafe values never reach it: a 12 V charge voltage on this 48 V unit, negative currents.
+  EXPECT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 14.4),
+            model::WriteResult::kOutOfRange);
+  EXPECT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeCurrent", -5.0),
+            model::WriteResult::kOutOfRange);
+  // The user's limit without a BMS (/Dc/0/MaxChargeCurrent alone) is taken too.
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeCurrent", 35.0),
+            model::WriteResult::kOk);
+  ASSERT_EQ(rig.model.write(svc, "/Dc/0/MaxChargeCurrent", 12.0), model::WriteResult::kOk);
+  ASSERT_TRUE(rig.run_until([&] { return bulk().ram == 120; }, seconds(20)));
+  EXPECT_EQ(bulk().eeprom, eeprom);
+}
+
 TEST(VebusPty, AbsorptionAndFloatWithReadBackIncludingNoReplyWrites) {
   PtyRig rig;
   ASSERT_TRUE(rig.run_until([&] { return all_valid(rig); }));
