@@ -206,9 +206,10 @@ void demo_vedirect(DemoContext& demo) {
   };
   // The demo's 48 V house bank (issue 12 item 7): a 48 V MPPT that DVCC drives through its HEX
   // network registers, and a SmartShunt on the same bank.
-  add(std::make_unique<sim::MpptSimulator>(sim::SimClockOptions{}, sim::mppt_150_35_48v()),
-      "ttyUSB0");
-  add(std::make_unique<sim::SmartShuntSimulator>(sim::SimClockOptions{}, 48), "ttyUSB1");
+  // Both start at mid-morning of the simulated day, so the sun is up when the demo opens.
+  const sim::SimClockOptions day{600, 0.4};
+  add(std::make_unique<sim::MpptSimulator>(day, sim::mppt_150_35_48v()), "ttyUSB0");
+  add(std::make_unique<sim::SmartShuntSimulator>(day, 48), "ttyUSB1");
 }
 
 }  // namespace

@@ -128,7 +128,7 @@ MpptSimOptions mppt_150_35_48v() {
   o.serial = "HQ2311SIM03";
   o.nominal_voltage = 48;
   o.charge_limit_a = 35;
-  o.pv_peak_w = 2400;
+  o.pv_peak_w = 4500;  // an array larger than the charger, so limits (its own or DVCC's) bind
   o.capacity_ah = 280;
   o.soc = 0.65;
   o.load_output = false;
