@@ -352,4 +352,27 @@ void apply_venus_format(std::string_view type, std::string_view path, ItemMeta& 
     meta.text = [f](const Value& v) { return format_text(*f, v); };
 }
 
+Value firmware_version_from_text(std::string_view text) {
+  if (!text.empty() && (text[0] == 'v' || text[0] == 'V')) text.remove_prefix(1);
+  std::int64_t parts[3] = {0, 0, 0};
+  int n = 0;
+  std::size_t i = 0;
+  while (n < 3) {
+    std::int64_t v = 0;
+    std::size_t digits = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 2) {
+      v = v * 16 + (text[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0) return Invalid{};
+    parts[n++] = v;
+    if (i == text.size()) break;
+    if (text[i] != '.') return Invalid{};
+    ++i;
+  }
+  if (n < 2 || i != text.size()) return Invalid{};
+  return (parts[0] << 16) | (parts[1] << 8) | parts[2];
+}
+
 }  // namespace gxlink::model

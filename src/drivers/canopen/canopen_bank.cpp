@@ -248,6 +248,9 @@ void CanopenBank::apply_value(Node& n, std::size_t obj, const std::vector<std::u
     bool repaired = false;
     mv = device_text(std::get<std::string>(v), &repaired);
     if (repaired) ++stats_.repaired_strings;
+    // Venus' /FirmwareVersion is an integer (issue 12 interop): "1.6.0" → 0x10600.
+    if (spec.path == "/FirmwareVersion")
+      mv = model::firmware_version_from_text(std::get<std::string>(mv));
   }
   const bool was_missing = st.status == ObjectStatus::kMissing;
   st.status = ObjectStatus::kOk;

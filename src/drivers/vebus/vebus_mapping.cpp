@@ -266,6 +266,11 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
         s.set(path, Invalid{});
     }
   }
+  // Venus' integers (vebus.csv: /ProductId 9760 = 0x2620, /FirmwareVersion 1058 = 0x422).
+  if (auto id = st.firmware_number ? vb::vebus_identity(*st.firmware_number) : std::nullopt) {
+    s.set("/ProductId", id->product_id);
+    s.set("/FirmwareVersion", id->firmware_version);
+  }
   s.set("/Interfaces/Mk2/Version",
         integer(st.interface_version ? std::optional<std::int64_t>(*st.interface_version)
                                      : std::nullopt));

@@ -91,6 +91,9 @@ void Session::begin_init(TimePoint now) {
     queue_.push_back(winmon(Op::kSettingInfo, s));
     queue_.push_back(winmon(Op::kReadSetting, s));
   }
+  // The unit's firmware version (Venus' /ProductId and /FirmwareVersion of a vebus service).
+  queue_.push_back(winmon(Op::kSoftwareVersion, 0));
+  queue_.push_back(winmon(Op::kSoftwareVersion, 1));
   queue_.back().last_init = true;
   next_send_ = std::max(next_send_, now);
   next_cycle_ = now;
@@ -130,6 +133,10 @@ void Session::send(Request r, TimePoint now) {
     case Op::kReadRam:
       r.letter = next_letter();
       r.frame = encode_read_ram_vars(r.letter, r.ids);
+      break;
+    case Op::kSoftwareVersion:
+      r.letter = next_letter();
+      r.frame = encode_software_version(r.letter, r.id);
       break;
     case Op::kDeviceState:
       r.letter = next_letter();
@@ -369,6 +376,23 @@ void Session::complete(const Reply& reply, TimePoint now) {
       changed_ = true;
       break;
     case Op::kSwitch: write_acknowledged_[r.write_id] = true; break;
+    case Op::kSoftwareVersion: {
+      const auto& w = std::get<WinmonReply>(reply);
+      if (auto low = software_version_low(w)) {
+        if (w.data.size >= 4) {
+          unit_.firmware_number = *low;  // combined: nothing more to wait for
+          version_low_.reset();
+          changed_ = true;
+        } else {
+          version_low_ = *low;
+        }
+      } else if (auto high = software_version_high(w); high && version_low_) {
+        unit_.firmware_number = *version_low_ | (static_cast<std::uint32_t>(*high) << 16);
+        version_low_.reset();
+        changed_ = true;
+      }
+      break;
+    }
     case Op::kDeviceState: {
       if (auto s = device_state(std::get<WinmonReply>(reply))) {
         unit_.device_state = s->state;
@@ -499,8 +523,8 @@ void Session::on_timeout(TimePoint now) {
   }
   // Init: a unit that ignores the info request for one var or setting simply lacks it (its
   // values stay invalid); only a unit that answers nothing at all fails the init.
-  const bool optional_info =
-      r.op == Op::kRamInfo || r.op == Op::kSettingInfo || r.op == Op::kReadSetting;
+  const bool optional_info = r.op == Op::kRamInfo || r.op == Op::kSettingInfo ||
+                             r.op == Op::kReadSetting || r.op == Op::kSoftwareVersion;
   if (link_ == LinkState::kInit && optional_info && r.write_id == 0 && unit_.interface_version) {
     if (r.last_init) finish_inflight(now);
     return;

@@ -66,6 +66,9 @@ struct PhaseValues {
 struct UnitState {
   InterfaceKind interface_kind = InterfaceKind::kUnknown;
   std::optional<std::uint32_t> interface_version;
+  /// The unit's own firmware version number (winmon 0x05/0x06, §4.5), e.g. 2620422; see
+  /// vebus_identity() for what Venus makes of it.
+  std::optional<std::uint32_t> firmware_number;
   int phase_count = 0;
   std::array<std::optional<PhaseValues>, 4> phases;
   std::optional<double> dc_voltage;
@@ -183,6 +186,7 @@ class Session {
     kSwitch,
     kReadBackSetting,
     kReadBackConfig,
+    kSoftwareVersion,  ///< id 0: low word (or all, combined), id 1: high word
   };
   struct Request {
     Op op = Op::kSetAddress;
@@ -250,6 +254,7 @@ class Session {
   std::vector<WriteCompletion> completions_;
   std::vector<Event> events_;
   bool changed_ = false;
+  std::optional<std::uint32_t> version_low_;  ///< 0x82's low word until 0x83 completes it
 };
 
 }  // namespace gxlink::vebus

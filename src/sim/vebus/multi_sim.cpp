@@ -14,6 +14,7 @@ namespace {
 
 std::uint8_t lo(unsigned v) { return static_cast<std::uint8_t>(v & 0xFF); }
 std::uint8_t hi(unsigned v) { return static_cast<std::uint8_t>((v >> 8) & 0xFF); }
+constexpr unsigned kFirmwareNumber = 2620422;
 
 // Raw word for a value with a RAM var's typical scale (the sim answers 0x36 with those scales).
 std::uint16_t to_raw(std::uint8_t var, double value) {
@@ -424,6 +425,15 @@ void MultiSim::on_winmon(std::uint8_t letter, ByteView d) {
       pending_write_ram_.reset();
       return;
     }
+    // Firmware version number 2620422: a MultiPlus 48/3000/35-50 on firmware 422, the unit of
+    // the shared vebus.csv recording (/ProductId 0x2620, /FirmwareVersion 0x422). Split replies.
+    case vb::wm::kSendSoftwareVersionPart0:
+      reply(letter, {vb::wm::kSoftwareVersionPart0, lo(kFirmwareNumber), hi(kFirmwareNumber)});
+      return;
+    case vb::wm::kSendSoftwareVersionPart1:
+      reply(letter, {vb::wm::kSoftwareVersionPart1, lo(kFirmwareNumber >> 16),
+                     hi(kFirmwareNumber >> 16)});
+      return;
     case vb::wm::kGetSetDeviceState: {
       if (d.size() >= 2 && charging()) {
         if (d[1] == 2) substate_ = 6, in_state_s_ = 0;  // forced absorption

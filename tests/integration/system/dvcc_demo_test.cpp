@@ -123,5 +123,40 @@ TEST(DvccDemo, BmsLimitsReachTheMpptAndTheMultiAndTheyObey) {
   EXPECT_EQ(demo.gx->stop(), 0) << demo.gx->output();
 }
 
+// Types as Venus has them (issue 12 interop): /FirmwareVersion and /ProductId are integers in
+// every device service, and set wherever the device tells them.
+TEST(DvccDemo, EveryDeviceHasIntegerFirmwareVersionAndProductId) {
+  Demo demo;
+  json m;
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        m = demo.model();
+        return num(m, kMulti, "/ProductId") && num(m, kMppt, "/FirmwareVersion") &&
+               m.contains("com.victronenergy.battery.canopen_node2") &&
+               !m["com.victronenergy.battery.canopen_node2"]["/FirmwareVersion"].is_null();
+      },
+      30s))
+      << demo.gx->output();
+  int devices = 0;
+  for (auto& [name, paths] : m.items()) {
+    if (name == kSystem || name == "com.victronenergy.settings" ||
+        name == "com.victronenergy.platform")
+      continue;
+    ++devices;
+    for (const char* p : {"/FirmwareVersion", "/ProductId"}) {
+      ASSERT_TRUE(paths.contains(p)) << name << p;
+      EXPECT_TRUE(paths[p].is_null() || paths[p].is_number_integer()) << name << p << paths[p];
+    }
+  }
+  EXPECT_GE(devices, 6);
+  // The Multi's version number 2620422 as Venus shows it (vebus.csv: 0x2620, 0x422).
+  EXPECT_EQ(m[kMulti]["/ProductId"], 0x2620);
+  EXPECT_EQ(m[kMulti]["/FirmwareVersion"], 0x422);
+  EXPECT_EQ(m[kMppt]["/ProductId"], 0xA058);
+  EXPECT_EQ(m[kMppt]["/FirmwareVersion"], 0x161);
+  EXPECT_EQ(m["com.victronenergy.battery.canopen_node2"]["/FirmwareVersion"], 0x10004);
+  EXPECT_EQ(demo.gx->stop(), 0) << demo.gx->output();
+}
+
 }  // namespace
 }  // namespace gxlink
