@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace gxlink::drivers::vebus {
@@ -132,8 +133,8 @@ void VebusDriver::pump(TimePoint now) {
                    c.acknowledged ? "" : " (no acknowledgement, as usual)");
     else
       spdlog::warn("[vebus] write #{} failed: {}", c.id, c.error.message());
-    if (mcc_write_ && c.id == *mcc_write_) {
-      mcc_write_.reset();
+    if (dvcc_write_ && c.id == *dvcc_write_) {
+      dvcc_write_.reset();
       if (!c.ok) sent_mcc_.reset();  // try again on the next round
     }
     if (on_completion_) on_completion_(c);
@@ -170,6 +171,7 @@ model::WriteResult VebusDriver::on_dvcc_write(std::string_view path, double v) {
   last_dvcc_write_ = now;
   if (path == "/Dc/0/MaxChargeCurrent") dc_mcc_ = v;
   if (path == "/BatteryOperationalLimits/MaxChargeCurrent") bol_mcc_ = v;
+  if (path == "/BatteryOperationalLimits/MaxChargeVoltage") bol_cvl_ = v;
   apply_charge_limit(now);
   return model::WriteResult::kOk;
 }
@@ -177,40 +179,75 @@ model::WriteResult VebusDriver::on_dvcc_write(std::string_view path, double v) {
 void VebusDriver::apply_charge_limit(TimePoint now) {
   if (!session_.ready()) return;
   auto& svc = mapping_.service();
+  const auto& st = session_.state();
+  // The installer's values, as first read (before any write of ours): DVCC lowers them, and
+  // restores them, never goes above them.
   if (!ceiling_) {
-    ceiling_ = session_.state().setting_value(vb::setting::kIBatBulk);
+    ceiling_ = st.setting_value(vb::setting::kIBatBulk);
     if (!ceiling_) return;
     spdlog::info("[vebus] charge current {:.1f} A is the ceiling for DVCC", *ceiling_);
   }
+  if (!absorption_ceiling_) absorption_ceiling_ = st.setting_value(vb::setting::kUBatAbsorption);
+  if (!float_ceiling_) float_ceiling_ = st.setting_value(vb::setting::kUBatFloat);
   if (last_dvcc_write_ && now - *last_dvcc_write_ > kDvccHold) {
-    // The GX stopped: the unit goes back to stand-alone (the installer's charge current).
-    spdlog::info("[vebus] no DVCC write for {:.0f} s: back to the unit's own charge current",
+    // The GX stopped: the unit goes back to stand-alone (the installer's values).
+    spdlog::info("[vebus] no DVCC write for {:.0f} s: back to the unit's own charge settings",
                  to_seconds(kDvccHold));
     last_dvcc_write_.reset();
     dc_mcc_.reset();
     bol_mcc_.reset();
+    bol_cvl_.reset();
     for (std::string_view p : kDvccPaths) svc.set(p, model::Invalid{});
   }
+  if (!dc_mcc_) svc.set("/Dc/0/MaxChargeCurrent", *ceiling_);
+  if (dvcc_write_) return;  // one at a time; its read-back decides
+  if (last_dvcc_send_ && now - *last_dvcc_send_ < kMccWriteGap) return;
+
+  // The charge current: the lower of the GX's two limits.
   double want = *ceiling_;
   if (dc_mcc_) want = std::min(want, *dc_mcc_);
   if (bol_mcc_) want = std::min(want, *bol_mcc_);
   want = std::max(0.0, want);
-  if (!dc_mcc_) svc.set("/Dc/0/MaxChargeCurrent", *ceiling_);
-  if (mcc_write_) return;  // one at a time; the read-back decides
-  const double current = sent_mcc_.value_or(*ceiling_);
-  if (std::fabs(want - current) < 0.5) return;  // the unit takes 0.1 A steps; no churn
-  if (sent_mcc_ && now - last_mcc_send_ < kMccWriteGap) return;
-  auto r = session_.write_charge_current(want, *ceiling_);
+  // The charge voltages: at most the BMS's CVL (what the BOL frame would carry), in the order that
+  // keeps float at or below absorption at every step (safety.hpp).
+  std::optional<std::pair<std::uint16_t, double>> voltage;
+  const auto cur_abs = st.setting_value(vb::setting::kUBatAbsorption);
+  const auto cur_float = st.setting_value(vb::setting::kUBatFloat);
+  if (absorption_ceiling_ && float_ceiling_ && cur_abs && cur_float) {
+    const double want_abs = bol_cvl_ ? std::min(*absorption_ceiling_, *bol_cvl_) : *absorption_ceiling_;
+    const double want_float = bol_cvl_ ? std::min(*float_ceiling_, *bol_cvl_) : *float_ceiling_;
+    auto differs = [](double a, double b) { return std::fabs(a - b) >= 0.05; };
+    if (differs(want_float, *cur_float) && want_float < *cur_float)
+      voltage = {vb::setting::kUBatFloat, want_float};
+    else if (differs(want_abs, *cur_abs))
+      voltage = {vb::setting::kUBatAbsorption, want_abs};
+    else if (differs(want_float, *cur_float))
+      voltage = {vb::setting::kUBatFloat, want_float};
+  }
+
+  Result<std::uint32_t> r = fail(Errc::kRefused, "nothing to do");
+  std::string what;
+  if (std::fabs(want - sent_mcc_.value_or(*ceiling_)) >= 0.5) {  // 0.1 A steps; no churn
+    r = session_.write_charge_current(want, *ceiling_);
+    what = fmt::format("charge current {:.1f} A", want);
+    if (r) sent_mcc_ = want;
+  } else if (voltage) {
+    r = session_.write_setting(voltage->first, voltage->second, false);  // RAM only
+    what = fmt::format("{} {:.2f} V",
+                       voltage->first == vb::setting::kUBatFloat ? "float" : "absorption",
+                       voltage->second);
+  } else {
+    return;
+  }
+  last_dvcc_send_ = now;
   if (!r) {
-    if (auto d = dvcc_log_.check("mcc" + r.error().message(), now))
-      spdlog::warn("[vebus] charge current {:.1f} A not written: {}{}", want,
+    if (auto d = dvcc_log_.check(what + r.error().message(), now))
+      spdlog::warn("[vebus] DVCC: {} not written: {}{}", what,
                    truncate_for_log(r.error().message()), suppressed_note(d));
     return;
   }
-  spdlog::info("[vebus] DVCC: charge current {:.1f} A (RAM only), write #{}", want, *r);
-  mcc_write_ = *r;
-  sent_mcc_ = want;
-  last_mcc_send_ = now;
+  spdlog::info("[vebus] DVCC: {} (RAM only), write #{}", what, *r);
+  dvcc_write_ = *r;
 }
 
 void VebusDriver::arm_timer() {

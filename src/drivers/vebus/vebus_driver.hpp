@@ -53,8 +53,9 @@ class VebusDriver : public Driver {
   void arm_timer();
   model::WriteResult accept(const Result<std::uint32_t>& r, const char* what);
   model::WriteResult on_dvcc_write(std::string_view path, double value);
-  /// Brings the unit's charge current (IBatBulk, RAM) to what DVCC asks, or back to the
-  /// installer's value when the GX stopped writing.
+  /// Brings the unit's charge current (IBatBulk) and charge voltages (absorption, float: at most
+  /// the BMS's CVL) to what DVCC asks, in RAM only, or back to the installer's values when the GX
+  /// stopped writing. One write at a time, at most one per kMccWriteGap.
   void apply_charge_limit(TimePoint now);
 
   VebusDriverOptions options_;
@@ -74,9 +75,11 @@ class VebusDriver : public Driver {
   std::optional<double> dc_mcc_;   ///< /Dc/0/MaxChargeCurrent as written
   std::optional<double> bol_mcc_;  ///< /BatteryOperationalLimits/MaxChargeCurrent as written
   std::optional<TimePoint> last_dvcc_write_;
-  std::optional<double> sent_mcc_;            ///< the IBatBulk we last wrote
-  std::optional<std::uint32_t> mcc_write_;    ///< our IBatBulk write in flight
-  TimePoint last_mcc_send_{};
+  std::optional<double> bol_cvl_;  ///< /BatteryOperationalLimits/MaxChargeVoltage as written
+  std::optional<double> absorption_ceiling_, float_ceiling_;
+  std::optional<double> sent_mcc_;              ///< the IBatBulk we last wrote
+  std::optional<std::uint32_t> dvcc_write_;     ///< our write in flight (one at a time)
+  std::optional<TimePoint> last_dvcc_send_;
   RateLimiter dvcc_log_{seconds(10)};
 
  public:

@@ -179,6 +179,39 @@ TEST(VebusPty, DvccChargeCurrentReachesTheUnitInRamOnly) {
   EXPECT_EQ(bulk().eeprom, eeprom);
 }
 
+// The BMS's CVL caps the unit's charge voltages (what the BOL frame would carry), RAM only, float
+// lowered before absorption so that float never ends above absorption (safety.hpp).
+TEST(VebusPty, DvccChargeVoltageCapsAbsorptionAndFloatInRamOnly) {
+  PtyRig rig;  // 48 V unit: absorption 57.60 V, float 55.20 V
+  const std::string svc = "com.victronenergy.vebus.ttyUSB0";
+  const auto& sets = rig.sim.sim().settings();
+  ASSERT_TRUE(rig.run_until([&] { return model::is_valid(rig.svc().get("/Dc/0/MaxChargeCurrent")); }));
+  const auto abs_eeprom = sets.at(vb::setting::kUBatAbsorption).eeprom;
+  const auto float_eeprom = sets.at(vb::setting::kUBatFloat).eeprom;
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 54.0),
+            model::WriteResult::kOk);
+  ASSERT_TRUE(rig.run_until(
+      [&] {
+        return sets.at(vb::setting::kUBatAbsorption).ram == 5400 &&
+               sets.at(vb::setting::kUBatFloat).ram == 5400;
+      },
+      seconds(30)));
+  EXPECT_EQ(sets.at(vb::setting::kUBatAbsorption).eeprom, abs_eeprom);
+  EXPECT_EQ(sets.at(vb::setting::kUBatFloat).eeprom, float_eeprom);
+  // A CVL no 48 V bank takes is refused before the unit sees it.
+  EXPECT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 80.0),
+            model::WriteResult::kOutOfRange);
+  // A higher CVL restores the installer's values, never more: absorption back to 57.60 V.
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 58.4),
+            model::WriteResult::kOk);
+  ASSERT_TRUE(rig.run_until(
+      [&] {
+        return sets.at(vb::setting::kUBatAbsorption).ram == abs_eeprom &&
+               sets.at(vb::setting::kUBatFloat).ram == float_eeprom;
+      },
+      seconds(30)));
+}
+
 TEST(VebusPty, AbsorptionAndFloatWithReadBackIncludingNoReplyWrites) {
   PtyRig rig;
   ASSERT_TRUE(rig.run_until([&] { return all_valid(rig); }));
