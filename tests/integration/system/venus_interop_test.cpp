@@ -56,8 +56,8 @@ TEST(VenusInterop, VenusSystemcalcDvccReachesGxlinkDevices) {
     GTEST_SKIP() << "Victron's systemcalc/localsettings not prepared (venus_oracle.sh header)";
   const fs::path oracle = shared_tools() / "venus_oracle.py";
   if (!fs::exists(oracle)) GTEST_SKIP() << "shared tools absent: " << oracle;
-  if (test::run_command({"/usr/bin/python3", "-c", "import dbus, gi"}).first != 0)
-    GTEST_SKIP() << "python3-dbus / python3-gi missing";
+  if (test::run_command({"/usr/bin/python3", "-c", "import dbus, gi, lxml, psutil"}).first != 0)
+    GTEST_SKIP() << "python3-dbus, -gi, -lxml or -psutil missing (scripts/packages.d)";
 
   const fs::path dir = fs::temp_directory_path() / ("gxlink-venus-interop-" + std::to_string(::getpid()));
   fs::create_directories(dir / "settings");
