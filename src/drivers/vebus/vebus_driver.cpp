@@ -189,10 +189,10 @@ void VebusDriver::apply_charge_limit(TimePoint now) {
   }
   if (!absorption_ceiling_) absorption_ceiling_ = st.setting_value(vb::setting::kUBatAbsorption);
   if (!float_ceiling_) float_ceiling_ = st.setting_value(vb::setting::kUBatFloat);
-  if (last_dvcc_write_ && now - *last_dvcc_write_ > kDvccHold) {
+  if (last_dvcc_write_ && now - *last_dvcc_write_ > options_.dvcc_hold) {
     // The GX stopped: the unit goes back to stand-alone (the installer's values).
     spdlog::info("[vebus] no DVCC write for {:.0f} s: back to the unit's own charge settings",
-                 to_seconds(kDvccHold));
+                 to_seconds(options_.dvcc_hold));
     last_dvcc_write_.reset();
     dc_mcc_.reset();
     bol_mcc_.reset();

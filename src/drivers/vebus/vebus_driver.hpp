@@ -24,6 +24,9 @@ struct VebusDriverOptions {
   std::string connection;  ///< service suffix; default: the port's file name ("ttyUSB0")
   unsigned baud = 2400;    ///< MK2 and MK3 (seed 002: 2400 is right)
   gxlink::vebus::SessionOptions session;
+  /// How long a GX's DVCC values count after its last write; then the unit's own charge settings
+  /// come back (seed 003's 60 s for chargers, applied to the Multi).
+  Duration dvcc_hold = seconds(60);
 };
 
 /// "ttyUSB0" for "/dev/ttyUSB0" (Venus names the service after the tty).
@@ -83,8 +86,6 @@ class VebusDriver : public Driver {
   RateLimiter dvcc_log_{seconds(10)};
 
  public:
-  /// How long a GX's DVCC values count after its last write (seed 003's 60 s for chargers).
-  static constexpr Duration kDvccHold = seconds(60);
   /// At most one charge-current write per this (DVCC writes every 3 s).
   static constexpr Duration kMccWriteGap = seconds(3);
   std::optional<double> charge_current_sent() const { return sent_mcc_; }

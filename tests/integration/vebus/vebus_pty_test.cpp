@@ -27,8 +27,10 @@ struct PtyRig {
   std::unique_ptr<VebusDriver> driver;
   std::vector<vb::WriteCompletion> done;
 
-  explicit PtyRig(MultiSimOptions so = {}, std::string port = {}) : sim(io, so) {
+  explicit PtyRig(MultiSimOptions so = {}, std::string port = {},
+                  Duration dvcc_hold = seconds(60)) : sim(io, so) {
     VebusDriverOptions o;
+    o.dvcc_hold = dvcc_hold;
     o.port = port.empty() ? sim.slave_path() : port;
     o.connection = "ttyUSB0";
     driver = std::make_unique<VebusDriver>(ctx, o);
@@ -177,6 +179,31 @@ TEST(VebusPty, DvccChargeCurrentReachesTheUnitInRamOnly) {
   ASSERT_EQ(rig.model.write(svc, "/Dc/0/MaxChargeCurrent", 12.0), model::WriteResult::kOk);
   ASSERT_TRUE(rig.run_until([&] { return bulk().ram == 120; }, seconds(20)));
   EXPECT_EQ(bulk().eeprom, eeprom);
+}
+
+// When the GX stops writing, the unit goes back to the installer's charge current and voltages
+// (stand-alone), and the GX's values are no longer shown. The hold is 60 s in the daemon; 5 s here.
+TEST(VebusPty, WhenTheGxStopsTheUnitReturnsToItsOwnChargeSettings) {
+  PtyRig rig({}, {}, seconds(5));
+  const std::string svc = "com.victronenergy.vebus.ttyUSB0";
+  const auto& sets = rig.sim.sim().settings();
+  ASSERT_TRUE(rig.run_until([&] { return model::is_valid(rig.svc().get("/Dc/0/MaxChargeCurrent")); }));
+  const auto bulk_eeprom = sets.at(vb::setting::kIBatBulk).eeprom;
+  const auto abs_eeprom = sets.at(vb::setting::kUBatAbsorption).eeprom;
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeCurrent", 6.0),
+            model::WriteResult::kOk);
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 54.0),
+            model::WriteResult::kOk);
+  ASSERT_TRUE(rig.run_until([&] { return sets.at(vb::setting::kIBatBulk).ram == 60; },
+                            seconds(20)));
+  ASSERT_TRUE(rig.run_until(
+      [&] {
+        return sets.at(vb::setting::kIBatBulk).ram == bulk_eeprom &&
+               sets.at(vb::setting::kUBatAbsorption).ram == abs_eeprom;
+      },
+      seconds(40)));
+  EXPECT_FALSE(model::is_valid(rig.svc().get("/BatteryOperationalLimits/MaxChargeCurrent")));
+  EXPECT_EQ(rig.svc().get("/Dc/0/MaxChargeCurrent"), model::Value(35.0));
 }
 
 // The BMS's CVL caps the unit's charge voltages (what the BOL frame would carry), RAM only, float
