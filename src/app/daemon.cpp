@@ -82,6 +82,9 @@ class Daemon {
   RunConfig config;
   bool demo = false;
   asio::io_context io{1};
+  /// Installed before the run directory exists: a SIGTERM during start-up then stops the loop at
+  /// once instead of killing the process and leaving the run directory behind.
+  std::optional<asio::signal_set> signals;
   model::Model model;
   std::filesystem::path run_dir;
   std::filesystem::path data_dir;
@@ -221,8 +224,8 @@ class Daemon {
   /// Runs the loop until SIGINT/SIGTERM or `duration`, with the terminal view: redrawn once a
   /// second on a tty, otherwise a one-line summary every 10 s.
   void run(const RunOptions& opts) {
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([this](const asio::error_code& ec, int) {
+    if (!signals) signals.emplace(io, SIGINT, SIGTERM);
+    signals->async_wait([this](const asio::error_code& ec, int) {
       if (!ec) io.stop();
     });
     asio::steady_timer stop_timer(io);
@@ -283,6 +286,7 @@ int run_daemon(const RunOptions& opts) {
     spdlog::info("no config at {}: running the built-in demo", loaded.file.string());
   Daemon d(std::move(loaded));
   d.demo = d.config.demo || !d.config.from_file;
+  d.signals.emplace(d.io, SIGINT, SIGTERM);
 
   if (!d.prepare_directories() || !d.build_drivers()) return 2;
   d.start_drivers();
