@@ -301,11 +301,19 @@ int run_daemon(const RunOptions& opts) {
     spdlog::info("no config at {}: running the built-in demo", loaded.file.string());
   Daemon d(std::move(loaded));
   d.demo = d.config.demo || !d.config.from_file;
+  d.signals.emplace(d.io, SIGINT, SIGTERM);
 
   if (!d.prepare_directories() || !d.build_drivers()) return 2;
   d.start_drivers();
   // The system layer reads what drivers publish; publishers export its services (issue 12).
   d.system_phase = start_system_phase(d.config.table, d.io, d.model, d.data_dir);
+  // The demo is one system whose chargers obey its BMS (issue 12 item 7): DVCC on. On the loop,
+  // so the settings file is written after the signal handlers are in place.
+  if (d.demo && d.system_phase)
+    asio::post(d.io, [&d] {
+      if (d.system_phase)
+        (void)d.system_phase->settings().set("/Settings/Services/Bol", std::int64_t{1});
+    });
   const bool publishers_ok = d.build_publishers();
   d.start_publishers();
   if (publishers_ok) d.run(opts);

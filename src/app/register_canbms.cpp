@@ -331,7 +331,11 @@ void demo_canbms(DemoContext& demo) {
   };
   auto part = std::make_shared<Part>();
   part->endpoint = demo.can_bus(kDemoBmsBus).attach("canbms-battery-sim");
-  part->sim = std::make_unique<sim::canbms::BatterySim>(*part->endpoint);
+  // The demo bank's BMS allows 50 A of charge: less than its chargers can make together, so a
+  // user sees DVCC share it out (issue 12 item 7).
+  sim::canbms::BatterySimOptions bo;
+  bo.max_charge_current_a = 50;
+  part->sim = std::make_unique<sim::canbms::BatterySim>(*part->endpoint, bo);
   part->sim->start(demo.drivers_ctx.io);
   demo.simulators.push_back(part);
   demo.drivers.push_back(std::make_unique<drivers::canbms::GxDriver>(

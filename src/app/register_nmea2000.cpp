@@ -213,15 +213,16 @@ struct DemoParts {
 void demo_nmea2000(DemoContext& demo) {
   auto parts = std::make_shared<DemoParts>();
   using sim::nmea2000::VeCanProduct;
-  const std::pair<VeCanProduct, std::uint32_t> devs[] = {{VeCanProduct::kMppt150_70, 0x12345},
-                                                         {VeCanProduct::kLynxShunt, 0x23456},
-                                                         {VeCanProduct::kSkyllaI, 0x34567}};
+  // One 48 V house bank (issue 12 item 7): a VE.Can MPPT charges it beside the VE.Direct one. A
+  // Skylla-i (24 V only) or a second monitor on the bank would not fit that system, so the demo
+  // has neither; the simulators for them stay for tests.
+  const std::pair<VeCanProduct, std::uint32_t> devs[] = {{VeCanProduct::kMppt150_70, 0x12345}};
   std::uint8_t addr = 0x20;
   for (auto& [p, unique] : devs) {
     parts->sim_eps.push_back(
         demo.can_bus(kDemoVeCanBus).attach("vecan-sim-" + std::to_string(unique)));
-    parts->devices.push_back(
-        std::make_unique<sim::nmea2000::VeCanDevice>(*parts->sim_eps.back(), p, unique, addr));
+    parts->devices.push_back(std::make_unique<sim::nmea2000::VeCanDevice>(
+        *parts->sim_eps.back(), p, unique, addr, 48));
     addr = static_cast<std::uint8_t>(addr + 0x10);
   }
   // VE.Can is its own 250 kbit/s bus, apart from the 500 kbit/s CAN-bus BMS (issue 13).

@@ -204,8 +204,12 @@ void demo_vedirect(DemoContext& demo) {
     o.port = (demo.run_dir / tty).string();
     demo.drivers.push_back(std::make_unique<drivers::VeDirectDriver>(demo.drivers_ctx, o));
   };
-  add(std::make_unique<sim::MpptSimulator>(), "ttyUSB0");
-  add(std::make_unique<sim::SmartShuntSimulator>(), "ttyUSB1");
+  // The demo's 48 V house bank (issue 12 item 7): a 48 V MPPT that DVCC drives through its HEX
+  // network registers, and a SmartShunt on the same bank.
+  // Both start at mid-morning of the simulated day, so the sun is up when the demo opens.
+  const sim::SimClockOptions day{600, 0.4};
+  add(std::make_unique<sim::MpptSimulator>(day, sim::mppt_150_35_48v()), "ttyUSB0");
+  add(std::make_unique<sim::SmartShuntSimulator>(day, 48), "ttyUSB1");
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ class SystemPhase {
               std::filesystem::path settings_file);
   ~SystemPhase() { stop(); }
   void stop();
+  system::Settings& settings() { return layer_->settings(); }
 
  private:
   void schedule();

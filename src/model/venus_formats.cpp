@@ -266,6 +266,17 @@ constexpr PathFormat kFormats[] = {
     num("*", "/Settings/ChargeCurrentLimit", "A", 1),
     num("*", "/Link/ChargeVoltage", "V", 2),
     num("*", "/Link/ChargeCurrent", "A", 1),
+    num("*", "/Link/VoltageSense", "V", 2),
+    num("*", "/Link/TemperatureSense", "°C", 1),
+    num("*", "/Link/BatteryCurrent", "A", 1),
+    // What DVCC writes into a Multi (venus_os.md §5.4 step 8).
+    num("*", "/Dc/0/MaxChargeCurrent", "A", 1),
+    num("*", "/BatteryOperationalLimits/MaxChargeVoltage", "V", 2),
+    num("*", "/BatteryOperationalLimits/MaxChargeCurrent", "A", 1),
+    num("*", "/BatteryOperationalLimits/MaxDischargeCurrent", "A", 1),
+    num("*", "/BatteryOperationalLimits/BatteryLowVoltage", "V", 2),
+    num("*", "/BatterySense/Voltage", "V", 2),
+    num("*", "/BatterySense/Temperature", "°C", 1),
     // AC (seed 003 vebus l. 311-331, charger l. 865-867; "V AC", "A AC", "W", "kWh").
     num("*", "/Ac/ActiveIn/L#/V", "V", 0),
     num("*", "/Ac/ActiveIn/L#/I", "A", 1),
@@ -369,6 +380,29 @@ void apply_venus_format(std::string_view type, std::string_view path, ItemMeta& 
   if (meta.decimals < 0) meta.decimals = f->decimals;
   if (!meta.text && f->kind != TextKind::kNumber)
     meta.text = [f](const Value& v) { return format_text(*f, v); };
+}
+
+Value firmware_version_from_text(std::string_view text) {
+  if (!text.empty() && (text[0] == 'v' || text[0] == 'V')) text.remove_prefix(1);
+  std::int64_t parts[3] = {0, 0, 0};
+  int n = 0;
+  std::size_t i = 0;
+  while (n < 3) {
+    std::int64_t v = 0;
+    std::size_t digits = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 2) {
+      v = v * 16 + (text[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0) return Invalid{};
+    parts[n++] = v;
+    if (i == text.size()) break;
+    if (text[i] != '.') return Invalid{};
+    ++i;
+  }
+  if (n < 2 || i != text.size()) return Invalid{};
+  return (parts[0] << 16) | (parts[1] << 8) | parts[2];
 }
 
 }  // namespace gxlink::model

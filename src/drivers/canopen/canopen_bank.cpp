@@ -15,6 +15,9 @@ namespace co = gxlink::canopen;
 
 namespace {
 
+/// The node's software version text (0x100A), kept beside the integer /FirmwareVersion.
+constexpr std::string_view kSoftwareVersionText = "/CanOpen/SoftwareVersion";
+
 constexpr const char* kTag = "canopen";
 // How long an SDO answer counted as "second device with this id" keeps the flag up.
 constexpr Duration kDuplicateHold = seconds(60);
@@ -119,9 +122,12 @@ CanopenBank::Node& CanopenBank::add_node(NodeConfig cfg, TimePoint now) {
   n.service = &model_.add_service(std::move(spec));
   // A Venus path takes its unit, decimals and text from the shared table (Service::add applies it,
   // issue 13 conformance 9); the map's own unit only shows paths Venus does not list.
-  for (const auto& o : config_.objects)
+  for (const auto& o : config_.objects) {
     n.service->add(o.path, model::find_path_format("battery", o.path) ? model::ItemMeta{}
                                                                       : meta(o.unit, o.decimals));
+    // The software version as the node sent it, beside Venus' integer /FirmwareVersion.
+    if (o.path == "/FirmwareVersion") n.service->declare({model::PathSpec{kSoftwareVersionText}});
+  }
   n.service->declare(kNodePaths);
   n.objects.assign(config_.objects.size(), ObjectState{now, false, ObjectStatus::kUnknown, false});
   // Shown, but not connected until the node is heard (a configured battery that is absent is
@@ -213,6 +219,8 @@ void CanopenBank::go_offline(Node& n) {
 
 void CanopenBank::invalidate_object(Node& n, std::size_t obj) {
   n.service->set(config_.objects[obj].path, model::Invalid{});
+  if (config_.objects[obj].path == "/FirmwareVersion")
+    n.service->set(kSoftwareVersionText, model::Invalid{});
 }
 
 void CanopenBank::apply_value(Node& n, std::size_t obj, const std::vector<std::uint8_t>& data,
@@ -248,6 +256,12 @@ void CanopenBank::apply_value(Node& n, std::size_t obj, const std::vector<std::u
     bool repaired = false;
     mv = device_text(std::get<std::string>(v), &repaired);
     if (repaired) ++stats_.repaired_strings;
+    // Venus' /FirmwareVersion is an integer (issue 12 interop): "1.6.0" → 0x10600. The text
+    // stays readable under /CanOpen/SoftwareVersion (a version that is not "x.y.z" has no integer).
+    if (spec.path == "/FirmwareVersion") {
+      n.service->set(kSoftwareVersionText, mv);
+      mv = model::firmware_version_from_text(std::get<std::string>(mv));
+    }
   }
   const bool was_missing = st.status == ObjectStatus::kMissing;
   st.status = ObjectStatus::kOk;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "drivers/vebus/vebus_driver.hpp"
 
+#include <cmath>
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace gxlink::drivers::vebus {
@@ -30,6 +32,9 @@ VebusDriver::VebusDriver(DriverContext& ctx, VebusDriverOptions options)
                           [this](double amps) {
                             return accept(session_.write_switch(std::nullopt, amps),
                                           "current limit");
+                          },
+                          [this](std::string_view path, double v) {
+                            return on_dvcc_write(path, v);
                           }}),
       port_(ctx.io, transport::SerialOptions{options_.port, options_.baud}),
       timer_(ctx.io) {
@@ -128,10 +133,121 @@ void VebusDriver::pump(TimePoint now) {
                    c.acknowledged ? "" : " (no acknowledgement, as usual)");
     else
       spdlog::warn("[vebus] write #{} failed: {}", c.id, c.error.message());
+    if (dvcc_write_ && c.id == *dvcc_write_) {
+      dvcc_write_.reset();
+      if (!c.ok) sent_mcc_.reset();  // try again on the next round
+    }
     if (on_completion_) on_completion_(c);
   }
   if (session_.take_changed()) mapping_.apply(session_.state(), session_.ready());
+  apply_charge_limit(now);
   arm_timer();
+}
+
+model::WriteResult VebusDriver::on_dvcc_write(std::string_view path, double v) {
+  // Range checks (DESIGN.md safety rules): finite, not negative, and a voltage of this unit's bank
+  // (the nominal voltage from its absorption setting's default or its battery voltage).
+  auto refuse = [&](const std::string& why) {
+    if (auto d = dvcc_log_.check(std::string(path) + why, Clock::now()))
+      spdlog::warn("[vebus] {} = {} refused: {}{}", path, v, why, suppressed_note(d));
+    return model::WriteResult::kOutOfRange;
+  };
+  if (!std::isfinite(v)) return refuse("not a number");
+  const bool voltage = path.ends_with("Voltage");
+  const bool temperature = path.ends_with("Temperature");
+  if (temperature) {
+    if (v < -40 || v > 85) return refuse("outside -40 .. 85 °C");
+  } else if (v < 0) {
+    return refuse("negative");
+  } else if (voltage) {
+    const auto nominal = session_.state().nominal_voltage;
+    const auto bank = vb::nominal_voltage_from_battery(v);
+    if (!nominal || !bank || *bank != *nominal)
+      return refuse("not a voltage of this unit's battery bank");
+  } else if (v > 10000) {
+    return refuse("more than 10000 A");
+  }
+  const auto now = Clock::now();
+  last_dvcc_write_ = now;
+  if (path == "/Dc/0/MaxChargeCurrent") dc_mcc_ = v;
+  if (path == "/BatteryOperationalLimits/MaxChargeCurrent") bol_mcc_ = v;
+  if (path == "/BatteryOperationalLimits/MaxChargeVoltage") bol_cvl_ = v;
+  apply_charge_limit(now);
+  return model::WriteResult::kOk;
+}
+
+void VebusDriver::apply_charge_limit(TimePoint now) {
+  if (!session_.ready()) return;
+  auto& svc = mapping_.service();
+  const auto& st = session_.state();
+  // The installer's values, as first read (before any write of ours): DVCC lowers them, and
+  // restores them, never goes above them.
+  if (!ceiling_) {
+    ceiling_ = st.setting_value(vb::setting::kIBatBulk);
+    if (!ceiling_) return;
+    spdlog::info("[vebus] charge current {:.1f} A is the ceiling for DVCC", *ceiling_);
+  }
+  if (!absorption_ceiling_) absorption_ceiling_ = st.setting_value(vb::setting::kUBatAbsorption);
+  if (!float_ceiling_) float_ceiling_ = st.setting_value(vb::setting::kUBatFloat);
+  if (last_dvcc_write_ && now - *last_dvcc_write_ > options_.dvcc_hold) {
+    // The GX stopped: the unit goes back to stand-alone (the installer's values).
+    spdlog::info("[vebus] no DVCC write for {:.0f} s: back to the unit's own charge settings",
+                 to_seconds(options_.dvcc_hold));
+    last_dvcc_write_.reset();
+    dc_mcc_.reset();
+    bol_mcc_.reset();
+    bol_cvl_.reset();
+    for (std::string_view p : kDvccPaths) svc.set(p, model::Invalid{});
+  }
+  if (!dc_mcc_) svc.set("/Dc/0/MaxChargeCurrent", *ceiling_);
+  if (dvcc_write_) return;  // one at a time; its read-back decides
+  if (last_dvcc_send_ && now - *last_dvcc_send_ < kMccWriteGap) return;
+
+  // The charge current: the lower of the GX's two limits.
+  double want = *ceiling_;
+  if (dc_mcc_) want = std::min(want, *dc_mcc_);
+  if (bol_mcc_) want = std::min(want, *bol_mcc_);
+  want = std::max(0.0, want);
+  // The charge voltages: at most the BMS's CVL (what the BOL frame would carry), in the order that
+  // keeps float at or below absorption at every step (safety.hpp).
+  std::optional<std::pair<std::uint16_t, double>> voltage;
+  const auto cur_abs = st.setting_value(vb::setting::kUBatAbsorption);
+  const auto cur_float = st.setting_value(vb::setting::kUBatFloat);
+  if (absorption_ceiling_ && float_ceiling_ && cur_abs && cur_float) {
+    const double want_abs = bol_cvl_ ? std::min(*absorption_ceiling_, *bol_cvl_) : *absorption_ceiling_;
+    const double want_float = bol_cvl_ ? std::min(*float_ceiling_, *bol_cvl_) : *float_ceiling_;
+    auto differs = [](double a, double b) { return std::fabs(a - b) >= 0.05; };
+    if (differs(want_float, *cur_float) && want_float < *cur_float)
+      voltage = {vb::setting::kUBatFloat, want_float};
+    else if (differs(want_abs, *cur_abs))
+      voltage = {vb::setting::kUBatAbsorption, want_abs};
+    else if (differs(want_float, *cur_float))
+      voltage = {vb::setting::kUBatFloat, want_float};
+  }
+
+  Result<std::uint32_t> r = fail(Errc::kRefused, "nothing to do");
+  std::string what;
+  if (std::fabs(want - sent_mcc_.value_or(*ceiling_)) >= 0.5) {  // 0.1 A steps; no churn
+    r = session_.write_charge_current(want, *ceiling_);
+    what = fmt::format("charge current {:.1f} A", want);
+    if (r) sent_mcc_ = want;
+  } else if (voltage) {
+    r = session_.write_setting(voltage->first, voltage->second, false);  // RAM only
+    what = fmt::format("{} {:.2f} V",
+                       voltage->first == vb::setting::kUBatFloat ? "float" : "absorption",
+                       voltage->second);
+  } else {
+    return;
+  }
+  last_dvcc_send_ = now;
+  if (!r) {
+    if (auto d = dvcc_log_.check(what + r.error().message(), now))
+      spdlog::warn("[vebus] DVCC: {} not written: {}{}", what,
+                   truncate_for_log(r.error().message()), suppressed_note(d));
+    return;
+  }
+  spdlog::info("[vebus] DVCC: {} (RAM only), write #{}", what, *r);
+  dvcc_write_ = *r;
 }
 
 void VebusDriver::arm_timer() {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <asio/steady_timer.hpp>
@@ -23,6 +24,9 @@ struct VebusDriverOptions {
   std::string connection;  ///< service suffix; default: the port's file name ("ttyUSB0")
   unsigned baud = 2400;    ///< MK2 and MK3 (seed 002: 2400 is right)
   gxlink::vebus::SessionOptions session;
+  /// How long a GX's DVCC values count after its last write; then the unit's own charge settings
+  /// come back (seed 003's 60 s for chargers, applied to the Multi).
+  Duration dvcc_hold = seconds(60);
 };
 
 /// "ttyUSB0" for "/dev/ttyUSB0" (Venus names the service after the tty).
@@ -55,6 +59,11 @@ class VebusDriver : public Driver {
   void pump(TimePoint now);
   void arm_timer();
   model::WriteResult accept(const Result<std::uint32_t>& r, const char* what);
+  model::WriteResult on_dvcc_write(std::string_view path, double value);
+  /// Brings the unit's charge current (IBatBulk) and charge voltages (absorption, float: at most
+  /// the BMS's CVL) to what DVCC asks, in RAM only, or back to the installer's values when the GX
+  /// stopped writing. One write at a time, at most one per kMccWriteGap.
+  void apply_charge_limit(TimePoint now);
 
   VebusDriverOptions options_;
   gxlink::vebus::Session session_;
@@ -66,6 +75,24 @@ class VebusDriver : public Driver {
   bool garbage_ = false;
   RateLimiter refused_log_{seconds(10)};  ///< refused writes: one line per 10 s per reason
   bool running_ = false;
+
+  // DVCC (issue 12 item 4). The charge current the installer set (IBatBulk as first read, before
+  // any write of ours) is the ceiling; the GX's values are held while it keeps writing them.
+  std::optional<double> ceiling_;
+  std::optional<double> dc_mcc_;   ///< /Dc/0/MaxChargeCurrent as written
+  std::optional<double> bol_mcc_;  ///< /BatteryOperationalLimits/MaxChargeCurrent as written
+  std::optional<TimePoint> last_dvcc_write_;
+  std::optional<double> bol_cvl_;  ///< /BatteryOperationalLimits/MaxChargeVoltage as written
+  std::optional<double> absorption_ceiling_, float_ceiling_;
+  std::optional<double> sent_mcc_;              ///< the IBatBulk we last wrote
+  std::optional<std::uint32_t> dvcc_write_;     ///< our write in flight (one at a time)
+  std::optional<TimePoint> last_dvcc_send_;
+  RateLimiter dvcc_log_{seconds(10)};
+
+ public:
+  /// At most one charge-current write per this (DVCC writes every 3 s).
+  static constexpr Duration kMccWriteGap = seconds(3);
+  std::optional<double> charge_current_sent() const { return sent_mcc_; }
 };
 
 }  // namespace gxlink::drivers::vebus

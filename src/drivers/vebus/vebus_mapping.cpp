@@ -106,6 +106,24 @@ void VebusMapping::declare() {
       return hook(static_cast<int>(*i));
     });
   }
+  for (std::string_view path : kDvccPaths) {
+    ItemMeta m;  // units from the Venus path-format table
+    m.writable = true;
+    auto hook = hooks_.dvcc;
+    model::Service* svc = svc_;
+    const std::string p(path);
+    s.add(path, m, Invalid{}, [hook, svc, p](const Value& v) -> model::WriteResult {
+      auto d = model::as_double(v);
+      if (!d) return model::WriteResult::kBadType;
+      if (!hook) return model::WriteResult::kNotWritable;
+      const auto r = hook(p, *d);
+      if (r == model::WriteResult::kOk) svc->set(p, *d);
+      return r;
+    });
+  }
+  // The BOL frame ('F' 9, §4.3) is not described in the reference, so gxlink does not send it:
+  // the BMS's limits reach the unit through its charge current (IBatBulk) only.
+  s.declare({model::PathSpec{"/FirmwareFeatures/BolFrame"}});
   s.declare_indexed("/Ac/ActiveIn/L", 1, 3, kPhasePaths);
   s.declare_indexed("/Ac/Out/L", 1, 3, kPhasePaths);
   s.declare(kPaths);
@@ -122,6 +140,7 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
   }
   connected_ = true;
   s.set("/Connected", std::int64_t{1});
+  s.set("/FirmwareFeatures/BolFrame", std::int64_t{0});
 
   const int phases = std::max(1, st.phase_count);
   const bool single = phases == 1;
@@ -246,6 +265,11 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
       else
         s.set(path, Invalid{});
     }
+  }
+  // Venus' integers (vebus.csv: /ProductId 9760 = 0x2620, /FirmwareVersion 1058 = 0x422).
+  if (auto id = st.firmware_number ? vb::vebus_identity(*st.firmware_number) : std::nullopt) {
+    s.set("/ProductId", id->product_id);
+    s.set("/FirmwareVersion", id->firmware_version);
   }
   s.set("/Interfaces/Mk2/Version",
         integer(st.interface_version ? std::optional<std::int64_t>(*st.interface_version)

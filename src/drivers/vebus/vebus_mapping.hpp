@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "model/device_instances.hpp"
 #include "model/model.hpp"
@@ -18,6 +19,20 @@ namespace gxlink::drivers::vebus {
 struct VebusWriteHooks {
   std::function<model::WriteResult(int mode)> set_mode;
   std::function<model::WriteResult(double amps)> set_current_limit;
+  /// A GX's DVCC write (kDvccPaths); on kOk the mapping shows the value.
+  std::function<model::WriteResult(std::string_view path, double value)> dvcc;
+};
+
+/// The paths a GX's DVCC writes into a vebus service (venus_os.md §5.4 step 8, batterysense):
+/// the Multi's charge current and the BMS's operational limits and sensed battery values.
+inline constexpr std::string_view kDvccPaths[] = {
+    "/Dc/0/MaxChargeCurrent",
+    "/BatteryOperationalLimits/MaxChargeVoltage",
+    "/BatteryOperationalLimits/MaxChargeCurrent",
+    "/BatteryOperationalLimits/MaxDischargeCurrent",
+    "/BatteryOperationalLimits/BatteryLowVoltage",
+    "/BatterySense/Voltage",
+    "/BatterySense/Temperature",
 };
 
 class VebusMapping {

@@ -43,6 +43,47 @@ std::string_view poll_path(ProductClass c, std::uint16_t reg) {
   return {};
 }
 
+// The GX → charger link of a solar charger (seed 003 "External control") and the network register
+// each path reaches (nmea2000.md §4.2, vedirect_vebus.md §2.3). /Link/BatteryCurrent has no
+// register in the reference (0x201C is the *extra* battery current, another quantity): it is
+// accepted and shown, so that a GX's write does not fail, but not sent.
+struct LinkPath {
+  std::string_view path;
+  std::uint16_t reg;  ///< 0 = not sent to the device
+};
+constexpr LinkPath kLinkPaths[] = {
+    {"/Link/NetworkMode", 0x200E},     {"/Link/ChargeVoltage", 0x2001},
+    {"/Link/ChargeCurrent", 0x2015},   {"/Link/VoltageSense", 0x2002},
+    {"/Link/TemperatureSense", 0x2003}, {"/Link/BatteryCurrent", 0},
+};
+constexpr std::uint16_t kRegNetworkMode = 0x200E;
+constexpr std::uint16_t kRegVoltageSense = 0x2002;
+constexpr std::uint16_t kRegTemperatureSense = 0x2003;
+/// seed 003: 0x1 external control, 0x4 external voltage/current control, 0x8 controlled by a BMS.
+constexpr std::int64_t kNetworkModeBits = 0x1 | 0x4 | 0x8;
+
+const LinkPath* find_link(std::string_view path) {
+  for (auto& l : kLinkPaths)
+    if (l.path == path) return &l;
+  return nullptr;
+}
+
+/// The bank's nominal voltage from a measured battery voltage (the classes of the VE.Bus safety
+/// rules, protocols/vebus/safety.cpp): 12, 24 or 48 V; 0 when it fits none.
+int nominal_voltage(double v) {
+  if (v >= 9.0 && v <= 17.0) return 12;
+  if (v >= 18.0 && v <= 34.0) return 24;
+  if (v >= 36.0 && v <= 68.0) return 48;
+  return 0;
+}
+
+// A DVCC charge voltage per 12 V of nominal voltage (DESIGN.md safety rules: writes are checked
+// against the bank). Wide enough for every BMS CVL in the quirks table (a Pylontech 15-cell CV
+// goes down to 47 V = 11.75 V per 12 V) and for lead-acid absorption; a 60 V request on a 24 V
+// bank or 30 V on a 48 V bank is refused.
+constexpr double kLinkVoltageMin = 11.0;
+constexpr double kLinkVoltageMax = 15.0;
+
 // Units, decimals and enum texts come from the Venus path-format table, which Service::add
 // applies (issue 13, conformance 9). The protocol's own unit is kept only for paths that table
 // does not list, and the off-reason bits keep their VE.Direct text (a bit list, not an enum).
@@ -287,8 +328,10 @@ void VeDirectDriver::create_service(TimePoint now) {
     mode.max = 4;
     service_->add("/Mode", std::move(mode), model::Invalid{},
                   [this](const model::Value& v) { return write_mode(v); });
+    declare_link_paths();
   }
   declare_paths();
+  update_link_status();
   spdlog::info("vedirect[{}]: {} ({}) as {} instance {}", connection_,
                truncate_for_log(model::to_plain_text(spec.product_name)), unique, service_->name(),
                instance);
@@ -327,6 +370,7 @@ void VeDirectDriver::mark_connected(TimePoint now) {
   service_->set("/Connected", std::int64_t{1});
   if (const std::string* ser = dataset_.get("SER#")) service_->set("/Serial", *ser);
   if (class_ == ProductClass::kSolarCharger) service_->set("/NrOfTrackers", std::int64_t{1});
+  update_link_status();
   spdlog::info("vedirect[{}]: data again, /Connected = 1", connection_);
   queue_polls(now);
 }
@@ -336,6 +380,7 @@ void VeDirectDriver::link_lost(const std::string& why, TimePoint /*now*/) {
   ++stats_.disconnects;
   dataset_.clear();  // stale fields must not come back as fresh after a reconnect
   session_.clear();
+  link_.clear();
   if (service_) service_->invalidate_all();
   spdlog::warn("vedirect[{}]: {}: values invalid, /Connected = 0", connection_, why);
 }
@@ -431,7 +476,10 @@ void VeDirectDriver::on_hex(const HexMessage& msg, TimePoint now) {
   if (auto out = session_.on_message(msg, now)) {
     if (out->kind == HexOutcomeKind::kReply &&
         (out->reply.command == 0x7 || out->reply.command == 0x8)) {
-      if (auto reg = parse_register(out->reply); reg && reg->flags == 0)
+      auto reg = parse_register(out->reply);
+      if (reg && out->reply.command == 0x8 && link_.holds(reg->id))
+        on_link_reply(reg->id, reg->flags == 0);
+      else if (reg && reg->flags == 0)
         apply_register(reg->id, reg->value.view());
     }
     return;
@@ -462,7 +510,7 @@ void VeDirectDriver::apply_register(std::uint16_t id, ByteView value) {
 }
 
 bool VeDirectDriver::hex_allowed() const {
-  if (!opt_.hex || !port_ || !port_open_ || !connected_) return false;
+  if (!opt_.hex || !can_send() || !connected_) return false;
   // §2.4: MPPT firmware ≤ 1.52 stops TEXT while it sees HEX; only newer firmware gets queries.
   if (dataset_.get("FWE")) return true;
   if (const std::string* fw = dataset_.get("FW")) {
@@ -477,8 +525,22 @@ void VeDirectDriver::queue_polls(TimePoint now) {
   next_poll_ = now;
 }
 
+bool VeDirectDriver::can_send() const { return port_ ? port_open_ : static_cast<bool>(opt_.tx); }
+
+void VeDirectDriver::send_bytes(ByteView b) {
+  if (port_)
+    port_->write(b);
+  else if (opt_.tx)
+    opt_.tx(b);
+}
+
 void VeDirectDriver::pump_tx(TimePoint now) {
-  if (!port_) return;
+  if (now > now_) now_ = now;
+  if (!port_ && !opt_.tx) return;
+  // The GX's link values first (they have a deadline at the device), one SET at a time and only
+  // on an idle link, so a poll reply is never mistaken for a SET reply.
+  if (!session_.busy() && session_.queued() == 0 && hex_allowed())
+    if (auto set = link_.next_set(now)) session_.enqueue(*set);
   if (polls_due_ && now >= next_poll_ && hex_allowed()) {
     polls_due_ = false;
     for (auto& p : kPolls) {
@@ -489,27 +551,127 @@ void VeDirectDriver::pump_tx(TimePoint now) {
     next_poll_ = now + opt_.hex_poll;
     polls_due_ = true;
   }
-  while (auto tx = session_.poll_tx(now)) port_->write(tx->view());
+  while (auto tx = session_.poll_tx(now)) send_bytes(tx->view());
 }
 
 void VeDirectDriver::on_tick(TimePoint now) {
   if (service_ && connected_ && now - last_valid_ > opt_.timeout)
     link_lost(fmt::format("no valid data for {:.1f} s", to_seconds(now - last_valid_)), now);
+  if (now > now_) now_ = now;
   if (auto out = session_.on_tick(now); out && out->kind == HexOutcomeKind::kTimeout)
     spdlog::debug("vedirect[{}]: HEX request timed out", connection_);
+  if (service_) {
+    // A GX value not written again within 60 s is dropped (seed 003): the charger then times out
+    // to stand-alone by itself, as it would behind a GX that stopped.
+    const auto gone = link_.expire(now);
+    for (auto reg : gone)
+      for (auto& l : kLinkPaths)
+        if (l.reg == reg) {
+          service_->set(l.path, model::Invalid{});
+          spdlog::info("vedirect[{}]: {} not written for {:.0f} s; no longer sent", connection_,
+                       l.path, to_seconds(opt_.link.hold));
+        }
+    if (!gone.empty()) update_link_status();
+  }
   pump_tx(now);
 }
 
 model::WriteResult VeDirectDriver::write_mode(const model::Value& v) {
   auto m = model::as_int(v);
   if (!m || (*m != 1 && *m != 4)) return model::WriteResult::kOutOfRange;
-  if (!port_ || !port_open_ || !connected_) return model::WriteResult::kFailed;
+  if (!can_send() || !connected_) return model::WriteResult::kFailed;
   // Device mode 0x0200 (§2.3) is a RAM setting; written only on this explicit request.
   const std::uint8_t b = static_cast<std::uint8_t>(*m);
   spdlog::info("vedirect[{}]: writing device mode {}", connection_, *m);
   if (!session_.enqueue(make_set(0x0200, ByteView(&b, 1)))) return model::WriteResult::kFailed;
-  pump_tx(Clock::now());
+  pump_tx(port_ ? Clock::now() : now_);
   return model::WriteResult::kOk;
+}
+
+void VeDirectDriver::declare_link_paths() {
+  for (const LinkPath& l : kLinkPaths) {
+    model::ItemMeta m;  // units and decimals from the Venus path-format table
+    m.writable = true;
+    const std::string path(l.path);
+    service_->add(l.path, std::move(m), model::Invalid{},
+                  [this, path](const model::Value& v) { return write_link(path, v); });
+  }
+  // What the charger does with them (seed 003): read-only status, set from the device's answers.
+  service_->declare({{"/Link/VoltageSenseActive"},
+                     {"/Link/TemperatureSenseActive"},
+                     {"/Settings/BmsPresent"}});
+}
+
+model::WriteResult VeDirectDriver::write_link(std::string_view path, const model::Value& v) {
+  const LinkPath* l = find_link(path);
+  if (!l) return model::WriteResult::kUnknownPath;
+  auto d = model::as_double(v);
+  if (!d) return model::WriteResult::kBadType;
+  auto refuse = [&](model::WriteResult r, const std::string& why) {
+    ++stats_.link_refused;
+    log_problem(fmt::format("{} = {} refused: {}", path, *d, why), now_);
+    return r;
+  };
+  if (!std::isfinite(*d)) return refuse(model::WriteResult::kOutOfRange, "not a number");
+  const auto battery_v = model::as_double(service_->get("/Dc/0/Voltage"));
+  const int bank = battery_v ? nominal_voltage(*battery_v) : 0;
+  model::Value stored = *d;
+  if (path == "/Link/NetworkMode") {
+    if (*d != std::floor(*d) || *d < 0 || (static_cast<std::int64_t>(*d) & ~kNetworkModeBits))
+      return refuse(model::WriteResult::kOutOfRange, "only bits 0x1, 0x4 and 0x8 (seed 003)");
+    stored = static_cast<std::int64_t>(*d);
+  } else if (path == "/Link/ChargeVoltage") {
+    if (bank == 0)
+      return refuse(model::WriteResult::kOutOfRange, "the bank's nominal voltage is not known");
+    const double k = bank / 12.0;
+    if (*d < kLinkVoltageMin * k || *d > kLinkVoltageMax * k)
+      return refuse(model::WriteResult::kOutOfRange,
+                    fmt::format("outside {:.1f} .. {:.1f} V for a {} V bank", kLinkVoltageMin * k,
+                                kLinkVoltageMax * k, bank));
+  } else if (path == "/Link/ChargeCurrent") {
+    const auto limit = model::as_double(service_->get("/Settings/ChargeCurrentLimit"));
+    if (!limit) return refuse(model::WriteResult::kOutOfRange, "the charger's limit is not known");
+    if (*d < 0 || *d > *limit)
+      return refuse(model::WriteResult::kOutOfRange,
+                    fmt::format("outside 0 .. {:.1f} A (the charger's limit)", *limit));
+  } else if (path == "/Link/VoltageSense") {
+    if (bank == 0 || nominal_voltage(*d) != bank)
+      return refuse(model::WriteResult::kOutOfRange, "not a voltage of this charger's bank");
+  } else if (path == "/Link/TemperatureSense") {
+    if (*d < -40 || *d > 85) return refuse(model::WriteResult::kOutOfRange, "outside -40 .. 85 °C");
+  } else if (std::fabs(*d) > 10000) {  // /Link/BatteryCurrent
+    return refuse(model::WriteResult::kOutOfRange, "outside ±10000 A");
+  }
+  if (l->reg != 0) {
+    if (!hex_allowed()) return refuse(model::WriteResult::kFailed, "no HEX link to the device");
+    const RegisterDesc* r = find_register(l->reg);
+    if (!r) return refuse(model::WriteResult::kFailed, "no register table entry");
+    auto payload = encode_register_value(*r, *d);
+    if (!payload) return refuse(model::WriteResult::kOutOfRange, payload.error().message());
+    link_.write(l->reg, *payload, now_);
+  }
+  service_->set(path, stored);
+  if (l->reg == kRegNetworkMode && (std::get<std::int64_t>(stored) & 0x8)) bms_present_ = true;
+  update_link_status();
+  pump_tx(port_ ? Clock::now() : now_);
+  return model::WriteResult::kOk;
+}
+
+void VeDirectDriver::on_link_reply(std::uint16_t reg, bool accepted) {
+  link_.on_reply(reg, accepted);
+  if (!accepted) log_problem(fmt::format("the device refused link register 0x{:04X}", reg), now_);
+  update_link_status();
+}
+
+void VeDirectDriver::update_link_status() {
+  if (!service_ || class_ != ProductClass::kSolarCharger) return;
+  // seed 003: *SenseActive says a sense value is in use; BmsPresent "happens automatically if
+  // NetworkMode is set to expect a BMS" (kept until restart, as the charger keeps it).
+  service_->set("/Link/VoltageSenseActive", std::int64_t{link_.accepted(kRegVoltageSense)});
+  service_->set("/Link/TemperatureSenseActive", std::int64_t{link_.accepted(kRegTemperatureSense)});
+  // The device's own setting is not read (no register in the reference): unknown until we set it.
+  service_->set("/Settings/BmsPresent",
+                bms_present_ ? model::Value(std::int64_t{1}) : model::Value(model::Invalid{}));
 }
 
 }  // namespace gxlink::drivers

@@ -9,6 +9,7 @@
 /// blocks reach the model. When no valid block arrived for `timeout` (or the port closed) every
 /// value goes invalid and /Connected = 0; the next valid data sets /Connected = 1 again.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 
 #include "core/time.hpp"
 #include "drivers/driver.hpp"
+#include "drivers/vedirect/charger_link.hpp"
 #include "protocols/vedirect/framer.hpp"
 #include "protocols/vedirect/session.hpp"
 #include "protocols/vedirect/text.hpp"
@@ -36,6 +38,10 @@ struct VeDirectOptions {
   Duration timeout = seconds(5);
   bool hex = true;  ///< query over HEX what TEXT lacks (firmware permitting, §2.4)
   Duration hex_poll = seconds(60);
+  /// Without a port: where HEX frames go (sans-I/O tests that loop a simulator back). Captures
+  /// leave it empty and never send anything.
+  std::function<void(ByteView)> tx;
+  ChargerLinkOptions link;  ///< GX → charger link timing (DVCC)
 };
 
 struct VeDirectStats {
@@ -47,6 +53,7 @@ struct VeDirectStats {
   std::size_t unknown_labels = 0;    ///< fields of valid blocks with a label not in the dictionary
   std::size_t disconnects = 0;       ///< times /Connected went to 0
   std::size_t repaired_strings = 0;  ///< text values that were not UTF-8 (read as Latin-1)
+  std::size_t link_refused = 0;      ///< /Link/* writes refused (range, no HEX link)
 };
 
 /// "ttyUSB0" from "/dev/ttyUSB0"; any character outside [A-Za-z0-9_] becomes '_'.
@@ -82,6 +89,7 @@ class VeDirectDriver : public Driver {
   /// The device's service once identified, else nullptr.
   model::Service* service() const { return service_; }
   bool connected() const { return connected_; }
+  const ChargerLink& link() const { return link_; }
 
  private:
   void on_block(const vedirect::TextBlock& block, TimePoint now);
@@ -99,6 +107,12 @@ class VeDirectDriver : public Driver {
   void pump_tx(TimePoint now);
   void schedule_tick();
   model::WriteResult write_mode(const model::Value& v);
+  void declare_link_paths();
+  model::WriteResult write_link(std::string_view path, const model::Value& v);
+  void on_link_reply(std::uint16_t reg, bool accepted);
+  void update_link_status();
+  bool can_send() const;
+  void send_bytes(ByteView b);
   void log_problem(const std::string& what, TimePoint now);
   /// A device string (TEXT value or HEX string register) as valid UTF-8, counted when repaired.
   std::string text_value(std::string_view raw);
@@ -118,6 +132,9 @@ class VeDirectDriver : public Driver {
   TimePoint last_valid_{};
   TimePoint next_poll_{};
   bool polls_due_ = false;
+  TimePoint now_{};  ///< the latest time seen (bytes or tick); writes from outputs use it
+  ChargerLink link_;
+  bool bms_present_ = false;
   VeDirectStats stats_;
   std::map<std::string, bool, std::less<>> warned_labels_;
   // Rate-limited problem log: the first at once, then one line per 10 s with a count.

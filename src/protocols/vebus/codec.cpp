@@ -69,6 +69,31 @@ WireFrame encode_write_ram_var(std::uint8_t letter, std::uint16_t id) noexcept {
 WireFrame encode_write_data(std::uint8_t letter, std::uint16_t raw) noexcept {
   return winmon_id16(letter, wm::kWriteData, raw);
 }
+WireFrame encode_software_version(std::uint8_t letter, int part) noexcept {
+  return mk2(letter, {part == 0 ? wm::kSendSoftwareVersionPart0 : wm::kSendSoftwareVersionPart1});
+}
+
+std::optional<std::uint32_t> software_version_low(const WinmonReply& w) noexcept {
+  if (w.code != wm::kSoftwareVersionPart0 || w.data.size < 2) return std::nullopt;
+  if (w.data.size >= 4) return load_le32(w.data.view(), 0);  // combined reply (§4.5)
+  return load_le16(w.data.view(), 0);
+}
+
+std::optional<std::uint16_t> software_version_high(const WinmonReply& w) noexcept {
+  if (w.code != wm::kSoftwareVersionPart1 || w.data.size < 2) return std::nullopt;
+  return load_le16(w.data.view(), 0);
+}
+
+std::optional<VebusIdentity> vebus_identity(std::uint32_t n) noexcept {
+  if (n < 1000) return std::nullopt;
+  auto digits_as_hex = [](std::uint32_t v) {
+    std::int64_t out = 0;
+    for (std::int64_t shift = 0; v > 0; v /= 10, shift += 4) out |= std::int64_t{v % 10} << shift;
+    return out;
+  };
+  return VebusIdentity{digits_as_hex(n / 1000), digits_as_hex(n % 1000)};
+}
+
 WireFrame encode_device_state(std::uint8_t letter, std::uint8_t action) noexcept {
   return mk2(letter, {wm::kGetSetDeviceState, action});
 }

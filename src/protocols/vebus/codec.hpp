@@ -49,6 +49,8 @@ WireFrame encode_write_via_id(std::uint8_t letter, bool is_setting, bool ram_onl
 WireFrame encode_write_setting(std::uint8_t letter, std::uint16_t id) noexcept;
 WireFrame encode_write_ram_var(std::uint8_t letter, std::uint16_t id) noexcept;
 WireFrame encode_write_data(std::uint8_t letter, std::uint16_t raw) noexcept;
+/// 0x05 / 0x06: the unit's firmware version number, low / high word (§4.5; replies 0x82 / 0x83).
+WireFrame encode_software_version(std::uint8_t letter, int part) noexcept;
 /// 0x0E <action>: 0 inquire, 1 force equalise, 2 force absorption, 3 force float.
 WireFrame encode_device_state(std::uint8_t letter, std::uint8_t action) noexcept;
 
@@ -119,6 +121,20 @@ struct OtherFrame {
   std::uint8_t type = 0;
   std::uint8_t command = 0;
 };
+
+/// The firmware version number from a 0x82 reply: a combined reply carries all 32 bits
+/// (`… 58 82 F0 68 28 00 …`), a split one the low word; `high` completes it from 0x83.
+std::optional<std::uint32_t> software_version_low(const WinmonReply& w) noexcept;
+std::optional<std::uint16_t> software_version_high(const WinmonReply& w) noexcept;
+/// The VE.Bus firmware version number as Venus shows it: the number's decimal digits are
+/// <product><3-digit version>, and Venus publishes both digit strings read as hex (vebus.csv in
+/// ../shared/data: /ProductId 0x2620 "2620", /FirmwareVersion 0x422 "422"). 2620422 → {0x2620,
+/// 0x422}. nullopt below 1000 (no product part).
+struct VebusIdentity {
+  std::int64_t product_id;
+  std::int64_t firmware_version;
+};
+std::optional<VebusIdentity> vebus_identity(std::uint32_t version_number) noexcept;
 
 using Reply = std::variant<AddressReply, VersionReply, LedReply, SwitchReply, LineStateReply,
                            DcInfoRaw, AcInfoRaw, ConfigInfo, WinmonReply, ResetNotice, OtherFrame>;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "protocols/vebus/session.hpp"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cmath>
 
@@ -15,8 +17,9 @@ constexpr std::array<std::uint8_t, 12> kInfoVars = {
     ram::kChargeState, ram::kInverterPower1, ram::kInverterPower2, ram::kOutputPower};
 constexpr std::array<std::uint8_t, 3> kPolledVars = {ram::kChargeState, ram::kInverterPower2,
                                                      ram::kOutputPower};
-constexpr std::array<std::uint16_t, 3> kKnownSettings = {
-    setting::kUBatAbsorption, setting::kUBatFloat, setting::kIMainsLimit};
+// IBatBulk (the charge current) is read too: DVCC lowers it (write_charge_current).
+constexpr std::array<std::uint16_t, 4> kKnownSettings = {
+    setting::kUBatAbsorption, setting::kUBatFloat, setting::kIMainsLimit, setting::kIBatBulk};
 
 }  // namespace
 
@@ -88,6 +91,9 @@ void Session::begin_init(TimePoint now) {
     queue_.push_back(winmon(Op::kSettingInfo, s));
     queue_.push_back(winmon(Op::kReadSetting, s));
   }
+  // The unit's firmware version (Venus' /ProductId and /FirmwareVersion of a vebus service).
+  queue_.push_back(winmon(Op::kSoftwareVersion, 0));
+  queue_.push_back(winmon(Op::kSoftwareVersion, 1));
   queue_.back().last_init = true;
   next_send_ = std::max(next_send_, now);
   next_cycle_ = now;
@@ -127,6 +133,10 @@ void Session::send(Request r, TimePoint now) {
     case Op::kReadRam:
       r.letter = next_letter();
       r.frame = encode_read_ram_vars(r.letter, r.ids);
+      break;
+    case Op::kSoftwareVersion:
+      r.letter = next_letter();
+      r.frame = encode_software_version(r.letter, r.id);
       break;
     case Op::kDeviceState:
       r.letter = next_letter();
@@ -366,6 +376,23 @@ void Session::complete(const Reply& reply, TimePoint now) {
       changed_ = true;
       break;
     case Op::kSwitch: write_acknowledged_[r.write_id] = true; break;
+    case Op::kSoftwareVersion: {
+      const auto& w = std::get<WinmonReply>(reply);
+      if (auto low = software_version_low(w)) {
+        if (w.data.size >= 4) {
+          unit_.firmware_number = *low;  // combined: nothing more to wait for
+          version_low_.reset();
+          changed_ = true;
+        } else {
+          version_low_ = *low;
+        }
+      } else if (auto high = software_version_high(w); high && version_low_) {
+        unit_.firmware_number = *version_low_ | (static_cast<std::uint32_t>(*high) << 16);
+        version_low_.reset();
+        changed_ = true;
+      }
+      break;
+    }
     case Op::kDeviceState: {
       if (auto s = device_state(std::get<WinmonReply>(reply))) {
         unit_.device_state = s->state;
@@ -496,8 +523,8 @@ void Session::on_timeout(TimePoint now) {
   }
   // Init: a unit that ignores the info request for one var or setting simply lacks it (its
   // values stay invalid); only a unit that answers nothing at all fails the init.
-  const bool optional_info =
-      r.op == Op::kRamInfo || r.op == Op::kSettingInfo || r.op == Op::kReadSetting;
+  const bool optional_info = r.op == Op::kRamInfo || r.op == Op::kSettingInfo ||
+                             r.op == Op::kReadSetting || r.op == Op::kSoftwareVersion;
   if (link_ == LinkState::kInit && optional_info && r.write_id == 0 && unit_.interface_version) {
     if (r.last_init) finish_inflight(now);
     return;
@@ -680,6 +707,34 @@ Result<std::uint32_t> Session::write_setting(std::uint16_t id, double value, boo
   w.persist = persist;
   writes_.push_back(w);
   Request rb = winmon(Op::kReadBackSetting, id);
+  rb.write_id = wid;
+  rb.target = *raw;
+  writes_.push_back(rb);
+  return wid;
+}
+
+Result<std::uint32_t> Session::write_charge_current(double amps, double ceiling) {
+  if (link_ != LinkState::kReady) return fail(Errc::kRefused, "the VE.Bus session is not ready");
+  if (!std::isfinite(amps) || !std::isfinite(ceiling))
+    return fail(Errc::kRefused, "not a number");
+  if (amps < 0 || amps > ceiling + 1e-9) {
+    char b[128];
+    std::snprintf(b, sizeof b, "charge current %.1f A is outside 0 .. %.1f A", amps, ceiling);
+    return fail(Errc::kRefused, b);
+  }
+  auto info = unit_.setting_info.find(setting::kIBatBulk);
+  if (info == unit_.setting_info.end())
+    return fail(Errc::kRefused, "the unit's scale for the charge current is not known");
+  auto raw = info->second.to_raw(amps);
+  if (!raw) return tl::unexpected(raw.error());
+  const std::uint32_t wid = next_write_id_++;
+  Request w = req(Op::kWriteSetting);
+  w.id = setting::kIBatBulk;
+  w.write_id = wid;
+  w.target = *raw;
+  w.persist = false;  // RAM only: never the unit's EEPROM from a control loop
+  writes_.push_back(w);
+  Request rb = winmon(Op::kReadBackSetting, setting::kIBatBulk);
   rb.write_id = wid;
   rb.target = *raw;
   writes_.push_back(rb);

@@ -66,6 +66,9 @@ struct PhaseValues {
 struct UnitState {
   InterfaceKind interface_kind = InterfaceKind::kUnknown;
   std::optional<std::uint32_t> interface_version;
+  /// The unit's own firmware version number (winmon 0x05/0x06, §4.5), e.g. 2620422; see
+  /// vebus_identity() for what Venus makes of it.
+  std::optional<std::uint32_t> firmware_number;
   int phase_count = 0;
   std::array<std::optional<PhaseValues>, 4> phases;
   std::optional<double> dc_voltage;
@@ -137,6 +140,12 @@ class Session {
   /// (kRefused / kOutOfRange / kBusy) unless the session is ready, the setting is one the tables
   /// allow, its info is known, and the value passes the unit's range and the safety rules.
   Result<std::uint32_t> write_setting(std::uint16_t id, double value, bool persist);
+  /// DVCC's charge current (issue 12 item 4): IBatBulk (setting 4, vedirect_vebus.md §4.6) through
+  /// WriteViaID with the setting and RAM-only flags (§4.5), never the EEPROM, then read back.
+  /// Refused unless the session is ready, the unit's scale is known and 0 ≤ `amps` ≤ `ceiling` (the
+  /// value the installer set: DVCC lowers the charge current and restores it, never raises it
+  /// above that) and within the unit's own min/max.
+  Result<std::uint32_t> write_charge_current(double amps, double ceiling);
   /// The checks of write_setting without queuing anything (for `--dry-run`): the raw value.
   Result<std::uint16_t> check_setting_write(std::uint16_t id, double value) const;
   /// The checks of write_switch without queuing anything.
@@ -177,6 +186,7 @@ class Session {
     kSwitch,
     kReadBackSetting,
     kReadBackConfig,
+    kSoftwareVersion,  ///< id 0: low word (or all, combined), id 1: high word
   };
   struct Request {
     Op op = Op::kSetAddress;
@@ -244,6 +254,7 @@ class Session {
   std::vector<WriteCompletion> completions_;
   std::vector<Event> events_;
   bool changed_ = false;
+  std::optional<std::uint32_t> version_low_;  ///< 0x82's low word until 0x83 completes it
 };
 
 }  // namespace gxlink::vebus

@@ -33,6 +33,8 @@ constexpr bool is_winmon_letter(std::uint8_t c) noexcept {
 /// Winmon command codes (§4.5, velib vebus_device.h).
 namespace wm {
 inline constexpr std::uint8_t kSendLedStatus = 0x02;
+inline constexpr std::uint8_t kSendSoftwareVersionPart0 = 0x05;
+inline constexpr std::uint8_t kSendSoftwareVersionPart1 = 0x06;
 inline constexpr std::uint8_t kGetSetDeviceState = 0x0E;
 inline constexpr std::uint8_t kReadRamVar = 0x30;
 inline constexpr std::uint8_t kReadSetting = 0x31;
@@ -44,6 +46,8 @@ inline constexpr std::uint8_t kGetRamVarInfo = 0x36;
 inline constexpr std::uint8_t kWriteViaId = 0x37;
 // responses
 inline constexpr std::uint8_t kUnknownCommand = 0x80;
+inline constexpr std::uint8_t kSoftwareVersionPart0 = 0x82;
+inline constexpr std::uint8_t kSoftwareVersionPart1 = 0x83;
 inline constexpr std::uint8_t kReadRamOk = 0x85;
 inline constexpr std::uint8_t kReadSettingOk = 0x86;
 inline constexpr std::uint8_t kWriteRamOk = 0x87;

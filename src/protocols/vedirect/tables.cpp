@@ -303,6 +303,16 @@ constexpr RegisterDesc kRegisters[] = {
     {0x0FFF, "state_of_charge", RegType::kU16, 0.01, 0, "%", Access::kReadOnly, "SOC"},
     {0x104F, "history_total", RegType::kRecord, 1, 0, "", Access::kReadOnly, ""},
     {0x1050, "history_day", RegType::kRecord, 1, 0, "", Access::kReadOnly, ""},  // 0x1050..0x106E
+    // Network ("charger link") registers, written by a GX for DVCC. Ids, types and scales:
+    // nmea2000.md §4.2 (Victron ve_regs.h: LINK_VSET 0x2001, LINK_VSENSE 0x2002, LINK_TSENSE
+    // 0x2003, LINK_CHARGE_CURRENT_LIMIT 0x2015; VE.Can VREGs share the VE.Direct HEX ids) and
+    // vedirect_vebus.md §2.3 ("0x200D-F network info/mode/status"; 0x2015 is RAM and resets after
+    // ~50 s). All are RAM values: they never touch the device's NV settings.
+    {0x2001, "link_charge_voltage", RegType::kU16, 0.01, 0, "V", Access::kReadWrite, ""},
+    {0x2002, "link_voltage_sense", RegType::kU16, 0.01, 0, "V", Access::kReadWrite, ""},
+    {0x2003, "link_temperature_sense", RegType::kS16, 0.01, 0, "°C", Access::kReadWrite, ""},
+    {0x200E, "link_network_mode", RegType::kU8, 1, 0, "", Access::kReadWrite, ""},
+    {0x2015, "link_charge_current_limit", RegType::kU16, 0.1, 0, "A", Access::kReadWrite, ""},
     {0x2200, "ac_out_voltage", RegType::kS16, 0.01, 0, "V", Access::kReadOnly, "AC_OUT_V"},
     {0x2201, "ac_out_current", RegType::kS16, 0.1, 0, "A", Access::kReadOnly, "AC_OUT_I"},
     {0x2205, "ac_out_apparent_power", RegType::kS32, 1, 0, "VA", Access::kReadOnly, "AC_OUT_S"},

@@ -71,7 +71,7 @@ std::vector<CanFrame> BatterySim::frames_due(TimePoint now) {
     // Limits the way a careful BMS sets them (seeds/001 §1.5): lower CVL near full instead of CCL =
     // 0.
     const double cvl = cells * (vmax > 3.50 ? 3.40 : 3.45);
-    const double ccl = st_.soc > 0.95 ? 20.0 : 100.0;
+    const double ccl = std::min(st_.soc > 0.95 ? 20.0 : o_.max_charge_current_a, o_.max_charge_current_a);
     const double dcl = st_.soc < 0.10 ? 20.0 : 150.0;
     out.push_back(cb::encode(cb::Limits{cvl, ccl, dcl, cells * 2.9}));
     out.push_back(

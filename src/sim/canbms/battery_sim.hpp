@@ -28,6 +28,7 @@ struct BatterySimOptions {
   std::string serial = "SIM0000000000001";  ///< 0x380/0x381
   std::string family = "LFP-SIM";           ///< 0x382
   double current_amplitude_a = 40;          ///< current swings ±amplitude with a 10 min period
+  double max_charge_current_a = 100;        ///< CCL below 95 % SOC (20 A above, at most this)
 };
 
 struct BatterySimState {

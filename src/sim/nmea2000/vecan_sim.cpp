@@ -40,9 +40,11 @@ n2k::SessionConfig config_for(VeCanProduct p, std::uint32_t unique, std::uint8_t
 }  // namespace
 
 VeCanDevice::VeCanDevice(transport::CanTransport& bus, VeCanProduct product,
-                         std::uint32_t unique_number, std::uint8_t preferred_address)
+                         std::uint32_t unique_number, std::uint8_t preferred_address,
+                         int nominal_voltage)
     : bus_(bus),
       product_(product),
+      k_(nominal_voltage == 12 || nominal_voltage == 48 ? nominal_voltage / 24.0 : 1.0),
       session_(config_for(product, unique_number, preferred_address)) {
   bus_.set_receiver([this](const CanFrame& f, TimePoint) { on_frame(f); });
 }
@@ -91,7 +93,7 @@ void VeCanDevice::broadcast(TimePoint) {
   switch (product_) {
     case VeCanProduct::kMppt150_70: {
       const double pv_v = 88.0 + 4 * wave;
-      const double bat_v = 26.8 + 0.3 * wave;
+      const double bat_v = (26.8 + 0.3 * wave) * k_;
       const double bat_i = 18.0 + 6 * wave;
       const double pv_i = std::round(bat_v * bat_i / pv_v / 0.97 * 10) / 10;
       emit(127508, {{"instance", 0},
@@ -116,7 +118,7 @@ void VeCanDevice::broadcast(TimePoint) {
       break;
     }
     case VeCanProduct::kLynxShunt: {
-      const double v = 25.9 + 0.2 * wave;
+      const double v = (25.9 + 0.2 * wave) * k_;
       const double i = -12.5 + 5 * wave;
       const double soc = 78 + 5 * wave;
       emit(

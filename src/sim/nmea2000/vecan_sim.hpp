@@ -24,8 +24,10 @@ enum class VeCanProduct { kMppt150_70, kLynxShunt, kSkyllaI };
 
 class VeCanDevice {
  public:
+  /// `nominal_voltage`: the bank the MPPT or Lynx Shunt sits on (24 V by default; the demo's house
+  /// bank is 48 V). The Skylla-i is a 24 V charger and ignores it.
   VeCanDevice(transport::CanTransport& bus, VeCanProduct product, std::uint32_t unique_number,
-              std::uint8_t preferred_address);
+              std::uint8_t preferred_address, int nominal_voltage = 24);
   /// Sends due frames; call every ~100 ms with the current time. The first call starts the claim.
   void tick(TimePoint now);
   const gxlink::nmea2000::NetworkSession& session() const { return session_; }
@@ -37,6 +39,7 @@ class VeCanDevice {
 
   transport::CanTransport& bus_;
   VeCanProduct product_;
+  double k_ = 1;  ///< nominal voltage ÷ 24
   gxlink::nmea2000::NetworkSession session_;
   gxlink::nmea2000::Receiver rx_;
   bool started_ = false;

@@ -14,6 +14,7 @@ namespace {
 
 std::uint8_t lo(unsigned v) { return static_cast<std::uint8_t>(v & 0xFF); }
 std::uint8_t hi(unsigned v) { return static_cast<std::uint8_t>((v >> 8) & 0xFF); }
+constexpr unsigned kFirmwareNumber = 2620422;
 
 // Raw word for a value with a RAM var's typical scale (the sim answers 0x36 with those scales).
 std::uint16_t to_raw(std::uint8_t var, double value) {
@@ -84,11 +85,14 @@ std::uint8_t MultiSim::device_state() const {
 double MultiSim::battery_current() const {
   const double k = opt_.nominal_voltage / 12.0;
   if (charging()) {
-    const double bulk = 70.0 / k;
+    // The charger gives what the unit can, up to its charge current setting (IBatBulk, §4.6) as
+    // it is in RAM: a GX's DVCC lowers it there (RAM-only WriteViaID).
+    const auto& ibat = settings_.at(vb::setting::kIBatBulk);
+    const double bulk = std::min(70.0 / k, ibat.info.to_value(ibat.ram));
     switch (substate_) {
       case 1: return bulk;
-      case 2: return std::max(2.0, bulk * std::exp(-in_state_s_ / 8.0));
-      default: return 1.0;
+      case 2: return std::min(bulk, std::max(2.0, bulk * std::exp(-in_state_s_ / 8.0)));
+      default: return std::min(bulk, 1.0);
     }
   }
   if (inverting()) return -opt_.load_watts * opt_.phases / std::max(ubat_, 1.0) / 0.92;
@@ -421,6 +425,15 @@ void MultiSim::on_winmon(std::uint8_t letter, ByteView d) {
       pending_write_ram_.reset();
       return;
     }
+    // Firmware version number 2620422: a MultiPlus 48/3000/35-50 on firmware 422, the unit of
+    // the shared vebus.csv recording (/ProductId 0x2620, /FirmwareVersion 0x422). Split replies.
+    case vb::wm::kSendSoftwareVersionPart0:
+      reply(letter, {vb::wm::kSoftwareVersionPart0, lo(kFirmwareNumber), hi(kFirmwareNumber)});
+      return;
+    case vb::wm::kSendSoftwareVersionPart1:
+      reply(letter, {vb::wm::kSoftwareVersionPart1, lo(kFirmwareNumber >> 16),
+                     hi(kFirmwareNumber >> 16)});
+      return;
     case vb::wm::kGetSetDeviceState: {
       if (d.size() >= 2 && charging()) {
         if (d[1] == 2) substate_ = 6, in_state_s_ = 0;  // forced absorption

@@ -109,6 +109,7 @@ std::string VeDirectSimDevice::on_input(ByteView bytes) {
             break;
           }
           it->second.assign(reg->value.view().begin(), reg->value.view().end());
+          on_set(reg->id);
         }
         send(make_register(cmd, reg->id, 0, it->second));
         break;
@@ -119,17 +120,69 @@ std::string VeDirectSimDevice::on_input(ByteView bytes) {
   return out;
 }
 
-MpptSimulator::MpptSimulator(SimClockOptions clock) : clock_(clock) {
-  pid_ = 0xA05F;
+MpptSimOptions mppt_150_35_48v() {
+  MpptSimOptions o;
+  o.pid = 0xA058;  // SmartSolar MPPT 150|35 (product table, §1.5)
+  o.pid_text = "0xA058";
+  o.model = "SmartSolar Charger MPPT 150/35";
+  o.serial = "HQ2311SIM03";
+  o.nominal_voltage = 48;
+  o.charge_limit_a = 35;
+  o.pv_peak_w = 4500;  // an array larger than the charger, so limits (its own or DVCC's) bind
+  o.capacity_ah = 280;
+  o.soc = 0.65;
+  o.load_output = false;
+  return o;
+}
+
+namespace {
+// Network registers a GX writes (nmea2000.md §4.2, vedirect_vebus.md §2.3).
+constexpr std::uint16_t kLinkChargeVoltage = 0x2001;
+constexpr std::uint16_t kLinkVoltageSense = 0x2002;
+constexpr std::uint16_t kLinkTemperatureSense = 0x2003;
+constexpr std::uint16_t kNetworkMode = 0x200E;
+constexpr std::uint16_t kLinkChargeCurrent = 0x2015;
+constexpr double kCurrentLimitReset = 50;  // §2.3: 0x2015 "resets after ~50 s"
+constexpr double kBmsTimeout = 60;         // seed 003: "Must be written every 60 seconds"
+}  // namespace
+
+MpptSimulator::MpptSimulator(SimClockOptions clock, MpptSimOptions options)
+    : clock_(clock), o_(std::move(options)) {
+  pid_ = o_.pid;
   app_version_ = 0x0161;
+  soc_ = o_.soc;
   set_u32(0x0100, 0xFF000000u | static_cast<std::uint32_t>(pid_) << 8);  // §2.3: 00 lo hi FF
   set_u32(0x0102, 0xFF0161);
-  set_string(0x010A, "HQ2245SIM01");
-  set_string(0x010B, "SmartSolar Charger MPPT 100/20");
-  set_u8(0x0200, 1);     // device mode on
-  set_u16(0xEDF0, 200);  // charge current limit 20.0 A
+  set_string(0x010A, o_.serial);
+  set_string(0x010B, o_.model);
+  set_u8(0x0200, 1);  // device mode on
+  set_u16(0xEDF0, static_cast<std::uint16_t>(std::lround(o_.charge_limit_a * 10)));
   set_u32(0xEDDD, 0);
-  writable_ = {0x0200, 0xEDF0};
+  // The link registers start "unknown" (all ones, §2.2); network mode 0 = stand-alone.
+  set_u16(kLinkChargeVoltage, 0xFFFF);
+  set_u16(kLinkVoltageSense, 0xFFFF);
+  set_u16(kLinkTemperatureSense, 0x7FFF);
+  set_u8(kNetworkMode, 0);
+  set_u16(kLinkChargeCurrent, 0xFFFF);
+  writable_ = {0x0200,           0xEDF0,       kLinkChargeVoltage, kLinkVoltageSense,
+               kLinkTemperatureSense, kNetworkMode, kLinkChargeCurrent};
+}
+
+void MpptSimulator::on_set(std::uint16_t id) {
+  if (id >= 0x2000 && id <= 0x20FF) {
+    written_at_[id] = last_t_;
+    last_link_write_ = last_t_;
+  }
+}
+
+std::optional<double> MpptSimulator::fresh_u16(std::uint16_t id, double scale,
+                                               double max_age) const {
+  auto at = written_at_.find(id);
+  if (at == written_at_.end() || last_t_ - at->second > max_age) return std::nullopt;
+  const auto& r = regs_.at(id);
+  const std::uint16_t raw = load_le16(r);
+  if (raw == 0xFFFF) return std::nullopt;
+  return raw * scale;
 }
 
 std::string MpptSimulator::tick(double t) {
@@ -141,55 +194,88 @@ std::string MpptSimulator::tick(double t) {
     yield_today_wh_ = 0;
     max_power_today_ = 0;
   }
+  const double k = o_.nominal_voltage / 12.0;
   const bool on = regs_[0x0200][0] == 1;
   const double sun = sun_factor(clock_, t);
-  const double limit_a = load_le16(regs_[0xEDF0]) / 10.0;
-  double ppv = on ? 290.0 * sun : 0;
-  const double load_a = 0.8 + 0.4 * wobble(t, 23.0);
-  // Charge stage from the simulated battery: bulk below 85 %, absorption, then float.
-  int cs = 0;
-  int mppt = 0;
-  if (ppv > 2) {
-    if (soc_ < 0.85) {
-      cs = 3;
-      mppt = 2;
-    } else if (soc_ < 0.99) {
-      cs = 4;
-      mppt = 1;
-      ppv *= 0.6;
-    } else {
-      cs = 5;
-      mppt = 1;
-      ppv = std::min(ppv, 40.0);
+
+  // 0x2015 falls back to "unknown" when the GX stops writing it (§2.3).
+  if (auto at = written_at_.find(kLinkChargeCurrent);
+      at != written_at_.end() && t - at->second > kCurrentLimitReset)
+    set_u16(kLinkChargeCurrent, 0xFFFF);
+  const std::uint8_t mode = regs_[kNetworkMode][0];
+  const bool external = (mode & 0x4) != 0;
+  // BMS mode: no link write for 60 s is "BMS lost" (error 67); a new write clears it.
+  const bool bms_lost = (mode & 0x8) != 0 && (!last_link_write_ || t - *last_link_write_ > kBmsTimeout);
+  err_ = bms_lost ? 67 : 0;
+
+  // Targets: its own (absorption 14.4 V, float 13.8 V per 12 V, LiFePO4 preset), lowered by the GX.
+  double target_v = (soc_ >= 0.995 ? 13.8 : 14.4) * k;
+  double limit_a = load_le16(regs_[0xEDF0]) / 10.0;
+  bool link_voltage = false;
+  if (external) {
+    if (auto v = fresh_u16(kLinkChargeVoltage, 0.01, kBmsTimeout)) {
+      target_v = std::min(target_v, *v);
+      link_voltage = true;
     }
+    if (auto i = fresh_u16(kLinkChargeCurrent, 0.1, kCurrentLimitReset)) limit_a = std::min(limit_a, *i);
   }
-  const double vbat = 12.4 + 1.0 * soc_ + (cs == 4 ? 1.2 : cs == 5 ? 0.7 : 0.2 * sun);
-  double ibat = ppv > 2 ? std::min(ppv * 0.96 / vbat, limit_a) : 0;
-  ppv = ibat * vbat / 0.96;
-  soc_ = std::clamp(soc_ + (ibat - load_a) * dt / 3600.0 / 200.0 * 30.0, 0.1, 1.0);
-  yield_today_wh_ += ibat * vbat * dt / 3600.0 * 144.0;  // the day is compressed 144×
-  yield_total_wh_ += ibat * vbat * dt / 3600.0 * 144.0;
+
+  // The bank: LiFePO4 open-circuit voltage rising steeply above 90 % SOC, 5 mΩ per 12 V.
+  const double ocv = (12.4 + 1.0 * soc_ + std::max(0.0, soc_ - 0.9) * 12.0) * k;
+  const double r = 0.005 * k;
+  const double load_a = o_.load_output ? 0.8 + 0.4 * wobble(t, 23.0) : 0.0;
+  const double ppv_avail = on && !bms_lost ? o_.pv_peak_w * sun : 0;
+  double ibat = 0;
+  bool voltage_limited = false;
+  if (ppv_avail > 2) {
+    const double by_pv = ppv_avail * 0.96 / ocv;
+    const double by_v = std::max(0.0, (target_v - ocv) / r);
+    ibat = std::min({by_pv, limit_a, by_v});
+    voltage_limited = by_v <= std::min(by_pv, limit_a);
+  }
+  ibat_ = ibat;
+  vbat_ = ocv + r * (ibat - load_a);
+  double ppv = ibat * vbat_ / 0.96;
+  int mppt = 0;
+  if (bms_lost) {
+    cs_ = 2;  // fault
+  } else if (ppv_avail <= 2) {
+    cs_ = 0;
+  } else if (external && link_voltage) {
+    cs_ = 252;  // external control (seed 003 bct recording: /State 252 under DVCC)
+    mppt = voltage_limited ? 1 : 2;
+  } else {
+    cs_ = voltage_limited ? (soc_ >= 0.995 ? 5 : 4) : 3;
+    mppt = voltage_limited ? 1 : 2;
+  }
+  soc_ = std::clamp(soc_ + (ibat - load_a) * dt / 3600.0 / o_.capacity_ah * 30.0, 0.1, 1.0);
+  yield_today_wh_ += ibat * vbat_ * dt / 3600.0 * 144.0;  // the day is compressed 144×
+  yield_total_wh_ += ibat * vbat_ * dt / 3600.0 * 144.0;
   max_power_today_ = std::max(max_power_today_, ppv);
-  const double vpv = ppv > 2 ? 33.0 + 4.0 * sun : (sun > 0 ? 20.0 * sun : 0.4);
-  set_u8(0x0201, static_cast<std::uint8_t>(cs));
+  const double vpv = ppv > 2 ? (33.0 + 4.0 * sun) * std::max(1.0, k * 0.75) : (sun > 0 ? 20.0 * sun : 0.4);
+  set_u8(0x0201, static_cast<std::uint8_t>(cs_));
   set_u32(0xEDDD, static_cast<std::uint32_t>(yield_total_wh_ / 10.0));
 
   Fields f = {
-      {"PID", "0xA05F"},
+      {"PID", o_.pid_text},
       {"FW", "161"},
-      {"SER#", "HQ2245SIM01"},
-      {"V", num(vbat * 1000)},
+      {"SER#", o_.serial},
+      {"V", num(vbat_ * 1000)},
       {"I", num(ibat * 1000)},
       {"VPV", num(vpv * 1000)},
       {"PPV", num(ppv)},
-      {"CS", std::to_string(cs)},
+      {"CS", std::to_string(cs_)},
       {"MPPT", std::to_string(mppt)},
       {"OR", hex32(!on       ? 0x4u
                    : ppv > 2 ? 0u
                              : 0x1u)},
-      {"ERR", "0"},
-      {"LOAD", "ON"},
-      {"IL", num(load_a * 1000)},
+      {"ERR", std::to_string(err_)},
+  };
+  if (o_.load_output) {
+    f.emplace_back("LOAD", "ON");
+    f.emplace_back("IL", num(load_a * 1000));
+  }
+  const Fields history = {
       {"H19", num(yield_total_wh_ / 10.0)},
       {"H20", num(yield_today_wh_ / 10.0)},
       {"H21", num(max_power_today_)},
@@ -197,10 +283,12 @@ std::string MpptSimulator::tick(double t) {
       {"H23", "274"},
       {"HSDS", std::to_string(day_ % 365)},
   };
+  f.insert(f.end(), history.begin(), history.end());
   return encode_text_block(f);
 }
 
-SmartShuntSimulator::SmartShuntSimulator(SimClockOptions clock) : clock_(clock) {
+SmartShuntSimulator::SmartShuntSimulator(SimClockOptions clock, int nominal_voltage)
+    : clock_(clock), k_(std::clamp(nominal_voltage, 12, 48) / 12.0) {
   pid_ = 0xA389;
   app_version_ = 0x0415;
   set_u32(0x0100, 0xFF000000u | static_cast<std::uint32_t>(pid_) << 8);
@@ -219,7 +307,7 @@ std::string SmartShuntSimulator::tick(double t) {
   const double load_a = 6.0 + 4.0 * (wobble(t, 45.0) > 0.3 ? 1 : 0) + 0.5 * wobble(t, 7.0);
   const double i = solar_a - load_a;
   soc_ = std::clamp(soc_ + i * dt / 3600.0 / capacity_ah_ * 30.0, 0.05, 1.0);
-  const double v = 12.3 + 0.9 * soc_ + 0.01 * i;
+  const double v = (12.3 + 0.9 * soc_ + 0.01 * i) * k_;
   const double p = v * i;
   if (i < 0) {
     discharged_kwh_ += -p * dt / 3.6e6 * 30.0;

@@ -27,8 +27,10 @@ struct PtyRig {
   std::unique_ptr<VebusDriver> driver;
   std::vector<vb::WriteCompletion> done;
 
-  explicit PtyRig(MultiSimOptions so = {}, std::string port = {}) : sim(io, so) {
+  explicit PtyRig(MultiSimOptions so = {}, std::string port = {},
+                  Duration dvcc_hold = seconds(60)) : sim(io, so) {
     VebusDriverOptions o;
+    o.dvcc_hold = dvcc_hold;
     o.port = port.empty() ? sim.slave_path() : port;
     o.connection = "ttyUSB0";
     driver = std::make_unique<VebusDriver>(ctx, o);
@@ -138,6 +140,103 @@ TEST(VebusPty, ModeAndCurrentLimitWritesThroughTheModel) {
   EXPECT_EQ(rig.model.write("com.victronenergy.vebus.ttyUSB0", "/Mode", std::int64_t{4}),
             model::WriteResult::kOk);
   ASSERT_TRUE(rig.run_until([&] { return rig.sim.sim().switch_state() == vb::SwitchState::kOff; }));
+}
+
+// DVCC into the Multi (issue 12): the BMS's share of the charge current reaches the unit as its
+// charge current setting in RAM only (WriteViaID RAM-only flag); the EEPROM copy is untouched,
+// and the unit charges with no more than that.
+TEST(VebusPty, DvccChargeCurrentReachesTheUnitInRamOnly) {
+  PtyRig rig;  // 48 V unit: IBatBulk 35.0 A as set by the installer
+  const std::string svc = "com.victronenergy.vebus.ttyUSB0";
+  ASSERT_TRUE(rig.run_until([&] { return model::is_valid(rig.svc().get("/Dc/0/MaxChargeCurrent")); }));
+  EXPECT_EQ(rig.svc().get("/Dc/0/MaxChargeCurrent"), model::Value(35.0));
+  EXPECT_EQ(rig.svc().get("/FirmwareFeatures/BolFrame"), model::Value(std::int64_t{0}));
+  const auto& bulk = [&]() -> const sim::vebus::SimSetting& {
+    return rig.sim.sim().settings().at(vb::setting::kIBatBulk);
+  };
+  const auto eeprom = bulk().eeprom;
+  // As Venus' DVCC writes them: the Multi's share and its own setting raised to at least that.
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 55.2),
+            model::WriteResult::kOk);
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeCurrent", 6.0),
+            model::WriteResult::kOk);
+  ASSERT_EQ(rig.model.write(svc, "/Dc/0/MaxChargeCurrent", 35.0), model::WriteResult::kOk);
+  ASSERT_TRUE(rig.run_until([&] { return bulk().ram == 60; }, seconds(20)));  // 0.1 A units
+  EXPECT_EQ(bulk().eeprom, eeprom);
+  EXPECT_EQ(rig.driver->charge_current_sent(), 6.0);
+  ASSERT_TRUE(rig.run_until([&] {
+    auto i = model::as_double(rig.svc().get("/Dc/0/Current"));
+    return i && *i > 0 && *i <= 6.0 + 0.05;
+  }, seconds(20)));
+  // Unsafe values never reach it: a 12 V charge voltage on this 48 V unit, negative currents.
+  EXPECT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 14.4),
+            model::WriteResult::kOutOfRange);
+  EXPECT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeCurrent", -5.0),
+            model::WriteResult::kOutOfRange);
+  // The user's limit without a BMS (/Dc/0/MaxChargeCurrent alone) is taken too.
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeCurrent", 35.0),
+            model::WriteResult::kOk);
+  ASSERT_EQ(rig.model.write(svc, "/Dc/0/MaxChargeCurrent", 12.0), model::WriteResult::kOk);
+  ASSERT_TRUE(rig.run_until([&] { return bulk().ram == 120; }, seconds(20)));
+  EXPECT_EQ(bulk().eeprom, eeprom);
+}
+
+// When the GX stops writing, the unit goes back to the installer's charge current and voltages
+// (stand-alone), and the GX's values are no longer shown. The hold is 60 s in the daemon; 5 s here.
+TEST(VebusPty, WhenTheGxStopsTheUnitReturnsToItsOwnChargeSettings) {
+  PtyRig rig({}, {}, seconds(5));
+  const std::string svc = "com.victronenergy.vebus.ttyUSB0";
+  const auto& sets = rig.sim.sim().settings();
+  ASSERT_TRUE(rig.run_until([&] { return model::is_valid(rig.svc().get("/Dc/0/MaxChargeCurrent")); }));
+  const auto bulk_eeprom = sets.at(vb::setting::kIBatBulk).eeprom;
+  const auto abs_eeprom = sets.at(vb::setting::kUBatAbsorption).eeprom;
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeCurrent", 6.0),
+            model::WriteResult::kOk);
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 54.0),
+            model::WriteResult::kOk);
+  ASSERT_TRUE(rig.run_until([&] { return sets.at(vb::setting::kIBatBulk).ram == 60; },
+                            seconds(20)));
+  ASSERT_TRUE(rig.run_until(
+      [&] {
+        return sets.at(vb::setting::kIBatBulk).ram == bulk_eeprom &&
+               sets.at(vb::setting::kUBatAbsorption).ram == abs_eeprom;
+      },
+      seconds(40)));
+  EXPECT_FALSE(model::is_valid(rig.svc().get("/BatteryOperationalLimits/MaxChargeCurrent")));
+  EXPECT_EQ(rig.svc().get("/Dc/0/MaxChargeCurrent"), model::Value(35.0));
+}
+
+// The BMS's CVL caps the unit's charge voltages (what the BOL frame would carry), RAM only, float
+// lowered before absorption so that float never ends above absorption (safety.hpp).
+TEST(VebusPty, DvccChargeVoltageCapsAbsorptionAndFloatInRamOnly) {
+  PtyRig rig;  // 48 V unit: absorption 57.60 V, float 55.20 V
+  const std::string svc = "com.victronenergy.vebus.ttyUSB0";
+  const auto& sets = rig.sim.sim().settings();
+  ASSERT_TRUE(rig.run_until([&] { return model::is_valid(rig.svc().get("/Dc/0/MaxChargeCurrent")); }));
+  const auto abs_eeprom = sets.at(vb::setting::kUBatAbsorption).eeprom;
+  const auto float_eeprom = sets.at(vb::setting::kUBatFloat).eeprom;
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 54.0),
+            model::WriteResult::kOk);
+  ASSERT_TRUE(rig.run_until(
+      [&] {
+        return sets.at(vb::setting::kUBatAbsorption).ram == 5400 &&
+               sets.at(vb::setting::kUBatFloat).ram == 5400;
+      },
+      seconds(30)));
+  EXPECT_EQ(sets.at(vb::setting::kUBatAbsorption).eeprom, abs_eeprom);
+  EXPECT_EQ(sets.at(vb::setting::kUBatFloat).eeprom, float_eeprom);
+  // A CVL no 48 V bank takes is refused before the unit sees it.
+  EXPECT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 80.0),
+            model::WriteResult::kOutOfRange);
+  // A higher CVL restores the installer's values, never more: absorption back to 57.60 V.
+  ASSERT_EQ(rig.model.write(svc, "/BatteryOperationalLimits/MaxChargeVoltage", 58.4),
+            model::WriteResult::kOk);
+  ASSERT_TRUE(rig.run_until(
+      [&] {
+        return sets.at(vb::setting::kUBatAbsorption).ram == abs_eeprom &&
+               sets.at(vb::setting::kUBatFloat).ram == float_eeprom;
+      },
+      seconds(30)));
 }
 
 TEST(VebusPty, AbsorptionAndFloatWithReadBackIncludingNoReplyWrites) {

@@ -111,7 +111,7 @@ TEST(VeDirectDemo, RunDemoShowsLiveChangingVeDirectData) {
   RecordProperty("seconds_to_live_data", std::to_string(first_live));
   std::printf("live VE.Direct data after %.1f s\n", first_live);
   EXPECT_EQ(model["com.victronenergy.solarcharger.ttyUSB0"]["/ProductName"],
-            "SmartSolar MPPT 100|20");
+            "SmartSolar MPPT 150|35");
   EXPECT_EQ(model["com.victronenergy.battery.ttyUSB1"]["/ProductName"], "SmartShunt 500A/50mV");
   EXPECT_EQ(model["com.victronenergy.solarcharger.ttyUSB0"]["/DeviceInstance"], 288);
   EXPECT_EQ(model["com.victronenergy.battery.ttyUSB1"]["/DeviceInstance"], 289);

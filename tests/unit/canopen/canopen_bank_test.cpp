@@ -110,8 +110,8 @@ TEST(CanopenBank, TwoBatteriesAndTheirAggregate) {
   EXPECT_DOUBLE_EQ(r.num(kNode2, "/Dc/0/Current"), -2.0);
   EXPECT_DOUBLE_EQ(r.num(kNode1, "/Dc/0/Temperature"), 21.5);
   EXPECT_EQ(r.num(kNode1, "/History/ChargeCycles"), 42);
-  EXPECT_EQ(r.get(kNode1, "/FirmwareVersion"),
-            model::Value(std::string("1.6.0")));  // segmented upload
+  // "1.6.0" by segmented upload, published as Venus' integer (issue 12 interop).
+  EXPECT_EQ(r.get(kNode1, "/FirmwareVersion"), model::Value(std::int64_t{0x10600}));
   const double soc1 = r.num(kNode1, "/Soc"), soc2 = r.num(kNode2, "/Soc");
   EXPECT_EQ(soc1, std::round(a.soc()));
   EXPECT_EQ(soc2, std::round(b.soc()));
@@ -258,7 +258,7 @@ TEST(CanopenBank, MissingObjectsStayInvalidAndAreRetriedRarely) {
   EXPECT_FALSE(model::is_valid(r.get(kNode2, "/History/AhReturned")));
   EXPECT_EQ(r.num(kNode2, "/CanOpen/MissingObjects"), 2);
   EXPECT_EQ(r.num(kNode2, "/Connected"), 1);
-  EXPECT_EQ(r.get(kNode2, "/FirmwareVersion"), model::Value(std::string("1.0.4")));
+  EXPECT_EQ(r.get(kNode2, "/FirmwareVersion"), model::Value(std::int64_t{0x10004}));  // "1.0.4"
   // The bank has no consumed Ah unless every member has one.
   EXPECT_FALSE(model::is_valid(r.get(kBank, "/ConsumedAmphours")));
   const std::size_t asked = r.requests_6051;  // node 1 once per 10 s, node 2 once

@@ -164,3 +164,19 @@ TEST(VenusFormats, CheckedInExtractMatchesSeed003) {
 
 }  // namespace
 }  // namespace gxlink::model
+
+namespace gxlink::model {
+namespace {
+
+// Venus' integer /FirmwareVersion (venus_os.md §5.4: VE.Can 1.02 = 0x10200) from dotted texts.
+TEST(FirmwareVersionFromText, DottedVersionsBecomeVenusIntegers) {
+  EXPECT_EQ(firmware_version_from_text("1.6.0"), Value(std::int64_t{0x10600}));
+  EXPECT_EQ(firmware_version_from_text("1.02"), Value(std::int64_t{0x10200}));
+  EXPECT_EQ(firmware_version_from_text("v2.08"), Value(std::int64_t{0x20800}));
+  EXPECT_EQ(firmware_version_from_text("1.0.4"), Value(std::int64_t{0x10004}));
+  for (auto bad : {"", "1", "1.", "abc", "1.2.3.4", "1.2x", "123.4", "1..2"})
+    EXPECT_FALSE(is_valid(firmware_version_from_text(bad))) << bad;
+}
+
+}  // namespace
+}  // namespace gxlink::model

@@ -209,3 +209,43 @@ TEST(VebusCodec, ConfigFrameGivesLimitAndSwitch) {
 
 }  // namespace
 }  // namespace gxlink::vebus
+
+namespace gxlink::vebus {
+namespace {
+
+// The unit's firmware version number (vedirect_vebus.md §4.5): combined and split replies, as in
+// the reference's examples, and what Venus publishes for it.
+TEST(VebusSoftwareVersion, CombinedAndSplitRepliesGiveTheVersionNumber) {
+  // `09 FF 58 82 F0 68 28 00 07 01 96` (combined) and `05 FF 58 82 F0 68 CA` + `05 FF 59 83 28 00
+  // F8` (split), §4.5.
+  WinmonReply combined{'X', wm::kSoftwareVersionPart0, {}};
+  for (std::uint8_t b : std::initializer_list<std::uint8_t>{0xF0, 0x68, 0x28, 0x00, 0x07, 0x01})
+    combined.data.push_back(b);
+  EXPECT_EQ(software_version_low(combined), 0x002868F0u);
+  WinmonReply part0{'X', wm::kSoftwareVersionPart0, {}};
+  for (std::uint8_t b : std::initializer_list<std::uint8_t>{0xF0, 0x68}) part0.data.push_back(b);
+  WinmonReply part1{'Y', wm::kSoftwareVersionPart1, {}};
+  for (std::uint8_t b : std::initializer_list<std::uint8_t>{0x28, 0x00}) part1.data.push_back(b);
+  EXPECT_EQ(software_version_low(part0), 0x68F0u);
+  EXPECT_EQ(software_version_high(part1), 0x0028u);
+  EXPECT_FALSE(software_version_high(part0));
+  EXPECT_FALSE(software_version_low(part1));
+  const auto frame = encode_software_version('X', 0);
+  EXPECT_EQ(frame.view()[3], wm::kSendSoftwareVersionPart0);
+}
+
+TEST(VebusSoftwareVersion, VenusReadsTheDecimalDigitsAsHex) {
+  // vebus.csv (shared recording): /ProductId 9760 = 0x2620, /FirmwareVersion 1058 = 0x422.
+  auto id = vebus_identity(2620422);
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->product_id, 0x2620);
+  EXPECT_EQ(id->firmware_version, 0x422);
+  auto other = vebus_identity(2648304);  // the reference's example reply
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->product_id, 0x2648);
+  EXPECT_EQ(other->firmware_version, 0x304);
+  EXPECT_FALSE(vebus_identity(999));
+}
+
+}  // namespace
+}  // namespace gxlink::vebus

@@ -97,7 +97,8 @@ TEST(VebusMapping, LostLinkInvalidatesAndWritesGoToHooks) {
                         [&](double a) {
                           limit_written = a;
                           return model::WriteResult::kOk;
-                        }};
+                        },
+                        nullptr};
   VebusMapping map(m, inst, "ttyUSB0", hooks);
   map.apply(sample_state(), true);
   EXPECT_EQ(m.write("com.victronenergy.vebus.ttyUSB0", "/Mode", std::int64_t{1}),
@@ -129,6 +130,40 @@ TEST(VebusMapping, PassiveDecoderUsesTypicalScales) {
   ASSERT_TRUE(pd.state().phases[0]);
   EXPECT_NEAR(pd.state().phases[0]->in_v, 232.76, 1e-9);
   EXPECT_NEAR(pd.state().phases[0]->in_i, -1.61, 1e-9);
+}
+
+}  // namespace
+}  // namespace gxlink::drivers::vebus
+
+namespace gxlink::drivers::vebus {
+namespace {
+
+// DVCC's paths exist from the start and are writable; the driver's hook decides, and only an
+// accepted value is shown (issue 12: Venus' writes got UnknownObject before).
+TEST(VebusMapping, DvccPathsGoToTheHookAndShowOnlyAcceptedValues) {
+  model::Model m;
+  model::DeviceInstances inst;
+  std::vector<std::pair<std::string, double>> seen;
+  VebusWriteHooks hooks{nullptr, nullptr, [&](std::string_view path, double v) {
+                          seen.emplace_back(std::string(path), v);
+                          return v > 100 ? model::WriteResult::kOutOfRange
+                                         : model::WriteResult::kOk;
+                        }};
+  VebusMapping map(m, inst, "ttyUSB0", hooks);
+  map.apply(sample_state(), true);
+  const std::string svc = "com.victronenergy.vebus.ttyUSB0";
+  for (auto p : kDvccPaths) ASSERT_NE(m.find(svc)->find(p), nullptr) << p;
+  EXPECT_EQ(m.find(svc)->get("/FirmwareFeatures/BolFrame"), model::Value(std::int64_t{0}));
+  EXPECT_EQ(m.write(svc, "/BatteryOperationalLimits/MaxChargeCurrent", model::Value(42.0)),
+            model::WriteResult::kOk);
+  EXPECT_EQ(m.find(svc)->get("/BatteryOperationalLimits/MaxChargeCurrent"), model::Value(42.0));
+  EXPECT_EQ(m.write(svc, "/Dc/0/MaxChargeCurrent", model::Value(150.0)),
+            model::WriteResult::kOutOfRange);
+  EXPECT_FALSE(model::is_valid(m.find(svc)->get("/Dc/0/MaxChargeCurrent")));
+  EXPECT_EQ(m.write(svc, "/BatterySense/Voltage", model::Value(std::string("x"))),
+            model::WriteResult::kBadType);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].first, "/BatteryOperationalLimits/MaxChargeCurrent");
 }
 
 }  // namespace
