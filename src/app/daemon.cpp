@@ -301,7 +301,6 @@ int run_daemon(const RunOptions& opts) {
     spdlog::info("no config at {}: running the built-in demo", loaded.file.string());
   Daemon d(std::move(loaded));
   d.demo = d.config.demo || !d.config.from_file;
-  d.signals.emplace(d.io, SIGINT, SIGTERM);
 
   if (!d.prepare_directories() || !d.build_drivers()) return 2;
   d.start_drivers();
