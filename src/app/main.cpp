@@ -12,6 +12,7 @@
 #include "app/cli_input.hpp"
 #include "app/daemon.hpp"
 #include "app/registry.hpp"
+#include "app/sim_command.hpp"
 #include "app/system_replay.hpp"
 #include "app/vebus_command.hpp"
 #include "model/model_json.hpp"
@@ -208,6 +209,9 @@ int main(int argc, char** argv) {
   VebusCommandOptions vebus_opts;
   auto* vebus = add_vebus_command(app, vebus_opts);
 
+  SimCommandOptions sim_opts;
+  auto* sim = add_sim_command(app, sim_opts);
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
 
@@ -222,6 +226,7 @@ int main(int argc, char** argv) {
   }
   if (*snapshot) return cmd_snapshot(sources);
   if (*vebus) return run_vebus_command(vebus_opts);
+  if (*sim) return run_sim_command(sim_opts);
   if (*candump) return cmd_candump(can_spec, can_bitrate, can_duration, can_count);
   if (!config.empty()) ro.config_file = config;
   if (!mqtt.empty()) ro.mqtt = mqtt;
