@@ -35,7 +35,7 @@ std::string ControllerConfig::check() const {
   if (!finite({cell_charge_v, cell_float_v, cell_target_v, cell_float_target_v, cell_hysteresis_v,
                cell_protect_v, cell_min_v, kp, ki, max_rate_v_per_s, update_period_s,
                cvl_resolution_v, absorption_enter_cell_v, balanced_spread_v, absorption_s,
-               absorption_max_s, rebulk_soc_pct, rebulk_cell_v, rebulk_delay_s, ccl_max_a,
+               absorption_max_s, absorption_tail_a, max_fall_v_per_s, rebulk_soc_pct, rebulk_cell_v, rebulk_delay_s, ccl_max_a,
                dcl_max_a, ccl_full_floor}))
     return "every value must be finite";
   if (!(cell_min_v > 0 && cell_min_v < cell_float_v && cell_float_v <= cell_charge_v &&
@@ -52,8 +52,11 @@ std::string ControllerConfig::check() const {
   if (kp < 0 || ki < 0) return "kp and ki must be >= 0";
   if (!std::isfinite(descend_min_charge_a) || descend_min_charge_a < 0)
     return "descend_min_charge_a must be >= 0";
-  if (max_rate_v_per_s <= 0) return "max_rate_v_per_s must be > 0";
+  if (!(max_rate_v_per_s > 0) || !(max_fall_v_per_s > 0))
+    return "max_rate_v_per_s and max_fall_v_per_s must be > 0";
   if (update_period_s < 1) return "update_period_s must be >= 1";
+  if (!std::isfinite(lookahead_s) || lookahead_s < 0 || lookahead_s > 600)
+    return "lookahead_s must be 0..600";
   if (cvl_resolution_v <= 0 || cvl_resolution_v > 1) return "cvl_resolution_v must be in (0, 1]";
   if (balanced_spread_v <= 0) return "balanced_spread_v must be > 0";
   if (absorption_s < 0 || absorption_max_s < absorption_s || rebulk_delay_s < 0)
@@ -74,12 +77,13 @@ ControllerConfig defaults_for(Chemistry chem, int cells, double capacity_ah) {
   c.ccl_max_a = std::round(capacity_ah * 0.5 * 10) / 10;
   c.dcl_max_a = std::round(capacity_ah * 1.0 * 10) / 10;
   c.descend_min_charge_a = std::round(capacity_ah * 0.01 * 10) / 10;
+  c.absorption_tail_a = std::round(capacity_ah * 0.05 * 10) / 10;
   if (chem == Chemistry::kNmc) {
     // NMC has no flat plateau: the highest cell follows the pack closely, so a narrower band.
     c.cell_charge_v = 4.10;
     c.cell_float_v = 4.00;
     c.cell_target_v = 4.15;
-    c.cell_float_target_v = 4.10;
+    c.cell_float_target_v = 4.15;
     c.cell_hysteresis_v = 0.05;
     c.cell_protect_v = 4.20;
     c.cell_min_v = 3.20;
@@ -117,7 +121,8 @@ void ChargeController::step_phase(const Measurement& m, double cell_max, double 
       // Float once the pack has sat balanced at the top long enough (the cells are full and
       // level), or after the maximum time: an imbalance the balancer cannot fix must not hold the
       // pack at the top for ever (reference/canbms_canopen.md §1.3 does the same with its timer).
-      balanced_for_s_ = balanced && at_top ? balanced_for_s_ + dt : 0;
+      balanced_for_s_ =
+          balanced && at_top && m.current_a <= config_.absorption_tail_a ? balanced_for_s_ + dt : 0;
       if (balanced_for_s_ >= config_.absorption_s ||
           t - absorption_since_ >= config_.absorption_max_s) {
         phase_ = ChargePhase::kFloat;
@@ -166,6 +171,7 @@ ControlOutput ChargeController::update(const Measurement& m, TimePoint now) {
   const double nominal = c.nominal_cvl_v(phase_);
   const double floor_v = c.cells * c.cell_min_v;
   const double max_step = c.max_rate_v_per_s * c.cells * dt;
+  const double max_fall = c.max_fall_v_per_s * c.cells * dt;
   if (!last_output_ || nominal >= ceiling_)
     ceiling_ = nominal;
   else if (m.current_a > c.descend_min_charge_a)
@@ -174,26 +180,54 @@ ControlOutput ChargeController::update(const Measurement& m, TimePoint now) {
   // Hysteresis: act only when the highest cell is above the set-point or below the band under
   // it. The band is wider than the jump one 0.1 V CVL step gives a cell at the LFP knee (almost
   // the whole step lands on the high cell), so the loop does not hunt between two CAN values.
+  if (std::isfinite(cell_max)) {
+    if (last_cell_max_ && dt > 0) {
+      const double a = std::min(1.0, dt / 10);  // about 10 s of smoothing
+      cell_slope_ += a * ((cell_max - *last_cell_max_) / dt - cell_slope_);
+    }
+    last_cell_max_ = cell_max;
+  }
+  const double ahead = cell_max + c.lookahead_s * std::max(0.0, cell_slope_);
   double e = 0;
   if (!std::isfinite(cell_max))
     e = -1;  // no usable reading: lower the CVL
-  else if (cell_max > target)
-    e = target - cell_max;
+  else if (ahead > target)
+    e = target - ahead;
   else if (cell_max < target - c.cell_hysteresis_v)
     e = target - c.cell_hysteresis_v - cell_max;
+  // P acts on each new peak of the excursion above the set-point only, and I on the error; both
+  // accumulate into one term, so the cell coming back inside the band does not undo the drop (a
+  // plain P on a banded error would step the CVL back up and hunt). Recovery upwards is I only:
+  // slow on purpose.
+  if (e < 0) {
+    if (e < error_peak_) {
+      integral_ += c.kp * (e - error_peak_);
+      error_peak_ = e;
+    }
+  } else {
+    error_peak_ = 0;
+  }
   integral_ += c.ki * e * dt;
-  const double desired = std::clamp(ceiling_ + c.kp * e + integral_, floor_v, ceiling_);
+  // Anti-windup: the term never raises the CVL above the ceiling nor drives it below the floor.
+  integral_ = std::clamp(integral_, floor_v - ceiling_, 0.0);
+  const double desired = ceiling_ + integral_;
   if (!last_output_) {
     cvl_ = desired;
   } else {
-    cvl_ = std::clamp(desired, cvl_ - max_step, cvl_ + max_step);
+    cvl_ = std::clamp(desired, cvl_ - max_fall, cvl_ + max_step);
   }
-  // Anti-windup: the integrator tracks what was applied (saturation and rate limit alike), and
-  // never raises the CVL above the ceiling.
-  integral_ = std::min(0.0, cvl_ - ceiling_ - c.kp * e);
+  // The term may lead what was applied by one step at most (anti-windup for the rate limit).
+  integral_ = std::max(integral_, std::min(0.0, cvl_ - ceiling_ - max_fall));
+  // Once the cell is back inside the band, a descent the rate limit is still working off stops
+  // where it is (anti-windup for the rate limit).
+  if (e >= 0) integral_ = std::max(integral_, std::min(0.0, cvl_ - ceiling_));
 
-  // Round down to what 0x351 can carry, towards the safe side.
-  const double candidate = std::floor(cvl_ / c.cvl_resolution_v + 1e-6) * c.cvl_resolution_v;
+  // What 0x351 can carry: the nearest step (a move must pass half a step before it is sent, so a
+  // small excursion does not cost a whole step, which is 1.7 % SOC on a 5-cell NMC pack), but never
+  // above the ceiling rounded down.
+  const double res = c.cvl_resolution_v;
+  const double candidate = std::min(std::round(cvl_ / res) * res,
+                                    std::floor(ceiling_ / res + 1e-6) * res);
   const bool period_over = t - published_t_ >= c.update_period_s - 1e-9;
   if (!last_output_ ||
       (period_over && std::abs(candidate - last_output_->cvl_v) >= c.cvl_resolution_v / 2)) {

@@ -11,8 +11,8 @@
 /// - Phases bulk -> absorption -> float from pack and cell state, back to bulk on re-bulk rules.
 /// - The CVL is the phase's nominal pack voltage, lowered by a PI controller on the highest cell
 ///   voltage when that cell reaches its limit. The PI has a hysteresis band (no action while the
-///   highest cell is inside [target - hysteresis, target]), anti-windup by tracking the applied
-///   output (saturation and the rate limit both), a bounded rate of change, and the output is
+///   highest cell is inside [target - hysteresis, target]), a P term on new peaks only, anti-windup
+///   (its term is clamped between the floor and the ceiling), a bounded rate of change, and the output is
 ///   published at most once per update period, rounded down to the CAN resolution (0x351: 0.1 V).
 /// - CCL/DCL are the configured maxima times derating factors (temperature, SOC, cell voltage).
 ///   SOC and cell-voltage factors never take the CCL below a floor merely because the battery is
@@ -39,19 +39,25 @@ struct ControllerConfig {
   int cells = 16;                      ///< cells in series, 4..16 (checked by check())
   double cell_charge_v = 3.45;         ///< bulk/absorption nominal CVL per cell
   double cell_float_v = 3.375;         ///< float nominal CVL per cell
-  double cell_target_v = 3.50;         ///< PI set-point: the highest cell is held at or below this
-  double cell_float_target_v = 3.45;   ///< PI set-point in float
-  double cell_hysteresis_v = 0.12;     ///< band below the set-point in which the PI holds still
+  double cell_target_v = 3.45;         ///< PI set-point: the highest cell is held at or below this
+  double cell_float_target_v = 3.45;   ///< PI set-point in float (= cell_target_v: float must not pull a
+                                       ///< cell down, that discharges the pack)
+  double cell_hysteresis_v = 0.10;     ///< band below the set-point in which the PI holds still
   double cell_protect_v = 3.60;        ///< at or above: CCL = 0 (protection, not "full")
   double cell_min_v = 2.90;            ///< lower bound for the CVL (never below cells × this)
-  double kp = 0.5;                     ///< pack V per cell V of error
-  double ki = 0.02;                    ///< pack V per (cell V × s)
-  double max_rate_v_per_s = 0.0005;    ///< per cell: bound on how fast the CVL may move
+  double kp = 2.0;                     ///< pack V per cell V of error
+  double ki = 0.05;                    ///< pack V per (cell V × s)
+  double max_rate_v_per_s = 0.0005;    ///< per cell: bound on how fast the CVL may rise
+  double max_fall_v_per_s = 0.002;     ///< per cell: bound on how fast the CVL may fall
+  /// The upper side of the error looks this far ahead along the highest cell's rise (a smoothed
+  /// slope), so the CVL starts to fall before a cell racing up the knee overshoots.
+  double lookahead_s = 30;
   double update_period_s = 20;         ///< seeds/001 §1.5.3: "not ... more than once every 20 s"
   double cvl_resolution_v = 0.1;       ///< 0x351 encodes CVL in 0.1 V
   double absorption_enter_cell_v = 3.40;  ///< bulk -> absorption when the pack averages this
   double balanced_spread_v = 0.03;     ///< cells within this count as balanced
   double absorption_s = 900;           ///< balanced and at the top this long -> float
+  double absorption_tail_a = 5;        ///< "at the top" also needs the charge current below this
   double absorption_max_s = 7200;      ///< float after this long in absorption even if unbalanced
   double rebulk_soc_pct = 90;          ///< float -> bulk below this SOC
   double rebulk_cell_v = 3.20;         ///< float -> bulk when the pack averages below this...
@@ -115,7 +121,10 @@ class ChargeController {
   ControllerConfig config_;
   ChargePhase phase_ = ChargePhase::kBulk;
   std::optional<double> last_t_;
-  double integral_ = 0;  ///< pack V, <= 0: how far the PI has lowered the CVL
+  double integral_ = 0;  ///< pack V, <= 0: how far the PI has lowered the CVL below the ceiling
+  double error_peak_ = 0;
+  std::optional<double> last_cell_max_;
+  double cell_slope_ = 0;  ///< V/s, smoothed  ///< most negative error since the cell was last at or below target
   double cvl_ = 0;       ///< rate-limited CVL before rounding
   double ceiling_ = 0;   ///< the phase voltage the PI works below (descends only while charging)
   std::optional<ControlOutput> last_output_;  ///< what was last published

@@ -55,8 +55,8 @@ const OcvCurve& ocv_curve(control::Chemistry c) noexcept {
 }
 
 CellLimits cell_limits(control::Chemistry c) noexcept {
-  if (c == control::Chemistry::kLfp) return {3.65, 2.50, 3.2};
-  return {4.25, 3.00, 3.6};
+  if (c == control::Chemistry::kLfp) return {3.65, 2.50, 3.2, 3.45};
+  return {4.25, 3.00, 3.6, 4.10};
 }
 
 Pack::Pack(const PackParams& p) : curve_(ocv_curve(p.chemistry)), p_(p) {

@@ -28,6 +28,7 @@ struct CellLimits {
   double trip_v;    ///< over-voltage disconnect (LFP 3.65, NMC 4.25)
   double cutoff_v;  ///< under-voltage disconnect
   double nominal_v;
+  double charge_v;  ///< the usual full-charge cell voltage (LFP 3.45, NMC 4.10)
 };
 CellLimits cell_limits(control::Chemistry c) noexcept;
 

@@ -95,8 +95,9 @@ PlantSample Plant::offgrid_step(double t, double dt, double pv_avail_w, double l
   }
   // The inverter/charger's frequency: the PV power it wants is the load plus what the battery may
   // take (CCL, and the current at which the bus sits at CVL).
-  double i_allow = std::min(l.ccl_a, (l.cvl_v - e) / r);
-  i_allow = std::max(i_allow, -l.dcl_a);
+  // Above CVL it curtails the PV down to the load but not below: as a charger it stops charging,
+  // it does not drain the battery to reach the CVL (there is no grid to feed into).
+  const double i_allow = std::max(0.0, std::min(l.ccl_a, (l.cvl_v - e) / r));
   const double pac_allow = ac_of_dc(-(e + r * i_allow) * i_allow);
   const double want = load_w - pac_allow;
   const double k_want = pv_avail_w > 0 ? std::clamp(want / pv_avail_w, 0.0, 1.0) : 1.0;

@@ -35,7 +35,8 @@ class ControllerPolicy final : public Policy {
   control::ChargeController controller_;
 };
 
-/// "Full" as such BMSes see it: one cell at the charge target or the pack at 99 % SOC; charging
+/// "Full" as such BMSes see it (seeds/001 §1.5.2): the pack at 99 % SOC or one cell fully charged
+/// (halfway between the controller's set-point and protection voltage: LFP 3.525 V); charging
 /// resumes below 95 % SOC or when every cell has sunk to the float voltage.
 class FullLatch {
  public:
@@ -43,7 +44,8 @@ class FullLatch {
   bool update(const control::Measurement& m) {
     const double cell_max = m.cell_max_v.value_or(m.pack_v / c_.cells);
     const double soc = m.soc_pct.value_or(50);
-    if (!full_ && (cell_max >= c_.cell_target_v || soc >= 99)) full_ = true;
+    if (!full_ && (cell_max >= (c_.cell_target_v + c_.cell_protect_v) / 2 || soc >= 99))
+      full_ = true;
     else if (full_ && (soc < 95 || cell_max < c_.cell_float_v)) full_ = false;
     return full_;
   }

@@ -33,7 +33,7 @@ struct Profile {
   double c_power_w;
 
   double pv_avail_w(double t) const {
-    if (kind == ScenarioKind::kOffgridAc) return 0.6 * c_power_w;
+    if (kind == ScenarioKind::kOffgridAc) return 0.8 * c_power_w;
     // A bench supply on the PV input (seeds/001 §1.5.3.1 step 2), with one dip (a cloud on a real
     // roof) where the load is larger than the PV and the battery rightly supplies it.
     if (t >= 9000 && t < 9600) return 0.05 * c_power_w;
@@ -44,7 +44,7 @@ struct Profile {
     if (kind == ScenarioKind::kOffgridAc) {
       // A big load switched off at once while the PV produces (§1.5.4), every 30 minutes.
       const double m = std::fmod(t, 1800);
-      return m >= 600 && m < 1200 ? base + 0.4 * c_power_w : base;
+      return m >= 600 && m < 1200 ? base + 0.65 * c_power_w : base;
     }
     // "Switching on and off of sizeable AC loads" (§1.5.3.1 check 3).
     const double m = std::fmod(t, 3600);
@@ -69,6 +69,8 @@ PlantParams plant_for(ScenarioKind s, double c_power_w) {
   p.mode = s == ScenarioKind::kOffgridAc ? GridMode::kOffgrid : GridMode::kGrid;
   p.inverter_max_w = 0.8 * c_power_w;
   p.mppt_max_w = 0.7 * c_power_w;
+  // §1.5.4: how long the PV inverter keeps pushing depends on its make and country settings.
+  p.acpv_delay_s = 15;
   // Excess PV (§1.5.3.3): "more power ... than the inverter/charger can feed back".
   p.feed_in_limit_w = s == ScenarioKind::kExcessPv ? 0.1 * c_power_w : 0.7 * c_power_w;
   return p;
@@ -100,6 +102,9 @@ RunResult run(const RunOptions& o) {
   pp.balance_start_v = chem == control::Chemistry::kLfp ? 3.40 : 4.05;
   Pack pack(pp);
   const std::vector<double> initial_soc = pack.socs();
+  // "Full": the highest cell within 1 % SOC of the chemistry's usual full-charge voltage (the same
+  // for every policy).
+  const double full_soc = ocv_curve(chem).soc_at(lim.charge_v) - 0.01;
   const double c_power_w = o.capacity_ah * o.cells * lim.nominal_v;
   const Profile profile{o.scenario, c_power_w};
   const PlantParams plant_params = plant_for(o.scenario, c_power_w);
@@ -179,7 +184,7 @@ RunResult run(const RunOptions& o) {
     if (!full_t) {
       double top = 0;
       for (int c = 0; c < pack.cells(); ++c) top = std::max(top, pack.cell_soc(c));
-      if (top >= 0.98) full_t = t;
+      if (top >= full_soc) full_t = t;
     }
     const bool settled = full_t.has_value();
     if (o.keep_trace) {
@@ -262,7 +267,9 @@ RunResult run(const RunOptions& o) {
   add("charge_discharge_flips_per_h", flips_per_h, 2, full_t && flips_per_h < 2,
       "charge/discharge alternations per hour after full while PV covers the load: sustained "
       "oscillation");
-  add("discharge_while_pv_covers_pct", discharge_pct, 1, discharge_pct <= 1,
+  // A cell that overshoots its set-point has to be brought back down, which discharges the pack a
+  // little through the inverter; a policy that discharges it for its own sake costs far more.
+  add("discharge_while_pv_covers_pct", discharge_pct, 2, discharge_pct <= 2,
       "battery discharge (% of capacity) while PV alone covered the load: caused by the limits");
   if (grid) {
     const double ratio = potential_j > 0 ? fed_j / potential_j : 0;
@@ -271,7 +278,7 @@ RunResult run(const RunOptions& o) {
         "0.9..1.05");
   }
   add("time_to_full_s", full_t.value_or(-1), hours * 3600, full_t.has_value(),
-      "time until the first cell reached 98 % SOC; -1 = never within the run");
+      "time until the highest cell came within 1 % SOC of full (OCV at LFP 3.45 V, NMC 4.10 V); -1 = never");
   r.pass = std::all_of(r.checks.begin(), r.checks.end(), [](const Check& c) { return c.pass; });
   return r;
 }
