@@ -36,15 +36,15 @@ class ControllerPolicy final : public Policy {
 };
 
 /// "Full" as such BMSes see it (seeds/001 §1.5.2): the pack at 99 % SOC or one cell fully charged
-/// (halfway between the controller's set-point and protection voltage: LFP 3.525 V); charging
-/// resumes below 95 % SOC or when every cell has sunk to the float voltage.
+/// (at the charge voltage, LFP 3.45 V, NMC 4.10 V); charging resumes below 95 % SOC or when every
+/// cell has sunk to the float voltage.
 class FullLatch {
  public:
   explicit FullLatch(const control::ControllerConfig& c) : c_(c) {}
   bool update(const control::Measurement& m) {
     const double cell_max = m.cell_max_v.value_or(m.pack_v / c_.cells);
     const double soc = m.soc_pct.value_or(50);
-    if (!full_ && (cell_max >= (c_.cell_target_v + c_.cell_protect_v) / 2 || soc >= 99))
+    if (!full_ && (cell_max >= c_.cell_charge_v + 0.005 || soc >= 99))
       full_ = true;
     else if (full_ && (soc < 95 || cell_max < c_.cell_float_v)) full_ = false;
     return full_;
