@@ -187,7 +187,12 @@ ControlOutput ChargeController::update(const Measurement& m, TimePoint now) {
     }
     last_cell_max_ = cell_max;
   }
-  const double ahead = cell_max + c.lookahead_s * std::max(0.0, cell_slope_);
+  // Only while charging (a cell racing up the knee), and capped, so a step in the reading (the
+  // IR drop changing with a load) cannot by itself pull the CVL down.
+  const double ahead =
+      cell_max + (m.current_a > 0 ? std::min(c.lookahead_s * std::max(0.0, cell_slope_),
+                                             c.cell_hysteresis_v / 4)
+                                  : 0.0);
   double e = 0;
   if (!std::isfinite(cell_max))
     e = -1;  // no usable reading: lower the CVL
