@@ -2,7 +2,8 @@
 #pragma once
 /// `gxlink sim ess --scenario S --policy P [--cells N] [--chemistry lfp|nmc] [--imbalance-mv MV]
 /// [--hours H] [--trace F.csv] [--plot F.svg] [--json]`: the closed-loop charge-control simulation
-/// (issue 16; contract in DESIGN.md). Exit 0 pass, 1 fail, 2 bad arguments or unwritable files.
+/// (issue 16; contract in DESIGN.md). Exit 0 pass, 1 fail, 2 unwritable files or options out of
+/// range (CLI11 exits with its own code for values it rejects itself).
 
 #include <optional>
 #include <string>
