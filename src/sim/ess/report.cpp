@@ -54,7 +54,7 @@ struct Panel {
   double y0, h;  // pixel box
 };
 
-constexpr double kLeft = 70, kRight = 150, kWidth = 1100, kPanelH = 170, kGap = 40, kTop = 50;
+constexpr double kLeft = 70, kRight = 150, kWidth = 1100, kPanelH = 170, kGap = 40, kTop = 64;
 
 class Svg {
  public:
@@ -89,11 +89,12 @@ class Svg {
   /// A series decimated to one min and one max per pixel column, so spikes stay visible.
   void series(const Panel& p, const std::vector<TraceRow>& rows,
               const std::function<double(const TraceRow&)>& f, const std::string& colour,
-              double width, const std::string& dash = "") {
+              double width, const std::string& dash = "", double columns = 0) {
     if (rows.empty()) return;
     out_ << "<polyline fill='none' stroke='" << colour << "' stroke-width='" << width << "'"
          << (dash.empty() ? "" : " stroke-dasharray='" + dash + "'") << " points='";
-    const double cols = kWidth - kLeft - kRight;
+    // One min/max pair per column; whole pixels keep the file small (docs carry these plots).
+    const double cols = columns > 0 ? columns : (kWidth - kLeft - kRight) / 2;
     const std::size_t per = std::max<std::size_t>(1, rows.size() / static_cast<std::size_t>(cols));
     for (std::size_t i = 0; i < rows.size(); i += per) {
       double lo = f(rows[i]), hi = lo;
@@ -105,8 +106,9 @@ class Svg {
       }
       const bool lo_first = ilo <= ihi;
       const double a = lo_first ? lo : hi, b = lo_first ? hi : lo;
-      out_ << fmt(x(rows[std::min(ilo, ihi)].t_s), 1) << ',' << fmt(y(p, a), 1) << ' ';
-      if (per > 1) out_ << fmt(x(rows[std::max(ilo, ihi)].t_s), 1) << ',' << fmt(y(p, b), 1) << ' ';
+      out_ << fmt(x(rows[std::min(ilo, ihi)].t_s), 0) << ',' << fmt(y(p, a), 0) << ' ';
+      if (per > 1 && a != b)
+        out_ << fmt(x(rows[std::max(ilo, ihi)].t_s), 0) << ',' << fmt(y(p, b), 0) << ' ';
     }
     out_ << "'/>\n";
   }
@@ -154,7 +156,7 @@ void write_plot_svg(const RunResult& r, std::ostream& out) {
   static const char* kCellColours[] = {"#9ecae1", "#a1d99b", "#fdae6b", "#bcbddc"};
   for (int c = 0; c < r.options.cells; ++c)
     svg.series(pv, rows, [c](const TraceRow& t) { return static_cast<double>(t.cell_v[static_cast<std::size_t>(c)]); },
-               kCellColours[c % 4], 0.8);
+               kCellColours[c % 4], 0.8, "", 220);
   svg.series(pv, rows, [](const TraceRow& t) { return t.cell_max_v; }, "#d62728", 1.2);
   svg.series(pv, rows, [cells](const TraceRow& t) { return t.cvl_v / cells; }, "#000", 1.6);
   svg.series(pv, rows, [trip](const TraceRow&) { return trip; }, "#d62728", 1, "6,4");
