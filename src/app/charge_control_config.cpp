@@ -76,13 +76,16 @@ struct TableField {
 };
 
 constexpr std::array kTables{
-    TableField{"ccl_temperature", &ControllerConfig::ccl_temperature, "[[°C, factor], ...] for CCL"},
-    TableField{"dcl_temperature", &ControllerConfig::dcl_temperature, "[[°C, factor], ...] for DCL"},
+    TableField{"ccl_temperature", &ControllerConfig::ccl_temperature,
+               "[[°C, factor], ...] for CCL"},
+    TableField{"dcl_temperature", &ControllerConfig::dcl_temperature,
+               "[[°C, factor], ...] for DCL"},
     TableField{"ccl_soc", &ControllerConfig::ccl_soc, "[[SOC %, factor], ...] for CCL"},
     TableField{"dcl_soc", &ControllerConfig::dcl_soc, "[[SOC %, factor], ...] for DCL"},
     TableField{"ccl_cell_v", &ControllerConfig::ccl_cell_v,
                "[[highest cell V, factor], ...] for CCL"},
-    TableField{"dcl_cell_v", &ControllerConfig::dcl_cell_v, "[[lowest cell V, factor], ...] for DCL"},
+    TableField{"dcl_cell_v", &ControllerConfig::dcl_cell_v,
+               "[[lowest cell V, factor], ...] for DCL"},
 };
 
 /// Reads [[x, factor], ...]; "" and the table, or what is wrong.
@@ -111,9 +114,11 @@ KeySchema controller_table_key() {
   fields->form = SectionForm::kTable;
   fields->description = "charge controller parameters, each over the chemistry's defaults";
   for (const auto& f : kNumbers)
-    fields->keys.push_back(
-        {.name = f.name, .type = ValueType::kFloat, .description = f.description, .min = f.min,
-         .max = f.max});
+    fields->keys.push_back({.name = f.name,
+                            .type = ValueType::kFloat,
+                            .description = f.description,
+                            .min = f.min,
+                            .max = f.max});
   for (const auto& f : kTables)
     fields->keys.push_back({.name = f.name,
                             .type = ValueType::kArray,

@@ -230,7 +230,8 @@ std::unique_ptr<drivers::Driver> make_bms(const toml::table& cfg, drivers::Drive
     limit_policy = std::make_shared<drivers::canbms::ControllerLimitPolicy>(
         cc, cfg["battery_low_voltage"].value<double>());
   } else {
-    if (!cvl) throw std::invalid_argument("needs charge_voltage, charge_current and discharge_current");
+    if (!cvl)
+      throw std::invalid_argument("needs charge_voltage, charge_current and discharge_current");
     if (*cvl <= 0 || *cvl > 1000)
       throw std::invalid_argument("charge_voltage must be in (0, 1000] V");
   }
@@ -328,7 +329,8 @@ SectionSchema bms_schema() {
           controller_table_key(),
           {.name = "charge_voltage",
            .type = ValueType::kFloat,
-           .description = "policy = static: CVL, V, from the battery maker's manual (never guessed)",
+           .description =
+               "policy = static: CVL, V, from the battery maker's manual (never guessed)",
            .min = 0,
            .max = 1000,
            .min_exclusive = true},

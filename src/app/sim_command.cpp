@@ -15,21 +15,25 @@ CLI::App* add_sim_command(CLI::App& app, SimCommandOptions& o) {
   auto* sim = app.add_subcommand("sim", "Closed-loop simulations");
   sim->require_subcommand(1);
   auto* ess = sim->add_subcommand(
-      "ess", "ESS charge-control scenarios of the CAN-bus BMS test procedures; exit 0 pass, 1 fail");
+      "ess",
+      "ESS charge-control scenarios of the CAN-bus BMS test procedures; exit 0 pass, 1 fail");
   ess->add_option("--scenario", o.scenario, "feed-in, imbalance, excess-pv or offgrid-ac")
       ->check(CLI::IsMember({"feed-in", "imbalance", "excess-pv", "offgrid-ac"}))
       ->capture_default_str();
   ess->add_option("--policy", o.policy, "controller, naive-static or v-minus-constant")
       ->check(CLI::IsMember({"controller", "naive-static", "v-minus-constant"}))
       ->capture_default_str();
-  ess->add_option("--cells", o.cells, "cells in series")->check(CLI::Range(4, 16))->capture_default_str();
+  ess->add_option("--cells", o.cells, "cells in series")
+      ->check(CLI::Range(4, 16))
+      ->capture_default_str();
   ess->add_option("--chemistry", o.chemistry, "lfp or nmc")
       ->check(CLI::IsMember({"lfp", "nmc"}))
       ->capture_default_str();
   ess->add_option("--imbalance-mv", o.imbalance_mv,
                   "one cell ahead by this much OCV at the float voltage (default per scenario)")
       ->check(CLI::Range(0.0, 1000.0));
-  ess->add_option("--hours", o.hours, "simulated hours (default 4)")->check(CLI::Range(0.001, 48.0));
+  ess->add_option("--hours", o.hours, "simulated hours (default 4)")
+      ->check(CLI::Range(0.001, 48.0));
   ess->add_option("--trace", o.trace, "write a CSV trace, one row per simulated second");
   ess->add_option("--plot", o.plot, "write an SVG plot");
   ess->add_flag("--json", o.json, "print metrics and verdict as JSON");
@@ -54,7 +58,8 @@ int run_sim_command(const SimCommandOptions& o) {
     std::cerr << "gxlink sim ess: " << e.what() << '\n';
     return 2;
   }
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto write = [](const std::string& path, auto&& fn) {
     std::ofstream f(path, std::ios::binary);
     if (f) fn(f);

@@ -32,11 +32,30 @@ std::string ControllerConfig::check() const {
     return std::all_of(vs.begin(), vs.end(), [](double v) { return std::isfinite(v); });
   };
   if (cells < 4 || cells > 16) return "cells must be 4..16";
-  if (!finite({cell_charge_v, cell_float_v, cell_target_v, cell_float_target_v, cell_hysteresis_v,
-               cell_protect_v, cell_min_v, kp, ki, max_rate_v_per_s, update_period_s,
-               cvl_resolution_v, absorption_enter_cell_v, balanced_spread_v, absorption_s,
-               absorption_max_s, absorption_tail_a, max_fall_v_per_s, rebulk_soc_pct, rebulk_cell_v, rebulk_delay_s, ccl_max_a,
-               dcl_max_a, ccl_full_floor}))
+  if (!finite({cell_charge_v,
+               cell_float_v,
+               cell_target_v,
+               cell_float_target_v,
+               cell_hysteresis_v,
+               cell_protect_v,
+               cell_min_v,
+               kp,
+               ki,
+               max_rate_v_per_s,
+               update_period_s,
+               cvl_resolution_v,
+               absorption_enter_cell_v,
+               balanced_spread_v,
+               absorption_s,
+               absorption_max_s,
+               absorption_tail_a,
+               max_fall_v_per_s,
+               rebulk_soc_pct,
+               rebulk_cell_v,
+               rebulk_delay_s,
+               ccl_max_a,
+               dcl_max_a,
+               ccl_full_floor}))
     return "every value must be finite";
   if (!(cell_min_v > 0 && cell_min_v < cell_float_v && cell_float_v <= cell_charge_v &&
         cell_charge_v <= cell_target_v && cell_target_v < cell_protect_v))
@@ -65,8 +84,8 @@ std::string ControllerConfig::check() const {
   if (ccl_max_a < 0 || ccl_max_a > 6553.5 || dcl_max_a < 0 || dcl_max_a > 6553.5)
     return "ccl_max_a and dcl_max_a must be 0..6553.5";
   if (!(ccl_full_floor > 0 && ccl_full_floor <= 1)) return "ccl_full_floor must be in (0, 1]";
-  for (const auto* t : {&ccl_temperature, &dcl_temperature, &ccl_soc, &dcl_soc, &ccl_cell_v,
-                        &dcl_cell_v})
+  for (const auto* t :
+       {&ccl_temperature, &dcl_temperature, &ccl_soc, &dcl_soc, &ccl_cell_v, &dcl_cell_v})
     if (auto e = t->check(); !e.empty()) return "derating table: " + e;
   return {};
 }
@@ -231,8 +250,8 @@ ControlOutput ChargeController::update(const Measurement& m, TimePoint now) {
   // small excursion does not cost a whole step, which is 1.7 % SOC on a 5-cell NMC pack), but never
   // above the ceiling rounded down.
   const double res = c.cvl_resolution_v;
-  const double candidate = std::min(std::round(cvl_ / res) * res,
-                                    std::floor(ceiling_ / res + 1e-6) * res);
+  const double candidate =
+      std::min(std::round(cvl_ / res) * res, std::floor(ceiling_ / res + 1e-6) * res);
   const bool period_over = t - published_t_ >= c.update_period_s - 1e-9;
   if (!last_output_ ||
       (period_over && std::abs(candidate - last_output_->cvl_v) >= c.cvl_resolution_v / 2)) {

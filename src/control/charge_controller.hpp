@@ -12,14 +12,16 @@
 /// - The CVL is the phase's nominal pack voltage, lowered by a PI controller on the highest cell
 ///   voltage when that cell reaches its limit. The PI has a hysteresis band (no action while the
 ///   highest cell is inside [target - hysteresis, target]), a P term on new peaks only, anti-windup
-///   (its term is clamped between the floor and the ceiling), a bounded rate of change, and the output is
-///   published at most once per update period, rounded down to the CAN resolution (0x351: 0.1 V).
+///   (its term is clamped between the floor and the ceiling), a bounded rate of change, and the
+///   output is published at most once per update period, rounded down to the CAN resolution (0x351:
+///   0.1 V).
 /// - CCL/DCL are the configured maxima times derating factors (temperature, SOC, cell voltage).
 ///   SOC and cell-voltage factors never take the CCL below a floor merely because the battery is
 ///   full; only a cell at its protection voltage or a temperature table can take it to 0.
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "control/derating.hpp"
 #include "core/time.hpp"
@@ -36,39 +38,39 @@ const char* to_string(ChargePhase p) noexcept;
 /// Every parameter of the controller. Cell voltages in V per cell; pack values are derived with
 /// `cells`. defaults_for() gives safe values per chemistry; config may override each one.
 struct ControllerConfig {
-  int cells = 16;                      ///< cells in series, 4..16 (checked by check())
-  double cell_charge_v = 3.45;         ///< bulk/absorption nominal CVL per cell
-  double cell_float_v = 3.375;         ///< float nominal CVL per cell
-  double cell_target_v = 3.45;         ///< PI set-point: the highest cell is held at or below this
-  double cell_float_target_v = 3.45;   ///< PI set-point in float (= cell_target_v: float must not pull a
-                                       ///< cell down, that discharges the pack)
-  double cell_hysteresis_v = 0.10;     ///< band below the set-point in which the PI holds still
-  double cell_protect_v = 3.60;        ///< at or above: CCL = 0 (protection, not "full")
-  double cell_min_v = 2.90;            ///< lower bound for the CVL (never below cells × this)
-  double kp = 2.0;                     ///< pack V per cell V of error
-  double ki = 0.05;                    ///< pack V per (cell V × s)
-  double max_rate_v_per_s = 0.0005;    ///< per cell: bound on how fast the CVL may rise
-  double max_fall_v_per_s = 0.002;     ///< per cell: bound on how fast the CVL may fall
+  int cells = 16;                     ///< cells in series, 4..16 (checked by check())
+  double cell_charge_v = 3.45;        ///< bulk/absorption nominal CVL per cell
+  double cell_float_v = 3.375;        ///< float nominal CVL per cell
+  double cell_target_v = 3.45;        ///< PI set-point: the highest cell is held at or below this
+  double cell_float_target_v = 3.45;  ///< PI set-point in float (= cell_target_v: float must not
+                                      ///< pull a cell down, that discharges the pack)
+  double cell_hysteresis_v = 0.10;   ///< band below the set-point in which the PI holds still
+  double cell_protect_v = 3.60;      ///< at or above: CCL = 0 (protection, not "full")
+  double cell_min_v = 2.90;          ///< lower bound for the CVL (never below cells × this)
+  double kp = 2.0;                   ///< pack V per cell V of error
+  double ki = 0.05;                  ///< pack V per (cell V × s)
+  double max_rate_v_per_s = 0.0005;  ///< per cell: bound on how fast the CVL may rise
+  double max_fall_v_per_s = 0.002;   ///< per cell: bound on how fast the CVL may fall
   /// The upper side of the error looks this far ahead along the highest cell's rise (a smoothed
   /// slope), so the CVL starts to fall before a cell racing up the knee overshoots.
   double lookahead_s = 30;
-  double update_period_s = 20;         ///< seeds/001 §1.5.3: "not ... more than once every 20 s"
-  double cvl_resolution_v = 0.1;       ///< 0x351 encodes CVL in 0.1 V
+  double update_period_s = 20;    ///< seeds/001 §1.5.3: "not ... more than once every 20 s"
+  double cvl_resolution_v = 0.1;  ///< 0x351 encodes CVL in 0.1 V
   double absorption_enter_cell_v = 3.40;  ///< bulk -> absorption when the pack averages this
-  double balanced_spread_v = 0.03;     ///< cells within this count as balanced
-  double absorption_s = 900;           ///< balanced and at the top this long -> float
-  double absorption_tail_a = 5;        ///< "at the top" also needs the charge current below this
-  double absorption_max_s = 7200;      ///< float after this long in absorption even if unbalanced
-  double rebulk_soc_pct = 90;          ///< float -> bulk below this SOC
-  double rebulk_cell_v = 3.20;         ///< float -> bulk when the pack averages below this...
-  double rebulk_delay_s = 60;          ///< ...for this long
+  double balanced_spread_v = 0.03;        ///< cells within this count as balanced
+  double absorption_s = 900;              ///< balanced and at the top this long -> float
+  double absorption_tail_a = 5;           ///< "at the top" also needs the charge current below this
+  double absorption_max_s = 7200;  ///< float after this long in absorption even if unbalanced
+  double rebulk_soc_pct = 90;      ///< float -> bulk below this SOC
+  double rebulk_cell_v = 3.20;     ///< float -> bulk when the pack averages below this...
+  double rebulk_delay_s = 60;      ///< ...for this long
   /// The CVL descends towards a lower phase voltage (float) only while the pack charges with more
   /// than this, so the descent never discharges the battery (seeds/001 §1.5.3: a CVL below the
   /// pack's voltage makes the system discharge it). A cell above its set-point still lowers it.
   double descend_min_charge_a = 1;
   double ccl_max_a = 100;
   double dcl_max_a = 100;
-  double ccl_full_floor = 0.05;        ///< SOC/cell-voltage derating never goes below this factor
+  double ccl_full_floor = 0.05;  ///< SOC/cell-voltage derating never goes below this factor
   DerateTable ccl_temperature{{0, 2, 5, 10, 40, 45, 50, 55}, {0, 0.25, 0.5, 1, 1, 0.5, 0.25, 0}};
   DerateTable dcl_temperature{{-20, -10, 0, 45, 55, 60}, {0, 0.25, 1, 1, 0.25, 0}};
   DerateTable ccl_soc{{85, 90, 95, 98}, {1, 0.5, 0.2, 0.1}};
@@ -82,10 +84,12 @@ struct ControllerConfig {
 };
 
 /// Safe defaults for `cells` cells of `chem` (LFP: 3.45/3.375 V charge/float, trip 3.65 V; NMC:
-/// 4.10/4.00 V, trip 4.25 V) and currents for a `capacity_ah` battery (0.5 C charge, 1 C discharge).
+/// 4.10/4.00 V, trip 4.25 V) and currents for a `capacity_ah` battery (0.5 C charge, 1 C
+/// discharge).
 ControllerConfig defaults_for(Chemistry chem, int cells, double capacity_ah = 100);
 
-/// What the controller reads each call. Missing cell data makes it fall back to pack voltage / cells.
+/// What the controller reads each call. Missing cell data makes it fall back to pack voltage /
+/// cells.
 struct Measurement {
   double pack_v = 0;
   double current_a = 0;  ///< charging positive
@@ -124,9 +128,10 @@ class ChargeController {
   double integral_ = 0;  ///< pack V, <= 0: how far the PI has lowered the CVL below the ceiling
   double error_peak_ = 0;
   std::optional<double> last_cell_max_;
-  double cell_slope_ = 0;  ///< V/s, smoothed  ///< most negative error since the cell was last at or below target
-  double cvl_ = 0;       ///< rate-limited CVL before rounding
-  double ceiling_ = 0;   ///< the phase voltage the PI works below (descends only while charging)
+  double cell_slope_ =
+      0;  ///< V/s, smoothed  ///< most negative error since the cell was last at or below target
+  double cvl_ = 0;      ///< rate-limited CVL before rounding
+  double ceiling_ = 0;  ///< the phase voltage the PI works below (descends only while charging)
   std::optional<ControlOutput> last_output_;  ///< what was last published
   double published_t_ = 0;
   bool limits_initialised_ = false;

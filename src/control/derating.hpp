@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// Derating tables: a factor (0..1) of the maximum charge or discharge current as a function of one
-/// measured quantity (temperature, SOC, cell voltage), linearly interpolated between points and held
-/// flat beyond the first and last point (the tables of reference/canbms_canopen.md §1.4, as data).
+/// measured quantity (temperature, SOC, cell voltage), linearly interpolated between points and
+/// held flat beyond the first and last point (the tables of reference/canbms_canopen.md §1.4, as
+/// data).
 
 #include <string>
 #include <vector>

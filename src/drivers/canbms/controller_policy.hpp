@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// `[[canbms-bms]] policy = "controller"`: the BMS role's limits come from control::ChargeController
-/// fed with the battery data the role already reads (pack voltage, current, SOC, cell extremes,
-/// temperatures). The session's safety rule is untouched: when the source is lost it sends
-/// CCL = DCL = 0 and then stops, whatever the policy says.
+/// `[[canbms-bms]] policy = "controller"`: the BMS role's limits come from
+/// control::ChargeController fed with the battery data the role already reads (pack voltage,
+/// current, SOC, cell extremes, temperatures). The session's safety rule is untouched: when the
+/// source is lost it sends CCL = DCL = 0 and then stops, whatever the policy says.
 
 #include <optional>
 

@@ -9,7 +9,8 @@ namespace gxlink::sim::ess {
 double OcvCurve::at(double s) const noexcept {
   if (s <= soc.front()) return volts.front();
   if (s >= soc.back()) return volts.back();
-  const auto hi = static_cast<std::size_t>(std::upper_bound(soc.begin(), soc.end(), s) - soc.begin());
+  const auto hi =
+      static_cast<std::size_t>(std::upper_bound(soc.begin(), soc.end(), s) - soc.begin());
   const std::size_t lo = hi - 1;
   return volts[lo] + (s - soc[lo]) / (soc[hi] - soc[lo]) * (volts[hi] - volts[lo]);
 }
@@ -41,16 +42,14 @@ const OcvCurve& ocv_curve(control::Chemistry c) noexcept {
   // Shapes of typical cells, not of one datasheet: LFP is flat from 15 % to 95 % and rises
   // steeply in the last percent (the "knee" that makes imbalance visible only at the top); NMC
   // rises steadily. Beyond 100 % both climb fast, so an overcharge reaches the trip voltage.
-  static const OcvCurve kLfp{
-      {0.00, 0.03, 0.08, 0.15, 0.30, 0.50, 0.70, 0.85, 0.92, 0.95, 0.97, 0.985, 0.993, 0.998, 1.000,
-       1.004, 1.008, 1.02},
-      {2.50, 2.95, 3.15, 3.22, 3.27, 3.29, 3.31, 3.33, 3.34, 3.35, 3.37, 3.40, 3.45, 3.52, 3.56,
-       3.65, 3.80, 4.20}};
-  static const OcvCurve kNmc{
-      {0.00, 0.05, 0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70, 0.80, 0.90, 0.95, 1.00, 1.005, 1.01,
-       1.03},
-      {3.00, 3.30, 3.45, 3.55, 3.62, 3.67, 3.73, 3.80, 3.88, 3.96, 4.06, 4.12, 4.18, 4.22, 4.28,
-       4.45}};
+  static const OcvCurve kLfp{{0.00, 0.03, 0.08, 0.15, 0.30, 0.50, 0.70, 0.85, 0.92, 0.95, 0.97,
+                              0.985, 0.993, 0.998, 1.000, 1.004, 1.008, 1.02},
+                             {2.50, 2.95, 3.15, 3.22, 3.27, 3.29, 3.31, 3.33, 3.34, 3.35, 3.37,
+                              3.40, 3.45, 3.52, 3.56, 3.65, 3.80, 4.20}};
+  static const OcvCurve kNmc{{0.00, 0.05, 0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70, 0.80, 0.90,
+                              0.95, 1.00, 1.005, 1.01, 1.03},
+                             {3.00, 3.30, 3.45, 3.55, 3.62, 3.67, 3.73, 3.80, 3.88, 3.96, 4.06,
+                              4.12, 4.18, 4.22, 4.28, 4.45}};
   return c == control::Chemistry::kLfp ? kLfp : kNmc;
 }
 
@@ -108,7 +107,8 @@ Pack::StepEnergy Pack::step(double current_a, double dt_s) noexcept {
   for (std::size_t i = 0; i < soc_.size(); ++i) {
     const double ocv = curve_.at(soc_[i]);
     const double v = ocv + current_a * r_[i];
-    const bool bleed = p_.balancer_a > 0 && v > p_.balance_start_v && v - v_min > p_.balance_delta_v;
+    const bool bleed =
+        p_.balancer_a > 0 && v > p_.balance_start_v && v - v_min > p_.balance_delta_v;
     const double i_bal = bleed ? p_.balancer_a : 0;
     e.through_ocv_j += ocv * current_a * dt_s;
     e.balancer_j += ocv * i_bal * dt_s;

@@ -42,8 +42,9 @@ struct PackParams {
   /// The high cell's extra OCV when the others rest at the float voltage; it is started ahead by
   /// the SOC this needs (clamped at full).
   double imbalance_mv = 0;
-  double balancer_a = 0.5;        ///< bleed current per cell
-  double balance_start_v = 3.40;  ///< cells above this and above the lowest by balance_delta_v bleed
+  double balancer_a = 0.5;  ///< bleed current per cell
+  double balance_start_v =
+      3.40;  ///< cells above this and above the lowest by balance_delta_v bleed
   double balance_delta_v = 0.01;
 };
 

@@ -101,8 +101,8 @@ PlantSample Plant::offgrid_step(double t, double dt, double pv_avail_w, double l
   const double pac_allow = ac_of_dc(-(e + r * i_allow) * i_allow);
   const double want = load_w - pac_allow;
   const double k_want = pv_avail_w > 0 ? std::clamp(want / pv_avail_w, 0.0, 1.0) : 1.0;
-  const double f = k_want >= 1 ? p_.f_nominal_hz
-                               : p_.f_start_hz + (1 - k_want) * (p_.f_end_hz - p_.f_start_hz);
+  const double f =
+      k_want >= 1 ? p_.f_nominal_hz : p_.f_start_hz + (1 - k_want) * (p_.f_end_hz - p_.f_start_hz);
   // The PV inverter sees the frequency of acpv_delay_s ago.
   const auto slots = static_cast<std::size_t>(std::max(1.0, std::round(p_.acpv_delay_s / dt)));
   if (freq_line_.size() != slots) {

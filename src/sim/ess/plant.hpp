@@ -28,10 +28,11 @@ struct PlantParams {
   double feed_in_limit_w = 3000;
   double inverter_efficiency = 0.95;
   double mppt_max_w = 5000;
-  double mppt_offset_v = 0.4;  ///< seeds/001 §1.5.3: "the MPPT solar charger will add 0.4V to the CVL"
+  double mppt_offset_v =
+      0.4;  ///< seeds/001 §1.5.3: "the MPPT solar charger will add 0.4V to the CVL"
   double dvcc_period_s = 3;
-  double min_soc_pct = 10;     ///< ESS minimum SOC: below it the inverter does not discharge
-  double acpv_delay_s = 10;    ///< PV inverter: reaction delay to a frequency change
+  double min_soc_pct = 10;       ///< ESS minimum SOC: below it the inverter does not discharge
+  double acpv_delay_s = 10;      ///< PV inverter: reaction delay to a frequency change
   double acpv_ramp_per_s = 0.2;  ///< PV inverter: output change per second, fraction of available
   double f_nominal_hz = 50, f_start_hz = 50.2, f_end_hz = 51.5;  ///< frequency-power droop
 };

@@ -46,7 +46,8 @@ class FullLatch {
     const double soc = m.soc_pct.value_or(50);
     if (!full_ && (cell_max >= c_.cell_charge_v + 0.005 || soc >= 99))
       full_ = true;
-    else if (full_ && (soc < 95 || cell_max < c_.cell_float_v)) full_ = false;
+    else if (full_ && (soc < 95 || cell_max < c_.cell_float_v))
+      full_ = false;
     return full_;
   }
 

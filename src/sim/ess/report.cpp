@@ -28,10 +28,20 @@ void write_trace_csv(const RunResult& r, std::ostream& out) {
   for (const auto& row : r.trace) {
     line.clear();
     line += fmt(row.t_s, 0);
-    for (auto [v, d] : {std::pair{row.cvl_v, 2}, {row.ccl_a, 1}, {row.dcl_a, 1}, {row.pack_v, 3},
-                        {row.pack_i_a, 2}, {row.soc, 3}, {row.cell_min_v, 4}, {row.cell_max_v, 4},
-                        {row.pv_w, 1}, {row.load_w, 1}, {row.grid_w, 1}, {row.pv_avail_w, 1},
-                        {row.acpv_w, 1}, {row.freq_hz, 3}}) {
+    for (auto [v, d] : {std::pair{row.cvl_v, 2},
+                        {row.ccl_a, 1},
+                        {row.dcl_a, 1},
+                        {row.pack_v, 3},
+                        {row.pack_i_a, 2},
+                        {row.soc, 3},
+                        {row.cell_min_v, 4},
+                        {row.cell_max_v, 4},
+                        {row.pv_w, 1},
+                        {row.load_w, 1},
+                        {row.grid_w, 1},
+                        {row.pv_avail_w, 1},
+                        {row.acpv_w, 1},
+                        {row.freq_hz, 3}}) {
       line += ',';
       line += fmt(v, d);
     }
@@ -131,11 +141,13 @@ void write_plot_svg(const RunResult& r, std::ostream& out) {
   const double height = kTop + 4 * (kPanelH + kGap) + 10;
   out << "<svg xmlns='http://www.w3.org/2000/svg' width='" << kWidth << "' height='" << height
       << "' font-family='sans-serif'>\n<style>.t{font-size:13px;font-weight:bold}"
-         ".a{font-size:11px;fill:#333}</style>\n<rect width='100%' height='100%' fill='#fafafa'/>\n";
-  out << "<text x='" << kLeft << "' y='22' font-size='16'>gxlink sim ess: "
-      << to_string(r.options.scenario) << ", policy " << to_string(r.options.policy) << ", "
-      << r.options.cells << " × " << control::to_string(r.options.chemistry) << ", imbalance "
-      << fmt(r.imbalance_mv, 0) << " mV: " << (r.pass ? "PASS" : "FAIL") << "</text>\n";
+         ".a{font-size:11px;fill:#333}</style>\n<rect width='100%' height='100%' "
+         "fill='#fafafa'/>\n";
+  out << "<text x='" << kLeft
+      << "' y='22' font-size='16'>gxlink sim ess: " << to_string(r.options.scenario) << ", policy "
+      << to_string(r.options.policy) << ", " << r.options.cells << " × "
+      << control::to_string(r.options.chemistry) << ", imbalance " << fmt(r.imbalance_mv, 0)
+      << " mV: " << (r.pass ? "PASS" : "FAIL") << "</text>\n";
   std::string failed;
   for (const auto& c : r.checks)
     if (!c.pass) failed += (failed.empty() ? "" : ", ") + c.name;
@@ -150,37 +162,51 @@ void write_plot_svg(const RunResult& r, std::ostream& out) {
   const double trip = r.trip_v;
   vlo = std::min(vlo, trip - 0.3);
   const double cells = r.options.cells;
-  Panel pv{"cell voltages, CVL / cells and trip", "V", std::floor(vlo * 20) / 20, trip + 0.1,
-           kTop, kPanelH};
+  Panel pv{"cell voltages, CVL / cells and trip",
+           "V",
+           std::floor(vlo * 20) / 20,
+           trip + 0.1,
+           kTop,
+           kPanelH};
   svg.frame(pv);
   static const char* kCellColours[] = {"#9ecae1", "#a1d99b", "#fdae6b", "#bcbddc"};
   for (int c = 0; c < r.options.cells; ++c)
-    svg.series(pv, rows, [c](const TraceRow& t) { return static_cast<double>(t.cell_v[static_cast<std::size_t>(c)]); },
-               kCellColours[c % 4], 0.8, "", 220);
-  svg.series(pv, rows, [](const TraceRow& t) { return t.cell_max_v; }, "#d62728", 1.2);
-  svg.series(pv, rows, [cells](const TraceRow& t) { return t.cvl_v / cells; }, "#000", 1.6);
-  svg.series(pv, rows, [trip](const TraceRow&) { return trip; }, "#d62728", 1, "6,4");
+    svg.series(
+        pv, rows,
+        [c](const TraceRow& t) {
+          return static_cast<double>(t.cell_v[static_cast<std::size_t>(c)]);
+        },
+        kCellColours[c % 4], 0.8, "", 220);
+  svg.series(
+      pv, rows, [](const TraceRow& t) { return t.cell_max_v; }, "#d62728", 1.2);
+  svg.series(
+      pv, rows, [cells](const TraceRow& t) { return t.cvl_v / cells; }, "#000", 1.6);
+  svg.series(
+      pv, rows, [trip](const TraceRow&) { return trip; }, "#d62728", 1, "6,4");
   svg.legend(pv, 0, "#000", "CVL / cells");
   svg.legend(pv, 1, "#d62728", "max cell");
   svg.legend(pv, 2, "#9ecae1", "cells");
   svg.legend(pv, 3, "#d62728", "trip (dashed)");
 
   double imax = 1;
-  for (const auto& row : rows)
-    imax = std::max({imax, std::abs(row.pack_i_a), row.ccl_a});
-  Panel pi{"currents, charging positive", "A", -imax * 1.1, imax * 1.1, kTop + kPanelH + kGap,
-           kPanelH};
+  for (const auto& row : rows) imax = std::max({imax, std::abs(row.pack_i_a), row.ccl_a});
+  Panel pi{"currents, charging positive", "A",    -imax * 1.1, imax * 1.1,
+           kTop + kPanelH + kGap,         kPanelH};
   svg.frame(pi);
-  svg.series(pi, rows, [](const TraceRow& t) { return t.ccl_a; }, "#2ca02c", 1.2);
-  svg.series(pi, rows, [](const TraceRow& t) { return -t.dcl_a; }, "#ff7f0e", 1.2);
-  svg.series(pi, rows, [](const TraceRow& t) { return t.pack_i_a; }, "#1f77b4", 1.2);
+  svg.series(
+      pi, rows, [](const TraceRow& t) { return t.ccl_a; }, "#2ca02c", 1.2);
+  svg.series(
+      pi, rows, [](const TraceRow& t) { return -t.dcl_a; }, "#ff7f0e", 1.2);
+  svg.series(
+      pi, rows, [](const TraceRow& t) { return t.pack_i_a; }, "#1f77b4", 1.2);
   svg.legend(pi, 0, "#1f77b4", "battery");
   svg.legend(pi, 1, "#2ca02c", "CCL");
   svg.legend(pi, 2, "#ff7f0e", "-DCL");
 
   Panel ps{"state of charge", "%", 50, 100, kTop + 2 * (kPanelH + kGap), kPanelH};
   svg.frame(ps);
-  svg.series(ps, rows, [](const TraceRow& t) { return t.soc; }, "#9467bd", 1.4);
+  svg.series(
+      ps, rows, [](const TraceRow& t) { return t.soc; }, "#9467bd", 1.4);
   svg.legend(ps, 0, "#9467bd", "SOC");
 
   double pmax = 1;
@@ -189,11 +215,16 @@ void write_plot_svg(const RunResult& r, std::ostream& out) {
   Panel pp{"power", "W", -pmax * 1.05, pmax * 1.05, kTop + 3 * (kPanelH + kGap), kPanelH};
   svg.frame(pp);
   const bool offgrid = r.options.scenario == ScenarioKind::kOffgridAc;
-  svg.series(pp, rows, [](const TraceRow& t) { return t.pv_avail_w; }, "#bbb", 1, "4,3");
-  svg.series(pp, rows, [offgrid](const TraceRow& t) { return offgrid ? t.acpv_w : t.pv_w; },
-             "#e6b800", 1.4);
-  svg.series(pp, rows, [](const TraceRow& t) { return t.load_w; }, "#8c564b", 1.2);
-  if (!offgrid) svg.series(pp, rows, [](const TraceRow& t) { return t.grid_w; }, "#17becf", 1.4);
+  svg.series(
+      pp, rows, [](const TraceRow& t) { return t.pv_avail_w; }, "#bbb", 1, "4,3");
+  svg.series(
+      pp, rows, [offgrid](const TraceRow& t) { return offgrid ? t.acpv_w : t.pv_w; }, "#e6b800",
+      1.4);
+  svg.series(
+      pp, rows, [](const TraceRow& t) { return t.load_w; }, "#8c564b", 1.2);
+  if (!offgrid)
+    svg.series(
+        pp, rows, [](const TraceRow& t) { return t.grid_w; }, "#17becf", 1.4);
   svg.legend(pp, 0, "#e6b800", offgrid ? "AC PV" : "PV (MPPT)");
   svg.legend(pp, 1, "#bbb", "PV available");
   svg.legend(pp, 2, "#8c564b", "load");
@@ -250,9 +281,14 @@ void write_json(const RunResult& r, double wall_s, std::ostream& out) {
   const auto& e = r.energy;
   w.key("energy_wh");
   w.begin_object();
-  for (auto [k, v] : {std::pair{"pv", e.pv_j}, {"ac_pv", e.acpv_j}, {"grid_import", e.import_j},
-                      {"grid_export", e.export_j}, {"load", e.load_j}, {"stored", r.stored_j},
-                      {"loss_inverter", e.inverter_loss_j}, {"loss_resistive", e.resistive_j},
+  for (auto [k, v] : {std::pair{"pv", e.pv_j},
+                      {"ac_pv", e.acpv_j},
+                      {"grid_import", e.import_j},
+                      {"grid_export", e.export_j},
+                      {"load", e.load_j},
+                      {"stored", r.stored_j},
+                      {"loss_inverter", e.inverter_loss_j},
+                      {"loss_resistive", e.resistive_j},
                       {"loss_balancer", e.balancer_j}}) {
     w.key(k);
     w.number(v / 3600);
@@ -275,8 +311,8 @@ void write_summary(const RunResult& r, std::ostream& out) {
       << r.options.cells << " cells " << control::to_string(r.options.chemistry) << ", imbalance "
       << fmt(r.imbalance_mv, 0) << " mV, " << fmt(r.hours, 2) << " h\n";
   for (const auto& c : r.checks)
-    out << "  " << (c.pass ? "ok   " : "FAIL ") << c.name << " = " << fmt(c.value, 3)
-        << "  (limit " << fmt(c.limit, 3) << ": " << c.meaning << ")\n";
+    out << "  " << (c.pass ? "ok   " : "FAIL ") << c.name << " = " << fmt(c.value, 3) << "  (limit "
+        << fmt(c.limit, 3) << ": " << c.meaning << ")\n";
   out << (r.pass ? "PASS\n" : "FAIL\n");
 }
 

@@ -147,7 +147,8 @@ RunResult run(const RunOptions& o) {
   const double i_flip = 0.02 * o.capacity_ah;
   double last_i = 0, last_load = 0, reaction_until = -1;
   // Off grid, a load switched on is first carried by the battery until the PV inverter, curtailed
-  // by frequency, has reacted (its delay and ramp: §1.5.4); that discharge is not the limits' doing.
+  // by frequency, has reacted (its delay and ramp: §1.5.4); that discharge is not the limits'
+  // doing.
   const double reaction_s = plant_params.acpv_delay_s + 1 / plant_params.acpv_ramp_per_s + 5;
   PlantSample s{};
   s.pack_v = pack.terminal_v(0);
@@ -188,9 +189,23 @@ RunResult run(const RunOptions& o) {
     }
     const bool settled = full_t.has_value();
     if (o.keep_trace) {
-      TraceRow row{t,        l.cvl_v,   l.ccl_a,  l.dcl_a,   m.pack_v,    last_i,
-                   *m.soc_pct, cmin,    cmax,     s.pv_w,    s.load_w,    s.grid_w,
-                   profile.pv_avail_w(t), s.acpv_w, s.freq_hz, policy->phase(), {}};
+      TraceRow row{t,
+                   l.cvl_v,
+                   l.ccl_a,
+                   l.dcl_a,
+                   m.pack_v,
+                   last_i,
+                   *m.soc_pct,
+                   cmin,
+                   cmax,
+                   s.pv_w,
+                   s.load_w,
+                   s.grid_w,
+                   profile.pv_avail_w(t),
+                   s.acpv_w,
+                   s.freq_hz,
+                   policy->phase(),
+                   {}};
       row.cell_v.reserve(static_cast<std::size_t>(pack.cells()));
       for (int c = 0; c < pack.cells(); ++c)
         row.cell_v.push_back(static_cast<float>(pack.cell_v(c, last_i)));
@@ -205,7 +220,8 @@ RunResult run(const RunOptions& o) {
       if (!grid && load > last_load + 0.05 * c_power_w) reaction_until = ts + reaction_s;
       last_load = load;
       const bool reacting = ts < reaction_until;
-      for (int c = 0; c < pack.cells(); ++c) max_cell = std::max(max_cell, pack.cell_v(c, s.pack_i_a));
+      for (int c = 0; c < pack.cells(); ++c)
+        max_cell = std::max(max_cell, pack.cell_v(c, s.pack_i_a));
       if (s.disconnected && !disconnect_t) disconnect_t = ts;
       if (s.blackout) blackout_s += dt;
       // PV alone could cover the load (with the inverter's loss and a margin): any discharge now is
@@ -241,10 +257,12 @@ RunResult run(const RunOptions& o) {
   r.sim_seconds = static_cast<double>(seconds_total);
 
   // Scores over the settled part: from "full" to the end.
-  const double settled_h = full_t ? std::max(1e-9, (static_cast<double>(seconds_total) - *full_t) / 3600) : 0;
+  const double settled_h =
+      full_t ? std::max(1e-9, (static_cast<double>(seconds_total) - *full_t) / 3600) : 0;
   long reversals = 0;
   for (std::size_t i = 1; i < cvl_steps.size(); ++i)
-    if (full_t && cvl_steps[i].t >= *full_t && (cvl_steps[i].delta > 0) != (cvl_steps[i - 1].delta > 0))
+    if (full_t && cvl_steps[i].t >= *full_t &&
+        (cvl_steps[i].delta > 0) != (cvl_steps[i - 1].delta > 0))
       ++reversals;
   const double reversals_per_h = full_t ? static_cast<double>(reversals) / settled_h : 0;
   const double flips_per_h = full_t ? static_cast<double>(flips.size()) / settled_h : 0;
@@ -278,7 +296,8 @@ RunResult run(const RunOptions& o) {
         "0.9..1.05");
   }
   add("time_to_full_s", full_t.value_or(-1), hours * 3600, full_t.has_value(),
-      "time until the highest cell came within 1 % SOC of full (OCV at LFP 3.45 V, NMC 4.10 V); -1 = never");
+      "time until the highest cell came within 1 % SOC of full (OCV at LFP 3.45 V, NMC 4.10 V); -1 "
+      "= never");
   r.pass = std::all_of(r.checks.begin(), r.checks.end(), [](const Check& c) { return c.pass; });
   return r;
 }

@@ -86,10 +86,10 @@ TEST_F(ConfigFixture, BmsRoleWithTheController) {
   EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 8\ncharge_voltage = 28.0"),
                std::invalid_argument);  // a pack CVL would contradict the per-cell voltages
   EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 8\n"
-                                          "controller = { cell_float_v = 3.6 }"),
+                                         "controller = { cell_float_v = 3.6 }"),
                std::invalid_argument);  // float above charge
   EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"nmc\"\ncells = 8\n"
-                                          "controller = { ccl_soc = [[95, 1], [90, 0.5]] }"),
+                                         "controller = { ccl_soc = [[95, 1], [90, 0.5]] }"),
                std::invalid_argument);  // breakpoints must rise
   // The schema knows every key of the controller table.
   const auto& schema = registry().drivers.at("canbms-bms").schema;

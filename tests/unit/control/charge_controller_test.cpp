@@ -12,8 +12,7 @@ namespace gxlink::control {
 namespace {
 
 /// A pack whose cells all sit at `cell_v` except the highest at `cell_max`, carrying `current`.
-Measurement pack(int cells, double cell_v, double cell_max, double current = 0,
-                 double soc = 95) {
+Measurement pack(int cells, double cell_v, double cell_max, double current = 0, double soc = 95) {
   Measurement m;
   m.pack_v = cell_v * (cells - 1) + cell_max;
   m.current_a = current;
@@ -142,7 +141,7 @@ TEST(ChargeController, HoldsStillInsideTheHysteresisBand) {
   auto cfg = defaults_for(Chemistry::kLfp, 16);
   Driver d(cfg);
   d.run(pack(16, 3.40, 3.60, 5), 120);  // pulled down
-  d.run(pack(16, 3.30, 3.44, 0), 60);    // the last publish catches up with the internal CVL
+  d.run(pack(16, 3.30, 3.44, 0), 60);   // the last publish catches up with the internal CVL
   const auto changes = d.cvl_changes.size();
   const double held = d.last.cvl_v;
   // The highest cell anywhere inside [target - hysteresis, target]: no change for an hour.

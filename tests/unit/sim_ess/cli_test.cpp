@@ -22,7 +22,8 @@ struct Result {
 
 Result run(const std::string& args) {
   Result r{-1, {}};
-  FILE* p = ::popen((std::string(GXLINK_BINARY) + " sim ess " + args + " 2>/dev/null").c_str(), "r");
+  FILE* p =
+      ::popen((std::string(GXLINK_BINARY) + " sim ess " + args + " 2>/dev/null").c_str(), "r");
   if (!p) return r;
   char buf[4096];
   std::size_t n;
@@ -41,8 +42,10 @@ std::vector<std::string> split(const std::string& line) {
 
 TEST(SimEssCli, ControllerPassesWithJsonTraceAndPlot) {
   const std::string dir = ::testing::TempDir();
-  const auto r = run("--scenario imbalance --policy controller --cells 15 --imbalance-mv 60 --json "
-                     "--trace " + dir + "/ess.csv --plot " + dir + "/ess.svg");
+  const auto r =
+      run("--scenario imbalance --policy controller --cells 15 --imbalance-mv 60 --json "
+          "--trace " +
+          dir + "/ess.csv --plot " + dir + "/ess.svg");
   ASSERT_EQ(r.code, 0) << r.out;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["verdict"], "pass");
@@ -55,9 +58,9 @@ TEST(SimEssCli, ControllerPassesWithJsonTraceAndPlot) {
   std::string header;
   ASSERT_TRUE(std::getline(csv, header));
   const auto cols = split(header);
-  const std::vector<std::string> contract{"t_s",    "cvl_v",      "ccl_a",      "dcl_a",
-                                          "pack_v", "pack_i_a",   "soc",        "cell_min_v",
-                                          "cell_max_v", "pv_w",   "load_w",     "grid_w"};
+  const std::vector<std::string> contract{"t_s",        "cvl_v",    "ccl_a",  "dcl_a",
+                                          "pack_v",     "pack_i_a", "soc",    "cell_min_v",
+                                          "cell_max_v", "pv_w",     "load_w", "grid_w"};
   for (std::size_t i = 0; i < contract.size(); ++i) EXPECT_EQ(cols.at(i), contract[i]);
   std::size_t rows = 0;
   double last_t = -1;
@@ -70,8 +73,8 @@ TEST(SimEssCli, ControllerPassesWithJsonTraceAndPlot) {
     last_t = t;
     const double soc = std::stod(f[6]);
     EXPECT_TRUE(soc > 1 && soc <= 101) << soc;  // percent, not a fraction
-    charged |= std::stod(f[5]) > 10;             // amperes, charging positive
-    fed_in |= std::stod(f[11]) < -100;           // watts, export negative
+    charged |= std::stod(f[5]) > 10;            // amperes, charging positive
+    fed_in |= std::stod(f[11]) < -100;          // watts, export negative
     EXPECT_LE(std::stod(f[7]), std::stod(f[8]));
   }
   EXPECT_EQ(rows, 4u * 3600 + 1);
@@ -95,8 +98,8 @@ TEST(SimEssCli, NaivePolicyFailsWithExitOne) {
 // A usage error is neither a pass (0) nor a fail (1): CLI11 reports bad values with its own code,
 // and an unwritable output file exits 2.
 TEST(SimEssCli, BadArgumentsAreNeitherPassNorFail) {
-  for (const char* args : {"--scenario nope", "--cells 3", "--cells 17", "--chemistry lead",
-                           "--policy smart"}) {
+  for (const char* args :
+       {"--scenario nope", "--cells 3", "--cells 17", "--chemistry lead", "--policy smart"}) {
     const int code = run(args).code;
     EXPECT_NE(code, 0) << args;
     EXPECT_NE(code, 1) << args;

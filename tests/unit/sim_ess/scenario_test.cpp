@@ -49,9 +49,9 @@ TEST_P(ControllerPasses, EveryCheck) {
   const auto r = run_quiet(scenario, PolicyKind::kController, cells, chem);
   EXPECT_TRUE(r.pass) << failed(r);
   // The contract's checks are all there.
-  for (const char* name : {"max_cell_v", "disconnect_t_s", "cvl_min_interval_s",
-                           "cvl_reversals_per_h", "charge_discharge_flips_per_h",
-                           "discharge_while_pv_covers_pct", "time_to_full_s"})
+  for (const char* name :
+       {"max_cell_v", "disconnect_t_s", "cvl_min_interval_s", "cvl_reversals_per_h",
+        "charge_discharge_flips_per_h", "discharge_while_pv_covers_pct", "time_to_full_s"})
     EXPECT_NE(find(r, name), nullptr) << name;
   EXPECT_EQ(find(r, "feed_in_ratio") != nullptr, scenario != ScenarioKind::kOffgridAc);
   EXPECT_LT(find(r, "max_cell_v")->value, r.trip_v);
@@ -62,7 +62,8 @@ std::vector<Case> controller_cases() {
   for (auto s : {ScenarioKind::kFeedIn, ScenarioKind::kImbalance, ScenarioKind::kExcessPv,
                  ScenarioKind::kOffgridAc})
     for (int n : {8, 15, 16})
-      for (auto chem : {control::Chemistry::kLfp, control::Chemistry::kNmc}) v.push_back({s, n, chem});
+      for (auto chem : {control::Chemistry::kLfp, control::Chemistry::kNmc})
+        v.push_back({s, n, chem});
   return v;
 }
 
