@@ -145,14 +145,22 @@ void ChargeController::step_phase(const Measurement& m, double cell_max, double 
       if (balanced_for_s_ >= config_.absorption_s ||
           t - absorption_since_ >= config_.absorption_max_s) {
         phase_ = ChargePhase::kFloat;
+        float_entry_soc_ = m.soc_pct;
       } else if (rebulk_low_for_s_ >= config_.rebulk_delay_s) {
         phase_ = ChargePhase::kBulk;
+        integral_ = 0;
       }
       break;
     case ChargePhase::kFloat:
-      if ((m.soc_pct && *m.soc_pct < config_.rebulk_soc_pct) ||
-          rebulk_low_for_s_ >= config_.rebulk_delay_s)
+      // By SOC only once the pack has lost charge since float began: an imbalanced pack that
+      // could only be filled to 85 % must not be sent back to bulk at once, for ever.
+      if ((m.soc_pct && *m.soc_pct < config_.rebulk_soc_pct &&
+           (!float_entry_soc_ || *m.soc_pct < *float_entry_soc_ - 5)) ||
+          rebulk_low_for_s_ >= config_.rebulk_delay_s) {
+        // A new charge starts from the nominal voltage, not from yesterday's reductions.
         phase_ = ChargePhase::kBulk;
+        integral_ = 0;
+      }
       break;
   }
 }
@@ -223,6 +231,11 @@ ControlOutput ChargeController::update(const Measurement& m, TimePoint now) {
   // accumulate into one term, so the cell coming back inside the band does not undo the drop (a
   // plain P on a banded error would step the CVL back up and hunt). Recovery upwards is I only:
   // slow on purpose.
+  // Lowering the CVL only helps while the pack is being charged: once it is not, a high cell can
+  // only come down by the balancer or by discharging the pack, and a CVL pulled further below the
+  // pack's voltage would make the inverter do the latter (seeds/001 §1.5.3) and leave the CVL far
+  // down for the next charge. So the downward terms freeze while the pack is not charging.
+  if (e < 0 && m.current_a <= 0) e = 0;
   if (e < 0) {
     if (e < error_peak_) {
       integral_ += c.kp * (e - error_peak_);

@@ -44,13 +44,13 @@ struct ControllerConfig {
   double cell_target_v = 3.45;        ///< PI set-point: the highest cell is held at or below this
   double cell_float_target_v = 3.45;  ///< PI set-point in float (= cell_target_v: float must not
                                       ///< pull a cell down, that discharges the pack)
-  double cell_hysteresis_v = 0.10;   ///< band below the set-point in which the PI holds still
-  double cell_protect_v = 3.60;      ///< at or above: CCL = 0 (protection, not "full")
-  double cell_min_v = 2.90;          ///< lower bound for the CVL (never below cells × this)
-  double kp = 2.0;                   ///< pack V per cell V of error
-  double ki = 0.05;                  ///< pack V per (cell V × s)
-  double max_rate_v_per_s = 0.0005;  ///< per cell: bound on how fast the CVL may rise
-  double max_fall_v_per_s = 0.002;   ///< per cell: bound on how fast the CVL may fall
+  double cell_hysteresis_v = 0.10;    ///< band below the set-point in which the PI holds still
+  double cell_protect_v = 3.60;       ///< at or above: CCL = 0 (protection, not "full")
+  double cell_min_v = 2.90;           ///< lower bound for the CVL (never below cells × this)
+  double kp = 2.0;                    ///< pack V per cell V of error
+  double ki = 0.05;                   ///< pack V per (cell V × s)
+  double max_rate_v_per_s = 0.0005;   ///< per cell: bound on how fast the CVL may rise
+  double max_fall_v_per_s = 0.002;    ///< per cell: bound on how fast the CVL may fall
   /// The upper side of the error looks this far ahead along the highest cell's rise (a smoothed
   /// slope), so the CVL starts to fall before a cell racing up the knee overshoots.
   double lookahead_s = 30;
@@ -139,6 +139,7 @@ class ChargeController {
   double absorption_since_ = 0;
   double balanced_for_s_ = 0;
   double rebulk_low_for_s_ = 0;
+  std::optional<double> float_entry_soc_;
 };
 
 }  // namespace gxlink::control

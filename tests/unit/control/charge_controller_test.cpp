@@ -153,8 +153,8 @@ TEST(ChargeController, HoldsStillInsideTheHysteresisBand) {
 TEST(ChargeController, RecoversWithoutWindupAfterLongSaturation) {
   auto cfg = defaults_for(Chemistry::kLfp, 16);
   Driver d(cfg);
-  // A stuck-high cell for two hours drives the CVL to its floor...
-  d.run(pack(16, 3.30, 3.62, 0), 7200);
+  // A stuck-high cell, still charged, for two hours drives the CVL to its floor...
+  d.run(pack(16, 3.30, 3.62, 2), 7200);
   EXPECT_NEAR(d.last.cvl_v, cfg.cells * cfg.cell_min_v, 0.1);
   // ...and once it is below the band the CVL starts rising within a few update periods, at the
   // bounded rate, instead of first unwinding hours of integral.
@@ -162,6 +162,18 @@ TEST(ChargeController, RecoversWithoutWindupAfterLongSaturation) {
   d.run(pack(16, 3.25, 3.30, 0), 120);
   ASSERT_FALSE(d.cvl_changes.empty());
   EXPECT_GT(d.cvl_changes.back().second, cfg.cells * cfg.cell_min_v);
+}
+
+TEST(ChargeController, DoesNotLowerTheCvlWhileThePackIsNotCharging) {
+  Driver d(defaults_for(Chemistry::kLfp, 16));
+  d.run(pack(16, 3.35, 3.36, 5), 30);
+  const double before = d.last.cvl_v;
+  // A high cell on a resting or discharging pack: a lower CVL would only discharge the pack.
+  d.run(pack(16, 3.35, 3.55, 0), 300);
+  d.run(pack(16, 3.35, 3.55, -3), 300);
+  EXPECT_DOUBLE_EQ(d.last.cvl_v, before);
+  d.run(pack(16, 3.35, 3.55, 3), 60);  // charging: now it comes down
+  EXPECT_LT(d.last.cvl_v, before);
 }
 
 TEST(ChargeController, NeverCclZeroMerelyBecauseFull) {
