@@ -2,6 +2,7 @@
 // The CAN-bus BMS protocol (seeds/001): `gxlink decode canbms`, `gxlink snapshot canbms:FILE`, the
 // `[[canbms]]` (GX role) and `[[canbms-bms]]` (battery emulation) config sections, and the demo's
 // simulated CAN battery.
+#include <cmath>
 #include <istream>
 #include <ostream>
 #include <stdexcept>
@@ -208,36 +209,35 @@ std::unique_ptr<drivers::Driver> make_bms(const toml::table& cfg, drivers::Drive
   if (!ccl || !dcl) throw std::invalid_argument("needs charge_current and discharge_current");
   if (*ccl < 0 || *ccl > 6553.5 || *dcl < 0 || *dcl > 6553.5)
     throw std::invalid_argument("charge_current and discharge_current must be in [0, 6553.5] A");
+  if (!cvl)
+    throw std::invalid_argument("needs charge_voltage, charge_current and discharge_current");
+  if (*cvl <= 0 || *cvl > 1000)
+    throw std::invalid_argument("charge_voltage must be in (0, 1000] V");
   std::shared_ptr<cb::LimitPolicy> limit_policy;
   if (policy == "controller") {
-    // The charge voltages come per cell from the chemistry (or the controller table); a pack CVL
-    // here as well would be a second, contradicting source.
-    if (cvl)
-      throw std::invalid_argument(
-          "charge_voltage is for policy = \"static\"; the controller's voltages are per cell "
-          "(chemistry defaults, [canbms-bms.controller])");
     auto chem = control::chemistry_from_string(cfg["chemistry"].value_or(std::string()));
     auto cells = cfg["cells"].value<std::int64_t>();
     if (!chem || !cells || *cells < 4 || *cells > 16)
       throw std::invalid_argument(
           "policy = \"controller\" needs chemistry = \"lfp\" or \"nmc\" and cells = 4..16");
+    const auto n = static_cast<double>(*cells);
     const toml::table* table = cfg["controller"].as_table();
     auto cc = controller_config_from(table, *chem, static_cast<int>(*cells), 100);
+    // charge_voltage stays the battery maker's CVL (never guessed) and is the controller's highest;
+    // a per-cell value in the controller table must say the same.
+    if (table && table->contains("cell_charge_v") && std::abs(cc.cell_charge_v * n - *cvl) > 0.05)
+      throw std::invalid_argument("charge_voltage and controller.cell_charge_v × cells disagree");
+    cc.cell_charge_v = *cvl / n;
     // charge_current / discharge_current are the maxima the derating works down from.
     if (!table || !table->contains("ccl_max_a")) cc.ccl_max_a = *ccl;
     if (!table || !table->contains("dcl_max_a")) cc.dcl_max_a = *dcl;
     if (auto e = cc.check(); !e.empty()) throw std::invalid_argument("controller: " + e);
     limit_policy = std::make_shared<drivers::canbms::ControllerLimitPolicy>(
         cc, cfg["battery_low_voltage"].value<double>());
-  } else {
-    if (!cvl)
-      throw std::invalid_argument("needs charge_voltage, charge_current and discharge_current");
-    if (*cvl <= 0 || *cvl > 1000)
-      throw std::invalid_argument("charge_voltage must be in (0, 1000] V");
   }
   drivers::canbms::BmsDriverOptions o;
   o.source_service = *source;
-  o.limits = {cvl.value_or(0), *ccl, *dcl, cfg["battery_low_voltage"].value<double>()};
+  o.limits = {*cvl, *ccl, *dcl, cfg["battery_low_voltage"].value<double>()};
   o.session.manufacturer = cfg["manufacturer"].value_or(o.session.manufacturer);
   o.session.name = cfg["name"].value_or(std::string());
   o.session.serial = cfg["serial"].value_or(std::string());
@@ -329,8 +329,9 @@ SectionSchema bms_schema() {
           controller_table_key(),
           {.name = "charge_voltage",
            .type = ValueType::kFloat,
-           .description =
-               "policy = static: CVL, V, from the battery maker's manual (never guessed)",
+           .description = "CVL, V, from the battery maker's manual (never guessed); "
+                          "policy = controller: its highest CVL",
+           .required = true,
            .min = 0,
            .max = 1000,
            .min_exclusive = true},

@@ -70,6 +70,7 @@ TEST_F(ConfigFixture, BmsRoleWithTheController) {
     policy = "controller"
     chemistry = "lfp"
     cells = 16
+    charge_voltage = 55.2
     charge_current = 100
     discharge_current = 150
     controller = { cell_target_v = 3.50, update_period_s = 30, ccl_soc = [[90, 1], [99, 0.2]] })";
@@ -77,14 +78,19 @@ TEST_F(ConfigFixture, BmsRoleWithTheController) {
   const std::string base = R"(
     interface = "socketcan:can0"
     source = "com.victronenergy.battery.canopen_bank"
+    charge_voltage = 27.6
     charge_current = 100
     discharge_current = 150
     policy = "controller")";
   EXPECT_THROW(make("canbms-bms", base), std::invalid_argument);  // no chemistry / cells
   EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 17"),
                std::invalid_argument);
-  EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 8\ncharge_voltage = 28.0"),
-               std::invalid_argument);  // a pack CVL would contradict the per-cell voltages
+  EXPECT_EQ(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 8")->kind(), "canbms-bms");
+  EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 8\n"
+                                         "controller = { cell_charge_v = 3.40 }"),
+               std::invalid_argument);  // 8 × 3.40 contradicts charge_voltage = 27.6
+  EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 4"),
+               std::invalid_argument);  // 27.6 V on 4 cells is 6.9 V a cell
   EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 8\n"
                                          "controller = { cell_float_v = 3.6 }"),
                std::invalid_argument);  // float above charge
