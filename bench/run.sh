@@ -16,3 +16,5 @@ for s in bench/*_vs_*.sh; do
   echo "== $s"
   GXLINK_BUILD="$build" bash "$s" | tee "bench/results/$(basename "$s" .sh).txt"
 done
+echo "== bench/sim_ess_speed.sh"
+bash bench/sim_ess_speed.sh "$build/src/app/gxlink" | tee bench/results/sim_ess_speed.txt

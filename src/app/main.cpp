@@ -14,6 +14,7 @@
 #include "app/doctor_command.hpp"
 #include "app/export_command.hpp"
 #include "app/registry.hpp"
+#include "app/sim_command.hpp"
 #include "app/system_replay.hpp"
 #include "app/vebus_command.hpp"
 #include "model/model_json.hpp"
@@ -225,6 +226,8 @@ int main(int argc, char** argv) {
 
   DoctorOptions doctor_opts;
   auto* doctor = add_doctor_command(app, doctor_opts);
+  SimCommandOptions sim_opts;
+  auto* sim = add_sim_command(app, sim_opts);
 
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -242,6 +245,7 @@ int main(int argc, char** argv) {
   if (*vebus) return run_vebus_command(vebus_opts);
   if (*doctor) return run_doctor(doctor_opts, std::cout, std::cerr);
   if (*export_cmd) return run_export_command(export_opts);
+  if (*sim) return run_sim_command(sim_opts);
   if (*candump) return cmd_candump(can_spec, can_bitrate, can_duration, can_count);
   if (*modbus_map) return gxlink::publishers::print_register_map(std::cout, map_format) ? 0 : 2;
   if (!config.empty()) ro.config_file = config;

@@ -2,14 +2,17 @@
 // The CAN-bus BMS protocol (seeds/001): `gxlink decode canbms`, `gxlink snapshot canbms:FILE`, the
 // `[[canbms]]` (GX role) and `[[canbms-bms]]` (battery emulation) config sections, and the demo's
 // simulated CAN battery.
+#include <cmath>
 #include <istream>
 #include <ostream>
 #include <stdexcept>
 
+#include "app/charge_control_config.hpp"
 #include "app/demo.hpp"
 #include "app/registry.hpp"
 #include "core/json_writer.hpp"
 #include "drivers/canbms/bms_driver.hpp"
+#include "drivers/canbms/controller_policy.hpp"
 #include "drivers/canbms/gx_driver.hpp"
 #include "model/model_json.hpp"
 #include "protocols/canbms/codec.hpp"
@@ -199,15 +202,39 @@ std::unique_ptr<drivers::Driver> make_bms(const toml::table& cfg, drivers::Drive
     throw std::invalid_argument(
         "needs interface = \"slcan:...\" and source = \"com.victronenergy.battery.<id>\"");
   // Limits are never guessed: sending a wrong CVL to an inverter can damage a battery.
+  const std::string policy = cfg["policy"].value_or(std::string("static"));
   auto cvl = cfg["charge_voltage"].value<double>();
   auto ccl = cfg["charge_current"].value<double>();
   auto dcl = cfg["discharge_current"].value<double>();
-  if (!cvl || !ccl || !dcl)
+  if (!ccl || !dcl) throw std::invalid_argument("needs charge_current and discharge_current");
+  if (*ccl < 0 || *ccl > 6553.5 || *dcl < 0 || *dcl > 6553.5)
+    throw std::invalid_argument("charge_current and discharge_current must be in [0, 6553.5] A");
+  if (!cvl)
     throw std::invalid_argument("needs charge_voltage, charge_current and discharge_current");
   if (*cvl <= 0 || *cvl > 1000)
     throw std::invalid_argument("charge_voltage must be in (0, 1000] V");
-  if (*ccl < 0 || *ccl > 6553.5 || *dcl < 0 || *dcl > 6553.5)
-    throw std::invalid_argument("charge_current and discharge_current must be in [0, 6553.5] A");
+  std::shared_ptr<cb::LimitPolicy> limit_policy;
+  if (policy == "controller") {
+    auto chem = control::chemistry_from_string(cfg["chemistry"].value_or(std::string()));
+    auto cells = cfg["cells"].value<std::int64_t>();
+    if (!chem || !cells || *cells < 4 || *cells > 16)
+      throw std::invalid_argument(
+          "policy = \"controller\" needs chemistry = \"lfp\" or \"nmc\" and cells = 4..16");
+    const auto n = static_cast<double>(*cells);
+    const toml::table* table = cfg["controller"].as_table();
+    auto cc = controller_config_from(table, *chem, static_cast<int>(*cells), 100);
+    // charge_voltage stays the battery maker's CVL (never guessed) and is the controller's highest;
+    // a per-cell value in the controller table must say the same.
+    if (table && table->contains("cell_charge_v") && std::abs(cc.cell_charge_v * n - *cvl) > 0.05)
+      throw std::invalid_argument("charge_voltage and controller.cell_charge_v × cells disagree");
+    cc.cell_charge_v = *cvl / n;
+    // charge_current / discharge_current are the maxima the derating works down from.
+    if (!table || !table->contains("ccl_max_a")) cc.ccl_max_a = *ccl;
+    if (!table || !table->contains("dcl_max_a")) cc.dcl_max_a = *dcl;
+    if (auto e = cc.check(); !e.empty()) throw std::invalid_argument("controller: " + e);
+    limit_policy = std::make_shared<drivers::canbms::ControllerLimitPolicy>(
+        cc, cfg["battery_low_voltage"].value<double>());
+  }
   drivers::canbms::BmsDriverOptions o;
   o.source_service = *source;
   o.limits = {*cvl, *ccl, *dcl, cfg["battery_low_voltage"].value<double>()};
@@ -222,7 +249,8 @@ std::unique_ptr<drivers::Driver> make_bms(const toml::table& cfg, drivers::Drive
   o.session.failsafe_hold = secs(number(cfg, "failsafe_s", 5));
   const auto bitrate = static_cast<unsigned>(cfg["bitrate"].value_or(std::int64_t{500000}));
   return std::make_unique<drivers::canbms::BmsDriver>(
-      ctx, transport::make_can_transport(ctx.io, *iface, bitrate), std::move(o));
+      ctx, transport::make_can_transport(ctx.io, *iface, bitrate), std::move(o),
+      std::move(limit_policy));
 }
 
 // Every key make_gx and make_bms read.
@@ -285,22 +313,37 @@ SectionSchema bms_schema() {
            .description = "the battery service to speak for, com.victronenergy.battery.<id>",
            .required = true,
            .check = check_not_empty},
+          {.name = "policy",
+           .type = ValueType::kString,
+           .description = "static (the limits below, as configured) or controller (issue 16)",
+           .choices = {"static", "controller"}},
+          {.name = "chemistry",
+           .type = ValueType::kString,
+           .description = "policy = controller: lfp or nmc (its safe per-cell defaults)",
+           .choices = {"lfp", "nmc"}},
+          {.name = "cells",
+           .type = ValueType::kInteger,
+           .description = "policy = controller: cells in series",
+           .min = 4,
+           .max = 16},
+          controller_table_key(),
           {.name = "charge_voltage",
            .type = ValueType::kFloat,
-           .description = "CVL, V, from the battery maker's manual (never guessed)",
+           .description = "CVL, V, from the battery maker's manual (never guessed); "
+                          "policy = controller: its highest CVL",
            .required = true,
            .min = 0,
            .max = 1000,
            .min_exclusive = true},
           {.name = "charge_current",
            .type = ValueType::kFloat,
-           .description = "CCL, A",
+           .description = "CCL, A (policy = controller: the maximum it derates from)",
            .required = true,
            .min = 0,
            .max = 6553.5},
           {.name = "discharge_current",
            .type = ValueType::kFloat,
-           .description = "DCL, A",
+           .description = "DCL, A (policy = controller: the maximum it derates from)",
            .required = true,
            .min = 0,
            .max = 6553.5},

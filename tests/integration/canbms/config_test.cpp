@@ -63,6 +63,50 @@ TEST_F(ConfigFixture, BmsRoleNeedsExplicitSaneLimits) {
                std::invalid_argument);  // no source
 }
 
+TEST_F(ConfigFixture, BmsRoleWithTheController) {
+  const char* ok = R"(
+    interface = "socketcan:can0"
+    source = "com.victronenergy.battery.canopen_bank"
+    policy = "controller"
+    chemistry = "lfp"
+    cells = 16
+    charge_voltage = 55.2
+    charge_current = 100
+    discharge_current = 150
+    controller = { cell_target_v = 3.50, update_period_s = 30, ccl_soc = [[90, 1], [99, 0.2]] })";
+  EXPECT_EQ(make("canbms-bms", ok)->kind(), "canbms-bms");
+  const std::string base = R"(
+    interface = "socketcan:can0"
+    source = "com.victronenergy.battery.canopen_bank"
+    charge_voltage = 27.6
+    charge_current = 100
+    discharge_current = 150
+    policy = "controller")";
+  EXPECT_THROW(make("canbms-bms", base), std::invalid_argument);  // no chemistry / cells
+  EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 17"),
+               std::invalid_argument);
+  EXPECT_EQ(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 8")->kind(), "canbms-bms");
+  EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 8\n"
+                                         "controller = { cell_charge_v = 3.40 }"),
+               std::invalid_argument);  // 8 × 3.40 contradicts charge_voltage = 27.6
+  EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 4"),
+               std::invalid_argument);  // 27.6 V on 4 cells is 6.9 V a cell
+  EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"lfp\"\ncells = 8\n"
+                                         "controller = { cell_float_v = 3.6 }"),
+               std::invalid_argument);  // float above charge
+  EXPECT_THROW(make("canbms-bms", base + "\nchemistry = \"nmc\"\ncells = 8\n"
+                                         "controller = { ccl_soc = [[95, 1], [90, 0.5]] }"),
+               std::invalid_argument);  // breakpoints must rise
+  // The schema knows every key of the controller table.
+  const auto& schema = registry().drivers.at("canbms-bms").schema;
+  const auto* table = schema.find("controller");
+  ASSERT_NE(table, nullptr);
+  ASSERT_TRUE(table->fields);
+  for (const char* k : {"kp", "ki", "update_period_s", "cell_hysteresis_v", "ccl_temperature",
+                        "dcl_cell_v", "rebulk_soc_pct", "max_fall_v_per_s"})
+    EXPECT_NE(table->fields->find(k), nullptr) << k;
+}
+
 TEST_F(ConfigFixture, DecoderSnapshotAndDemoAreRegistered) {
   EXPECT_TRUE(registry().decoders.count("canbms"));
   EXPECT_TRUE(registry().snapshots.count("canbms"));

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "drivers/canbms/controller_policy.hpp"
 #include "drivers/canbms/gx_driver.hpp"
 #include "transport/in_process_can_bus.hpp"
 
@@ -98,6 +99,81 @@ TEST_F(BmsFixture, DisconnectedSourceGivesZeroLimitsThenSilence) {
   for (double t = 8.5; t < 20; t += 0.5) tick(d, t);
   EXPECT_TRUE(seen.empty());
   EXPECT_EQ(d.health().state, HealthState::kFailed);
+}
+
+// policy = "controller" (issue 16): the limits follow the source's cells, and the fail-safe is the
+// session's, whatever the policy.
+TEST_F(BmsFixture, ControllerPolicyLowersCvlForAHighCellAndKeepsTheFailSafe) {
+  auto cfg = control::defaults_for(control::Chemistry::kLfp, 8);
+  cfg.ccl_max_a = 50;
+  cfg.dcl_max_a = 80;
+  auto policy = std::make_shared<ControllerLimitPolicy>(cfg, std::nullopt);
+  BmsDriver d(ctx, bus.attach("bms"), options(), policy);
+  d.attach();
+  src->set("/System/MaxCellVoltage", 3.35);
+  tick(d, 0);
+  ASSERT_FALSE(seen.empty());
+  auto l = std::get<cb::Limits>(*cb::decode(seen[0]));
+  EXPECT_DOUBLE_EQ(l.charge_voltage_v, 27.6);  // 8 × 3.45, not the static 28.4
+  EXPECT_DOUBLE_EQ(l.charge_current_a, 50.0);
+  // One cell runs up the knee: the CVL comes down, in 0.1 V steps, not more often than 20 s.
+  src->set("/System/MaxCellVoltage", 3.58);  // above the 3.45 V set-point, below protection
+  std::vector<std::pair<double, double>> changes;
+  double last = l.charge_voltage_v;
+  for (double t = 1; t < 120; t += 1) {
+    seen.clear();
+    tick(d, t);
+    for (const auto& f : seen)
+      if (f.id == 0x351u) {
+        const double cvl = std::get<cb::Limits>(*cb::decode(f)).charge_voltage_v;
+        if (cvl != last) changes.push_back({t, cvl});
+        last = cvl;
+      }
+  }
+  ASSERT_GE(changes.size(), 2u);
+  EXPECT_LT(last, 27.6);
+  for (std::size_t i = 1; i < changes.size(); ++i)
+    EXPECT_GE(changes[i].first - changes[i - 1].first, 20 - 1e-9);
+  // Full but not at protection: CCL stays above 0.
+  const double ccl = std::get<cb::Limits>(*cb::decode(seen[0])).charge_current_a;
+  EXPECT_GT(ccl, 0);
+  // Source lost: CCL = DCL = 0, then silence.
+  src->set("/Connected", std::int64_t{0});
+  seen.clear();
+  for (double t = 120; t < 126; t += 0.5) tick(d, t);
+  ASSERT_FALSE(seen.empty());
+  for (const auto& f : seen) {
+    auto z = std::get<cb::Limits>(*cb::decode(f));
+    EXPECT_DOUBLE_EQ(z.charge_current_a, 0.0);
+    EXPECT_DOUBLE_EQ(z.discharge_current_a, 0.0);
+  }
+  EXPECT_EQ(d.session().state(), cb::BmsState::kStopped);
+}
+
+TEST(ControllerPolicy, MeasurementComesFromTheSnapshot) {
+  cb::BatterySnapshot b;
+  b.voltage_v = 53.1;
+  b.current_a = -4;
+  b.soc_pct = 77;
+  b.min_cell_voltage_v = 3.30;
+  b.max_cell_voltage_v = 3.34;
+  b.temperature_c = 21;
+  b.max_cell_temperature_c = 24;
+  const auto m = measurement_from(b);
+  EXPECT_DOUBLE_EQ(m.pack_v, 53.1);
+  EXPECT_DOUBLE_EQ(m.current_a, -4);
+  EXPECT_EQ(m.soc_pct, 77);
+  EXPECT_EQ(m.cell_min_v, 3.30);
+  EXPECT_EQ(m.cell_max_v, 3.34);
+  EXPECT_EQ(m.temp_min_c, 21);  // no cell minimum: the battery temperature
+  EXPECT_EQ(m.temp_max_c, 24);
+  // No pack voltage: nothing to control on, so no current either way.
+  ControllerLimitPolicy p(control::defaults_for(control::Chemistry::kLfp, 16), 44.0);
+  const auto l = p.limits(cb::BatterySnapshot{}, at(0));
+  EXPECT_DOUBLE_EQ(l.charge_current_a, 0);
+  EXPECT_DOUBLE_EQ(l.discharge_current_a, 0);
+  EXPECT_NEAR(l.charge_voltage_v, 54.0, 1e-9);
+  EXPECT_EQ(l.battery_low_voltage_v, 44.0);
 }
 
 TEST_F(BmsFixture, SteadyConnectedSourceKeepsTheEmulationRunning) {

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+// `gxlink sim ess` through the built binary (DESIGN.md): exit code, --json, the trace's columns and
+// units, the SVG plot.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+using nlohmann::json;
+
+struct Result {
+  int code;
+  std::string out;
+};
+
+Result run(const std::string& args) {
+  Result r{-1, {}};
+  FILE* p =
+      ::popen((std::string(GXLINK_BINARY) + " sim ess " + args + " 2>/dev/null").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> v;
+  std::stringstream ss(line);
+  for (std::string f; std::getline(ss, f, ',');) v.push_back(f);
+  return v;
+}
+
+TEST(SimEssCli, ControllerPassesWithJsonTraceAndPlot) {
+  const std::string dir = ::testing::TempDir();
+  const auto r =
+      run("--scenario imbalance --policy controller --cells 15 --imbalance-mv 60 --json "
+          "--trace " +
+          dir + "/ess.csv --plot " + dir + "/ess.svg");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["verdict"], "pass");
+  EXPECT_EQ(j["cells"], 15);
+  EXPECT_EQ(j["imbalance_mv"], 60);
+  EXPECT_TRUE(j["metrics"].contains("max_cell_v"));
+  for (const auto& c : j["checks"]) EXPECT_TRUE(c["pass"].get<bool>()) << c.dump();
+
+  std::ifstream csv(dir + "/ess.csv");
+  std::string header;
+  ASSERT_TRUE(std::getline(csv, header));
+  const auto cols = split(header);
+  const std::vector<std::string> contract{"t_s",        "cvl_v",    "ccl_a",  "dcl_a",
+                                          "pack_v",     "pack_i_a", "soc",    "cell_min_v",
+                                          "cell_max_v", "pv_w",     "load_w", "grid_w"};
+  for (std::size_t i = 0; i < contract.size(); ++i) EXPECT_EQ(cols.at(i), contract[i]);
+  std::size_t rows = 0;
+  double last_t = -1;
+  bool charged = false, fed_in = false;
+  for (std::string line; std::getline(csv, line); ++rows) {
+    const auto f = split(line);
+    ASSERT_EQ(f.size(), cols.size());
+    const double t = std::stod(f[0]);
+    EXPECT_DOUBLE_EQ(t, last_t + 1);  // one row per simulated second
+    last_t = t;
+    const double soc = std::stod(f[6]);
+    EXPECT_TRUE(soc > 1 && soc <= 101) << soc;  // percent, not a fraction
+    charged |= std::stod(f[5]) > 10;            // amperes, charging positive
+    fed_in |= std::stod(f[11]) < -100;          // watts, export negative
+    EXPECT_LE(std::stod(f[7]), std::stod(f[8]));
+  }
+  EXPECT_EQ(rows, 4u * 3600 + 1);
+  EXPECT_TRUE(charged);
+  EXPECT_TRUE(fed_in);
+
+  std::ifstream svg(dir + "/ess.svg");
+  std::stringstream s;
+  s << svg.rdbuf();
+  EXPECT_NE(s.str().find("<svg"), std::string::npos);
+  EXPECT_NE(s.str().find("</svg>"), std::string::npos);
+  EXPECT_NE(s.str().find("<polyline"), std::string::npos);
+}
+
+TEST(SimEssCli, NaivePolicyFailsWithExitOne) {
+  const auto r = run("--scenario feed-in --policy naive-static --cells 8 --hours 3 --json");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(json::parse(r.out)["verdict"], "fail");
+}
+
+// A usage error is neither a pass (0) nor a fail (1): CLI11 reports bad values with its own code,
+// and an unwritable output file exits 2.
+TEST(SimEssCli, BadArgumentsAreNeitherPassNorFail) {
+  for (const char* args :
+       {"--scenario nope", "--cells 3", "--cells 17", "--chemistry lead", "--policy smart"}) {
+    const int code = run(args).code;
+    EXPECT_NE(code, 0) << args;
+    EXPECT_NE(code, 1) << args;
+  }
+  EXPECT_EQ(run("--trace /nonexistent/dir/x.csv --hours 0.01").code, 2);
+}
+
+}  // namespace
