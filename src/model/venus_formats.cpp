@@ -397,11 +397,12 @@ Value firmware_version_from_text(std::string_view text) {
     }
     if (digits == 0) return Invalid{};
     parts[n++] = v;
-    if (i == text.size()) break;
+    if (i == text.size() || text[i] == ' ' || text[i] == '-' || text[i] == '(' || text[i] == '+')
+      break;  // the end, or a suffix after a separator: "1.02 (build 5)", "2.10-beta"
     if (text[i] != '.') return Invalid{};
     ++i;
   }
-  if (n < 2 || i != text.size()) return Invalid{};
+  if (n < 2 || text[i - 1] == '.') return Invalid{};  // "1.2.3.4": a fourth part
   return (parts[0] << 16) | (parts[1] << 8) | parts[2];
 }
 

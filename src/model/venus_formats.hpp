@@ -63,7 +63,8 @@ void apply_venus_format(std::string_view type, std::string_view path, ItemMeta& 
 /// Venus' /FirmwareVersion is an integer whose hex digits read as the version (venus_os.md §5.4:
 /// VE.Direct v1.29 = 0x129, VE.Can 1.02 = 0x10200). A dotted text "major.minor[.patch]" (one or
 /// two digits each) becomes major << 16 | minor << 8 | patch, as on VE.Can: "1.6.0" → 0x10600.
-/// Anything else is invalid.
+/// Devices append build notes: a suffix after a space, '-', '(' or '+' is ignored ("1.02 (build
+/// 5)"). Anything else is invalid.
 Value firmware_version_from_text(std::string_view text);
 
 }  // namespace gxlink::model

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "model/venus_formats.hpp"
 #include "protocols/nmea2000/pgn_table.hpp"
 #include "protocols/nmea2000/vreg.hpp"
 
@@ -47,31 +48,6 @@ Value kelvin_to_c(const std::optional<double>& v) {
 
 bool contains(const std::string& s, std::string_view what) {
   return s.find(what) != std::string::npos;
-}
-
-/// Venus /FirmwareVersion is an integer written in hex digits: "1.02" → 0x10200 (venus_os.md:
-/// DVCC wants VE.Can ≥ 0x10200). Versions that do not look like that stay invalid.
-Value firmware_version(const std::string& text) {
-  std::int64_t parts[3] = {0, 0, 0};
-  int n = 0;
-  std::size_t i = 0;
-  while (n < 3 && i < text.size()) {
-    std::int64_t v = 0;
-    std::size_t digits = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 2) {
-      v = v * 16 + (text[i] - '0');
-      ++i;
-      ++digits;
-    }
-    if (digits == 0) break;
-    parts[n++] = v;
-    if (i < text.size() && text[i] == '.')
-      ++i;
-    else
-      break;
-  }
-  if (n < 2) return Invalid{};
-  return (parts[0] << 16) | (parts[1] << 8) | parts[2];
 }
 
 /// The Venus service type a Victron model name implies (seed 000 product tables), empty if none.
@@ -332,6 +308,35 @@ void Nmea2000Driver::classify(Device& d) {
   for (auto& [key, payload] : pending) apply(d, key.first, payload);
 }
 
+model::ServiceSpec Nmea2000Driver::spec_for(const Device& d, std::string_view type,
+                                            const std::string& suffix, int device_instance) const {
+  // Named after the node's NAME (venus_os.md §1.1): a changed device instance is a new service.
+  const auto& nm = *d.name;
+  model::ServiceSpec spec;
+  spec.type = std::string(type);
+  spec.connection = "socketcan_" + iface_ + "_di" + std::to_string(nm.device_instance()) + "_uc" +
+                    std::to_string(nm.unique_number) + suffix;
+  spec.device_instance = device_instance;
+  spec.mgmt_connection = "VE.Can";
+  if (d.product) {
+    spec.product_id = std::int64_t{d.product->product_code};
+    spec.product_name = d.product->model_id;
+    spec.firmware_version = model::firmware_version_from_text(d.product->software_version);
+  } else {
+    const auto maker = n2k::kManufacturerLookup.find(nm.manufacturer);
+    spec.product_name =
+        std::string(maker.empty() ? "NMEA 2000 device" : maker) + " " + std::string(type);
+  }
+  return spec;
+}
+
+void Nmea2000Driver::identify(model::Service& s, const Device& d) {
+  s.set("/Connected", std::int64_t{1});
+  if (d.product && !d.product->serial.empty()) s.set("/Serial", d.product->serial);
+  s.set("/N2kDeviceInstance", std::int64_t{d.name->device_instance()});
+  s.set("/N2kUniqueNumber", std::int64_t{d.name->unique_number});
+}
+
 model::Service* Nmea2000Driver::service_for(Device& d, std::uint8_t instance) {
   // Victron devices are one service each; other makers' battery monitors one per data instance.
   const bool per_instance = !d.victron && d.type == "battery";
@@ -341,31 +346,11 @@ model::Service* Nmea2000Driver::service_for(Device& d, std::uint8_t instance) {
     if (auto* s = ctx_.model.find(it->second)) return s;
     d.services.erase(it);  // removed behind our back: create it again
   }
-  const auto& nm = *d.name;
-  std::string conn = "socketcan_" + iface_ + "_di" + std::to_string(nm.device_instance()) + "_uc" +
-                     std::to_string(nm.unique_number);
-  if (per_instance) conn += "_i" + std::to_string(instance);
-  model::ServiceSpec spec;
-  spec.type = d.type;
-  spec.connection = conn;
-  spec.device_instance = per_instance ? instance : nm.device_instance();
-  spec.mgmt_connection = "VE.Can";
-  if (d.product) {
-    spec.product_id = std::int64_t{d.product->product_code};
-    spec.product_name = d.product->model_id;
-    spec.firmware_version = firmware_version(d.product->software_version);
-  } else {
-    spec.product_name = std::string(n2k::kManufacturerLookup.find(nm.manufacturer).empty()
-                                        ? "NMEA 2000 device"
-                                        : n2k::kManufacturerLookup.find(nm.manufacturer)) +
-                        " " + d.type;
-  }
-  auto& s = ctx_.model.add_service(spec);
+  auto& s = ctx_.model.add_service(
+      spec_for(d, d.type, per_instance ? "_i" + std::to_string(instance) : std::string(),
+               per_instance ? instance : d.name->device_instance()));
   declare_paths(s, d);
-  s.set("/Connected", std::int64_t{1});
-  if (d.product && !d.product->serial.empty()) s.set("/Serial", d.product->serial);
-  s.set("/N2kDeviceInstance", std::int64_t{nm.device_instance()});
-  s.set("/N2kUniqueNumber", std::int64_t{nm.unique_number});
+  identify(s, d);
   d.services[key] = s.name();
   return &s;
 }
@@ -438,7 +423,7 @@ void Nmea2000Driver::on_message(const n2k::Message& m, TimePoint now) {
         if (auto* s = ctx_.model.find(name)) {
           s->set("/ProductName", d.product->model_id);
           s->set("/ProductId", std::int64_t{d.product->product_code});
-          s->set("/FirmwareVersion", firmware_version(d.product->software_version));
+          s->set("/FirmwareVersion", model::firmware_version_from_text(d.product->software_version));
           if (!d.product->serial.empty()) s->set("/Serial", d.product->serial);
         }
       }
@@ -667,22 +652,7 @@ model::Service* Nmea2000Driver::sensor_service(Device& d, std::string_view type,
     if (auto* s = ctx_.model.find(it->second)) return s;
     d.sensor_services.erase(it);  // removed behind our back: create it again
   }
-  const auto& nm = *d.name;
-  model::ServiceSpec spec;
-  spec.type = std::string(type);
-  spec.connection = "socketcan_" + iface_ + "_di" + std::to_string(nm.device_instance()) + "_uc" +
-                    std::to_string(nm.unique_number) + "_" + suffix;
-  spec.device_instance = device_instance;
-  spec.mgmt_connection = "VE.Can";
-  if (d.product) {
-    spec.product_id = std::int64_t{d.product->product_code};
-    spec.product_name = d.product->model_id;
-    spec.firmware_version = firmware_version(d.product->software_version);
-  } else {
-    const auto maker = n2k::kManufacturerLookup.find(nm.manufacturer);
-    spec.product_name = std::string(maker.empty() ? "NMEA 2000" : maker) + " " + spec.type;
-  }
-  auto& s = ctx_.model.add_service(spec);
+  auto& s = ctx_.model.add_service(spec_for(d, type, "_" + suffix, device_instance));
   s.declare(kIdentityPaths);
   if (type == "tank")
     s.declare(kTankPaths);
@@ -690,10 +660,7 @@ model::Service* Nmea2000Driver::sensor_service(Device& d, std::string_view type,
     s.declare(kTemperaturePaths);
   else if (type == "gps")
     s.declare(kGpsPaths);
-  s.set("/Connected", std::int64_t{1});
-  if (d.product && !d.product->serial.empty()) s.set("/Serial", d.product->serial);
-  s.set("/N2kDeviceInstance", std::int64_t{nm.device_instance()});
-  s.set("/N2kUniqueNumber", std::int64_t{nm.unique_number});
+  identify(s, d);
   d.sensor_services[key] = s.name();
   return &s;
 }

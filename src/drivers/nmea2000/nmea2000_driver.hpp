@@ -105,6 +105,11 @@ class Nmea2000Driver final : public Driver {
                      std::uint8_t inst);
   void apply_vebus(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn);
   model::Service* service_for(Device& d, std::uint8_t instance);
+  /// The service spec of a node's service: name from the NAME plus `suffix`, product from 126996.
+  model::ServiceSpec spec_for(const Device& d, std::string_view type, const std::string& suffix,
+                              int device_instance) const;
+  /// The identity paths every service of a node carries.
+  static void identify(model::Service& s, const Device& d);
   /// Tank, temperature and GNSS PGNs from any maker: their own services. True when `pgn` is one.
   bool apply_sensor(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn);
   model::Service* sensor_service(Device& d, std::string_view type, const std::string& suffix,

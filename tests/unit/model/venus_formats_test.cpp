@@ -174,6 +174,8 @@ TEST(FirmwareVersionFromText, DottedVersionsBecomeVenusIntegers) {
   EXPECT_EQ(firmware_version_from_text("1.02"), Value(std::int64_t{0x10200}));
   EXPECT_EQ(firmware_version_from_text("v2.08"), Value(std::int64_t{0x20800}));
   EXPECT_EQ(firmware_version_from_text("1.0.4"), Value(std::int64_t{0x10004}));
+  EXPECT_EQ(firmware_version_from_text("1.02 (build 5)"), Value(std::int64_t{0x10200}));
+  EXPECT_EQ(firmware_version_from_text("2.10-beta"), Value(std::int64_t{0x21000}));
   for (auto bad : {"", "1", "1.", "abc", "1.2.3.4", "1.2x", "123.4", "1..2"})
     EXPECT_FALSE(is_valid(firmware_version_from_text(bad))) << bad;
 }
