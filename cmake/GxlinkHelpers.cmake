@@ -28,7 +28,15 @@ function(gxlink_test name)
     GXLINK_SHARED_DATA="${PROJECT_SOURCE_DIR}/../shared/data"
     GXLINK_BINARY="$<TARGET_FILE:gxlink>")
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+  # Label unit or integration from the folder, so a cross build can run only its unit tests under
+  # qemu-user (ctest --preset unit-arm64).
+  string(FIND "${CMAKE_CURRENT_SOURCE_DIR}/" "${PROJECT_SOURCE_DIR}/tests/unit/" unit_pos)
+  if(unit_pos EQUAL 0)
+    set(label unit)
+  else()
+    set(label integration)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS ${label})
 endfunction()
 
 # gxlink_fuzz(<name> SOURCES ... DEPS ...)
