@@ -9,7 +9,7 @@ set -euo pipefail
 check=${1:?check}
 dist=${2:?dist dir}
 debs=("$dist"/gxlink_*_"$(dpkg --print-architecture)".deb)
-deb=${debs[0]}
+deb=$(realpath "${debs[0]}")
 [ -f "$deb" ] || { echo "no package in $dist (the packaging.build fixture failed?)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gxlink-debcheck.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
