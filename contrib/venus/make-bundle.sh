@@ -29,7 +29,7 @@ b="$work/gxlink-venus"
 install -d "$b/bin" "$b/lib" "$b/service/log"
 install -m 0755 "$binary" "$b/bin/gxlink"
 strip_tool="strip"
-[ "$arch" = "$(dpkg --print-architecture)" ] || strip_tool="$(dpkg-architecture -a"$arch" -qDEB_HOST_GNU_TYPE)-strip"
+[ "$arch" = "$(dpkg --print-architecture)" ] || strip_tool="$(dpkg-architecture -a"$arch" -qDEB_HOST_GNU_TYPE 2>/dev/null)-strip"
 "$strip_tool" --strip-unneeded "$b/bin/gxlink"
 
 # The loader named in the binary's PT_INTERP, then the NEEDED closure.
