@@ -37,12 +37,23 @@ rc_local_add() {
     : > "$dest/.created-rc-local"
   fi
   rc_local_remove_block
-  {
-    echo "$begin"
-    echo '[ -x /data/gxlink/boot.sh ] && /data/gxlink/boot.sh'
-    echo "$end"
-  } >> "$rc_local"
-  chmod 0755 "$rc_local"
+  # Before a final `exit` line if the file has one (a block after it would never run).
+  tmp="$rc_local.gxlink-tmp"
+  awk -v b="$begin" -v e="$end" '
+    { line[NR] = $0; if ($0 !~ /^[ \t]*$/) last = NR }
+    END {
+      at = (line[last] ~ /^[ \t]*exit([ \t]+[0-9]+)?[ \t]*$/) ? last : NR + 1
+      for (i = 1; i <= NR + 1; i++) {
+        if (i == at) {
+          print b
+          print "if [ -x /data/gxlink/boot.sh ]; then /data/gxlink/boot.sh; fi"
+          print e
+        }
+        if (i <= NR) print line[i]
+      }
+    }' "$rc_local" > "$tmp"
+  chmod 0755 "$tmp"
+  mv "$tmp" "$rc_local"
 }
 
 rc_local_remove_block() {

@@ -19,7 +19,7 @@ mkdir -p "$root/data/log" "$root/var/log" "$root/opt/victronenergy/dbus-systemca
 printf '#!/bin/sh\nexec 2>&1\nexec /opt/victronenergy/dbus-systemcalc-py/dbus_systemcalc.py\n' \
   > "$root/opt/victronenergy/dbus-systemcalc-py/service/run"
 ln -s /opt/victronenergy/dbus-systemcalc-py/service "$root/service/dbus-systemcalc-py"
-printf '#!/bin/sh\n/data/bms/start_bms.sh\n' > "$root/data/rc.local"
+printf '#!/bin/sh\n/data/bms/start_bms.sh\nexit 0\n' > "$root/data/rc.local"
 chmod 0755 "$root/data/rc.local"
 # Every file with its type, mode, link target and content hash: "the tree is as before".
 snapshot() {
@@ -54,6 +54,7 @@ done
 [ "$(block_count)" = 1 ] || fail "rc.local block count $(block_count)"
 grep -qx '/data/bms/start_bms.sh' "$root/data/rc.local" || fail "someone else's rc.local line lost"
 [ -x "$root/data/rc.local" ] || fail "rc.local not executable"
+[ "$(tail -n1 "$root/data/rc.local")" = "exit 0" ] || fail "the block is not before rc.local's exit"
 [ "$(stat -c %a "$d/state")" = 700 ] || fail "state dir mode"
 grep -q 'exec multilog t s25000 n4 /var/log/gxlink' "$d/service/log/run" || fail "log/run"
 grep -q '/data/gxlink/bin/gxlink-venus run --config /data/gxlink/gxlink.toml' "$d/service/run" || fail "run"
@@ -87,6 +88,7 @@ grep -qx "svc -t $root/service/gxlink" "$tmp/svc.log" || fail "no restart on upg
 # 4. Boot: /service is a fresh tmpfs; rc.local makes the link again.
 rm "$root/service/gxlink"
 sed -e "s#/data/gxlink/boot.sh#$root/data/gxlink/boot.sh#g" -e '/start_bms/d' "$root/data/rc.local" > "$tmp/rc.local"
+grep -q "$root/data/gxlink/boot.sh" "$tmp/rc.local" || fail "no boot line in rc.local"
 ROOT="$root" sh "$tmp/rc.local"
 [ "$(readlink "$root/service/gxlink")" = /data/gxlink/service ] || fail "boot did not link the service"
 
@@ -97,7 +99,7 @@ grep -qx "svc -d $root/service/gxlink" "$tmp/svc.log" || fail "not stopped"
 grep -qx "svc -x $root/service/gxlink" "$tmp/svc.log" || fail "supervise not told to exit"
 grep -qx "svc -d $root/service/gxlink/log" "$tmp/svc.log" || fail "logger not stopped"
 if [ -e "$root/service/gxlink" ] || [ -L "$root/service/gxlink" ]; then fail "link left"; fi
-[ "$(printf '#!/bin/sh\n/data/bms/start_bms.sh')" = "$(cat "$root/data/rc.local")" ] || fail "rc.local: $(cat "$root/data/rc.local")"
+[ "$(printf '#!/bin/sh\n/data/bms/start_bms.sh\nexit 0')" = "$(cat "$root/data/rc.local")" ] || fail "rc.local: $(cat "$root/data/rc.local")"
 left=$(find "$d" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' ')
 [ "$left" = "gxlink.toml state " ] || fail "uninstall left: $left"
 installer "$tmp/v2" uninstall  # again: nothing to do, no error
