@@ -23,12 +23,27 @@ function(gxlink_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${GXLINK_WARNINGS} $<$<BOOL:${GXLINK_WERROR}>:-Werror>)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  # In a cross build a test that runs gxlink through the shell (popen) must start it under the
+  # same emulator ctest uses: the kernel here has no binfmt handler for the target.
+  set(gxlink_command "$<TARGET_FILE:gxlink>")
+  if(CMAKE_CROSSCOMPILING AND CMAKE_CROSSCOMPILING_EMULATOR)
+    list(JOIN CMAKE_CROSSCOMPILING_EMULATOR " " emulator)
+    set(gxlink_command "${emulator} $<TARGET_FILE:gxlink>")
+  endif()
   target_compile_definitions(${name} PRIVATE
     GXLINK_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data"
     GXLINK_SHARED_DATA="${PROJECT_SOURCE_DIR}/../shared/data"
-    GXLINK_BINARY="$<TARGET_FILE:gxlink>")
+    GXLINK_BINARY="${gxlink_command}")
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+  # Label unit or integration from the folder, so a cross build can run only its unit tests under
+  # qemu-user (ctest --preset unit-arm64).
+  string(FIND "${CMAKE_CURRENT_SOURCE_DIR}/" "${PROJECT_SOURCE_DIR}/tests/unit/" unit_pos)
+  if(unit_pos EQUAL 0)
+    set(label unit)
+  else()
+    set(label integration)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS ${label})
 endfunction()
 
 # gxlink_fuzz(<name> SOURCES ... DEPS ...)

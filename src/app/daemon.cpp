@@ -29,6 +29,12 @@ std::filesystem::path state_dir(const toml::table& cfg, bool demo,
                                 const std::filesystem::path& run_dir) {
   if (auto d = cfg["general"]["data_dir"].value<std::string>()) return *d;
   if (demo) return run_dir;  // the demo must not touch a real installation's instance records
+  // systemd's StateDirectory= (the packaged gxlink.service runs as user gxlink): the first of a
+  // ':' separated list, as for $RUNTIME_DIRECTORY (core/private_files.cpp).
+  if (const char* sd = std::getenv("STATE_DIRECTORY"); sd && *sd) {
+    const std::string dirs(sd);
+    return dirs.substr(0, dirs.find(':'));
+  }
   if (::geteuid() == 0) return "/var/lib/gxlink";
   const char* home = std::getenv("HOME");
   return std::filesystem::path(home ? home : "/tmp") / ".local/state/gxlink";

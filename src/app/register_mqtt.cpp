@@ -13,6 +13,10 @@ namespace {
 std::filesystem::path portal_id_file(const toml::table& cfg) {
   if (auto f = cfg["portal_id_file"].value<std::string>()) return *f;
   // Same place as the daemon's state (daemon.cpp state_dir) when no data dir is known here.
+  if (const char* sd = std::getenv("STATE_DIRECTORY"); sd && *sd) {
+    const std::string dirs(sd);
+    return std::filesystem::path(dirs.substr(0, dirs.find(':'))) / "portal_id";
+  }
   if (::geteuid() == 0) return "/var/lib/gxlink/portal_id";
   const char* home = std::getenv("HOME");
   return std::filesystem::path(home ? home : "/tmp") / ".local/state/gxlink/portal_id";
