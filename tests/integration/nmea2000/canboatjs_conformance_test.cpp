@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Conformance against the real peer: @canboat/canboatjs `analyzerjs` (installed by
-// scripts/setup.d/nmea2000.sh) and `gxlink decode nmea2000` decode the same shared captures; every
+// scripts/setup.d/node_peers.sh) and `gxlink decode nmea2000` decode the same shared captures; every
 // energy-PGN message is compared field by field. Skips when ../shared, node or the package is
 // missing.
 #include <gtest/gtest.h>
@@ -251,14 +251,14 @@ class CanboatjsConformance : public ::testing::Test {
   void SetUp() override {
     if (!fs::exists(fs::path(GXLINK_SHARED_DATA) / "n2k")) GTEST_SKIP() << "no ../shared/data/n2k";
     if (!peer_available())
-      GTEST_SKIP() << "node or canboatjs missing (scripts/setup.d/nmea2000.sh)";
+      GTEST_SKIP() << "node or canboatjs missing (scripts/setup.d/node_peers.sh)";
   }
 };
 
 TEST(CanboatjsConformanceOwnCapture, SimulatedVeCanCandumpLogMatches) {
   // Our committed candump -L capture of the VE.Can simulators: fast-packet 127506/127507/127503
   // and single-frame 127508 through the candump path of both decoders.
-  if (!peer_available()) GTEST_SKIP() << "node or canboatjs missing (scripts/setup.d/nmea2000.sh)";
+  if (!peer_available()) GTEST_SKIP() << "node or canboatjs missing (scripts/setup.d/node_peers.sh)";
   Totals t;
   compare_path(fs::path(GXLINK_TEST_DATA) / "nmea2000" / "vecan_sim.log", t);
   std::cout << "simulator capture: compared " << t.messages << " messages, " << t.fields

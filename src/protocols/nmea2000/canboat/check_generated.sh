@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Regenerates the canboat PGN table from the pinned, installed @canboat/ts-pgns and fails when the
-# committed pgn_table_canboat.cpp differs (the pin in scripts/setup.d/nmea2000.sh and the file
+# committed pgn_table_canboat.cpp differs (the pin in tests/peers/node/package.json and the file
 # must move together). Exit 77 (skipped) when the package is not installed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../../.." && pwd)

@@ -3,7 +3,7 @@
 """Generates src/protocols/nmea2000/pgn_table_canboat.cpp from canboat's PGN database.
 
 canboat's `canboat.json` (Apache-2.0, shipped in the npm package @canboat/ts-pgns, which
-scripts/setup.d/nmea2000.sh installs pinned) is the field's maintained description of NMEA 2000
+tests/peers/node/package.json pins and scripts/setup.d/node_peers.sh installs) is the field's maintained description of NMEA 2000
 PGNs: field names, bit layout, resolution, units and lookups. We read it as data instead of
 hand-typing PGNs (issue 13, conformance 8).
 
