@@ -169,7 +169,12 @@ try {
   await page.goto(base + '/#/device/' + multi, {waitUntil: 'domcontentloaded'});
   const limitForm = await page.waitForSelector(form, {timeout: 20000}).catch(() => null);
   if (limitForm) {
-    const before = (await (await fetch(base + '/api/service/' + multi)).json())[limitPath];
+    // The Multi reports its limit (and so the range a write is checked against) only once the
+    // driver has read it over MK3: wait for it, or a write is refused as out of range.
+    const before = await until('the Multi\'s input current limit', async () => {
+      const v = (await (await fetch(base + '/api/service/' + multi)).json())[limitPath];
+      return typeof v === 'number' ? v : null;
+    }, 30000).catch(() => null);
     const target = before === 12 ? 10 : 12;
     await page.$eval(form + ' input', (e, v) => { e.value = String(v); }, target);
     await page.click(form + ' button');
