@@ -10,13 +10,18 @@ bin=${1:?usage: gen-manpage.sh GXLINK_BINARY [DATE]}
 date=${2:-$(date -u +%Y-%m-%d)}
 run() { ${RUN_WITH:-} "$bin" "$@"; }
 # roff: escape backslashes, and a leading . or ' would start a request.
-roff() { sed -e 's/\\/\\e/g' -e "s/^\([.']\)/\\\\\&\1/" -e 's/-/\\-/g'; }
+# Help text may hold UTF-8 ("→", "…"): written as groff's \[uXXXX] escapes, the page is plain
+# ASCII and reads the same under any groff or locale.
+roff() {
+  sed -e 's/\\/\\e/g' -e "s/^\([.']\)/\\\\\&\1/" -e 's/-/\\-/g' |
+    perl -CS -pe 's/([^\x00-\x7f])/sprintf("\\[u%04X]", ord($1))/ge'
+}
 # CLI11 prints the program path in its usage line; the page shows the installed name.
 usage_name() { sed -E "s#^Usage: [^ ]*gxlink#Usage: gxlink#"; }
 
 version=$(run --version)
 top=$(run --help | usage_name)
-summary=$(printf '%s\n' "$top" | head -n1 | sed 's/^gxlink: //')
+summary=$(printf '%s\n' "$top" | sed -n '1s/^gxlink: //p')
 subcommands=$(printf '%s\n' "$top" | sed -n '/^Subcommands:/,$p' | awk 'NR>1 && NF {print $1}')
 
 cat <<HEAD

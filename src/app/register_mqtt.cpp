@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "app/mqtt_connection.hpp"
 #include "app/registry.hpp"
 #include "publishers/mqtt/mqtt_publisher.hpp"
 
@@ -39,17 +40,10 @@ std::unique_ptr<publishers::Publisher> make_mqtt(const toml::table& cfg,
   c.host = cfg["host"].value_or(std::string("127.0.0.1"));
   c.port = static_cast<int>(cfg["port"].value_or(std::int64_t{1883}));
   if (c.port <= 0 || c.port > 65535) throw std::runtime_error("[mqtt] port out of range");
-  c.username = cfg["username"].value_or(std::string());
-  c.password = cfg["password"].value_or(std::string());
+  read_mqtt_credentials(cfg, c);
   c.keepalive_s = static_cast<int>(positive(cfg, "mqtt_keepalive_s", 30));
   c.reconnect_max = secs(positive(cfg, "reconnect_max_s", 30));
   c.max_backlog_bytes = static_cast<std::size_t>(positive(cfg, "max_backlog_kb", 16384) * 1024);
-  c.tls.enabled = cfg["tls"].value_or(false);
-  c.tls.ca_file = cfg["ca_file"].value_or(std::string());
-  c.tls.ca_path = cfg["ca_path"].value_or(std::string());
-  c.tls.cert_file = cfg["cert_file"].value_or(std::string());
-  c.tls.key_file = cfg["key_file"].value_or(std::string());
-  c.tls.insecure = cfg["tls_insecure"].value_or(false);
 
   auto& v = o.venus;
   v.portal_id = cfg["portal_id"].value_or(std::string());
@@ -83,7 +77,7 @@ SectionSchema mqtt_schema() {
                      .min = 0,
                      .min_exclusive = true};
   };
-  return {
+  SectionSchema schema{
       .name = "mqtt",
       .form = SectionForm::kTable,
       .description = "the model on an MQTT broker in the Venus OS format",
@@ -98,8 +92,6 @@ SectionSchema mqtt_schema() {
            .description = "broker port",
            .min = 1,
            .max = 65535},
-          str("username", "broker user name"),
-          str("password", "broker password"),
           str("client_id", "MQTT client id; default gxlink-<portal id>"),
           {.name = "portal_id",
            .type = ValueType::kString,
@@ -110,12 +102,6 @@ SectionSchema mqtt_schema() {
                         : "must not contain '/', '+' or '#'";
            }},
           str("portal_id_file", "where a random portal id is kept when there is no machine id"),
-          flag("tls", "connect with TLS"),
-          str("ca_file", "CA certificates (PEM) for TLS"),
-          str("ca_path", "directory of CA certificates for TLS"),
-          str("cert_file", "client certificate (PEM)"),
-          str("key_file", "client key (PEM)"),
-          flag("tls_insecure", "skip the broker host-name check (testing only)"),
           flag("writes", "W/ topics change device settings (off unless enabled)"),
           positive("keepalive_timeout_s", "publishing stops this long after the last keep-alive"),
           {.name = "mqtt_keepalive_s",
@@ -133,6 +119,8 @@ SectionSchema mqtt_schema() {
           str("homeassistant_prefix", "Home Assistant discovery prefix"),
           str("state_prefix", "Home Assistant state topic prefix"),
       }};
+  for (auto& k : mqtt_credential_keys()) schema.keys.push_back(std::move(k));
+  return schema;
 }
 
 }  // namespace

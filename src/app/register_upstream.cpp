@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "app/mqtt_connection.hpp"
 #include "app/registry.hpp"
 #include "publishers/mqtt/mqtt_publisher.hpp"
 #include "publishers/upstream/upstream_publisher.hpp"
@@ -73,17 +74,10 @@ std::unique_ptr<publishers::Publisher> make_upstream(const toml::table& cfg,
     c.port = static_cast<int>(t["port"].value_or(std::int64_t{1883}));
     o.common = common(t, "mqtt-" + c.host + "-" + std::to_string(c.port), portal_id, ctx);
     o.prefix = t["prefix"].value_or(std::string("gxlink"));
-    c.username = t["username"].value_or(std::string());
-    c.password = t["password"].value_or(std::string());
+    read_mqtt_credentials(t, c);
     // Stable per site, and not the local Venus output's "gxlink-<portal id>": two clients with
     // one id on one broker would take each other's session over and over.
     c.client_id = t["client_id"].value_or("gxlink-upstream-" + o.common.portal_id);
-    c.tls.enabled = t["tls"].value_or(false);
-    c.tls.ca_file = t["ca_file"].value_or(std::string());
-    c.tls.ca_path = t["ca_path"].value_or(std::string());
-    c.tls.cert_file = t["cert_file"].value_or(std::string());
-    c.tls.key_file = t["key_file"].value_or(std::string());
-    c.tls.insecure = t["tls_insecure"].value_or(false);
     c.keepalive_s = static_cast<int>(t["keepalive_s"].value_or(std::int64_t{30}));
     c.reconnect_max = secs(t["reconnect_max_s"].value_or(30.0));
     c.max_inflight = static_cast<int>(t["max_inflight"].value_or(std::int64_t{100}));
@@ -196,17 +190,7 @@ SectionSchema upstream_schema() {
                          ? ""
                          : "must not contain '+' or '#'";
             }},
-           str("username", "broker user name"),
-           str("password", "broker password"),
            str("client_id", "MQTT client id; default gxlink-upstream-<portal id>"),
-           {.name = "tls", .type = ValueType::kBool, .description = "connect with TLS"},
-           str("ca_file", "CA certificates (PEM) for TLS"),
-           str("ca_path", "directory of CA certificates for TLS"),
-           str("cert_file", "client certificate (PEM)"),
-           str("key_file", "client key (PEM)"),
-           {.name = "tls_insecure",
-            .type = ValueType::kBool,
-            .description = "skip the broker host-name check (testing only)"},
            {.name = "keepalive_s",
             .type = ValueType::kInteger,
             .description = "MQTT PINGREQ interval",
@@ -220,6 +204,7 @@ SectionSchema upstream_schema() {
             .max = 65535},
        })
     mqtt_keys.push_back(std::move(k));
+  for (auto& k : mqtt_credential_keys()) mqtt_keys.push_back(std::move(k));
   auto influx_keys = common_keys();
   for (auto k : std::vector<KeySchema>{
            {.name = "url",

@@ -67,10 +67,12 @@ LIST
     needed=$(objdump -p "$tmp/root/usr/bin/gxlink" | awk '$1 == "NEEDED" {print $2}')
     covered=""
     for lib in $needed; do
-      path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+      # Readers take all their input (no early exit, no head): under `set -o pipefail` a writer
+      # killed by SIGPIPE would fail the check at random.
+      path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !found {print $NF; found = 1}')
       [ -n "$path" ] || fail "cannot resolve $lib"
-      owner=$(dpkg -S "$path" 2>/dev/null | head -n1 | cut -d: -f1) \
-        || owner=$(dpkg -S "$(readlink -f "$path")" | head -n1 | cut -d: -f1)
+      owner=$(dpkg -S "$path" 2>/dev/null | awk -F: 'NR == 1 {print $1}') \
+        || owner=$(dpkg -S "$(readlink -f "$path")" | awk -F: 'NR == 1 {print $1}')
       names=$( (echo "$owner"; dpkg-query -W -f='${Provides}\n' "$owner:$(field Architecture)" | tr ',' '\n' | sed -E 's/^ *//; s/ .*//') | grep -v '^$')
       match=$(LC_ALL=C comm -12 <(echo "$names" | LC_ALL=C sort -u) <(echo "$got"))
       [ "$(echo "$match" | grep -c .)" = 1 ] || fail "$lib ($owner) is not named once in Depends"

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+#include "app/mqtt_connection.hpp"
+
+#include <string>
+
+namespace gxlink::app {
+
+std::vector<KeySchema> mqtt_credential_keys() {
+  auto str = [](const char* name, const char* description) {
+    return KeySchema{.name = name, .type = ValueType::kString, .description = description};
+  };
+  auto flag = [](const char* name, const char* description) {
+    return KeySchema{.name = name, .type = ValueType::kBool, .description = description};
+  };
+  return {
+      str("username", "broker user name"),
+      str("password", "broker password"),
+      flag("tls", "connect with TLS"),
+      str("ca_file", "CA certificates (PEM) for TLS"),
+      str("ca_path", "directory of CA certificates for TLS"),
+      str("cert_file", "client certificate (PEM)"),
+      str("key_file", "client key (PEM)"),
+      flag("tls_insecure", "skip the broker host-name check (testing only)"),
+  };
+}
+
+void read_mqtt_credentials(const toml::table& t, mqtt::ClientOptions& c) {
+  c.username = t["username"].value_or(std::string());
+  c.password = t["password"].value_or(std::string());
+  c.tls.enabled = t["tls"].value_or(false);
+  c.tls.ca_file = t["ca_file"].value_or(std::string());
+  c.tls.ca_path = t["ca_path"].value_or(std::string());
+  c.tls.cert_file = t["cert_file"].value_or(std::string());
+  c.tls.key_file = t["key_file"].value_or(std::string());
+  c.tls.insecure = t["tls_insecure"].value_or(false);
+}
+
+}  // namespace gxlink::app
