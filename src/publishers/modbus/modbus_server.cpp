@@ -12,16 +12,14 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
+#include "transport/tcp_listener.hpp"
+
 namespace gxlink::publishers {
 
 namespace {
 
 using asio::ip::tcp;
 
-constexpr std::chrono::milliseconds kFirstBackoff{500};
-constexpr std::chrono::milliseconds kMaxBackoff{10000};
-constexpr std::chrono::milliseconds kFirstAcceptBackoff{50};
-constexpr std::chrono::milliseconds kMaxAcceptBackoff{1000};
 
 }  // namespace
 
@@ -32,18 +30,11 @@ class ModbusServer::Impl : public std::enable_shared_from_this<Impl> {
   Impl(PublisherContext ctx, ModbusOptions options, const modbus::RegisterMap& map)
       : ctx_(ctx),
         options_(std::move(options)),
-        registers_(ctx.model, map, options_.registers),
-        acceptor_(ctx.io),
-        resolver_(ctx.io),
-        retry_(ctx.io),
-        accept_retry_(ctx.io) {}
+        registers_(ctx.model, map, options_.registers) {}
 
-  void start() {
-    stopped_ = false;
-    try_listen();
-  }
+  void start();
   void stop();
-  int port() const { return port_.load(); }
+  int port() const { return listener_ ? listener_->port() : 0; }
   ModbusStats stats() const {
     ModbusStats s = stats_;
     s.open = connections_.size();
@@ -54,26 +45,14 @@ class ModbusServer::Impl : public std::enable_shared_from_this<Impl> {
 
  private:
   friend class Connection;
-  void try_listen();
-  void listen_on(const tcp::endpoint& ep);
-  void report_listen_failure(std::string_view what);
-  void schedule_retry();
-  void accept();
-  void on_accept_error(const asio::error_code& ec);
+  void admit(tcp::socket socket);
   void forget(Connection* c);
 
   PublisherContext ctx_;
   ModbusOptions options_;
   RegisterServer registers_;
-  tcp::acceptor acceptor_;
-  tcp::resolver resolver_;
-  asio::steady_timer retry_;
-  asio::steady_timer accept_retry_;
-  std::chrono::milliseconds backoff_ = kFirstBackoff;
-  std::chrono::milliseconds accept_backoff_ = kFirstAcceptBackoff;
-  bool reported_ = false;
+  std::shared_ptr<transport::TcpListener> listener_;
   bool stopped_ = true;
-  std::atomic<int> port_{0};
   ModbusStats stats_;
   std::unordered_set<std::shared_ptr<Connection>> connections_;
 };
@@ -171,17 +150,52 @@ class ModbusServer::Impl::Connection : public std::enable_shared_from_this<Conne
   bool closed_ = false;
 };
 
+void ModbusServer::Impl::start() {
+  stopped_ = false;
+  std::weak_ptr<Impl> weak = shared_from_this();
+  transport::TcpListener::Callbacks cb;
+  cb.on_socket = [weak](tcp::socket socket) {
+    if (auto self = weak.lock()) self->admit(std::move(socket));
+  };
+  cb.on_listening = [weak](int port) {
+    if (auto self = weak.lock())
+      spdlog::info("modbus: serving the GX register map on {}:{} (writes {})",
+                   self->options_.host, port, self->options_.registers.writes ? "on" : "off");
+  };
+  cb.on_listen_failure = [weak](std::string_view what) {
+    if (auto self = weak.lock())
+      spdlog::warn("modbus: cannot listen on {}:{} ({}); retrying", self->options_.host,
+                   self->options_.port, what);
+  };
+  cb.on_accept_error = [](const asio::error_code& ec) {
+    spdlog::debug("modbus: accept failed ({})", ec.message());
+  };
+  listener_ = std::make_shared<transport::TcpListener>(ctx_.io, options_.host, options_.port,
+                                                       std::move(cb));
+  listener_->start();
+}
+
 void ModbusServer::Impl::stop() {
   stopped_ = true;
-  asio::error_code ignored;
-  retry_.cancel();
-  accept_retry_.cancel();
-  resolver_.cancel();
-  acceptor_.close(ignored);
-  port_ = 0;
+  if (listener_) listener_->stop();
   auto connections = std::move(connections_);
   connections_.clear();
   for (const auto& c : connections) c->close();
+}
+
+void ModbusServer::Impl::admit(tcp::socket socket) {
+  if (stopped_) return;
+  if (connections_.size() >= options_.max_connections) {
+    // Modbus has no "busy" answer before a request; closing at once frees the client to retry.
+    ++stats_.refused_full;
+    asio::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  ++stats_.accepted;
+  auto c = std::make_shared<Connection>(shared_from_this(), std::move(socket));
+  connections_.insert(c);
+  c->start();
 }
 
 void ModbusServer::Impl::forget(Connection* c) {
@@ -191,91 +205,6 @@ void ModbusServer::Impl::forget(Connection* c) {
       return;
     }
   }
-}
-
-void ModbusServer::Impl::try_listen() {
-  if (stopped_) return;
-  asio::error_code ec;
-  const auto addr = asio::ip::make_address(options_.host, ec);
-  if (!ec) return listen_on(tcp::endpoint(addr, static_cast<unsigned short>(options_.port)));
-  // A host name: resolved by asio's resolver thread, so a slow DNS cannot stall the loop.
-  resolver_.async_resolve(options_.host, std::to_string(options_.port),
-                          tcp::resolver::numeric_service,
-                          [self = shared_from_this()](const asio::error_code& e,
-                                                      const tcp::resolver::results_type& results) {
-                            if (self->stopped_ || e == asio::error::operation_aborted) return;
-                            if (e || results.empty()) {
-                              self->report_listen_failure(e ? e.message() : "no address");
-                              return self->schedule_retry();
-                            }
-                            self->listen_on(results.begin()->endpoint());
-                          });
-}
-
-void ModbusServer::Impl::listen_on(const tcp::endpoint& ep) {
-  asio::error_code ec;
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(ep, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    asio::error_code ignored;
-    acceptor_.close(ignored);
-    report_listen_failure(ec.message());
-    return schedule_retry();
-  }
-  port_ = acceptor_.local_endpoint(ec).port();
-  backoff_ = kFirstBackoff;
-  reported_ = false;
-  spdlog::info("modbus: serving the GX register map on {}:{} (writes {})", options_.host,
-               port_.load(), options_.registers.writes ? "on" : "off");
-  accept();
-}
-
-void ModbusServer::Impl::report_listen_failure(std::string_view what) {
-  if (reported_) return;
-  spdlog::warn("modbus: cannot listen on {}:{} ({}); retrying", options_.host, options_.port, what);
-  reported_ = true;
-}
-
-void ModbusServer::Impl::schedule_retry() {
-  retry_.expires_after(backoff_);
-  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-  retry_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
-    if (!ec) self->try_listen();
-  });
-}
-
-void ModbusServer::Impl::accept() {
-  acceptor_.async_accept(
-      [self = shared_from_this()](const asio::error_code& ec, tcp::socket socket) {
-        if (self->stopped_) return;
-        if (ec) return self->on_accept_error(ec);
-        self->accept_backoff_ = kFirstAcceptBackoff;
-        if (self->connections_.size() >= self->options_.max_connections) {
-          // Modbus has no "busy" answer before a request; closing at once frees the client to
-          // retry.
-          ++self->stats_.refused_full;
-          asio::error_code ignored;
-          socket.close(ignored);
-        } else {
-          ++self->stats_.accepted;
-          auto c = std::make_shared<Connection>(self, std::move(socket));
-          self->connections_.insert(c);
-          c->start();
-        }
-        self->accept();
-      });
-}
-
-/// EMFILE/ENFILE leave the connection queued, so accepting again at once would spin: back off.
-void ModbusServer::Impl::on_accept_error(const asio::error_code& ec) {
-  spdlog::debug("modbus: accept failed ({})", ec.message());
-  accept_retry_.expires_after(accept_backoff_);
-  accept_backoff_ = std::min(accept_backoff_ * 2, kMaxAcceptBackoff);
-  accept_retry_.async_wait([self = shared_from_this()](const asio::error_code& e) {
-    if (!e && !self->stopped_) self->accept();
-  });
 }
 
 ModbusServer::ModbusServer(PublisherContext ctx, ModbusOptions options,

@@ -21,6 +21,7 @@
 #include "model/model_json.hpp"
 #include "model/venus_formats.hpp"
 #include "publishers/web/http_request.hpp"
+#include "transport/tcp_listener.hpp"
 
 namespace gxlink::publishers {
 
@@ -28,13 +29,9 @@ namespace {
 
 using asio::ip::tcp;
 
-constexpr std::chrono::milliseconds kFirstBackoff{500};
-constexpr std::chrono::milliseconds kMaxBackoff{10000};
 constexpr std::chrono::seconds kLinger{
     2};  ///< draining a peer's bytes before closing after an error
 constexpr std::chrono::seconds kRefusalLinger{1};  ///< the same after a 503 refusal
-constexpr std::chrono::milliseconds kFirstAcceptBackoff{50};
-constexpr std::chrono::milliseconds kMaxAcceptBackoff{1000};
 /// Descriptors left to the rest of the daemon when sizing the HTTP budget from RLIMIT_NOFILE.
 constexpr std::size_t kFdReserve = 128;
 /// Refused connections draining at once (beyond it they are answered and closed at once).
@@ -415,15 +412,11 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl>,
   Impl(PublisherContext ctx, HttpOptions options)
       : ctx_(ctx),
         options_(std::move(options)),
-        acceptor_(ctx.io),
-        resolver_(ctx.io),
-        retry_(ctx.io),
-        accept_retry_(ctx.io),
         heartbeat_(ctx.io) {}
 
   void start();
   void stop();
-  int port() const { return port_; }
+  int port() const { return listener_ ? listener_->port() : 0; }
   bool stopped() const { return stopped_; }
   model::Model& model() { return ctx_.model; }
   const HttpOptions& options() const { return options_; }
@@ -450,12 +443,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl>,
  private:
   void broadcast(std::string_view event);
   void arm_heartbeat();
-  void try_listen();
-  void listen_on(const tcp::endpoint& ep);
-  void report_listen_failure(std::string_view what);
-  void schedule_retry();
-  void accept();
-  void on_accept_error(const asio::error_code& ec);
+  void listen();
   void admit(tcp::socket socket);
   void refuse(tcp::socket socket, Event why, const asio::ip::address& peer);
   std::shared_ptr<Connection> pick_victim(const asio::ip::address* only_from,
@@ -464,17 +452,10 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl>,
 
   PublisherContext ctx_;
   HttpOptions options_;
-  tcp::acceptor acceptor_;
-  tcp::resolver resolver_;
-  asio::steady_timer retry_;
-  asio::steady_timer accept_retry_;
+  std::shared_ptr<transport::TcpListener> listener_;
   asio::steady_timer heartbeat_;
   bool observing_ = false;
-  std::chrono::milliseconds backoff_ = kFirstBackoff;
-  std::chrono::milliseconds accept_backoff_ = kFirstAcceptBackoff;
-  bool reported_ = false;
   bool stopped_ = false;
-  std::atomic<int> port_{0};  // read by tests from another thread
   std::size_t max_active_ = 0;
   std::size_t max_refusals_ = 0;
   std::size_t active_ = 0;    ///< connections being served (the max_connections budget)
@@ -801,7 +782,7 @@ void HttpServer::Impl::start() {
   ctx_.model.add_observer(this);
   observing_ = true;
   arm_heartbeat();
-  try_listen();
+  listen();
 }
 
 bool HttpServer::Impl::open_stream() {
@@ -899,93 +880,43 @@ void HttpServer::Impl::size_limits() {
   stats_.max_connections = max_active_;
 }
 
-void HttpServer::Impl::try_listen() {
+void HttpServer::Impl::listen() {
   if (stopped_) return;
   if (options_.port < 0 || options_.port > 65535) {
     // Cannot become valid by waiting: say so once and stay off (the config check rejects it too).
     spdlog::error("http: invalid port {}; the dashboard is not served", options_.port);
     return;
   }
-  asio::error_code ec;
-  const auto addr = asio::ip::make_address(options_.host, ec);
-  if (!ec) return listen_on(tcp::endpoint(addr, static_cast<unsigned short>(options_.port)));
-  // A host name ("localhost"): resolve it off the loop thread (asio's resolver thread), once per
-  // attempt, so a slow DNS cannot stall the drivers.
-  resolver_.async_resolve(options_.host, std::to_string(options_.port),
-                          tcp::resolver::numeric_service,
-                          [self = shared_from_this()](const asio::error_code& e,
-                                                      const tcp::resolver::results_type& results) {
-                            if (self->stopped_ || e == asio::error::operation_aborted) return;
-                            if (e || results.empty()) {
-                              self->report_listen_failure(e ? e.message() : "no address");
-                              return self->schedule_retry();
-                            }
-                            self->listen_on(results.begin()->endpoint());
-                          });
-}
-
-void HttpServer::Impl::listen_on(const tcp::endpoint& ep) {
-  asio::error_code ec;
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(ep, ec);
-  // SOMAXCONN (4096 on current glibc; the kernel caps it at net.core.somaxconn): a burst of
-  // clients waits in the kernel's queue instead of being dropped.
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    asio::error_code ignored;
-    acceptor_.close(ignored);
-    report_listen_failure(ec.message());
-    return schedule_retry();
-  }
-  port_ = acceptor_.local_endpoint(ec).port();
-  backoff_ = kFirstBackoff;
-  reported_ = false;
-  spdlog::info("http: serving the dashboard and /api/model on http://{}:{}", options_.host,
-               port_.load());
-  accept();
-}
-
-void HttpServer::Impl::report_listen_failure(std::string_view what) {
-  if (reported_) return;
-  spdlog::warn("http: cannot listen on {}:{} ({}); retrying", options_.host, options_.port, what);
-  reported_ = true;
-}
-
-void HttpServer::Impl::schedule_retry() {
-  retry_.expires_after(backoff_);
-  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-  retry_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
-    if (!ec) self->try_listen();
-  });
-}
-
-void HttpServer::Impl::accept() {
-  acceptor_.async_accept(
-      [self = shared_from_this()](const asio::error_code& ec, tcp::socket socket) {
-        if (self->stopped_) return;
-        if (ec) return self->on_accept_error(ec);
-        self->accept_backoff_ = kFirstAcceptBackoff;
-        try {
-          self->admit(std::move(socket));
-        } catch (const std::exception& e) {  // bad_alloc: drop this one, keep serving
-          self->log_.note(Event::kInternal, "accept", e.what());
-        }
-        self->accept();
-      });
-}
-
-/// EMFILE/ENFILE/ENOBUFS leave the connection in the kernel's queue, so the listening socket stays
-/// readable: accepting again at once would spin. Back off (up to 1 s) and keep trying; never give
-/// up on accepting.
-void HttpServer::Impl::on_accept_error(const asio::error_code& ec) {
-  ++stats_.accept_errors;
-  log_.note(Event::kAccept, "accept", ec.message());
-  accept_retry_.expires_after(accept_backoff_);
-  accept_backoff_ = std::min(accept_backoff_ * 2, kMaxAcceptBackoff);
-  accept_retry_.async_wait([self = shared_from_this()](const asio::error_code& e) {
-    if (!e && !self->stopped_) self->accept();
-  });
+  std::weak_ptr<Impl> weak = shared_from_this();
+  transport::TcpListener::Callbacks cb;
+  cb.on_socket = [weak](tcp::socket socket) {
+    auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    try {
+      self->admit(std::move(socket));
+    } catch (const std::exception& e) {  // bad_alloc: drop this one, keep serving
+      self->log_.note(Event::kInternal, "accept", e.what());
+    }
+  };
+  cb.on_listening = [weak](int port) {
+    if (auto self = weak.lock())
+      spdlog::info("http: serving the dashboard and /api/model on http://{}:{}",
+                   self->options_.host, port);
+  };
+  cb.on_listen_failure = [weak](std::string_view what) {
+    if (auto self = weak.lock())
+      spdlog::warn("http: cannot listen on {}:{} ({}); retrying", self->options_.host,
+                   self->options_.port, what);
+  };
+  cb.on_accept_error = [weak](const asio::error_code& ec) {
+    if (auto self = weak.lock()) {
+      ++self->stats_.accept_errors;
+      self->log_.note(Event::kAccept, "accept", ec.message());
+    }
+  };
+  listener_ = std::make_shared<transport::TcpListener>(ctx_.io, options_.host, options_.port,
+                                                       std::move(cb));
+  listener_->start();
 }
 
 void HttpServer::Impl::admit(tcp::socket socket) {
@@ -1105,16 +1036,11 @@ void HttpServer::Impl::stop() {
   if (observing_) ctx_.model.remove_observer(this);
   observing_ = false;
   heartbeat_.cancel();
-  asio::error_code ec;
-  acceptor_.close(ec);
-  resolver_.cancel();
-  retry_.cancel();
-  accept_retry_.cancel();
+  if (listener_) listener_->stop();
   auto conns = std::move(conns_);  // close() edits conns_
   conns_.clear();
   for (auto& w : conns)
     if (auto c = w.lock()) c->close();
-  port_ = 0;
 }
 
 HttpServer::HttpServer(PublisherContext ctx, HttpOptions options)
