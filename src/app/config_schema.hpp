@@ -51,6 +51,24 @@ struct KeySchema {
   DeviceRole device = DeviceRole::kNone;
 };
 
+/// The common key shapes, so that every section's schema reads the same way.
+inline KeySchema string_key(std::string name, std::string description) {
+  return KeySchema{
+      .name = std::move(name), .type = ValueType::kString, .description = std::move(description)};
+}
+inline KeySchema bool_key(std::string name, std::string description) {
+  return KeySchema{
+      .name = std::move(name), .type = ValueType::kBool, .description = std::move(description)};
+}
+/// A number > 0 (durations, sizes).
+inline KeySchema positive_key(std::string name, std::string description) {
+  return KeySchema{.name = std::move(name),
+                   .type = ValueType::kFloat,
+                   .description = std::move(description),
+                   .min = 0,
+                   .min_exclusive = true};
+}
+
 enum class SectionForm {
   kTable,          ///< `[mqtt]`
   kArrayOfTables,  ///< `[[vedirect]]`

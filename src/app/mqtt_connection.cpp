@@ -6,21 +6,15 @@
 namespace gxlink::app {
 
 std::vector<KeySchema> mqtt_credential_keys() {
-  auto str = [](const char* name, const char* description) {
-    return KeySchema{.name = name, .type = ValueType::kString, .description = description};
-  };
-  auto flag = [](const char* name, const char* description) {
-    return KeySchema{.name = name, .type = ValueType::kBool, .description = description};
-  };
   return {
-      str("username", "broker user name"),
-      str("password", "broker password"),
-      flag("tls", "connect with TLS"),
-      str("ca_file", "CA certificates (PEM) for TLS"),
-      str("ca_path", "directory of CA certificates for TLS"),
-      str("cert_file", "client certificate (PEM)"),
-      str("key_file", "client key (PEM)"),
-      flag("tls_insecure", "skip the broker host-name check (testing only)"),
+      string_key("username", "broker user name"),
+      string_key("password", "broker password"),
+      bool_key("tls", "connect with TLS"),
+      string_key("ca_file", "CA certificates (PEM) for TLS"),
+      string_key("ca_path", "directory of CA certificates for TLS"),
+      string_key("cert_file", "client certificate (PEM)"),
+      string_key("key_file", "client key (PEM)"),
+      bool_key("tls_insecure", "skip the broker host-name check (testing only)"),
   };
 }
 

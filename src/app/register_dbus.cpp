@@ -41,35 +41,33 @@ std::unique_ptr<publishers::Publisher> make_dbus(const toml::table& cfg,
 
 // Every key make_dbus reads, and `enabled` (daemon.cpp).
 SectionSchema dbus_schema() {
-  auto flag = [](const char* name, const char* description) {
-    return KeySchema{.name = name, .type = ValueType::kBool, .description = description};
-  };
-  return {.name = "dbus",
-          .form = SectionForm::kTable,
-          .description = "every service on D-Bus as com.victronenergy.BusItem",
-          .keys = {
-              flag("enabled", "false: no D-Bus (as --dbus none)"),
-              {.name = "bus",
-               .type = ValueType::kString,
-               .description = "\"system\", \"session\" or a D-Bus address",
-               .check = check_not_empty},
-              {.name = "signals",
-               .type = ValueType::kString,
-               .description = "\"both\", \"items\" or \"properties\"",
-               .check = [](const toml::node& n) -> std::string {
-                 return dbus::parse_signal_mode(*n.value<std::string>())
-                            ? ""
-                            : "must be \"both\", \"items\" or \"properties\"";
-               }},
-              flag("import", "mirror the other com.victronenergy.* services on the bus"),
-              flag("direct_signals", "marshal change signals in gxlink (false: through sd-bus)"),
-              flag("writes", "SetValue may change device settings (default true)"),
-              {.name = "import_max_paths",
-               .type = ValueType::kInteger,
-               .description = "paths kept per imported service",
-               .min = 16,
-               .max = 1'000'000},
-          }};
+  return {
+      .name = "dbus",
+      .form = SectionForm::kTable,
+      .description = "every service on D-Bus as com.victronenergy.BusItem",
+      .keys = {
+          bool_key("enabled", "false: no D-Bus (as --dbus none)"),
+          {.name = "bus",
+           .type = ValueType::kString,
+           .description = "\"system\", \"session\" or a D-Bus address",
+           .check = check_not_empty},
+          {.name = "signals",
+           .type = ValueType::kString,
+           .description = "\"both\", \"items\" or \"properties\"",
+           .check = [](const toml::node& n) -> std::string {
+             return dbus::parse_signal_mode(*n.value<std::string>())
+                        ? ""
+                        : "must be \"both\", \"items\" or \"properties\"";
+           }},
+          bool_key("import", "mirror the other com.victronenergy.* services on the bus"),
+          bool_key("direct_signals", "marshal change signals in gxlink (false: through sd-bus)"),
+          bool_key("writes", "SetValue may change device settings (default true)"),
+          {.name = "import_max_paths",
+           .type = ValueType::kInteger,
+           .description = "paths kept per imported service",
+           .min = 16,
+           .max = 1'000'000},
+      }};
 }
 
 }  // namespace

@@ -64,25 +64,12 @@ std::unique_ptr<publishers::Publisher> make_mqtt(const toml::table& cfg,
 
 // Every key make_mqtt reads, and `enabled` (daemon.cpp).
 SectionSchema mqtt_schema() {
-  auto str = [](const char* name, const char* description) {
-    return KeySchema{.name = name, .type = ValueType::kString, .description = description};
-  };
-  auto flag = [](const char* name, const char* description) {
-    return KeySchema{.name = name, .type = ValueType::kBool, .description = description};
-  };
-  auto positive = [](const char* name, const char* description) {
-    return KeySchema{.name = name,
-                     .type = ValueType::kFloat,
-                     .description = description,
-                     .min = 0,
-                     .min_exclusive = true};
-  };
   SectionSchema schema{
       .name = "mqtt",
       .form = SectionForm::kTable,
       .description = "the model on an MQTT broker in the Venus OS format",
       .keys = {
-          flag("enabled", "false: no MQTT even though the section exists"),
+          bool_key("enabled", "false: no MQTT even though the section exists"),
           {.name = "host",
            .type = ValueType::kString,
            .description = "broker host",
@@ -92,7 +79,7 @@ SectionSchema mqtt_schema() {
            .description = "broker port",
            .min = 1,
            .max = 65535},
-          str("client_id", "MQTT client id; default gxlink-<portal id>"),
+          string_key("client_id", "MQTT client id; default gxlink-<portal id>"),
           {.name = "portal_id",
            .type = ValueType::kString,
            .description = "topic prefix id; default: derived from /etc/machine-id",
@@ -101,23 +88,25 @@ SectionSchema mqtt_schema() {
                         ? ""
                         : "must not contain '/', '+' or '#'";
            }},
-          str("portal_id_file", "where a random portal id is kept when there is no machine id"),
-          flag("writes", "W/ topics change device settings (off unless enabled)"),
-          positive("keepalive_timeout_s", "publishing stops this long after the last keep-alive"),
+          string_key("portal_id_file",
+                     "where a random portal id is kept when there is no machine id"),
+          bool_key("writes", "W/ topics change device settings (off unless enabled)"),
+          positive_key("keepalive_timeout_s",
+                       "publishing stops this long after the last keep-alive"),
           {.name = "mqtt_keepalive_s",
            .type = ValueType::kInteger,
            .description = "MQTT PINGREQ interval",
            .min = 1,
            .max = 65535},
-          positive("reconnect_max_s", "reconnect backoff doubles from 1 s up to this"),
-          positive("max_backlog_kb", "drop messages beyond this backlog to a slow broker"),
+          positive_key("reconnect_max_s", "reconnect backoff doubles from 1 s up to this"),
+          positive_key("max_backlog_kb", "drop messages beyond this backlog to a slow broker"),
           {.name = "republish_chunk",
            .type = ValueType::kInteger,
            .description = "messages per event-loop turn during a full republish",
            .min = 1},
-          flag("homeassistant", "Home Assistant MQTT discovery"),
-          str("homeassistant_prefix", "Home Assistant discovery prefix"),
-          str("state_prefix", "Home Assistant state topic prefix"),
+          bool_key("homeassistant", "Home Assistant MQTT discovery"),
+          string_key("homeassistant_prefix", "Home Assistant discovery prefix"),
+          string_key("state_prefix", "Home Assistant state topic prefix"),
       }};
   for (auto& k : mqtt_credential_keys()) schema.keys.push_back(std::move(k));
   return schema;

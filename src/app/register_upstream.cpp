@@ -102,8 +102,8 @@ std::unique_ptr<publishers::Publisher> make_upstream(const toml::table& cfg,
     o.bucket = t["bucket"].value_or(std::string());
     o.token = t["token"].value_or(std::string());
     o.measurement = t["measurement"].value_or(std::string("gxlink"));
-    o.timeout = std::chrono::milliseconds(
-        static_cast<std::int64_t>(1000 * t["timeout_s"].value_or(10.0)));
+    o.timeout =
+        std::chrono::milliseconds(static_cast<std::int64_t>(1000 * t["timeout_s"].value_or(10.0)));
     o.retry_max = secs(t["retry_max_s"].value_or(60.0));
     if (o.version == 1 && o.database.empty())
       throw std::runtime_error("[[upstream.influx]] " + o.common.name +
@@ -121,19 +121,13 @@ std::unique_ptr<publishers::Publisher> make_upstream(const toml::table& cfg,
   for (const auto& i : opts.influx)
     if (!names.insert(i.common.name).second)
       throw std::runtime_error("two upstream outputs are named " + i.common.name);
-  if (names.empty()) throw std::runtime_error("[upstream] has no [[upstream.mqtt]] or [[upstream.influx]]");
+  if (names.empty())
+    throw std::runtime_error("[upstream] has no [[upstream.mqtt]] or [[upstream.influx]]");
   return std::make_unique<upstream::UpstreamPublisher>(ctx, std::move(opts));
 }
 
 // The keys every output reads (common()).
 std::vector<KeySchema> common_keys() {
-  auto positive = [](const char* name, const char* description) {
-    return KeySchema{.name = name,
-                     .type = ValueType::kFloat,
-                     .description = description,
-                     .min = 0,
-                     .min_exclusive = true};
-  };
   return {
       {.name = "name",
        .type = ValueType::kString,
@@ -143,14 +137,14 @@ std::vector<KeySchema> common_keys() {
        .type = ValueType::kString,
        .description = "this output's site id; default [upstream] portal_id",
        .check = check_not_empty},
-      positive("min_interval_s", "a changed path is sent at most once per this many seconds"),
-      positive("snapshot_interval_min", "every path is sent every this many minutes"),
-      positive("queue_max_mb", "queue bound in MB (thinned, then oldest dropped, beyond it)"),
+      positive_key("min_interval_s", "a changed path is sent at most once per this many seconds"),
+      positive_key("snapshot_interval_min", "every path is sent every this many minutes"),
+      positive_key("queue_max_mb", "queue bound in MB (thinned, then oldest dropped, beyond it)"),
       {.name = "queue_max_rows",
        .type = ValueType::kInteger,
        .description = "queue bound in samples",
        .min = 1000},
-      positive("catchup_rate", "backlog samples per second at most after an outage"),
+      positive_key("catchup_rate", "backlog samples per second at most after an outage"),
       {.name = "batch",
        .type = ValueType::kInteger,
        .description = "samples read from the queue per send",
@@ -160,16 +154,6 @@ std::vector<KeySchema> common_keys() {
 }
 
 SectionSchema upstream_schema() {
-  auto str = [](const char* name, const char* description) {
-    return KeySchema{.name = name, .type = ValueType::kString, .description = description};
-  };
-  auto positive = [](const char* name, const char* description) {
-    return KeySchema{.name = name,
-                     .type = ValueType::kFloat,
-                     .description = description,
-                     .min = 0,
-                     .min_exclusive = true};
-  };
   auto mqtt_keys = common_keys();
   for (auto k : std::vector<KeySchema>{
            {.name = "host",
@@ -178,30 +162,30 @@ SectionSchema upstream_schema() {
             .required = true,
             .check = check_not_empty},
            {.name = "port",
-            .type = ValueType::kInteger,
-            .description = "broker port",
-            .min = 1,
-            .max = 65535},
+           .type = ValueType::kInteger,
+           .description = "broker port",
+           .min = 1,
+           .max = 65535},
            {.name = "prefix",
-            .type = ValueType::kString,
-            .description = "first topic level: <prefix>/<portal id>/<type>/<instance>/<path>",
-            .check = [](const toml::node& n) -> std::string {
-              return n.value<std::string>()->find_first_of("+#") == std::string::npos
-                         ? ""
-                         : "must not contain '+' or '#'";
-            }},
-           str("client_id", "MQTT client id; default gxlink-upstream-<portal id>"),
+           .type = ValueType::kString,
+           .description = "first topic level: <prefix>/<portal id>/<type>/<instance>/<path>",
+           .check = [](const toml::node& n) -> std::string {
+             return n.value<std::string>()->find_first_of("+#") == std::string::npos
+                        ? ""
+                        : "must not contain '+' or '#'";
+           }},
+           string_key("client_id", "MQTT client id; default gxlink-upstream-<portal id>"),
            {.name = "keepalive_s",
-            .type = ValueType::kInteger,
-            .description = "MQTT PINGREQ interval",
-            .min = 1,
-            .max = 65535},
-           positive("reconnect_max_s", "reconnect backoff doubles from 1 s up to this"),
+           .type = ValueType::kInteger,
+           .description = "MQTT PINGREQ interval",
+           .min = 1,
+           .max = 65535},
+           positive_key("reconnect_max_s", "reconnect backoff doubles from 1 s up to this"),
            {.name = "max_inflight",
-            .type = ValueType::kInteger,
-            .description = "QoS 1 messages waiting for PUBACK at most",
-            .min = 1,
-            .max = 65535},
+           .type = ValueType::kInteger,
+           .description = "QoS 1 messages waiting for PUBACK at most",
+           .min = 1,
+           .max = 65535},
        })
     mqtt_keys.push_back(std::move(k));
   for (auto& k : mqtt_credential_keys()) mqtt_keys.push_back(std::move(k));
@@ -216,35 +200,34 @@ SectionSchema upstream_schema() {
               return upstream::parse_http_url(*n.value<std::string>(), t);
             }},
            {.name = "version",
-            .type = ValueType::kInteger,
-            .description = "1: /write?db= (1.x, Telegraf), 2: /api/v2/write (2.x, 3.x)",
-            .min = 1,
-            .max = 2},
-           str("database", "v1: database"),
-           str("retention_policy", "v1: retention policy; default the database's"),
-           str("username", "v1: user (Basic authentication)"),
-           str("password", "v1: password"),
-           str("org", "v2: organisation"),
-           str("bucket", "v2: bucket"),
-           str("token", "v2: API token (Authorization: Token ...)"),
+           .type = ValueType::kInteger,
+           .description = "1: /write?db= (1.x, Telegraf), 2: /api/v2/write (2.x, 3.x)",
+           .min = 1,
+           .max = 2},
+           string_key("database", "v1: database"),
+           string_key("retention_policy", "v1: retention policy; default the database's"),
+           string_key("username", "v1: user (Basic authentication)"),
+           string_key("password", "v1: password"),
+           string_key("org", "v2: organisation"),
+           string_key("bucket", "v2: bucket"),
+           string_key("token", "v2: API token (Authorization: Token ...)"),
            {.name = "measurement",
-            .type = ValueType::kString,
-            .description = "measurement name; tags instance, path, portal, service",
-            .check = check_not_empty},
-           positive("timeout_s", "a write that takes longer is retried"),
-           positive("retry_max_s", "retry backoff doubles from 1 s up to this"),
+           .type = ValueType::kString,
+           .description = "measurement name; tags instance, path, portal, service",
+           .check = check_not_empty},
+           positive_key("timeout_s", "a write that takes longer is retried"),
+           positive_key("retry_max_s", "retry backoff doubles from 1 s up to this"),
        })
     influx_keys.push_back(std::move(k));
-  auto mqtt = std::make_shared<SectionSchema>(SectionSchema{
-      .name = "upstream.mqtt",
-      .form = SectionForm::kArrayOfTables,
-      .description = "a central MQTT broker",
-      .keys = std::move(mqtt_keys)});
-  auto influx = std::make_shared<SectionSchema>(SectionSchema{
-      .name = "upstream.influx",
-      .form = SectionForm::kArrayOfTables,
-      .description = "an InfluxDB (or Telegraf) line-protocol endpoint",
-      .keys = std::move(influx_keys)});
+  auto mqtt = std::make_shared<SectionSchema>(SectionSchema{.name = "upstream.mqtt",
+                                                            .form = SectionForm::kArrayOfTables,
+                                                            .description = "a central MQTT broker",
+                                                            .keys = std::move(mqtt_keys)});
+  auto influx = std::make_shared<SectionSchema>(
+      SectionSchema{.name = "upstream.influx",
+                    .form = SectionForm::kArrayOfTables,
+                    .description = "an InfluxDB (or Telegraf) line-protocol endpoint",
+                    .keys = std::move(influx_keys)});
   return {.name = "upstream",
           .form = SectionForm::kTable,
           .description = "fleet outputs with store-and-forward",
