@@ -6,9 +6,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "app/registry.hpp"
 #include "app/history_phase.hpp"
 #include "app/system_phase.hpp"
+#include "registry/registry.hpp"
 
 namespace gxlink::app {
 
@@ -33,15 +33,6 @@ toml::table load_config(const std::filesystem::path& file) {
   }
 }
 
-std::pair<std::string, int> split_host_port(const std::string& s, int default_port) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos) return {s, default_port};
-  const std::string host = s.substr(0, colon);
-  const auto port = parse_port(std::string_view(s).substr(colon + 1));
-  if (!port) throw std::runtime_error("bad port in '" + s + "' (0..65535)");
-  return {host.empty() ? "127.0.0.1" : host, *port};
-}
-
 namespace {
 
 // The section an override goes into. A section of the wrong form (`[[mqtt]]`, `mqtt = 1`) is left
@@ -52,38 +43,40 @@ toml::table* section(toml::table& cfg, const char* name) {
 }
 
 // [general] and [http] are read by daemon.cpp itself.
-SectionSchema general_schema() {
+registry::SectionSchema general_schema() {
   return {.name = "general",
-          .form = SectionForm::kTable,
+          .form = registry::SectionForm::kTable,
           .description = "the daemon itself",
           .keys = {
               {.name = "data_dir",
-               .type = ValueType::kString,
+               .type = registry::ValueType::kString,
                .description = "where device-instance records are kept",
-               .check = check_not_empty},
+               .check = registry::check_not_empty},
               {.name = "demo",
-               .type = ValueType::kBool,
+               .type = registry::ValueType::kBool,
                .description = "also start the simulated devices (as --demo)"},
           }};
 }
 
-SectionSchema http_schema() {
+registry::SectionSchema http_schema() {
   return {.name = "http",
-          .form = SectionForm::kTable,
+          .form = registry::SectionForm::kTable,
           .description = "the dashboard and GET /api/model",
           .keys = {
-              {.name = "enabled", .type = ValueType::kBool, .description = "false: no HTTP server"},
+              {.name = "enabled",
+               .type = registry::ValueType::kBool,
+               .description = "false: no HTTP server"},
               {.name = "listen",
-               .type = ValueType::kString,
+               .type = registry::ValueType::kString,
                .description = "HOST:PORT to listen on (default 127.0.0.1:8088; port 0: any free)",
-               .check = check_listen_address},
+               .check = registry::check_listen_address},
               {.name = "writes",
-               .type = ValueType::kBool,
+               .type = registry::ValueType::kBool,
                .description = "the dashboard may change settings (POST /api/write); default false"},
               {.name = "token",
-               .type = ValueType::kString,
+               .type = registry::ValueType::kString,
                .description = "every POST needs Authorization: Bearer <token> (unset: none)",
-               .check = check_not_empty},
+               .check = registry::check_not_empty},
           }};
 }
 
@@ -93,7 +86,7 @@ void apply_overrides(toml::table& cfg, const RunOptions& opts) {
   if (opts.mqtt) {
     std::pair<std::string, int> hp;
     try {
-      hp = split_host_port(*opts.mqtt, 1883);
+      hp = registry::split_host_port(*opts.mqtt, 1883);
     } catch (const std::exception& e) {
       throw std::runtime_error("--mqtt " + *opts.mqtt + ": " + e.what());
     }
@@ -123,10 +116,10 @@ void apply_overrides(toml::table& cfg, const RunOptions& opts) {
   }
 }
 
-std::vector<SectionSchema> config_schema() {
-  std::vector<SectionSchema> all{general_schema(), http_schema(), system_schema(),
-                                 history_schema()};
-  const auto& reg = registry();
+std::vector<registry::SectionSchema> config_schema() {
+  std::vector<registry::SectionSchema> all{general_schema(), http_schema(), system_schema(),
+                                           history_schema()};
+  const auto& reg = registry::all();
   for (const auto& [kind, entry] : reg.drivers) all.push_back(entry.schema);
   for (const auto& [kind, entry] : reg.publishers) all.push_back(entry.schema);
   return all;
@@ -146,7 +139,7 @@ RunConfig load_run_config(const RunOptions& opts) {
       return rc;
     }
   }
-  ValidateOptions vo;
+  registry::ValidateOptions vo;
   vo.file = rc.file.string();
   // Values from the command line have no line in the file: errors name the option instead.
   if (opts.mqtt) vo.origins["mqtt.host"] = vo.origins["mqtt.port"] = "--mqtt " + *opts.mqtt;
@@ -160,7 +153,8 @@ RunConfig load_run_config(const RunOptions& opts) {
   } catch (const std::exception& e) {
     rc.errors.push_back(e.what());
   }
-  for (auto& e : validate_config(rc.table, config_schema(), vo)) rc.errors.push_back(std::move(e));
+  for (auto& e : registry::validate_config(rc.table, config_schema(), vo))
+    rc.errors.push_back(std::move(e));
   if (rc.table["general"]["demo"].value_or(false)) rc.demo = true;
   return rc;
 }

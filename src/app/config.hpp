@@ -11,7 +11,7 @@
 
 #include <toml++/toml.h>
 
-#include "app/config_schema.hpp"
+#include "registry/config_schema.hpp"
 
 namespace gxlink::app {
 
@@ -37,12 +37,9 @@ toml::table load_config(const std::filesystem::path& file);
 /// Applies the command-line overrides onto the table.
 void apply_overrides(toml::table& cfg, const RunOptions& opts);
 
-/// "host:port" → (host, port); throws std::runtime_error on a bad port.
-std::pair<std::string, int> split_host_port(const std::string& s, int default_port);
-
 /// Every section the daemon reads: `[general]` and `[http]` (daemon.cpp), then each driver and
 /// publisher in the registry with the schema its entry carries.
-std::vector<SectionSchema> config_schema();
+std::vector<registry::SectionSchema> config_schema();
 
 /// The config `gxlink run` would use, loaded, overridden and validated.
 struct RunConfig {

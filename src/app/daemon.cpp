@@ -13,17 +13,30 @@
 #include <iostream>
 #include <optional>
 
-#include "app/demo.hpp"
 #include "app/history_phase.hpp"
-#include "app/registry.hpp"
 #include "app/system_phase.hpp"
 #include "app/terminal_view.hpp"
 #include "core/private_files.hpp"
 #include "model/model_json.hpp"
 #include "publishers/web/http_server.hpp"
+#include "registry/demo.hpp"
+#include "registry/registry.hpp"
 
 namespace gxlink::app {
 namespace {
+
+// Builds every registered demo part.
+void build_demo(registry::DemoContext& demo) {
+  for (auto& [name, fn] : registry::all().demos) {
+    // One part that cannot start (no pty, say) must not take the others down.
+    try {
+      fn(demo);
+      spdlog::info("demo: {} started", name);
+    } catch (const std::exception& e) {
+      spdlog::error("demo: {} could not start: {}", name, e.what());
+    }
+  }
+}
 
 std::filesystem::path state_dir(const toml::table& cfg, bool demo,
                                 const std::filesystem::path& run_dir) {
@@ -132,10 +145,10 @@ class Daemon {
   /// honoured or refused, never half-applied (issue 11 item 6).
   bool build_drivers() {
     bool refused = false;
-    for (const auto& entry : registry().drivers) {
+    for (const auto& entry : registry::all().drivers) {
       // Named copies, not structured bindings: clang 14 (the fuzz preset) cannot capture those.
       const std::string& kind = entry.first;
-      const DriverFactory& make = entry.second.make;
+      const registry::DriverFactory& make = entry.second.make;
       for_each_section(config.table, kind, [&](const toml::table& t) {
         try {
           drivers.push_back(make(t, driver_context()));
@@ -148,7 +161,7 @@ class Daemon {
     }
     if (refused) return false;
     if (demo) {
-      DemoContext dc{driver_context(), run_dir, drivers, simulators, demo_buses};
+      registry::DemoContext dc{driver_context(), run_dir, drivers, simulators, demo_buses};
       build_demo(dc);
     }
     return true;
@@ -176,7 +189,7 @@ class Daemon {
     if (enabled(cfg, "http", true)) {
       publishers::HttpOptions ho;
       if (auto listen = cfg["http"]["listen"].value<std::string>()) {
-        auto [h, p] = split_host_port(*listen, 8088);
+        auto [h, p] = registry::split_host_port(*listen, 8088);
         ho.host = h;
         ho.port = p;
       }
@@ -190,7 +203,7 @@ class Daemon {
       http = server.get();
       pubs.push_back(std::move(server));
     }
-    for (auto& [kind, entry] : registry().publishers) {
+    for (auto& [kind, entry] : registry::all().publishers) {
       if (!enabled(cfg, kind, entry.on_by_default)) continue;
       toml::table empty;
       const toml::table* t = cfg[kind].as_table();

@@ -29,22 +29,24 @@ std::filesystem::path history_file(const std::filesystem::path& data_dir) {
   return data_dir / "history.sqlite";
 }
 
-SectionSchema history_schema() {
+registry::SectionSchema history_schema() {
   auto integer = [](const char* name, double min, double max, const char* description) {
-    return KeySchema{.name = name,
-                     .type = ValueType::kInteger,
-                     .description = description,
-                     .min = min,
-                     .max = max};
+    return registry::KeySchema{.name = name,
+                               .type = registry::ValueType::kInteger,
+                               .description = description,
+                               .min = min,
+                               .max = max};
   };
   return {
       .name = "history",
-      .form = SectionForm::kTable,
+      .form = registry::SectionForm::kTable,
       .description = "SQLite history of chosen paths, kept in <data_dir>/history.sqlite",
       .keys = {
-          {.name = "enabled", .type = ValueType::kBool, .description = "false: no history"},
+          {.name = "enabled",
+           .type = registry::ValueType::kBool,
+           .description = "false: no history"},
           {.name = "paths",
-           .type = ValueType::kArray,
+           .type = registry::ValueType::kArray,
            .description = "\"defaults\" and/or \"<service type>:/<path>\" patterns ('*' glob)",
            .check = check_path_rules},
           integer("interval_s", 1, 3600, "at most one stored sample per path this often"),

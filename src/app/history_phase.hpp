@@ -9,19 +9,19 @@
 
 #include <toml++/toml.h>
 
-#include "app/config_schema.hpp"
 #include "drivers/driver.hpp"
 #include "publishers/history/history_api.hpp"
 #include "publishers/history/history_recorder.hpp"
 #include "publishers/metrics/prometheus.hpp"
 #include "publishers/web/http_server.hpp"
+#include "registry/config_schema.hpp"
 
 namespace gxlink::app {
 
 /// The history file under a data directory.
 std::filesystem::path history_file(const std::filesystem::path& data_dir);
 
-SectionSchema history_schema();
+registry::SectionSchema history_schema();
 
 /// The recorder `[history]` describes (not started), or nullptr when `enabled = false`. Throws
 /// std::runtime_error for a `paths` entry that is not `type:/path` (the schema refuses it first).

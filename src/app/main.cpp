@@ -13,12 +13,11 @@
 #include "app/daemon.hpp"
 #include "app/doctor_command.hpp"
 #include "app/export_command.hpp"
-#include "app/registry.hpp"
 #include "app/sim_command.hpp"
 #include "app/system_replay.hpp"
-#include "app/vebus_command.hpp"
 #include "model/model_json.hpp"
 #include "publishers/modbus/map_text.hpp"
+#include "registry/registry.hpp"
 #include "transport/can_transport_spec.hpp"
 #include "transport/candump.hpp"
 
@@ -32,7 +31,7 @@ std::string names_of(const auto& map) {
 }
 
 int cmd_decode(const std::string& protocol, const std::string& file) {
-  const auto& reg = registry();
+  const auto& reg = registry::all();
   auto it = reg.decoders.find(protocol);
   if (it == reg.decoders.end()) {
     std::cerr << "gxlink decode: unknown protocol '" << protocol
@@ -59,7 +58,7 @@ int cmd_decode(const std::string& protocol, const std::string& file) {
 }
 
 int cmd_snapshot(const std::vector<std::string>& sources) {
-  const auto& reg = registry();
+  const auto& reg = registry::all();
   asio::io_context io;
   model::Model m;
   model::DeviceInstances instances;
@@ -161,7 +160,7 @@ int main(int argc, char** argv) {
   auto* decode =
       app.add_subcommand("decode", "Decode a capture; one JSON object per message on stdout");
   std::string protocol, file = "-";
-  decode->add_option("protocol", protocol, "vedirect, canbms, nmea2000, canopen, mk2")->required();
+  decode->add_option("protocol", protocol, names_of(gxlink::registry::all().decoders))->required();
   decode->add_option("file", file, "capture file, or - for stdin")->capture_default_str();
 
   auto* snapshot =
@@ -169,7 +168,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> sources;
   snapshot
       ->add_option("sources", sources,
-                   "kind:FILE (vedirect, canbms, nmea2000, mk2, canopen, dbus-recording)")
+                   "kind:FILE (" + names_of(gxlink::registry::all().snapshots) + ")")
       ->required();
   bool snapshot_system = false;
   SystemReplayOptions replay;
@@ -221,8 +220,10 @@ int main(int argc, char** argv) {
   ExportOptions export_opts;
   auto* export_cmd = add_export_command(app, export_opts);
 
-  VebusCommandOptions vebus_opts;
-  auto* vebus = add_vebus_command(app, vebus_opts);
+  // Subcommands that protocols bring (`gxlink vebus`), in registration order.
+  std::vector<gxlink::registry::Command> protocol_commands;
+  for (const auto& [name, add] : gxlink::registry::all().commands)
+    protocol_commands.push_back(add(app));
 
   DoctorOptions doctor_opts;
   auto* doctor = add_doctor_command(app, doctor_opts);
@@ -242,7 +243,8 @@ int main(int argc, char** argv) {
     return run_system_replay(replay, std::cout, std::cerr);
   }
   if (*snapshot) return cmd_snapshot(sources);
-  if (*vebus) return run_vebus_command(vebus_opts);
+  for (const auto& c : protocol_commands)
+    if (*c.subcommand) return c.run();
   if (*doctor) return run_doctor(doctor_opts, std::cout, std::cerr);
   if (*export_cmd) return run_export_command(export_opts);
   if (*sim) return run_sim_command(sim_opts);

@@ -4,20 +4,21 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 
-#include "app/registry.hpp"
+#include "registry/registry.hpp"
 
 namespace gxlink::app {
 
 bool system_enabled(const toml::table& cfg) { return cfg["system"]["enabled"].value_or(true); }
 
-SectionSchema system_schema() {
-  SectionSchema s{.name = "system",
-                  .form = SectionForm::kTable,
-                  .description = "gxlink's own com.victronenergy.system and settings (issue 12)",
-                  .keys = {{.name = "enabled",
-                            .type = ValueType::kBool,
-                            .description = "false beside Venus' own systemcalc on a GX"}}};
-  for (const auto& [name, e] : registry().systems)
+registry::SectionSchema system_schema() {
+  registry::SectionSchema s{
+      .name = "system",
+      .form = registry::SectionForm::kTable,
+      .description = "gxlink's own com.victronenergy.system and settings (issue 12)",
+      .keys = {{.name = "enabled",
+                .type = registry::ValueType::kBool,
+                .description = "false beside Venus' own systemcalc on a GX"}}};
+  for (const auto& [name, e] : registry::all().systems)
     s.keys.insert(s.keys.end(), e.keys.begin(), e.keys.end());
   return s;
 }
@@ -28,8 +29,8 @@ std::unique_ptr<system::SystemLayer> make_system_layer(const toml::table& cfg, a
                                                        std::filesystem::path settings_file) {
   auto layer =
       std::make_unique<system::SystemLayer>(io, model, std::move(now), std::move(settings_file));
-  std::vector<std::pair<std::string, const SystemEntry*>> entries;
-  for (auto& [name, e] : registry().systems) entries.emplace_back(name, &e);
+  std::vector<std::pair<std::string, const registry::SystemEntry*>> entries;
+  for (auto& [name, e] : registry::all().systems) entries.emplace_back(name, &e);
   std::stable_sort(entries.begin(), entries.end(),
                    [](auto& a, auto& b) { return a.second->order < b.second->order; });
   toml::table empty;

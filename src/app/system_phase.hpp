@@ -13,14 +13,14 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "app/config_schema.hpp"
+#include "registry/config_schema.hpp"
 #include "system/system_layer.hpp"
 
 namespace gxlink::app {
 
 bool system_enabled(const toml::table& cfg);
 /// The `[system]` section: `enabled`, and the keys every registered component declares.
-SectionSchema system_schema();
+registry::SectionSchema system_schema();
 
 /// The layer with every registered component, in order; not started. `settings_file` empty: the
 /// settings are not persisted.

@@ -11,10 +11,11 @@
 #include <toml++/toml.h>
 
 #include "app/config.hpp"
-#include "app/config_schema.hpp"
+#include "registry/config_schema.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace gxlink::app;
+  using namespace gxlink::registry;
   static const std::vector<SectionSchema> schema = config_schema();
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   toml::table cfg;

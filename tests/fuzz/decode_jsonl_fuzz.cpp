@@ -13,8 +13,8 @@
 #include <asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
-#include "app/registry.hpp"
 #include "model/model_json.hpp"
+#include "registry/registry.hpp"
 
 namespace {
 
@@ -38,9 +38,9 @@ void check_json_lines(const std::string& s) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   using namespace gxlink;
-  static const app::Registry& reg = []() -> const app::Registry& {
+  static const registry::Registry& reg = []() -> const registry::Registry& {
     spdlog::set_level(spdlog::level::off);  // drivers log what they drop; that is not the check
-    return app::registry();
+    return registry::all();
   }();
   const std::string proto = kProtocols[(data[0] & 7) % std::size(kProtocols)];
   const bool snapshot = (data[0] & 8) != 0;

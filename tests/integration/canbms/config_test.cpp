@@ -3,7 +3,7 @@
 // them: good sections build drivers, unsafe or incomplete BMS-role sections are refused.
 #include <gtest/gtest.h>
 
-#include "app/registry.hpp"
+#include "registry/registry.hpp"
 
 namespace gxlink::app {
 namespace {
@@ -14,7 +14,7 @@ struct ConfigFixture : ::testing::Test {
   model::DeviceInstances instances;
   drivers::DriverContext ctx{io, model, instances};
   std::unique_ptr<drivers::Driver> make(const char* kind, std::string_view text) {
-    return registry().drivers.at(kind)(toml::parse(text), ctx);
+    return registry::all().drivers.at(kind)(toml::parse(text), ctx);
   }
 };
 
@@ -98,7 +98,7 @@ TEST_F(ConfigFixture, BmsRoleWithTheController) {
                                          "controller = { ccl_soc = [[95, 1], [90, 0.5]] }"),
                std::invalid_argument);  // breakpoints must rise
   // The schema knows every key of the controller table.
-  const auto& schema = registry().drivers.at("canbms-bms").schema;
+  const auto& schema = registry::all().drivers.at("canbms-bms").schema;
   const auto* table = schema.find("controller");
   ASSERT_NE(table, nullptr);
   ASSERT_TRUE(table->fields);
@@ -108,10 +108,10 @@ TEST_F(ConfigFixture, BmsRoleWithTheController) {
 }
 
 TEST_F(ConfigFixture, DecoderSnapshotAndDemoAreRegistered) {
-  EXPECT_TRUE(registry().decoders.count("canbms"));
-  EXPECT_TRUE(registry().snapshots.count("canbms"));
+  EXPECT_TRUE(registry::all().decoders.count("canbms"));
+  EXPECT_TRUE(registry::all().snapshots.count("canbms"));
   bool demo = false;
-  for (const auto& [name, fn] : registry().demos) demo |= name == "canbms";
+  for (const auto& [name, fn] : registry::all().demos) demo |= name == "canbms";
   EXPECT_TRUE(demo);
 }
 

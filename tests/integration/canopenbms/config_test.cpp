@@ -3,7 +3,7 @@
 // source is the bank's aggregate build both drivers through the registry, as the daemon does.
 #include <gtest/gtest.h>
 
-#include "app/registry.hpp"
+#include "registry/registry.hpp"
 
 namespace gxlink {
 namespace {
@@ -14,7 +14,7 @@ TEST(CanopenBms, ConfigurationOnlyBuildsBothDrivers) {
   model::Model model;
   model::DeviceInstances instances;
   drivers::DriverContext ctx{io, model, instances};
-  const auto& reg = app::registry();
+  const auto& reg = registry::all();
   auto canopen = reg.drivers.at("canopen")(toml::parse(R"(
     interface = "socketcan:can1"
     nodes = [1, 2])"),

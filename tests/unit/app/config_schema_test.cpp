@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The config schema (issue 11 item 6): what it refuses, and that it says where and why.
-#include "app/config_schema.hpp"
+#include "registry/config_schema.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "app/config.hpp"
-#include "app/registry.hpp"
+#include "registry/registry.hpp"
 
 namespace gxlink::app {
 namespace {
@@ -22,8 +22,10 @@ using ::testing::SizeIs;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
 
-std::vector<std::string> check(std::string_view text, ValidateOptions opts = {"gxlink.toml", {}}) {
-  return validate_config(toml::parse(text, std::string_view("gxlink.toml")), config_schema(), opts);
+std::vector<std::string> check(std::string_view text,
+                               registry::ValidateOptions opts = {"gxlink.toml", {}}) {
+  return registry::validate_config(toml::parse(text, std::string_view("gxlink.toml")),
+                                   config_schema(), opts);
 }
 
 TEST(ConfigSchema, UnknownKeyIsReportedWithFileLineAndTheKnownKeys) {
@@ -163,8 +165,8 @@ TEST(ConfigSchema, CommandLineValuesAreNamedByTheirOption) {
   RunOptions ro;
   ro.http = "127.0.0.1:99999";
   apply_overrides(cfg, ro);
-  ValidateOptions vo{"gxlink.toml", {{"http.listen", "--http 127.0.0.1:99999"}}};
-  EXPECT_THAT(validate_config(cfg, config_schema(), vo),
+  registry::ValidateOptions vo{"gxlink.toml", {{"http.listen", "--http 127.0.0.1:99999"}}};
+  EXPECT_THAT(registry::validate_config(cfg, config_schema(), vo),
               ElementsAre(StartsWith("--http 127.0.0.1:99999: 'listen' in [http]: bad port")));
 }
 
@@ -191,15 +193,15 @@ TEST(ConfigSchema, LoadRunConfigValidatesOverridesToo) {
 }
 
 TEST(ConfigSchema, EveryRegistryEntryCarriesTheSchemaOfItsSection) {
-  const auto& reg = registry();
+  const auto& reg = registry::all();
   for (const auto& [kind, entry] : reg.drivers) {
     EXPECT_EQ(entry.schema.name, kind);
-    EXPECT_EQ(entry.schema.form, SectionForm::kEither) << kind;
+    EXPECT_EQ(entry.schema.form, registry::SectionForm::kEither) << kind;
     EXPECT_FALSE(entry.schema.keys.empty()) << kind;
   }
   for (const auto& [kind, entry] : reg.publishers) {
     EXPECT_EQ(entry.schema.name, kind);
-    EXPECT_EQ(entry.schema.form, SectionForm::kTable) << kind;
+    EXPECT_EQ(entry.schema.form, registry::SectionForm::kTable) << kind;
     // The daemon reads `enabled` from every publisher's section (daemon.cpp).
     EXPECT_NE(entry.schema.find("enabled"), nullptr) << kind;
   }

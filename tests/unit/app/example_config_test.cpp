@@ -46,7 +46,7 @@ std::vector<std::string> validate(const std::string& text) {
     return {"gxlink.example.toml:" + std::to_string(e.source().begin.line) + ": " +
             std::string(e.description())};
   }
-  return validate_config(t, config_schema(), {"gxlink.example.toml", {}});
+  return registry::validate_config(t, config_schema(), {"gxlink.example.toml", {}});
 }
 
 void collect(const toml::table& t, const std::string& prefix, std::set<std::string>& keys) {
@@ -60,7 +60,8 @@ void collect(const toml::table& t, const std::string& prefix, std::set<std::stri
   }
 }
 
-void schema_keys(const SectionSchema& s, const std::string& prefix, std::vector<std::string>& out) {
+void schema_keys(const registry::SectionSchema& s, const std::string& prefix,
+                 std::vector<std::string>& out) {
   for (const auto& k : s.keys) {
     out.push_back(prefix + k.name);
     if (k.fields) schema_keys(*k.fields, prefix + k.name + ".", out);

@@ -6,7 +6,7 @@
 #include <asio/io_context.hpp>
 #include <sstream>
 
-#include "app/registry.hpp"
+#include "registry/registry.hpp"
 
 namespace gxlink::app {
 namespace {
@@ -19,7 +19,7 @@ TEST(Nmea2000Registry, ReplayDriverMapsTheCaptureIntoServices) {
   toml::table cfg;
   cfg.insert("replay", std::string(GXLINK_TEST_DATA) + "/nmea2000/vecan_sim.log");
   cfg.insert("speed", 50.0);  // 60 s of capture in ~1.2 s
-  auto d = registry().drivers.at("nmea2000")(cfg, ctx);
+  auto d = registry::all().drivers.at("nmea2000")(cfg, ctx);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->kind(), "nmea2000");
   d->start();
@@ -41,10 +41,10 @@ TEST(Nmea2000Registry, InterfaceIsATransportSpecAndABadOneIsAClearError) {
   drivers::DriverContext ctx{io, model, instances};
   toml::table bad;
   bad.insert("interface", "carrier-pigeon:can7");
-  EXPECT_ANY_THROW(registry().drivers.at("nmea2000")(bad, ctx));
+  EXPECT_ANY_THROW(registry::all().drivers.at("nmea2000")(bad, ctx));
   toml::table live;
   live.insert("interface", "socketcan:can7");
-  auto d = registry().drivers.at("nmea2000")(live, ctx);
+  auto d = registry::all().drivers.at("nmea2000")(live, ctx);
   ASSERT_NE(d, nullptr);
   EXPECT_NE(d->describe().find("can7"), std::string::npos) << d->describe();
 }
@@ -56,7 +56,7 @@ TEST(Nmea2000Registry, DecoderCountsBadLinesAndKeepsGoing) {
       "2016-02-28T19:57:02.364Z,6,127508,4,255,8,0b,46,0a,00,00,00,00,00\n"
       "2016-02-28T19:57:02.364Z,6,127508,4,255,8,0b,46\n");
   std::ostringstream out, err;
-  const auto st = registry().decoders.at("nmea2000")(in, out, err);
+  const auto st = registry::all().decoders.at("nmea2000")(in, out, err);
   EXPECT_EQ(st.messages, 2u);
   EXPECT_EQ(st.errors, 2u);
   EXPECT_NE(out.str().find(

@@ -8,8 +8,8 @@
 
 #include <asio/steady_timer.hpp>
 
-#include "app/demo.hpp"
-#include "app/registry.hpp"
+#include "registry/demo.hpp"
+#include "registry/registry.hpp"
 #include "core/line_reader.hpp"
 #include "drivers/nmea2000/capture.hpp"
 #include "drivers/nmea2000/nmea2000_driver.hpp"
@@ -19,7 +19,7 @@
 #include "transport/can_transport_spec.hpp"
 #include "transport/candump.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 namespace {
 
 namespace n2k = gxlink::nmea2000;
@@ -246,4 +246,4 @@ void register_nmea2000(Registry& r) {
   r.demos.emplace_back("nmea2000", demo_nmea2000);
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

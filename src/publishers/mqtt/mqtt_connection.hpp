@@ -7,14 +7,14 @@
 
 #include <toml++/toml.h>
 
-#include "app/config_schema.hpp"
 #include "publishers/mqtt/mqtt_client.hpp"
+#include "registry/config_schema.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 
 /// username, password, tls, ca_file, ca_path, cert_file, key_file, tls_insecure.
 std::vector<KeySchema> mqtt_credential_keys();
 /// Reads those keys of `t` into `c` (absent keys: no credentials, no TLS).
 void read_mqtt_credentials(const toml::table& t, mqtt::ClientOptions& c);
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

@@ -11,11 +11,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <toml++/toml.h>
 
-namespace gxlink::app {
+namespace gxlink::registry {
 
 enum class ValueType {
   kString,
@@ -101,6 +102,8 @@ std::vector<std::string> validate_config(const toml::table& cfg,
 
 /// A TCP port: 1 to 5 digits, 0..65535 (no sign, no spaces).
 std::optional<int> parse_port(std::string_view s);
+/// "host:port" → (host, port); throws std::runtime_error on a bad port.
+std::pair<std::string, int> split_host_port(const std::string& s, int default_port);
 
 /// Checks for KeySchema::check, shared by several sections.
 /// A listen address "HOST:PORT" (port 0..65535; 0 picks a free port).
@@ -117,4 +120,4 @@ std::function<std::string(const toml::node&)> check_can_spec(unsigned default_bi
 /// other transports.
 std::string slcan_device(std::string_view spec);
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

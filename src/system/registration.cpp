@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The system layer's components (issue 12). DVCC (order 10) and notifications (order 20) register
 // here beside systemcalc, which runs first because they read its battery and BMS choice.
-#include "app/registry.hpp"
+#include "registry/registry.hpp"
 #include "system/dvcc.hpp"
 #include "system/notifications.hpp"
 #include "system/systemcalc.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 
 void register_system(Registry& r) {
   r.systems["systemcalc"] = {[](const toml::table&, system::SystemContext& ctx) {
@@ -23,4 +23,4 @@ void register_system(Registry& r) {
                                 20};
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

@@ -7,20 +7,20 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "app/charge_control_config.hpp"
-#include "app/demo.hpp"
-#include "app/registry.hpp"
 #include "core/json_writer.hpp"
 #include "drivers/canbms/bms_driver.hpp"
+#include "drivers/canbms/charge_control_config.hpp"
 #include "drivers/canbms/controller_policy.hpp"
 #include "drivers/canbms/gx_driver.hpp"
 #include "model/model_json.hpp"
 #include "protocols/canbms/codec.hpp"
+#include "registry/demo.hpp"
+#include "registry/registry.hpp"
 #include "sim/canbms/battery_sim.hpp"
 #include "transport/can_transport_spec.hpp"
 #include "transport/candump_file.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 namespace {
 namespace cb = gxlink::canbms;
 
@@ -396,4 +396,4 @@ void register_canbms(Registry& r) {
   r.demos.emplace_back("canbms", demo_canbms);
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

@@ -11,8 +11,6 @@
 
 #include <asio/steady_timer.hpp>
 
-#include "app/demo.hpp"
-#include "app/registry.hpp"
 #include "core/json_writer.hpp"
 #include "core/line_reader.hpp"
 #include "drivers/canopen/canopen_bank.hpp"
@@ -20,11 +18,13 @@
 #include "protocols/canopen/codec.hpp"
 #include "protocols/canopen/object_map.hpp"
 #include "protocols/canopen/sdo_observer.hpp"
+#include "registry/demo.hpp"
+#include "registry/registry.hpp"
 #include "sim/canopen/superb_node_sim.hpp"
 #include "transport/can_transport_spec.hpp"
 #include "transport/candump.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 namespace {
 
 namespace co = gxlink::canopen;
@@ -437,4 +437,4 @@ void register_canopen(Registry& r) {
   r.demos.emplace_back("canopen", demo_canopen);
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

@@ -2,11 +2,10 @@
 // The `modbus` publisher: on when `[modbus]` exists or `--modbus HOST:PORT` is given (config.cpp).
 #include <stdexcept>
 
-#include "app/config.hpp"
-#include "app/registry.hpp"
 #include "publishers/modbus/modbus_server.hpp"
+#include "registry/registry.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 namespace {
 
 std::unique_ptr<publishers::Publisher> make_modbus(const toml::table& cfg,
@@ -68,4 +67,4 @@ void register_modbus(Registry& r) {
   r.publishers["modbus"] = PublisherEntry{make_modbus, false, modbus_schema()};
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

@@ -4,11 +4,11 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "app/mqtt_connection.hpp"
-#include "app/registry.hpp"
+#include "publishers/mqtt/mqtt_connection.hpp"
 #include "publishers/mqtt/mqtt_publisher.hpp"
+#include "registry/registry.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 namespace {
 
 std::filesystem::path portal_id_file(const toml::table& cfg) {
@@ -118,4 +118,4 @@ void register_mqtt(Registry& r) {
   r.publishers["mqtt"] = PublisherEntry{make_mqtt, false, mqtt_schema()};
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

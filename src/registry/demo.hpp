@@ -10,7 +10,7 @@
 #include "drivers/driver.hpp"
 #include "transport/in_process_can_bus.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 
 /// The demo's CAN buses, as on a GX with separate ports: each bus carries the devices that share
 /// its bit rate on a real installation.
@@ -30,7 +30,4 @@ struct DemoContext {
   transport::InProcessCanBus& can_bus(const std::string& name);
 };
 
-/// Builds every registered demo part.
-void build_demo(DemoContext& demo);
-
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

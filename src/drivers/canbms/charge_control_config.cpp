@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "app/charge_control_config.hpp"
+#include "drivers/canbms/charge_control_config.hpp"
 
 #include <array>
 #include <memory>
 #include <stdexcept>
 
-namespace gxlink::app {
+namespace gxlink::registry {
 namespace {
 
 using control::ControllerConfig;
@@ -148,4 +148,4 @@ ControllerConfig controller_config_from(const toml::table* table, control::Chemi
   return c;
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

@@ -2,10 +2,10 @@
 // `gxlink snapshot dbus-recording:FILE`: Venus dbus-recorder recordings replayed into the model.
 #include <ostream>
 
-#include "app/registry.hpp"
 #include "drivers/dbus_recording/dbus_recording.hpp"
+#include "registry/registry.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 namespace {
 
 DecodeStats snapshot_dbus_recording(std::istream& in, const std::string& source,
@@ -30,4 +30,4 @@ void register_dbus_recording(Registry& r) {
   r.snapshots["dbus-recording"] = snapshot_dbus_recording;
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

@@ -6,10 +6,10 @@
 
 #include <toml++/toml.h>
 
-#include "app/config_schema.hpp"
 #include "control/charge_controller.hpp"
+#include "registry/config_schema.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 
 /// `controller = { ... }` / `[<section>.controller]`: every ControllerConfig member by name;
 /// derating tables as arrays of [x, factor] pairs.
@@ -20,4 +20,4 @@ KeySchema controller_table_key();
 control::ControllerConfig controller_config_from(const toml::table* table, control::Chemistry chem,
                                                  int cells, double capacity_ah);
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

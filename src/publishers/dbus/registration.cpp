@@ -5,10 +5,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "app/registry.hpp"
 #include "publishers/dbus/dbus_publisher.hpp"
+#include "registry/registry.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 namespace {
 
 std::unique_ptr<publishers::Publisher> make_dbus(const toml::table& cfg,
@@ -74,4 +74,4 @@ SectionSchema dbus_schema() {
 
 void register_dbus(Registry& r) { r.publishers["dbus"] = {make_dbus, true, dbus_schema()}; }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

@@ -10,7 +10,7 @@ namespace CLI {
 class App;
 }
 
-namespace gxlink::app {
+namespace gxlink::drivers::vebus {
 
 struct VebusCommandOptions {
   std::string port;
@@ -30,4 +30,4 @@ CLI::App* add_vebus_command(CLI::App& app, VebusCommandOptions& o);
 /// 3 no unit answered.
 int run_vebus_command(VebusCommandOptions& o);
 
-}  // namespace gxlink::app
+}  // namespace gxlink::drivers::vebus

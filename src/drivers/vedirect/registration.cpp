@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "app/demo.hpp"
-#include "app/registry.hpp"
+#include "registry/demo.hpp"
+#include "registry/registry.hpp"
 #include "core/json_writer.hpp"
 #include "core/line_reader.hpp"
 #include "core/text.hpp"
@@ -20,7 +20,7 @@
 #include "protocols/vedirect/tables.hpp"
 #include "sim/vedirect/pty_device.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 namespace {
 
 using namespace gxlink::vedirect;
@@ -221,4 +221,4 @@ void register_vedirect(Registry& r) {
   r.demos.emplace_back("vedirect", demo_vedirect);
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "app/mqtt_connection.hpp"
+#include "publishers/mqtt/mqtt_connection.hpp"
 
 #include <string>
 
-namespace gxlink::app {
+namespace gxlink::registry {
 
 std::vector<KeySchema> mqtt_credential_keys() {
   return {
@@ -29,4 +29,4 @@ void read_mqtt_credentials(const toml::table& t, mqtt::ClientOptions& c) {
   c.tls.insecure = t["tls_insecure"].value_or(false);
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

@@ -6,12 +6,12 @@
 #include <set>
 #include <stdexcept>
 
-#include "app/mqtt_connection.hpp"
-#include "app/registry.hpp"
+#include "publishers/mqtt/mqtt_connection.hpp"
 #include "publishers/mqtt/mqtt_publisher.hpp"
 #include "publishers/upstream/upstream_publisher.hpp"
+#include "registry/registry.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 namespace {
 
 // The portal id the local MQTT output uses by default (register_mqtt.cpp: the machine id, else
@@ -262,4 +262,4 @@ void register_upstream(Registry& r) {
   r.publishers["upstream"] = PublisherEntry{make_upstream, false, upstream_schema()};
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "app/vebus_command.hpp"
+#include "drivers/vebus/vebus_command.hpp"
 
 #include <charconv>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include <CLI/CLI.hpp>
@@ -11,9 +12,10 @@
 
 #include "protocols/vebus/codec.hpp"
 #include "protocols/vebus/session.hpp"
+#include "registry/registry.hpp"
 #include "transport/serial_port.hpp"
 
-namespace gxlink::app {
+namespace gxlink::drivers::vebus {
 
 namespace vb = gxlink::vebus;
 
@@ -279,4 +281,17 @@ int run_vebus_command(VebusCommandOptions& o) {
   return 0;
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::drivers::vebus
+
+namespace gxlink::registry {
+
+// `gxlink vebus ...` as a registered subcommand, so that the command line names no protocol.
+void register_vebus_command(Registry& r) {
+  r.commands.emplace_back("vebus", [](CLI::App& app) {
+    auto opts = std::make_shared<drivers::vebus::VebusCommandOptions>();
+    auto* sub = drivers::vebus::add_vebus_command(app, *opts);
+    return Command{sub, [opts] { return drivers::vebus::run_vebus_command(*opts); }};
+  });
+}
+
+}  // namespace gxlink::registry

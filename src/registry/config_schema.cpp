@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "app/config_schema.hpp"
+#include "registry/config_schema.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -12,7 +12,7 @@
 #include "transport/can_transport_spec.hpp"
 #include "transport/slcan_codec.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 
 const KeySchema* SectionSchema::find(std::string_view key) const {
   for (const auto& k : keys)
@@ -283,6 +283,15 @@ std::optional<int> parse_port(std::string_view s) {
   return p;
 }
 
+std::pair<std::string, int> split_host_port(const std::string& s, int default_port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos) return {s, default_port};
+  const std::string host = s.substr(0, colon);
+  const auto port = parse_port(std::string_view(s).substr(colon + 1));
+  if (!port) throw std::runtime_error("bad port in '" + s + "' (0..65535)");
+  return {host.empty() ? "127.0.0.1" : host, *port};
+}
+
 std::string check_listen_address(const toml::node& n) {
   const auto s = n.value<std::string>().value_or("");
   const auto colon = s.rfind(':');
@@ -325,4 +334,4 @@ std::string slcan_device(std::string_view spec) {
   return std::string(spec.substr(0, spec.rfind('@')));
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

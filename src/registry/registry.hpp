@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// The one place that lists what gxlink can do: decoders for `gxlink decode`, snapshot sources for
-/// `gxlink snapshot`, driver and publisher factories for config sections, and the parts of the
-/// demo. Each protocol adds its entries in registry.cpp; drivers are picked at run time from the
-/// config (STYLE.md rule 24: no compile-time feature macros).
+/// `gxlink snapshot`, driver and publisher factories for config sections, system components, the
+/// parts of the demo and protocol subcommands. Each area adds its entries in the
+/// `registration.cpp` beside its code (src/drivers/<x>/, src/publishers/<x>/, src/system/),
+/// declared in its CMakeLists with gxlink_registration(); the build generates the function that
+/// calls them all (cmake/GxlinkHelpers.cmake), so src/app names no protocol. Drivers are picked at
+/// run time from the config (STYLE.md rule 24: no compile-time feature macros).
 
 #include <functional>
 #include <map>
@@ -14,12 +17,16 @@
 
 #include <toml++/toml.h>
 
-#include "app/config_schema.hpp"
 #include "drivers/driver.hpp"
 #include "publishers/publisher.hpp"
+#include "registry/config_schema.hpp"
 #include "system/component.hpp"
 
-namespace gxlink::app {
+namespace CLI {
+class App;
+}
+
+namespace gxlink::registry {
 
 struct DecodeStats {
   std::size_t messages = 0;  ///< lines printed (decode) or messages applied (snapshot)
@@ -84,6 +91,14 @@ struct DemoContext;
 /// Adds simulated devices (and the drivers that read them) to the demo.
 using DemoFn = std::function<void(DemoContext& demo)>;
 
+/// A `gxlink <name>` subcommand a protocol brings (`gxlink vebus get|set`): declared on the command
+/// line by CommandFn, run by `run` when the user gave it.
+struct Command {
+  CLI::App* subcommand = nullptr;
+  std::function<int()> run;  ///< the process's exit code
+};
+using CommandFn = std::function<Command(CLI::App& app)>;
+
 struct Registry {
   std::map<std::string, DecodeFn> decoders;
   std::map<std::string, SnapshotFn> snapshots;
@@ -91,9 +106,11 @@ struct Registry {
   std::map<std::string, PublisherEntry> publishers;
   std::map<std::string, SystemEntry> systems;
   std::vector<std::pair<std::string, DemoFn>> demos;
+  std::vector<std::pair<std::string, CommandFn>> commands;
 };
 
-/// Built once on first use, in registry.cpp.
-const Registry& registry();
+/// Every area's entries, built once on first use by the generated registrations.cpp (the
+/// gxlink::registrations library).
+const Registry& all();
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry

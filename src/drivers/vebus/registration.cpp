@@ -11,8 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "app/demo.hpp"
-#include "app/registry.hpp"
+#include "registry/demo.hpp"
+#include "registry/registry.hpp"
 #include "core/json_writer.hpp"
 #include "core/line_reader.hpp"
 #include "drivers/vebus/vebus_driver.hpp"
@@ -20,7 +20,7 @@
 #include "protocols/vebus/codec.hpp"
 #include "sim/vebus/pty_multi_sim.hpp"
 
-namespace gxlink::app {
+namespace gxlink::registry {
 namespace {
 
 namespace vb = gxlink::vebus;
@@ -327,4 +327,4 @@ void register_vebus(Registry& r) {
   r.demos.emplace_back("vebus", demo_vebus);
 }
 
-}  // namespace gxlink::app
+}  // namespace gxlink::registry
