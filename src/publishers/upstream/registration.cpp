@@ -14,8 +14,8 @@
 namespace gxlink::registry {
 namespace {
 
-// The portal id the local MQTT output uses by default (register_mqtt.cpp: the machine id, else
-// a random one kept in the state directory), so both outputs name a site alike.
+// The portal id the local MQTT output uses by default (mqtt/registration.cpp: the machine id,
+// else a random one kept in the state directory), so both outputs name a site alike.
 std::string daemon_portal_id() {
   std::filesystem::path file;
   if (::geteuid() == 0) {
