@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// Demo mode: simulated devices speak their real wire protocols (over ptys or the in-process CAN
-/// bus) and are read back by the real drivers.
+/// bus) and are read back by the real drivers. Each demo part (Registry::demos, registry.hpp) adds
+/// its simulators and drivers through a DemoContext; the daemon builds the parts in order.
 
 #include <filesystem>
 #include <memory>

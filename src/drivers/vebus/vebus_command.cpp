@@ -136,16 +136,164 @@ CLI::App* add_vebus_command(CLI::App& app, VebusCommandOptions& o) {
   return cmd;
 }
 
+namespace {
+
+void report_unknown_setting(const std::string& name) {
+  std::cerr << "gxlink vebus: unknown setting '" << name
+            << "' (absorption, float, input-current-limit, mode, all";
+  for (const auto& d : vb::kSettings)
+    if (d.cli_name != "absorption" && d.cli_name != "float") std::cerr << ", " << d.cli_name;
+  std::cerr << ")\n";
+}
+
+void print_unit(const vb::UnitState& st) {
+  std::cout << "unit: "
+            << (st.nominal_voltage ? std::to_string(*st.nominal_voltage) + " V"
+                                   : std::string("unknown nominal voltage"))
+            << " battery, via " << vb::to_string(st.interface_kind) << '\n';
+}
+
+/// `get`: the switch values come with the config frame; a setting is read first if not yet known.
+int run_get(Link& link, const VebusCommandOptions& o, bool is_switch,
+            const vb::SettingDescriptor* desc) {
+  auto& s = link.session();
+  const auto& st = s.state();
+  if (is_switch || o.name == "all") print_switch(st, o.name);
+  if (desc && !st.setting_info.count(desc->id)) {
+    auto id = s.read_setting(desc->id);
+    if (id) link.run_until([&] { return link.completion(*id).has_value(); }, o.timeout);
+  }
+  if (desc) print_setting(st, *desc);
+  if (o.name == "all") {
+    for (auto id : {vb::setting::kUBatAbsorption, vb::setting::kUBatFloat})
+      print_setting(st, *vb::find_setting(id));
+  }
+  return 0;
+}
+
+/// Where starting a write ended: sent (the id to wait for), or here with an exit code (2 refused,
+/// 0 dry run).
+struct WriteStart {
+  std::optional<std::uint32_t> id{};
+  int exit_code = 0;
+};
+
+/// `set mode` / `set input-current-limit`: checked, shown with its frame, then sent.
+WriteStart start_switch_write(vb::Session& s, const VebusCommandOptions& o) {
+  std::optional<vb::SwitchState> mode;
+  std::optional<double> limit;
+  if (o.name == "mode") {
+    mode = vb::parse_switch_state(o.value);
+    if (!mode) {
+      std::cerr << "gxlink vebus: mode must be on, off, charger-only or inverter-only\n";
+      return {.exit_code = 2};
+    }
+  } else {
+    limit = parse_number(o.value);
+    if (!limit) {
+      std::cerr << "gxlink vebus: input-current-limit needs a number of amps\n";
+      return {.exit_code = 2};
+    }
+  }
+  auto ok = s.check_switch_write(mode, limit);
+  if (!ok) {
+    std::cerr << "refused: " << ok.error().detail << '\n';
+    return {.exit_code = 2};
+  }
+  const auto& c = *s.state().config;
+  if (mode)
+    std::cout << "mode: " << vb::to_string(c.switch_state()) << " -> " << vb::to_string(*mode)
+              << '\n';
+  if (limit)
+    std::cout << "input-current-limit: " << fmt(c.actual_limit / 10.0, 1, "A") << " -> "
+              << fmt(*limit, 1, "A") << '\n';
+  std::cout << "frame: " << to_hex(vb::encode_switch(*ok, limit).view()) << '\n';
+  if (o.dry_run) {
+    std::cout << "dry run: nothing sent\n";
+    return {.exit_code = 0};
+  }
+  auto id = s.write_switch(mode, limit);
+  if (!id) {
+    std::cerr << "refused: " << id.error().detail << '\n';
+    return {.exit_code = 2};
+  }
+  return {.id = *id};
+}
+
+/// `set <setting> <value>`: range-checked by the unit's own limits, shown with its frame and where
+/// it goes (RAM, or EEPROM too with --persist), then sent.
+WriteStart start_setting_write(vb::Session& s, const VebusCommandOptions& o,
+                               const vb::SettingDescriptor& desc) {
+  auto value = parse_number(o.value);
+  if (!value) {
+    std::cerr << "gxlink vebus: " << o.name << " needs a number\n";
+    return {.exit_code = 2};
+  }
+  if (!desc.cli_writable) {
+    std::cerr << "refused: " << o.name << " is read-only here\n";
+    return {.exit_code = 2};
+  }
+  auto raw = s.check_setting_write(desc.id, *value);
+  if (!raw) {
+    std::cerr << "refused: " << raw.error().detail << '\n';
+    return {.exit_code = 2};
+  }
+  const int dec = desc.unit == "V" ? 2 : 1;
+  auto cur = s.state().setting_value(desc.id);
+  std::cout << o.name << ": " << (cur ? fmt(*cur, dec, desc.unit.data()) : std::string("---"))
+            << " -> " << fmt(*value, dec, desc.unit.data()) << " (setting " << desc.id << ", raw "
+            << *raw << "), " << (o.persist ? "RAM and EEPROM" : "RAM only") << '\n';
+  std::cout << "frame: "
+            << to_hex(vb::encode_write_via_id('X', true, !o.persist,
+                                              static_cast<std::uint8_t>(desc.id), *raw)
+                          .view())
+            << '\n';
+  if (o.persist)
+    std::cerr << "warning: --persist writes the unit's EEPROM: the value survives a restart, and "
+                 "EEPROM wears with every write; do not script it\n";
+  else
+    std::cout << "RAM only: the unit returns to its stored value when it restarts\n";
+  if (o.dry_run) {
+    std::cout << "dry run: nothing sent\n";
+    return {.exit_code = 0};
+  }
+  auto id = s.write_setting(desc.id, *value, o.persist);
+  if (!id) {
+    std::cerr << "refused: " << id.error().detail << '\n';
+    return {.exit_code = 2};
+  }
+  return {.id = *id};
+}
+
+/// Waits for the session's read-back of write `id` and shows the value the unit now has.
+int confirm_write(Link& link, const VebusCommandOptions& o, std::uint32_t id, bool is_switch,
+                  const vb::SettingDescriptor* desc) {
+  if (!link.run_until([&] { return link.completion(id).has_value(); }, o.timeout)) {
+    std::cerr << "gxlink vebus: no read-back from the unit\n";
+    return 1;
+  }
+  auto c = *link.completion(id);
+  if (!c.ok) {
+    std::cerr << "NOT confirmed: " << c.error.message() << '\n';
+    return 1;
+  }
+  std::cout << "confirmed by read-back"
+            << (c.acknowledged ? "" : " (the unit sent no acknowledgement)") << '\n';
+  if (is_switch)
+    print_switch(link.session().state(), o.name);
+  else
+    print_setting(link.session().state(), *desc);
+  return 0;
+}
+
+}  // namespace
+
 int run_vebus_command(VebusCommandOptions& o) {
   const bool is_switch = o.name == "mode" || o.name == "input-current-limit";
   const vb::SettingDescriptor* desc =
       is_switch || o.name == "all" ? nullptr : vb::find_setting(o.name);
   if (!is_switch && o.name != "all" && !desc) {
-    std::cerr << "gxlink vebus: unknown setting '" << o.name
-              << "' (absorption, float, input-current-limit, mode, all";
-    for (const auto& d : vb::kSettings)
-      if (d.cli_name != "absorption" && d.cli_name != "float") std::cerr << ", " << d.cli_name;
-    std::cerr << ")\n";
+    report_unknown_setting(o.name);
     return 2;
   }
   if (o.action == "set" && o.name == "all") {
@@ -161,124 +309,12 @@ int run_vebus_command(VebusCommandOptions& o) {
               << (link.error().empty() ? "" : " (" + link.error() + ")") << '\n';
     return 3;
   }
-  const auto& st = s.state();
-  std::cout << "unit: "
-            << (st.nominal_voltage ? std::to_string(*st.nominal_voltage) + " V"
-                                   : std::string("unknown nominal voltage"))
-            << " battery, via " << vb::to_string(st.interface_kind) << '\n';
+  print_unit(s.state());
+  if (o.action == "get") return run_get(link, o, is_switch, desc);
 
-  if (o.action == "get") {
-    if (is_switch || o.name == "all") print_switch(st, o.name);
-    if (desc && !st.setting_info.count(desc->id)) {
-      auto id = s.read_setting(desc->id);
-      if (id) link.run_until([&] { return link.completion(*id).has_value(); }, o.timeout);
-    }
-    if (desc) print_setting(st, *desc);
-    if (o.name == "all") {
-      for (auto id : {vb::setting::kUBatAbsorption, vb::setting::kUBatFloat})
-        print_setting(st, *vb::find_setting(id));
-    }
-    return 0;
-  }
-
-  // set
-  std::optional<std::uint32_t> write_id;
-  if (is_switch) {
-    std::optional<vb::SwitchState> mode;
-    std::optional<double> limit;
-    if (o.name == "mode") {
-      mode = vb::parse_switch_state(o.value);
-      if (!mode) {
-        std::cerr << "gxlink vebus: mode must be on, off, charger-only or inverter-only\n";
-        return 2;
-      }
-    } else {
-      limit = parse_number(o.value);
-      if (!limit) {
-        std::cerr << "gxlink vebus: input-current-limit needs a number of amps\n";
-        return 2;
-      }
-    }
-    auto ok = s.check_switch_write(mode, limit);
-    if (!ok) {
-      std::cerr << "refused: " << ok.error().detail << '\n';
-      return 2;
-    }
-    const auto& c = *st.config;
-    if (mode)
-      std::cout << "mode: " << vb::to_string(c.switch_state()) << " -> " << vb::to_string(*mode)
-                << '\n';
-    if (limit)
-      std::cout << "input-current-limit: " << fmt(c.actual_limit / 10.0, 1, "A") << " -> "
-                << fmt(*limit, 1, "A") << '\n';
-    std::cout << "frame: " << to_hex(vb::encode_switch(*ok, limit).view()) << '\n';
-    if (o.dry_run) {
-      std::cout << "dry run: nothing sent\n";
-      return 0;
-    }
-    auto id = s.write_switch(mode, limit);
-    if (!id) {
-      std::cerr << "refused: " << id.error().detail << '\n';
-      return 2;
-    }
-    write_id = *id;
-  } else {
-    auto value = parse_number(o.value);
-    if (!value) {
-      std::cerr << "gxlink vebus: " << o.name << " needs a number\n";
-      return 2;
-    }
-    if (!desc->cli_writable) {
-      std::cerr << "refused: " << o.name << " is read-only here\n";
-      return 2;
-    }
-    auto raw = s.check_setting_write(desc->id, *value);
-    if (!raw) {
-      std::cerr << "refused: " << raw.error().detail << '\n';
-      return 2;
-    }
-    const int dec = desc->unit == "V" ? 2 : 1;
-    auto cur = st.setting_value(desc->id);
-    std::cout << o.name << ": " << (cur ? fmt(*cur, dec, desc->unit.data()) : std::string("---"))
-              << " -> " << fmt(*value, dec, desc->unit.data()) << " (setting " << desc->id
-              << ", raw " << *raw << "), " << (o.persist ? "RAM and EEPROM" : "RAM only") << '\n';
-    std::cout << "frame: "
-              << to_hex(vb::encode_write_via_id('X', true, !o.persist,
-                                                static_cast<std::uint8_t>(desc->id), *raw)
-                            .view())
-              << '\n';
-    if (o.persist)
-      std::cerr << "warning: --persist writes the unit's EEPROM: the value survives a restart, and "
-                   "EEPROM wears with every write; do not script it\n";
-    else
-      std::cout << "RAM only: the unit returns to its stored value when it restarts\n";
-    if (o.dry_run) {
-      std::cout << "dry run: nothing sent\n";
-      return 0;
-    }
-    auto id = s.write_setting(desc->id, *value, o.persist);
-    if (!id) {
-      std::cerr << "refused: " << id.error().detail << '\n';
-      return 2;
-    }
-    write_id = *id;
-  }
-  if (!link.run_until([&] { return link.completion(*write_id).has_value(); }, o.timeout)) {
-    std::cerr << "gxlink vebus: no read-back from the unit\n";
-    return 1;
-  }
-  auto c = *link.completion(*write_id);
-  if (!c.ok) {
-    std::cerr << "NOT confirmed: " << c.error.message() << '\n';
-    return 1;
-  }
-  std::cout << "confirmed by read-back"
-            << (c.acknowledged ? "" : " (the unit sent no acknowledgement)") << '\n';
-  if (is_switch)
-    print_switch(s.state(), o.name);
-  else
-    print_setting(s.state(), *desc);
-  return 0;
+  const WriteStart write = is_switch ? start_switch_write(s, o) : start_setting_write(s, o, *desc);
+  if (!write.id) return write.exit_code;
+  return confirm_write(link, o, *write.id, is_switch, desc);
 }
 
 }  // namespace gxlink::drivers::vebus

@@ -131,18 +131,16 @@ void VebusMapping::declare() {
   s.declare_indexed("/Alarms/L", 1, 3, kPhaseAlarmPaths);
 }
 
-void VebusMapping::apply(const vb::UnitState& st, bool connected) {
-  auto& s = *svc_;
-  if (!connected) {
-    if (connected_) s.invalidate_all();
-    connected_ = false;
-    return;
-  }
-  connected_ = true;
-  s.set("/Connected", std::int64_t{1});
-  s.set("/FirmwareFeatures/BolFrame", std::int64_t{0});
+namespace {
 
-  const int phases = std::max(1, st.phase_count);
+// apply()'s parts, in the order apply() sets them.
+
+/// The number of phases the unit reports (at least 1, as before the first AC frame).
+int phase_count(const vb::UnitState& st) { return std::max(1, st.phase_count); }
+
+/// /Ac/ActiveIn and /Ac/Out per phase and in total, and how the power was measured.
+void set_ac(model::Service& s, const vb::UnitState& st) {
+  const int phases = phase_count(st);
   const bool single = phases == 1;
   double in_total = 0, out_total = 0;
   bool in_any = false, out_any = false;
@@ -186,7 +184,9 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
   // 0 = apparent power only; 1 = real power measured by the phase master (venus_os / seeds/003).
   s.set("/Ac/PowerMeasurementType",
         st.phase_count ? Value(std::int64_t{single && st.input_power ? 1 : 0}) : Value(Invalid{}));
+}
 
+void set_dc(model::Service& s, const vb::UnitState& st) {
   s.set("/Dc/0/Voltage", num(st.dc_voltage));
   s.set("/Dc/0/Current", num(st.dc_current));
   if (st.dc_voltage && st.dc_current)
@@ -194,7 +194,10 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
   else
     s.set("/Dc/0/Power", Invalid{});
   s.set("/Soc", num(st.soc));
+}
 
+/// From the config frame: the switch (/Mode), the input current limit and its range.
+void set_config(model::Service& s, const vb::UnitState& st) {
   if (st.config) {
     const auto& c = *st.config;
     s.set("/Mode", std::int64_t{static_cast<std::int64_t>(c.switch_state())});
@@ -213,7 +216,9 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
           "/Ac/In/1/CurrentLimitIsAdjustable", "/Ac/NumberOfAcInputs"})
       s.set(p, Invalid{});
   }
+}
 
+void set_active_input(model::Service& s, const vb::UnitState& st) {
   // Active input: 240 = none (inverting), else the config frame's last active input (seeds/003).
   const bool mains_led = st.leds && ((st.leds->on | st.leds->blink) & 0x01) != 0;
   const bool on_mains =
@@ -226,7 +231,9 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
     s.set("/Ac/ActiveIn/ActiveInput", Invalid{});
     s.set("/Ac/ActiveIn/Connected", Invalid{});
   }
+}
 
+void set_state(model::Service& s, const vb::UnitState& st) {
   if (st.device_state) {
     const bool charging = *st.device_state == static_cast<std::uint8_t>(vb::DeviceState::kCharge);
     s.set("/State",
@@ -240,7 +247,11 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
     s.set("/VebusMainState", Invalid{});
     s.set("/VebusChargeState", Invalid{});
   }
+}
 
+/// The front panel's LEDs, the VE.Bus error, and the alarms the LEDs show (system and per phase).
+void set_leds_and_alarms(model::Service& s, const vb::UnitState& st) {
+  const int phases = phase_count(st);
   for (const auto& l : vb::kLeds)
     s.set(l.path,
           st.leds ? Value(vb::led_value(st.leds->on, st.leds->blink, l.mask)) : Value(Invalid{}));
@@ -266,6 +277,10 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
         s.set(path, Invalid{});
     }
   }
+}
+
+/// The unit's product and firmware, and the interface (MK2/MK3) it is reached through.
+void set_identity(model::Service& s, const vb::UnitState& st) {
   // Venus' integers (vebus.csv: /ProductId 9760 = 0x2620, /FirmwareVersion 1058 = 0x422).
   if (auto id = st.firmware_number ? vb::vebus_identity(*st.firmware_number) : std::nullopt) {
     s.set("/ProductId", id->product_id);
@@ -277,6 +292,27 @@ void VebusMapping::apply(const vb::UnitState& st, bool connected) {
   s.set("/Interfaces/Mk2/ProductName", st.interface_kind == vb::InterfaceKind::kUnknown
                                            ? Value(Invalid{})
                                            : Value(std::string(vb::to_string(st.interface_kind))));
+}
+
+}  // namespace
+
+void VebusMapping::apply(const vb::UnitState& st, bool connected) {
+  auto& s = *svc_;
+  if (!connected) {
+    if (connected_) s.invalidate_all();
+    connected_ = false;
+    return;
+  }
+  connected_ = true;
+  s.set("/Connected", std::int64_t{1});
+  s.set("/FirmwareFeatures/BolFrame", std::int64_t{0});
+  set_ac(s, st);
+  set_dc(s, st);
+  set_config(s, st);
+  set_active_input(s, st);
+  set_state(s, st);
+  set_leds_and_alarms(s, st);
+  set_identity(s, st);
 }
 
 PassiveDecoder::PassiveDecoder() {

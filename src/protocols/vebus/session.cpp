@@ -350,49 +350,13 @@ void Session::complete(const Reply& reply, TimePoint now) {
     case Op::kInfoDc: apply_info(std::get<DcInfoRaw>(reply)); break;
     case Op::kInfoAc: apply_info(std::get<AcInfoRaw>(reply)); break;
     case Op::kConfig:
-    case Op::kReadBackConfig: {
-      const auto& c = std::get<ConfigInfo>(reply);
-      unit_.config = c;
-      changed_ = true;
-      if (r.op == Op::kReadBackConfig) {
-        bool ok = true;
-        std::string why;
-        if (r.mode && c.switch_state() != *r.mode) {
-          ok = false;
-          why = std::string("switch reads back as ") + std::string(to_string(c.switch_state()));
-        }
-        if (r.limit && std::lround(*r.limit * 10) != c.actual_limit) {
-          ok = false;
-          why += (why.empty() ? "" : "; ") + std::string("current limit reads back as ") +
-                 std::to_string(c.actual_limit / 10.0);
-        }
-        done_write(r.write_id, ok, ok ? Error{} : Error{Errc::kRefused, why},
-                   c.actual_limit / 10.0);
-      }
-      break;
-    }
+    case Op::kReadBackConfig: on_config(r, std::get<ConfigInfo>(reply)); break;
     case Op::kLed:
       unit_.leds = std::get<LedReply>(reply);
       changed_ = true;
       break;
     case Op::kSwitch: write_acknowledged_[r.write_id] = true; break;
-    case Op::kSoftwareVersion: {
-      const auto& w = std::get<WinmonReply>(reply);
-      if (auto low = software_version_low(w)) {
-        if (w.data.size >= 4) {
-          unit_.firmware_number = *low;  // combined: nothing more to wait for
-          version_low_.reset();
-          changed_ = true;
-        } else {
-          version_low_ = *low;
-        }
-      } else if (auto high = software_version_high(w); high && version_low_) {
-        unit_.firmware_number = *version_low_ | (static_cast<std::uint32_t>(*high) << 16);
-        version_low_.reset();
-        changed_ = true;
-      }
-      break;
-    }
+    case Op::kSoftwareVersion: on_software_version(std::get<WinmonReply>(reply)); break;
     case Op::kDeviceState: {
       if (auto s = device_state(std::get<WinmonReply>(reply))) {
         unit_.device_state = s->state;
@@ -403,29 +367,7 @@ void Session::complete(const Reply& reply, TimePoint now) {
       }
       break;
     }
-    case Op::kReadRam: {
-      auto vals = ram_values(std::get<WinmonReply>(reply));
-      if (!vals) {
-        ++stats_.decode_errors;
-        break;
-      }
-      for (std::size_t k = 0; k < r.ids.size(); ++k) {
-        if (2 * k + 1 >= vals->size) break;
-        const auto raw = ram_value(*vals, k);
-        auto v = ram_scaled(r.ids[k], raw);
-        if (!v) continue;
-        switch (r.ids[k]) {
-          // ChargeState scale 1/200 gives a fraction (raw 200 = 1.0 = 100 %).
-          case ram::kChargeState: unit_.soc = *v * 100.0; break;
-          // j9brown: the AC-input power var is negative while taking power from AC in.
-          case ram::kInverterPower2: unit_.input_power = -*v; break;
-          case ram::kOutputPower: unit_.output_power = *v; break;
-          default: break;
-        }
-      }
-      changed_ = true;
-      break;
-    }
+    case Op::kReadRam: on_ram_values(r, std::get<WinmonReply>(reply)); break;
     case Op::kRamInfo: {
       auto info = ram_var_info(std::get<WinmonReply>(reply));
       if (info) {
@@ -447,45 +389,109 @@ void Session::complete(const Reply& reply, TimePoint now) {
       break;
     }
     case Op::kReadSetting:
-    case Op::kReadBackSetting: {
-      auto v = setting_value(std::get<WinmonReply>(reply));
-      if (v) {
-        unit_.setting_raw[r.id] = *v;
-        changed_ = true;
-      } else {
-        ++stats_.decode_errors;
-      }
-      if (r.op == Op::kReadBackSetting) {
-        if (!v) {
-          done_write(r.write_id, false, v.error(), std::nullopt);
-        } else {
-          const auto back = unit_.setting_value(r.id);
-          const bool ok = !r.verify || *v == static_cast<std::uint16_t>(std::lround(r.target));
-          done_write(r.write_id, ok,
-                     ok ? Error{} : Error{Errc::kRefused, "value read back differs from the write"},
-                     back);
-        }
-      }
-      break;
-    }
-    case Op::kWriteSetting: {
-      const auto& w = std::get<WinmonReply>(reply);
-      if (w.code == wm::kWriteSettingOk || w.code == wm::kWriteRamOk) {
-        write_acknowledged_[r.write_id] = true;
-      } else if (w.code == wm::kAccessLevelRequired || w.code == wm::kUnknownCommand) {
-        // The unit refused: drop the read-back and report.
-        const auto id = r.write_id;
-        std::erase_if(writes_, [id](const Request& q) { return q.write_id == id; });
-        done_write(id, false,
-                   Error{Errc::kRefused, w.code == wm::kAccessLevelRequired
-                                             ? "unit requires a higher access level"
-                                             : "unit does not know WriteViaID"},
-                   std::nullopt);
-      }
-      break;
-    }
+    case Op::kReadBackSetting: on_setting_value(r, std::get<WinmonReply>(reply)); break;
+    case Op::kWriteSetting: on_write_setting_reply(r, std::get<WinmonReply>(reply)); break;
   }
   finish_inflight(now);
+}
+
+// A config frame: the switch and the current limit; after a switch write, its read-back.
+void Session::on_config(const Request& r, const ConfigInfo& c) {
+  unit_.config = c;
+  changed_ = true;
+  if (r.op == Op::kReadBackConfig) {
+    bool ok = true;
+    std::string why;
+    if (r.mode && c.switch_state() != *r.mode) {
+      ok = false;
+      why = std::string("switch reads back as ") + std::string(to_string(c.switch_state()));
+    }
+    if (r.limit && std::lround(*r.limit * 10) != c.actual_limit) {
+      ok = false;
+      why += (why.empty() ? "" : "; ") + std::string("current limit reads back as ") +
+             std::to_string(c.actual_limit / 10.0);
+    }
+    done_write(r.write_id, ok, ok ? Error{} : Error{Errc::kRefused, why}, c.actual_limit / 10.0);
+  }
+}
+
+// The firmware number comes whole, or as a low word (0x82) and then a high word (0x83).
+void Session::on_software_version(const WinmonReply& w) {
+  if (auto low = software_version_low(w)) {
+    if (w.data.size >= 4) {
+      unit_.firmware_number = *low;  // combined: nothing more to wait for
+      version_low_.reset();
+      changed_ = true;
+    } else {
+      version_low_ = *low;
+    }
+  } else if (auto high = software_version_high(w); high && version_low_) {
+    unit_.firmware_number = *version_low_ | (static_cast<std::uint32_t>(*high) << 16);
+    version_low_.reset();
+    changed_ = true;
+  }
+}
+
+// The RAM vars of one read, in the order they were asked for.
+void Session::on_ram_values(const Request& r, const WinmonReply& w) {
+  auto vals = ram_values(w);
+  if (!vals) {
+    ++stats_.decode_errors;
+    return;
+  }
+  for (std::size_t k = 0; k < r.ids.size(); ++k) {
+    if (2 * k + 1 >= vals->size) break;
+    const auto raw = ram_value(*vals, k);
+    auto v = ram_scaled(r.ids[k], raw);
+    if (!v) continue;
+    switch (r.ids[k]) {
+      // ChargeState scale 1/200 gives a fraction (raw 200 = 1.0 = 100 %).
+      case ram::kChargeState: unit_.soc = *v * 100.0; break;
+      // j9brown: the AC-input power var is negative while taking power from AC in.
+      case ram::kInverterPower2: unit_.input_power = -*v; break;
+      case ram::kOutputPower: unit_.output_power = *v; break;
+      default: break;
+    }
+  }
+  changed_ = true;
+}
+
+// A setting's value; after a setting write (or a fresh read), its read-back.
+void Session::on_setting_value(const Request& r, const WinmonReply& w) {
+  auto v = setting_value(w);
+  if (v) {
+    unit_.setting_raw[r.id] = *v;
+    changed_ = true;
+  } else {
+    ++stats_.decode_errors;
+  }
+  if (r.op == Op::kReadBackSetting) {
+    if (!v) {
+      done_write(r.write_id, false, v.error(), std::nullopt);
+    } else {
+      const auto back = unit_.setting_value(r.id);
+      const bool ok = !r.verify || *v == static_cast<std::uint16_t>(std::lround(r.target));
+      done_write(r.write_id, ok,
+                 ok ? Error{} : Error{Errc::kRefused, "value read back differs from the write"},
+                 back);
+    }
+  }
+}
+
+// The unit's answer to WriteViaID: accepted (the read-back follows) or refused (reported now).
+void Session::on_write_setting_reply(const Request& r, const WinmonReply& w) {
+  if (w.code == wm::kWriteSettingOk || w.code == wm::kWriteRamOk) {
+    write_acknowledged_[r.write_id] = true;
+  } else if (w.code == wm::kAccessLevelRequired || w.code == wm::kUnknownCommand) {
+    // The unit refused: drop the read-back and report.
+    const auto id = r.write_id;
+    std::erase_if(writes_, [id](const Request& q) { return q.write_id == id; });
+    done_write(id, false,
+               Error{Errc::kRefused, w.code == wm::kAccessLevelRequired
+                                         ? "unit requires a higher access level"
+                                         : "unit does not know WriteViaID"},
+               std::nullopt);
+  }
 }
 
 void Session::finish_inflight(TimePoint now) {

@@ -220,6 +220,11 @@ class Session {
   Request winmon(Op op, std::uint16_t id);
   bool matches(const Request& r, const Reply& reply) const;
   void complete(const Reply& reply, TimePoint now);
+  void on_config(const Request& r, const ConfigInfo& c);
+  void on_software_version(const WinmonReply& w);
+  void on_ram_values(const Request& r, const WinmonReply& w);
+  void on_setting_value(const Request& r, const WinmonReply& w);
+  void on_write_setting_reply(const Request& r, const WinmonReply& w);
   void finish_inflight(TimePoint now);
   void on_timeout(TimePoint now);
   void apply_unsolicited(const Reply& reply);
