@@ -11,8 +11,7 @@ SerialPort::SerialPort(asio::io_context& io, SerialOptions options)
     : io_(io),
       options_(std::move(options)),
       port_(io),
-      retry_timer_(io),
-      backoff_(options_.min_backoff) {}
+      retry_(io, options_.min_backoff, options_.max_backoff) {}
 
 SerialPort::~SerialPort() { stop(); }
 
@@ -23,7 +22,7 @@ void SerialPort::start() {
 
 void SerialPort::stop() {
   running_ = false;
-  retry_timer_.cancel();
+  retry_.cancel();
   asio::error_code ec;
   if (port_.is_open()) port_.close(ec);
   drop_queued();
@@ -67,18 +66,14 @@ void SerialPort::try_open() {
   }
   ++reopen_count_;
   reported_failure_ = false;
-  backoff_ = options_.min_backoff;
+  retry_.succeeded();
   if (on_state_) on_state_(true, {});
   read_more();
   write_more();
 }
 
 void SerialPort::schedule_retry() {
-  retry_timer_.expires_after(backoff_);
-  backoff_ = std::min(backoff_ * 2, options_.max_backoff);
-  retry_timer_.async_wait([this](const asio::error_code& ec) {
-    if (!ec) try_open();
-  });
+  retry_.schedule([this] { try_open(); });
 }
 
 void SerialPort::read_more() {

@@ -13,6 +13,7 @@
 
 #include "core/bytes.hpp"
 #include "core/time.hpp"
+#include "transport/retry_timer.hpp"
 
 namespace gxlink::transport {
 
@@ -59,8 +60,7 @@ class SerialPort {
   asio::io_context& io_;
   SerialOptions options_;
   asio::serial_port port_;
-  asio::steady_timer retry_timer_;
-  Duration backoff_;
+  RetryTimer retry_;
   std::array<std::uint8_t, 1024> rx_{};
   std::deque<std::vector<std::uint8_t>> tx_;
   bool running_ = false;

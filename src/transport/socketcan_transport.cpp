@@ -57,9 +57,8 @@ SocketCanTransport::SocketCanTransport(asio::io_context& io, SocketCanOptions o)
     : io_(io),
       options_(std::move(o)),
       sock_(io),
-      retry_timer_(io),
-      tx_timer_(io),
-      backoff_(options_.min_backoff) {}
+      retry_(io, options_.min_backoff, options_.max_backoff),
+      tx_timer_(io) {}
 
 SocketCanTransport::~SocketCanTransport() { stop(); }
 
@@ -116,7 +115,7 @@ void SocketCanTransport::start() {
 
 void SocketCanTransport::stop() {
   running_ = false;
-  retry_timer_.cancel();
+  retry_.cancel();
   tx_timer_.cancel();
   asio::error_code ec;
   if (sock_.is_open()) sock_.close(ec);
@@ -154,18 +153,14 @@ void SocketCanTransport::try_open() {
     return;
   }
   last_error_.clear();
-  backoff_ = options_.min_backoff;
+  retry_.succeeded();
   set_state(CanBusState::kActive);
   wait_read();
   wait_write();
 }
 
 void SocketCanTransport::schedule_retry() {
-  retry_timer_.expires_after(backoff_);
-  backoff_ = std::min(backoff_ * 2, options_.max_backoff);
-  retry_timer_.async_wait([this](const asio::error_code& ec) {
-    if (!ec) try_open();
-  });
+  retry_.schedule([this] { try_open(); });
 }
 
 void SocketCanTransport::fail_and_retry(const std::string& reason) {

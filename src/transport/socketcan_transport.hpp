@@ -16,6 +16,7 @@
 
 #include "core/result.hpp"
 #include "transport/can_transport.hpp"
+#include "transport/retry_timer.hpp"
 
 struct can_frame;
 
@@ -71,9 +72,8 @@ class SocketCanTransport final : public CanTransport {
   asio::io_context& io_;
   SocketCanOptions options_;
   asio::posix::stream_descriptor sock_;
-  asio::steady_timer retry_timer_;
+  RetryTimer retry_;
   asio::steady_timer tx_timer_;
-  Duration backoff_;
   std::deque<CanFrame> tx_;
   bool running_ = false;
   bool writing_ = false;

@@ -21,10 +21,8 @@ TcpListener::TcpListener(asio::io_context& io, std::string host, int port, Callb
       callbacks_(std::move(callbacks)),
       acceptor_(io),
       resolver_(io),
-      retry_(io),
-      accept_retry_(io),
-      backoff_(kFirstBackoff),
-      accept_backoff_(kFirstAcceptBackoff) {}
+      listen_retry_(io, kFirstBackoff, kMaxBackoff),
+      accept_retry_(io, kFirstAcceptBackoff, kMaxAcceptBackoff) {}
 
 void TcpListener::start() {
   stopped_ = false;
@@ -36,7 +34,7 @@ void TcpListener::stop() {
   asio::error_code ignored;
   acceptor_.close(ignored);
   resolver_.cancel();
-  retry_.cancel();
+  listen_retry_.cancel();
   accept_retry_.cancel();
   port_ = 0;
 }
@@ -69,7 +67,7 @@ void TcpListener::listen_on(const tcp::endpoint& ep) {
     return failed(ec.message());
   }
   port_ = acceptor_.local_endpoint(ec).port();
-  backoff_ = kFirstBackoff;
+  listen_retry_.succeeded();
   reported_ = false;
   if (callbacks_.on_listening) callbacks_.on_listening(port_.load());
   accept();
@@ -78,11 +76,7 @@ void TcpListener::listen_on(const tcp::endpoint& ep) {
 void TcpListener::failed(std::string_view what) {
   if (!reported_ && callbacks_.on_listen_failure) callbacks_.on_listen_failure(what);
   reported_ = true;
-  retry_.expires_after(backoff_);
-  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-  retry_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
-    if (!ec) self->try_listen();
-  });
+  listen_retry_.schedule([self = shared_from_this()] { self->try_listen(); });
 }
 
 void TcpListener::accept() {
@@ -90,7 +84,7 @@ void TcpListener::accept() {
                                                      tcp::socket socket) {
     if (self->stopped_) return;
     if (ec) return self->on_accept_error(ec);
-    self->accept_backoff_ = kFirstAcceptBackoff;
+    self->accept_retry_.succeeded();
     if (self->callbacks_.on_socket) self->callbacks_.on_socket(std::move(socket));
     if (!self->stopped_) self->accept();
   });
@@ -98,10 +92,8 @@ void TcpListener::accept() {
 
 void TcpListener::on_accept_error(const asio::error_code& ec) {
   if (callbacks_.on_accept_error) callbacks_.on_accept_error(ec);
-  accept_retry_.expires_after(accept_backoff_);
-  accept_backoff_ = std::min(accept_backoff_ * 2, kMaxAcceptBackoff);
-  accept_retry_.async_wait([self = shared_from_this()](const asio::error_code& e) {
-    if (!e && !self->stopped_) self->accept();
+  accept_retry_.schedule([self = shared_from_this()] {
+    if (!self->stopped_) self->accept();
   });
 }
 

@@ -24,6 +24,8 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "transport/retry_timer.hpp"
+
 namespace gxlink::transport {
 
 class TcpListener : public std::enable_shared_from_this<TcpListener> {
@@ -55,10 +57,8 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   Callbacks callbacks_;
   asio::ip::tcp::acceptor acceptor_;
   asio::ip::tcp::resolver resolver_;
-  asio::steady_timer retry_;
-  asio::steady_timer accept_retry_;
-  std::chrono::milliseconds backoff_;
-  std::chrono::milliseconds accept_backoff_;
+  RetryTimer listen_retry_;
+  RetryTimer accept_retry_;
   bool reported_ = false;
   bool stopped_ = true;
   std::atomic<int> port_{0};

@@ -31,8 +31,7 @@ MqttClient::MqttClient(asio::io_context& io, ClientOptions options)
       options_(std::move(options)),
       sd_(io),
       misc_timer_(io),
-      reconnect_timer_(io),
-      backoff_(options_.reconnect_min) {
+      reconnect_(io, options_.reconnect_min, options_.reconnect_max) {
   mosq_ = lib().mosquitto_new(opt(options_.client_id), /*clean_session=*/true, this);
   if (!mosq_) throw std::runtime_error("mqtt: cannot create a libmosquitto client");
   lib().mosquitto_connect_callback_set(mosq_, &MqttClient::connect_cb);
@@ -93,7 +92,7 @@ void MqttClient::stop() {
   ++generation_;
   if (sd_.is_open()) sd_.release();  // libmosquitto owns the fd
   misc_timer_.cancel();
-  reconnect_timer_.cancel();
+  reconnect_.cancel();
 }
 
 void MqttClient::connect() {
@@ -234,11 +233,7 @@ void MqttClient::lost(int rc, const char* where) {
 }
 
 void MqttClient::schedule_reconnect() {
-  reconnect_timer_.expires_after(backoff_);
-  backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
-  reconnect_timer_.async_wait([this](const asio::error_code& ec) {
-    if (!ec) connect();
-  });
+  reconnect_.schedule([this] { connect(); });
 }
 
 void MqttClient::connect_cb(struct mosquitto*, void* self, int rc) {
@@ -255,7 +250,7 @@ void MqttClient::connect_cb(struct mosquitto*, void* self, int rc) {
     spdlog::info("mqtt: connected to {}", c->describe());
   c->reported_ = false;
   c->connected_ = true;
-  c->backoff_ = c->options_.reconnect_min;
+  c->reconnect_.succeeded();
   ++c->connects_;
   for (const auto& f : c->subscriptions_)
     lib().mosquitto_subscribe(c->mosq_, nullptr, f.c_str(), 0);

@@ -31,6 +31,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "core/time.hpp"
+#include "transport/retry_timer.hpp"
 
 struct mosquitto;
 struct mosquitto_message;
@@ -122,7 +123,7 @@ class MqttClient {
   struct mosquitto* mosq_ = nullptr;
   asio::posix::stream_descriptor sd_;
   asio::steady_timer misc_timer_;
-  asio::steady_timer reconnect_timer_;
+  transport::RetryTimer reconnect_;
   std::vector<std::string> subscriptions_;
   std::vector<std::function<void()>> drained_;
   std::uint64_t generation_ = 0;  ///< bumped when the socket goes; stale handlers return
@@ -130,7 +131,6 @@ class MqttClient {
   bool connected_ = false;
   bool writing_ = false;
   bool reported_ = false;  ///< the current outage has been logged
-  Duration backoff_;
   std::uint64_t connects_ = 0;
   std::uint64_t dropped_ = 0;
   std::size_t backlog_bytes_ = 0;  ///< published since the socket last took everything

@@ -9,6 +9,7 @@
 
 #include "publishers/upstream/sampler.hpp"
 #include "publishers/upstream/upstream_format.hpp"
+#include "transport/retry_timer.hpp"
 
 namespace gxlink::upstream {
 namespace {
@@ -257,8 +258,7 @@ class MqttOutput final : public Output {
 class InfluxOutput final : public Output {
  public:
   InfluxOutput(publishers::PublisherContext& ctx, InfluxOutputOptions o)
-      : Output(ctx, o.common), options_(std::move(o)), retry_timer_(ctx.io),
-        backoff_(options_.retry_min) {
+      : Output(ctx, o.common), options_(std::move(o)), retry_(ctx.io, options_.retry_min, options_.retry_max) {
     if (options_.version == 1) {
       path_ = options_.target.base_path + "/write?db=" + url_encode(options_.database);
       if (!options_.retention_policy.empty())
@@ -310,7 +310,7 @@ class InfluxOutput final : public Output {
   }
   void stop_link() override {
     running_ = false;
-    retry_timer_.cancel();
+    retry_.cancel();
     if (request_) request_->cancel();
     request_.reset();
   }
@@ -321,7 +321,7 @@ class InfluxOutput final : public Output {
     if (r.status >= 200 && r.status < 300) {
       if (reported_) spdlog::info("upstream {}: {} accepts writes again", common_.name, describe());
       reported_ = false;
-      backoff_ = options_.retry_min;
+      retry_.succeeded();
       forwarder_.acked(ids);
       pump_soon();
       return;
@@ -346,10 +346,8 @@ class InfluxOutput final : public Output {
       reported_ = true;
     }
     forwarder_.link_down();
-    retry_timer_.expires_after(backoff_);
-    backoff_ = std::min(backoff_ * 2, options_.retry_max);
-    retry_timer_.async_wait([this](const asio::error_code& ec) {
-      if (!ec && running_) link_up();
+    retry_.schedule([this] {
+      if (running_) link_up();
     });
   }
 
@@ -357,8 +355,7 @@ class InfluxOutput final : public Output {
   std::string path_;
   std::string headers_;
   std::shared_ptr<HttpPost> request_;
-  asio::steady_timer retry_timer_;
-  Duration backoff_;
+  transport::RetryTimer retry_;
   bool running_ = false;
   bool reported_ = false;
   std::uint64_t rejected_ = 0;
