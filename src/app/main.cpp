@@ -17,6 +17,7 @@
 #include "app/sim_command.hpp"
 #include "app/system_replay.hpp"
 #include "app/vebus_command.hpp"
+#include "drivers/nmea2000/nmea2000_command.hpp"
 #include "model/model_json.hpp"
 #include "publishers/modbus/map_text.hpp"
 #include "transport/can_transport_spec.hpp"
@@ -223,6 +224,8 @@ int main(int argc, char** argv) {
 
   VebusCommandOptions vebus_opts;
   auto* vebus = add_vebus_command(app, vebus_opts);
+  gxlink::drivers::nmea2000::CommandOptions n2k_opts;
+  auto* n2k = gxlink::drivers::nmea2000::add_nmea2000_command(app, n2k_opts);
 
   DoctorOptions doctor_opts;
   auto* doctor = add_doctor_command(app, doctor_opts);
@@ -243,6 +246,7 @@ int main(int argc, char** argv) {
   }
   if (*snapshot) return cmd_snapshot(sources);
   if (*vebus) return run_vebus_command(vebus_opts);
+  if (*n2k) return gxlink::drivers::nmea2000::run_nmea2000_command(n2k_opts, std::cout, std::cerr);
   if (*doctor) return run_doctor(doctor_opts, std::cout, std::cerr);
   if (*export_cmd) return run_export_command(export_opts);
   if (*sim) return run_sim_command(sim_opts);

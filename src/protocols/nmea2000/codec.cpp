@@ -294,6 +294,28 @@ Result<std::size_t> encode_write_fields(std::uint32_t target_pgn,
   return (bit + 7) / 8;
 }
 
+Result<std::size_t> encode_acknowledge(std::uint32_t target_pgn, std::uint8_t pgn_error,
+                                       std::uint8_t interval_error,
+                                       std::span<const std::uint8_t> parameter_errors,
+                                       MutableByteView out) noexcept {
+  if (pgn_error > 15 || interval_error > 15 || parameter_errors.size() > 32)
+    return tl::unexpected(Error{Errc::kOutOfRange, "acknowledge code out of range"});
+  const std::size_t len = 6 + (parameter_errors.size() + 1) / 2;
+  if (out.size() < len) return tl::unexpected(Error{Errc::kBadLength, "output buffer too small"});
+  std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(len), std::uint8_t{0xFF});
+  out[0] = 2;  // Acknowledge
+  store_le24(out, 1, target_pgn);
+  out[4] = static_cast<std::uint8_t>(pgn_error | (interval_error << 4));
+  out[5] = static_cast<std::uint8_t>(parameter_errors.size());
+  std::size_t bit = 48;
+  for (std::uint8_t code : parameter_errors) {
+    if (code > 15) return tl::unexpected(Error{Errc::kOutOfRange, "parameter code out of range"});
+    put_bits(out, bit, 4, code);
+    bit += 4;
+  }
+  return len;
+}
+
 Result<GroupFunction> decode_group_function(ByteView p) noexcept {
   if (p.size() < 4) return tl::unexpected(Error{Errc::kBadLength, "126208 shorter than 4 bytes"});
   GroupFunction g;

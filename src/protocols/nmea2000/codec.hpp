@@ -84,6 +84,16 @@ Result<std::size_t> encode_write_fields(std::uint32_t target_pgn,
                                         std::span<const FieldWrite> writes,
                                         MutableByteView out) noexcept;
 
+/// 126208 Acknowledge (function code 2, nmea2000.md §2 `nmeaAcknowledgeGroupFunction`): the
+/// answer to a Request/Command/Write Fields for `target_pgn`. `pgn_error` is a PGN_ERROR_CODE
+/// (0 Acknowledge), `interval_error` a TRANSMISSION_INTERVAL code, `parameter_errors` one
+/// PARAMETER_FIELD code (4 bits) per parameter of the command. Returns the length used in `out`
+/// (≥ 6 + ceil(n/2) bytes); kOutOfRange for codes above 15 or more than 32 parameters.
+Result<std::size_t> encode_acknowledge(std::uint32_t target_pgn, std::uint8_t pgn_error,
+                                       std::uint8_t interval_error,
+                                       std::span<const std::uint8_t> parameter_errors,
+                                       MutableByteView out) noexcept;
+
 /// The parameter pairs of a 126208 Write/Read Fields (reply) or Command/Request message.
 struct GroupFunctionPair {
   std::uint8_t field_index;

@@ -159,6 +159,22 @@ TEST(N2kCodec, GroupFunctionAcknowledge) {
   EXPECT_EQ(g->parameters.size(), 5u);
 }
 
+TEST(N2kCodec, AcknowledgeIsEncodedAsTheReferenceExample) {
+  // The reference example again, built: PGN 130824, "Access denied", 5 parameter nibbles.
+  std::array<std::uint8_t, 16> buf{};
+  const std::uint8_t params[] = {0, 0, 3, 0, 0};
+  auto len = encode_acknowledge(130824, 3, 0, params, buf);
+  ASSERT_TRUE(len.has_value());
+  EXPECT_EQ(std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*len)),
+            (std::vector<std::uint8_t>{0x02, 0x08, 0xff, 0x01, 0x03, 0x05, 0x00, 0x03, 0xf0}));
+  Decoded d;
+  ASSERT_TRUE(decode(126208, ByteView(buf.data(), *len), d).has_value());
+  EXPECT_EQ(d.find("pgnErrorCode")->text, "Access denied");
+  const std::uint8_t bad[] = {16};
+  EXPECT_FALSE(encode_acknowledge(127508, 0, 0, bad, buf).has_value());
+  EXPECT_FALSE(encode_acknowledge(127508, 16, 0, {}, buf).has_value());
+}
+
 TEST(N2kCodec, WriteFieldsChangesADataInstance) {
   // Seed 000 Q23: change a data instance through 126208 function 5 (write fields).
   std::array<std::uint8_t, 223> buf{};
