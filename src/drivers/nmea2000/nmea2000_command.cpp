@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "drivers/nmea2000/nmea2000_command.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -46,16 +47,6 @@ std::optional<double> parse_double(const std::string& s) {
   if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v))
     return std::nullopt;
   return v;
-}
-
-std::string hex(ByteView b) {
-  std::string s;
-  char t[3];
-  for (auto x : b) {
-    std::snprintf(t, sizeof t, "%02x", x);
-    s += t;
-  }
-  return s;
 }
 
 std::string hex16(unsigned v) {
@@ -309,8 +300,10 @@ int vreg_get(const CommandOptions& o, Node& node, const Target& t, std::uint16_t
   auto a = await_vreg(node, t.dst, reg, o.timeout);
   if (!a) return r.fail(kFailed, "no answer from " + std::to_string(t.dst) + " for register " + hex16(reg));
   if (a->vack) return r.fail(kFailed, "the device refused: " + vack_words(*a->vack));
-  const ByteView raw(a->value.data(), a->value.size());
-  r.j()["raw"] = hex(raw);
+  // The value's own bytes: a VREG frame is always 8 bytes, padded with 0xFF (nmea2000.md §4.1).
+  const ByteView raw(a->value.data(), d ? std::min(a->value.size(), vreg_width(d->type))
+                                        : a->value.size());
+  r.j()["raw"] = to_hex(raw);
   std::string text = "0x?";
   if (d) {
     r.j()["name"] = d->name;
@@ -330,7 +323,7 @@ int vreg_get(const CommandOptions& o, Node& node, const Target& t, std::uint16_t
     text = std::to_string(u) + " (unknown register type)";
   }
   return r.done(hex16(reg) + (d ? " " + std::string(d->name) : "") + " at " +
-                std::to_string(t.dst) + ": " + text + " [" + hex(raw) + "]");
+                std::to_string(t.dst) + ": " + text + " [" + to_hex(raw) + "]");
 }
 
 int vreg_set(const CommandOptions& o, Node& node, const Target& t, std::uint16_t reg,
@@ -374,7 +367,7 @@ int vreg_set(const CommandOptions& o, Node& node, const Target& t, std::uint16_t
   const ByteView got(back->value.data(), back->value.size());
   const auto new_value = n2k::vreg_value(*d, got);
   r.j()["new"] = new_value ? json(*new_value) : json(nullptr);
-  r.j()["raw"] = hex(got);
+  r.j()["raw"] = to_hex(got.subspan(0, std::min(got.size(), w)));
   const bool same = got.size() >= w && std::equal(wanted.begin(), wanted.end(), got.begin());
   r.j()["confirmed"] = same;
   const std::string change =
