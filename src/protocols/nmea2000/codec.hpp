@@ -6,6 +6,7 @@
 /// encode(): field values by canboat id → payload. Both are noexcept and allocation-free apart
 /// from the caller's reusable `Decoded::fields` vector.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -45,6 +46,10 @@ struct FieldValue {
 struct Decoded {
   const PgnDesc* desc = nullptr;
   std::vector<FieldValue> fields;  ///< printable fields in order (reserved bits omitted)
+  /// Text converted while decoding (STRING_LAU in UTF-16): field texts may view it. Fixed-size,
+  /// so views stay valid; a 223-byte payload needs at most 1.5 bytes of UTF-8 per byte.
+  std::array<char, 384> converted{};
+  std::size_t converted_used = 0;
 
   /// The first field with this canboat id (in repetition `repeat`), nullptr when absent.
   const FieldValue* find(std::string_view id, std::uint16_t repeat = 0) const noexcept;

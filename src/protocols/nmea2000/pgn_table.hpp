@@ -36,13 +36,22 @@ enum class FieldType : std::uint8_t {
   kReserved,   ///< bits that shall be 1; never printed
   kSpare,      ///< bits that shall be 0; never printed
   kBinary,     ///< opaque bytes, printed as hex
+  kStringLau,  ///< variable: length byte (counting itself and the next), control byte (0 UTF-16LE,
+               ///< 1 ASCII/UTF-8), text (canboat STRING_LAU)
+  kStringLz,   ///< variable: length byte, text, terminating zero (canboat STRING_LZ)
+  kBitLookup,  ///< each set bit is a name from a Lookup whose values are bit numbers
+  kIsoName,    ///< a 64-bit ISO NAME as one number (its subfields are PGN 60928's)
 };
+
+/// The bit offset of a field that follows a variable-length one: it starts where the previous
+/// field ended in this payload.
+inline constexpr std::uint16_t kAfterPrevious = 0xFFFF;
 
 struct Field {
   std::string_view name;  ///< canboat "Name" (what canboat -json and canboatjs print)
   std::string_view id;    ///< canboat camelCase "Id"
-  std::uint16_t bit_offset = 0;
-  std::uint16_t bits = 0;
+  std::uint16_t bit_offset = 0;  ///< or kAfterPrevious
+  std::uint16_t bits = 0;        ///< 0 for variable-length strings
   bool is_signed = false;
   double resolution = 1;
   double offset = 0;

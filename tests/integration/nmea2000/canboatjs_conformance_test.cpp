@@ -124,6 +124,14 @@ void compare_fields(std::uint32_t pgn, const json& of, const json& tf, const std
     ++t.fields;
     if (tv.is_string() && ov.is_string()) {
       EXPECT_EQ(ov, tv) << where << ": " << key;
+    } else if (tv.is_array()) {
+      // Bit lookups: the names of the set bits. A bit without a name is null in canboatjs (its
+      // lookup returns undefined) and the bit's number in ours.
+      ASSERT_TRUE(ov.is_array()) << where << ": " << key << " ours " << ov << " theirs " << tv;
+      json ours = ov;
+      for (auto& e : ours)
+        if (e.is_number()) e = nullptr;
+      EXPECT_EQ(ours, tv) << where << ": " << key;
     } else {
       auto a = seconds_of(ov), b = seconds_of(tv);
       if (!b) b = digits_of(tv);
