@@ -2,6 +2,7 @@
 #include "protocols/nmea2000/codec.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace gxlink::nmea2000 {
@@ -259,6 +260,28 @@ void decode_field(const Field& f, ByteView payload, std::size_t off, std::size_t
       fv.raw = get_bits(payload, off, f.bits);
       fv.value = static_cast<double>(fv.raw);
       break;
+    case FieldType::kFloat: {
+      fv.raw = get_bits(payload, off, f.bits);
+      const float x = std::bit_cast<float>(static_cast<std::uint32_t>(fv.raw));
+      fv.value = static_cast<double>(x);
+      if (f.bits != 32 || !std::isfinite(x)) fv.state = ValueState::kUnknown;  // all ones: NaN
+      break;
+    }
+    case FieldType::kDecimal: {
+      // Two BCD digits a byte, the first byte the most significant ("1234" = 12 34).
+      double v = 0;
+      for (std::size_t i = 0; i < f.bits / 8u; ++i) {
+        const std::uint8_t b = payload[off / 8 + i];
+        if ((b >> 4) > 9 || (b & 15) > 9) {
+          fv.state = ValueState::kUnknown;  // 0xFF padding: not available
+          break;
+        }
+        v = v * 100 + (b >> 4) * 10 + (b & 15);
+      }
+      fv.value = v;
+      fv.raw = static_cast<std::uint64_t>(v);
+      break;
+    }
     default: {
       const std::uint64_t raw = get_bits(payload, off, f.bits);
       fv.raw = raw;
@@ -306,9 +329,19 @@ Result<void> decode(std::uint32_t pgn, ByteView payload, Decoded& out) noexcept 
   }
   if (d->repeat_size == 0) return {};
   // Repeating set: canboat lays each repetition right after the previous one.
+  // Without a count field the set repeats until the payload ends (canboat), but not into the
+  // 0xFF padding of a single frame.
   const auto* count_fv =
       d->repeat_count_field ? out.find(d->fields[d->repeat_count_field - 1u].id) : nullptr;
-  const std::uint64_t count = count_fv && count_fv->valid() ? count_fv->raw : 0;
+  const bool to_the_end = d->repeat_count_field == 0;
+  const std::uint64_t count = to_the_end ? payload.size() * 8
+                              : count_fv && count_fv->valid() ? count_fv->raw
+                                                             : 0;
+  auto only_padding_from = [&](std::size_t bit) {
+    for (std::size_t b = (bit + 7) / 8; b < payload.size(); ++b)
+      if (payload[b] != 0xFF) return false;
+    return true;
+  };
   const Field& first = d->fields[n_fixed];
   bool fixed_set = true;
   std::size_t set_bits = 0;
@@ -323,7 +356,8 @@ Result<void> decode(std::uint32_t pgn, ByteView payload, Decoded& out) noexcept 
     const auto rep = static_cast<std::uint16_t>(r + 1);
     if (fixed_set) {
       base = first.bit_offset + r * set_bits;
-      if (base + set_bits > payload_bits) break;
+      if (base + set_bits > payload_bits || set_bits == 0) break;
+      if (to_the_end && only_padding_from(base)) break;
       for (std::size_t i = n_fixed; i < d->fields.size(); ++i) {
         const Field& f = d->fields[i];
         decode_field(f, payload, base + (f.bit_offset - first.bit_offset), f.bits, rep, out);
@@ -331,7 +365,7 @@ Result<void> decode(std::uint32_t pgn, ByteView payload, Decoded& out) noexcept 
       continue;
     }
     // A set with a variable-length string: each field right after the previous one.
-    if (base >= payload_bits) break;
+    if (base >= payload_bits || (to_the_end && only_padding_from(base))) break;
     for (std::size_t i = n_fixed; i < d->fields.size(); ++i) {
       const Field& f = d->fields[i];
       const std::size_t width = field_width(f, payload, base);
@@ -386,6 +420,8 @@ Result<std::size_t> encode(const PgnDesc& d, std::span<const FieldInput> values,
         case FieldType::kBinary:
         case FieldType::kBitLookup:
         case FieldType::kIsoName:
+        case FieldType::kFloat:
+        case FieldType::kDecimal:
           continue;  // stays 0xFF (strings are written by callers that need them)
         default: break;
       }

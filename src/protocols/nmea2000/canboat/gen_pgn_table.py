@@ -15,8 +15,8 @@ drift apart silently.
 
 Scope: PGN variants whose every field has a type our table-driven codec reads (numbers, lookups,
 bit lookups, durations, times, dates, fixed and variable-length strings (STRING_LAU, STRING_LZ),
-ISO NAMEs, binary, PGN numbers, reserved and spare bits), with at most one repeating field set at
-the end. A field after a variable-length string has no fixed position: it is emitted with bit
+ISO NAMEs, floats, BCD decimals, binary, PGN numbers, reserved and spare bits), with at most one repeating field set at
+the end (without a count field it repeats to the end of the payload, as canboat reads it). A field after a variable-length string has no fixed position: it is emitted with bit
 offset kAfterPrevious (0xFFFF) and the codec places it right after the previous field. Variants
 with other variable-length fields, two repeating sets or dynamic fields are listed as skipped in
 the output's header; the hand-written table in pgn_table.cpp keeps precedence for every PGN it
@@ -43,6 +43,8 @@ SUPPORTED = {
     "ISO_NAME": "kIsoName",
     "STRING_LAU": "kStringLau",  # length byte (counting itself and the control byte), control, text
     "STRING_LZ": "kStringLz",    # length byte, text, terminating zero
+    "FLOAT": "kFloat",
+    "DECIMAL": "kDecimal",
 }
 # Field types whose length comes from the payload.
 VARIABLE = {"STRING_LAU", "STRING_LZ"}
@@ -90,8 +92,6 @@ def skip_reason(p):
         start = p.get("RepeatingFieldSet1StartField", 0)
         if start + size - 1 != len(fields):
             return "repeating set not at the end"
-        if not p.get("RepeatingFieldSet1CountField"):
-            return "repeating set without a count field"
     return None
 
 
