@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <set>
 
@@ -345,6 +346,34 @@ TEST(N2kCodec, BitLookupsAndIsoNamesFromTheGeneratedTable) {
   EXPECT_NE(json.find("\"Discrete Status 1\":[\"Check Engine\",\"Low Oil Pressure\"]"),
             std::string::npos)
       << json;
+}
+
+TEST(N2kCodec, FloatsAndSetsWithoutACountFromTheGeneratedTable) {
+  // 130321 Salinity Station Data: an IEEE float at bit 120, then two STRING_LAU.
+  std::vector<std::uint8_t> p(21, 0xFF);
+  const std::uint32_t salinity = std::bit_cast<std::uint32_t>(35.25f);
+  for (int i = 0; i < 4; ++i) p[15 + i] = static_cast<std::uint8_t>(salinity >> (8 * i));
+  p.insert(p.end(), {0x04, 0x01, 'S', '1', 0x05, 0x01, 'P', 'i', 'n'});
+  Decoded d;
+  ASSERT_TRUE(decode(130321, p, d).has_value());
+  EXPECT_DOUBLE_EQ(*d.number("salinity"), 35.25);
+  EXPECT_EQ(d.find("stationId")->text, "S1");
+  EXPECT_EQ(d.find("stationName")->text, "Pin");
+  p[15] = p[16] = p[17] = p[18] = 0xFF;  // NaN: not available
+  ASSERT_TRUE(decode(130321, p, d).has_value());
+  EXPECT_FALSE(d.number("salinity").has_value());
+
+  // 126464 PGN List: the PGNs repeat to the end of the message (canboat has no count field).
+  const std::vector<std::uint8_t> list = {0x00, 0x00, 0xEE, 0x00, 0x14, 0xF2, 0x01};
+  ASSERT_TRUE(decode(126464, list, d).has_value());
+  std::string json;
+  append_fields_json(126464, list, d, json);
+  EXPECT_EQ(json, "{\"Function Code\":\"Transmit PGN list\",\"list\":[{\"PGN\":60928},{\"PGN\":127508}]}");
+  // Not into the 0xFF padding of a short message.
+  const std::vector<std::uint8_t> padded = {0x00, 0x00, 0xEE, 0x00, 0xFF, 0xFF, 0xFF, 0xFF};
+  ASSERT_TRUE(decode(126464, padded, d).has_value());
+  EXPECT_NE(d.find("pgn", 1), nullptr);
+  EXPECT_EQ(d.find("pgn", 2), nullptr);
 }
 
 TEST(N2kCodec, GeneratedTableDecodesPositionAndTemperature) {
