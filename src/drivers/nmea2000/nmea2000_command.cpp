@@ -292,17 +292,18 @@ std::string vack_words(std::uint16_t code) {
   return "VACK " + hex16(code) + (t.empty() ? "" : " (" + std::string(t) + ")");
 }
 
-int vreg_get(const CommandOptions& o, Node& node, const Target& t, std::uint16_t reg,
-             Report& r) {
+int vreg_get(const CommandOptions& o, Node& node, const Target& t, std::uint16_t reg, Report& r) {
   const n2k::VregDesc* d = n2k::find_vreg(reg);
   if (!node.driver().request_vreg(t.dst, reg)) return r.fail(kFailed, "could not send the VREQ");
   if (o.dry_run) return r.dry_run(node);
   auto a = await_vreg(node, t.dst, reg, o.timeout);
-  if (!a) return r.fail(kFailed, "no answer from " + std::to_string(t.dst) + " for register " + hex16(reg));
+  if (!a)
+    return r.fail(kFailed,
+                  "no answer from " + std::to_string(t.dst) + " for register " + hex16(reg));
   if (a->vack) return r.fail(kFailed, "the device refused: " + vack_words(*a->vack));
   // The value's own bytes: a VREG frame is always 8 bytes, padded with 0xFF (nmea2000.md §4.1).
-  const ByteView raw(a->value.data(), d ? std::min(a->value.size(), vreg_width(d->type))
-                                        : a->value.size());
+  const ByteView raw(a->value.data(),
+                     d ? std::min(a->value.size(), vreg_width(d->type)) : a->value.size());
   r.j()["raw"] = to_hex(raw);
   std::string text = "0x?";
   if (d) {
@@ -326,8 +327,8 @@ int vreg_get(const CommandOptions& o, Node& node, const Target& t, std::uint16_t
                 std::to_string(t.dst) + ": " + text + " [" + to_hex(raw) + "]");
 }
 
-int vreg_set(const CommandOptions& o, Node& node, const Target& t, std::uint16_t reg,
-             double value, Report& r) {
+int vreg_set(const CommandOptions& o, Node& node, const Target& t, std::uint16_t reg, double value,
+             Report& r) {
   const n2k::VregDesc* d = n2k::find_vreg(reg);  // checked by the caller
   const auto frame = n2k::encode_vreg_value(*d, value);
   const std::size_t w = vreg_width(d->type);
@@ -370,9 +371,8 @@ int vreg_set(const CommandOptions& o, Node& node, const Target& t, std::uint16_t
   r.j()["raw"] = to_hex(got.subspan(0, std::min(got.size(), w)));
   const bool same = got.size() >= w && std::equal(wanted.begin(), wanted.end(), got.begin());
   r.j()["confirmed"] = same;
-  const std::string change =
-      (old_value ? format_value(*old_value, *d) : "not available") + " → " +
-      (new_value ? format_value(*new_value, *d) : "not available");
+  const std::string change = (old_value ? format_value(*old_value, *d) : "not available") + " → " +
+                             (new_value ? format_value(*new_value, *d) : "not available");
   if (!same)
     return r.fail(kFailed, "read-back differs: " + hex16(reg) + " " + change + ", wanted " +
                                format_value(value, *d));
@@ -421,7 +421,7 @@ int instance_set(const CommandOptions& o, Node& node, const Target& t, std::uint
     if (refused) {
       // PGN_ERROR_CODE and PARAMETER_FIELD names, nmea2000.md §2.
       static constexpr const char* kPgnErrors[] = {
-          "acknowledge",   "PGN not supported", "PGN not available", "access denied",
+          "acknowledge",   "PGN not supported", "PGN not available",          "access denied",
           "not supported", "tag not supported", "read or write not supported"};
       static constexpr const char* kParamErrors[] = {"acknowledge",
                                                      "invalid parameter field",
@@ -431,7 +431,8 @@ int instance_set(const CommandOptions& o, Node& node, const Target& t, std::uint
                                                      "not supported",
                                                      "read or write not supported"};
       std::string why = "the device refused: PGN error " + std::to_string(ack->first);
-      if (ack->first < std::size(kPgnErrors)) why += std::string(" (") + kPgnErrors[ack->first] + ")";
+      if (ack->first < std::size(kPgnErrors))
+        why += std::string(" (") + kPgnErrors[ack->first] + ")";
       for (auto c : ack->second) {
         why += ", parameter " + std::to_string(c);
         if (c < std::size(kParamErrors)) why += std::string(" (") + kParamErrors[c] + ")";
@@ -446,8 +447,8 @@ int instance_set(const CommandOptions& o, Node& node, const Target& t, std::uint
   if (!confirmed) confirmed = node.wait_for(carries_new, o.timeout);
   r.j()["acknowledged"] = ack.has_value();
   r.j()["confirmed"] = confirmed;
-  const std::string what = "PGN " + std::to_string(pgn) + " field " + std::to_string(field) +
-                           " (" + std::string(desc->fields[field - 1u].name) + ") at " +
+  const std::string what = "PGN " + std::to_string(pgn) + " field " + std::to_string(field) + " (" +
+                           std::string(desc->fields[field - 1u].name) + ") at " +
                            std::to_string(t.dst) + ": " + std::to_string(current) + " → " +
                            std::to_string(next);
   if (!confirmed)
@@ -460,7 +461,8 @@ int instance_set(const CommandOptions& o, Node& node, const Target& t, std::uint
 }  // namespace
 
 CLI::App* add_nmea2000_command(CLI::App& app, CommandOptions& o) {
-  auto* top = app.add_subcommand("nmea2000", "Commands to a device on a live NMEA 2000 / VE.Can bus");
+  auto* top =
+      app.add_subcommand("nmea2000", "Commands to a device on a live NMEA 2000 / VE.Can bus");
   top->require_subcommand(1);
   auto common = [&o](CLI::App* c, bool writes) {
     c->add_option("--interface", o.interface,
@@ -496,59 +498,83 @@ CLI::App* add_nmea2000_command(CLI::App& app, CommandOptions& o) {
   return top;
 }
 
-int run_nmea2000_command(const CommandOptions& o, std::ostream& out, std::ostream& err) {
-  Report r(o, out, err);
+namespace {
+
+/// The checked arguments of one command.
+struct Arguments {
+  Target t;
+  std::uint16_t reg = 0;
+  double value = 0;
+  std::uint32_t pgn = 0;
+  std::uint8_t field = 0, current = 0, next = 0;
+};
+
+/// Checks the arguments; an exit code (2) when they are wrong, reported through `r`.
+std::optional<int> check_arguments(const CommandOptions& o, Report& r, Arguments& a) {
   auto usage = [&](const std::string& why) { return r.fail(kUsage, why); };
+  if (o.action.empty()) return usage("vreg get|set or instance set");
   if (o.interface.empty()) return usage("--interface is required");
   const auto dst = parse_uint(o.dst, 253);
   if (!dst) return usage("--dst must be an address 0-253, got '" + o.dst + "'");
   const auto address = parse_uint(o.address, 253);
   if (!address) return usage("--address must be 0-253, got '" + o.address + "'");
   if (!(o.timeout > 0 && o.timeout <= 600)) return usage("--timeout must be in (0, 600] s");
-  Target t{static_cast<std::uint8_t>(*dst), static_cast<std::uint8_t>(*address)};
-  r.j()["dst"] = t.dst;
-
-  std::optional<std::uint16_t> reg;
-  std::optional<double> value;
-  std::optional<std::uint64_t> pgn, field, current, next;
+  a.t = Target{static_cast<std::uint8_t>(*dst), static_cast<std::uint8_t>(*address)};
+  r.j()["dst"] = a.t.dst;
   if (o.action == "vreg get" || o.action == "vreg set") {
     const auto rv = parse_uint(o.reg, 0xFFFF);
     if (!rv) return usage("--reg must be a register id 0x0000-0xFFFF, got '" + o.reg + "'");
-    reg = static_cast<std::uint16_t>(*rv);
-    r.j()["reg"] = hex16(*reg);
+    a.reg = static_cast<std::uint16_t>(*rv);
+    r.j()["reg"] = hex16(a.reg);
   }
   if (o.action == "vreg set") {
-    value = parse_double(o.value);
+    const auto value = parse_double(o.value);
     if (!value) return usage("--value must be a number, got '" + o.value + "'");
-    const n2k::VregDesc* d = n2k::find_vreg(*reg);
-    if (!d) return usage("register " + hex16(*reg) + " has no known type; refusing to write it");
-    if (*reg == n2k::kVregRequest || *reg == n2k::kVregAck)
+    a.value = *value;
+    const n2k::VregDesc* d = n2k::find_vreg(a.reg);
+    if (!d) return usage("register " + hex16(a.reg) + " has no known type; refusing to write it");
+    if (a.reg == n2k::kVregRequest || a.reg == n2k::kVregAck)
       return usage("VREQ and VACK are not registers to write");
-    if (auto f = n2k::encode_vreg_value(*d, *value); !f)
+    if (auto f = n2k::encode_vreg_value(*d, a.value); !f)
       return usage("value " + o.value + " does not fit " + std::string(d->name) + ": " +
                    f.error().detail);
   }
   if (o.action == "instance set") {
-    pgn = parse_uint(o.pgn, 0x1FFFF);
-    field = parse_uint(o.field, 255);
-    current = parse_uint(o.current, 255);
-    next = parse_uint(o.next, 255);
+    const auto pgn = parse_uint(o.pgn, 0x1FFFF);
+    const auto field = parse_uint(o.field, 255);
+    const auto current = parse_uint(o.current, 255);
+    const auto next = parse_uint(o.next, 255);
     if (!pgn || !field || !current || !next)
       return usage("--pgn, --field, --current and --new must be numbers");
     const n2k::PgnDesc* desc = n2k::find_pgn(static_cast<std::uint32_t>(*pgn));
     if (!desc) return usage("PGN " + o.pgn + " is not in the PGN table");
     if (*field == 0 || *field > desc->fields.size())
       return usage("PGN " + o.pgn + " has fields 1-" + std::to_string(desc->fields.size()));
+    a.pgn = static_cast<std::uint32_t>(*pgn);
+    a.field = static_cast<std::uint8_t>(*field);
+    a.current = static_cast<std::uint8_t>(*current);
+    a.next = static_cast<std::uint8_t>(*next);
+    // The same encoder the driver uses: a field it cannot write is a usage error here.
     std::array<std::uint8_t, 223> buf{};
-    const n2k::FieldWrite sel[] = {{static_cast<std::uint8_t>(*field), *current}};
-    const n2k::FieldWrite wr[] = {{static_cast<std::uint8_t>(*field), *next}};
-    if (auto len = n2k::encode_write_fields(static_cast<std::uint32_t>(*pgn), sel, wr, buf); !len)
+    const n2k::FieldWrite sel[] = {{a.field, a.current}};
+    const n2k::FieldWrite wr[] = {{a.field, a.next}};
+    if (auto len = n2k::encode_write_fields(a.pgn, sel, wr, buf); !len)
       return usage("cannot write field " + o.field + " of PGN " + o.pgn + ": " +
                    len.error().detail);
-    r.j()["pgn"] = *pgn;
-    r.j()["field"] = *field;
+    r.j()["pgn"] = a.pgn;
+    r.j()["field"] = a.field;
   }
-  if (o.action.empty()) return usage("vreg get|set or instance set");
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run_nmea2000_command(const CommandOptions& o, std::ostream& out, std::ostream& err) {
+  Report r(o, out, err);
+  Arguments a;
+  if (auto rc = check_arguments(o, r, a)) return *rc;
+  auto usage = [&](const std::string& why) { return r.fail(kUsage, why); };
+  const Target& t = a.t;
 
   // The bus: built from the spec (which also checks it); --dry-run opens nothing.
   asio::io_context spec_io;
@@ -571,11 +597,9 @@ int run_nmea2000_command(const CommandOptions& o, std::ostream& out, std::ostrea
       t.address, o.dry_run);
   if (!node.claim(o.timeout)) return r.fail(kFailed, node.error());
   r.j()["address"] = node.driver().session().address();
-  if (o.action == "vreg get") return vreg_get(o, node, t, *reg, r);
-  if (o.action == "vreg set") return vreg_set(o, node, t, *reg, *value, r);
-  return instance_set(o, node, t, static_cast<std::uint32_t>(*pgn),
-                      static_cast<std::uint8_t>(*field), static_cast<std::uint8_t>(*current),
-                      static_cast<std::uint8_t>(*next), r);
+  if (o.action == "vreg get") return vreg_get(o, node, t, a.reg, r);
+  if (o.action == "vreg set") return vreg_set(o, node, t, a.reg, a.value, r);
+  return instance_set(o, node, t, a.pgn, a.field, a.current, a.next, r);
 }
 
 }  // namespace gxlink::drivers::nmea2000

@@ -87,8 +87,7 @@ class Nmea2000Driver final : public Driver {
 
   /// Sees every whole message before the driver maps it (the `gxlink nmea2000` commands wait for
   /// the device's answers: VREG, VACK, 126208 Acknowledge, the PGN with the new instance).
-  using MessageObserver =
-      std::function<void(const gxlink::nmea2000::Message& m, TimePoint now)>;
+  using MessageObserver = std::function<void(const gxlink::nmea2000::Message& m, TimePoint now)>;
   void set_message_observer(MessageObserver o) { observer_ = std::move(o); }
 
   const gxlink::nmea2000::NetworkSession& session() const { return session_; }

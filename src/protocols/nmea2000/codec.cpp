@@ -334,9 +334,9 @@ Result<void> decode(std::uint32_t pgn, ByteView payload, Decoded& out) noexcept 
   const auto* count_fv =
       d->repeat_count_field ? out.find(d->fields[d->repeat_count_field - 1u].id) : nullptr;
   const bool to_the_end = d->repeat_count_field == 0;
-  const std::uint64_t count = to_the_end ? payload.size() * 8
+  const std::uint64_t count = to_the_end                      ? payload.size() * 8
                               : count_fv && count_fv->valid() ? count_fv->raw
-                                                             : 0;
+                                                              : 0;
   auto only_padding_from = [&](std::size_t bit) {
     for (std::size_t b = (bit + 7) / 8; b < payload.size(); ++b)
       if (payload[b] != 0xFF) return false;
@@ -347,8 +347,8 @@ Result<void> decode(std::uint32_t pgn, ByteView payload, Decoded& out) noexcept 
   std::size_t set_bits = 0;
   for (std::size_t i = n_fixed; i < d->fields.size(); ++i) {
     set_bits += d->fields[i].bits;
-    fixed_set = fixed_set && !is_variable(d->fields[i]) &&
-                d->fields[i].bit_offset != kAfterPrevious;
+    fixed_set =
+        fixed_set && !is_variable(d->fields[i]) && d->fields[i].bit_offset != kAfterPrevious;
   }
   const std::size_t payload_bits = payload.size() * 8;
   std::size_t base = field_start(first, cursor);

@@ -64,7 +64,7 @@ VeCanDevice::VeCanDevice(transport::CanTransport& bus, VeCanProduct product,
   switch (product_) {
     case VeCanProduct::kMppt150_70:
       registers_[0x0200] = {1, true, 4};
-      registers_[0x0201] = {3, false, 0};    // bulk
+      registers_[0x0201] = {3, false, 0};     // bulk
       registers_[0x2015] = {700, true, 700};  // 70.0 A
       registers_[0xEDD3] = {123, false, 0};
       break;
@@ -204,7 +204,8 @@ void VeCanDevice::broadcast(TimePoint) {
                     {"current", bat_i},
                     {"temperature", 298.15},
                     {"sid", sid}});
-      emit(127508, {{"instance", double(bs[1])}, {"voltage", pv_v}, {"current", pv_i}, {"sid", sid}});
+      emit(127508,
+           {{"instance", double(bs[1])}, {"voltage", pv_v}, {"current", pv_i}, {"sid", sid}});
       emit(127506, {{"sid", sid}, {"instance", double(dd[0])}, {"dcType", 0}});
       emit(127506, {{"sid", sid}, {"instance", double(dd[1])}, {"dcType", 3}});
       emit(127507, {{"instance", 0},

@@ -46,18 +46,17 @@ class Nmea2000Command : public ::testing::Test {
            ("gxlink-n2kcmd-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
-    adapter_ = std::make_unique<test::SlcanAdapterSim>(io_, dir_ / "ttyACM0", '5',
-                                                       [this](TimePoint now) {
-                                                         if (mppt_) mppt_->tick(now);
-                                                       });
+    adapter_ =
+        std::make_unique<test::SlcanAdapterSim>(io_, dir_ / "ttyACM0", '5', [this](TimePoint now) {
+          if (mppt_) mppt_->tick(now);
+        });
     mppt_ = std::make_unique<sim::nmea2000::VeCanDevice>(
         adapter_->bus(), sim::nmea2000::VeCanProduct::kMppt150_70, 0x4D2, kMpptAddress);
     work_.emplace(io_.get_executor());
     thread_ = std::thread([this] { io_.run(); });
     // A device on a real bus has claimed its address long before anyone asks it something.
-    ASSERT_TRUE(test::eventually(
-        [&] { return on_io([&] { return mppt_->session().can_send(); }); },
-        std::chrono::seconds(10)));
+    ASSERT_TRUE(test::eventually([&] { return on_io([&] { return mppt_->session().can_send(); }); },
+                                 std::chrono::seconds(10)));
   }
   void TearDown() override {
     if (thread_.joinable()) {
@@ -127,8 +126,7 @@ TEST_F(Nmea2000Command, VregSetWritesAndReadsBack) {
   EXPECT_EQ(j["vack"], 0);
   EXPECT_EQ(j["confirmed"], true);
   // The device keeps it: a later read sees the new value; the text form shows old → new.
-  const auto [rc2, text] =
-      run({"vreg", "set", "--dst", kDst, "--reg", "0x2015", "--value", "30"});
+  const auto [rc2, text] = run({"vreg", "set", "--dst", kDst, "--reg", "0x2015", "--value", "30"});
   EXPECT_EQ(rc2, 0) << text;
   EXPECT_NE(text.find("45.5 A → 30.0 A (read back)"), std::string::npos) << text;
 }
@@ -169,15 +167,15 @@ TEST_F(Nmea2000Command, InstanceSetIsAcknowledgedAndConfirmedByTheNextMessage) {
 }
 
 TEST_F(Nmea2000Command, DryRunPrintsTheFramesAndSendsNothing) {
-  const auto [rc, out] = run(
-      {"vreg", "set", "--dst", kDst, "--reg", "0x2015", "--value", "12.5", "--dry-run"});
+  const auto [rc, out] =
+      run({"vreg", "set", "--dst", kDst, "--reg", "0x2015", "--value", "12.5", "--dry-run"});
   ASSERT_EQ(rc, 0) << out;
   // Address claim from 0x80, VREQ, the write (0x007D = 12.5 A) and the read-back VREQ, addressed.
   EXPECT_NE(out.find(" 18EEFF80#"), std::string::npos) << out;
   EXPECT_NE(out.find(" 1CEF2480#669901001520FFFF"), std::string::npos) << out;
   EXPECT_NE(out.find(" 1CEF2480#669915207D00FFFF"), std::string::npos) << out;
-  const auto [rc2, out2] = run({"instance", "set", "--dst", kDst, "--pgn", "127508", "--field",
-                                "1", "--current", "0", "--new", "5", "--dry-run"});
+  const auto [rc2, out2] = run({"instance", "set", "--dst", kDst, "--pgn", "127508", "--field", "1",
+                                "--current", "0", "--new", "5", "--dry-run"});
   ASSERT_EQ(rc2, 0) << out2;
   EXPECT_NE(out2.find(" 0DED2480#000B0514F2010101"), std::string::npos) << out2;
   EXPECT_EQ(frames_from_host(), 0u);

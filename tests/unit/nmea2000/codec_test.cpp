@@ -288,15 +288,17 @@ TEST(N2kCodec, EveryGeneratedTableEntryRoundTrips) {
 // byte; control 1 ASCII, 0 UTF-16).
 TEST(N2kCodec, VariableLengthStringsPlaceTheFieldsAfterThem) {
   const std::vector<std::uint8_t> p = {
-      0x06, 0x01, 'B', 'o', 'w', ' ',                 // "Bow" (trailing blank trimmed)
+      0x06, 0x01, 'B',  'o',  'w', ' ',               // "Bow" (trailing blank trimmed)
       0x08, 0x00, 0xA9, 0x03, 'C', 0x00, 0x00, 0x00,  // UTF-16LE "ΩC", a NUL end
-      0x09, 0x01, 'V', 'i', 'c', 't', 'r', 'o', 'n'};
+      0x09, 0x01, 'V',  'i',  'c', 't',  'r',  'o',  'n'};
   Decoded d;
   ASSERT_TRUE(decode(126998, p, d).has_value());
   EXPECT_EQ(d.desc->id, "configurationInformation");
   ASSERT_NE(d.find("installationDescription1"), nullptr);
   EXPECT_EQ(d.find("installationDescription1")->text, "Bow");
-  EXPECT_EQ(d.find("installationDescription2")->text, "\xCE\xA9" "C");
+  EXPECT_EQ(d.find("installationDescription2")->text,
+            "\xCE\xA9"
+            "C");
   EXPECT_EQ(d.find("manufacturerInformation")->text, "Victron");
   std::string json;
   append_fields_json(126998, p, d, json);
@@ -368,7 +370,9 @@ TEST(N2kCodec, FloatsAndSetsWithoutACountFromTheGeneratedTable) {
   ASSERT_TRUE(decode(126464, list, d).has_value());
   std::string json;
   append_fields_json(126464, list, d, json);
-  EXPECT_EQ(json, "{\"Function Code\":\"Transmit PGN list\",\"list\":[{\"PGN\":60928},{\"PGN\":127508}]}");
+  EXPECT_EQ(
+      json,
+      "{\"Function Code\":\"Transmit PGN list\",\"list\":[{\"PGN\":60928},{\"PGN\":127508}]}");
   // Not into the 0xFF padding of a short message.
   const std::vector<std::uint8_t> padded = {0x00, 0x00, 0xEE, 0x00, 0xFF, 0xFF, 0xFF, 0xFF};
   ASSERT_TRUE(decode(126464, padded, d).has_value());

@@ -185,8 +185,8 @@ TEST_F(VeCanSystem, SimulatedMpptAnswersVregReadsWritesAndInstanceWrites) {
   ASSERT_TRUE(driver->write_vreg(mppt, 0xEDD3, 1.0));  // yield today is read-only
   ASSERT_TRUE(driver->request_vreg(mppt, 0x0382));     // a register the MPPT does not have
   run_for(std::chrono::milliseconds(200));
-  EXPECT_EQ(vregs_with(0x0002), (std::vector<std::string>{"to me 66990200d3ed0081",
-                                                          "to me 6699020082030080"}));
+  EXPECT_EQ(vregs_with(0x0002),
+            (std::vector<std::string>{"to me 66990200d3ed0081", "to me 6699020082030080"}));
 
   seen.clear();
   ASSERT_TRUE(driver->set_data_instance(mppt, 127508, 1, 0, 2));
