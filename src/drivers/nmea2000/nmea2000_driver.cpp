@@ -382,6 +382,7 @@ void Nmea2000Driver::declare_paths(model::Service& s, const Device& d) {
 
 void Nmea2000Driver::on_message(const n2k::Message& m, TimePoint now) {
   ++stats_.messages;
+  if (observer_) observer_(m, now);
   std::vector<CanFrame> out;
   if (bus_ && opts_.active) session_.on_message(m, now, out);
   send(out);

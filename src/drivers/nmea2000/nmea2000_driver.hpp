@@ -20,6 +20,7 @@
 /// The driver is also a node on the bus (NetworkSession: address claim, requests, heartbeat); it
 /// only sends when asked to (commands) or to learn the network (ISO requests for 60928/126996).
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -84,6 +85,11 @@ class Nmea2000Driver final : public Driver {
   /// Writes a register (addressed VREG, range-checked by the register's type).
   bool write_vreg(std::uint8_t dst, std::uint16_t reg, double value);
 
+  /// Sees every whole message before the driver maps it (the `gxlink nmea2000` commands wait for
+  /// the device's answers: VREG, VACK, 126208 Acknowledge, the PGN with the new instance).
+  using MessageObserver = std::function<void(const gxlink::nmea2000::Message& m, TimePoint now)>;
+  void set_message_observer(MessageObserver o) { observer_ = std::move(o); }
+
   const gxlink::nmea2000::NetworkSession& session() const { return session_; }
   const DriverStats& stats() const { return stats_; }
   const gxlink::nmea2000::LinkStats& link_stats() const { return rx_.stats(); }
@@ -131,6 +137,7 @@ class Nmea2000Driver final : public Driver {
   std::map<std::uint8_t, std::unique_ptr<Device>> devices_;
   DriverStats stats_;
   std::unique_ptr<asio::steady_timer> timer_;
+  MessageObserver observer_;
   bool started_ = false;
   bool announced_ = false;
 };

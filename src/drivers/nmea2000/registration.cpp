@@ -2,6 +2,8 @@
 // NMEA 2000 / VE.Can: `gxlink decode nmea2000`, `gxlink snapshot nmea2000:FILE`, the `[[nmea2000]]`
 // driver and the demo's simulated VE.Can devices (issue 4).
 #include <fstream>
+#include <iostream>
+#include <memory>
 #include <istream>
 #include <ostream>
 #include <stdexcept>
@@ -12,6 +14,7 @@
 #include "registry/registry.hpp"
 #include "core/line_reader.hpp"
 #include "drivers/nmea2000/capture.hpp"
+#include "drivers/nmea2000/nmea2000_command.hpp"
 #include "drivers/nmea2000/nmea2000_driver.hpp"
 #include "protocols/nmea2000/json.hpp"
 #include "protocols/nmea2000/pgn_table.hpp"
@@ -244,6 +247,22 @@ void register_nmea2000(Registry& r) {
   r.snapshots["nmea2000"] = snapshot_nmea2000;
   r.drivers["nmea2000"] = {make_driver, nmea2000_schema()};
   r.demos.emplace_back("nmea2000", demo_nmea2000);
+}
+
+}  // namespace gxlink::registry
+
+namespace gxlink::registry {
+
+// `gxlink nmea2000 vreg|instance ...` as a registered subcommand, so that the command line names
+// no protocol.
+void register_nmea2000_command(Registry& r) {
+  r.commands.emplace_back("nmea2000", [](CLI::App& app) {
+    auto opts = std::make_shared<drivers::nmea2000::CommandOptions>();
+    auto* sub = drivers::nmea2000::add_nmea2000_command(app, *opts);
+    return Command{sub, [opts] {
+                     return drivers::nmea2000::run_nmea2000_command(*opts, std::cout, std::cerr);
+                   }};
+  });
 }
 
 }  // namespace gxlink::registry

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "protocols/nmea2000/codec.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace gxlink::nmea2000 {
@@ -101,12 +103,131 @@ std::optional<std::uint64_t> Decoded::raw(std::string_view id,
 
 namespace {
 
-void decode_field(const Field& f, ByteView payload, std::size_t off, std::uint16_t repeat,
-                  Decoded& out) noexcept {
+bool is_variable(const Field& f) noexcept {
+  return f.type == FieldType::kStringLau || f.type == FieldType::kStringLz;
+}
+
+/// The field's width in bits in this payload at `off`: the table's width, or for a
+/// variable-length string what its length byte says (clamped to the payload).
+std::size_t field_width(const Field& f, ByteView p, std::size_t off) noexcept {
+  if (!is_variable(f)) return f.bits;
+  const std::size_t left = off < p.size() * 8 ? p.size() * 8 - off : 0;
+  if (off % 8 != 0 || left < 8) return left;
+  const std::size_t b = off / 8;
+  std::size_t bytes = 0;
+  if (f.type == FieldType::kStringLau) {
+    // The count includes the length and control bytes (an empty string has count 2).
+    bytes = std::max<std::size_t>(p[b], 2);
+  } else {
+    // Length byte, text, then a terminating zero that the count leaves out.
+    bytes = std::size_t{1} + p[b];
+    if (b + bytes < p.size() && p[b + bytes] == 0) ++bytes;
+  }
+  return std::min(bytes * 8, left);
+}
+
+bool is_space(std::uint8_t c) noexcept { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+/// Trailing NULs, 0xFF padding and blanks off both ends (canboatjs trims its strings).
+ByteView trim_text(ByteView t) noexcept {
+  while (!t.empty() && (t.back() == 0 || t.back() == 0xFF || is_space(t.back())))
+    t = t.first(t.size() - 1);
+  while (!t.empty() && is_space(t.front())) t = t.subspan(1);
+  return t;
+}
+
+/// UTF-16LE → UTF-8 into `out`'s conversion buffer (unpaired surrogates become U+FFFD).
+std::string_view utf16_to_utf8(ByteView in, Decoded& out) noexcept {
+  char* const start = out.converted.data() + out.converted_used;
+  char* w = start;
+  char* const end = out.converted.data() + out.converted.size();
+  auto put = [&](std::uint32_t cp) {
+    char b[4];
+    std::size_t n = 0;
+    if (cp < 0x80) {
+      b[n++] = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      b[n++] = static_cast<char>(0xC0 | (cp >> 6));
+      b[n++] = static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      b[n++] = static_cast<char>(0xE0 | (cp >> 12));
+      b[n++] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      b[n++] = static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      b[n++] = static_cast<char>(0xF0 | (cp >> 18));
+      b[n++] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      b[n++] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      b[n++] = static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    if (static_cast<std::size_t>(end - w) < n) return false;
+    for (std::size_t i = 0; i < n; ++i) *w++ = b[i];
+    return true;
+  };
+  for (std::size_t i = 0; i + 1 < in.size(); i += 2) {
+    std::uint32_t u = load_le16(in, i);
+    if (u == 0) break;  // a C-string end
+    if (u >= 0xD800 && u <= 0xDBFF && i + 3 < in.size()) {
+      const std::uint32_t lo = load_le16(in, i + 2);
+      if (lo >= 0xDC00 && lo <= 0xDFFF) {
+        u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+        i += 2;
+      } else {
+        u = 0xFFFD;
+      }
+    } else if (u >= 0xD800 && u <= 0xDFFF) {
+      u = 0xFFFD;
+    }
+    if (!put(u)) break;
+  }
+  out.converted_used += static_cast<std::size_t>(w - start);
+  return {start, static_cast<std::size_t>(w - start)};
+}
+
+/// The text of a variable-length string field of `width` bits at byte `b` (its length byte).
+/// The bytes are device text: the JSON writer and the drivers make them valid UTF-8
+/// (core/text.hpp), UTF-16 is converted here.
+std::string_view string_text(const Field& f, ByteView p, std::size_t b, std::size_t width,
+                             Decoded& out) noexcept {
+  ByteView all = p.subspan(b, width / 8);
+  if (f.type == FieldType::kStringLau) {
+    if (all.size() < 2) return {};
+    const std::uint8_t control = all[1];
+    ByteView text = all.subspan(2);
+    if (control == 0) {  // UNICODE: UTF-16LE (canboat fieldtypes STRING_LAU)
+      const std::string_view u = utf16_to_utf8(text, out);
+      const ByteView t = trim_text(as_bytes(u));
+      return {reinterpret_cast<const char*>(t.data()), t.size()};
+    }
+    const ByteView t = trim_text(text);
+    return {reinterpret_cast<const char*>(t.data()), t.size()};
+  }
+  // STRING_LZ: up to the count, ending early at a NUL.
+  ByteView text = all.subspan(1, std::min<std::size_t>(all.size() - 1, p[b]));
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (text[i] == 0) {
+      text = text.first(i);
+      break;
+    }
+  const ByteView t = trim_text(text);
+  return {reinterpret_cast<const char*>(t.data()), t.size()};
+}
+
+void decode_field(const Field& f, ByteView payload, std::size_t off, std::size_t width,
+                  std::uint16_t repeat, Decoded& out) noexcept {
   if (!is_printed(f.type)) return;
   FieldValue fv;
   fv.field = &f;
   fv.repeat = repeat;
+  if (is_variable(f)) {
+    if (off % 8 != 0 || width < 8) {
+      fv.state = ValueState::kMissing;
+    } else {
+      fv.text = string_text(f, payload, off / 8, width, out);
+      if (fv.text.empty()) fv.state = ValueState::kUnknown;  // an empty string: nothing to print
+    }
+    out.fields.push_back(fv);
+    return;
+  }
   const std::size_t end_bit = off + f.bits;
   if (end_bit > payload.size() * 8) {
     if (f.type == FieldType::kStringFix && off / 8 < payload.size()) {
@@ -133,6 +254,34 @@ void decode_field(const Field& f, ByteView payload, std::size_t off, std::uint16
       fv.text =
           std::string_view(reinterpret_cast<const char*>(payload.data() + off / 8), f.bits / 8u);
       break;
+    case FieldType::kBitLookup:
+    case FieldType::kIsoName:
+      // Every bit pattern is a value: a set of flags, an identifier (printed from `raw`).
+      fv.raw = get_bits(payload, off, f.bits);
+      fv.value = static_cast<double>(fv.raw);
+      break;
+    case FieldType::kFloat: {
+      fv.raw = get_bits(payload, off, f.bits);
+      const float x = std::bit_cast<float>(static_cast<std::uint32_t>(fv.raw));
+      fv.value = static_cast<double>(x);
+      if (f.bits != 32 || !std::isfinite(x)) fv.state = ValueState::kUnknown;  // all ones: NaN
+      break;
+    }
+    case FieldType::kDecimal: {
+      // Two BCD digits a byte, the first byte the most significant ("1234" = 12 34).
+      double v = 0;
+      for (std::size_t i = 0; i < f.bits / 8u; ++i) {
+        const std::uint8_t b = payload[off / 8 + i];
+        if ((b >> 4) > 9 || (b & 15) > 9) {
+          fv.state = ValueState::kUnknown;  // 0xFF padding: not available
+          break;
+        }
+        v = v * 100 + (b >> 4) * 10 + (b & 15);
+      }
+      fv.value = v;
+      fv.raw = static_cast<std::uint64_t>(v);
+      break;
+    }
     default: {
       const std::uint64_t raw = get_bits(payload, off, f.bits);
       fv.raw = raw;
@@ -149,7 +298,13 @@ void decode_field(const Field& f, ByteView payload, std::size_t off, std::uint16
       }
     }
   }
+  (void)width;
   out.fields.push_back(fv);
+}
+
+/// Where a field starts: its table offset, or right after the previous field.
+std::size_t field_start(const Field& f, std::size_t cursor) noexcept {
+  return f.bit_offset == kAfterPrevious ? cursor : f.bit_offset;
 }
 
 }  // namespace
@@ -157,29 +312,65 @@ void decode_field(const Field& f, ByteView payload, std::size_t off, std::uint16
 Result<void> decode(std::uint32_t pgn, ByteView payload, Decoded& out) noexcept {
   out.desc = nullptr;
   out.fields.clear();
+  out.converted_used = 0;
   const PgnDesc* d = find_pgn(pgn, payload);
   if (!d) return tl::unexpected(Error{Errc::kUnknownId, "PGN not in the table"});
   out.desc = d;
   if (payload.size() < d->min_length)
     return tl::unexpected(Error{Errc::kBadLength, "payload too short"});
   const std::size_t n_fixed = d->fields.size() - d->repeat_size;
-  for (std::size_t i = 0; i < n_fixed; ++i)
-    decode_field(d->fields[i], payload, d->fields[i].bit_offset, 0, out);
+  std::size_t cursor = 0;  // the end of the previous field, for fields after a variable one
+  for (std::size_t i = 0; i < n_fixed; ++i) {
+    const Field& f = d->fields[i];
+    const std::size_t off = field_start(f, cursor);
+    const std::size_t width = field_width(f, payload, off);
+    decode_field(f, payload, off, width, 0, out);
+    cursor = off + width;
+  }
   if (d->repeat_size == 0) return {};
   // Repeating set: canboat lays each repetition right after the previous one.
+  // Without a count field the set repeats until the payload ends (canboat), but not into the
+  // 0xFF padding of a single frame.
   const auto* count_fv =
       d->repeat_count_field ? out.find(d->fields[d->repeat_count_field - 1u].id) : nullptr;
-  const std::uint64_t count = count_fv && count_fv->valid() ? count_fv->raw : 0;
+  const bool to_the_end = d->repeat_count_field == 0;
+  const std::uint64_t count = to_the_end                      ? payload.size() * 8
+                              : count_fv && count_fv->valid() ? count_fv->raw
+                                                              : 0;
+  auto only_padding_from = [&](std::size_t bit) {
+    for (std::size_t b = (bit + 7) / 8; b < payload.size(); ++b)
+      if (payload[b] != 0xFF) return false;
+    return true;
+  };
   const Field& first = d->fields[n_fixed];
+  bool fixed_set = true;
   std::size_t set_bits = 0;
-  for (std::size_t i = n_fixed; i < d->fields.size(); ++i) set_bits += d->fields[i].bits;
+  for (std::size_t i = n_fixed; i < d->fields.size(); ++i) {
+    set_bits += d->fields[i].bits;
+    fixed_set =
+        fixed_set && !is_variable(d->fields[i]) && d->fields[i].bit_offset != kAfterPrevious;
+  }
+  const std::size_t payload_bits = payload.size() * 8;
+  std::size_t base = field_start(first, cursor);
   for (std::uint64_t r = 0; r < count; ++r) {
-    const std::size_t base = first.bit_offset + r * set_bits;
-    if (base + set_bits > payload.size() * 8) break;
+    const auto rep = static_cast<std::uint16_t>(r + 1);
+    if (fixed_set) {
+      base = first.bit_offset + r * set_bits;
+      if (base + set_bits > payload_bits || set_bits == 0) break;
+      if (to_the_end && only_padding_from(base)) break;
+      for (std::size_t i = n_fixed; i < d->fields.size(); ++i) {
+        const Field& f = d->fields[i];
+        decode_field(f, payload, base + (f.bit_offset - first.bit_offset), f.bits, rep, out);
+      }
+      continue;
+    }
+    // A set with a variable-length string: each field right after the previous one.
+    if (base >= payload_bits || (to_the_end && only_padding_from(base))) break;
     for (std::size_t i = n_fixed; i < d->fields.size(); ++i) {
       const Field& f = d->fields[i];
-      decode_field(f, payload, base + (f.bit_offset - first.bit_offset),
-                   static_cast<std::uint16_t>(r + 1), out);
+      const std::size_t width = field_width(f, payload, base);
+      decode_field(f, payload, base, width, rep, out);
+      base += width;
     }
   }
   return {};
@@ -187,6 +378,9 @@ Result<void> decode(std::uint32_t pgn, ByteView payload, Decoded& out) noexcept 
 
 Result<std::size_t> encode(const PgnDesc& d, std::span<const FieldInput> values,
                            MutableByteView out, std::uint16_t repeats) noexcept {
+  for (const auto& f : d.fields)
+    if (is_variable(f) || f.bit_offset == kAfterPrevious)
+      return tl::unexpected(Error{Errc::kUnsupported, "variable-length layout"});
   const std::size_t n_fixed = d.fields.size() - d.repeat_size;
   std::size_t set_bits = 0;
   for (std::size_t i = n_fixed; i < d.fields.size(); ++i) set_bits += d.fields[i].bits;
@@ -224,6 +418,10 @@ Result<std::size_t> encode(const PgnDesc& d, std::span<const FieldInput> values,
         case FieldType::kReserved:
         case FieldType::kStringFix:
         case FieldType::kBinary:
+        case FieldType::kBitLookup:
+        case FieldType::kIsoName:
+        case FieldType::kFloat:
+        case FieldType::kDecimal:
           continue;  // stays 0xFF (strings are written by callers that need them)
         default: break;
       }
@@ -279,7 +477,7 @@ Result<std::size_t> encode_write_fields(std::uint32_t target_pgn,
   auto put_pair = [&](const FieldWrite& w) -> bool {
     if (w.field_index == 0 || w.field_index > target->fields.size()) return false;
     const Field& f = target->fields[w.field_index - 1u];
-    if (bit + 8 + f.bits > std::size_t{223} * 8) return false;
+    if (f.bits == 0 || f.bits > 64 || bit + 8 + f.bits > std::size_t{223} * 8) return false;
     if (f.bits < 64 && w.raw > all_ones(f.bits)) return false;
     put_bits(out, bit, 8, w.field_index);
     bit += 8;
@@ -292,6 +490,28 @@ Result<std::size_t> encode_write_fields(std::uint32_t target_pgn,
   for (const auto& w : writes)
     if (!put_pair(w)) return tl::unexpected(Error{Errc::kOutOfRange, "bad write pair"});
   return (bit + 7) / 8;
+}
+
+Result<std::size_t> encode_acknowledge(std::uint32_t target_pgn, std::uint8_t pgn_error,
+                                       std::uint8_t interval_error,
+                                       std::span<const std::uint8_t> parameter_errors,
+                                       MutableByteView out) noexcept {
+  if (pgn_error > 15 || interval_error > 15 || parameter_errors.size() > 32)
+    return tl::unexpected(Error{Errc::kOutOfRange, "acknowledge code out of range"});
+  const std::size_t len = 6 + (parameter_errors.size() + 1) / 2;
+  if (out.size() < len) return tl::unexpected(Error{Errc::kBadLength, "output buffer too small"});
+  std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(len), std::uint8_t{0xFF});
+  out[0] = 2;  // Acknowledge
+  store_le24(out, 1, target_pgn);
+  out[4] = static_cast<std::uint8_t>(pgn_error | (interval_error << 4));
+  out[5] = static_cast<std::uint8_t>(parameter_errors.size());
+  std::size_t bit = 48;
+  for (std::uint8_t code : parameter_errors) {
+    if (code > 15) return tl::unexpected(Error{Errc::kOutOfRange, "parameter code out of range"});
+    put_bits(out, bit, 4, code);
+    bit += 4;
+  }
+  return len;
 }
 
 Result<GroupFunction> decode_group_function(ByteView p) noexcept {
@@ -353,7 +573,8 @@ Result<GroupFunction> decode_group_function(ByteView p) noexcept {
     if (idx == 0 || idx > target->fields.size()) return false;
     const Field& f = target->fields[idx - 1u];
     const unsigned w = f.bits;
-    if (w > 64 || bit + w > p.size() * 8) return false;
+    // A variable-length string parameter has no width in the table; not parsed here.
+    if (w == 0 || w > 64 || bit + w > p.size() * 8) return false;
     into.push_back({idx, extract_bits_le(p, bit, w)});
     bit += w;
     return true;

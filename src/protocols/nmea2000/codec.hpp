@@ -6,6 +6,7 @@
 /// encode(): field values by canboat id → payload. Both are noexcept and allocation-free apart
 /// from the caller's reusable `Decoded::fields` vector.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -45,6 +46,10 @@ struct FieldValue {
 struct Decoded {
   const PgnDesc* desc = nullptr;
   std::vector<FieldValue> fields;  ///< printable fields in order (reserved bits omitted)
+  /// Text converted while decoding (STRING_LAU in UTF-16): field texts may view it. Fixed-size,
+  /// so views stay valid; a 223-byte payload needs at most 1.5 bytes of UTF-8 per byte.
+  std::array<char, 384> converted{};
+  std::size_t converted_used = 0;
 
   /// The first field with this canboat id (in repetition `repeat`), nullptr when absent.
   const FieldValue* find(std::string_view id, std::uint16_t repeat = 0) const noexcept;
@@ -83,6 +88,16 @@ Result<std::size_t> encode_write_fields(std::uint32_t target_pgn,
                                         std::span<const FieldWrite> selection,
                                         std::span<const FieldWrite> writes,
                                         MutableByteView out) noexcept;
+
+/// 126208 Acknowledge (function code 2, nmea2000.md §2 `nmeaAcknowledgeGroupFunction`): the
+/// answer to a Request/Command/Write Fields for `target_pgn`. `pgn_error` is a PGN_ERROR_CODE
+/// (0 Acknowledge), `interval_error` a TRANSMISSION_INTERVAL code, `parameter_errors` one
+/// PARAMETER_FIELD code (4 bits) per parameter of the command. Returns the length used in `out`
+/// (≥ 6 + ceil(n/2) bytes); kOutOfRange for codes above 15 or more than 32 parameters.
+Result<std::size_t> encode_acknowledge(std::uint32_t target_pgn, std::uint8_t pgn_error,
+                                       std::uint8_t interval_error,
+                                       std::span<const std::uint8_t> parameter_errors,
+                                       MutableByteView out) noexcept;
 
 /// The parameter pairs of a 126208 Write/Read Fields (reply) or Command/Request message.
 struct GroupFunctionPair {

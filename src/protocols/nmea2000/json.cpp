@@ -27,7 +27,33 @@ void append_value(const FieldValue& fv, std::string& out) {
       else
         append_json_number(static_cast<double>(fv.raw), out);
       return;
-    case FieldType::kStringFix: append_json_string(fv.text, out); return;
+    case FieldType::kStringFix:
+    case FieldType::kStringLau:
+    case FieldType::kStringLz: append_json_string(fv.text, out); return;
+    case FieldType::kBitLookup: {
+      // The names of the set bits, as canboatjs prints them; a bit without a name as its number.
+      out += '[';
+      bool first_bit = true;
+      for (unsigned bit = 0; bit < fv.field->bits && bit < 64; ++bit) {
+        if (!((fv.raw >> bit) & 1u)) continue;
+        if (!first_bit) out += ',';
+        first_bit = false;
+        const std::string_view name = fv.field->lookup ? fv.field->lookup->find(bit) : "";
+        if (name.empty())
+          append_json_number(bit, out);
+        else
+          append_json_string(name, out);
+      }
+      out += ']';
+      return;
+    }
+    case FieldType::kIsoName: {
+      // All 64 bits exactly: a double would round the NAME.
+      char text[24];
+      const auto r = std::to_chars(text, text + sizeof text, fv.raw);
+      out.append(text, r.ptr);
+      return;
+    }
     case FieldType::kDate: {
       // canboat prints dates as "YYYY.MM.DD" (days since 1970-01-01 on the wire).
       const std::chrono::year_month_day ymd{

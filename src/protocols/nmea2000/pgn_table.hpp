@@ -36,13 +36,24 @@ enum class FieldType : std::uint8_t {
   kReserved,   ///< bits that shall be 1; never printed
   kSpare,      ///< bits that shall be 0; never printed
   kBinary,     ///< opaque bytes, printed as hex
+  kStringLau,  ///< variable: length byte (counting itself and the next), control byte (0 UTF-16LE,
+               ///< 1 ASCII/UTF-8), text (canboat STRING_LAU)
+  kStringLz,   ///< variable: length byte, text, terminating zero (canboat STRING_LZ)
+  kBitLookup,  ///< each set bit is a name from a Lookup whose values are bit numbers
+  kIsoName,    ///< a 64-bit ISO NAME as one number (its subfields are PGN 60928's)
+  kFloat,      ///< IEEE-754 single precision, little-endian (canboat FLOAT)
+  kDecimal,    ///< binary-coded decimal, two digits a byte, first byte most significant
 };
+
+/// The bit offset of a field that follows a variable-length one: it starts where the previous
+/// field ended in this payload.
+inline constexpr std::uint16_t kAfterPrevious = 0xFFFF;
 
 struct Field {
   std::string_view name;  ///< canboat "Name" (what canboat -json and canboatjs print)
   std::string_view id;    ///< canboat camelCase "Id"
-  std::uint16_t bit_offset = 0;
-  std::uint16_t bits = 0;
+  std::uint16_t bit_offset = 0;  ///< or kAfterPrevious
+  std::uint16_t bits = 0;        ///< 0 for variable-length strings
   bool is_signed = false;
   double resolution = 1;
   double offset = 0;
@@ -65,7 +76,8 @@ struct PgnDesc {
   std::uint16_t length = 0;      ///< nominal length (0 = variable)
   std::span<const Field> fields;
   std::uint8_t repeat_size = 0;         ///< fields at the end that repeat
-  std::uint8_t repeat_count_field = 0;  ///< 1-based index of the field holding the count
+  std::uint8_t repeat_count_field = 0;  ///< 1-based index of the field holding the count; 0:
+                                        ///< the set repeats to the end of the payload
   std::uint32_t interval_ms = 0;        ///< nominal broadcast interval (0 = on request)
 };
 

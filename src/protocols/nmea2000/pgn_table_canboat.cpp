@@ -23,116 +23,30 @@
 //
 //
 // Apache License Version 2.0
-// 432 PGN variants generated, 111 skipped:
+// 518 PGN variants generated, 25 skipped:
 //   59392 0xe8000xee00StandardizedSingleFrameAddressed: fallback (range placeholder)
 //   60928 isoAddressClaim: field type INDIRECT_LOOKUP
 //   61184 0xef00ManufacturerProprietarySingleFrameAddressed: fallback (range placeholder)
 //   61440 0xf0000xfeffStandardizedSingleFrameNonAddressed: fallback (range placeholder)
 //   65240 isoCommandedAddress: field type INDIRECT_LOOKUP
 //   65280 0xff000xffffManufacturerProprietarySingleFrameNonAddressed: fallback (range placeholder)
-//   65305 simnetPilotMode: field type BITLOOKUP
 //   126208 0x1ed000x1ee00StandardizedFastPacketAddressed: fallback (range placeholder)
 //   126208 nmeaRequestGroupFunction: field type FIELD_INDEX
 //   126208 nmeaCommandGroupFunction: field type FIELD_INDEX
-//   126208 nmeaReadFieldsGroupFunction: variable-length field reserved
-//   126208 nmeaReadFieldsReplyGroupFunction: variable-length field reserved
-//   126208 nmeaWriteFieldsGroupFunction: variable-length field reserved
-//   126208 nmeaWriteFieldsReplyGroupFunction: variable-length field reserved
-//   126464 pgnListTransmitAndReceive: repeating set without a count field
+//   126208 nmeaReadFieldsGroupFunction: field type FIELD_INDEX
+//   126208 nmeaReadFieldsReplyGroupFunction: field type FIELD_INDEX
+//   126208 nmeaWriteFieldsGroupFunction: field type FIELD_INDEX
+//   126208 nmeaWriteFieldsReplyGroupFunction: field type FIELD_INDEX
 //   126720 0x1ef00ManufacturerProprietaryFastPacketAddressed: fallback (range placeholder)
 //   126976 0x1f0000x1feffStandardizedMixedSingleFastPacketNonAddressed: fallback (range placeholder)
-//   126983 alert: field type ISO_NAME
-//   126984 alertResponse: field type ISO_NAME
-//   126985 alertText: field type ISO_NAME
-//   126986 alertConfiguration: field type ISO_NAME
-//   126987 alertThreshold: field type ISO_NAME
-//   126988 alertValue: field type ISO_NAME
-//   126998 configurationInformation: field type STRING_LAU
-//   127489 engineParametersDynamic: field type BITLOOKUP
-//   127498 engineParametersStatic: field type STRING_LAU
-//   128006 thrusterControlStatus: field type BITLOOKUP
-//   128008 thrusterMotorStatus: field type BITLOOKUP
-//   128520 trackedTargetData: field type STRING_LAU
-//   128776 windlassControlStatus: field type BITLOOKUP
-//   128777 anchorWindlassOperatingStatus: field type BITLOOKUP
-//   128778 anchorWindlassMonitoringStatus: field type BITLOOKUP
-//   129041 aisAidsToNavigationAtonReport: field type STRING_LAU
-//   129045 userDatum: field type FLOAT
-//   129285 navigationRouteWpInformation: field type STRING_LAU
 //   129792 aisDgnssBroadcastBinaryMessage: variable-length field binaryData
 //   129795 aisAddressedBinaryMessage: variable-length field binaryData
-//   129796 aisAcknowledge: repeating set without a count field
 //   129797 aisBinaryBroadcastMessage: variable-length field binaryData
-//   129801 aisAddressedSafetyRelatedMessage: field type STRING_LAU
-//   129802 aisSafetyRelatedBroadcastMessage: field type STRING_LAU
-//   129805 aisDataLinkManagementMessage: repeating set without a count field
-//   129808 dscDistressCallInformation: field type DECIMAL
-//   129808 dscCallInformation: field type DECIMAL
-//   130052 loranCTdData: field type BITLOOKUP
-//   130053 loranCRangeData: field type BITLOOKUP
-//   130060 label: field type STRING_LAU
-//   130061 channelSourceConfiguration: field type ISO_NAME
-//   130064 routeAndWpServiceDatabaseList: field type STRING_LAU
-//   130065 routeAndWpServiceRouteList: field type STRING_LAU
-//   130066 routeAndWpServiceRouteWpListAttributes: field type STRING_LAU
-//   130067 routeAndWpServiceRouteWpNamePosition: field type STRING_LAU
-//   130068 routeAndWpServiceRouteWpName: field type STRING_LAU
-//   130070 routeAndWpServiceWpComment: field type STRING_LAU
-//   130071 routeAndWpServiceRouteComment: field type STRING_LAU
-//   130072 routeAndWpServiceDatabaseComment: field type STRING_LAU
-//   130074 routeAndWpServiceWpListWpNamePosition: field type STRING_LAU
-//   130320 tideStationData: field type STRING_LAU
-//   130321 salinityStationData: field type FLOAT
-//   130322 currentStationData: field type STRING_LAU
-//   130323 meteorologicalStationData: field type STRING_LAU
-//   130324 mooredBuoyStationData: field type STRING_LAU
-//   130330 lightingSystemSettings: field type STRING_LAU
-//   130561 lightingZone: field type STRING_LAU
-//   130562 lightingScene: field type STRING_LAU
-//   130563 lightingDevice: field type STRING_LAU
-//   130566 lightingProgram: field type STRING_LAU
-//   130570 libraryDataFile: field type STRING_LAU
-//   130571 libraryDataGroup: field type STRING_LAU
-//   130572 libraryDataSearch: field type STRING_LAU
-//   130573 supportedSourceData: field type STRING_LAU
-//   130574 supportedZoneData: field type STRING_LAU
-//   130581 zoneConfigurationDeprecated: field type STRING_LAU
-//   130583 availableAudioEqPresets: field type STRING_LAU
-//   130584 availableBluetoothAddresses: field type STRING_LAU
+//   130571 libraryDataGroup: repeating set not at the end
 //   130816 0x1ff000x1ffffManufacturerSpecificFastPacketNonAddressed: fallback (range placeholder)
-//   130816 sonichubAmRadio: field type STRING_LZ
-//   130816 sonichubSourceList: field type STRING_LZ
-//   130816 sonichubFmRadio: field type STRING_LZ
-//   130816 sonichubTrack: field type STRING_LZ
-//   130816 sonichubArtist: field type STRING_LZ
-//   130816 sonichubAlbum: field type STRING_LZ
-//   130816 sonichubMenuItem: field type STRING_LZ
-//   130816 furunoStatusAndVersionReport: field type STRING_LAU
-//   130817 furunoSvControl: field type BITLOOKUP
-//   130818 maretronLabel: field type STRING_LAU
-//   130819 maretronAlertTransmission: field type ISO_NAME
-//   130820 fusionSource: field type STRING_LZ
-//   130820 fusionTrackName: field type STRING_LZ
-//   130820 fusionArtistName: field type STRING_LZ
-//   130820 fusionAlbumName: field type STRING_LZ
-//   130820 fusionDeviceName: field type STRING_LZ
-//   130820 fusionZoneName: field type STRING_LZ
-//   130820 fusionTuner: field type STRING_LZ
-//   130820 fusionMarineTuner: field type STRING_LZ
-//   130820 fusionMenuItem: field type STRING_LZ
-//   130820 fusionSiriusxmChannel: field type STRING_LZ
-//   130820 fusionSiriusxmTitle: field type STRING_LZ
-//   130820 fusionSiriusxmArtist: field type STRING_LZ
-//   130820 fusionSiriusxmContentInfo: field type STRING_LZ
-//   130820 fusionSiriusxmCategory: field type STRING_LZ
 //   130820 fusionSiriusxmPresets: variable-length field values
-//   130820 maretronAlertResponse: field type ISO_NAME
-//   130821 maretronAlertText: field type ISO_NAME
-//   130822 maretronAlertControl: field type ISO_NAME
 //   130824 bGKeyValueData: field type DYNAMIC_FIELD_KEY
 //   130833 bGUserAndRemoteRename: field type DYNAMIC_FIELD_KEY
-//   130834 maretronSmsStatus: field type STRING_LAU
-//   130835 maretronSmsTextMessage: field type STRING_LAU
 //   130845 simnetKeyValue: field type DYNAMIC_FIELD_KEY
 //   130846 simnetParameterSet: field type DYNAMIC_FIELD_KEY
 // clang-format off
@@ -171,310 +85,422 @@ constexpr LookupEntry kE13[] = {{2, "Status"}, {3, "Send Status"}, {10, "Mode"},
 constexpr Lookup kL13{"SIMNET_DEVICE_REPORT", kE13};
 constexpr LookupEntry kE14[] = {{2, "Manual"}, {16, "Automatic"}};
 constexpr Lookup kL14{"SIMNET_AP_STATUS", kE14};
-constexpr LookupEntry kE15[] = {{0, "No"}, {1, "Yes"}};
-constexpr Lookup kL15{"YES_NO", kE15};
-constexpr LookupEntry kE16[] = {{2, "Heading"}, {3, "Wind"}, {10, "Nav"}, {11, "No Drift"}};
-constexpr Lookup kL16{"SIMNET_AP_MODE", kE16};
-constexpr LookupEntry kE17[] = {{0, "Standby"}, {64, "Auto, compass commanded"}, {256, "Vane, Wind Mode"}, {384, "Track Mode"}, {385, "No Drift, COG referenced (In track, course changes)"}};
-constexpr Lookup kL17{"SEATALK_PILOT_MODE_16", kE17};
-constexpr LookupEntry kE18[] = {{0, "Depth unlocked"}, {1, "Quality 10%"}, {2, "Quality 20%"}, {3, "Quality 30%"}, {4, "Quality 40%"}, {5, "Quality 50%"}, {6, "Quality 60%"}, {7, "Quality 70%"}, {8, "Quality 80%"}, {9, "Quality 90%"}, {10, "Quality 100%"}};
-constexpr Lookup kL18{"AIRMAR_DEPTH_QUALITY_FACTOR", kE18};
-constexpr LookupEntry kE19[] = {{0, "Request"}, {1, "Command"}, {2, "Acknowledge"}, {3, "Read Fields"}, {4, "Read Fields Reply"}, {5, "Write Fields"}, {6, "Write Fields Reply"}};
-constexpr Lookup kL19{"GROUP_FUNCTION", kE19};
-constexpr LookupEntry kE20[] = {{0, "Acknowledge"}, {1, "PGN not supported"}, {2, "PGN not available"}, {3, "Access denied"}, {4, "Not supported"}, {5, "Tag not supported"}, {6, "Read or Write not supported"}};
-constexpr Lookup kL20{"PGN_ERROR_CODE", kE20};
-constexpr LookupEntry kE21[] = {{0, "Acknowledge"}, {1, "Transmit Interval/Priority not supported"}, {2, "Transmit Interval too low"}, {3, "Access denied"}, {4, "Not supported"}};
-constexpr Lookup kL21{"TRANSMISSION_INTERVAL", kE21};
-constexpr LookupEntry kE22[] = {{0, "Acknowledge"}, {1, "Invalid parameter field"}, {2, "Temporary error"}, {3, "Parameter out of range"}, {4, "Access denied"}, {5, "Not supported"}, {6, "Read or Write not supported"}};
-constexpr Lookup kL22{"PARAMETER_FIELD", kE22};
-constexpr LookupEntry kE23[] = {{240, "Seatalk 1 Encoded"}, {140, "Display"}, {108, "Pilot Configuration"}};
-constexpr Lookup kL23{"SEATALK_MESSAGE_ID", kE23};
-constexpr LookupEntry kE24[] = {{129, "Seatalk1"}, {22, "Hull Type"}, {38, "Auto Turn"}, {12, "Settings"}, {2, "Rudder Limit"}, {3, "Rudder Damping"}, {4, "Rudder Offset"}, {6, "Reverse Rudder Reference"}, {8, "Cruise Speed"}, {11, "Power Steer Mode"}, {15, "Wind Type"}, {17, "Auto Turn"}, {18, "Calibration Lock"}, {20, "Gybe Inhibit"}, {21, "Compass Offset"}, {23, "Drive Type"}, {25, "Response Level"}, {26, "Max Compass Deviation"}, {27, "Hard Over Time"}, {29, "Debug Level"}, {33, "Compass Lock"}, {34, "Speed Input"}, {35, "Compass Linearisation Progress"}, {36, "ACU Debug Level"}, {37, "Wind Shift Alarm"}, {39, "Auto Turn Timeout"}};
-constexpr Lookup kL24{"SEATALK_COMMAND", kE24};
-constexpr LookupEntry kE25[] = {{0, "Depth Below Transducer"}, {1, "Equipment ID"}, {5, "Engine RPM and PITCH"}, {16, "Apparent Wind Angle"}, {17, "Apparent Wind Speed"}, {32, "Speed through water"}, {33, "Trip Mileage"}, {34, "Total Mileage"}, {35, "Water temperature (ST50)"}, {36, "Display units for Mileage & Speed"}, {37, "Total & Trip Log"}, {38, "Speed through water (with average)"}, {39, "Water temperature"}, {48, "Set lamp Intensity"}, {54, "Cancel MOB (Man Over Board) condition"}, {56, "Codelock data"}, {80, "LAT position"}, {81, "LON position"}, {82, "Speed over Ground"}, {83, "Course over Ground (COG)"}, {84, "GMT-time"}, {85, "TRACK keystroke on GPS unit"}, {86, "Date"}, {87, "Sat Info"}, {88, "LAT/LON (raw unfiltered)"}, {89, "Set Count Down Timer"}, {97, "Issued by E-80 multifunction display at initialization"}, {101, "Select Fathom display units for depth display"}, {102, "Wind alarm"}, {104, "Alarm acknowledgment keystroke"}, {108, "Second equipment-ID datagram"}, {110, "MOB (Man Over Board)"}, {112, "Keystroke on Raymarine A25006 ST60 Maxiview Remote Control"}, {128, "Set Lamp Intensity"}, {129, "Sent by course computer during setup"}, {130, "Target waypoint name"}, {131, "Sent by course computer"}, {132, "Compass heading Autopilot course and Rudder position"}, {133, "Navigation to waypoint information"}, {134, "Keystroke"}, {135, "Set Response level"}, {136, "Autopilot Parameter"}, {137, "Compass heading sent by ST40 compass instrument"}, {144, "Device Indentification"}, {145, "Set Rudder gain"}, {146, "Set Autopilot Parameter"}, {147, "Enter AP-Setup"}, {149, "Replaces command 84 while autopilot is in value setting mode"}, {153, "Compass variation"}, {154, "Version String"}, {156, "Compass heading and Rudder position"}, {158, "Waypoint definition"}, {161, "Destination Waypoint Info"}, {162, "Arrival Info"}, {164, "Broadcast query/response to identify devices"}, {165, "GPS and DGPS Info"}, {167, "Unknown meaning"}, {168, "Alarm ON/OFF for Guard"}, {171, "Alarm ON/OFF for Guard"}};
-constexpr Lookup kL25{"SEATALK1_COMMAND", kE25};
-constexpr LookupEntry kE26[] = {{64, "Standby"}, {66, "Auto"}, {70, "Wind"}, {74, "Track"}};
-constexpr Lookup kL26{"SEATALK_PILOT_MODE", kE26};
-constexpr LookupEntry kE27[] = {{0, "Sail"}, {1, "Sail (slow turn)"}, {2, "Sail Catamaran"}, {3, "Power (slow turn)"}, {4, "Power (fast turn)"}, {8, "Power"}};
-constexpr Lookup kL27{"SEATALK_PILOT_HULL_TYPE", kE27};
-constexpr LookupEntry kE28[] = {{3, "S100"}, {5, "Course Computer"}};
-constexpr Lookup kL28{"SEATALK_DEVICE_ID", kE28};
-constexpr LookupEntry kE29[] = {{0, "None"}, {1, "Helm 1"}, {2, "Helm 2"}, {3, "Cockpit"}, {4, "Flybridge"}, {5, "Mast"}, {6, "Group 1"}, {7, "Group 2"}, {8, "Group 3"}, {9, "Group 4"}, {10, "Group 5"}};
-constexpr Lookup kL29{"SEATALK_NETWORK_GROUP", kE29};
-constexpr LookupEntry kE30[] = {{1, "Shared"}, {2, "Not Shared"}};
-constexpr Lookup kL30{"SEATALK_SHARED", kE30};
-constexpr LookupEntry kE31[] = {{0, "Day 1"}, {2, "Day 2"}, {3, "Red/Black"}, {4, "Inverse"}};
-constexpr Lookup kL31{"SEATALK_DISPLAY_COLOR", kE31};
-constexpr LookupEntry kE32[] = {{1, "Auto"}, {2, "Standby"}, {3, "Wind"}, {5, "-1"}, {6, "-10"}, {7, "+1"}, {8, "+10"}, {33, "-1 and -10"}, {34, "+1 and +10"}, {35, "Track"}};
-constexpr Lookup kL32{"SEATALK_KEYSTROKE", kE32};
-constexpr LookupEntry kE33[] = {{1, "Request Status"}, {2, "Set Source"}, {3, "Media Command"}, {5, "Tuner Command"}, {6, "Marine Tuner Command"}, {7, "Set Marine Tuner Squelch"}, {8, "Set Marine Tuner Scan Mode"}, {9, "Menu Action"}, {10, "Request Menu Count"}, {11, "Request Menu Item"}, {12, "Request Menu Lock ID"}, {13, "Set Aux Gain"}, {15, "Set Settings"}, {16, "DAB Updtate Command"}, {17, "Set Mute"}, {18, "Set Balance"}, {19, "Set Low Pass Filer"}, {20, "Set Sublevel"}, {22, "Set Equalizer"}, {23, "Set Volume Limit"}, {24, "Set Zone Volume"}, {25, "Set All Volumes"}, {27, "Set Line Level Control"}, {28, "Power"}, {29, "Set Device Name"}, {30, "Send Sirius Command"}, {31, "Set Sirius Parental"}, {33, "Send Factory Reset Command"}, {34, "Set Zone Name"}, {35, "Send Dvd Command"}, {36, "Dvd Press Ir Key"}, {39, "Send Select Sirius Team"}, {40, "Send Select Sirius Artist"}, {41, "Send Sirius Sport Alert User Action"}, {45, "Send Sirius Artist Song User Action"}, {50, "Send Multiroom Command"}, {51, "Get Multiroom Device Record"}, {52, "Scan Multirooom Devices"}, {53, "Send File Transfer"}, {54, "Set Loud"}, {56, "Fapi Set Source Multiroom Enabled"}, {57, "Request Head Unit Dsp Settings"}, {64, "Send Transfer Status"}, {65, "Fapi Get Server Info"}, {69, "Fapi Set Source Enabled"}, {70, "Fapi Set Source Name"}, {73, "Send External Amp Gain"}, {74, "Send Internal Amp Gain"}, {75, "Send Mono"}};
-constexpr Lookup kL33{"FUSION_MESSAGE_ID", kE33};
-constexpr LookupEntry kE34[] = {{1, "Play"}, {2, "Pause"}, {4, "Next"}, {6, "Prev"}};
-constexpr Lookup kL34{"FUSION_COMMAND", kE34};
-constexpr LookupEntry kE35[] = {{1, "Next"}, {2, "Prev"}};
-constexpr Lookup kL35{"FUSION_SIRIUS_COMMAND", kE35};
-constexpr LookupEntry kE36[] = {{1, "Mute On"}, {2, "Mute Off"}};
-constexpr Lookup kL36{"FUSION_MUTE_COMMAND", kE36};
-constexpr LookupEntry kE37[] = {{1, "On"}, {2, "Off"}};
-constexpr Lookup kL37{"FUSION_POWER_STATE", kE37};
-constexpr LookupEntry kE38[] = {{32, "Attitude Offsets"}, {33, "Calibrate Compass"}, {34, "True Wind Options"}, {35, "Simulate Mode"}, {40, "Calibrate Depth"}, {41, "Calibrate Speed"}, {42, "Calibrate Temperature"}, {43, "Speed Filter"}, {44, "Temperature Filter"}, {46, "NMEA 2000 options"}};
-constexpr Lookup kL38{"AIRMAR_COMMAND", kE38};
-constexpr LookupEntry kE39[] = {{0, "Normal/cancel calibration"}, {1, "Enter calibration mode"}, {2, "Reset calibration to 0"}, {3, "Verify"}, {4, "Reset compass to defaults"}, {5, "Reset damping to defaults"}};
-constexpr Lookup kL39{"AIRMAR_CALIBRATE_FUNCTION", kE39};
-constexpr LookupEntry kE40[] = {{0, "Queried"}, {1, "Passed"}, {2, "Failed - timeout"}, {3, "Failed - tilt error"}, {4, "Failed - other"}, {5, "In progress"}};
-constexpr Lookup kL40{"AIRMAR_CALIBRATE_STATUS", kE40};
-constexpr LookupEntry kE41[] = {{0, "Off"}, {1, "On"}};
-constexpr Lookup kL41{"OFF_ON", kE41};
-constexpr LookupEntry kE42[] = {{0, "Device Sensor"}, {1, "Onboard Water Sensor"}, {2, "Optional Water Sensor"}};
-constexpr Lookup kL42{"AIRMAR_TEMPERATURE_INSTANCE", kE42};
-constexpr LookupEntry kE43[] = {{0, "Measure interval"}, {1, "Requested by user"}};
-constexpr Lookup kL43{"AIRMAR_TRANSMISSION_INTERVAL", kE43};
-constexpr LookupEntry kE44[] = {{434, "SSC200"}, {1047, "SMS100"}, {1151, "MBB200C"}, {1534, "DST110"}, {1776, "GPS100"}, {2606, "CLM100"}, {2686, "SSC300"}, {2781, "TLA100"}, {3373, "GPS200"}, {3563, "DST100"}, {3637, "FFM100"}, {3979, "NBE100"}, {4018, "RAA100"}, {4078, "RIM100"}, {4319, "J2K100"}, {8165, "ALM100"}, {9339, "IPG100"}, {9375, "DCM100"}, {9845, "EMS100"}, {12337, "CLMD16"}, {16434, "DSM250"}, {20067, "TMP100"}, {20298, "DSM150"}, {21703, "FPM100"}, {22585, "DCR100"}, {23603, "SIM100"}, {26493, "ACM100"}, {27244, "MBB300C"}, {28077, "MConnect"}};
-constexpr Lookup kL44{"MARETRON_PRODUCT_CODE", kE44};
-constexpr LookupEntry kE45[] = {{1, "Version 1"}};
-constexpr Lookup kL45{"MARETRON_SOFTWARE_CODE", kE45};
-constexpr LookupEntry kE46[] = {{80, "Deviation calibration"}};
-constexpr Lookup kL46{"MARETRON_COMMAND", kE46};
-constexpr LookupEntry kE47[] = {{1, "Started"}, {2, "Completed successfully"}, {3, "Failed to complete"}, {4, "Turning too fast"}, {5, "Turning too slow"}, {6, "Invalid movement"}};
-constexpr Lookup kL47{"MARETRON_STATUS_DEVIATION", kE47};
-constexpr LookupEntry kE48[] = {{0, "Read All"}, {1, "Write Register"}, {2, "Read Config"}, {3, "Write Config"}, {4, "Calibrate"}, {5, "Clear Calibration"}, {6, "Status"}, {7, "Clear Status"}, {8, "Reset Factory Default"}, {9, "Debug"}, {16, "Write Instance"}, {17, "Read Instance"}, {32, "Write Label"}, {33, "Read Label"}, {48, "Write Switch Config"}, {49, "Read Switch Config"}, {64, "Write Alert Config"}, {65, "Read Alert Config"}, {80, "Write Channel Config"}, {81, "Read Channel Config"}, {86, "Read Channel Config Extended"}, {87, "Write Channel Config Extended"}};
-constexpr Lookup kL48{"MARETRON_OPCODE", kE48};
-constexpr LookupEntry kE49[] = {{0, "Day"}, {1, "Night"}, {13, "Color"}};
-constexpr Lookup kL49{"GARMIN_COLOR_MODE", kE49};
-constexpr LookupEntry kE50[] = {{0, "0%"}, {1, "5%"}, {2, "10%"}, {3, "15%"}, {4, "20%"}, {5, "25%"}, {6, "30%"}, {7, "35%"}, {8, "40%"}, {9, "45%"}, {10, "50%"}, {11, "55%"}, {12, "60%"}, {13, "65%"}, {14, "70%"}, {15, "75%"}, {16, "80%"}, {17, "85%"}, {18, "90%"}, {19, "95%"}, {20, "100%"}};
-constexpr Lookup kL50{"GARMIN_BACKLIGHT_LEVEL", kE50};
-constexpr LookupEntry kE51[] = {{0, "Day full color"}, {1, "Day high contrast"}, {2, "Night full color"}, {3, "Night red/black"}, {4, "Night green/black"}};
-constexpr Lookup kL51{"GARMIN_COLOR", kE51};
-constexpr LookupEntry kE52[] = {{0, "GPS"}, {1, "GLONASS"}, {2, "Radio Station"}, {3, "Local Cesium clock"}, {4, "Local Rubidium clock"}, {5, "Local Crystal clock"}};
-constexpr Lookup kL52{"SYSTEM_TIME", kE52};
-constexpr LookupEntry kE53[] = {{0, "Error Active"}, {1, "Error Passive"}, {2, "Bus Off"}};
-constexpr Lookup kL53{"CONTROLLER_STATE", kE53};
-constexpr LookupEntry kE54[] = {{0, "Operational"}, {1, "Fault"}};
-constexpr Lookup kL54{"EQUIPMENT_STATUS", kE54};
-constexpr LookupEntry kE55[] = {{0, "Level A"}, {1, "Level B"}};
-constexpr Lookup kL55{"CERTIFICATION_LEVEL", kE55};
-constexpr LookupEntry kE56[] = {{0, "MOB Emitter Activated"}, {1, "Manual on-board MOB Button Activation"}, {2, "Test mode"}};
-constexpr Lookup kL56{"MOB_STATUS", kE56};
-constexpr LookupEntry kE57[] = {{0, "Position estimated by the vessel"}, {1, "Position reported by MOB emitter"}};
-constexpr Lookup kL57{"MOB_POSITION_SOURCE", kE57};
-constexpr LookupEntry kE58[] = {{0, "True"}, {1, "Magnetic"}, {2, "Error"}};
-constexpr Lookup kL58{"DIRECTION_REFERENCE", kE58};
-constexpr LookupEntry kE59[] = {{0, "Good"}, {1, "Low"}};
-constexpr Lookup kL59{"LOW_BATTERY", kE59};
-constexpr LookupEntry kE60[] = {{0, "Main Steering"}, {1, "Non-Follow-Up Device"}, {2, "Follow-Up Device"}, {3, "Heading Control Standalone"}, {4, "Heading Control"}, {5, "Track Control"}};
-constexpr Lookup kL60{"STEERING_MODE", kE60};
-constexpr LookupEntry kE61[] = {{0, "Rudder limit controlled"}, {1, "Turn rate controlled"}, {2, "Radius controlled"}};
-constexpr Lookup kL61{"TURN_MODE", kE61};
-constexpr LookupEntry kE62[] = {{0, "No Order"}, {1, "Move to starboard"}, {2, "Move to port"}};
-constexpr Lookup kL62{"DIRECTION_RUDDER", kE62};
-constexpr LookupEntry kE63[] = {{0, "Manual"}, {1, "Automatic Chart"}, {2, "Automatic Table"}, {3, "Automatic Calculation"}, {4, "WMM 2000"}, {5, "WMM 2005"}, {6, "WMM 2010"}, {7, "WMM 2015"}, {8, "WMM 2020"}, {9, "WMM 2025"}};
-constexpr Lookup kL63{"MAGNETIC_VARIATION", kE63};
-constexpr LookupEntry kE64[] = {{0, "Single Engine or Dual Engine Port"}, {1, "Dual Engine Starboard"}};
-constexpr Lookup kL64{"ENGINE_INSTANCE", kE64};
-constexpr LookupEntry kE65[] = {{0, "Forward"}, {1, "Neutral"}, {2, "Reverse"}};
-constexpr Lookup kL65{"GEAR_STATUS", kE65};
-constexpr LookupEntry kE66[] = {{0, "Off"}, {1, "On"}, {2, "Reserved"}, {3, "Take no action (no change)"}};
-constexpr Lookup kL66{"OFF_ON_CONTROL", kE66};
-constexpr LookupEntry kE67[] = {{0, "Line 1"}, {1, "Line 2"}, {2, "Line 3"}};
-constexpr Lookup kL67{"AC_LINE", kE67};
-constexpr LookupEntry kE68[] = {{0, "Bad level"}, {1, "Bad frequency"}, {2, "Being qualified"}, {3, "Good"}};
-constexpr Lookup kL68{"ACCEPTABILITY", kE68};
-constexpr LookupEntry kE69[] = {{0, "Line 1"}, {1, "Line 2"}, {2, "Line 3"}};
-constexpr Lookup kL69{"LINE", kE69};
-constexpr LookupEntry kE70[] = {{0, "Sine wave"}, {1, "Modified sine wave"}};
-constexpr Lookup kL70{"WAVEFORM", kE70};
-constexpr LookupEntry kE71[] = {{0, "Battery"}, {1, "Alternator"}, {2, "Convertor"}, {3, "Solar cell"}, {4, "Wind generator"}};
-constexpr Lookup kL71{"DC_SOURCE", kE71};
-constexpr LookupEntry kE72[] = {{0, "Not charging"}, {1, "Bulk"}, {2, "Absorption"}, {3, "Overcharge"}, {4, "Equalise"}, {5, "Float"}, {6, "No float"}, {7, "Constant VI"}, {8, "Disabled"}, {9, "Fault"}};
-constexpr Lookup kL72{"CHARGER_STATE", kE72};
-constexpr LookupEntry kE73[] = {{0, "Standalone"}, {1, "Primary"}, {2, "Secondary"}, {3, "Echo"}};
-constexpr Lookup kL73{"CHARGER_MODE", kE73};
-constexpr LookupEntry kE74[] = {{0, "Invert"}, {1, "AC passthru"}, {2, "Load sense"}, {3, "Fault"}, {4, "Disabled"}};
-constexpr Lookup kL74{"INVERTER_STATE", kE74};
-constexpr LookupEntry kE75[] = {{0, "Trickle"}, {1, "Constant voltage / Constant current"}, {2, "2 stage (no float)"}, {3, "3 stage"}};
-constexpr Lookup kL75{"CHARGING_ALGORITHM", kE75};
-constexpr LookupEntry kE76[] = {{0, "Cold"}, {1, "Warm"}, {2, "Hot"}};
-constexpr Lookup kL76{"DEVICE_TEMP_STATE", kE76};
-constexpr LookupEntry kE77[] = {{0, "Standalone"}, {1, "Series Master"}, {2, "Series Slave"}, {3, "Parallel Master"}, {4, "Parallel Slave"}};
-constexpr Lookup kL77{"INVERTER_MODE", kE77};
-constexpr LookupEntry kE78[] = {{0, "Off"}, {1, "On"}, {2, "Automatic"}};
-constexpr Lookup kL78{"AGS_MODE", kE78};
-constexpr LookupEntry kE79[] = {{0, "Flooded"}, {1, "Gel"}, {2, "AGM"}};
-constexpr Lookup kL79{"BATTERY_TYPE", kE79};
-constexpr LookupEntry kE80[] = {{0, "6V"}, {1, "12V"}, {2, "24V"}, {3, "32V"}, {4, "36V"}, {5, "42V"}, {6, "48V"}};
-constexpr Lookup kL80{"BATTERY_VOLTAGE", kE80};
-constexpr LookupEntry kE81[] = {{0, "Pb (Lead)"}, {1, "Li"}, {2, "NiCd"}, {3, "ZnO"}, {4, "NiMH"}};
-constexpr Lookup kL81{"BATTERY_CHEMISTRY", kE81};
-constexpr LookupEntry kE82[] = {{0, "Quiet time"}, {1, "Auto on"}, {2, "Auto off"}, {3, "Manual On"}, {4, "Manual Off"}, {5, "Generator shutdown"}, {6, "External shutdown"}, {7, "Fault"}, {8, "Suspend"}, {9, "Not operating"}};
-constexpr Lookup kL82{"AGS_OPERATING_STATE", kE82};
-constexpr LookupEntry kE83[] = {{0, "Preheating"}, {1, "Start delay"}, {2, "Cranking"}, {3, "Starter cooling"}, {4, "Warming up"}, {5, "Cooling down"}, {6, "Spinning up"}, {7, "Shutdown bypass"}, {8, "Stopping"}, {9, "Running"}, {10, "Stopped"}, {11, "Crank delaty"}};
-constexpr Lookup kL83{"AGS_GENERATING_STATE", kE83};
-constexpr LookupEntry kE84[] = {{0, "Not on"}, {1, "DC voltage low"}, {2, "Battery state of charge low"}, {3, "AC current high"}, {4, "Contact closed"}, {5, "Manual on"}, {6, "Exercise"}, {7, "Non Quiet time"}, {8, "External on via AGS"}, {9, "External on via generator"}, {10, "Unable to stop"}};
-constexpr Lookup kL84{"AGS_ON_REASON", kE84};
-constexpr LookupEntry kE85[] = {{0, "Not off"}, {1, "DC voltage high"}, {2, "Battery state of charge high"}, {3, "AC current low"}, {4, "Contact opened"}, {5, "Reached absorption"}, {6, "Reached float"}, {7, "Manual off"}, {8, "Max run time"}, {9, "Max auto cycle"}, {10, "Exercise done"}, {11, "Quiet time"}, {12, "External off via AGS"}, {13, "Safe mode"}, {14, "External off via generator"}, {15, "External shutdown"}, {16, "Auto off"}, {17, "Fault"}, {18, "Unable to start"}};
-constexpr Lookup kL85{"AGS_OFF_REASON", kE85};
-constexpr LookupEntry kE86[] = {{0, "Off"}, {1, "Low Power Mode"}, {2, "Fault"}, {3, "Bulk"}, {4, "Absorption"}, {5, "Float"}, {6, "Storage"}, {7, "Equalize"}, {8, "Pass thru"}, {9, "Inverting"}, {10, "Assisting"}};
-constexpr Lookup kL86{"CONVERTER_STATE", kE86};
-constexpr LookupEntry kE87[] = {{0, "Good"}, {1, "Warning"}, {2, "Error"}};
-constexpr Lookup kL87{"GOOD_WARNING_ERROR", kE87};
-constexpr LookupEntry kE88[] = {{0, "12VDC"}, {1, "24VDC"}, {2, "48VDC"}, {3, "24VAC"}, {4, "Hydraulic"}};
-constexpr Lookup kL88{"THRUSTER_MOTOR_TYPE", kE88};
-constexpr LookupEntry kE89[] = {{0, "Paddle wheel"}, {1, "Pitot tube"}, {2, "Doppler"}, {3, "Correlation (ultra sound)"}, {4, "Electro Magnetic"}};
-constexpr Lookup kL89{"WATER_REFERENCE", kE89};
-constexpr LookupEntry kE90[] = {{0, "no GNSS"}, {1, "GNSS fix"}, {2, "DGNSS fix"}, {3, "Precise GNSS"}, {4, "RTK Fixed Integer"}, {5, "RTK float"}, {6, "Estimated (DR) mode"}, {7, "Manual Input"}, {8, "Simulate mode"}};
-constexpr Lookup kL90{"GNS_METHOD", kE90};
-constexpr LookupEntry kE91[] = {{0, "GPS"}, {1, "GLONASS"}, {2, "GPS+GLONASS"}, {3, "GPS+SBAS/WAAS"}, {4, "GPS+SBAS/WAAS+GLONASS"}, {5, "Chayka"}, {6, "integrated"}, {7, "surveyed"}, {8, "Galileo"}};
-constexpr Lookup kL91{"GNS", kE91};
-constexpr LookupEntry kE92[] = {{0, "No integrity checking"}, {1, "Safe"}, {2, "Caution"}, {3, "Unsafe"}};
-constexpr Lookup kL92{"GNS_INTEGRITY", kE92};
-constexpr LookupEntry kE93[] = {{1, "Scheduled Class A position report"}, {2, "Assigned scheduled Class A position report"}, {3, "Interrogated Class A position report"}, {4, "Base station report"}, {5, "Static and voyage related data"}, {6, "Binary addressed message"}, {7, "Binary acknowledgement"}, {8, "Binary broadcast message"}, {9, "Standard SAR aircraft position report"}, {10, "UTC/date inquiry"}, {11, "UTC/date response"}, {12, "Safety related addressed message"}, {13, "Safety related acknowledgement"}, {14, "Satety related broadcast message"}, {15, "Interrogation"}, {16, "Assignment mode command"}, {17, "DGNSS broadcast binary message"}, {18, "Standard Class B position report"}, {19, "Extended Class B position report"}, {20, "Data link management message"}, {21, "ATON report"}, {22, "Channel management"}, {23, "Group assignment command"}, {24, "Static data report"}, {25, "Single slot binary message"}, {26, "Multiple slot binary message"}, {27, "Position report for long range applications"}};
-constexpr Lookup kL93{"AIS_MESSAGE_ID", kE93};
-constexpr LookupEntry kE94[] = {{0, "Initial"}, {1, "First retransmission"}, {2, "Second retransmission"}, {3, "Final retransmission"}};
-constexpr Lookup kL94{"REPEAT_INDICATOR", kE94};
-constexpr LookupEntry kE95[] = {{0, "Low"}, {1, "High"}};
-constexpr Lookup kL95{"POSITION_ACCURACY", kE95};
-constexpr LookupEntry kE96[] = {{0, "not in use"}, {1, "in use"}};
-constexpr Lookup kL96{"RAIM_FLAG", kE96};
-constexpr LookupEntry kE97[] = {{60, "Not available"}, {61, "Manual input mode"}, {62, "Dead reckoning mode"}, {63, "Positioning system is inoperative"}};
-constexpr Lookup kL97{"TIME_STAMP", kE97};
-constexpr LookupEntry kE98[] = {{0, "Channel A VDL reception"}, {1, "Channel B VDL reception"}, {2, "Channel A VDL transmission"}, {3, "Channel B VDL transmission"}, {4, "Own information not broadcast"}, {5, "Reserved"}};
-constexpr Lookup kL98{"AIS_TRANSCEIVER", kE98};
-constexpr LookupEntry kE99[] = {{0, "Under way using engine"}, {1, "At anchor"}, {2, "Not under command"}, {3, "Restricted maneuverability"}, {4, "Constrained by her draught"}, {5, "Moored"}, {6, "Aground"}, {7, "Engaged in Fishing"}, {8, "Under way sailing"}, {9, "Hazardous material - High Speed"}, {10, "Hazardous material - Wing in Ground"}, {11, "Power-driven vessel towing astern"}, {12, "Power-driven vessel pushing ahead or towing alongside"}, {14, "AIS-SART"}};
-constexpr Lookup kL99{"NAV_STATUS", kE99};
-constexpr LookupEntry kE100[] = {{0, "Not available"}, {1, "Not engaged in special maneuver"}, {2, "Engaged in special maneuver"}, {3, "Reserved"}};
-constexpr Lookup kL100{"AIS_SPECIAL_MANEUVER", kE100};
-constexpr LookupEntry kE101[] = {{0, "SOTDMA"}, {1, "CS"}};
-constexpr Lookup kL101{"AIS_TYPE", kE101};
-constexpr LookupEntry kE102[] = {{0, "Top 525 kHz of marine band"}, {1, "Entire marine band"}};
-constexpr Lookup kL102{"AIS_BAND", kE102};
-constexpr LookupEntry kE103[] = {{0, "Autonomous"}, {1, "Assigned"}};
-constexpr Lookup kL103{"AIS_MODE", kE103};
-constexpr LookupEntry kE104[] = {{0, "SOTDMA"}, {1, "ITDMA"}};
-constexpr Lookup kL104{"AIS_COMMUNICATION_STATE", kE104};
-constexpr LookupEntry kE105[] = {{0, "Unavailable"}, {20, "Wing In Ground"}, {21, "Wing In Ground (hazard cat X)"}, {22, "Wing In Ground (hazard cat Y)"}, {23, "Wing In Ground (hazard cat Z)"}, {24, "Wing In Ground (hazard cat OS)"}, {29, "Wing In Ground (no additional information)"}, {30, "Fishing"}, {31, "Towing"}, {32, "Towing exceeds 200m or wider than 25m"}, {33, "Engaged in dredging or underwater operations"}, {34, "Engaged in diving operations"}, {35, "Engaged in military operations"}, {36, "Sailing"}, {37, "Pleasure"}, {40, "High speed craft"}, {41, "High speed craft (hazard cat X)"}, {42, "High speed craft (hazard cat Y)"}, {43, "High speed craft (hazard cat Z)"}, {44, "High speed craft (hazard cat OS)"}, {49, "High speed craft (no additional information)"}, {50, "Pilot vessel"}, {51, "SAR"}, {52, "Tug"}, {53, "Port tender"}, {54, "Anti-pollution"}, {55, "Law enforcement"}, {56, "Spare"}, {57, "Spare #2"}, {58, "Medical"}, {59, "Ships and aircraft of States not parties to an armed conflict"}, {60, "Passenger ship"}, {61, "Passenger ship (hazard cat X)"}, {62, "Passenger ship (hazard cat Y)"}, {63, "Passenger ship (hazard cat Z)"}, {64, "Passenger ship (hazard cat OS)"}, {69, "Passenger ship (no additional information)"}, {70, "Cargo ship"}, {71, "Cargo ship (hazard cat X)"}, {72, "Cargo ship (hazard cat Y)"}, {73, "Cargo ship (hazard cat Z)"}, {74, "Cargo ship (hazard cat OS)"}, {79, "Cargo ship (no additional information)"}, {80, "Tanker"}, {81, "Tanker (hazard cat X)"}, {82, "Tanker (hazard cat Y)"}, {83, "Tanker (hazard cat Z)"}, {84, "Tanker (hazard cat OS)"}, {89, "Tanker (no additional information)"}, {90, "Other"}, {91, "Other (hazard cat X)"}, {92, "Other (hazard cat Y)"}, {93, "Other (hazard cat Z)"}, {94, "Other (hazard cat OS)"}, {99, "Other (no additional information)"}};
-constexpr Lookup kL105{"SHIP_TYPE", kE105};
-constexpr LookupEntry kE106[] = {{0, "Default: undefined"}, {1, "GPS"}, {2, "GLONASS"}, {3, "Combined GPS/GLONASS"}, {4, "Loran-C"}, {5, "Chayka"}, {6, "Integrated navigation system"}, {7, "Surveyed"}, {8, "Galileo"}};
-constexpr Lookup kL106{"POSITION_FIX_DEVICE", kE106};
-constexpr LookupEntry kE107[] = {{0, "Available"}, {1, "Not available"}};
-constexpr Lookup kL107{"AVAILABLE", kE107};
-constexpr LookupEntry kE108[] = {{0, "Autonomous"}, {1, "Differential enhanced"}, {2, "Estimated"}, {3, "Simulator"}, {4, "Manual"}};
-constexpr Lookup kL108{"RESIDUAL_MODE", kE108};
-constexpr LookupEntry kE109[] = {{0, "Great Circle"}, {1, "Rhumbline"}};
-constexpr Lookup kL109{"BEARING_MODE", kE109};
-constexpr LookupEntry kE110[] = {{0, "Collision"}, {1, "Turning point"}, {2, "Reference"}, {3, "Wheelover"}, {4, "Waypoint"}};
-constexpr Lookup kL110{"MARK_TYPE", kE110};
-constexpr LookupEntry kE111[] = {{0, "1D"}, {1, "2D"}, {2, "3D"}, {3, "Auto"}};
-constexpr Lookup kL111{"GNSS_MODE", kE111};
-constexpr LookupEntry kE112[] = {{0, "None"}, {1, "SBAS if available"}, {3, "SBAS"}};
-constexpr Lookup kL112{"DGNSS_MODE", kE112};
-constexpr LookupEntry kE113[] = {{0, "Range residuals were used to calculate data"}, {1, "Range residuals were calculated after the position"}};
-constexpr Lookup kL113{"RANGE_RESIDUAL_MODE", kE113};
-constexpr LookupEntry kE114[] = {{0, "Not tracked"}, {1, "Tracked"}, {2, "Used"}, {3, "Not tracked+Diff"}, {4, "Tracked+Diff"}, {5, "Used+Diff"}};
-constexpr Lookup kL114{"SATELLITE_STATUS", kE114};
-constexpr LookupEntry kE115[] = {{0, "Not Working"}, {1, "Unmonitored"}, {2, "Healthy Operational"}, {3, "Healthy Test Mode"}, {4, "Test Mode"}};
-constexpr Lookup kL115{"STATION_HEALTH", kE115};
-constexpr LookupEntry kE116[] = {{0, "25"}, {1, "50"}, {2, "100"}, {3, "200"}, {4, "300"}, {5, "600"}, {6, "1200"}, {7, "2400"}, {8, "4800"}, {9, "9600"}, {10, "19200"}, {11, "38400"}, {12, "57600"}};
-constexpr Lookup kL116{"SERIAL_BIT_RATE", kE116};
-constexpr LookupEntry kE117[] = {{0, "Auto bit rate"}, {1, "Manual bit rate"}};
-constexpr Lookup kL117{"SERIAL_DETECTION_MODE", kE117};
-constexpr LookupEntry kE118[] = {{0, "Auto"}, {1, "Loran"}, {2, "MSK Beacon"}, {3, "FM Subcarrier"}, {4, "AIS"}, {5, "Ground based radio"}, {6, "SBAS"}, {7, "Satellite"}};
-constexpr Lookup kL118{"DIFFERENTIAL_SOURCE", kE118};
-constexpr LookupEntry kE119[] = {{0, "Manual"}, {1, "Auto Power"}, {2, "Auto Range"}};
-constexpr Lookup kL119{"DIFFERENTIAL_MODE", kE119};
-constexpr LookupEntry kE120[] = {{0, "ITU-R M.1371-1"}, {1, "ITU-R M.1371-3"}, {2, "ITU-R M.1371-5"}, {3, "ITU-R M.1371 future edition"}};
-constexpr Lookup kL120{"AIS_VERSION", kE120};
-constexpr LookupEntry kE121[] = {{0, "F3E/G3E simplex, telephone"}, {1, "F3E/G3E duplex, telephone"}, {2, "J3E, telephone"}, {3, "H3E, telephone"}, {4, "F1B/J2B FEC NBDP, telex/teleprinter"}, {5, "F1B/J2B ARQ NBDP, telex/teleprinter"}, {6, "F1B/J2B receive only, teleprinter/DSC"}, {7, "F1B/J2B, teleprinter/DSC"}, {8, "A1A Morse, tape recorder"}, {9, "A1A Morse, Morse key/head set"}, {10, "F1C/F2C/F3C, FAX machine"}};
-constexpr Lookup kL121{"TELEPHONE_MODE", kE121};
-constexpr LookupEntry kE122[] = {{0, "High"}, {1, "Low"}};
-constexpr Lookup kL122{"POWER_MODE", kE122};
-constexpr LookupEntry kE123[] = {{0, "Tx A/Tx B, Rx A/Rx B"}, {1, "Tx A, Rx A/Rx B"}, {2, "Tx B, Rx A/Rx B"}};
-constexpr Lookup kL123{"TX_RX_MODE", kE123};
-constexpr LookupEntry kE124[] = {{0, "Broadcast geo area message"}, {1, "Addressed message"}};
-constexpr Lookup kL124{"BROADCAST_INDICATOR", kE124};
-constexpr LookupEntry kE125[] = {{0, "Default"}, {1, "12.5 kHz"}};
-constexpr Lookup kL125{"BANDWIDTH", kE125};
-constexpr LookupEntry kE126[] = {{0, "1 nm"}, {1, "2 nm"}, {2, "3 nm"}, {3, "4 nm"}, {4, "5 nm"}, {5, "6 nm"}};
-constexpr Lookup kL126{"ZONE_SIZE", kE126};
-constexpr LookupEntry kE127[] = {{0, "All types of mobile station"}, {2, "All types of Class B mobile station"}, {3, "SAR airborne mobile station"}, {4, "AtoN station"}, {5, "Class B CS shipborne mobile station"}, {6, "Inland waterways"}, {7, "Regional use 7"}, {8, "Regional use 8"}, {9, "Regional use 9"}};
-constexpr Lookup kL127{"STATION_TYPE", kE127};
-constexpr LookupEntry kE128[] = {{0, "As given by the autonomous mode"}, {1, "10 min"}, {2, "6 min"}, {3, "3 min"}, {4, "1 min"}, {5, "30 sec"}, {6, "15 sec"}, {7, "10 sec"}, {8, "5 sec"}, {9, "2 sec (not applicable to Class B CS)"}, {10, "Next shorter reporting interval"}, {11, "Next longer reporting interval"}};
-constexpr Lookup kL128{"REPORTING_INTERVAL", kE128};
-constexpr LookupEntry kE129[] = {{0, "Great Circle"}, {1, "Rhumb Line"}};
-constexpr Lookup kL129{"WP_NAVIGATION_METHOD", kE129};
-constexpr LookupEntry kE130[] = {{0, "True (ground referenced to North)"}, {1, "Magnetic (ground referenced to Magnetic North)"}, {2, "Apparent"}, {3, "True (boat referenced)"}, {4, "True (water referenced)"}};
-constexpr Lookup kL130{"WIND_REFERENCE", kE130};
-constexpr LookupEntry kE131[] = {{0, "Inside"}, {1, "Outside"}};
-constexpr Lookup kL131{"HUMIDITY_SOURCE", kE131};
-constexpr LookupEntry kE132[] = {{0, "Atmospheric"}, {1, "Water"}, {2, "Steam"}, {3, "Compressed Air"}, {4, "Hydraulic"}, {5, "Filter"}, {6, "AltimeterSetting"}, {7, "Oil"}, {8, "Fuel"}};
-constexpr Lookup kL132{"PRESSURE_SOURCE", kE132};
-constexpr LookupEntry kE133[] = {{0, "Stopped"}, {1, "Starting"}, {2, "Running"}, {3, "Stopping"}, {4, "Flushing"}, {5, "Rinsing"}, {6, "Initiating"}, {7, "Manual"}};
-constexpr Lookup kL133{"WATERMAKER_STATE", kE133};
-constexpr LookupEntry kE134[] = {{0, "OK"}, {1, "Warning"}};
-constexpr Lookup kL134{"OK_WARNING", kE134};
-constexpr LookupEntry kE135[] = {{0, "All zones"}, {1, "Zone 1"}, {2, "Zone 2"}, {3, "Zone 3"}, {4, "Zone 4"}};
-constexpr Lookup kL135{"ENTERTAINMENT_ZONE", kE135};
-constexpr LookupEntry kE136[] = {{0, "Vessel alarm"}, {1, "AM"}, {2, "FM"}, {3, "Weather"}, {4, "DAB"}, {5, "Aux"}, {6, "USB"}, {7, "CD"}, {8, "MP3"}, {9, "Apple iOS"}, {10, "Android"}, {11, "Bluetooth"}, {12, "Sirius XM"}, {13, "Pandora"}, {14, "Spotify"}, {15, "Slacker"}, {16, "Songza"}, {17, "Apple Radio"}, {18, "Last FM"}, {19, "Ethernet"}, {20, "Video MP4"}, {21, "Video DVD"}, {22, "Video BluRay"}, {23, "HDMI"}, {24, "Video"}};
-constexpr Lookup kL136{"ENTERTAINMENT_SOURCE", kE136};
-constexpr LookupEntry kE137[] = {{0, "Play"}, {1, "Pause"}, {2, "Stop"}, {3, "FF 1x"}, {4, "FF 2x"}, {5, "FF 3x"}, {6, "FF 4x"}, {7, "RW 1x"}, {8, "RW 2x"}, {9, "RW 3x"}, {10, "RW 4x"}, {11, "Skip ahead"}, {12, "Skip back"}, {13, "Jog ahead"}, {14, "Jog back"}, {15, "Seek up"}, {16, "Seek down"}, {17, "Scan up"}, {18, "Scan down"}, {19, "Tune up"}, {20, "Tune down"}, {21, "Slow motion .75x"}, {22, "Slow motion .5x"}, {23, "Slow motion .25x"}, {24, "Slow motion .125x"}};
-constexpr Lookup kL137{"ENTERTAINMENT_PLAY_STATUS", kE137};
-constexpr LookupEntry kE138[] = {{0, "Off"}, {1, "One"}, {2, "All"}};
-constexpr Lookup kL138{"ENTERTAINMENT_REPEAT_STATUS", kE138};
-constexpr LookupEntry kE139[] = {{0, "Off"}, {1, "Play queue"}, {2, "All"}};
-constexpr Lookup kL139{"ENTERTAINMENT_SHUFFLE_STATUS", kE139};
-constexpr LookupEntry kE140[] = {{0, "None"}, {1, "Thumbs up"}, {2, "Thumbs down"}};
-constexpr Lookup kL140{"ENTERTAINMENT_LIKE_STATUS", kE140};
-constexpr LookupEntry kE141[] = {{0, "Save current settings as user default"}, {1, "Load user default"}, {2, "Load manufacturer default"}};
-constexpr Lookup kL141{"ENTERTAINMENT_DEFAULT_SETTINGS", kE141};
-constexpr LookupEntry kE142[] = {{0, "USA"}, {1, "Europe"}, {2, "Asia"}, {3, "Middle East"}, {4, "Latin America"}, {5, "Australia"}, {6, "Russia"}, {7, "Japan"}};
-constexpr Lookup kL142{"ENTERTAINMENT_REGIONS", kE142};
-constexpr LookupEntry kE143[] = {{0, "PAL"}, {1, "NTSC"}};
-constexpr Lookup kL143{"VIDEO_PROTOCOLS", kE143};
-constexpr LookupEntry kE144[] = {{0, "Up"}, {1, "Down"}};
-constexpr Lookup kL144{"ENTERTAINMENT_VOLUME_CONTROL", kE144};
-constexpr LookupEntry kE145[] = {{0, "All channels"}, {1, "Stereo full range"}, {2, "Stereo front"}, {3, "Stereo back"}, {4, "Stereo surround"}, {5, "Center"}, {6, "Subwoofer"}, {7, "Front left"}, {8, "Front right"}, {9, "Back left"}, {10, "Back right"}, {11, "Surround left"}, {12, "Surround right"}};
-constexpr Lookup kL145{"ENTERTAINMENT_CHANNEL", kE145};
-constexpr LookupEntry kE146[] = {{0, "Reserved"}, {1, "Connected"}, {2, "Connecting"}, {3, "Not connected"}};
-constexpr Lookup kL146{"BLUETOOTH_SOURCE_STATUS", kE146};
-constexpr LookupEntry kE147[] = {{0, "Flat"}, {1, "Rock"}, {2, "Hall"}, {3, "Jazz"}, {4, "Pop"}, {5, "Live"}, {6, "Classic"}, {7, "Vocal"}, {8, "Arena"}, {9, "Cinema"}, {10, "Custom"}};
-constexpr Lookup kL147{"ENTERTAINMENT_EQ", kE147};
-constexpr LookupEntry kE148[] = {{0, "Full range"}, {1, "High pass"}, {2, "Low pass"}, {3, "Band pass"}, {4, "Notch filter"}};
-constexpr Lookup kL148{"ENTERTAINMENT_FILTER", kE148};
-constexpr LookupEntry kE149[] = {{1, "Init #2"}, {4, "AM Radio"}, {5, "Zone Info"}, {6, "Source"}, {8, "Source List"}, {9, "Control"}, {12, "FM Radio"}, {13, "Playlist"}, {14, "Track"}, {15, "Artist"}, {16, "Album"}, {19, "Menu Item"}, {20, "Zones"}, {23, "Max Volume"}, {24, "Volume"}, {25, "Init #1"}, {48, "Position"}, {50, "Init #3"}};
-constexpr Lookup kL149{"SONICHUB_COMMAND", kE149};
-constexpr LookupEntry kE150[] = {{0, "Set"}, {128, "Ack"}};
-constexpr Lookup kL150{"SONICHUB_CONTROL", kE150};
-constexpr LookupEntry kE151[] = {{0, "AM"}, {1, "FM"}, {2, "iPod"}, {3, "USB"}, {4, "AUX"}, {5, "AUX 2"}, {6, "Mic"}};
-constexpr Lookup kL151{"SONICHUB_SOURCE", kE151};
-constexpr LookupEntry kE152[] = {{1, "Report"}, {4, "Next song"}, {6, "Previous song"}};
-constexpr Lookup kL152{"SONICHUB_PLAYLIST", kE152};
-constexpr LookupEntry kE153[] = {{50, "Text"}};
-constexpr Lookup kL153{"SIMNET_COMMAND", kE153};
-constexpr LookupEntry kE154[] = {{0, "Unknown"}, {32769, "API Version"}, {32770, "Source"}, {32771, "Source Count"}, {32772, "Track Info"}, {32773, "Track Title"}, {32774, "Track Artist"}, {32775, "Track Album"}, {32776, "Cover Art"}, {32777, "Track Progress"}, {32778, "Tuner Align"}, {32779, "Tuner"}, {32780, "Marine Tuner"}, {32781, "Marine Squelch"}, {32782, "Marine Scan Mode"}, {32783, "Menu Action"}, {32784, "Menu Count"}, {32785, "Menu Item"}, {32786, "Menu Lock ID"}, {32787, "Aux Gain"}, {32788, "Setting"}, {32789, "Settings"}, {32790, "Update Firmware Result"}, {32791, "Mute"}, {32792, "Balance"}, {32793, "Low Pass Filter"}, {32794, "Sublevels"}, {32795, "Tone"}, {32796, "Volume Limits"}, {32797, "Volume"}, {32798, "Capabilities"}, {32799, "Line Level Control"}, {32800, "Power"}, {32801, "Unit Name"}, {32802, "Sirius"}, {32803, "SiriusXM Preset Event"}, {32804, "SiriusXM Channel"}, {32805, "SiriusXM Title"}, {32806, "SiriusXM Artist"}, {32807, "SiriusXM Genre"}, {32808, "SiriusXM Category"}, {32809, "SiriusXm Signal"}, {32810, "SiriusXM Parental Request"}, {32811, "SiriusXM Diagnostics"}, {32812, "SiriusXM Presets"}, {32813, "Zone Name"}};
-constexpr Lookup kL154{"FUSION_STATUS_MESSAGE_ID", kE154};
-constexpr LookupEntry kE155[] = {{0, "Invalid"}, {1, "Playing"}, {2, "Paused"}, {3, "Stopped"}, {4, "Skip Forward"}, {5, "Skip Rewind"}};
-constexpr Lookup kL155{"FUSION_PLAY_STATUS", kE155};
-constexpr LookupEntry kE156[] = {{0, "Alpha Search Threshold"}, {1, "iPod Subtitles"}, {2, "Zone 2 Linked"}, {3, "Zone 2 Enabled"}, {4, "Zone 3 Enabled"}, {5, "Zone 4 Enabled"}, {6, "Telemute"}, {7, "Tuner Region"}, {8, "Marine Zone"}, {9, "USB repeat"}, {10, "USB shuffle"}, {11, "iPod Album Artwork"}, {12, "iPod repeat"}, {13, "iPod shuffle"}, {14, "AM Preset 0"}, {15, "AM Preset 1"}, {16, "AM Preset 2"}, {17, "AM Preset 3"}, {18, "AM Preset 4"}, {19, "AM Preset 5"}, {20, "AM Preset 6"}, {21, "AM Preset 7"}, {22, "AM Preset 8"}, {23, "AM Preset 9"}, {24, "AM Preset 10"}, {25, "AM Preset 11"}, {26, "AM Preset 12"}, {27, "AM Preset 13"}, {28, "AM Preset 14"}, {29, "FM Preset 0"}, {30, "FM Preset 1"}, {31, "FM Preset 2"}, {32, "FM Preset 3"}, {33, "FM Preset 4"}, {34, "FM Preset 5"}, {35, "FM Preset 6"}, {36, "FM Preset 7"}, {37, "FM Preset 8"}, {38, "FM Preset 9"}, {39, "FM Preset 10"}, {40, "FM Preset 11"}, {41, "FM Preset 12"}, {42, "FM Preset 13"}, {43, "FM Preset 14"}, {44, "VHF Preset 0"}, {45, "VHF Preset 1"}, {46, "VHF Preset 2"}, {47, "VHF Preset 3"}, {48, "VHF Preset 4"}, {49, "VHF Preset 5"}, {50, "VHF Preset 6"}, {51, "VHF Preset 7"}, {52, "VHF Preset 8"}, {53, "VHF Preset 9"}, {54, "VHF Preset 10"}, {55, "VHF Preset 11"}, {56, "VHF Preset 12"}, {57, "VHF Preset 13"}, {58, "VHF Preset 14"}, {59, "Clock Time"}, {60, "Clock Alarm"}, {61, "iPod Video Signal"}, {62, "iPod Monitor Aspect"}, {63, "Aux Name Index"}, {64, "AM Enabled"}, {65, "VHF Enabled"}, {66, "Language"}, {67, "Internal Amps On"}, {68, "MTP Repeat"}, {69, "MTP Shuffle"}, {70, "Id Accessory Source"}, {71, "NMEA Power"}, {72, "Low Power Mode"}, {73, "DVD region"}, {74, "Volume Zone Sync"}, {75, "Max Volume Start"}, {76, "BT Auto Connect"}, {77, "Null Setting"}};
-constexpr Lookup kL156{"FUSION_SETTING", kE156};
-constexpr LookupEntry kE157[] = {{0, "Off"}, {1, "One/track"}, {2, "All/album"}};
-constexpr Lookup kL157{"FUSION_REPEAT_STATUS", kE157};
-constexpr LookupEntry kE158[] = {{255, "Unknown"}, {1, "Off"}, {2, "Initialising"}, {3, "On"}};
-constexpr Lookup kL158{"FUSION_SIRIUS_COM_STATE", kE158};
-constexpr LookupEntry kE159[] = {{1, "Normal"}, {2, "Category"}, {3, "Preset"}};
-constexpr Lookup kL159{"FUSION_SIRIUS_TUNING_MODE", kE159};
-constexpr LookupEntry kE160[] = {{1, "Alarm"}, {2, "AP command"}, {255, "Autopilot"}};
-constexpr Lookup kL160{"SIMNET_EVENT_COMMAND", kE160};
-constexpr LookupEntry kE161[] = {{2, "Follow Up"}, {10, "AP Command"}};
-constexpr Lookup kL161{"SIMNET_AP_COMMAND_TYPE", kE161};
-constexpr LookupEntry kE162[] = {{2, "Follow/Non Follow"}, {6, "Standby"}, {9, "Heading mode"}, {10, "Nav mode"}, {12, "No Drift mode"}, {13, "Non Follow Up mode"}, {14, "Follow Up mode"}, {15, "Wind mode"}, {17, "Tack"}, {18, "Square (Turn)"}, {19, "C-Turn"}, {20, "U-Turn"}, {21, "Spiral (Turn)"}, {22, "Zig Zag (Turn)"}, {23, "Lazy-S (Turn)"}, {24, "Depth (Turn)"}, {26, "Change course"}, {61, "Timer sync"}, {112, "Ping port end"}, {113, "Ping starboard end"}};
-constexpr Lookup kL162{"SIMNET_AP_EVENTS", kE162};
-constexpr LookupEntry kE163[] = {{2, "Port"}, {3, "Starboard"}, {4, "Left rudder (port)"}, {5, "Right rudder (starboard)"}};
-constexpr Lookup kL163{"SIMNET_DIRECTION", kE163};
-constexpr LookupEntry kE164[] = {{57, "Low boat speed"}, {56, "No autopilot computer"}, {58, "Nav data missing"}};
-constexpr Lookup kL164{"SIMNET_ALARM", kE164};
-constexpr LookupEntry kE165[] = {{0, "Report previous values"}, {1, "Generate new values"}};
-constexpr Lookup kL165{"AIRMAR_POST_CONTROL", kE165};
-constexpr LookupEntry kE166[] = {{1, "Format Code"}, {2, "Factory EEPROM"}, {3, "User EEPROM"}, {4, "Water Temperature Sensor"}, {5, "Sonar Transceiver"}, {6, "Speed sensor"}, {7, "Internal temperature sensor"}, {8, "Battery voltage sensor"}};
-constexpr Lookup kL166{"AIRMAR_POST_ID", kE166};
+constexpr LookupEntry kE15[] = {{3, "Standby"}, {4, "Heading"}, {6, "Nav"}, {8, "No Drift"}, {10, "Wind"}};
+constexpr Lookup kL15{"SIMNET_AP_MODE_BITFIELD", kE15};
+constexpr LookupEntry kE16[] = {{0, "No"}, {1, "Yes"}};
+constexpr Lookup kL16{"YES_NO", kE16};
+constexpr LookupEntry kE17[] = {{2, "Heading"}, {3, "Wind"}, {10, "Nav"}, {11, "No Drift"}};
+constexpr Lookup kL17{"SIMNET_AP_MODE", kE17};
+constexpr LookupEntry kE18[] = {{0, "Standby"}, {64, "Auto, compass commanded"}, {256, "Vane, Wind Mode"}, {384, "Track Mode"}, {385, "No Drift, COG referenced (In track, course changes)"}};
+constexpr Lookup kL18{"SEATALK_PILOT_MODE_16", kE18};
+constexpr LookupEntry kE19[] = {{0, "Depth unlocked"}, {1, "Quality 10%"}, {2, "Quality 20%"}, {3, "Quality 30%"}, {4, "Quality 40%"}, {5, "Quality 50%"}, {6, "Quality 60%"}, {7, "Quality 70%"}, {8, "Quality 80%"}, {9, "Quality 90%"}, {10, "Quality 100%"}};
+constexpr Lookup kL19{"AIRMAR_DEPTH_QUALITY_FACTOR", kE19};
+constexpr LookupEntry kE20[] = {{0, "Request"}, {1, "Command"}, {2, "Acknowledge"}, {3, "Read Fields"}, {4, "Read Fields Reply"}, {5, "Write Fields"}, {6, "Write Fields Reply"}};
+constexpr Lookup kL20{"GROUP_FUNCTION", kE20};
+constexpr LookupEntry kE21[] = {{0, "Acknowledge"}, {1, "PGN not supported"}, {2, "PGN not available"}, {3, "Access denied"}, {4, "Not supported"}, {5, "Tag not supported"}, {6, "Read or Write not supported"}};
+constexpr Lookup kL21{"PGN_ERROR_CODE", kE21};
+constexpr LookupEntry kE22[] = {{0, "Acknowledge"}, {1, "Transmit Interval/Priority not supported"}, {2, "Transmit Interval too low"}, {3, "Access denied"}, {4, "Not supported"}};
+constexpr Lookup kL22{"TRANSMISSION_INTERVAL", kE22};
+constexpr LookupEntry kE23[] = {{0, "Acknowledge"}, {1, "Invalid parameter field"}, {2, "Temporary error"}, {3, "Parameter out of range"}, {4, "Access denied"}, {5, "Not supported"}, {6, "Read or Write not supported"}};
+constexpr Lookup kL23{"PARAMETER_FIELD", kE23};
+constexpr LookupEntry kE24[] = {{0, "Transmit PGN list"}, {1, "Receive PGN list"}};
+constexpr Lookup kL24{"PGN_LIST_FUNCTION", kE24};
+constexpr LookupEntry kE25[] = {{240, "Seatalk 1 Encoded"}, {140, "Display"}, {108, "Pilot Configuration"}};
+constexpr Lookup kL25{"SEATALK_MESSAGE_ID", kE25};
+constexpr LookupEntry kE26[] = {{129, "Seatalk1"}, {22, "Hull Type"}, {38, "Auto Turn"}, {12, "Settings"}, {2, "Rudder Limit"}, {3, "Rudder Damping"}, {4, "Rudder Offset"}, {6, "Reverse Rudder Reference"}, {8, "Cruise Speed"}, {11, "Power Steer Mode"}, {15, "Wind Type"}, {17, "Auto Turn"}, {18, "Calibration Lock"}, {20, "Gybe Inhibit"}, {21, "Compass Offset"}, {23, "Drive Type"}, {25, "Response Level"}, {26, "Max Compass Deviation"}, {27, "Hard Over Time"}, {29, "Debug Level"}, {33, "Compass Lock"}, {34, "Speed Input"}, {35, "Compass Linearisation Progress"}, {36, "ACU Debug Level"}, {37, "Wind Shift Alarm"}, {39, "Auto Turn Timeout"}};
+constexpr Lookup kL26{"SEATALK_COMMAND", kE26};
+constexpr LookupEntry kE27[] = {{0, "Depth Below Transducer"}, {1, "Equipment ID"}, {5, "Engine RPM and PITCH"}, {16, "Apparent Wind Angle"}, {17, "Apparent Wind Speed"}, {32, "Speed through water"}, {33, "Trip Mileage"}, {34, "Total Mileage"}, {35, "Water temperature (ST50)"}, {36, "Display units for Mileage & Speed"}, {37, "Total & Trip Log"}, {38, "Speed through water (with average)"}, {39, "Water temperature"}, {48, "Set lamp Intensity"}, {54, "Cancel MOB (Man Over Board) condition"}, {56, "Codelock data"}, {80, "LAT position"}, {81, "LON position"}, {82, "Speed over Ground"}, {83, "Course over Ground (COG)"}, {84, "GMT-time"}, {85, "TRACK keystroke on GPS unit"}, {86, "Date"}, {87, "Sat Info"}, {88, "LAT/LON (raw unfiltered)"}, {89, "Set Count Down Timer"}, {97, "Issued by E-80 multifunction display at initialization"}, {101, "Select Fathom display units for depth display"}, {102, "Wind alarm"}, {104, "Alarm acknowledgment keystroke"}, {108, "Second equipment-ID datagram"}, {110, "MOB (Man Over Board)"}, {112, "Keystroke on Raymarine A25006 ST60 Maxiview Remote Control"}, {128, "Set Lamp Intensity"}, {129, "Sent by course computer during setup"}, {130, "Target waypoint name"}, {131, "Sent by course computer"}, {132, "Compass heading Autopilot course and Rudder position"}, {133, "Navigation to waypoint information"}, {134, "Keystroke"}, {135, "Set Response level"}, {136, "Autopilot Parameter"}, {137, "Compass heading sent by ST40 compass instrument"}, {144, "Device Indentification"}, {145, "Set Rudder gain"}, {146, "Set Autopilot Parameter"}, {147, "Enter AP-Setup"}, {149, "Replaces command 84 while autopilot is in value setting mode"}, {153, "Compass variation"}, {154, "Version String"}, {156, "Compass heading and Rudder position"}, {158, "Waypoint definition"}, {161, "Destination Waypoint Info"}, {162, "Arrival Info"}, {164, "Broadcast query/response to identify devices"}, {165, "GPS and DGPS Info"}, {167, "Unknown meaning"}, {168, "Alarm ON/OFF for Guard"}, {171, "Alarm ON/OFF for Guard"}};
+constexpr Lookup kL27{"SEATALK1_COMMAND", kE27};
+constexpr LookupEntry kE28[] = {{64, "Standby"}, {66, "Auto"}, {70, "Wind"}, {74, "Track"}};
+constexpr Lookup kL28{"SEATALK_PILOT_MODE", kE28};
+constexpr LookupEntry kE29[] = {{0, "Sail"}, {1, "Sail (slow turn)"}, {2, "Sail Catamaran"}, {3, "Power (slow turn)"}, {4, "Power (fast turn)"}, {8, "Power"}};
+constexpr Lookup kL29{"SEATALK_PILOT_HULL_TYPE", kE29};
+constexpr LookupEntry kE30[] = {{3, "S100"}, {5, "Course Computer"}};
+constexpr Lookup kL30{"SEATALK_DEVICE_ID", kE30};
+constexpr LookupEntry kE31[] = {{0, "None"}, {1, "Helm 1"}, {2, "Helm 2"}, {3, "Cockpit"}, {4, "Flybridge"}, {5, "Mast"}, {6, "Group 1"}, {7, "Group 2"}, {8, "Group 3"}, {9, "Group 4"}, {10, "Group 5"}};
+constexpr Lookup kL31{"SEATALK_NETWORK_GROUP", kE31};
+constexpr LookupEntry kE32[] = {{1, "Shared"}, {2, "Not Shared"}};
+constexpr Lookup kL32{"SEATALK_SHARED", kE32};
+constexpr LookupEntry kE33[] = {{0, "Day 1"}, {2, "Day 2"}, {3, "Red/Black"}, {4, "Inverse"}};
+constexpr Lookup kL33{"SEATALK_DISPLAY_COLOR", kE33};
+constexpr LookupEntry kE34[] = {{1, "Auto"}, {2, "Standby"}, {3, "Wind"}, {5, "-1"}, {6, "-10"}, {7, "+1"}, {8, "+10"}, {33, "-1 and -10"}, {34, "+1 and +10"}, {35, "Track"}};
+constexpr Lookup kL34{"SEATALK_KEYSTROKE", kE34};
+constexpr LookupEntry kE35[] = {{1, "Request Status"}, {2, "Set Source"}, {3, "Media Command"}, {5, "Tuner Command"}, {6, "Marine Tuner Command"}, {7, "Set Marine Tuner Squelch"}, {8, "Set Marine Tuner Scan Mode"}, {9, "Menu Action"}, {10, "Request Menu Count"}, {11, "Request Menu Item"}, {12, "Request Menu Lock ID"}, {13, "Set Aux Gain"}, {15, "Set Settings"}, {16, "DAB Updtate Command"}, {17, "Set Mute"}, {18, "Set Balance"}, {19, "Set Low Pass Filer"}, {20, "Set Sublevel"}, {22, "Set Equalizer"}, {23, "Set Volume Limit"}, {24, "Set Zone Volume"}, {25, "Set All Volumes"}, {27, "Set Line Level Control"}, {28, "Power"}, {29, "Set Device Name"}, {30, "Send Sirius Command"}, {31, "Set Sirius Parental"}, {33, "Send Factory Reset Command"}, {34, "Set Zone Name"}, {35, "Send Dvd Command"}, {36, "Dvd Press Ir Key"}, {39, "Send Select Sirius Team"}, {40, "Send Select Sirius Artist"}, {41, "Send Sirius Sport Alert User Action"}, {45, "Send Sirius Artist Song User Action"}, {50, "Send Multiroom Command"}, {51, "Get Multiroom Device Record"}, {52, "Scan Multirooom Devices"}, {53, "Send File Transfer"}, {54, "Set Loud"}, {56, "Fapi Set Source Multiroom Enabled"}, {57, "Request Head Unit Dsp Settings"}, {64, "Send Transfer Status"}, {65, "Fapi Get Server Info"}, {69, "Fapi Set Source Enabled"}, {70, "Fapi Set Source Name"}, {73, "Send External Amp Gain"}, {74, "Send Internal Amp Gain"}, {75, "Send Mono"}};
+constexpr Lookup kL35{"FUSION_MESSAGE_ID", kE35};
+constexpr LookupEntry kE36[] = {{1, "Play"}, {2, "Pause"}, {4, "Next"}, {6, "Prev"}};
+constexpr Lookup kL36{"FUSION_COMMAND", kE36};
+constexpr LookupEntry kE37[] = {{1, "Next"}, {2, "Prev"}};
+constexpr Lookup kL37{"FUSION_SIRIUS_COMMAND", kE37};
+constexpr LookupEntry kE38[] = {{1, "Mute On"}, {2, "Mute Off"}};
+constexpr Lookup kL38{"FUSION_MUTE_COMMAND", kE38};
+constexpr LookupEntry kE39[] = {{1, "On"}, {2, "Off"}};
+constexpr Lookup kL39{"FUSION_POWER_STATE", kE39};
+constexpr LookupEntry kE40[] = {{32, "Attitude Offsets"}, {33, "Calibrate Compass"}, {34, "True Wind Options"}, {35, "Simulate Mode"}, {40, "Calibrate Depth"}, {41, "Calibrate Speed"}, {42, "Calibrate Temperature"}, {43, "Speed Filter"}, {44, "Temperature Filter"}, {46, "NMEA 2000 options"}};
+constexpr Lookup kL40{"AIRMAR_COMMAND", kE40};
+constexpr LookupEntry kE41[] = {{0, "Normal/cancel calibration"}, {1, "Enter calibration mode"}, {2, "Reset calibration to 0"}, {3, "Verify"}, {4, "Reset compass to defaults"}, {5, "Reset damping to defaults"}};
+constexpr Lookup kL41{"AIRMAR_CALIBRATE_FUNCTION", kE41};
+constexpr LookupEntry kE42[] = {{0, "Queried"}, {1, "Passed"}, {2, "Failed - timeout"}, {3, "Failed - tilt error"}, {4, "Failed - other"}, {5, "In progress"}};
+constexpr Lookup kL42{"AIRMAR_CALIBRATE_STATUS", kE42};
+constexpr LookupEntry kE43[] = {{0, "Off"}, {1, "On"}};
+constexpr Lookup kL43{"OFF_ON", kE43};
+constexpr LookupEntry kE44[] = {{0, "Device Sensor"}, {1, "Onboard Water Sensor"}, {2, "Optional Water Sensor"}};
+constexpr Lookup kL44{"AIRMAR_TEMPERATURE_INSTANCE", kE44};
+constexpr LookupEntry kE45[] = {{0, "Measure interval"}, {1, "Requested by user"}};
+constexpr Lookup kL45{"AIRMAR_TRANSMISSION_INTERVAL", kE45};
+constexpr LookupEntry kE46[] = {{434, "SSC200"}, {1047, "SMS100"}, {1151, "MBB200C"}, {1534, "DST110"}, {1776, "GPS100"}, {2606, "CLM100"}, {2686, "SSC300"}, {2781, "TLA100"}, {3373, "GPS200"}, {3563, "DST100"}, {3637, "FFM100"}, {3979, "NBE100"}, {4018, "RAA100"}, {4078, "RIM100"}, {4319, "J2K100"}, {8165, "ALM100"}, {9339, "IPG100"}, {9375, "DCM100"}, {9845, "EMS100"}, {12337, "CLMD16"}, {16434, "DSM250"}, {20067, "TMP100"}, {20298, "DSM150"}, {21703, "FPM100"}, {22585, "DCR100"}, {23603, "SIM100"}, {26493, "ACM100"}, {27244, "MBB300C"}, {28077, "MConnect"}};
+constexpr Lookup kL46{"MARETRON_PRODUCT_CODE", kE46};
+constexpr LookupEntry kE47[] = {{1, "Version 1"}};
+constexpr Lookup kL47{"MARETRON_SOFTWARE_CODE", kE47};
+constexpr LookupEntry kE48[] = {{80, "Deviation calibration"}};
+constexpr Lookup kL48{"MARETRON_COMMAND", kE48};
+constexpr LookupEntry kE49[] = {{1, "Started"}, {2, "Completed successfully"}, {3, "Failed to complete"}, {4, "Turning too fast"}, {5, "Turning too slow"}, {6, "Invalid movement"}};
+constexpr Lookup kL49{"MARETRON_STATUS_DEVIATION", kE49};
+constexpr LookupEntry kE50[] = {{0, "Read All"}, {1, "Write Register"}, {2, "Read Config"}, {3, "Write Config"}, {4, "Calibrate"}, {5, "Clear Calibration"}, {6, "Status"}, {7, "Clear Status"}, {8, "Reset Factory Default"}, {9, "Debug"}, {16, "Write Instance"}, {17, "Read Instance"}, {32, "Write Label"}, {33, "Read Label"}, {48, "Write Switch Config"}, {49, "Read Switch Config"}, {64, "Write Alert Config"}, {65, "Read Alert Config"}, {80, "Write Channel Config"}, {81, "Read Channel Config"}, {86, "Read Channel Config Extended"}, {87, "Write Channel Config Extended"}};
+constexpr Lookup kL50{"MARETRON_OPCODE", kE50};
+constexpr LookupEntry kE51[] = {{0, "Day"}, {1, "Night"}, {13, "Color"}};
+constexpr Lookup kL51{"GARMIN_COLOR_MODE", kE51};
+constexpr LookupEntry kE52[] = {{0, "0%"}, {1, "5%"}, {2, "10%"}, {3, "15%"}, {4, "20%"}, {5, "25%"}, {6, "30%"}, {7, "35%"}, {8, "40%"}, {9, "45%"}, {10, "50%"}, {11, "55%"}, {12, "60%"}, {13, "65%"}, {14, "70%"}, {15, "75%"}, {16, "80%"}, {17, "85%"}, {18, "90%"}, {19, "95%"}, {20, "100%"}};
+constexpr Lookup kL52{"GARMIN_BACKLIGHT_LEVEL", kE52};
+constexpr LookupEntry kE53[] = {{0, "Day full color"}, {1, "Day high contrast"}, {2, "Night full color"}, {3, "Night red/black"}, {4, "Night green/black"}};
+constexpr Lookup kL53{"GARMIN_COLOR", kE53};
+constexpr LookupEntry kE54[] = {{1, "Emergency Alarm"}, {2, "Alarm"}, {5, "Warning"}, {8, "Caution"}};
+constexpr Lookup kL54{"ALERT_TYPE", kE54};
+constexpr LookupEntry kE55[] = {{0, "Navigational"}, {1, "Technical"}};
+constexpr Lookup kL55{"ALERT_CATEGORY", kE55};
+constexpr LookupEntry kE56[] = {{0, "Manual"}, {1, "Auto"}, {2, "Test"}, {3, "Disabled"}};
+constexpr Lookup kL56{"ALERT_TRIGGER_CONDITION", kE56};
+constexpr LookupEntry kE57[] = {{0, "Normal"}, {1, "Threshold Exceeded"}, {2, "Extreme Threshold Exceeded"}, {3, "Low Threshold Exceeded"}, {4, "Acknowledged"}, {5, "Awaiting Acknowledge"}};
+constexpr Lookup kL57{"ALERT_THRESHOLD_STATUS", kE57};
+constexpr LookupEntry kE58[] = {{0, "Disabled"}, {1, "Normal"}, {2, "Active"}, {3, "Silenced"}, {4, "Acknowledged"}, {5, "Awaiting Acknowledge"}};
+constexpr Lookup kL58{"ALERT_STATE", kE58};
+constexpr LookupEntry kE59[] = {{0, "Acknowledge"}, {1, "Temporary Silence"}, {2, "Test Command off"}, {3, "Test Command on"}};
+constexpr Lookup kL59{"ALERT_RESPONSE_COMMAND", kE59};
+constexpr LookupEntry kE60[] = {{0, "English (US)"}, {1, "English (UK)"}, {2, "Arabic"}, {3, "Chinese (simplified)"}, {4, "Croatian"}, {5, "Danish"}, {6, "Dutch"}, {7, "Finnish"}, {8, "French"}, {9, "German"}, {10, "Greek"}, {11, "Italian"}, {12, "Japanese"}, {13, "Korean"}, {14, "Norwegian"}, {15, "Polish"}, {16, "Portuguese"}, {17, "Russian"}, {18, "Spanish"}, {19, "Swedish"}};
+constexpr Lookup kL60{"ALERT_LANGUAGE_ID", kE60};
+constexpr LookupEntry kE61[] = {{0, "GPS"}, {1, "GLONASS"}, {2, "Radio Station"}, {3, "Local Cesium clock"}, {4, "Local Rubidium clock"}, {5, "Local Crystal clock"}};
+constexpr Lookup kL61{"SYSTEM_TIME", kE61};
+constexpr LookupEntry kE62[] = {{0, "Error Active"}, {1, "Error Passive"}, {2, "Bus Off"}};
+constexpr Lookup kL62{"CONTROLLER_STATE", kE62};
+constexpr LookupEntry kE63[] = {{0, "Operational"}, {1, "Fault"}};
+constexpr Lookup kL63{"EQUIPMENT_STATUS", kE63};
+constexpr LookupEntry kE64[] = {{0, "Level A"}, {1, "Level B"}};
+constexpr Lookup kL64{"CERTIFICATION_LEVEL", kE64};
+constexpr LookupEntry kE65[] = {{0, "MOB Emitter Activated"}, {1, "Manual on-board MOB Button Activation"}, {2, "Test mode"}};
+constexpr Lookup kL65{"MOB_STATUS", kE65};
+constexpr LookupEntry kE66[] = {{0, "Position estimated by the vessel"}, {1, "Position reported by MOB emitter"}};
+constexpr Lookup kL66{"MOB_POSITION_SOURCE", kE66};
+constexpr LookupEntry kE67[] = {{0, "True"}, {1, "Magnetic"}, {2, "Error"}};
+constexpr Lookup kL67{"DIRECTION_REFERENCE", kE67};
+constexpr LookupEntry kE68[] = {{0, "Good"}, {1, "Low"}};
+constexpr Lookup kL68{"LOW_BATTERY", kE68};
+constexpr LookupEntry kE69[] = {{0, "Main Steering"}, {1, "Non-Follow-Up Device"}, {2, "Follow-Up Device"}, {3, "Heading Control Standalone"}, {4, "Heading Control"}, {5, "Track Control"}};
+constexpr Lookup kL69{"STEERING_MODE", kE69};
+constexpr LookupEntry kE70[] = {{0, "Rudder limit controlled"}, {1, "Turn rate controlled"}, {2, "Radius controlled"}};
+constexpr Lookup kL70{"TURN_MODE", kE70};
+constexpr LookupEntry kE71[] = {{0, "No Order"}, {1, "Move to starboard"}, {2, "Move to port"}};
+constexpr Lookup kL71{"DIRECTION_RUDDER", kE71};
+constexpr LookupEntry kE72[] = {{0, "Manual"}, {1, "Automatic Chart"}, {2, "Automatic Table"}, {3, "Automatic Calculation"}, {4, "WMM 2000"}, {5, "WMM 2005"}, {6, "WMM 2010"}, {7, "WMM 2015"}, {8, "WMM 2020"}, {9, "WMM 2025"}};
+constexpr Lookup kL72{"MAGNETIC_VARIATION", kE72};
+constexpr LookupEntry kE73[] = {{0, "Single Engine or Dual Engine Port"}, {1, "Dual Engine Starboard"}};
+constexpr Lookup kL73{"ENGINE_INSTANCE", kE73};
+constexpr LookupEntry kE74[] = {{0, "Check Engine"}, {1, "Over Temperature"}, {2, "Low Oil Pressure"}, {3, "Low Oil Level"}, {4, "Low Fuel Pressure"}, {5, "Low System Voltage"}, {6, "Low Coolant Level"}, {7, "Water Flow"}, {8, "Water In Fuel"}, {9, "Charge Indicator"}, {10, "Preheat Indicator"}, {11, "High Boost Pressure"}, {12, "Rev Limit Exceeded"}, {13, "EGR System"}, {14, "Throttle Position Sensor"}, {15, "Emergency Stop"}};
+constexpr Lookup kL74{"ENGINE_STATUS_1", kE74};
+constexpr LookupEntry kE75[] = {{0, "Warning Level 1"}, {1, "Warning Level 2"}, {2, "Power Reduction"}, {3, "Maintenance Needed"}, {4, "Engine Comm Error"}, {5, "Sub or Secondary Throttle"}, {6, "Neutral Start Protect"}, {7, "Engine Shutting Down"}};
+constexpr Lookup kL75{"ENGINE_STATUS_2", kE75};
+constexpr LookupEntry kE76[] = {{0, "Forward"}, {1, "Neutral"}, {2, "Reverse"}};
+constexpr Lookup kL76{"GEAR_STATUS", kE76};
+constexpr LookupEntry kE77[] = {{0, "Off"}, {1, "On"}, {2, "Reserved"}, {3, "Take no action (no change)"}};
+constexpr Lookup kL77{"OFF_ON_CONTROL", kE77};
+constexpr LookupEntry kE78[] = {{0, "Line 1"}, {1, "Line 2"}, {2, "Line 3"}};
+constexpr Lookup kL78{"AC_LINE", kE78};
+constexpr LookupEntry kE79[] = {{0, "Bad level"}, {1, "Bad frequency"}, {2, "Being qualified"}, {3, "Good"}};
+constexpr Lookup kL79{"ACCEPTABILITY", kE79};
+constexpr LookupEntry kE80[] = {{0, "Line 1"}, {1, "Line 2"}, {2, "Line 3"}};
+constexpr Lookup kL80{"LINE", kE80};
+constexpr LookupEntry kE81[] = {{0, "Sine wave"}, {1, "Modified sine wave"}};
+constexpr Lookup kL81{"WAVEFORM", kE81};
+constexpr LookupEntry kE82[] = {{0, "Battery"}, {1, "Alternator"}, {2, "Convertor"}, {3, "Solar cell"}, {4, "Wind generator"}};
+constexpr Lookup kL82{"DC_SOURCE", kE82};
+constexpr LookupEntry kE83[] = {{0, "Not charging"}, {1, "Bulk"}, {2, "Absorption"}, {3, "Overcharge"}, {4, "Equalise"}, {5, "Float"}, {6, "No float"}, {7, "Constant VI"}, {8, "Disabled"}, {9, "Fault"}};
+constexpr Lookup kL83{"CHARGER_STATE", kE83};
+constexpr LookupEntry kE84[] = {{0, "Standalone"}, {1, "Primary"}, {2, "Secondary"}, {3, "Echo"}};
+constexpr Lookup kL84{"CHARGER_MODE", kE84};
+constexpr LookupEntry kE85[] = {{0, "Invert"}, {1, "AC passthru"}, {2, "Load sense"}, {3, "Fault"}, {4, "Disabled"}};
+constexpr Lookup kL85{"INVERTER_STATE", kE85};
+constexpr LookupEntry kE86[] = {{0, "Trickle"}, {1, "Constant voltage / Constant current"}, {2, "2 stage (no float)"}, {3, "3 stage"}};
+constexpr Lookup kL86{"CHARGING_ALGORITHM", kE86};
+constexpr LookupEntry kE87[] = {{0, "Cold"}, {1, "Warm"}, {2, "Hot"}};
+constexpr Lookup kL87{"DEVICE_TEMP_STATE", kE87};
+constexpr LookupEntry kE88[] = {{0, "Standalone"}, {1, "Series Master"}, {2, "Series Slave"}, {3, "Parallel Master"}, {4, "Parallel Slave"}};
+constexpr Lookup kL88{"INVERTER_MODE", kE88};
+constexpr LookupEntry kE89[] = {{0, "Off"}, {1, "On"}, {2, "Automatic"}};
+constexpr Lookup kL89{"AGS_MODE", kE89};
+constexpr LookupEntry kE90[] = {{0, "Flooded"}, {1, "Gel"}, {2, "AGM"}};
+constexpr Lookup kL90{"BATTERY_TYPE", kE90};
+constexpr LookupEntry kE91[] = {{0, "6V"}, {1, "12V"}, {2, "24V"}, {3, "32V"}, {4, "36V"}, {5, "42V"}, {6, "48V"}};
+constexpr Lookup kL91{"BATTERY_VOLTAGE", kE91};
+constexpr LookupEntry kE92[] = {{0, "Pb (Lead)"}, {1, "Li"}, {2, "NiCd"}, {3, "ZnO"}, {4, "NiMH"}};
+constexpr Lookup kL92{"BATTERY_CHEMISTRY", kE92};
+constexpr LookupEntry kE93[] = {{0, "Quiet time"}, {1, "Auto on"}, {2, "Auto off"}, {3, "Manual On"}, {4, "Manual Off"}, {5, "Generator shutdown"}, {6, "External shutdown"}, {7, "Fault"}, {8, "Suspend"}, {9, "Not operating"}};
+constexpr Lookup kL93{"AGS_OPERATING_STATE", kE93};
+constexpr LookupEntry kE94[] = {{0, "Preheating"}, {1, "Start delay"}, {2, "Cranking"}, {3, "Starter cooling"}, {4, "Warming up"}, {5, "Cooling down"}, {6, "Spinning up"}, {7, "Shutdown bypass"}, {8, "Stopping"}, {9, "Running"}, {10, "Stopped"}, {11, "Crank delaty"}};
+constexpr Lookup kL94{"AGS_GENERATING_STATE", kE94};
+constexpr LookupEntry kE95[] = {{0, "Not on"}, {1, "DC voltage low"}, {2, "Battery state of charge low"}, {3, "AC current high"}, {4, "Contact closed"}, {5, "Manual on"}, {6, "Exercise"}, {7, "Non Quiet time"}, {8, "External on via AGS"}, {9, "External on via generator"}, {10, "Unable to stop"}};
+constexpr Lookup kL95{"AGS_ON_REASON", kE95};
+constexpr LookupEntry kE96[] = {{0, "Not off"}, {1, "DC voltage high"}, {2, "Battery state of charge high"}, {3, "AC current low"}, {4, "Contact opened"}, {5, "Reached absorption"}, {6, "Reached float"}, {7, "Manual off"}, {8, "Max run time"}, {9, "Max auto cycle"}, {10, "Exercise done"}, {11, "Quiet time"}, {12, "External off via AGS"}, {13, "Safe mode"}, {14, "External off via generator"}, {15, "External shutdown"}, {16, "Auto off"}, {17, "Fault"}, {18, "Unable to start"}};
+constexpr Lookup kL96{"AGS_OFF_REASON", kE96};
+constexpr LookupEntry kE97[] = {{0, "Off"}, {1, "Low Power Mode"}, {2, "Fault"}, {3, "Bulk"}, {4, "Absorption"}, {5, "Float"}, {6, "Storage"}, {7, "Equalize"}, {8, "Pass thru"}, {9, "Inverting"}, {10, "Assisting"}};
+constexpr Lookup kL97{"CONVERTER_STATE", kE97};
+constexpr LookupEntry kE98[] = {{0, "Good"}, {1, "Warning"}, {2, "Error"}};
+constexpr Lookup kL98{"GOOD_WARNING_ERROR", kE98};
+constexpr LookupEntry kE99[] = {{0, "Off"}, {1, "Ready"}, {2, "To Port"}, {3, "To Starboard"}};
+constexpr Lookup kL99{"THRUSTER_DIRECTION_CONTROL", kE99};
+constexpr LookupEntry kE100[] = {{0, "Off"}, {1, "Extend"}, {2, "Retract"}};
+constexpr Lookup kL100{"THRUSTER_RETRACT_CONTROL", kE100};
+constexpr LookupEntry kE101[] = {{0, "Another device controlling thruster"}, {1, "Boat speed too fast to safely use thruster"}};
+constexpr Lookup kL101{"THRUSTER_CONTROL_EVENTS", kE101};
+constexpr LookupEntry kE102[] = {{0, "12VDC"}, {1, "24VDC"}, {2, "48VDC"}, {3, "24VAC"}, {4, "Hydraulic"}};
+constexpr Lookup kL102{"THRUSTER_MOTOR_TYPE", kE102};
+constexpr LookupEntry kE103[] = {{0, "Motor over temperature cutout"}, {1, "Motor over current cutout"}, {2, "Low oil level warning"}, {3, "Oil over temperature warning"}, {4, "Controller under voltage cutout"}, {5, "Manufacturer defined"}};
+constexpr Lookup kL103{"THRUSTER_MOTOR_EVENTS", kE103};
+constexpr LookupEntry kE104[] = {{0, "Paddle wheel"}, {1, "Pitot tube"}, {2, "Doppler"}, {3, "Correlation (ultra sound)"}, {4, "Electro Magnetic"}};
+constexpr Lookup kL104{"WATER_REFERENCE", kE104};
+constexpr LookupEntry kE105[] = {{0, "Cancelled"}, {1, "Acquiring"}, {2, "Tracking"}, {3, "Lost"}};
+constexpr Lookup kL105{"TRACKING", kE105};
+constexpr LookupEntry kE106[] = {{0, "Manual"}, {1, "Automatic"}};
+constexpr Lookup kL106{"TARGET_ACQUISITION", kE106};
+constexpr LookupEntry kE107[] = {{0, "Off"}, {1, "Down"}, {2, "Up"}};
+constexpr Lookup kL107{"WINDLASS_DIRECTION", kE107};
+constexpr LookupEntry kE108[] = {{0, "Single speed"}, {1, "Dual speed"}, {2, "Proportional speed"}};
+constexpr Lookup kL108{"SPEED_TYPE", kE108};
+constexpr LookupEntry kE109[] = {{0, "Another device controlling windlass"}};
+constexpr Lookup kL109{"WINDLASS_CONTROL", kE109};
+constexpr LookupEntry kE110[] = {{0, "Windlass stopped"}, {1, "Deployment occurring"}, {2, "Retrieval occurring"}};
+constexpr Lookup kL110{"WINDLASS_MOTION", kE110};
+constexpr LookupEntry kE111[] = {{0, "Chain presently detected"}, {1, "Rope presently detected"}};
+constexpr Lookup kL111{"RODE_TYPE", kE111};
+constexpr LookupEntry kE112[] = {{0, "Not docked"}, {1, "Fully docked"}};
+constexpr Lookup kL112{"DOCKING_STATUS", kE112};
+constexpr LookupEntry kE113[] = {{0, "System error"}, {1, "Sensor error"}, {2, "No windlass motion detected"}, {3, "Retrieval docking distance reached"}, {4, "End of rode reached"}};
+constexpr Lookup kL113{"WINDLASS_OPERATION", kE113};
+constexpr LookupEntry kE114[] = {{0, "Controller under voltage cut-out"}, {1, "Controller over current cut-out"}, {2, "Controller over temperature cut-out"}, {3, "Manufacturer defined"}};
+constexpr Lookup kL114{"WINDLASS_MONITORING", kE114};
+constexpr LookupEntry kE115[] = {{0, "no GNSS"}, {1, "GNSS fix"}, {2, "DGNSS fix"}, {3, "Precise GNSS"}, {4, "RTK Fixed Integer"}, {5, "RTK float"}, {6, "Estimated (DR) mode"}, {7, "Manual Input"}, {8, "Simulate mode"}};
+constexpr Lookup kL115{"GNS_METHOD", kE115};
+constexpr LookupEntry kE116[] = {{0, "GPS"}, {1, "GLONASS"}, {2, "GPS+GLONASS"}, {3, "GPS+SBAS/WAAS"}, {4, "GPS+SBAS/WAAS+GLONASS"}, {5, "Chayka"}, {6, "integrated"}, {7, "surveyed"}, {8, "Galileo"}};
+constexpr Lookup kL116{"GNS", kE116};
+constexpr LookupEntry kE117[] = {{0, "No integrity checking"}, {1, "Safe"}, {2, "Caution"}, {3, "Unsafe"}};
+constexpr Lookup kL117{"GNS_INTEGRITY", kE117};
+constexpr LookupEntry kE118[] = {{1, "Scheduled Class A position report"}, {2, "Assigned scheduled Class A position report"}, {3, "Interrogated Class A position report"}, {4, "Base station report"}, {5, "Static and voyage related data"}, {6, "Binary addressed message"}, {7, "Binary acknowledgement"}, {8, "Binary broadcast message"}, {9, "Standard SAR aircraft position report"}, {10, "UTC/date inquiry"}, {11, "UTC/date response"}, {12, "Safety related addressed message"}, {13, "Safety related acknowledgement"}, {14, "Satety related broadcast message"}, {15, "Interrogation"}, {16, "Assignment mode command"}, {17, "DGNSS broadcast binary message"}, {18, "Standard Class B position report"}, {19, "Extended Class B position report"}, {20, "Data link management message"}, {21, "ATON report"}, {22, "Channel management"}, {23, "Group assignment command"}, {24, "Static data report"}, {25, "Single slot binary message"}, {26, "Multiple slot binary message"}, {27, "Position report for long range applications"}};
+constexpr Lookup kL118{"AIS_MESSAGE_ID", kE118};
+constexpr LookupEntry kE119[] = {{0, "Initial"}, {1, "First retransmission"}, {2, "Second retransmission"}, {3, "Final retransmission"}};
+constexpr Lookup kL119{"REPEAT_INDICATOR", kE119};
+constexpr LookupEntry kE120[] = {{0, "Low"}, {1, "High"}};
+constexpr Lookup kL120{"POSITION_ACCURACY", kE120};
+constexpr LookupEntry kE121[] = {{0, "not in use"}, {1, "in use"}};
+constexpr Lookup kL121{"RAIM_FLAG", kE121};
+constexpr LookupEntry kE122[] = {{60, "Not available"}, {61, "Manual input mode"}, {62, "Dead reckoning mode"}, {63, "Positioning system is inoperative"}};
+constexpr Lookup kL122{"TIME_STAMP", kE122};
+constexpr LookupEntry kE123[] = {{0, "Channel A VDL reception"}, {1, "Channel B VDL reception"}, {2, "Channel A VDL transmission"}, {3, "Channel B VDL transmission"}, {4, "Own information not broadcast"}, {5, "Reserved"}};
+constexpr Lookup kL123{"AIS_TRANSCEIVER", kE123};
+constexpr LookupEntry kE124[] = {{0, "Under way using engine"}, {1, "At anchor"}, {2, "Not under command"}, {3, "Restricted maneuverability"}, {4, "Constrained by her draught"}, {5, "Moored"}, {6, "Aground"}, {7, "Engaged in Fishing"}, {8, "Under way sailing"}, {9, "Hazardous material - High Speed"}, {10, "Hazardous material - Wing in Ground"}, {11, "Power-driven vessel towing astern"}, {12, "Power-driven vessel pushing ahead or towing alongside"}, {14, "AIS-SART"}};
+constexpr Lookup kL124{"NAV_STATUS", kE124};
+constexpr LookupEntry kE125[] = {{0, "Not available"}, {1, "Not engaged in special maneuver"}, {2, "Engaged in special maneuver"}, {3, "Reserved"}};
+constexpr Lookup kL125{"AIS_SPECIAL_MANEUVER", kE125};
+constexpr LookupEntry kE126[] = {{0, "SOTDMA"}, {1, "CS"}};
+constexpr Lookup kL126{"AIS_TYPE", kE126};
+constexpr LookupEntry kE127[] = {{0, "Top 525 kHz of marine band"}, {1, "Entire marine band"}};
+constexpr Lookup kL127{"AIS_BAND", kE127};
+constexpr LookupEntry kE128[] = {{0, "Autonomous"}, {1, "Assigned"}};
+constexpr Lookup kL128{"AIS_MODE", kE128};
+constexpr LookupEntry kE129[] = {{0, "SOTDMA"}, {1, "ITDMA"}};
+constexpr Lookup kL129{"AIS_COMMUNICATION_STATE", kE129};
+constexpr LookupEntry kE130[] = {{0, "Unavailable"}, {20, "Wing In Ground"}, {21, "Wing In Ground (hazard cat X)"}, {22, "Wing In Ground (hazard cat Y)"}, {23, "Wing In Ground (hazard cat Z)"}, {24, "Wing In Ground (hazard cat OS)"}, {29, "Wing In Ground (no additional information)"}, {30, "Fishing"}, {31, "Towing"}, {32, "Towing exceeds 200m or wider than 25m"}, {33, "Engaged in dredging or underwater operations"}, {34, "Engaged in diving operations"}, {35, "Engaged in military operations"}, {36, "Sailing"}, {37, "Pleasure"}, {40, "High speed craft"}, {41, "High speed craft (hazard cat X)"}, {42, "High speed craft (hazard cat Y)"}, {43, "High speed craft (hazard cat Z)"}, {44, "High speed craft (hazard cat OS)"}, {49, "High speed craft (no additional information)"}, {50, "Pilot vessel"}, {51, "SAR"}, {52, "Tug"}, {53, "Port tender"}, {54, "Anti-pollution"}, {55, "Law enforcement"}, {56, "Spare"}, {57, "Spare #2"}, {58, "Medical"}, {59, "Ships and aircraft of States not parties to an armed conflict"}, {60, "Passenger ship"}, {61, "Passenger ship (hazard cat X)"}, {62, "Passenger ship (hazard cat Y)"}, {63, "Passenger ship (hazard cat Z)"}, {64, "Passenger ship (hazard cat OS)"}, {69, "Passenger ship (no additional information)"}, {70, "Cargo ship"}, {71, "Cargo ship (hazard cat X)"}, {72, "Cargo ship (hazard cat Y)"}, {73, "Cargo ship (hazard cat Z)"}, {74, "Cargo ship (hazard cat OS)"}, {79, "Cargo ship (no additional information)"}, {80, "Tanker"}, {81, "Tanker (hazard cat X)"}, {82, "Tanker (hazard cat Y)"}, {83, "Tanker (hazard cat Z)"}, {84, "Tanker (hazard cat OS)"}, {89, "Tanker (no additional information)"}, {90, "Other"}, {91, "Other (hazard cat X)"}, {92, "Other (hazard cat Y)"}, {93, "Other (hazard cat Z)"}, {94, "Other (hazard cat OS)"}, {99, "Other (no additional information)"}};
+constexpr Lookup kL130{"SHIP_TYPE", kE130};
+constexpr LookupEntry kE131[] = {{0, "Default: undefined"}, {1, "GPS"}, {2, "GLONASS"}, {3, "Combined GPS/GLONASS"}, {4, "Loran-C"}, {5, "Chayka"}, {6, "Integrated navigation system"}, {7, "Surveyed"}, {8, "Galileo"}};
+constexpr Lookup kL131{"POSITION_FIX_DEVICE", kE131};
+constexpr LookupEntry kE132[] = {{0, "Available"}, {1, "Not available"}};
+constexpr Lookup kL132{"AVAILABLE", kE132};
+constexpr LookupEntry kE133[] = {{0, "Default: Type of AtoN not specified"}, {1, "Reference point"}, {2, "RACON"}, {3, "Fixed structure off-shore"}, {4, "Reserved for future use"}, {5, "Fixed light: without sectors"}, {6, "Fixed light: with sectors"}, {7, "Fixed leading light front"}, {8, "Fixed leading light rear"}, {9, "Fixed beacon: cardinal N"}, {10, "Fixed beacon: cardinal E"}, {11, "Fixed beacon: cardinal S"}, {12, "Fixed beacon: cardinal W"}, {13, "Fixed beacon: port hand"}, {14, "Fixed beacon: starboard hand"}, {15, "Fixed beacon: preferred channel port hand"}, {16, "Fixed beacon: preferred channel starboard hand"}, {17, "Fixed beacon: isolated danger"}, {18, "Fixed beacon: safe water"}, {19, "Fixed beacon: special mark"}, {20, "Floating AtoN: cardinal N"}, {21, "Floating AtoN: cardinal E"}, {22, "Floating AtoN: cardinal S"}, {23, "Floating AtoN: cardinal W"}, {24, "Floating AtoN: port hand mark"}, {25, "Floating AtoN: starboard hand mark"}, {26, "Floating AtoN: preferred channel port hand"}, {27, "Floating AtoN: preferred channel starboard hand"}, {28, "Floating AtoN: isolated danger"}, {29, "Floating AtoN: safe water"}, {30, "Floating AtoN: special mark"}, {31, "Floating AtoN: light vessel/LANBY/rigs"}};
+constexpr Lookup kL133{"ATON_TYPE", kE133};
+constexpr LookupEntry kE134[] = {{0, "Autonomous and continuous"}, {1, "Assigned mode"}};
+constexpr Lookup kL134{"AIS_ASSIGNED_MODE", kE134};
+constexpr LookupEntry kE135[] = {{0, "Autonomous"}, {1, "Differential enhanced"}, {2, "Estimated"}, {3, "Simulator"}, {4, "Manual"}};
+constexpr Lookup kL135{"RESIDUAL_MODE", kE135};
+constexpr LookupEntry kE136[] = {{0, "Great Circle"}, {1, "Rhumbline"}};
+constexpr Lookup kL136{"BEARING_MODE", kE136};
+constexpr LookupEntry kE137[] = {{0, "Forward"}, {1, "Reverse"}};
+constexpr Lookup kL137{"DIRECTION", kE137};
+constexpr LookupEntry kE138[] = {{0, "Collision"}, {1, "Turning point"}, {2, "Reference"}, {3, "Wheelover"}, {4, "Waypoint"}};
+constexpr Lookup kL138{"MARK_TYPE", kE138};
+constexpr LookupEntry kE139[] = {{0, "1D"}, {1, "2D"}, {2, "3D"}, {3, "Auto"}};
+constexpr Lookup kL139{"GNSS_MODE", kE139};
+constexpr LookupEntry kE140[] = {{0, "None"}, {1, "SBAS if available"}, {3, "SBAS"}};
+constexpr Lookup kL140{"DGNSS_MODE", kE140};
+constexpr LookupEntry kE141[] = {{0, "Range residuals were used to calculate data"}, {1, "Range residuals were calculated after the position"}};
+constexpr Lookup kL141{"RANGE_RESIDUAL_MODE", kE141};
+constexpr LookupEntry kE142[] = {{0, "Not tracked"}, {1, "Tracked"}, {2, "Used"}, {3, "Not tracked+Diff"}, {4, "Tracked+Diff"}, {5, "Used+Diff"}};
+constexpr Lookup kL142{"SATELLITE_STATUS", kE142};
+constexpr LookupEntry kE143[] = {{0, "Not Working"}, {1, "Unmonitored"}, {2, "Healthy Operational"}, {3, "Healthy Test Mode"}, {4, "Test Mode"}};
+constexpr Lookup kL143{"STATION_HEALTH", kE143};
+constexpr LookupEntry kE144[] = {{0, "25"}, {1, "50"}, {2, "100"}, {3, "200"}, {4, "300"}, {5, "600"}, {6, "1200"}, {7, "2400"}, {8, "4800"}, {9, "9600"}, {10, "19200"}, {11, "38400"}, {12, "57600"}};
+constexpr Lookup kL144{"SERIAL_BIT_RATE", kE144};
+constexpr LookupEntry kE145[] = {{0, "Auto bit rate"}, {1, "Manual bit rate"}};
+constexpr Lookup kL145{"SERIAL_DETECTION_MODE", kE145};
+constexpr LookupEntry kE146[] = {{0, "Auto"}, {1, "Loran"}, {2, "MSK Beacon"}, {3, "FM Subcarrier"}, {4, "AIS"}, {5, "Ground based radio"}, {6, "SBAS"}, {7, "Satellite"}};
+constexpr Lookup kL146{"DIFFERENTIAL_SOURCE", kE146};
+constexpr LookupEntry kE147[] = {{0, "Manual"}, {1, "Auto Power"}, {2, "Auto Range"}};
+constexpr Lookup kL147{"DIFFERENTIAL_MODE", kE147};
+constexpr LookupEntry kE148[] = {{0, "ITU-R M.1371-1"}, {1, "ITU-R M.1371-3"}, {2, "ITU-R M.1371-5"}, {3, "ITU-R M.1371 future edition"}};
+constexpr Lookup kL148{"AIS_VERSION", kE148};
+constexpr LookupEntry kE149[] = {{0, "F3E/G3E simplex, telephone"}, {1, "F3E/G3E duplex, telephone"}, {2, "J3E, telephone"}, {3, "H3E, telephone"}, {4, "F1B/J2B FEC NBDP, telex/teleprinter"}, {5, "F1B/J2B ARQ NBDP, telex/teleprinter"}, {6, "F1B/J2B receive only, teleprinter/DSC"}, {7, "F1B/J2B, teleprinter/DSC"}, {8, "A1A Morse, tape recorder"}, {9, "A1A Morse, Morse key/head set"}, {10, "F1C/F2C/F3C, FAX machine"}};
+constexpr Lookup kL149{"TELEPHONE_MODE", kE149};
+constexpr LookupEntry kE150[] = {{0, "High"}, {1, "Low"}};
+constexpr Lookup kL150{"POWER_MODE", kE150};
+constexpr LookupEntry kE151[] = {{0, "Tx A/Tx B, Rx A/Rx B"}, {1, "Tx A, Rx A/Rx B"}, {2, "Tx B, Rx A/Rx B"}};
+constexpr Lookup kL151{"TX_RX_MODE", kE151};
+constexpr LookupEntry kE152[] = {{0, "Broadcast geo area message"}, {1, "Addressed message"}};
+constexpr Lookup kL152{"BROADCAST_INDICATOR", kE152};
+constexpr LookupEntry kE153[] = {{0, "Default"}, {1, "12.5 kHz"}};
+constexpr Lookup kL153{"BANDWIDTH", kE153};
+constexpr LookupEntry kE154[] = {{0, "1 nm"}, {1, "2 nm"}, {2, "3 nm"}, {3, "4 nm"}, {4, "5 nm"}, {5, "6 nm"}};
+constexpr Lookup kL154{"ZONE_SIZE", kE154};
+constexpr LookupEntry kE155[] = {{0, "All types of mobile station"}, {2, "All types of Class B mobile station"}, {3, "SAR airborne mobile station"}, {4, "AtoN station"}, {5, "Class B CS shipborne mobile station"}, {6, "Inland waterways"}, {7, "Regional use 7"}, {8, "Regional use 8"}, {9, "Regional use 9"}};
+constexpr Lookup kL155{"STATION_TYPE", kE155};
+constexpr LookupEntry kE156[] = {{0, "As given by the autonomous mode"}, {1, "10 min"}, {2, "6 min"}, {3, "3 min"}, {4, "1 min"}, {5, "30 sec"}, {6, "15 sec"}, {7, "10 sec"}, {8, "5 sec"}, {9, "2 sec (not applicable to Class B CS)"}, {10, "Next shorter reporting interval"}, {11, "Next longer reporting interval"}};
+constexpr Lookup kL156{"REPORTING_INTERVAL", kE156};
+constexpr LookupEntry kE157[] = {{102, "Geographical area"}, {112, "Distress"}, {114, "Common interest"}, {116, "All ships"}, {120, "Individual stations"}, {121, "Non-calling purpose"}, {123, "Individual station automatic"}};
+constexpr Lookup kL157{"DSC_FORMAT", kE157};
+constexpr LookupEntry kE158[] = {{100, "Routine"}, {108, "Safety"}, {110, "Urgency"}, {112, "Distress"}};
+constexpr Lookup kL158{"DSC_CATEGORY", kE158};
+constexpr LookupEntry kE159[] = {{100, "Fire"}, {101, "Flooding"}, {102, "Collision"}, {103, "Grounding"}, {104, "Listing"}, {105, "Sinking"}, {106, "Disabled and adrift"}, {107, "Undesignated"}, {108, "Abandoning ship"}, {109, "Piracy"}, {110, "Man overboard"}, {112, "EPIRB emission"}};
+constexpr Lookup kL159{"DSC_NATURE", kE159};
+constexpr LookupEntry kE160[] = {{100, "No reason given"}, {101, "Congestion at MSC"}, {102, "Busy"}, {103, "Queue indication"}, {104, "Station barred"}, {105, "No operator available"}, {106, "Operator temporarily unavailable"}, {107, "Equipment disabled"}, {108, "Unable to use proposed channel"}, {109, "Unable to use proposed mode"}, {110, "Ships and aircraft of States not parties to an armed conflict"}, {111, "Medical transports"}, {112, "Pay phone/public call office"}, {113, "Fax/data"}, {126, "No information"}};
+constexpr Lookup kL160{"DSC_SECOND_TELECOMMAND", kE160};
+constexpr LookupEntry kE161[] = {{100, "Enhanced position"}, {101, "Source and datum of position"}, {102, "SOG"}, {103, "COG"}, {104, "Additional station identification"}, {105, "Enhanced geographic area"}, {106, "Number of persons on board"}};
+constexpr Lookup kL161{"DSC_EXPANSION_DATA", kE161};
+constexpr LookupEntry kE162[] = {{100, "F3E/G3E All modes TP"}, {101, "F3E/G3E duplex TP"}, {103, "Polling"}, {104, "Unable to comply"}, {105, "End of call"}, {106, "Data"}, {109, "J3E TP"}, {110, "Distress acknowledgement"}, {112, "Distress relay"}, {113, "F1B/J2B TTY-FEC"}, {115, "F1B/J2B TTY-ARQ"}, {118, "Test"}, {121, "Ship position or location registration updating"}, {126, "No information"}};
+constexpr Lookup kL162{"DSC_FIRST_TELECOMMAND", kE162};
+constexpr LookupEntry kE163[] = {{0, "Station in use"}, {1, "Low SNR"}, {2, "Cycle Error"}, {3, "Blink"}};
+constexpr Lookup kL163{"STATION_STATUS", kE163};
+constexpr LookupEntry kE164[] = {{0, "more than 0.1 min"}, {1, "<0.01 .. 0.1] min"}, {2, "<0.001 .. 0.01] min"}, {3, "<0.0001 .. 0.001] min"}, {4, "<0 .. 0.0001] min"}};
+constexpr Lookup kL164{"WP_POSITION_RESOLUTION", kE164};
+constexpr LookupEntry kE165[] = {{0, "Waypoints in WP list"}, {1, "Waypoints embedded in route"}};
+constexpr Lookup kL165{"WP_IDENTIFICATION_METHOD", kE165};
+constexpr LookupEntry kE166[] = {{0, "Active"}, {1, "Inactive"}, {2, "Deleted"}};
+constexpr Lookup kL166{"WP_ROUTE_STATUS", kE166};
+constexpr LookupEntry kE167[] = {{0, "Change in main data (Position, Name)"}, {1, "Change in supplementary parameters (or new added)"}, {2, "Changed number of WPs in Route/WP-List, and/or name changed/added"}, {3, "Route: Change supplementary parameters (or new added)"}, {6, "Other not specified changed"}};
+constexpr Lookup kL167{"WP_CHANGE", kE167};
+constexpr LookupEntry kE168[] = {{0, "Navigation Method"}, {1, "XTE Limit"}};
+constexpr Lookup kL168{"WP_CRITICAL_PARAMETERS", kE168};
+constexpr LookupEntry kE169[] = {{0, "Great Circle"}, {1, "Rhumb Line"}};
+constexpr Lookup kL169{"WP_NAVIGATION_METHOD", kE169};
+constexpr LookupEntry kE170[] = {{0, "True (ground referenced to North)"}, {1, "Magnetic (ground referenced to Magnetic North)"}, {2, "Apparent"}, {3, "True (boat referenced)"}, {4, "True (water referenced)"}};
+constexpr Lookup kL170{"WIND_REFERENCE", kE170};
+constexpr LookupEntry kE171[] = {{0, "Inside"}, {1, "Outside"}};
+constexpr Lookup kL171{"HUMIDITY_SOURCE", kE171};
+constexpr LookupEntry kE172[] = {{0, "Atmospheric"}, {1, "Water"}, {2, "Steam"}, {3, "Compressed Air"}, {4, "Hydraulic"}, {5, "Filter"}, {6, "AltimeterSetting"}, {7, "Oil"}, {8, "Fuel"}};
+constexpr Lookup kL172{"PRESSURE_SOURCE", kE172};
+constexpr LookupEntry kE173[] = {{0, "Falling"}, {1, "Rising"}};
+constexpr Lookup kL173{"TIDE", kE173};
+constexpr LookupEntry kE174[] = {{0, "Flood"}, {1, "Slack"}, {2, "Ebb"}};
+constexpr Lookup kL174{"FLOOD_STATE", kE174};
+constexpr LookupEntry kE175[] = {{0, "Idle"}, {1, "Detect Devices"}, {2, "Reboot"}, {3, "Factory Reset"}, {4, "Powering Up"}};
+constexpr Lookup kL175{"LIGHTING_COMMAND", kE175};
+constexpr LookupEntry kE176[] = {{0, "Stopped"}, {1, "Starting"}, {2, "Running"}, {3, "Stopping"}, {4, "Flushing"}, {5, "Rinsing"}, {6, "Initiating"}, {7, "Manual"}};
+constexpr Lookup kL176{"WATERMAKER_STATE", kE176};
+constexpr LookupEntry kE177[] = {{0, "OK"}, {1, "Warning"}};
+constexpr Lookup kL177{"OK_WARNING", kE177};
+constexpr LookupEntry kE178[] = {{0, "All zones"}, {1, "Zone 1"}, {2, "Zone 2"}, {3, "Zone 3"}, {4, "Zone 4"}};
+constexpr Lookup kL178{"ENTERTAINMENT_ZONE", kE178};
+constexpr LookupEntry kE179[] = {{0, "Vessel alarm"}, {1, "AM"}, {2, "FM"}, {3, "Weather"}, {4, "DAB"}, {5, "Aux"}, {6, "USB"}, {7, "CD"}, {8, "MP3"}, {9, "Apple iOS"}, {10, "Android"}, {11, "Bluetooth"}, {12, "Sirius XM"}, {13, "Pandora"}, {14, "Spotify"}, {15, "Slacker"}, {16, "Songza"}, {17, "Apple Radio"}, {18, "Last FM"}, {19, "Ethernet"}, {20, "Video MP4"}, {21, "Video DVD"}, {22, "Video BluRay"}, {23, "HDMI"}, {24, "Video"}};
+constexpr Lookup kL179{"ENTERTAINMENT_SOURCE", kE179};
+constexpr LookupEntry kE180[] = {{0, "Play"}, {1, "Pause"}, {2, "Stop"}, {3, "FF 1x"}, {4, "FF 2x"}, {5, "FF 3x"}, {6, "FF 4x"}, {7, "RW 1x"}, {8, "RW 2x"}, {9, "RW 3x"}, {10, "RW 4x"}, {11, "Skip ahead"}, {12, "Skip back"}, {13, "Jog ahead"}, {14, "Jog back"}, {15, "Seek up"}, {16, "Seek down"}, {17, "Scan up"}, {18, "Scan down"}, {19, "Tune up"}, {20, "Tune down"}, {21, "Slow motion .75x"}, {22, "Slow motion .5x"}, {23, "Slow motion .25x"}, {24, "Slow motion .125x"}};
+constexpr Lookup kL180{"ENTERTAINMENT_PLAY_STATUS", kE180};
+constexpr LookupEntry kE181[] = {{0, "Off"}, {1, "One"}, {2, "All"}};
+constexpr Lookup kL181{"ENTERTAINMENT_REPEAT_STATUS", kE181};
+constexpr LookupEntry kE182[] = {{0, "Off"}, {1, "Play queue"}, {2, "All"}};
+constexpr Lookup kL182{"ENTERTAINMENT_SHUFFLE_STATUS", kE182};
+constexpr LookupEntry kE183[] = {{0, "None"}, {1, "Thumbs up"}, {2, "Thumbs down"}};
+constexpr Lookup kL183{"ENTERTAINMENT_LIKE_STATUS", kE183};
+constexpr LookupEntry kE184[] = {{0, "File"}, {1, "Playlist Name"}, {2, "Genre Name"}, {3, "Album Name"}, {4, "Artist Name"}, {5, "Track Name"}, {6, "Station Name"}, {7, "Station Number"}, {8, "Favourite Number"}, {9, "Play Queue"}, {10, "Content Info"}};
+constexpr Lookup kL184{"ENTERTAINMENT_TYPE", kE184};
+constexpr LookupEntry kE185[] = {{0, "File"}, {1, "Playlist Name"}, {2, "Genre Name"}, {3, "Album Name"}, {4, "Artist Name"}, {5, "Track Name"}, {6, "Station Name"}, {7, "Station Number"}, {8, "Favourite Number"}, {9, "Play Queue"}, {10, "Content Info"}};
+constexpr Lookup kL185{"ENTERTAINMENT_GROUP", kE185};
+constexpr LookupEntry kE186[] = {{0, "Play"}, {1, "Pause"}, {2, "Stop"}, {3, "FF 1x"}, {4, "FF 2x"}, {5, "FF 3x"}, {6, "FF 4x"}, {7, "RW 1x"}, {8, "RW 2x"}, {9, "RW 3x"}, {10, "RW 4x"}, {11, "Skip ahead"}, {12, "Skip back"}, {13, "Jog ahead"}, {14, "Jog back"}, {15, "Seek up"}, {16, "Seek down"}, {17, "Scan up"}, {18, "Scan down"}, {19, "Tune up"}, {20, "Tune down"}, {21, "Slow motion .75x"}, {22, "Slow motion .5x"}, {23, "Slow motion .25x"}, {24, "Slow motion .125x"}, {25, "Source renaming"}};
+constexpr Lookup kL186{"ENTERTAINMENT_PLAY_STATUS_BITFIELD", kE186};
+constexpr LookupEntry kE187[] = {{0, "File"}, {1, "Playlist Name"}, {2, "Genre Name"}, {3, "Album Name"}, {4, "Artist Name"}, {5, "Track Name"}, {6, "Station Name"}, {7, "Station Number"}, {8, "Favourite Number"}, {9, "Play Queue"}, {10, "Content Info"}};
+constexpr Lookup kL187{"ENTERTAINMENT_GROUP_BITFIELD", kE187};
+constexpr LookupEntry kE188[] = {{0, "Song"}, {1, "Play queue"}};
+constexpr Lookup kL188{"ENTERTAINMENT_REPEAT_BITFIELD", kE188};
+constexpr LookupEntry kE189[] = {{0, "Play queue"}, {1, "All"}};
+constexpr Lookup kL189{"ENTERTAINMENT_SHUFFLE_BITFIELD", kE189};
+constexpr LookupEntry kE190[] = {{0, "Save current settings as user default"}, {1, "Load user default"}, {2, "Load manufacturer default"}};
+constexpr Lookup kL190{"ENTERTAINMENT_DEFAULT_SETTINGS", kE190};
+constexpr LookupEntry kE191[] = {{0, "USA"}, {1, "Europe"}, {2, "Asia"}, {3, "Middle East"}, {4, "Latin America"}, {5, "Australia"}, {6, "Russia"}, {7, "Japan"}};
+constexpr Lookup kL191{"ENTERTAINMENT_REGIONS", kE191};
+constexpr LookupEntry kE192[] = {{0, "PAL"}, {1, "NTSC"}};
+constexpr Lookup kL192{"VIDEO_PROTOCOLS", kE192};
+constexpr LookupEntry kE193[] = {{0, "Up"}, {1, "Down"}};
+constexpr Lookup kL193{"ENTERTAINMENT_VOLUME_CONTROL", kE193};
+constexpr LookupEntry kE194[] = {{0, "All channels"}, {1, "Stereo full range"}, {2, "Stereo front"}, {3, "Stereo back"}, {4, "Stereo surround"}, {5, "Center"}, {6, "Subwoofer"}, {7, "Front left"}, {8, "Front right"}, {9, "Back left"}, {10, "Back right"}, {11, "Surround left"}, {12, "Surround right"}};
+constexpr Lookup kL194{"ENTERTAINMENT_CHANNEL", kE194};
+constexpr LookupEntry kE195[] = {{0, "Flat"}, {1, "Rock"}, {2, "Hall"}, {3, "Jazz"}, {4, "Pop"}, {5, "Live"}, {6, "Classic"}, {7, "Vocal"}, {8, "Arena"}, {9, "Cinema"}, {10, "Custom"}};
+constexpr Lookup kL195{"ENTERTAINMENT_EQ", kE195};
+constexpr LookupEntry kE196[] = {{0, "Connected"}, {1, "Not connected"}, {2, "Not paired"}};
+constexpr Lookup kL196{"BLUETOOTH_STATUS", kE196};
+constexpr LookupEntry kE197[] = {{0, "Reserved"}, {1, "Connected"}, {2, "Connecting"}, {3, "Not connected"}};
+constexpr Lookup kL197{"BLUETOOTH_SOURCE_STATUS", kE197};
+constexpr LookupEntry kE198[] = {{0, "Full range"}, {1, "High pass"}, {2, "Low pass"}, {3, "Band pass"}, {4, "Notch filter"}};
+constexpr Lookup kL198{"ENTERTAINMENT_FILTER", kE198};
+constexpr LookupEntry kE199[] = {{1, "Init #2"}, {4, "AM Radio"}, {5, "Zone Info"}, {6, "Source"}, {8, "Source List"}, {9, "Control"}, {12, "FM Radio"}, {13, "Playlist"}, {14, "Track"}, {15, "Artist"}, {16, "Album"}, {19, "Menu Item"}, {20, "Zones"}, {23, "Max Volume"}, {24, "Volume"}, {25, "Init #1"}, {48, "Position"}, {50, "Init #3"}};
+constexpr Lookup kL199{"SONICHUB_COMMAND", kE199};
+constexpr LookupEntry kE200[] = {{0, "Set"}, {128, "Ack"}};
+constexpr Lookup kL200{"SONICHUB_CONTROL", kE200};
+constexpr LookupEntry kE201[] = {{1, "Seeking up"}, {2, "Tuned"}, {3, "Seeking down"}};
+constexpr Lookup kL201{"SONICHUB_TUNING", kE201};
+constexpr LookupEntry kE202[] = {{0, "AM"}, {1, "FM"}, {2, "iPod"}, {3, "USB"}, {4, "AUX"}, {5, "AUX 2"}, {6, "Mic"}};
+constexpr Lookup kL202{"SONICHUB_SOURCE", kE202};
+constexpr LookupEntry kE203[] = {{1, "Report"}, {4, "Next song"}, {6, "Previous song"}};
+constexpr Lookup kL203{"SONICHUB_PLAYLIST", kE203};
+constexpr LookupEntry kE204[] = {{50, "Text"}};
+constexpr Lookup kL204{"SIMNET_COMMAND", kE204};
+constexpr LookupEntry kE205[] = {{0, "Automatic"}, {1, "Manual"}};
+constexpr Lookup kL205{"AUTOMATIC_MANUAL", kE205};
+constexpr LookupEntry kE206[] = {{0, "120"}, {1, "121"}, {2, "122"}, {3, "123"}, {4, "124"}, {5, "125"}, {6, "126"}, {7, "127"}, {8, "128"}, {9, "129"}, {10, "130"}, {11, "131"}, {12, "132"}, {13, "133"}, {14, "134"}, {15, "135"}, {16, "136"}, {17, "137"}, {18, "138"}};
+constexpr Lookup kL206{"SBAS_SV", kE206};
+constexpr LookupEntry kE207[] = {{0, "Disable SV #1"}, {1, "Disable SV #2"}, {2, "Disable SV #3"}, {3, "Disable SV #4"}, {4, "Disable SV #5"}, {5, "Disable SV #6"}, {6, "Disable SV #7"}, {7, "Disable SV #8"}, {8, "Disable SV #9"}, {9, "Disable SV #10"}, {10, "Disable SV #11"}, {11, "Disable SV #12"}, {12, "Disable SV #13"}, {13, "Disable SV #14"}, {14, "Disable SV #15"}, {15, "Disable SV #16"}, {16, "Disable SV #17"}, {17, "Disable SV #18"}, {18, "Disable SV #19"}, {19, "Disable SV #20"}, {20, "Disable SV #21"}, {21, "Disable SV #22"}, {22, "Disable SV #23"}, {23, "Disable SV #24"}, {24, "Disable SV #25"}, {25, "Disable SV #26"}, {26, "Disable SV #27"}, {27, "Disable SV #28"}, {28, "Disable SV #29"}, {29, "Disable SV #30"}, {30, "Disable SV #31"}, {31, "Disable SV #32"}, {32, "Disable SV #33"}, {33, "Disable SV #34"}, {34, "Disable SV #35"}, {35, "Disable SV #36"}, {36, "Disable SV #37"}, {37, "Disable SV #38"}, {38, "Disable SV #39"}, {39, "Disable SV #40"}};
+constexpr Lookup kL207{"DISABLED_SATELLITES", kE207};
+constexpr LookupEntry kE208[] = {{0, "Unknown"}, {32769, "API Version"}, {32770, "Source"}, {32771, "Source Count"}, {32772, "Track Info"}, {32773, "Track Title"}, {32774, "Track Artist"}, {32775, "Track Album"}, {32776, "Cover Art"}, {32777, "Track Progress"}, {32778, "Tuner Align"}, {32779, "Tuner"}, {32780, "Marine Tuner"}, {32781, "Marine Squelch"}, {32782, "Marine Scan Mode"}, {32783, "Menu Action"}, {32784, "Menu Count"}, {32785, "Menu Item"}, {32786, "Menu Lock ID"}, {32787, "Aux Gain"}, {32788, "Setting"}, {32789, "Settings"}, {32790, "Update Firmware Result"}, {32791, "Mute"}, {32792, "Balance"}, {32793, "Low Pass Filter"}, {32794, "Sublevels"}, {32795, "Tone"}, {32796, "Volume Limits"}, {32797, "Volume"}, {32798, "Capabilities"}, {32799, "Line Level Control"}, {32800, "Power"}, {32801, "Unit Name"}, {32802, "Sirius"}, {32803, "SiriusXM Preset Event"}, {32804, "SiriusXM Channel"}, {32805, "SiriusXM Title"}, {32806, "SiriusXM Artist"}, {32807, "SiriusXM Genre"}, {32808, "SiriusXM Category"}, {32809, "SiriusXm Signal"}, {32810, "SiriusXM Parental Request"}, {32811, "SiriusXM Diagnostics"}, {32812, "SiriusXM Presets"}, {32813, "Zone Name"}};
+constexpr Lookup kL208{"FUSION_STATUS_MESSAGE_ID", kE208};
+constexpr LookupEntry kE209[] = {{0, "AM"}, {1, "FM"}, {2, "Aux"}, {3, "Sirius"}, {4, "Ipod"}, {5, "USB"}, {6, "DVD"}, {7, "VHF"}, {8, "Invalid"}, {9, "MTP"}, {10, "Bluetooth"}, {11, "ARC"}, {12, "Android"}, {13, "Pandora"}, {14, "DAB"}, {15, "AirPlay"}, {16, "UPNP"}, {17, "Unknown"}};
+constexpr Lookup kL209{"FUSION_SOURCE_TYPE", kE209};
+constexpr LookupEntry kE210[] = {{0, "Invalid"}, {1, "Playing"}, {2, "Paused"}, {3, "Stopped"}, {4, "Skip Forward"}, {5, "Skip Rewind"}};
+constexpr Lookup kL210{"FUSION_PLAY_STATUS", kE210};
+constexpr LookupEntry kE211[] = {{0, "AM"}, {1, "FM"}};
+constexpr Lookup kL211{"FUSION_RADIO_SOURCE", kE211};
+constexpr LookupEntry kE212[] = {{0, "Alpha Search Threshold"}, {1, "iPod Subtitles"}, {2, "Zone 2 Linked"}, {3, "Zone 2 Enabled"}, {4, "Zone 3 Enabled"}, {5, "Zone 4 Enabled"}, {6, "Telemute"}, {7, "Tuner Region"}, {8, "Marine Zone"}, {9, "USB repeat"}, {10, "USB shuffle"}, {11, "iPod Album Artwork"}, {12, "iPod repeat"}, {13, "iPod shuffle"}, {14, "AM Preset 0"}, {15, "AM Preset 1"}, {16, "AM Preset 2"}, {17, "AM Preset 3"}, {18, "AM Preset 4"}, {19, "AM Preset 5"}, {20, "AM Preset 6"}, {21, "AM Preset 7"}, {22, "AM Preset 8"}, {23, "AM Preset 9"}, {24, "AM Preset 10"}, {25, "AM Preset 11"}, {26, "AM Preset 12"}, {27, "AM Preset 13"}, {28, "AM Preset 14"}, {29, "FM Preset 0"}, {30, "FM Preset 1"}, {31, "FM Preset 2"}, {32, "FM Preset 3"}, {33, "FM Preset 4"}, {34, "FM Preset 5"}, {35, "FM Preset 6"}, {36, "FM Preset 7"}, {37, "FM Preset 8"}, {38, "FM Preset 9"}, {39, "FM Preset 10"}, {40, "FM Preset 11"}, {41, "FM Preset 12"}, {42, "FM Preset 13"}, {43, "FM Preset 14"}, {44, "VHF Preset 0"}, {45, "VHF Preset 1"}, {46, "VHF Preset 2"}, {47, "VHF Preset 3"}, {48, "VHF Preset 4"}, {49, "VHF Preset 5"}, {50, "VHF Preset 6"}, {51, "VHF Preset 7"}, {52, "VHF Preset 8"}, {53, "VHF Preset 9"}, {54, "VHF Preset 10"}, {55, "VHF Preset 11"}, {56, "VHF Preset 12"}, {57, "VHF Preset 13"}, {58, "VHF Preset 14"}, {59, "Clock Time"}, {60, "Clock Alarm"}, {61, "iPod Video Signal"}, {62, "iPod Monitor Aspect"}, {63, "Aux Name Index"}, {64, "AM Enabled"}, {65, "VHF Enabled"}, {66, "Language"}, {67, "Internal Amps On"}, {68, "MTP Repeat"}, {69, "MTP Shuffle"}, {70, "Id Accessory Source"}, {71, "NMEA Power"}, {72, "Low Power Mode"}, {73, "DVD region"}, {74, "Volume Zone Sync"}, {75, "Max Volume Start"}, {76, "BT Auto Connect"}, {77, "Null Setting"}};
+constexpr Lookup kL212{"FUSION_SETTING", kE212};
+constexpr LookupEntry kE213[] = {{0, "Off"}, {1, "One/track"}, {2, "All/album"}};
+constexpr Lookup kL213{"FUSION_REPEAT_STATUS", kE213};
+constexpr LookupEntry kE214[] = {{255, "Unknown"}, {1, "Off"}, {2, "Initialising"}, {3, "On"}};
+constexpr Lookup kL214{"FUSION_SIRIUS_COM_STATE", kE214};
+constexpr LookupEntry kE215[] = {{1, "Normal"}, {2, "Category"}, {3, "Preset"}};
+constexpr Lookup kL215{"FUSION_SIRIUS_TUNING_MODE", kE215};
+constexpr LookupEntry kE216[] = {{1, "Alarm"}, {2, "AP command"}, {255, "Autopilot"}};
+constexpr Lookup kL216{"SIMNET_EVENT_COMMAND", kE216};
+constexpr LookupEntry kE217[] = {{2, "Follow Up"}, {10, "AP Command"}};
+constexpr Lookup kL217{"SIMNET_AP_COMMAND_TYPE", kE217};
+constexpr LookupEntry kE218[] = {{2, "Follow/Non Follow"}, {6, "Standby"}, {9, "Heading mode"}, {10, "Nav mode"}, {12, "No Drift mode"}, {13, "Non Follow Up mode"}, {14, "Follow Up mode"}, {15, "Wind mode"}, {17, "Tack"}, {18, "Square (Turn)"}, {19, "C-Turn"}, {20, "U-Turn"}, {21, "Spiral (Turn)"}, {22, "Zig Zag (Turn)"}, {23, "Lazy-S (Turn)"}, {24, "Depth (Turn)"}, {26, "Change course"}, {61, "Timer sync"}, {112, "Ping port end"}, {113, "Ping starboard end"}};
+constexpr Lookup kL218{"SIMNET_AP_EVENTS", kE218};
+constexpr LookupEntry kE219[] = {{2, "Port"}, {3, "Starboard"}, {4, "Left rudder (port)"}, {5, "Right rudder (starboard)"}};
+constexpr Lookup kL219{"SIMNET_DIRECTION", kE219};
+constexpr LookupEntry kE220[] = {{57, "Low boat speed"}, {56, "No autopilot computer"}, {58, "Nav data missing"}};
+constexpr Lookup kL220{"SIMNET_ALARM", kE220};
+constexpr LookupEntry kE221[] = {{0, "Report previous values"}, {1, "Generate new values"}};
+constexpr Lookup kL221{"AIRMAR_POST_CONTROL", kE221};
+constexpr LookupEntry kE222[] = {{1, "Format Code"}, {2, "Factory EEPROM"}, {3, "User EEPROM"}, {4, "Water Temperature Sensor"}, {5, "Sonar Transceiver"}, {6, "Speed sensor"}, {7, "Internal temperature sensor"}, {8, "Battery voltage sensor"}};
+constexpr Lookup kL222{"AIRMAR_POST_ID", kE222};
 
 constexpr Field kF0[] = {
     {"Control", "control", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL0, -1, false},
@@ -1122,22 +1148,25 @@ constexpr Field kF94[] = {
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Model", "model", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL12, -1, false},
-    {"Report", "report", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL13, 11, false},
-    {"Spare", "spare6", 32, 32, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
+    {"Report", "report", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL13, 10, false},
+    {"Mode", "mode", 32, 16, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL15, -1, false},
+    {"Spare", "spare7", 48, 16, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
 };
 constexpr Field kF95[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Model", "model", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL12, -1, false},
-    {"Report", "report", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL13, 23, false},
-    {"Data", "data", 32, 32, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Report", "report", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL13, 11, false},
+    {"Spare", "spare6", 32, 32, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
 };
 constexpr Field kF96[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Model", "model", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL12, -1, false},
+    {"Report", "report", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL13, 23, false},
+    {"Data", "data", 32, 32, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF97[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
@@ -1146,6 +1175,12 @@ constexpr Field kF97[] = {
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF98[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+};
+constexpr Field kF99[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1154,12 +1189,6 @@ constexpr Field kF98[] = {
     {"Battery Charge Status", "batteryChargeStatus", 32, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved7", 40, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF99[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
-    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-};
 constexpr Field kF100[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
@@ -1167,6 +1196,12 @@ constexpr Field kF100[] = {
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF101[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+};
+constexpr Field kF102[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1174,71 +1209,71 @@ constexpr Field kF101[] = {
     {"Signal Strength", "signalStrength", 24, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved6", 32, 32, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF102[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
-    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-};
 constexpr Field kF103[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF104[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+};
+constexpr Field kF105[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Reserved", "reserved5", 40, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Neutral", "neutral", 41, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
+    {"Neutral", "neutral", 41, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
     {"Reserved", "reserved7", 42, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Reserved", "reserved8", 48, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF105[] = {
+constexpr Field kF106[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 586, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF106[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
-    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-};
 constexpr Field kF107[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF108[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF109[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF110[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 381, false},
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF111[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 172, false},
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 381, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF112[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 172, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+};
+constexpr Field kF113[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1249,34 +1284,28 @@ constexpr Field kF112[] = {
     {"E", "e", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved9", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF113[] = {
+constexpr Field kF114[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Mode", "mode", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Mode", "mode", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL17, -1, false},
     {"Reserved", "reserved6", 40, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Angle", "angle", 48, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF114[] = {
+constexpr Field kF115[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF115[] = {
+constexpr Field kF116[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Wind Datum", "windDatum", 16, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Rolling Average Wind Angle", "rollingAverageWindAngle", 32, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved6", 48, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-};
-constexpr Field kF116[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 172, false},
-    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF117[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 172, false},
@@ -1291,13 +1320,19 @@ constexpr Field kF118[] = {
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF119[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 172, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+};
+constexpr Field kF120[] = {
     {"A", "a", 0, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"B", "b", 16, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"C", "c", 24, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"D", "d", 40, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF120[] = {
+constexpr Field kF121[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1306,7 +1341,7 @@ constexpr Field kF120[] = {
     {"Heading Magnetic", "headingMagnetic", 40, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved7", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF121[] = {
+constexpr Field kF122[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1315,7 +1350,7 @@ constexpr Field kF121[] = {
     {"Target Heading Magnetic", "targetHeadingMagnetic", 40, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved7", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF122[] = {
+constexpr Field kF123[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1323,7 +1358,7 @@ constexpr Field kF122[] = {
     {"Alarm Group", "alarmGroup", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL11, -1, false},
     {"Reserved", "reserved6", 32, 32, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF123[] = {
+constexpr Field kF124[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1336,7 +1371,7 @@ constexpr Field kF123[] = {
     {"Encoder Position", "encoderPosition", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved11", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF124[] = {
+constexpr Field kF125[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1345,16 +1380,16 @@ constexpr Field kF124[] = {
     {"Status", "status", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved7", 40, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF125[] = {
+constexpr Field kF126[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Pilot Mode", "pilotMode", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL17, -1, false},
+    {"Pilot Mode", "pilotMode", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL18, -1, false},
     {"Sub Mode", "subMode", 32, 16, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
     {"Pilot Mode Data", "pilotModeData", 48, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
     {"Reserved", "reserved7", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF126[] = {
+constexpr Field kF127[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 798, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1365,15 +1400,15 @@ constexpr Field kF126[] = {
     {"Cold White", "coldWhite", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Warm White", "warmWhite", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF127[] = {
+constexpr Field kF128[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"SID", "sid", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Depth Quality Factor", "depthQualityFactor", 24, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL18, -1, false},
+    {"Depth Quality Factor", "depthQualityFactor", 24, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL19, -1, false},
     {"Reserved", "reserved6", 28, 36, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF128[] = {
+constexpr Field kF129[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1382,7 +1417,7 @@ constexpr Field kF128[] = {
     {"Number of pulses received", "numberOfPulsesReceived", 40, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved7", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF129[] = {
+constexpr Field kF130[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1391,7 +1426,7 @@ constexpr Field kF129[] = {
     {"Supply Voltage", "supplyVoltage", 40, 16, false, 0.01, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved7", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF130[] = {
+constexpr Field kF131[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1402,14 +1437,8 @@ constexpr Field kF130[] = {
     {"E", "e", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved9", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF131[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
-    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-};
 constexpr Field kF132[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
@@ -1421,26 +1450,36 @@ constexpr Field kF133[] = {
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF134[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF135[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Data", "data", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+};
+constexpr Field kF136[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 48, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF136[] = {
-    {"Function Code", "functionCode", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL19, 2, false},
-    {"PGN", "pgn", 8, 24, false, 1.0, 0.0, "", FieldType::kPgn, nullptr, -1, false},
-    {"PGN error code", "pgnErrorCode", 32, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL20, -1, false},
-    {"Transmission interval/Priority error code", "transmissionIntervalPriorityErrorCode", 36, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL21, -1, false},
-    {"Number of Parameters", "numberOfParameters", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Parameter", "parameter", 48, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL22, -1, false},
-};
 constexpr Field kF137[] = {
+    {"Function Code", "functionCode", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL20, 2, false},
+    {"PGN", "pgn", 8, 24, false, 1.0, 0.0, "", FieldType::kPgn, nullptr, -1, false},
+    {"PGN error code", "pgnErrorCode", 32, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL21, -1, false},
+    {"Transmission interval/Priority error code", "transmissionIntervalPriorityErrorCode", 36, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL22, -1, false},
+    {"Number of Parameters", "numberOfParameters", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Parameter", "parameter", 48, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL23, -1, false},
+};
+constexpr Field kF138[] = {
+    {"Function Code", "functionCode", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL24, -1, false},
+    {"PGN", "pgn", 8, 24, false, 1.0, 0.0, "", FieldType::kPgn, nullptr, -1, false},
+};
+constexpr Field kF139[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 229, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1450,7 +1489,7 @@ constexpr Field kF137[] = {
     {"ATT Message ID", "attMessageId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 67, false},
     {"COG Source Flags", "cogSourceFlags", 64, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF138[] = {
+constexpr Field kF140[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 229, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1460,7 +1499,7 @@ constexpr Field kF138[] = {
     {"ATT Message ID", "attMessageId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 65, false},
     {"Device Flags", "deviceFlags", 64, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF139[] = {
+constexpr Field kF141[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 229, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1470,7 +1509,7 @@ constexpr Field kF139[] = {
     {"ATT Message ID", "attMessageId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 40, false},
     {"Calibration Matrix Present", "calibrationMatrixPresent", 64, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF140[] = {
+constexpr Field kF142[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 229, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1480,164 +1519,164 @@ constexpr Field kF140[] = {
     {"ATT Message ID", "attMessageId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 52, false},
     {"Set North State", "setNorthState", 64, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF141[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
-    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL23, 240, false},
-    {"command", "command", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL24, 129, false},
-    {"Seatalk1 Command", "seatalk1Command", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL25, 132, false},
-    {"Unknown 1", "unknown1", 40, 24, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-    {"Pilot Mode", "pilotMode", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL26, -1, false},
-    {"Sub Mode", "subMode", 72, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Pilot Mode Data", "pilotModeData", 80, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-    {"Unknown 2", "unknown2", 88, 80, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-};
-constexpr Field kF142[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
-    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL23, 108, false},
-    {"command", "command", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL24, 22, false},
-    {"Unknown", "unknown", 32, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-    {"Hull Type", "hullType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL27, -1, false},
-    {"Unknown 2", "unknown2", 48, 64, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-};
 constexpr Field kF143[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL23, 108, false},
-    {"command", "command", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL24, 38, false},
-    {"Unknown", "unknown", 32, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-    {"Enabled", "enabled", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Unknown 2", "unknown2", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Unknown 3", "unknown3", 56, 16, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL25, 240, false},
+    {"command", "command", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL26, 129, false},
+    {"Seatalk1 Command", "seatalk1Command", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL27, 132, false},
+    {"Unknown 1", "unknown1", 40, 24, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Pilot Mode", "pilotMode", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL28, -1, false},
+    {"Sub Mode", "subMode", 72, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Pilot Mode Data", "pilotModeData", 80, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Unknown 2", "unknown2", 88, 80, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF144[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL23, 240, false},
-    {"command", "command", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL24, 129, false},
-    {"Seatalk1 Command", "seatalk1Command", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL25, 144, false},
-    {"Reserved", "reserved7", 40, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"device", "device", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL28, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL25, 108, false},
+    {"command", "command", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL26, 22, false},
+    {"Unknown", "unknown", 32, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Hull Type", "hullType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL29, -1, false},
+    {"Unknown 2", "unknown2", 48, 64, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF145[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL23, 140, false},
-    {"command1", "command1", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL24, 12, false},
-    {"Group", "group", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL29, -1, false},
-    {"Shared", "shared", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL30, -1, false},
-    {"Command", "command", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 0, false},
-    {"Brightness", "brightness", 56, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
-    {"Unknown 2", "unknown2", 64, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL25, 108, false},
+    {"command", "command", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL26, 38, false},
+    {"Unknown", "unknown", 32, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Enabled", "enabled", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Unknown 2", "unknown2", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Unknown 3", "unknown3", 56, 16, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF146[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL23, 140, false},
-    {"command1", "command1", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL24, 12, false},
-    {"Group", "group", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL29, -1, false},
-    {"Unknown 1", "unknown1", 40, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-    {"Command", "command", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 1, false},
-    {"Color", "color", 56, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL31, -1, false},
-    {"Unknown 2", "unknown2", 64, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL25, 240, false},
+    {"command", "command", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL26, 129, false},
+    {"Seatalk1 Command", "seatalk1Command", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL27, 144, false},
+    {"Reserved", "reserved7", 40, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"device", "device", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL30, -1, false},
 };
 constexpr Field kF147[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL23, 240, false},
-    {"command", "command", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL24, 129, false},
-    {"Seatalk1 Command", "seatalk1Command", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL25, 134, false},
-    {"device", "device", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"key", "key", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL32, -1, false},
-    {"keyInverted", "keyinverted", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Unknown data", "unknownData", 64, 112, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL25, 140, false},
+    {"command1", "command1", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL26, 12, false},
+    {"Group", "group", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL31, -1, false},
+    {"Shared", "shared", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL32, -1, false},
+    {"Command", "command", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 0, false},
+    {"Brightness", "brightness", 56, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
+    {"Unknown 2", "unknown2", 64, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF148[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL33, 3, false},
-    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Command", "command", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL34, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL25, 140, false},
+    {"command1", "command1", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL26, 12, false},
+    {"Group", "group", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL31, -1, false},
+    {"Unknown 1", "unknown1", 40, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Command", "command", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 1, false},
+    {"Color", "color", 56, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL33, -1, false},
+    {"Unknown 2", "unknown2", 64, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF149[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL33, 30, false},
-    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Command", "command", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL35, -1, false},
-    {"Data", "data", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL25, 240, false},
+    {"command", "command", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL26, 129, false},
+    {"Seatalk1 Command", "seatalk1Command", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL27, 134, false},
+    {"device", "device", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"key", "key", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL34, -1, false},
+    {"keyInverted", "keyinverted", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Unknown data", "unknownData", 64, 112, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
 constexpr Field kF150[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL33, 1, false},
+    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL35, 3, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Command", "command", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL36, -1, false},
 };
 constexpr Field kF151[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL33, 2, false},
+    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL35, 30, false},
     {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Command", "command", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL37, -1, false},
+    {"Data", "data", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
 constexpr Field kF152[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL33, 17, false},
-    {"Command", "command", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL36, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL35, 1, false},
 };
 constexpr Field kF153[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL33, 24, false},
-    {"Zone", "zone", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Volume", "volume", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL35, 2, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
 constexpr Field kF154[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL33, 25, false},
-    {"Zone1", "zone1", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Zone2", "zone2", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Zone3", "zone3", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Zone4", "zone4", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL35, 17, false},
+    {"Command", "command", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, -1, false},
 };
 constexpr Field kF155[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL33, 28, false},
-    {"Power", "power", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL37, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL35, 24, false},
+    {"Zone", "zone", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Volume", "volume", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
 constexpr Field kF156[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL35, 25, false},
+    {"Zone1", "zone1", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone2", "zone2", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone3", "zone3", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone4", "zone4", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF157[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Proprietary ID", "proprietaryId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL35, 28, false},
+    {"Power", "power", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL39, -1, false},
+};
+constexpr Field kF158[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 32, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 32, false},
     {"Azimuth offset", "azimuthOffset", 24, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Pitch offset", "pitchOffset", 40, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Roll offset", "rollOffset", 56, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF157[] = {
+constexpr Field kF159[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 33, false},
-    {"Calibrate Function", "calibrateFunction", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL39, -1, false},
-    {"Calibration Status", "calibrationStatus", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 33, false},
+    {"Calibrate Function", "calibrateFunction", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Calibration Status", "calibrationStatus", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL42, -1, false},
     {"Verify Score", "verifyScore", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"X-axis gain value", "xAxisGainValue", 48, 16, true, 0.01, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Y-axis gain value", "yAxisGainValue", 64, 16, true, 0.01, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -1649,72 +1688,53 @@ constexpr Field kF157[] = {
     {"Pitch and Roll damping", "pitchAndRollDamping", 160, 16, true, 0.05, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Compass/Rate gyro damping", "compassRateGyroDamping", 176, 16, true, 0.05, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF158[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
-    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 34, false},
-    {"COG substitution for HDG", "cogSubstitutionForHdg", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Reserved", "reserved6", 26, 22, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-};
-constexpr Field kF159[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
-    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 35, false},
-    {"Simulate Mode", "simulateMode", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Reserved", "reserved6", 26, 22, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-};
 constexpr Field kF160[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 40, false},
-    {"Speed of Sound Mode", "speedOfSoundMode", 24, 16, false, 0.1, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
-    {"Reserved", "reserved6", 40, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 34, false},
+    {"COG substitution for HDG", "cogSubstitutionForHdg", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Reserved", "reserved6", 26, 22, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
 constexpr Field kF161[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 41, false},
-    {"Number of pairs of data points", "numberOfPairsOfDataPoints", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Input frequency", "inputFrequency", 32, 16, false, 0.1, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
-    {"Output speed", "outputSpeed", 48, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 35, false},
+    {"Simulate Mode", "simulateMode", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Reserved", "reserved6", 26, 22, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
 constexpr Field kF162[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 42, false},
-    {"Temperature instance", "temperatureInstance", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL42, -1, false},
-    {"Reserved", "reserved6", 26, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Temperature offset", "temperatureOffset", 32, 16, true, 0.001, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 40, false},
+    {"Speed of Sound Mode", "speedOfSoundMode", 24, 16, false, 0.1, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved6", 40, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
 constexpr Field kF163[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 43, false},
-    {"Filter type", "filterType", 24, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 0, false},
-    {"Reserved", "reserved6", 28, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Sample interval", "sampleInterval", 32, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 41, false},
+    {"Number of pairs of data points", "numberOfPairsOfDataPoints", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Input frequency", "inputFrequency", 32, 16, false, 0.1, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
+    {"Output speed", "outputSpeed", 48, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
 };
 constexpr Field kF164[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 43, false},
-    {"Filter type", "filterType", 24, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 1, false},
-    {"Reserved", "reserved6", 28, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Sample interval", "sampleInterval", 32, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
-    {"Filter duration", "filterDuration", 48, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 42, false},
+    {"Temperature instance", "temperatureInstance", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL44, -1, false},
+    {"Reserved", "reserved6", 26, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Temperature offset", "temperatureOffset", 32, 16, true, 0.001, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
 };
 constexpr Field kF165[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 44, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 43, false},
     {"Filter type", "filterType", 24, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 0, false},
     {"Reserved", "reserved6", 28, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Sample interval", "sampleInterval", 32, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
@@ -1723,7 +1743,7 @@ constexpr Field kF166[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 44, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 43, false},
     {"Filter type", "filterType", 24, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 1, false},
     {"Reserved", "reserved6", 28, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Sample interval", "sampleInterval", 32, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
@@ -1733,26 +1753,45 @@ constexpr Field kF167[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, 46, false},
-    {"Transmission Interval", "transmissionInterval", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
-    {"Reserved", "reserved6", 26, 22, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 44, false},
+    {"Filter type", "filterType", 24, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 0, false},
+    {"Reserved", "reserved6", 28, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Sample interval", "sampleInterval", 32, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
 constexpr Field kF168[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 44, false},
+    {"Filter type", "filterType", 24, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 1, false},
+    {"Reserved", "reserved6", 28, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Sample interval", "sampleInterval", 32, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Filter duration", "filterDuration", 48, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
 constexpr Field kF169[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL40, 46, false},
+    {"Transmission Interval", "transmissionInterval", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL45, -1, false},
+    {"Reserved", "reserved6", 26, 22, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF170[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF171[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Product code", "productCode", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL44, -1, false},
-    {"Software code", "softwareCode", 32, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL45, 1, false},
-    {"Command", "command", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL46, 80, false},
-    {"Status", "status", 56, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL47, -1, false},
+    {"Product code", "productCode", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL46, -1, false},
+    {"Software code", "softwareCode", 32, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL47, 1, false},
+    {"Command", "command", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL48, 80, false},
+    {"Status", "status", 56, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL49, -1, false},
 };
-constexpr Field kF170[] = {
+constexpr Field kF172[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1761,16 +1800,16 @@ constexpr Field kF170[] = {
     {"Command", "command", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Status", "status", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF171[] = {
+constexpr Field kF173[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Product code", "productCode", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL44, -1, false},
+    {"Product code", "productCode", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL46, -1, false},
     {"Software code", "softwareCode", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Opcode", "opcode", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL48, -1, false},
+    {"Opcode", "opcode", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL50, -1, false},
     {"Payload", "payload", 56, 1784, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF172[] = {
+constexpr Field kF174[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 176, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -1790,37 +1829,11 @@ constexpr Field kF172[] = {
     {"Breaker Group", "breakerGroup", 96, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Flash Map Index", "flashMapIndex", 100, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF173[] = {
+constexpr Field kF175[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 798, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1784, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-};
-constexpr Field kF174[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 229, false},
-    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Unknown ID 1", "unknownId1", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 222, false},
-    {"Unknown ID 2", "unknownId2", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
-    {"Unknown ID 3", "unknownId3", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
-    {"Unknown ID 4", "unknownId4", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
-    {"Spare", "spare8", 48, 16, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"Mode", "mode", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL49, 0, false},
-    {"Spare", "spare10", 72, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"Backlight", "backlight", 80, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL50, -1, false},
-};
-constexpr Field kF175[] = {
-    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 229, false},
-    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Unknown ID 1", "unknownId1", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 222, false},
-    {"Unknown ID 2", "unknownId2", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
-    {"Unknown ID 3", "unknownId3", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
-    {"Unknown ID 4", "unknownId4", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
-    {"Spare", "spare8", 48, 16, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"Mode", "mode", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL49, 1, false},
-    {"Spare", "spare10", 72, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"Backlight", "backlight", 80, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL50, -1, false},
 };
 constexpr Field kF176[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 229, false},
@@ -1831,65 +1844,195 @@ constexpr Field kF176[] = {
     {"Unknown ID 3", "unknownId3", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
     {"Unknown ID 4", "unknownId4", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
     {"Spare", "spare8", 48, 16, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"Mode", "mode", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL49, 13, false},
+    {"Mode", "mode", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL51, 0, false},
     {"Spare", "spare10", 72, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"Color", "color", 80, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL51, -1, false},
+    {"Backlight", "backlight", 80, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL52, -1, false},
 };
 constexpr Field kF177[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 229, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Unknown ID 1", "unknownId1", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 222, false},
+    {"Unknown ID 2", "unknownId2", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
+    {"Unknown ID 3", "unknownId3", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
+    {"Unknown ID 4", "unknownId4", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
+    {"Spare", "spare8", 48, 16, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
+    {"Mode", "mode", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL51, 1, false},
+    {"Spare", "spare10", 72, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
+    {"Backlight", "backlight", 80, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL52, -1, false},
+};
+constexpr Field kF178[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 229, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Unknown ID 1", "unknownId1", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 222, false},
+    {"Unknown ID 2", "unknownId2", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
+    {"Unknown ID 3", "unknownId3", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
+    {"Unknown ID 4", "unknownId4", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 5, false},
+    {"Spare", "spare8", 48, 16, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
+    {"Mode", "mode", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL51, 13, false},
+    {"Spare", "spare10", 72, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
+    {"Color", "color", 80, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL53, -1, false},
+};
+constexpr Field kF179[] = {
+    {"Alert Type", "alertType", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL54, -1, false},
+    {"Alert Category", "alertCategory", 4, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL55, -1, false},
+    {"Alert System", "alertSystem", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Sub-System", "alertSubSystem", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert ID", "alertId", 24, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Network ID NAME", "dataSourceNetworkIdName", 40, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Data Source Instance", "dataSourceInstance", 104, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Index-Source", "dataSourceIndexSource", 112, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Occurrence Number", "alertOccurrenceNumber", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Temporary Silence Status", "temporarySilenceStatus", 128, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Acknowledge Status", "acknowledgeStatus", 129, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Escalation Status", "escalationStatus", 130, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Temporary Silence Support", "temporarySilenceSupport", 131, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Acknowledge Support", "acknowledgeSupport", 132, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Escalation Support", "escalationSupport", 133, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Reserved", "reserved", 134, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Acknowledge Source Network ID NAME", "acknowledgeSourceNetworkIdName", 136, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Trigger Condition", "triggerCondition", 200, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL56, -1, false},
+    {"Threshold Status", "thresholdStatus", 204, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL57, -1, false},
+    {"Alert Priority", "alertPriority", 208, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert State", "alertState", 216, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL58, -1, false},
+};
+constexpr Field kF180[] = {
+    {"Alert Type", "alertType", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL54, -1, false},
+    {"Alert Category", "alertCategory", 4, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL55, -1, false},
+    {"Alert System", "alertSystem", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Sub-System", "alertSubSystem", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert ID", "alertId", 24, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Network ID NAME", "dataSourceNetworkIdName", 40, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Data Source Instance", "dataSourceInstance", 104, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Index-Source", "dataSourceIndexSource", 112, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Occurrence Number", "alertOccurrenceNumber", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Acknowledge Source Network ID NAME", "acknowledgeSourceNetworkIdName", 128, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Response Command", "responseCommand", 192, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL59, -1, false},
+    {"Reserved", "reserved", 194, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF181[] = {
+    {"Alert Type", "alertType", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL54, -1, false},
+    {"Alert Category", "alertCategory", 4, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL55, -1, false},
+    {"Alert System", "alertSystem", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Sub-System", "alertSubSystem", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert ID", "alertId", 24, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Network ID NAME", "dataSourceNetworkIdName", 40, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Data Source Instance", "dataSourceInstance", 104, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Index-Source", "dataSourceIndexSource", 112, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Occurrence Number", "alertOccurrenceNumber", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Language ID", "languageId", 128, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL60, -1, false},
+    {"Alert Text Description", "alertTextDescription", 136, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Alert Location Text Description", "alertLocationTextDescription", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF182[] = {
+    {"Alert Type", "alertType", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL54, -1, false},
+    {"Alert Category", "alertCategory", 4, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL55, -1, false},
+    {"Alert System", "alertSystem", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Sub-System", "alertSubSystem", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert ID", "alertId", 24, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Network ID NAME", "dataSourceNetworkIdName", 40, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Data Source Instance", "dataSourceInstance", 104, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Index-Source", "dataSourceIndexSource", 112, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Occurrence Number", "alertOccurrenceNumber", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Control", "alertControl", 128, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"User Defined Alert Assignment", "userDefinedAlertAssignment", 130, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved", 132, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Reactivation Period", "reactivationPeriod", 136, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Temporary Silence Period", "temporarySilencePeriod", 144, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Escalation Period", "escalationPeriod", 152, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF183[] = {
+    {"Alert Type", "alertType", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL54, -1, false},
+    {"Alert Category", "alertCategory", 4, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL55, -1, false},
+    {"Alert System", "alertSystem", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Sub-System", "alertSubSystem", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert ID", "alertId", 24, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Network ID NAME", "dataSourceNetworkIdName", 40, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Data Source Instance", "dataSourceInstance", 104, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Index-Source", "dataSourceIndexSource", 112, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Occurrence Number", "alertOccurrenceNumber", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of Parameters", "numberOfParameters", 128, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Parameter Number", "parameterNumber", 136, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Trigger Method", "triggerMethod", 144, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Threshold Data Format", "thresholdDataFormat", 152, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Threshold Level", "thresholdLevel", 160, 64, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF184[] = {
+    {"Alert Type", "alertType", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL54, -1, false},
+    {"Alert Category", "alertCategory", 4, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL55, -1, false},
+    {"Alert System", "alertSystem", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Sub-System", "alertSubSystem", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert ID", "alertId", 24, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Network ID NAME", "dataSourceNetworkIdName", 40, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Data Source Instance", "dataSourceInstance", 104, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Index-Source", "dataSourceIndexSource", 112, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Occurrence Number", "alertOccurrenceNumber", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of Parameters", "numberOfParameters", 128, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Value Parameter Number", "valueParameterNumber", 136, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Value Data Format", "valueDataFormat", 144, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Value Data", "valueData", 152, 64, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF185[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Source", "source", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL52, -1, false},
+    {"Source", "source", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL61, -1, false},
     {"Reserved", "reserved", 12, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Date", "date", 16, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
     {"Time", "time", 32, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF178[] = {
+constexpr Field kF186[] = {
     {"Data transmit offset", "dataTransmitOffset", 0, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Sequence Counter", "sequenceCounter", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Controller 1 State", "controller1State", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL53, -1, false},
-    {"Controller 2 State", "controller2State", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL53, -1, false},
-    {"Equipment Status", "equipmentStatus", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL54, -1, false},
+    {"Controller 1 State", "controller1State", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL62, -1, false},
+    {"Controller 2 State", "controller2State", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL62, -1, false},
+    {"Equipment Status", "equipmentStatus", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL63, -1, false},
     {"Reserved", "reserved", 30, 34, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF179[] = {
+constexpr Field kF187[] = {
     {"NMEA 2000 Version", "nmea2000Version", 0, 16, false, 0.001, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Product Code", "productCode", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Model ID", "modelId", 32, 256, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Software Version Code", "softwareVersionCode", 288, 256, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Model Version", "modelVersion", 544, 256, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Model Serial Code", "modelSerialCode", 800, 256, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
-    {"Certification Level", "certificationLevel", 1056, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL55, -1, false},
+    {"Certification Level", "certificationLevel", 1056, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL64, -1, false},
     {"Load Equivalency", "loadEquivalency", 1064, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF180[] = {
+constexpr Field kF188[] = {
+    {"Installation Description #1", "installationDescription1", 0, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Installation Description #2", "installationDescription2", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Manufacturer Information", "manufacturerInformation", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF189[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"MOB Emitter ID", "mobEmitterId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Man Overboard Status", "manOverboardStatus", 40, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL56, -1, false},
+    {"Man Overboard Status", "manOverboardStatus", 40, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL65, -1, false},
     {"Reserved", "reserved", 43, 5, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Activation Time", "activationTime", 48, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
-    {"Position Source", "positionSource", 80, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL57, -1, false},
+    {"Position Source", "positionSource", 80, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
     {"Reserved", "reserved7", 83, 5, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Position Date", "positionDate", 88, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
     {"Position Time", "positionTime", 104, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Latitude", "latitude", 136, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Longitude", "longitude", 168, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
-    {"COG Reference", "cogReference", 200, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL58, -1, false},
+    {"COG Reference", "cogReference", 200, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL67, -1, false},
     {"Reserved", "reserved13", 202, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"COG", "cog", 208, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"SOG", "sog", 224, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"MMSI of vessel of origin", "mmsiOfVesselOfOrigin", 240, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"MOB Emitter Battery Low Status", "mobEmitterBatteryLowStatus", 272, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL59, -1, false},
+    {"MOB Emitter Battery Low Status", "mobEmitterBatteryLowStatus", 272, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL68, -1, false},
     {"Reserved", "reserved18", 275, 5, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF181[] = {
-    {"Rudder Limit Exceeded", "rudderLimitExceeded", 0, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Off-Heading Limit Exceeded", "offHeadingLimitExceeded", 2, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Off-Track Limit Exceeded", "offTrackLimitExceeded", 4, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Override", "override", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Steering Mode", "steeringMode", 8, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL60, -1, false},
-    {"Turn Mode", "turnMode", 11, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL61, -1, false},
-    {"Heading Reference", "headingReference", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL58, -1, false},
+constexpr Field kF190[] = {
+    {"Rudder Limit Exceeded", "rudderLimitExceeded", 0, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Off-Heading Limit Exceeded", "offHeadingLimitExceeded", 2, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Off-Track Limit Exceeded", "offTrackLimitExceeded", 4, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Override", "override", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Steering Mode", "steeringMode", 8, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL69, -1, false},
+    {"Turn Mode", "turnMode", 11, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL70, -1, false},
+    {"Heading Reference", "headingReference", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL67, -1, false},
     {"Reserved", "reserved", 16, 5, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Commanded Rudder Direction", "commandedRudderDirection", 21, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL62, -1, false},
+    {"Commanded Rudder Direction", "commandedRudderDirection", 21, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL71, -1, false},
     {"Commanded Rudder Angle", "commandedRudderAngle", 24, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Heading-To-Steer (Course)", "headingToSteerCourse", 40, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Track", "track", 56, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
@@ -1900,55 +2043,71 @@ constexpr Field kF181[] = {
     {"Off-Track Limit", "offTrackLimit", 136, 16, true, 1.0, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Vessel Heading", "vesselHeading", 152, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF182[] = {
+constexpr Field kF191[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Direction Order", "directionOrder", 8, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL62, -1, false},
+    {"Direction Order", "directionOrder", 8, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL71, -1, false},
     {"Reserved", "reserved", 11, 5, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Angle Order", "angleOrder", 16, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Position", "position", 32, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved6", 48, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF183[] = {
+constexpr Field kF192[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Heading", "heading", 8, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Deviation", "deviation", 24, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Variation", "variation", 40, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
-    {"Reference", "reference", 56, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL58, -1, false},
+    {"Reference", "reference", 56, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL67, -1, false},
     {"Reserved", "reserved", 58, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF184[] = {
+constexpr Field kF193[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Rate", "rate", 8, 32, true, 3.125e-08, 0.0, "rad/s", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 40, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF185[] = {
+constexpr Field kF194[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Heave", "heave", 8, 16, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 24, 40, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF186[] = {
+constexpr Field kF195[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Yaw", "yaw", 8, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Pitch", "pitch", 24, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Roll", "roll", 40, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF187[] = {
+constexpr Field kF196[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Source", "source", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL63, -1, false},
+    {"Source", "source", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL72, -1, false},
     {"Reserved", "reserved", 12, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Age of service", "ageOfService", 16, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
     {"Variation", "variation", 32, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved6", 48, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF188[] = {
-    {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL64, -1, false},
+constexpr Field kF197[] = {
+    {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL73, -1, false},
     {"Speed", "speed", 8, 16, false, 0.25, 0.0, "rpm", FieldType::kNumber, nullptr, -1, false},
     {"Boost Pressure", "boostPressure", 24, 16, false, 100.0, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
     {"Tilt/Trim", "tiltTrim", 40, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 48, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF189[] = {
+constexpr Field kF198[] = {
+    {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL73, -1, false},
+    {"Oil pressure", "oilPressure", 8, 16, false, 100.0, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
+    {"Oil temperature", "oilTemperature", 24, 16, false, 0.1, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
+    {"Temperature", "temperature", 40, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
+    {"Alternator Potential", "alternatorPotential", 56, 16, true, 0.01, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
+    {"Fuel Rate", "fuelRate", 72, 16, true, 0.1, 0.0, "L/h", FieldType::kNumber, nullptr, -1, false},
+    {"Total Engine hours", "totalEngineHours", 88, 32, false, 1.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Coolant Pressure", "coolantPressure", 120, 16, false, 100.0, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
+    {"Fuel Pressure", "fuelPressure", 136, 16, false, 1000.0, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved", 152, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Discrete Status 1", "discreteStatus1", 160, 16, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL74, -1, false},
+    {"Discrete Status 2", "discreteStatus2", 176, 16, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL75, -1, false},
+    {"Engine Load", "engineLoad", 192, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
+    {"Engine Torque", "engineTorque", 200, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF199[] = {
     {"Inverter/Motor Identifier", "inverterMotorIdentifier", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Operating Mode", "operatingMode", 8, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 12, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
@@ -1958,7 +2117,7 @@ constexpr Field kF189[] = {
     {"Gear Temperature", "gearTemperature", 64, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Shaft Torque", "shaftTorque", 80, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF190[] = {
+constexpr Field kF200[] = {
     {"Energy Storage Identifier", "energyStorageIdentifier", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"State of Charge", "stateOfCharge", 8, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Time Remaining", "timeRemaining", 16, 16, false, 60.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
@@ -1970,16 +2129,16 @@ constexpr Field kF190[] = {
     {"Cooling System Status", "coolingSystemStatus", 112, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Heating System Status", "heatingSystemStatus", 116, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF191[] = {
-    {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL64, -1, false},
-    {"Transmission Gear", "transmissionGear", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL65, -1, false},
+constexpr Field kF201[] = {
+    {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL73, -1, false},
+    {"Transmission Gear", "transmissionGear", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL76, -1, false},
     {"Reserved", "reserved", 10, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Oil pressure", "oilPressure", 16, 16, false, 100.0, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
     {"Oil temperature", "oilTemperature", 32, 16, false, 0.1, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Discrete Status 1", "discreteStatus1", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved7", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF192[] = {
+constexpr Field kF202[] = {
     {"Inverter/Motor Identifier", "inverterMotorIdentifier", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Motor Type", "motorType", 8, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 12, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
@@ -1994,7 +2153,7 @@ constexpr Field kF192[] = {
     {"Motor DC-Voltage Cut Off Threshold", "motorDcVoltageCutOffThreshold", 176, 16, false, 0.1, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"Drive/Motor Hours", "driveMotorHours", 192, 32, false, 1.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF193[] = {
+constexpr Field kF203[] = {
     {"Energy Storage Identifier", "energyStorageIdentifier", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Motor Type", "motorType", 8, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 12, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
@@ -2012,20 +2171,26 @@ constexpr Field kF193[] = {
     {"Maximum Charge (SOC)", "maximumChargeSoc", 152, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Minimum Charge (SOC)", "minimumChargeSoc", 160, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF194[] = {
+constexpr Field kF204[] = {
     {"Time to Empty", "timeToEmpty", 0, 32, false, 0.001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Distance to Empty", "distanceToEmpty", 32, 32, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Estimated Fuel Remaining", "estimatedFuelRemaining", 64, 16, false, 1.0, 0.0, "L", FieldType::kNumber, nullptr, -1, false},
     {"Trip Run Time", "tripRunTime", 80, 32, false, 0.001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF195[] = {
-    {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL64, -1, false},
+constexpr Field kF205[] = {
+    {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL73, -1, false},
     {"Trip Fuel Used", "tripFuelUsed", 8, 16, false, 1.0, 0.0, "L", FieldType::kNumber, nullptr, -1, false},
     {"Fuel Rate, Average", "fuelRateAverage", 24, 16, true, 0.1, 0.0, "L/h", FieldType::kNumber, nullptr, -1, false},
     {"Fuel Rate, Economy", "fuelRateEconomy", 40, 16, true, 0.1, 0.0, "L/h", FieldType::kNumber, nullptr, -1, false},
     {"Instantaneous Fuel Economy", "instantaneousFuelEconomy", 56, 16, true, 0.1, 0.0, "L/h", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF196[] = {
+constexpr Field kF206[] = {
+    {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL73, -1, false},
+    {"Rated Engine Speed", "ratedEngineSpeed", 8, 16, false, 0.25, 0.0, "rpm", FieldType::kNumber, nullptr, -1, false},
+    {"VIN", "vin", 24, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Software ID", "softwareId", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF207[] = {
     {"Sequence ID", "sequenceId", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Connection ID", "connectionId", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"State", "state", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -2035,73 +2200,73 @@ constexpr Field kF196[] = {
     {"TimeON", "timeon", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"TimeOFF", "timeoff", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF197[] = {
+constexpr Field kF208[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Indicator1", "indicator1", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator2", "indicator2", 10, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator3", "indicator3", 12, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator4", "indicator4", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator5", "indicator5", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator6", "indicator6", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator7", "indicator7", 20, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator8", "indicator8", 22, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator9", "indicator9", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator10", "indicator10", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator11", "indicator11", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator12", "indicator12", 30, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator13", "indicator13", 32, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator14", "indicator14", 34, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator15", "indicator15", 36, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator16", "indicator16", 38, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator17", "indicator17", 40, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator18", "indicator18", 42, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator19", "indicator19", 44, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator20", "indicator20", 46, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator21", "indicator21", 48, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator22", "indicator22", 50, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator23", "indicator23", 52, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator24", "indicator24", 54, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator25", "indicator25", 56, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator26", "indicator26", 58, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator27", "indicator27", 60, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Indicator28", "indicator28", 62, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Indicator1", "indicator1", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator2", "indicator2", 10, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator3", "indicator3", 12, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator4", "indicator4", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator5", "indicator5", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator6", "indicator6", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator7", "indicator7", 20, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator8", "indicator8", 22, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator9", "indicator9", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator10", "indicator10", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator11", "indicator11", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator12", "indicator12", 30, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator13", "indicator13", 32, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator14", "indicator14", 34, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator15", "indicator15", 36, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator16", "indicator16", 38, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator17", "indicator17", 40, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator18", "indicator18", 42, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator19", "indicator19", 44, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator20", "indicator20", 46, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator21", "indicator21", 48, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator22", "indicator22", 50, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator23", "indicator23", 52, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator24", "indicator24", 54, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator25", "indicator25", 56, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator26", "indicator26", 58, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator27", "indicator27", 60, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Indicator28", "indicator28", 62, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
 };
-constexpr Field kF198[] = {
+constexpr Field kF209[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Switch1", "switch1", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch2", "switch2", 10, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch3", "switch3", 12, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch4", "switch4", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch5", "switch5", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch6", "switch6", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch7", "switch7", 20, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch8", "switch8", 22, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch9", "switch9", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch10", "switch10", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch11", "switch11", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch12", "switch12", 30, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch13", "switch13", 32, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch14", "switch14", 34, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch15", "switch15", 36, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch16", "switch16", 38, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch17", "switch17", 40, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch18", "switch18", 42, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch19", "switch19", 44, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch20", "switch20", 46, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch21", "switch21", 48, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch22", "switch22", 50, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch23", "switch23", 52, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch24", "switch24", 54, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch25", "switch25", 56, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch26", "switch26", 58, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch27", "switch27", 60, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
-    {"Switch28", "switch28", 62, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL66, -1, false},
+    {"Switch1", "switch1", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch2", "switch2", 10, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch3", "switch3", 12, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch4", "switch4", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch5", "switch5", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch6", "switch6", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch7", "switch7", 20, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch8", "switch8", 22, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch9", "switch9", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch10", "switch10", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch11", "switch11", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch12", "switch12", 30, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch13", "switch13", 32, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch14", "switch14", 34, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch15", "switch15", 36, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch16", "switch16", 38, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch17", "switch17", 40, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch18", "switch18", 42, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch19", "switch19", 44, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch20", "switch20", 46, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch21", "switch21", 48, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch22", "switch22", 50, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch23", "switch23", 52, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch24", "switch24", 54, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch25", "switch25", 56, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch26", "switch26", 58, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch27", "switch27", 60, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
+    {"Switch28", "switch28", 62, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
 };
-constexpr Field kF199[] = {
+constexpr Field kF210[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Number of Lines", "numberOfLines", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Line", "line", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL67, -1, false},
-    {"Acceptability", "acceptability", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL68, -1, false},
+    {"Line", "line", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL78, -1, false},
+    {"Acceptability", "acceptability", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL79, -1, false},
     {"Reserved", "reserved", 20, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Voltage", "voltage", 24, 16, false, 0.01, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"Current", "current", 40, 16, false, 0.1, 0.0, "A", FieldType::kNumber, nullptr, -1, false},
@@ -2111,11 +2276,11 @@ constexpr Field kF199[] = {
     {"Reactive Power", "reactivePower", 120, 32, false, 1.0, 0.0, "VAR", FieldType::kNumber, nullptr, -1, false},
     {"Power factor", "powerFactor", 152, 8, true, 0.01, 0.0, "Cos Phi", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF200[] = {
+constexpr Field kF211[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Number of Lines", "numberOfLines", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Line", "line", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL69, -1, false},
-    {"Waveform", "waveform", 18, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL70, -1, false},
+    {"Line", "line", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL80, -1, false},
+    {"Waveform", "waveform", 18, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL81, -1, false},
     {"Reserved", "reserved", 21, 3, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Voltage", "voltage", 24, 16, false, 0.01, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"Current", "current", 40, 16, false, 0.1, 0.0, "A", FieldType::kNumber, nullptr, -1, false},
@@ -2125,166 +2290,166 @@ constexpr Field kF200[] = {
     {"Reactive Power", "reactivePower", 120, 32, false, 1.0, 0.0, "VAR", FieldType::kNumber, nullptr, -1, false},
     {"Power factor", "powerFactor", 152, 8, true, 0.01, 0.0, "Cos Phi", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF201[] = {
+constexpr Field kF212[] = {
     {"Instance", "instance", 0, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Type", "type", 4, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL7, -1, false},
     {"Level", "level", 8, 16, true, 0.004, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Capacity", "capacity", 24, 32, false, 0.1, 0.0, "L", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF202[] = {
+constexpr Field kF213[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Instance", "instance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"DC Type", "dcType", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL71, -1, false},
+    {"DC Type", "dcType", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL82, -1, false},
     {"State of Charge", "stateOfCharge", 24, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"State of Health", "stateOfHealth", 32, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Time Remaining", "timeRemaining", 40, 16, false, 60.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Ripple Voltage", "rippleVoltage", 56, 16, false, 0.001, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"Remaining capacity", "remainingCapacity", 72, 16, false, 1.0, 0.0, "Ah", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF203[] = {
+constexpr Field kF214[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Battery Instance", "batteryInstance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Operating State", "operatingState", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL72, -1, false},
-    {"Charge Mode", "chargeMode", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL73, -1, false},
-    {"Enabled", "enabled", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Equalization Pending", "equalizationPending", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Operating State", "operatingState", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL83, -1, false},
+    {"Charge Mode", "chargeMode", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL84, -1, false},
+    {"Enabled", "enabled", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Equalization Pending", "equalizationPending", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
     {"Reserved", "reserved", 28, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Equalization Time Remaining", "equalizationTimeRemaining", 32, 16, false, 60.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF204[] = {
+constexpr Field kF215[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Voltage", "voltage", 8, 16, true, 0.01, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"Current", "current", 24, 16, true, 0.1, 0.0, "A", FieldType::kNumber, nullptr, -1, false},
     {"Temperature", "temperature", 40, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"SID", "sid", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF205[] = {
+constexpr Field kF216[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"AC Instance", "acInstance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"DC Instance", "dcInstance", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Operating State", "operatingState", 24, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL74, -1, false},
-    {"Inverter Enable", "inverterEnable", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Operating State", "operatingState", 24, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL85, -1, false},
+    {"Inverter Enable", "inverterEnable", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
     {"Reserved", "reserved", 30, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF206[] = {
+constexpr Field kF217[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Battery Instance", "batteryInstance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Charger Enable/Disable", "chargerEnableDisable", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Charger Enable/Disable", "chargerEnableDisable", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
     {"Reserved", "reserved", 18, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Charge Current Limit", "chargeCurrentLimit", 24, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
-    {"Charging Algorithm", "chargingAlgorithm", 32, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL75, -1, false},
-    {"Charger Mode", "chargerMode", 36, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL73, -1, false},
-    {"Estimated Temperature", "estimatedTemperature", 40, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL76, -1, false},
-    {"Equalize One Time Enable/Disable", "equalizeOneTimeEnableDisable", 44, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Over Charge Enable/Disable", "overChargeEnableDisable", 46, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Charging Algorithm", "chargingAlgorithm", 32, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL86, -1, false},
+    {"Charger Mode", "chargerMode", 36, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL84, -1, false},
+    {"Estimated Temperature", "estimatedTemperature", 40, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL87, -1, false},
+    {"Equalize One Time Enable/Disable", "equalizeOneTimeEnableDisable", 44, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Over Charge Enable/Disable", "overChargeEnableDisable", 46, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
     {"Equalize Time", "equalizeTime", 48, 16, false, 60.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF207[] = {
+constexpr Field kF218[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"AC Instance", "acInstance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"DC Instance", "dcInstance", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Inverter Enable/Disable", "inverterEnableDisable", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Inverter Mode", "inverterMode", 26, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL77, -1, false},
-    {"Load Sense Enable/Disable", "loadSenseEnableDisable", 30, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Inverter Enable/Disable", "inverterEnableDisable", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Inverter Mode", "inverterMode", 26, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL88, -1, false},
+    {"Load Sense Enable/Disable", "loadSenseEnableDisable", 30, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
     {"Load Sense Power Threshold", "loadSensePowerThreshold", 32, 16, false, 1.0, 0.0, "W", FieldType::kNumber, nullptr, -1, false},
     {"Load Sense Interval", "loadSenseInterval", 48, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF208[] = {
+constexpr Field kF219[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Generator Instance", "generatorInstance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"AGS Mode", "agsMode", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL78, -1, false},
+    {"AGS Mode", "agsMode", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL89, -1, false},
     {"Reserved", "reserved", 20, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF209[] = {
+constexpr Field kF220[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Battery Type", "batteryType", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL79, -1, false},
-    {"Supports Equalization", "supportsEqualization", 12, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
+    {"Battery Type", "batteryType", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL90, -1, false},
+    {"Supports Equalization", "supportsEqualization", 12, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
     {"Reserved", "reserved", 14, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Nominal Voltage", "nominalVoltage", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL80, -1, false},
-    {"Chemistry", "chemistry", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL81, -1, false},
+    {"Nominal Voltage", "nominalVoltage", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL91, -1, false},
+    {"Chemistry", "chemistry", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL92, -1, false},
     {"Capacity", "capacity", 24, 16, false, 1.0, 0.0, "Ah", FieldType::kNumber, nullptr, -1, false},
     {"Temperature Coefficient", "temperatureCoefficient", 40, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Peukert Exponent", "peukertExponent", 48, 8, false, 0.002, 1.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Charge Efficiency Factor", "chargeEfficiencyFactor", 56, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF210[] = {
+constexpr Field kF221[] = {
     {"Instance", "instance", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Generator Instance", "generatorInstance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"AGS Operating State", "agsOperatingState", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL82, -1, false},
-    {"Generator State", "generatorState", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL83, -1, false},
-    {"Generator On Reason", "generatorOnReason", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL84, -1, false},
-    {"Generator Off Reason", "generatorOffReason", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL85, -1, false},
+    {"AGS Operating State", "agsOperatingState", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
+    {"Generator State", "generatorState", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+    {"Generator On Reason", "generatorOnReason", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL95, -1, false},
+    {"Generator Off Reason", "generatorOffReason", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL96, -1, false},
 };
-constexpr Field kF211[] = {
+constexpr Field kF222[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Connection Number", "connectionNumber", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"AC RMS Current", "acRmsCurrent", 16, 16, false, 0.1, 0.0, "A", FieldType::kNumber, nullptr, -1, false},
     {"Power", "power", 32, 32, true, 1.0, 0.0, "W", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF212[] = {
+constexpr Field kF223[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Connection Number", "connectionNumber", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"AC RMS Current", "acRmsCurrent", 16, 16, false, 0.1, 0.0, "A", FieldType::kNumber, nullptr, -1, false},
     {"Power", "power", 32, 32, true, 1.0, 0.0, "W", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF213[] = {
+constexpr Field kF224[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Connection Number", "connectionNumber", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"AC RMS Current", "acRmsCurrent", 16, 16, false, 0.1, 0.0, "A", FieldType::kNumber, nullptr, -1, false},
     {"Power", "power", 32, 32, true, 1.0, 0.0, "W", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF214[] = {
+constexpr Field kF225[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Connection Number", "connectionNumber", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"AC Voltage Line to Neutral", "acVoltageLineToNeutral", 16, 16, false, 0.1, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"AC Voltage Line to Line", "acVoltageLineToLine", 32, 16, false, 0.1, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"Frequency", "frequency", 48, 16, false, 0.1, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF215[] = {
+constexpr Field kF226[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Connection Number", "connectionNumber", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"AC Voltage Line to Neutral", "acVoltageLineToNeutral", 16, 16, false, 0.1, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"AC Voltage Line to Line", "acVoltageLineToLine", 32, 16, false, 0.1, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"Frequency", "frequency", 48, 16, false, 0.1, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF216[] = {
+constexpr Field kF227[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Connection Number", "connectionNumber", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"AC Voltage Line to Neutral", "acVoltageLineToNeutral", 16, 16, false, 0.1, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"AC Voltage Line to Line", "acVoltageLineToLine", 32, 16, false, 0.1, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"Frequency", "frequency", 48, 16, false, 0.1, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF217[] = {
+constexpr Field kF228[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Connection Number", "connectionNumber", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Operating State", "operatingState", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL86, -1, false},
-    {"Temperature State", "temperatureState", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL87, -1, false},
-    {"Overload State", "overloadState", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL87, -1, false},
-    {"Low DC Voltage State", "lowDcVoltageState", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL87, -1, false},
-    {"Ripple State", "rippleState", 30, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL87, -1, false},
+    {"Operating State", "operatingState", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL97, -1, false},
+    {"Temperature State", "temperatureState", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"Overload State", "overloadState", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"Low DC Voltage State", "lowDcVoltageState", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"Ripple State", "rippleState", 30, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
     {"Reserved", "reserved", 32, 32, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF218[] = {
+constexpr Field kF229[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Connection Number", "connectionNumber", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"DC Voltage", "dcVoltage", 16, 16, false, 0.1, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"DC Current", "dcCurrent", 32, 24, true, 0.01, 0.0, "A", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF219[] = {
+constexpr Field kF230[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Leeway Angle", "leewayAngle", 8, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 24, 40, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF220[] = {
+constexpr Field kF231[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Longitudinal Acceleration", "longitudinalAcceleration", 8, 16, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Transverse Acceleration", "transverseAcceleration", 24, 16, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Vertical Acceleration", "verticalAcceleration", 40, 16, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF221[] = {
+constexpr Field kF232[] = {
     {"Inverter/Motor Controller", "inverterMotorController", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Active Motor Mode", "activeMotorMode", 8, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Brake Mode", "brakeMode", 10, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -2293,7 +2458,7 @@ constexpr Field kF221[] = {
     {"Motor DC Voltage", "motorDcVoltage", 32, 16, false, 0.1, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"Motor DC Current", "motorDcCurrent", 48, 16, true, 0.1, 0.0, "A", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF222[] = {
+constexpr Field kF233[] = {
     {"Energy Storage Identifier", "energyStorageIdentifier", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Battery Status", "batteryStatus", 8, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Isolation Status", "isolationStatus", 10, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -2302,35 +2467,73 @@ constexpr Field kF222[] = {
     {"Battery Current", "batteryCurrent", 32, 16, true, 0.1, 0.0, "A", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 48, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF223[] = {
+constexpr Field kF234[] = {
+    {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Identifier", "identifier", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Direction Control", "directionControl", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL99, -1, false},
+    {"Power Enabled", "powerEnabled", 20, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Retract Control", "retractControl", 22, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL100, -1, false},
+    {"Speed Control", "speedControl", 24, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
+    {"Control Events", "controlEvents", 32, 8, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL101, -1, false},
+    {"Command Timeout", "commandTimeout", 40, 8, false, 0.005, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Azimuth Control", "azimuthControl", 48, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF235[] = {
     {"Identifier", "identifier", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Motor Type", "motorType", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL88, -1, false},
+    {"Motor Type", "motorType", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL102, -1, false},
     {"Reserved", "reserved", 12, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Power Rating", "powerRating", 16, 16, false, 1.0, 0.0, "W", FieldType::kNumber, nullptr, -1, false},
     {"Maximum Temperature Rating", "maximumTemperatureRating", 32, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Maximum Rotational Speed", "maximumRotationalSpeed", 48, 16, false, 0.25, 0.0, "rpm", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF224[] = {
+constexpr Field kF236[] = {
+    {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Identifier", "identifier", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Motor Events", "motorEvents", 16, 8, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL103, -1, false},
+    {"Current", "current", 24, 8, false, 1.0, 0.0, "A", FieldType::kNumber, nullptr, -1, false},
+    {"Temperature", "temperature", 32, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
+    {"Operating Time", "operatingTime", 48, 16, false, 60.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+};
+constexpr Field kF237[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Speed Water Referenced", "speedWaterReferenced", 8, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"Speed Ground Referenced", "speedGroundReferenced", 24, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
-    {"Speed Water Referenced Type", "speedWaterReferencedType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL89, -1, false},
+    {"Speed Water Referenced Type", "speedWaterReferencedType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL104, -1, false},
     {"Speed Direction", "speedDirection", 48, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 52, 12, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF225[] = {
+constexpr Field kF238[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Depth", "depth", 8, 32, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Offset", "offset", 40, 16, true, 0.001, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Range", "range", 56, 8, false, 10.0, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF226[] = {
+constexpr Field kF239[] = {
     {"Date", "date", 0, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
     {"Time", "time", 16, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Log", "log", 48, 32, false, 1.0, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Trip Log", "tripLog", 80, 32, false, 1.0, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF227[] = {
+constexpr Field kF240[] = {
+    {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Target ID #", "targetId", 8, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Track Status", "trackStatus", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL105, -1, false},
+    {"Reported Target", "reportedTarget", 26, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Target Acquisition", "targetAcquisition", 27, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL106, -1, false},
+    {"Bearing Reference", "bearingReference", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL67, -1, false},
+    {"Reserved", "reserved", 30, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Bearing", "bearing", 32, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
+    {"Distance", "distance", 48, 32, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Course", "course", 80, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
+    {"Speed", "speed", 96, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
+    {"CPA", "cpa", 112, 32, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"TCPA", "tcpa", 144, 32, true, 0.001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"UTC of Fix", "utcOfFix", 176, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Name", "name", 208, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Reference Target", "referenceTarget", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Reserved", "reserved17", 65535, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF241[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Elevator Car ID", "elevatorCarId", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Elevator Car Usage", "elevatorCarUsage", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -2364,7 +2567,7 @@ constexpr Field kF227[] = {
     {"Elevator Motor rotation control Status", "elevatorMotorRotationControlStatus", 170, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved32", 172, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF228[] = {
+constexpr Field kF242[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Elevator Car ID", "elevatorCarId", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Elevator Car Usage", "elevatorCarUsage", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -2372,7 +2575,7 @@ constexpr Field kF228[] = {
     {"Motor Rotational Control Status", "motorRotationalControlStatus", 28, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 30, 34, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF229[] = {
+constexpr Field kF243[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Elevator Call Button ID", "elevatorCallButtonId", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Deck Button ID", "deckButtonId", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -2380,7 +2583,44 @@ constexpr Field kF229[] = {
     {"Elevator Car Button Selection", "elevatorCarButtonSelection", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 40, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF230[] = {
+constexpr Field kF244[] = {
+    {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Windlass ID", "windlassId", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Windlass Direction Control", "windlassDirectionControl", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL107, -1, false},
+    {"Anchor Docking Control", "anchorDockingControl", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Speed Control Type", "speedControlType", 20, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL108, -1, false},
+    {"Reserved", "reserved", 22, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Speed Control", "speedControl", 24, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Power Enable", "powerEnable", 32, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Mechanical Lock", "mechanicalLock", 34, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Deck and Anchor Wash", "deckAndAnchorWash", 36, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Anchor Light", "anchorLight", 38, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Command Timeout", "commandTimeout", 40, 8, false, 0.005, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Windlass Control Events", "windlassControlEvents", 48, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL109, -1, false},
+    {"Reserved", "reserved14", 52, 12, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF245[] = {
+    {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Windlass ID", "windlassId", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Windlass Direction Control", "windlassDirectionControl", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL107, -1, false},
+    {"Windlass Motion Status", "windlassMotionStatus", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL110, -1, false},
+    {"Rode Type Status", "rodeTypeStatus", 20, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL111, -1, false},
+    {"Reserved", "reserved", 22, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Rode Counter Value", "rodeCounterValue", 24, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Windlass Line Speed", "windlassLineSpeed", 40, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
+    {"Anchor Docking Status", "anchorDockingStatus", 56, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL112, -1, false},
+    {"Windlass Operating Events", "windlassOperatingEvents", 58, 6, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL113, -1, false},
+};
+constexpr Field kF246[] = {
+    {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Windlass ID", "windlassId", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Windlass Monitoring Events", "windlassMonitoringEvents", 16, 8, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL114, -1, false},
+    {"Controller voltage", "controllerVoltage", 24, 8, false, 0.2, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
+    {"Motor current", "motorCurrent", 32, 8, false, 1.0, 0.0, "A", FieldType::kNumber, nullptr, -1, false},
+    {"Total Motor Time", "totalMotorTime", 40, 16, false, 60.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF247[] = {
     {"Actuator Identifier", "actuatorIdentifier", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Commanded Device Position", "commandedDevicePosition", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Device Position", "devicePosition", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -2388,156 +2628,193 @@ constexpr Field kF230[] = {
     {"Direction of Travel", "directionOfTravel", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 48, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF231[] = {
+constexpr Field kF248[] = {
     {"Latitude", "latitude", 0, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Longitude", "longitude", 32, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF232[] = {
+constexpr Field kF249[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"COG Reference", "cogReference", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL58, -1, false},
+    {"COG Reference", "cogReference", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL67, -1, false},
     {"Reserved", "reserved", 10, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"COG", "cog", 16, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"SOG", "sog", 32, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved6", 48, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF233[] = {
+constexpr Field kF250[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Time Delta", "timeDelta", 8, 8, false, 0.005, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Latitude Delta", "latitudeDelta", 16, 24, true, 2.77778e-09, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Longitude Delta", "longitudeDelta", 40, 24, true, 2.77778e-09, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF234[] = {
+constexpr Field kF251[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Time Delta", "timeDelta", 8, 8, false, 0.005, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
-    {"GNSS Quality", "gnssQuality", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL90, -1, false},
-    {"Direction", "direction", 20, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL58, -1, false},
+    {"GNSS Quality", "gnssQuality", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL115, -1, false},
+    {"Direction", "direction", 20, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL67, -1, false},
     {"Reserved", "reserved", 22, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"COG", "cog", 24, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Altitude Delta", "altitudeDelta", 40, 24, true, 0.001, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF235[] = {
+constexpr Field kF252[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Date", "date", 8, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
     {"Time", "time", 24, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Latitude", "latitude", 56, 64, true, 1e-16, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Longitude", "longitude", 120, 64, true, 1e-16, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Altitude", "altitude", 184, 64, true, 1e-06, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
-    {"GNSS type", "gnssType", 248, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL91, -1, false},
-    {"Method", "method", 252, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL90, -1, false},
-    {"Integrity", "integrity", 256, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL92, -1, false},
+    {"GNSS type", "gnssType", 248, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL116, -1, false},
+    {"Method", "method", 252, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL115, -1, false},
+    {"Integrity", "integrity", 256, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL117, -1, false},
     {"Reserved", "reserved", 258, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Number of SVs", "numberOfSvs", 264, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"HDOP", "hdop", 272, 16, true, 0.01, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"PDOP", "pdop", 288, 16, true, 0.01, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Geoidal Separation", "geoidalSeparation", 304, 32, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Reference Stations", "referenceStations", 336, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Reference Station Type", "referenceStationType", 344, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL91, -1, false},
+    {"Reference Station Type", "referenceStationType", 344, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL116, -1, false},
     {"Reference Station ID", "referenceStationId", 348, 12, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Age of DGNSS Corrections", "ageOfDgnssCorrections", 360, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF236[] = {
+constexpr Field kF253[] = {
     {"Date", "date", 0, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
     {"Time", "time", 16, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Local Offset", "localOffset", 48, 16, true, 60.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF237[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF254[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"User ID", "userId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Longitude", "longitude", 40, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Latitude", "latitude", 72, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
-    {"Position Accuracy", "positionAccuracy", 104, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL95, -1, false},
-    {"RAIM", "raim", 105, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL96, -1, false},
-    {"Time Stamp", "timeStamp", 106, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL97, -1, false},
+    {"Position Accuracy", "positionAccuracy", 104, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL120, -1, false},
+    {"RAIM", "raim", 105, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL121, -1, false},
+    {"Time Stamp", "timeStamp", 106, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL122, -1, false},
     {"COG", "cog", 112, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"SOG", "sog", 128, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"Communication State", "communicationState", 144, 19, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 163, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 163, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Heading", "heading", 168, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Rate of Turn", "rateOfTurn", 184, 16, true, 3.125e-05, 0.0, "rad/s", FieldType::kNumber, nullptr, -1, false},
-    {"Nav Status", "navStatus", 200, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL99, -1, false},
-    {"Special Maneuver Indicator", "specialManeuverIndicator", 204, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL100, -1, false},
+    {"Nav Status", "navStatus", 200, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL124, -1, false},
+    {"Special Maneuver Indicator", "specialManeuverIndicator", 204, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL125, -1, false},
     {"Reserved", "reserved", 206, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Spare", "spare18", 208, 3, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved19", 211, 5, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Sequence ID", "sequenceId", 216, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF238[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF255[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"User ID", "userId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Longitude", "longitude", 40, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Latitude", "latitude", 72, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
-    {"Position Accuracy", "positionAccuracy", 104, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL95, -1, false},
-    {"RAIM", "raim", 105, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL96, -1, false},
-    {"Time Stamp", "timeStamp", 106, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL97, -1, false},
+    {"Position Accuracy", "positionAccuracy", 104, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL120, -1, false},
+    {"RAIM", "raim", 105, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL121, -1, false},
+    {"Time Stamp", "timeStamp", 106, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL122, -1, false},
     {"COG", "cog", 112, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"SOG", "sog", 128, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"Communication State", "communicationState", 144, 19, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 163, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 163, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Heading", "heading", 168, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Regional Application", "regionalApplication", 184, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Regional Application B", "regionalApplicationB", 192, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"Unit type", "unitType", 194, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL101, -1, false},
-    {"Integrated Display", "integratedDisplay", 195, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"DSC", "dsc", 196, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Band", "band", 197, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL102, -1, false},
-    {"Can handle Msg 22", "canHandleMsg22", 198, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"AIS mode", "aisMode", 199, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL103, -1, false},
-    {"AIS communication state", "aisCommunicationState", 200, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL104, -1, false},
+    {"Unit type", "unitType", 194, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL126, -1, false},
+    {"Integrated Display", "integratedDisplay", 195, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"DSC", "dsc", 196, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Band", "band", 197, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL127, -1, false},
+    {"Can handle Msg 22", "canHandleMsg22", 198, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"AIS mode", "aisMode", 199, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL128, -1, false},
+    {"AIS communication state", "aisCommunicationState", 200, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL129, -1, false},
     {"Reserved", "reserved", 201, 15, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF239[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF256[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"User ID", "userId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Longitude", "longitude", 40, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Latitude", "latitude", 72, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
-    {"Position Accuracy", "positionAccuracy", 104, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL95, -1, false},
-    {"RAIM", "raim", 105, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL96, -1, false},
-    {"Time Stamp", "timeStamp", 106, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL97, -1, false},
+    {"Position Accuracy", "positionAccuracy", 104, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL120, -1, false},
+    {"RAIM", "raim", 105, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL121, -1, false},
+    {"Time Stamp", "timeStamp", 106, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL122, -1, false},
     {"COG", "cog", 112, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"SOG", "sog", 128, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"Regional Application", "regionalApplication", 144, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Regional Application B", "regionalApplicationB", 152, 4, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved", 156, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Type of ship", "typeOfShip", 160, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL105, -1, false},
+    {"Type of ship", "typeOfShip", 160, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL130, -1, false},
     {"True Heading", "trueHeading", 168, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved16", 184, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"GNSS type", "gnssType", 188, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL106, -1, false},
+    {"GNSS type", "gnssType", 188, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL131, -1, false},
     {"Length", "length", 192, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Beam", "beam", 208, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Position reference from Starboard", "positionReferenceFromStarboard", 224, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Position reference from Bow", "positionReferenceFromBow", 240, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Name", "name", 256, 160, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
-    {"DTE", "dte", 416, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL107, -1, false},
-    {"AIS mode", "aisMode", 417, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL103, -1, false},
+    {"DTE", "dte", 416, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL132, -1, false},
+    {"AIS mode", "aisMode", 417, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL128, -1, false},
     {"Spare", "spare25", 418, 4, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 422, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 422, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Reserved", "reserved27", 427, 5, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF240[] = {
+constexpr Field kF257[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
+    {"User ID", "userId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Longitude", "longitude", 40, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Latitude", "latitude", 72, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Position Accuracy", "positionAccuracy", 104, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL120, -1, false},
+    {"RAIM", "raim", 105, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL121, -1, false},
+    {"Time Stamp", "timeStamp", 106, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL122, -1, false},
+    {"Length/Diameter", "lengthDiameter", 112, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Beam/Diameter", "beamDiameter", 128, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Position Reference from Starboard Edge", "positionReferenceFromStarboardEdge", 144, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Position Reference from True North Facing Edge", "positionReferenceFromTrueNorthFacingEdge", 160, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"AtoN Type", "atonType", 176, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL133, -1, false},
+    {"Off Position Indicator", "offPositionIndicator", 181, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Virtual AtoN Flag", "virtualAtonFlag", 182, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Assigned Mode Flag", "assignedModeFlag", 183, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL134, -1, false},
+    {"Spare", "spare", 184, 1, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
+    {"Position Fixing Device Type", "positionFixingDeviceType", 185, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL131, -1, false},
+    {"Reserved", "reserved19", 189, 3, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"AtoN Status", "atonStatus", 192, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 200, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
+    {"Reserved", "reserved22", 205, 3, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"AtoN Name", "atonName", 208, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF258[] = {
     {"Local Datum", "localDatum", 0, 32, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Delta Latitude", "deltaLatitude", 32, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Delta Longitude", "deltaLongitude", 64, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Delta Altitude", "deltaAltitude", 96, 32, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Reference Datum", "referenceDatum", 128, 32, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
 };
-constexpr Field kF241[] = {
+constexpr Field kF259[] = {
+    {"Delta X", "deltaX", 0, 32, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Delta Y", "deltaY", 32, 32, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Delta Z", "deltaZ", 64, 32, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Rotation in X", "rotationInX", 96, 32, true, 1.0, 0.0, "rad", FieldType::kFloat, nullptr, -1, false},
+    {"Rotation in Y", "rotationInY", 128, 32, true, 1.0, 0.0, "rad", FieldType::kFloat, nullptr, -1, false},
+    {"Rotation in Z", "rotationInZ", 160, 32, true, 1.0, 0.0, "rad", FieldType::kFloat, nullptr, -1, false},
+    {"Scale", "scale", 192, 32, true, 1.0, 0.0, "ppm", FieldType::kFloat, nullptr, -1, false},
+    {"Ellipsoid Semi-major Axis", "ellipsoidSemiMajorAxis", 224, 32, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Ellipsoid Flattening Inverse", "ellipsoidFlatteningInverse", 256, 32, true, 1.0, 0.0, "", FieldType::kFloat, nullptr, -1, false},
+    {"Datum Name", "datumName", 288, 32, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
+};
+constexpr Field kF260[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"XTE mode", "xteMode", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL108, -1, false},
+    {"XTE mode", "xteMode", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
     {"Reserved", "reserved", 12, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Navigation Terminated", "navigationTerminated", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
+    {"Navigation Terminated", "navigationTerminated", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
     {"XTE", "xte", 16, 32, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved6", 48, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF242[] = {
+constexpr Field kF261[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Distance to Waypoint", "distanceToWaypoint", 8, 32, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
-    {"Course/Bearing reference", "courseBearingReference", 40, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL58, -1, false},
-    {"Perpendicular Crossed", "perpendicularCrossed", 42, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Arrival Circle Entered", "arrivalCircleEntered", 44, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Calculation Type", "calculationType", 46, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL109, -1, false},
+    {"Course/Bearing reference", "courseBearingReference", 40, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL67, -1, false},
+    {"Perpendicular Crossed", "perpendicularCrossed", 42, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Arrival Circle Entered", "arrivalCircleEntered", 44, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Calculation Type", "calculationType", 46, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL136, -1, false},
     {"ETA Time", "etaTime", 48, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"ETA Date", "etaDate", 80, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
     {"Bearing, Origin to Destination Waypoint", "bearingOriginToDestinationWaypoint", 96, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
@@ -2548,58 +2825,73 @@ constexpr Field kF242[] = {
     {"Destination Longitude", "destinationLongitude", 224, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Waypoint Closing Velocity", "waypointClosingVelocity", 256, 16, true, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF243[] = {
+constexpr Field kF262[] = {
+    {"Start RPS#", "startRps", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"nItems", "nitems", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Database ID", "databaseId", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Route ID", "routeId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Navigation direction in route", "navigationDirectionInRoute", 64, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL137, -1, false},
+    {"Supplementary Route/WP data available", "supplementaryRouteWpDataAvailable", 67, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Reserved", "reserved", 69, 3, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Route Name", "routeName", 72, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Reserved", "reserved9", 65535, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"WP ID", "wpId", 65535, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"WP Name", "wpName", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"WP Latitude", "wpLatitude", 65535, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"WP Longitude", "wpLongitude", 65535, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF263[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Set Reference", "setReference", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL58, -1, false},
+    {"Set Reference", "setReference", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL67, -1, false},
     {"Reserved", "reserved", 10, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Set", "set", 16, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Drift", "drift", 32, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved6", 48, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF244[] = {
+constexpr Field kF264[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Time to mark", "timeToMark", 8, 32, true, 0.001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
-    {"Mark Type", "markType", 40, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL110, -1, false},
+    {"Mark Type", "markType", 40, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL138, -1, false},
     {"Reserved", "reserved", 44, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Mark ID", "markId", 48, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF245[] = {
+constexpr Field kF265[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Bearing Reference", "bearingReference", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL58, -1, false},
-    {"Calculation Type", "calculationType", 10, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL109, -1, false},
+    {"Bearing Reference", "bearingReference", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL67, -1, false},
+    {"Calculation Type", "calculationType", 10, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL136, -1, false},
     {"Reserved", "reserved", 12, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Bearing, Origin to Destination", "bearingOriginToDestination", 16, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Distance", "distance", 32, 32, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
-    {"Origin Mark Type", "originMarkType", 64, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL110, -1, false},
-    {"Destination Mark Type", "destinationMarkType", 68, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL110, -1, false},
+    {"Origin Mark Type", "originMarkType", 64, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL138, -1, false},
+    {"Destination Mark Type", "destinationMarkType", 68, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL138, -1, false},
     {"Origin Mark ID", "originMarkId", 72, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Destination Mark ID", "destinationMarkId", 104, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF246[] = {
+constexpr Field kF266[] = {
     {"SV Elevation Mask", "svElevationMask", 0, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"PDOP Mask", "pdopMask", 16, 16, true, 0.01, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"PDOP Switch", "pdopSwitch", 32, 16, true, 0.01, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"SNR Mask", "snrMask", 48, 16, true, 0.01, 0.0, "dB", FieldType::kNumber, nullptr, -1, false},
-    {"GNSS Mode (desired)", "gnssModeDesired", 64, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL111, -1, false},
-    {"DGNSS Mode (desired)", "dgnssModeDesired", 67, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL112, -1, false},
-    {"Position/Velocity Filter", "positionVelocityFilter", 70, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
+    {"GNSS Mode (desired)", "gnssModeDesired", 64, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL139, -1, false},
+    {"DGNSS Mode (desired)", "dgnssModeDesired", 67, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL140, -1, false},
+    {"Position/Velocity Filter", "positionVelocityFilter", 70, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
     {"Max Correction Age", "maxCorrectionAge", 72, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Antenna Altitude for 2D Mode", "antennaAltitudeFor2dMode", 88, 32, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
-    {"Use Antenna Altitude for 2D Mode", "useAntennaAltitudeFor2dMode", 120, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
+    {"Use Antenna Altitude for 2D Mode", "useAntennaAltitudeFor2dMode", 120, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
     {"Reserved", "reserved", 122, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF247[] = {
+constexpr Field kF267[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Desired Mode", "desiredMode", 8, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL111, -1, false},
-    {"Actual Mode", "actualMode", 11, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL111, -1, false},
+    {"Desired Mode", "desiredMode", 8, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL139, -1, false},
+    {"Actual Mode", "actualMode", 11, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL139, -1, false},
     {"Reserved", "reserved", 14, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"HDOP", "hdop", 16, 16, true, 0.01, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"VDOP", "vdop", 32, 16, true, 0.01, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"TDOP", "tdop", 48, 16, true, 0.01, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF248[] = {
+constexpr Field kF268[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Range Residual Mode", "rangeResidualMode", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL113, -1, false},
+    {"Range Residual Mode", "rangeResidualMode", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL141, -1, false},
     {"Reserved", "reserved", 10, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Sats in View", "satsInView", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"PRN", "prn", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -2607,10 +2899,10 @@ constexpr Field kF248[] = {
     {"Azimuth", "azimuth", 48, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"SNR", "snr", 64, 16, true, 0.01, 0.0, "dB", FieldType::kNumber, nullptr, -1, false},
     {"Range residuals", "rangeResiduals", 80, 32, true, 1e-05, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
-    {"Status", "status", 112, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL114, -1, false},
+    {"Status", "status", 112, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL142, -1, false},
     {"Reserved", "reserved11", 116, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF249[] = {
+constexpr Field kF269[] = {
     {"PRN", "prn", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"GPS Week number", "gpsWeekNumber", 8, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"SV Health Bits", "svHealthBits", 24, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
@@ -2626,7 +2918,7 @@ constexpr Field kF249[] = {
     {"Clock Parameter 2", "clockParameter2", 195, 11, true, 3.63798e-12, 0.0, "s/s", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 206, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF250[] = {
+constexpr Field kF270[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"RMS of Position Uncertainty", "rmsOfPositionUncertainty", 8, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"STD of Major axis", "stdOfMajorAxis", 24, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
@@ -2636,9 +2928,9 @@ constexpr Field kF250[] = {
     {"STD of Lon Error", "stdOfLonError", 88, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"STD of Alt Error", "stdOfAltError", 104, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF251[] = {
+constexpr Field kF271[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Integrity flag", "integrityFlag", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL92, -1, false},
+    {"Integrity flag", "integrityFlag", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL117, -1, false},
     {"Reserved", "reserved", 10, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Latitude expected error", "latitudeExpectedError", 16, 16, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Longitude expected error", "longitudeExpectedError", 32, 16, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
@@ -2648,14 +2940,14 @@ constexpr Field kF251[] = {
     {"Estimate of pseudorange bias", "estimateOfPseudorangeBias", 88, 16, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Std Deviation of bias", "stdDeviationOfBias", 104, 16, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF252[] = {
+constexpr Field kF272[] = {
     {"Radial Position Error Maximum Threshold", "radialPositionErrorMaximumThreshold", 0, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Probability of False Alarm", "probabilityOfFalseAlarm", 16, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Probability of Missed Detection", "probabilityOfMissedDetection", 24, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Pseudorange Residual Filtering Time Constant", "pseudorangeResidualFilteringTimeConstant", 32, 16, false, 1.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Reserved", "reserved", 48, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF253[] = {
+constexpr Field kF273[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"RMS Std Dev of Range Inputs", "rmsStdDevOfRangeInputs", 8, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Std Dev of Major error ellipse", "stdDevOfMajorErrorEllipse", 24, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
@@ -2665,12 +2957,12 @@ constexpr Field kF253[] = {
     {"Std Dev Lon Error", "stdDevLonError", 88, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Std Dev Alt Error", "stdDevAltError", 104, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF254[] = {
+constexpr Field kF274[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reference Station ID", "referenceStationId", 8, 12, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Reference Station Type", "referenceStationType", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL91, -1, false},
+    {"Reference Station Type", "referenceStationType", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL116, -1, false},
     {"Time of corrections", "timeOfCorrections", 24, 16, false, 0.1, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
-    {"Station Health", "stationHealth", 40, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL115, -1, false},
+    {"Station Health", "stationHealth", 40, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL143, -1, false},
     {"Reserved", "reserved", 44, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Satellite ID", "satelliteId", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"PRC", "prc", 56, 32, true, 0.0001, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
@@ -2678,32 +2970,32 @@ constexpr Field kF254[] = {
     {"UDRE", "udre", 104, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"IOD", "iod", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF255[] = {
+constexpr Field kF275[] = {
     {"Channel", "channel", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Frequency", "frequency", 8, 32, false, 10.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
-    {"Serial Interface Bit Rate", "serialInterfaceBitRate", 40, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL116, -1, false},
-    {"Serial Interface Detection Mode", "serialInterfaceDetectionMode", 45, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL117, -1, false},
-    {"Differential Source", "differentialSource", 48, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
-    {"Differential Operation Mode", "differentialOperationMode", 52, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
+    {"Serial Interface Bit Rate", "serialInterfaceBitRate", 40, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL144, -1, false},
+    {"Serial Interface Detection Mode", "serialInterfaceDetectionMode", 45, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL145, -1, false},
+    {"Differential Source", "differentialSource", 48, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL146, -1, false},
+    {"Differential Operation Mode", "differentialOperationMode", 52, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL147, -1, false},
     {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF256[] = {
+constexpr Field kF276[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Channel", "channel", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Signal Strength", "signalStrength", 16, 32, true, 0.01, 0.0, "dB", FieldType::kNumber, nullptr, -1, false},
     {"Signal SNR", "signalSnr", 48, 16, true, 0.01, 0.0, "dB", FieldType::kNumber, nullptr, -1, false},
     {"Frequency", "frequency", 64, 32, false, 10.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
-    {"Station Type", "stationType", 96, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL91, -1, false},
+    {"Station Type", "stationType", 96, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL116, -1, false},
     {"Reference Station ID", "referenceStationId", 100, 12, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Differential Signal Bit Rate", "differentialSignalBitRate", 112, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL116, -1, false},
-    {"Differential Signal Detection Mode", "differentialSignalDetectionMode", 117, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL117, -1, false},
-    {"Used as Correction Source", "usedAsCorrectionSource", 120, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
+    {"Differential Signal Bit Rate", "differentialSignalBitRate", 112, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL144, -1, false},
+    {"Differential Signal Detection Mode", "differentialSignalDetectionMode", 117, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL145, -1, false},
+    {"Used as Correction Source", "usedAsCorrectionSource", 120, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
     {"Reserved", "reserved", 122, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Differential Source", "differentialSource", 124, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Differential Source", "differentialSource", 124, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL146, -1, false},
     {"Time since Last Sat Differential Sync", "timeSinceLastSatDifferentialSync", 128, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Satellite Service ID No.", "satelliteServiceIdNo", 144, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF257[] = {
+constexpr Field kF277[] = {
     {"PRN", "prn", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"NA", "na", 8, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 24, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
@@ -2719,30 +3011,30 @@ constexpr Field kF257[] = {
     {"(tau)cA", "TauCa", 168, 28, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"(tau)nA", "TauNa", 196, 12, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF258[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF278[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"User ID", "userId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Longitude", "longitude", 40, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Latitude", "latitude", 72, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
-    {"Position Accuracy", "positionAccuracy", 104, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL95, -1, false},
-    {"RAIM", "raim", 105, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL96, -1, false},
+    {"Position Accuracy", "positionAccuracy", 104, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL120, -1, false},
+    {"RAIM", "raim", 105, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL121, -1, false},
     {"Reserved", "reserved", 106, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Position Time", "positionTime", 112, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Communication State", "communicationState", 144, 19, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 163, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 163, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Position Date", "positionDate", 168, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
     {"Reserved", "reserved13", 184, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"GNSS type", "gnssType", 188, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL106, -1, false},
+    {"GNSS type", "gnssType", 188, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL131, -1, false},
 };
-constexpr Field kF259[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF279[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"User ID", "userId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"IMO number", "imoNumber", 40, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Callsign", "callsign", 72, 56, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Name", "name", 128, 160, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
-    {"Type of ship", "typeOfShip", 288, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL105, -1, false},
+    {"Type of ship", "typeOfShip", 288, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL130, -1, false},
     {"Length", "length", 296, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Beam", "beam", 312, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Position reference from Starboard", "positionReferenceFromStarboard", 328, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
@@ -2751,79 +3043,112 @@ constexpr Field kF259[] = {
     {"ETA Time", "etaTime", 376, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Draft", "draft", 408, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Destination", "destination", 424, 160, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
-    {"AIS version indicator", "aisVersionIndicator", 584, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL120, -1, false},
-    {"GNSS type", "gnssType", 586, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL106, -1, false},
-    {"DTE", "dte", 590, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL107, -1, false},
+    {"AIS version indicator", "aisVersionIndicator", 584, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL148, -1, false},
+    {"GNSS type", "gnssType", 586, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL131, -1, false},
+    {"DTE", "dte", 590, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL132, -1, false},
     {"Reserved", "reserved", 591, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 592, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 592, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Reserved", "reserved21", 597, 3, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF260[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF280[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
+    {"Source ID", "sourceId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved", 40, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
+    {"Spare", "spare6", 46, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
+    {"Destination ID", "destinationId", 48, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Sequence Number", "sequenceNumber", 80, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved9", 82, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF281[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"User ID", "userId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Longitude", "longitude", 40, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Latitude", "latitude", 72, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
-    {"Position Accuracy", "positionAccuracy", 104, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL95, -1, false},
-    {"RAIM", "raim", 105, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL96, -1, false},
-    {"Time Stamp", "timeStamp", 106, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL97, -1, false},
+    {"Position Accuracy", "positionAccuracy", 104, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL120, -1, false},
+    {"RAIM", "raim", 105, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL121, -1, false},
+    {"Time Stamp", "timeStamp", 106, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL122, -1, false},
     {"COG", "cog", 112, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"SOG", "sog", 128, 16, false, 0.1, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"Communication State", "communicationState", 144, 19, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 163, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 163, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Altitude", "altitude", 168, 32, true, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
     {"Reserved for Regional Applications", "reservedForRegionalApplications", 200, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
-    {"DTE", "dte", 208, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL107, -1, false},
+    {"DTE", "dte", 208, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL132, -1, false},
     {"Spare", "spare", 209, 5, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved17", 214, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF261[] = {
+constexpr Field kF282[] = {
     {"Rx Frequency", "rxFrequency", 0, 32, false, 10.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
     {"Tx Frequency", "txFrequency", 32, 32, false, 10.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
     {"Radio Channel", "radioChannel", 64, 48, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Tx Power", "txPower", 112, 16, false, 1.0, 0.0, "W", FieldType::kNumber, nullptr, -1, false},
-    {"Mode", "mode", 128, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL121, -1, false},
+    {"Mode", "mode", 128, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, -1, false},
     {"Channel Bandwidth", "channelBandwidth", 136, 16, false, 1.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF262[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF283[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"Source ID", "sourceId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 40, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Spare", "spare6", 46, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Destination ID", "destinationId", 48, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF263[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF284[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"Source ID", "sourceId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 40, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
+    {"Sequence Number", "sequenceNumber", 46, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Destination ID", "destinationId", 48, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved8", 80, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Retransmit flag", "retransmitFlag", 86, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Spare", "spare10", 87, 1, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
+    {"Safety Related Text", "safetyRelatedText", 88, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF285[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
+    {"Source ID", "sourceId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved", 40, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
+    {"Spare", "spare6", 46, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
+    {"Safety Related Text", "safetyRelatedText", 48, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF286[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
+    {"Source ID", "sourceId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved", 40, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Spare", "spare6", 46, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Destination ID 1", "destinationId1", 48, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved8", 80, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Message ID 1.1", "messageId11", 82, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
+    {"Message ID 1.1", "messageId11", 82, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
     {"Slot Offset 1.1", "slotOffset11", 88, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Spare", "spare11", 104, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"Message ID 1.2", "messageId12", 106, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
+    {"Message ID 1.2", "messageId12", 106, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
     {"Slot Offset 1.2", "slotOffset12", 112, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved14", 128, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Reserved", "reserved15", 134, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Destination ID 2", "destinationId2", 136, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved17", 168, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Message ID 2.1", "messageId21", 170, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
+    {"Message ID 2.1", "messageId21", 170, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
     {"Slot Offset 2.1", "slotOffset21", 176, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Spare", "spare20", 192, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved21", 194, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"SID", "sid", 200, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF264[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF287[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"Source ID", "sourceId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 40, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Spare", "spare6", 46, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Destination ID A", "destinationIdA", 48, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Offset A", "offsetA", 80, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -2834,66 +3159,126 @@ constexpr Field kF264[] = {
     {"Spare", "spare13", 176, 4, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved14", 180, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF265[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF288[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"Source ID", "sourceId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 40, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
+    {"Spare", "spare6", 46, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
+    {"Offset", "offset", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of Slots", "numberOfSlots", 64, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Timeout", "timeout", 72, 8, false, 60.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Increment", "increment", 80, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF289[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
+    {"Source ID", "sourceId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved", 40, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 41, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Spare", "spare6", 46, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Channel A", "channelA", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Channel B", "channelB", 64, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved9", 80, 3, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Power", "power", 83, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL122, -1, false},
-    {"Tx/Rx Mode", "txRxMode", 84, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
+    {"Power", "power", 83, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
+    {"Tx/Rx Mode", "txRxMode", 84, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL151, -1, false},
     {"North East Longitude Corner 1", "northEastLongitudeCorner1", 88, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"North East Latitude Corner 1", "northEastLatitudeCorner1", 120, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"South West Longitude Corner 2", "southWestLongitudeCorner2", 152, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"South West Latitude Corner 2", "southWestLatitudeCorner2", 184, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved16", 216, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Addressed or Broadcast Message Indicator", "addressedOrBroadcastMessageIndicator", 217, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL124, -1, false},
-    {"Channel A Bandwidth", "channelABandwidth", 218, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL125, -1, false},
-    {"Channel B Bandwidth", "channelBBandwidth", 219, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL125, -1, false},
+    {"Addressed or Broadcast Message Indicator", "addressedOrBroadcastMessageIndicator", 217, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL152, -1, false},
+    {"Channel A Bandwidth", "channelABandwidth", 218, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL153, -1, false},
+    {"Channel B Bandwidth", "channelBBandwidth", 219, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL153, -1, false},
     {"Reserved", "reserved20", 220, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Transitional Zone Size", "transitionalZoneSize", 221, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL126, -1, false},
+    {"Transitional Zone Size", "transitionalZoneSize", 221, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, -1, false},
     {"Spare", "spare22", 224, 23, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved23", 247, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF266[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF290[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"Source ID", "sourceId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Spare", "spare", 40, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"Tx/Rx Mode", "txRxMode", 42, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
+    {"Tx/Rx Mode", "txRxMode", 42, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL151, -1, false},
     {"Reserved", "reserved6", 46, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"North East Longitude Corner 1", "northEastLongitudeCorner1", 48, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"North East Latitude Corner 1", "northEastLatitudeCorner1", 80, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"South West Longitude Corner 2", "southWestLongitudeCorner2", 112, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
     {"South West Latitude Corner 2", "southWestLatitudeCorner2", 144, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
-    {"Station Type", "stationType", 176, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL127, -1, false},
+    {"Station Type", "stationType", 176, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL155, -1, false},
     {"Reserved", "reserved12", 180, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Ship and Cargo Filter", "shipAndCargoFilter", 184, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL105, -1, false},
+    {"Ship and Cargo Filter", "shipAndCargoFilter", 184, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL130, -1, false},
     {"Spare", "spare14", 192, 22, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved15", 214, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Reporting Interval", "reportingInterval", 216, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL128, -1, false},
+    {"Reporting Interval", "reportingInterval", 216, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL156, -1, false},
     {"Quiet Time", "quietTime", 220, 4, false, 60.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Spare", "spare18", 224, 6, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved19", 230, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF267[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF291[] = {
+    {"DSC Format", "dscFormat", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL157, -1, false},
+    {"DSC Category", "dscCategory", 8, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL158, 112, false},
+    {"DSC Message Address", "dscMessageAddress", 16, 40, false, 1.0, 0.0, "", FieldType::kDecimal, nullptr, -1, false},
+    {"Nature of Distress", "natureOfDistress", 56, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL159, -1, false},
+    {"Subsequent Communication Mode or 2nd Telecommand", "subsequentCommunicationModeOr2ndTelecommand", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, -1, false},
+    {"Proposed Rx Frequency/Channel", "proposedRxFrequencyChannel", 72, 48, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
+    {"Proposed Tx Frequency/Channel", "proposedTxFrequencyChannel", 120, 48, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
+    {"Telephone Number", "telephoneNumber", 168, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Latitude of Vessel Reported", "latitudeOfVesselReported", 65535, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Longitude of Vessel Reported", "longitudeOfVesselReported", 65535, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Time of Position", "timeOfPosition", 65535, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"MMSI of Ship In Distress", "mmsiOfShipInDistress", 65535, 40, false, 1.0, 0.0, "", FieldType::kDecimal, nullptr, -1, false},
+    {"DSC EOS Symbol", "dscEosSymbol", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Expansion Enabled", "expansionEnabled", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Reserved", "reserved", 65535, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Calling Rx Frequency/Channel", "callingRxFrequencyChannel", 65535, 48, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
+    {"Calling Tx Frequency/Channel", "callingTxFrequencyChannel", 65535, 48, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
+    {"Time of Receipt", "timeOfReceipt", 65535, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Date of Receipt", "dateOfReceipt", 65535, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
+    {"DSC Equipment Assigned Message ID", "dscEquipmentAssignedMessageId", 65535, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"DSC Expansion Field Symbol", "dscExpansionFieldSymbol", 65535, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL161, -1, false},
+    {"DSC Expansion Field Data", "dscExpansionFieldData", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF292[] = {
+    {"DSC Format Symbol", "dscFormatSymbol", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL157, -1, false},
+    {"DSC Category Symbol", "dscCategorySymbol", 8, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL158, -1, false},
+    {"DSC Message Address", "dscMessageAddress", 16, 40, false, 1.0, 0.0, "", FieldType::kDecimal, nullptr, -1, false},
+    {"1st Telecommand", "1stTelecommand", 56, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL162, -1, false},
+    {"Subsequent Communication Mode or 2nd Telecommand", "subsequentCommunicationModeOr2ndTelecommand", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, -1, false},
+    {"Proposed Rx Frequency/Channel", "proposedRxFrequencyChannel", 72, 48, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
+    {"Proposed Tx Frequency/Channel", "proposedTxFrequencyChannel", 120, 48, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
+    {"Telephone Number", "telephoneNumber", 168, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Latitude of Vessel Reported", "latitudeOfVesselReported", 65535, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Longitude of Vessel Reported", "longitudeOfVesselReported", 65535, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Time of Position", "timeOfPosition", 65535, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"MMSI of Ship In Distress", "mmsiOfShipInDistress", 65535, 40, false, 1.0, 0.0, "", FieldType::kDecimal, nullptr, -1, false},
+    {"DSC EOS Symbol", "dscEosSymbol", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Expansion Enabled", "expansionEnabled", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Reserved", "reserved", 65535, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Calling Rx Frequency/Channel", "callingRxFrequencyChannel", 65535, 48, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
+    {"Calling Tx Frequency/Channel", "callingTxFrequencyChannel", 65535, 48, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
+    {"Time of Receipt", "timeOfReceipt", 65535, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Date of Receipt", "dateOfReceipt", 65535, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
+    {"DSC Equipment Assigned Message ID", "dscEquipmentAssignedMessageId", 65535, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"DSC Expansion Field Symbol", "dscExpansionFieldSymbol", 65535, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL161, -1, false},
+    {"DSC Expansion Field Data", "dscExpansionFieldData", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF293[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"User ID", "userId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Name", "name", 40, 160, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 200, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 200, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Reserved", "reserved", 205, 3, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Sequence ID", "sequenceId", 208, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF268[] = {
-    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL93, -1, false},
-    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+constexpr Field kF294[] = {
+    {"Message ID", "messageId", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL118, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"User ID", "userId", 8, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Type of ship", "typeOfShip", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL105, -1, false},
+    {"Type of ship", "typeOfShip", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL130, -1, false},
     {"Vendor ID", "vendorId", 48, 56, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Callsign", "callsign", 104, 56, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Length", "length", 160, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
@@ -2903,19 +3288,135 @@ constexpr Field kF268[] = {
     {"Mothership User ID", "mothershipUserId", 224, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 256, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Spare", "spare13", 258, 2, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"GNSS type", "gnssType", 260, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL106, -1, false},
-    {"AIS Transceiver information", "aisTransceiverInformation", 264, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL98, -1, false},
+    {"GNSS type", "gnssType", 260, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL131, -1, false},
+    {"AIS Transceiver information", "aisTransceiverInformation", 264, 5, false, 1.0, 0.0, "", FieldType::kLookup, &kL123, -1, false},
     {"Reserved", "reserved16", 269, 3, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Sequence ID", "sequenceId", 272, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF269[] = {
+constexpr Field kF295[] = {
+    {"Group Repetition Interval (GRI)", "groupRepetitionIntervalGri", 0, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Master Range", "masterRange", 32, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"V Secondary TD", "vSecondaryTd", 64, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"W Secondary TD", "wSecondaryTd", 96, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"X Secondary TD", "xSecondaryTd", 128, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Y Secondary TD", "ySecondaryTd", 160, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Z Secondary TD", "zSecondaryTd", 192, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Station status: Master", "stationStatusMaster", 224, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Station status: V", "stationStatusV", 228, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Station status: W", "stationStatusW", 232, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Station status: X", "stationStatusX", 236, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Station status: Y", "stationStatusY", 240, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Station status: Z", "stationStatusZ", 244, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Mode", "mode", 248, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
+    {"Reserved", "reserved", 252, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF296[] = {
+    {"Group Repetition Interval (GRI)", "groupRepetitionIntervalGri", 0, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Master Range", "masterRange", 32, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"V Secondary Range", "vSecondaryRange", 64, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"W Secondary Range", "wSecondaryRange", 96, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"X Secondary Range", "xSecondaryRange", 128, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Y Secondary Range", "ySecondaryRange", 160, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Z Secondary Range", "zSecondaryRange", 192, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Station status: Master", "stationStatusMaster", 224, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Station status: V", "stationStatusV", 228, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Station status: W", "stationStatusW", 232, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Station status: X", "stationStatusX", 236, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Station status: Y", "stationStatusY", 240, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Station status: Z", "stationStatusZ", 244, 4, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL163, -1, false},
+    {"Mode", "mode", 248, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
+    {"Reserved", "reserved", 252, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF297[] = {
     {"Group Repetition Interval (GRI)", "groupRepetitionIntervalGri", 0, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Station identifier", "stationIdentifier", 32, 8, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Station SNR", "stationSnr", 40, 16, true, 0.01, 0.0, "dB", FieldType::kNumber, nullptr, -1, false},
     {"Station ECD", "stationEcd", 56, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Station ASF", "stationAsf", 88, 32, true, 1e-09, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF270[] = {
+constexpr Field kF298[] = {
+    {"Hardware Channel ID", "hardwareChannelId", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"PGN", "pgn", 8, 24, false, 1.0, 0.0, "", FieldType::kPgn, nullptr, -1, false},
+    {"Data Source Instance Field Number", "dataSourceInstanceFieldNumber", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Instance Value", "dataSourceInstanceValue", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Secondary Enumeration Field Number", "secondaryEnumerationFieldNumber", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Secondary Enumeration Field Value", "secondaryEnumerationFieldValue", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Parameter Field Number", "parameterFieldNumber", 64, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Label", "label", 72, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF299[] = {
+    {"Data Source Channel ID", "dataSourceChannelId", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Source Selection Status", "sourceSelectionStatus", 8, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved", 10, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"NAME Selection Criteria Mask", "nameSelectionCriteriaMask", 12, 12, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Source NAME", "sourceName", 24, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"PGN", "pgn", 88, 24, false, 1.0, 0.0, "", FieldType::kPgn, nullptr, -1, false},
+    {"Data Source Instance Field Number", "dataSourceInstanceFieldNumber", 112, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Instance Value", "dataSourceInstanceValue", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Secondary Enumeration Field Number", "secondaryEnumerationFieldNumber", 128, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Secondary Enumeration Field Value", "secondaryEnumerationFieldValue", 136, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Parameter Field Number", "parameterFieldNumber", 144, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF300[] = {
+    {"Start Database ID", "startDatabaseId", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"nItems", "nitems", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of Databases Available", "numberOfDatabasesAvailable", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Database ID", "databaseId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Database Name", "databaseName", 64, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Database Timestamp", "databaseTimestamp", 65535, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Database Datestamp", "databaseDatestamp", 65535, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
+    {"WP Position Resolution", "wpPositionResolution", 65535, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL164, -1, false},
+    {"Reserved", "reserved", 65535, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Number of Routes in Database", "numberOfRoutesInDatabase", 65535, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of WPs in Database", "numberOfWpsInDatabase", 65535, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of Bytes in Database", "numberOfBytesInDatabase", 65535, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF301[] = {
+    {"Start Route ID", "startRouteId", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"nItems", "nitems", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of Routes in Database", "numberOfRoutesInDatabase", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Database ID", "databaseId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Route ID", "routeId", 64, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Route Name", "routeName", 80, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Reserved", "reserved", 65535, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"WP Identification Method", "wpIdentificationMethod", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL165, -1, false},
+    {"Route Status", "routeStatus", 65535, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL166, -1, false},
+};
+constexpr Field kF302[] = {
+    {"Database ID", "databaseId", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Route ID", "routeId", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Route/WP-List Name", "routeWpListName", 32, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Route/WP-List Timestamp", "routeWpListTimestamp", 65535, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Route/WP-List Datestamp", "routeWpListDatestamp", 65535, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
+    {"Change at Last Timestamp", "changeAtLastTimestamp", 65535, 8, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL167, -1, false},
+    {"Number of WPs in the Route/WP-List", "numberOfWpsInTheRouteWpList", 65535, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Critical supplementary parameters", "criticalSupplementaryParameters", 65535, 8, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL168, -1, false},
+    {"Navigation Method", "navigationMethod", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL169, -1, false},
+    {"WP Identification Method", "wpIdentificationMethod", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL165, -1, false},
+    {"Route Status", "routeStatus", 65535, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL166, -1, false},
+    {"XTE Limit for the Route", "xteLimitForTheRoute", 65535, 16, true, 1.0, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF303[] = {
+    {"Start RPS#", "startRps", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"nItems", "nitems", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of WPs in the Route/WP-List", "numberOfWpsInTheRouteWpList", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Database ID", "databaseId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Route ID", "routeId", 64, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"WP ID", "wpId", 80, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"WP Name", "wpName", 96, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"WP Latitude", "wpLatitude", 65535, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"WP Longitude", "wpLongitude", 65535, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF304[] = {
+    {"Start RPS#", "startRps", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"nItems", "nitems", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of WPs in the Route/WP-List", "numberOfWpsInTheRouteWpList", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Database ID", "databaseId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Route ID", "routeId", 64, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"WP ID", "wpId", 80, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"WP Name", "wpName", 96, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF305[] = {
     {"Start RPS#", "startRps", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"nItems", "nitems", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Number of WPs with a specific XTE Limit or Nav. Method", "numberOfWpsWithASpecificXteLimitOrNavMethod", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -2923,10 +3424,34 @@ constexpr Field kF270[] = {
     {"Route ID", "routeId", 64, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"RPS#", "rps", 80, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"XTE Limit in the leg after WP", "xteLimitInTheLegAfterWp", 96, 16, true, 1.0, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
-    {"Nav. Method in the leg after WP", "navMethodInTheLegAfterWp", 112, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL129, -1, false},
+    {"Nav. Method in the leg after WP", "navMethodInTheLegAfterWp", 112, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL169, -1, false},
     {"Reserved", "reserved", 114, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF271[] = {
+constexpr Field kF306[] = {
+    {"Start ID", "startId", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"nItems", "nitems", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of WPs with Comments", "numberOfWpsWithComments", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Database ID", "databaseId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Route ID", "routeId", 64, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"WP ID / RPS#", "wpIdRps", 80, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Comment", "comment", 96, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF307[] = {
+    {"Start Route ID", "startRouteId", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"nItems", "nitems", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of Routes with Comments", "numberOfRoutesWithComments", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Database ID", "databaseId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Route ID", "routeId", 64, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Comment", "comment", 80, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF308[] = {
+    {"Start Database ID", "startDatabaseId", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"nItems", "nitems", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of Databases with Comments", "numberOfDatabasesWithComments", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Database ID", "databaseId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Comment", "comment", 64, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF309[] = {
     {"Start RPS#", "startRps", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"nItems", "nitems", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Number of WPs with a specific Radius of Turn", "numberOfWpsWithASpecificRadiusOfTurn", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -2935,29 +3460,40 @@ constexpr Field kF271[] = {
     {"RPS#", "rps", 80, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Radius of Turn", "radiusOfTurn", 96, 16, true, 1.0, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF272[] = {
+constexpr Field kF310[] = {
+    {"Start WP ID", "startWpId", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"nItems", "nitems", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of valid WPs in the WP-List", "numberOfValidWpsInTheWpList", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Database ID", "databaseId", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved", 64, 16, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"WP ID", "wpId", 80, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"WP Name", "wpName", 96, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"WP Latitude", "wpLatitude", 65535, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"WP Longitude", "wpLongitude", 65535, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF311[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Wind Speed", "windSpeed", 8, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"Wind Angle", "windAngle", 24, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
-    {"Reference", "reference", 40, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL130, -1, false},
+    {"Reference", "reference", 40, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL170, -1, false},
     {"Reserved", "reserved", 43, 21, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF273[] = {
+constexpr Field kF312[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Water Temperature", "waterTemperature", 8, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Outside Ambient Air Temperature", "outsideAmbientAirTemperature", 24, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Atmospheric Pressure", "atmosphericPressure", 40, 16, false, 100.0, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF274[] = {
+constexpr Field kF313[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Temperature Source", "temperatureSource", 8, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL6, -1, false},
-    {"Humidity Source", "humiditySource", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL131, -1, false},
+    {"Humidity Source", "humiditySource", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL171, -1, false},
     {"Temperature", "temperature", 16, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Humidity", "humidity", 32, 16, true, 0.004, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Atmospheric Pressure", "atmosphericPressure", 48, 16, false, 100.0, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF275[] = {
+constexpr Field kF314[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Instance", "instance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Source", "source", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL6, -1, false},
@@ -2965,41 +3501,118 @@ constexpr Field kF275[] = {
     {"Set Temperature", "setTemperature", 40, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF276[] = {
+constexpr Field kF315[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Instance", "instance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Source", "source", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL131, -1, false},
+    {"Source", "source", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL171, -1, false},
     {"Actual Humidity", "actualHumidity", 24, 16, true, 0.004, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Set Humidity", "setHumidity", 40, 16, true, 0.004, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF277[] = {
+constexpr Field kF316[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Instance", "instance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Source", "source", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL132, -1, false},
+    {"Source", "source", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL172, -1, false},
     {"Pressure", "pressure", 24, 32, true, 0.1, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF278[] = {
+constexpr Field kF317[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Instance", "instance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Source", "source", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL132, -1, false},
+    {"Source", "source", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL172, -1, false},
     {"Pressure", "pressure", 24, 32, true, 0.1, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF279[] = {
+constexpr Field kF318[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Instance", "instance", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Source", "source", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL6, -1, false},
     {"Temperature", "temperature", 24, 24, false, 0.001, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Set Temperature", "setTemperature", 48, 16, false, 0.1, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF280[] = {
+constexpr Field kF319[] = {
+    {"Mode", "mode", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
+    {"Tide Tendency", "tideTendency", 4, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL173, -1, false},
+    {"Reserved", "reserved", 6, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Measurement Date", "measurementDate", 8, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
+    {"Measurement Time", "measurementTime", 24, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Station Latitude", "stationLatitude", 56, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Station Longitude", "stationLongitude", 88, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Tide Level", "tideLevel", 120, 16, true, 0.001, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Tide Level standard deviation", "tideLevelStandardDeviation", 136, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Station ID", "stationId", 152, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Station Name", "stationName", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF320[] = {
+    {"Mode", "mode", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
+    {"Reserved", "reserved", 4, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Measurement Date", "measurementDate", 8, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
+    {"Measurement Time", "measurementTime", 24, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Station Latitude", "stationLatitude", 56, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Station Longitude", "stationLongitude", 88, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Salinity", "salinity", 120, 32, true, 1.0, 0.0, "ppt", FieldType::kFloat, nullptr, -1, false},
+    {"Water Temperature", "waterTemperature", 152, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
+    {"Station ID", "stationId", 168, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Station Name", "stationName", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF321[] = {
+    {"Mode", "mode", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
+    {"State", "state", 4, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL174, -1, false},
+    {"Reserved", "reserved", 7, 1, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Measurement Date", "measurementDate", 8, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
+    {"Measurement Time", "measurementTime", 24, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Station Latitude", "stationLatitude", 56, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Station Longitude", "stationLongitude", 88, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Measurement Depth", "measurementDepth", 120, 32, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Current speed", "currentSpeed", 152, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
+    {"Current flow direction", "currentFlowDirection", 168, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
+    {"Water Temperature", "waterTemperature", 184, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
+    {"Station ID", "stationId", 200, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Station Name", "stationName", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF322[] = {
+    {"Mode", "mode", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
+    {"Reserved", "reserved", 4, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Measurement Date", "measurementDate", 8, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
+    {"Measurement Time", "measurementTime", 24, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Station Latitude", "stationLatitude", 56, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Station Longitude", "stationLongitude", 88, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Wind Speed", "windSpeed", 120, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
+    {"Wind Direction", "windDirection", 136, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
+    {"Wind Reference", "windReference", 152, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL170, -1, false},
+    {"Reserved", "reserved10", 155, 5, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Wind Gusts", "windGusts", 160, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
+    {"Atmospheric Pressure", "atmosphericPressure", 176, 16, false, 100.0, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
+    {"Ambient Temperature", "ambientTemperature", 192, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
+    {"Station ID", "stationId", 208, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Station Name", "stationName", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF323[] = {
+    {"Mode", "mode", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
+    {"Reserved", "reserved", 4, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Measurement Date", "measurementDate", 8, 16, false, 1.0, 0.0, "d", FieldType::kDate, nullptr, -1, false},
+    {"Measurement Time", "measurementTime", 24, 32, false, 0.0001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Station Latitude", "stationLatitude", 56, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Station Longitude", "stationLongitude", 88, 32, true, 1e-07, 0.0, "deg", FieldType::kNumber, nullptr, -1, false},
+    {"Wind Speed", "windSpeed", 120, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
+    {"Wind Direction", "windDirection", 136, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
+    {"Wind Reference", "windReference", 152, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL170, -1, false},
+    {"Reserved", "reserved10", 155, 5, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Wind Gusts", "windGusts", 160, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
+    {"Wave Height", "waveHeight", 176, 16, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
+    {"Dominant Wave Period", "dominantWavePeriod", 192, 16, false, 0.01, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
+    {"Atmospheric Pressure", "atmosphericPressure", 208, 16, false, 100.0, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
+    {"Pressure Tendency Rate", "pressureTendencyRate", 224, 16, true, 10.0, 0.0, "Pa/hr", FieldType::kNumber, nullptr, -1, false},
+    {"Air Temperature", "airTemperature", 240, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
+    {"Water Temperature", "waterTemperature", 256, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
+    {"Station ID", "stationId", 272, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF324[] = {
     {"HVAC Identifier", "hvacIdentifier", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Location", "location", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Operating Mode", "operatingMode", 16, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Control Operating State", "controlOperatingState", 20, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Power", "power", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Power", "power", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
     {"Fan Speed Mode Changeable", "fanSpeedModeChangeable", 26, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Fan Speed Mode", "fanSpeedMode", 28, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Fan Operation Mode", "fanOperationMode", 30, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -3022,7 +3635,21 @@ constexpr Field kF280[] = {
     {"Inlet Temperature", "inletTemperature", 200, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Inlet Humidity", "inletHumidity", 216, 8, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF281[] = {
+constexpr Field kF325[] = {
+    {"Global Enable", "globalEnable", 0, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Default Settings/Command", "defaultSettingsCommand", 2, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL175, -1, false},
+    {"Reserved", "reserved", 5, 3, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Name of the lighting controller", "nameOfTheLightingController", 8, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Max Scenes", "maxScenes", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Max Scene Configuration Count", "maxSceneConfigurationCount", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Max Zones", "maxZones", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Max Color Sequences", "maxColorSequences", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Max Color Sequence Color Count", "maxColorSequenceColorCount", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Number of Programs", "numberOfPrograms", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Controller Capabilities", "controllerCapabilities", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Identify Device", "identifyDevice", 65535, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF326[] = {
     {"SID", "sid", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Measurement Status", "measurementStatus", 8, 3, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 11, 5, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
@@ -3030,14 +3657,64 @@ constexpr Field kF281[] = {
     {"Payload Mass", "payloadMass", 24, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved6", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF282[] = {
+constexpr Field kF327[] = {
+    {"Zone Index", "zoneIndex", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone Name", "zoneName", 8, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Red Component", "redComponent", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Green Component", "greenComponent", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Blue Component", "blueComponent", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Color Temperature", "colorTemperature", 65535, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Intensity", "intensity", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program ID", "programId", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Color Sequence Index", "programColorSequenceIndex", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Intensity", "programIntensity", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Rate", "programRate", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Color Sequence", "programColorSequence", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone Enabled", "zoneEnabled", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Reserved", "reserved", 65535, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF328[] = {
+    {"Scene Index", "sceneIndex", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone Name", "zoneName", 8, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Control", "control", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Configuration Count", "configurationCount", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Configuration Index", "configurationIndex", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone Index", "zoneIndex", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Devices ID", "devicesId", 65535, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Index", "programIndex", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Color Sequence Index", "programColorSequenceIndex", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Intensity", "programIntensity", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Rate", "programRate", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Color Sequence Rate", "programColorSequenceRate", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF329[] = {
+    {"Device ID", "deviceId", 0, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Device Capabilities", "deviceCapabilities", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Color Capabilities", "colorCapabilities", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone Index", "zoneIndex", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Name of Lighting Device", "nameOfLightingDevice", 56, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Status", "status", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Red Component", "redComponent", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Green Component", "greenComponent", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Blue Component", "blueComponent", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Color Temperature", "colorTemperature", 65535, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Intensity", "intensity", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program ID", "programId", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Color Sequence Index", "programColorSequenceIndex", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Intensity", "programIntensity", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Rate", "programRate", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Program Color Sequence Rate", "programColorSequenceRate", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Enabled", "enabled", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Reserved", "reserved", 65535, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF330[] = {
     {"Index of First Device", "indexOfFirstDevice", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Total Number of Devices", "totalNumberOfDevices", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Number of Devices", "numberOfDevices", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Device ID", "deviceId", 48, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Status", "status", 80, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF283[] = {
+constexpr Field kF331[] = {
     {"Sequence Index", "sequenceIndex", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Color Count", "colorCount", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Color Index", "colorIndex", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -3047,20 +3724,27 @@ constexpr Field kF283[] = {
     {"Color Temperature", "colorTemperature", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Intensity", "intensity", 64, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF284[] = {
-    {"Watermaker Operating State", "watermakerOperatingState", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL133, -1, false},
-    {"Production Start/Stop", "productionStartStop", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Rinse Start/Stop", "rinseStartStop", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Low Pressure Pump Status", "lowPressurePumpStatus", 10, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"High Pressure Pump Status", "highPressurePumpStatus", 12, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Emergency Stop", "emergencyStop", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Product Solenoid Valve Status", "productSolenoidValveStatus", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL134, -1, false},
-    {"Flush Mode Status", "flushModeStatus", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Salinity Status", "salinityStatus", 20, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL134, -1, false},
-    {"Sensor Status", "sensorStatus", 22, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL134, -1, false},
-    {"Oil Change Indicator Status", "oilChangeIndicatorStatus", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL134, -1, false},
-    {"Filter Status", "filterStatus", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL134, -1, false},
-    {"System Status", "systemStatus", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL134, -1, false},
+constexpr Field kF332[] = {
+    {"Program ID", "programId", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Name of Program", "nameOfProgram", 8, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Description", "description", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Program Capabilities", "programCapabilities", 65535, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved", 65535, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF333[] = {
+    {"Watermaker Operating State", "watermakerOperatingState", 0, 6, false, 1.0, 0.0, "", FieldType::kLookup, &kL176, -1, false},
+    {"Production Start/Stop", "productionStartStop", 6, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Rinse Start/Stop", "rinseStartStop", 8, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Low Pressure Pump Status", "lowPressurePumpStatus", 10, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"High Pressure Pump Status", "highPressurePumpStatus", 12, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Emergency Stop", "emergencyStop", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Product Solenoid Valve Status", "productSolenoidValveStatus", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL177, -1, false},
+    {"Flush Mode Status", "flushModeStatus", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Salinity Status", "salinityStatus", 20, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL177, -1, false},
+    {"Sensor Status", "sensorStatus", 22, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL177, -1, false},
+    {"Oil Change Indicator Status", "oilChangeIndicatorStatus", 24, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL177, -1, false},
+    {"Filter Status", "filterStatus", 26, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL177, -1, false},
+    {"System Status", "systemStatus", 28, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL177, -1, false},
     {"Reserved", "reserved", 30, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Salinity", "salinity", 32, 16, false, 1.0, 0.0, "ppm", FieldType::kNumber, nullptr, -1, false},
     {"Product Water Temperature", "productWaterTemperature", 48, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
@@ -3072,33 +3756,85 @@ constexpr Field kF284[] = {
     {"Brine Water Flow", "brineWaterFlow", 144, 16, true, 0.1, 0.0, "L/h", FieldType::kNumber, nullptr, -1, false},
     {"Run Time", "runTime", 160, 32, false, 1.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF285[] = {
-    {"Zone", "zone", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
-    {"Source", "source", 8, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL136, -1, false},
+constexpr Field kF334[] = {
+    {"Zone", "zone", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL178, -1, false},
+    {"Source", "source", 8, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL179, -1, false},
     {"Number", "number", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"ID", "id", 24, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Play status", "playStatus", 56, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL137, -1, false},
+    {"Play status", "playStatus", 56, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL180, -1, false},
     {"Elapsed Track Time", "elapsedTrackTime", 64, 16, false, 1.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Track Time", "trackTime", 80, 16, false, 1.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
-    {"Repeat Status", "repeatStatus", 96, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL138, -1, false},
-    {"Shuffle Status", "shuffleStatus", 100, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL139, -1, false},
+    {"Repeat Status", "repeatStatus", 96, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL181, -1, false},
+    {"Shuffle Status", "shuffleStatus", 100, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL182, -1, false},
     {"Save Favorite Number", "saveFavoriteNumber", 104, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Play Favorite Number", "playFavoriteNumber", 112, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Thumbs Up/Down", "thumbsUpDown", 128, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL140, -1, false},
+    {"Thumbs Up/Down", "thumbsUpDown", 128, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL183, -1, false},
     {"Signal Strength", "signalStrength", 136, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Radio Frequency", "radioFrequency", 144, 32, false, 10.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
     {"HD Frequency Multicast", "hdFrequencyMulticast", 176, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Delete Favorite Number", "deleteFavoriteNumber", 184, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Total Number of Tracks", "totalNumberOfTracks", 192, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF286[] = {
+constexpr Field kF335[] = {
+    {"Source", "source", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL179, -1, false},
+    {"Number", "number", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"ID", "id", 16, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Type", "type", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL184, -1, false},
+    {"Name", "name", 56, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Track", "track", 65535, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Station", "station", 65535, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Favorite", "favorite", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Radio Frequency", "radioFrequency", 65535, 32, false, 10.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
+    {"HD Frequency", "hdFrequency", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone", "zone", 65535, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL178, -1, false},
+    {"In play queue", "inPlayQueue", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Locked", "locked", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Reserved", "reserved", 65535, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Artist Name", "artistName", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Album Name", "albumName", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Station Name", "stationName", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF336[] = {
+    {"Source", "source", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL179, -1, false},
+    {"Number", "number", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Group ID", "groupId", 16, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Group type 1", "groupType1", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL185, -1, false},
+    {"Group name 1", "groupName1", 56, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Group type 2", "groupType2", 65535, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL185, -1, false},
+    {"Group name 2", "groupName2", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Group type 3", "groupType3", 65535, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL185, -1, false},
+    {"Group name 3", "groupName3", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF337[] = {
+    {"ID offset", "idOffset", 0, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"ID count", "idCount", 16, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Total ID count", "totalIdCount", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"ID", "id", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Source", "source", 56, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL179, -1, false},
+    {"Number", "number", 64, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Name", "name", 72, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Play support", "playSupport", 65535, 32, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL186, -1, false},
+    {"Browse support", "browseSupport", 65535, 16, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL187, -1, false},
+    {"Thumbs support", "thumbsSupport", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Connected", "connected", 65535, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Repeat support", "repeatSupport", 65535, 2, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL188, -1, false},
+    {"Shuffle support", "shuffleSupport", 65535, 2, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL189, -1, false},
+};
+constexpr Field kF338[] = {
+    {"First zone ID", "firstZoneId", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone count", "zoneCount", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Total zone count", "totalZoneCount", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone ID", "zoneId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL178, -1, false},
+    {"Name", "name", 32, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF339[] = {
     {"Port trim tab", "portTrimTab", 0, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Starboard trim tab", "starboardTrimTab", 8, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved", 16, 48, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF287[] = {
-    {"Data Mode", "dataMode", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL108, -1, false},
-    {"COG Reference", "cogReference", 4, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL58, -1, false},
+constexpr Field kF340[] = {
+    {"Data Mode", "dataMode", 0, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
+    {"COG Reference", "cogReference", 4, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL67, -1, false},
     {"Reserved", "reserved", 6, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"SID", "sid", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"COG", "cog", 16, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
@@ -3108,7 +3844,7 @@ constexpr Field kF287[] = {
     {"Set", "set", 80, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Drift", "drift", 96, 16, false, 0.01, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF288[] = {
+constexpr Field kF341[] = {
     {"Longitudinal Speed, Water-referenced", "longitudinalSpeedWaterReferenced", 0, 16, true, 0.001, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"Transverse Speed, Water-referenced", "transverseSpeedWaterReferenced", 16, 16, true, 0.001, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"Longitudinal Speed, Ground-referenced", "longitudinalSpeedGroundReferenced", 32, 16, true, 0.001, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
@@ -3116,38 +3852,61 @@ constexpr Field kF288[] = {
     {"Stern Speed, Water-referenced", "sternSpeedWaterReferenced", 64, 16, true, 0.001, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
     {"Stern Speed, Ground-referenced", "sternSpeedGroundReferenced", 80, 16, true, 0.001, 0.0, "m/s", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF289[] = {
-    {"Power", "power", 0, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Default Settings", "defaultSettings", 2, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL141, -1, false},
-    {"Tuner regions", "tunerRegions", 4, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL142, -1, false},
+constexpr Field kF342[] = {
+    {"Power", "power", 0, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Default Settings", "defaultSettings", 2, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL190, -1, false},
+    {"Tuner regions", "tunerRegions", 4, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL191, -1, false},
     {"Max favorites", "maxFavorites", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Video protocols", "videoProtocols", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL143, -1, false},
+    {"Video protocols", "videoProtocols", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL192, -1, false},
     {"Reserved", "reserved", 20, 44, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF290[] = {
-    {"Power", "power", 0, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Default Settings", "defaultSettings", 2, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL141, -1, false},
-    {"Tuner regions", "tunerRegions", 4, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL142, -1, false},
+constexpr Field kF343[] = {
+    {"Power", "power", 0, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Default Settings", "defaultSettings", 2, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL190, -1, false},
+    {"Tuner regions", "tunerRegions", 4, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL191, -1, false},
     {"Max favorites", "maxFavorites", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF291[] = {
-    {"Zone ID", "zoneId", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
+constexpr Field kF344[] = {
+    {"First zone ID", "firstZoneId", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone count", "zoneCount", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Total zone count", "totalZoneCount", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Zone ID", "zoneId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL178, -1, false},
+    {"Zone name", "zoneName", 32, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF345[] = {
+    {"Zone ID", "zoneId", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL178, -1, false},
     {"Volume", "volume", 8, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
-    {"Volume change", "volumeChange", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL144, -1, false},
-    {"Mute", "mute", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
+    {"Volume change", "volumeChange", 16, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL193, -1, false},
+    {"Mute", "mute", 18, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
     {"Reserved", "reserved", 20, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Channel", "channel", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL145, -1, false},
+    {"Channel", "channel", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL194, -1, false},
     {"Reserved", "reserved7", 32, 32, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF292[] = {
+constexpr Field kF346[] = {
+    {"First preset", "firstPreset", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Preset count", "presetCount", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Total preset count", "totalPresetCount", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Preset type", "presetType", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL195, -1, false},
+    {"Preset name", "presetName", 32, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF347[] = {
+    {"First address", "firstAddress", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Address count", "addressCount", 8, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Total address count", "totalAddressCount", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Bluetooth address", "bluetoothAddress", 24, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"Status", "status", 72, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL196, -1, false},
+    {"Device name", "deviceName", 80, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Signal strength", "signalStrength", 65535, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF348[] = {
     {"Source number", "sourceNumber", 0, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Status", "status", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL146, -1, false},
-    {"Forget device", "forgetDevice", 12, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
-    {"Discovering", "discovering", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
+    {"Status", "status", 8, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL197, -1, false},
+    {"Forget device", "forgetDevice", 12, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
+    {"Discovering", "discovering", 14, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
     {"Bluetooth address", "bluetoothAddress", 16, 48, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF293[] = {
-    {"Zone ID", "zoneId", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL135, -1, false},
+constexpr Field kF349[] = {
+    {"Zone ID", "zoneId", 0, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL178, -1, false},
     {"Volume limit", "volumeLimit", 8, 8, false, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Fade", "fade", 16, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"Balance", "balance", 24, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
@@ -3155,125 +3914,215 @@ constexpr Field kF293[] = {
     {"EQ - Treble", "eqTreble", 40, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"EQ - Mid range", "eqMidRange", 48, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
     {"EQ - Bass", "eqBass", 56, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
-    {"Preset type", "presetType", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL147, -1, false},
-    {"Audio filter", "audioFilter", 72, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL148, -1, false},
+    {"Preset type", "presetType", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL195, -1, false},
+    {"Audio filter", "audioFilter", 72, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL198, -1, false},
     {"High pass filter frequency", "highPassFilterFrequency", 80, 16, false, 1.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
     {"Low pass filter frequency", "lowPassFilterFrequency", 96, 16, false, 1.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
-    {"Channel", "channel", 112, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL145, -1, false},
+    {"Channel", "channel", 112, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL194, -1, false},
 };
-constexpr Field kF294[] = {
+constexpr Field kF350[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, 1, false},
-    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 1, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
     {"A", "a", 40, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"B", "b", 56, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF295[] = {
+constexpr Field kF351[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, 5, false},
-    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 4, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
+    {"Item", "item", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL201, -1, false},
+    {"Frequency", "frequency", 48, 32, false, 1.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
+    {"Noise level", "noiseLevel", 80, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Signal level", "signalLevel", 82, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved11", 86, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Text", "text", 88, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF352[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 5, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
     {"Zone", "zone", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF296[] = {
+constexpr Field kF353[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, 6, false},
-    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
-    {"Source", "source", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL151, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 6, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
+    {"Source", "source", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL202, -1, false},
 };
-constexpr Field kF297[] = {
+constexpr Field kF354[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, 9, false},
-    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
-    {"Item", "item", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL36, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 8, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
+    {"Source ID", "sourceId", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"A", "a", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Text", "text", 56, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
 };
-constexpr Field kF298[] = {
+constexpr Field kF355[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, 13, false},
-    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
-    {"Item", "item", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL152, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 9, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
+    {"Item", "item", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, -1, false},
+};
+constexpr Field kF356[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 12, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
+    {"Item", "item", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL201, -1, false},
+    {"Frequency", "frequency", 48, 32, false, 1.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
+    {"Noise level", "noiseLevel", 80, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Signal level", "signalLevel", 82, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Reserved", "reserved11", 86, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Text", "text", 88, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF357[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 13, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
+    {"Item", "item", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL203, -1, false},
     {"A", "a", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Current Track", "currentTrack", 56, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Tracks", "tracks", 88, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Length", "length", 120, 32, false, 0.001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Position in track", "positionInTrack", 152, 32, false, 0.001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF299[] = {
+constexpr Field kF358[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, 20, false},
-    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 14, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
+    {"Item", "item", 40, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Text", "text", 72, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF359[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 15, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
+    {"Item", "item", 40, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Text", "text", 72, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF360[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 16, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
+    {"Item", "item", 40, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Text", "text", 72, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF361[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 19, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
+    {"Item", "item", 40, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"C", "c", 72, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"D", "d", 80, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"E", "e", 88, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Text", "text", 96, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF362[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 20, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
     {"Zones", "zones", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF300[] = {
+constexpr Field kF363[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, 23, false},
-    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 23, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
     {"Zone", "zone", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Level", "level", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF301[] = {
+constexpr Field kF364[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, 24, false},
-    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 24, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
     {"Zone", "zone", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Level", "level", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF302[] = {
+constexpr Field kF365[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, 25, false},
-    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 25, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
 };
-constexpr Field kF303[] = {
+constexpr Field kF366[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, 48, false},
-    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 48, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
     {"Position", "position", 40, 32, false, 0.001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF304[] = {
+constexpr Field kF367[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL149, 50, false},
-    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL150, -1, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL199, 50, false},
+    {"Control", "control", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL200, -1, false},
     {"A", "a", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"B", "b", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF305[] = {
+constexpr Field kF368[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1855, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 0, false},
+    {"A", "a", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Status", "status", 32, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF369[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Reserved", "reserved4", 16, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL153, 50, false},
+    {"Proprietary ID", "proprietaryId", 24, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL204, 50, false},
     {"A", "a", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"B", "b", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"C", "c", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -3281,7 +4130,7 @@ constexpr Field kF305[] = {
     {"Prio", "prio", 64, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Text", "text", 72, 256, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
 };
-constexpr Field kF306[] = {
+constexpr Field kF370[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3290,12 +4139,12 @@ constexpr Field kF306[] = {
     {"Reserved", "reserved6", 40, 144, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Data", "data", 184, 1600, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF307[] = {
+constexpr Field kF371[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 175, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF308[] = {
+constexpr Field kF372[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 285, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3314,7 +4163,7 @@ constexpr Field kF308[] = {
     {"System Status", "systemStatus", 106, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved17", 108, 4, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF309[] = {
+constexpr Field kF373[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3324,7 +4173,7 @@ constexpr Field kF309[] = {
     {"D", "d", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"E", "e", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF310[] = {
+constexpr Field kF374[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 140, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3337,7 +4186,21 @@ constexpr Field kF310[] = {
     {"Firmware date", "firmwareDate", 392, 256, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Firmware time", "firmwareTime", 648, 256, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
 };
-constexpr Field kF311[] = {
+constexpr Field kF375[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1855, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"F4", "f4", 16, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"F5", "f5", 24, 8, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"SBAS mode", "sbasMode", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL205, -1, false},
+    {"SBAS satellite", "sbasSatellite", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL206, -1, false},
+    {"F8", "f8", 48, 16, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+    {"GPS disable", "gpsDisable", 64, 32, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL207, -1, false},
+    {"GLONASS disable", "glonassDisable", 96, 32, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL207, -1, false},
+    {"Galileo disable", "galileoDisable", 128, 40, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL207, -1, false},
+    {"QZSS disable", "qzssDisable", 168, 24, false, 1.0, 0.0, "", FieldType::kBitLookup, &kL207, -1, false},
+};
+constexpr Field kF376[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3345,7 +4208,7 @@ constexpr Field kF311[] = {
     {"Number of Tones", "numberOfTones", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Tone", "tone", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF312[] = {
+constexpr Field kF377[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3353,7 +4216,7 @@ constexpr Field kF312[] = {
     {"Dipswitch", "dipswitch", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Records", "records", 32, 192, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF313[] = {
+constexpr Field kF378[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3361,7 +4224,7 @@ constexpr Field kF313[] = {
     {"Sequence", "sequence", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Data", "data", 48, 1736, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF314[] = {
+constexpr Field kF379[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1855, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3378,13 +4241,23 @@ constexpr Field kF314[] = {
     {"Air pressure offset", "airPressureOffset", 192, 16, true, 10.0, 0.0, "Pa", FieldType::kNumber, nullptr, -1, false},
     {"Air temperature offset", "airTemperatureOffset", 208, 16, true, 0.1, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF315[] = {
+constexpr Field kF380[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Instance", "instance", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source", "dataSource", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Indicator", "dataIndicator", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Label", "label", 40, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Hardware Channel", "hardwareChannel", 65535, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+};
+constexpr Field kF381[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF316[] = {
+constexpr Field kF382[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 540, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3395,18 +4268,33 @@ constexpr Field kF316[] = {
     {"Fresh Air Blower Speed", "freshAirBlowerSpeed", 96, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"V-Series Output", "vSeriesOutput", 104, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF317[] = {
+constexpr Field kF383[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF318[] = {
+constexpr Field kF384[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Alert Type", "alertType", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL54, -1, false},
+    {"Alert Category", "alertCategory", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL55, -1, false},
+    {"Alert System", "alertSystem", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Sub-System", "alertSubSystem", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert ID", "alertId", 40, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Network ID NAME", "dataSourceNetworkIdName", 56, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Data Source Instance", "dataSourceInstance", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Index-Source", "dataSourceIndexSource", 128, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Occurrence Number", "alertOccurrenceNumber", 136, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Maretron Extension", "maretronExtension", 144, 128, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+};
+constexpr Field kF385[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 540, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"CAN Address", "canAddress", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Blower Speed", "blowerSpeed", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Unit On/Off", "unitOnOff", 32, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Unit On/Off", "unitOnOff", 32, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
     {"Reserved", "reserved7", 34, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Set Temperature", "setTemperature", 40, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"ECO Mode", "ecoMode", 56, 2, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
@@ -3415,13 +4303,13 @@ constexpr Field kF318[] = {
     {"Reserved", "reserved12", 62, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Mask", "mask", 64, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF319[] = {
+constexpr Field kF386[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF320[] = {
+constexpr Field kF387[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3429,7 +4317,7 @@ constexpr Field kF320[] = {
     {"Index", "index", 24, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Label", "label", 40, 1736, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF321[] = {
+constexpr Field kF388[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3437,7 +4325,7 @@ constexpr Field kF321[] = {
     {"Status", "status", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved6", 32, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF322[] = {
+constexpr Field kF389[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1855, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3447,215 +4335,362 @@ constexpr Field kF322[] = {
     {"D", "d", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"E", "e", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF323[] = {
+constexpr Field kF390[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32769, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32769, false},
     {"HW Version Major", "hwVersionMajor", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"HW Version Minor", "hwVersionMinor", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"SW Version Major", "swVersionMajor", 64, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"SW Version Minor", "swVersionMinor", 72, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Build Number", "buildNumber", 80, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF324[] = {
+constexpr Field kF391[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32771, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32770, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Current Source ID", "currentSourceId", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Source Type", "sourceType", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL209, -1, false},
+    {"Flags", "flags", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Source", "source", 64, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF392[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32771, false},
     {"Source Count", "sourceCount", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF325[] = {
+constexpr Field kF393[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32772, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32772, false},
     {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Flags", "flags", 40, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL155, -1, false},
+    {"Flags", "flags", 40, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL210, -1, false},
     {"Track #", "track", 56, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Track Count", "trackCount", 88, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Length", "length", 120, 32, false, 0.001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Position in track", "positionInTrack", 152, 32, false, 0.001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF326[] = {
+constexpr Field kF394[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32777, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32773, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Index", "index", 40, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Track", "track", 72, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF395[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32774, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Index", "index", 40, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Artist", "artist", 72, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF396[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32775, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Index", "index", 40, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Album", "album", 72, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF397[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32801, false},
+    {"Name", "name", 32, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF398[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32813, false},
+    {"Number", "number", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Name", "name", 40, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF399[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32777, false},
     {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Progress", "progress", 40, 24, false, 0.001, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
 };
-constexpr Field kF327[] = {
+constexpr Field kF400[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32781, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32779, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL211, -1, false},
+    {"Scanning", "scanning", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Frequency", "frequency", 48, 32, false, 1.0, 0.0, "Hz", FieldType::kNumber, nullptr, -1, false},
+    {"Signal Strength", "signalStrength", 80, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Track", "track", 88, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF401[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32780, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Channel", "channel", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Signal Strength", "signalStrength", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Name", "name", 56, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF402[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32781, false},
     {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Squelch", "squelch", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF328[] = {
+constexpr Field kF403[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32782, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32782, false},
     {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Scan", "scan", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL15, -1, false},
+    {"Scan", "scan", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL16, -1, false},
 };
-constexpr Field kF329[] = {
+constexpr Field kF404[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32787, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32785, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Item Index", "itemIndex", 40, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Flags", "flags", 72, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Lock ID", "lockId", 80, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Text", "text", 88, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF405[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32787, false},
     {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Gain", "gain", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF330[] = {
+constexpr Field kF406[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32788, false},
-    {"ID", "id", 32, 32, false, 1.0, 0.0, "", FieldType::kLookup, &kL156, 9, false},
-    {"Status", "status", 64, 32, false, 1.0, 0.0, "", FieldType::kLookup, &kL157, -1, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32788, false},
+    {"ID", "id", 32, 32, false, 1.0, 0.0, "", FieldType::kLookup, &kL212, 9, false},
+    {"Status", "status", 64, 32, false, 1.0, 0.0, "", FieldType::kLookup, &kL213, -1, false},
 };
-constexpr Field kF331[] = {
+constexpr Field kF407[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32788, false},
-    {"ID", "id", 32, 32, false, 1.0, 0.0, "", FieldType::kLookup, &kL156, -1, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32788, false},
+    {"ID", "id", 32, 32, false, 1.0, 0.0, "", FieldType::kLookup, &kL212, -1, false},
     {"Value", "value", 64, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF332[] = {
+constexpr Field kF408[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32789, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32789, false},
     {"Count", "count", 32, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"ID", "id", 64, 32, false, 1.0, 0.0, "", FieldType::kLookup, &kL156, -1, false},
+    {"ID", "id", 64, 32, false, 1.0, 0.0, "", FieldType::kLookup, &kL212, -1, false},
     {"Value", "value", 96, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF333[] = {
+constexpr Field kF409[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32791, false},
-    {"Mute", "mute", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL36, -1, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32791, false},
+    {"Mute", "mute", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL38, -1, false},
 };
-constexpr Field kF334[] = {
+constexpr Field kF410[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32792, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32792, false},
     {"Zone", "zone", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"VALUE", "value", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF335[] = {
+constexpr Field kF411[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32793, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32793, false},
     {"Zone", "zone", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Filter", "filter", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF336[] = {
+constexpr Field kF412[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32794, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32794, false},
     {"Zone 1", "zone1", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 2", "zone2", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 3", "zone3", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 4", "zone4", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF337[] = {
+constexpr Field kF413[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32795, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32795, false},
     {"Zone", "zone", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Bass", "bass", 40, 8, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Mid", "mid", 48, 8, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Treble", "treble", 56, 8, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF338[] = {
+constexpr Field kF414[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32796, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32796, false},
     {"Zone 1 Volume Limit", "zone1VolumeLimit", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 2 Volume Limit", "zone2VolumeLimit", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 3 Volume Limit", "zone3VolumeLimit", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 4 Volume Limit", "zone4VolumeLimit", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF339[] = {
+constexpr Field kF415[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32797, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32797, false},
     {"Zone 1", "zone1", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 2", "zone2", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 3", "zone3", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 4", "zone4", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF340[] = {
+constexpr Field kF416[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32798, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32798, false},
     {"Zone 1", "zone1", 32, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 2", "zone2", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 3", "zone3", 64, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Zone 4", "zone4", 80, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Global", "global", 96, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF341[] = {
+constexpr Field kF417[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32799, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32799, false},
     {"Zone", "zone", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Control", "control", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF342[] = {
+constexpr Field kF418[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32800, false},
-    {"State", "state", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL37, -1, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32800, false},
+    {"State", "state", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL39, -1, false},
 };
-constexpr Field kF343[] = {
+constexpr Field kF419[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32802, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32802, false},
     {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Com State", "comState", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL158, -1, false},
-    {"Alert", "alert", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL158, -1, false},
+    {"Com State", "comState", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL214, -1, false},
+    {"Alert", "alert", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL214, -1, false},
     {"Advisory Channel", "advisoryChannel", 56, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Tuning Mode", "tuningMode", 72, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL159, -1, false},
+    {"Tuning Mode", "tuningMode", 72, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL215, -1, false},
 };
-constexpr Field kF344[] = {
+constexpr Field kF420[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL154, 32809, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32804, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Channel Number", "channelNumber", 40, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Channel", "channel", 56, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF421[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32805, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Channel", "channel", 40, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Title", "title", 56, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF422[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32806, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Channel", "channel", 40, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Artist", "artist", 56, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF423[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32807, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Channel", "channel", 40, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Genre", "genre", 56, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF424[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32808, false},
+    {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Channel", "channel", 40, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Name", "name", 56, 0, false, 1.0, 0.0, "", FieldType::kStringLz, nullptr, -1, false},
+};
+constexpr Field kF425[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 419, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message ID", "messageId", 16, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL208, 32809, false},
     {"Source ID", "sourceId", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Signal", "signal", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF345[] = {
+constexpr Field kF426[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Alert Type", "alertType", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL54, -1, false},
+    {"Alert Category", "alertCategory", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL55, -1, false},
+    {"Alert System", "alertSystem", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Sub-System", "alertSubSystem", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert ID", "alertId", 40, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Network ID NAME", "dataSourceNetworkIdName", 56, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Data Source Instance", "dataSourceInstance", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Index-Source", "dataSourceIndexSource", 128, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Occurrence Number", "alertOccurrenceNumber", 136, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Acknowledge Source Network ID NAME", "acknowledgeSourceNetworkIdName", 144, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Response Command", "responseCommand", 208, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL59, -1, false},
+    {"Reserved", "reserved15", 210, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+};
+constexpr Field kF427[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF346[] = {
+constexpr Field kF428[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"A", "a", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Message", "message", 24, 1840, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
 };
-constexpr Field kF347[] = {
+constexpr Field kF429[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1855, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3670,25 +4705,57 @@ constexpr Field kF347[] = {
     {"H", "h", 80, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"I", "i", 88, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF348[] = {
+constexpr Field kF430[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Alert Type", "alertType", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL54, -1, false},
+    {"Alert Category", "alertCategory", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL55, -1, false},
+    {"Alert System", "alertSystem", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Sub-System", "alertSubSystem", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert ID", "alertId", 40, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Network ID NAME", "dataSourceNetworkIdName", 56, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Data Source Instance", "dataSourceInstance", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Index-Source", "dataSourceIndexSource", 128, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Occurrence Number", "alertOccurrenceNumber", 136, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Language ID", "languageId", 144, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL60, -1, false},
+    {"Alert Text Description", "alertTextDescription", 152, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Alert Location Text Description", "alertLocationTextDescription", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF431[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF349[] = {
+constexpr Field kF432[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1848, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF350[] = {
+constexpr Field kF433[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Alert Type", "alertType", 16, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL54, -1, false},
+    {"Alert Category", "alertCategory", 20, 4, false, 1.0, 0.0, "", FieldType::kLookup, &kL55, -1, false},
+    {"Alert System", "alertSystem", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Sub-System", "alertSubSystem", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert ID", "alertId", 40, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Network ID NAME", "dataSourceNetworkIdName", 56, 64, false, 1.0, 0.0, "", FieldType::kIsoName, nullptr, -1, true},
+    {"Data Source Instance", "dataSourceInstance", 120, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Data Source Index-Source", "dataSourceIndexSource", 128, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Alert Occurrence Number", "alertOccurrenceNumber", 136, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Maretron Extension", "maretronExtension", 144, 128, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
+};
+constexpr Field kF434[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF351[] = {
+constexpr Field kF435[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3698,7 +4765,7 @@ constexpr Field kF351[] = {
     {"Actual Temperature", "actualTemperature", 40, 16, false, 0.1, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Set Temperature", "setTemperature", 56, 16, false, 0.1, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF352[] = {
+constexpr Field kF436[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3708,7 +4775,7 @@ constexpr Field kF352[] = {
     {"Field 7", "field7", 48, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Field 8", "field8", 56, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF353[] = {
+constexpr Field kF437[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3718,19 +4785,19 @@ constexpr Field kF353[] = {
     {"Data Source", "dataSource", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Data Indicator", "dataIndicator", 64, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF354[] = {
+constexpr Field kF438[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 80, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF355[] = {
+constexpr Field kF439[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF356[] = {
+constexpr Field kF440[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3738,13 +4805,13 @@ constexpr Field kF356[] = {
     {"Number of Status Fields", "numberOfStatusFields", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Indicator Status", "indicatorStatus", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF357[] = {
+constexpr Field kF441[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 295, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF358[] = {
+constexpr Field kF442[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 140, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3755,12 +4822,12 @@ constexpr Field kF358[] = {
     {"E", "e", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"F", "f", 64, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF359[] = {
+constexpr Field kF443[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF360[] = {
+constexpr Field kF444[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3774,12 +4841,12 @@ constexpr Field kF360[] = {
     {"Fault Status", "faultStatus", 96, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Additional Sensor Temperature", "additionalSensorTemperature", 104, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF361[] = {
+constexpr Field kF445[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 144, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF362[] = {
+constexpr Field kF446[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3791,23 +4858,23 @@ constexpr Field kF362[] = {
     {"Line Voltage", "lineVoltage", 80, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Compressor Current", "compressorCurrent", 88, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF363[] = {
+constexpr Field kF447[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 586, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF364[] = {
+constexpr Field kF448[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF365[] = {
+constexpr Field kF449[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 586, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF366[] = {
+constexpr Field kF450[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3820,12 +4887,12 @@ constexpr Field kF366[] = {
     {"In Independent Mode", "inIndependentMode", 50, 1, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved11", 51, 5, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF367[] = {
+constexpr Field kF451[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF368[] = {
+constexpr Field kF452[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3833,17 +4900,36 @@ constexpr Field kF368[] = {
     {"Memory Capacity", "memoryCapacity", 24, 64, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Memory Used", "memoryUsed", 88, 64, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF369[] = {
+constexpr Field kF453[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"SIM Card Status", "simCardStatus", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"GSM Band", "gsmBand", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Signal Strength", "signalStrength", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Bit Error Rate", "bitErrorRate", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"SIM Card Phone Number", "simCardPhoneNumber", 48, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Network Operator Name", "networkOperatorName", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF454[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF370[] = {
+constexpr Field kF455[] = {
+    {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
+    {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
+    {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
+    {"Message Type", "messageType", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
+    {"Phone Number", "phoneNumber", 24, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+    {"Message", "message", 65535, 0, false, 1.0, 0.0, "", FieldType::kStringLau, nullptr, -1, false},
+};
+constexpr Field kF456[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF371[] = {
+constexpr Field kF457[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3857,7 +4943,7 @@ constexpr Field kF371[] = {
     {"H", "h", 88, 16, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"I", "i", 104, 8, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF372[] = {
+constexpr Field kF458[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3868,20 +4954,20 @@ constexpr Field kF372[] = {
     {"OFF Counter", "offCounter", 80, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"ON Counter", "onCounter", 112, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"ERROR Counter", "errorCounter", 144, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Switch Status", "switchStatus", 176, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Switch Status", "switchStatus", 176, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
     {"Reserved", "reserved12", 178, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF373[] = {
+constexpr Field kF459[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 586, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF374[] = {
+constexpr Field kF460[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF375[] = {
+constexpr Field kF461[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3892,31 +4978,31 @@ constexpr Field kF375[] = {
     {"Accumulated OFF Period", "accumulatedOffPeriod", 80, 32, false, 1.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Accumulated ON Period", "accumulatedOnPeriod", 112, 32, false, 1.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
     {"Accumulated ERROR Period", "accumulatedErrorPeriod", 144, 32, false, 1.0, 0.0, "s", FieldType::kDuration, nullptr, -1, false},
-    {"Switch Status", "switchStatus", 176, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Switch Status", "switchStatus", 176, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
     {"Reserved", "reserved12", 178, 6, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF376[] = {
+constexpr Field kF462[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF377[] = {
+constexpr Field kF463[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 586, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF378[] = {
+constexpr Field kF464[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF379[] = {
+constexpr Field kF465[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF380[] = {
+constexpr Field kF466[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3924,18 +5010,18 @@ constexpr Field kF380[] = {
     {"Data Format", "dataFormat", 24, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Value", "value", 40, 32, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF381[] = {
+constexpr Field kF467[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF382[] = {
+constexpr Field kF468[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF383[] = {
+constexpr Field kF469[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3943,28 +5029,28 @@ constexpr Field kF383[] = {
     {"Windlass Instance", "windlassInstance", 22, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Windlass Direction Control", "windlassDirectionControl", 26, 4, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Speed Control", "speedControl", 30, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Power Enable", "powerEnable", 38, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Mechanical Enable", "mechanicalEnable", 40, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Anchor Docking Control", "anchorDockingControl", 42, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Deck and Anchor Wash", "deckAndAnchorWash", 44, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Anchor Light", "anchorLight", 46, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Auxiliary A Control", "auxiliaryAControl", 48, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Auxiliary B Control", "auxiliaryBControl", 50, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Auxiliary C Control", "auxiliaryCControl", 52, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
-    {"Auxiliary D Control", "auxiliaryDControl", 54, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL41, -1, false},
+    {"Power Enable", "powerEnable", 38, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Mechanical Enable", "mechanicalEnable", 40, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Anchor Docking Control", "anchorDockingControl", 42, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Deck and Anchor Wash", "deckAndAnchorWash", 44, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Anchor Light", "anchorLight", 46, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Auxiliary A Control", "auxiliaryAControl", 48, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Auxiliary B Control", "auxiliaryBControl", 50, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Auxiliary C Control", "auxiliaryCControl", 52, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
+    {"Auxiliary D Control", "auxiliaryDControl", 54, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL43, -1, false},
 };
-constexpr Field kF384[] = {
+constexpr Field kF470[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Message ID", "messageId", 16, 6, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 0, false},
-    {"Repeat Indicator", "repeatIndicator", 22, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 22, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"D", "d", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"E", "e", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"User ID", "userId", 40, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Name", "name", 72, 160, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
 };
-constexpr Field kF385[] = {
+constexpr Field kF471[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1855, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -3978,16 +5064,16 @@ constexpr Field kF385[] = {
     {"H", "h", 200, 16, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"I", "i", 216, 16, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF386[] = {
+constexpr Field kF472[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Message ID", "messageId", 16, 6, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, 1, false},
-    {"Repeat Indicator", "repeatIndicator", 22, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL94, -1, false},
+    {"Repeat Indicator", "repeatIndicator", 22, 2, false, 1.0, 0.0, "", FieldType::kLookup, &kL119, -1, false},
     {"D", "d", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"E", "e", 32, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"User ID", "userId", 40, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Type of ship", "typeOfShip", 72, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL105, -1, false},
+    {"Type of ship", "typeOfShip", 72, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL130, -1, false},
     {"Vendor ID", "vendorId", 80, 56, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Callsign", "callsign", 136, 56, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
     {"Length", "length", 192, 16, false, 0.1, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
@@ -3998,13 +5084,13 @@ constexpr Field kF386[] = {
     {"Spare", "spare17", 288, 6, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved18", 294, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF387[] = {
+constexpr Field kF473[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF388[] = {
+constexpr Field kF474[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1855, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4014,40 +5100,40 @@ constexpr Field kF388[] = {
     {"Pitch", "pitch", 48, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Roll", "roll", 64, 16, true, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF389[] = {
+constexpr Field kF475[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF390[] = {
+constexpr Field kF476[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 176, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF391[] = {
+constexpr Field kF477[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF392[] = {
+constexpr Field kF478[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1855, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF393[] = {
+constexpr Field kF479[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 137, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Data", "data", 16, 1768, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF394[] = {
+constexpr Field kF480[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1855, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF395[] = {
+constexpr Field kF481[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4057,7 +5143,7 @@ constexpr Field kF395[] = {
     {"Device Number", "deviceNumber", 48, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Node Voltage", "nodeVoltage", 64, 16, false, 0.01, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF396[] = {
+constexpr Field kF482[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4068,132 +5154,132 @@ constexpr Field kF396[] = {
     {"Bearing to Waypoint, Magnetic", "bearingToWaypointMagnetic", 200, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Distance to Waypoint", "distanceToWaypoint", 216, 32, false, 0.01, 0.0, "m", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF397[] = {
+constexpr Field kF483[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF398[] = {
+constexpr Field kF484[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Address", "address", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved5", 24, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, 255, false},
-    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL161, 10, false},
-    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL162, 6, false},
+    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, 255, false},
+    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL217, 10, false},
+    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL218, 6, false},
     {"Spare", "spare9", 56, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved10", 64, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF399[] = {
+constexpr Field kF485[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Address", "address", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved5", 24, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, 255, false},
-    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL161, 10, false},
-    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL162, 12, false},
+    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, 255, false},
+    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL217, 10, false},
+    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL218, 12, false},
     {"Spare", "spare9", 56, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved10", 64, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF400[] = {
+constexpr Field kF486[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Address", "address", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved5", 24, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, 255, false},
-    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL161, 10, false},
-    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL162, 15, false},
+    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, 255, false},
+    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL217, 10, false},
+    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL218, 15, false},
     {"Spare", "spare9", 56, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved10", 64, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF401[] = {
+constexpr Field kF487[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Address", "address", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved5", 24, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, 255, false},
-    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL161, 10, false},
-    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL162, 10, false},
+    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, 255, false},
+    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL217, 10, false},
+    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL218, 10, false},
     {"Spare", "spare9", 56, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved10", 64, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF402[] = {
+constexpr Field kF488[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Address", "address", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved5", 24, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, 255, false},
-    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL161, 10, false},
-    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL162, 9, false},
+    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, 255, false},
+    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL217, 10, false},
+    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL218, 9, false},
     {"Spare", "spare9", 56, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved10", 64, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF403[] = {
+constexpr Field kF489[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Address", "address", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved5", 24, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, 255, false},
-    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL161, 10, false},
-    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL162, 17, false},
+    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, 255, false},
+    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL217, 10, false},
+    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL218, 17, false},
     {"Unknown A", "unknownA", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Unknown B", "unknownB", 64, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved11", 72, 24, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF404[] = {
+constexpr Field kF490[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Address", "address", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved5", 24, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, 255, false},
-    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL161, 2, false},
-    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL162, 14, false},
+    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, 255, false},
+    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL217, 2, false},
+    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL218, 14, false},
     {"Spare", "spare9", 56, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved10", 64, 32, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF405[] = {
+constexpr Field kF491[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Address", "address", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved5", 24, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, 255, false},
-    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL161, 10, false},
-    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL162, 26, false},
+    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, 255, false},
+    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL217, 10, false},
+    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL218, 26, false},
     {"Spare", "spare9", 56, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
-    {"Direction", "direction", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL163, -1, false},
+    {"Direction", "direction", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL219, -1, false},
     {"Angle", "angle", 72, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved12", 88, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF406[] = {
+constexpr Field kF492[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Address", "address", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved5", 24, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, 1, false},
+    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, 1, false},
     {"Reserved", "reserved7", 40, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Alarm", "alarm", 48, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL164, -1, false},
+    {"Alarm", "alarm", 48, 16, false, 1.0, 0.0, "", FieldType::kLookup, &kL220, -1, false},
     {"Message ID", "messageId", 64, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"F", "f", 80, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"G", "g", 88, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF407[] = {
+constexpr Field kF493[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Address", "address", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved5", 24, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, 255, false},
-    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL161, -1, false},
-    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL162, -1, false},
+    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, 255, false},
+    {"Command Type", "commandType", 40, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL217, -1, false},
+    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL218, -1, false},
     {"Spare", "spare9", 56, 8, false, 1.0, 0.0, "", FieldType::kSpare, nullptr, -1, false},
     {"Reserved", "reserved10", 64, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Reserved", "reserved11", 72, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
@@ -4202,13 +5288,13 @@ constexpr Field kF407[] = {
     {"Reserved", "reserved14", 96, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Reserved", "reserved15", 104, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF408[] = {
+constexpr Field kF494[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Address", "address", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Reserved", "reserved5", 24, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
-    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, -1, false},
+    {"Proprietary ID", "proprietaryId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, -1, false},
     {"Reserved", "reserved7", 40, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Reserved", "reserved8", 48, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Reserved", "reserved9", 56, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
@@ -4217,25 +5303,25 @@ constexpr Field kF408[] = {
     {"Reserved", "reserved12", 80, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Reserved", "reserved13", 88, 8, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
 };
-constexpr Field kF409[] = {
+constexpr Field kF495[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL160, 2, false},
+    {"Proprietary ID", "proprietaryId", 16, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL216, 2, false},
     {"B", "b", 24, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Address", "address", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL162, -1, false},
+    {"Event", "event", 48, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL218, -1, false},
     {"C", "c", 56, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Direction", "direction", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL163, -1, false},
+    {"Direction", "direction", 64, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL219, -1, false},
     {"Angle", "angle", 72, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"G", "g", 88, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF410[] = {
+constexpr Field kF496[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 275, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF411[] = {
+constexpr Field kF497[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4244,7 +5330,7 @@ constexpr Field kF411[] = {
     {"C", "c", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Text", "text", 48, 1784, false, 1.0, 0.0, "", FieldType::kStringFix, nullptr, -1, false},
 };
-constexpr Field kF412[] = {
+constexpr Field kF498[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4255,12 +5341,12 @@ constexpr Field kF412[] = {
     {"E", "e", 120, 32, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"F", "f", 152, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF413[] = {
+constexpr Field kF499[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1857, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF414[] = {
+constexpr Field kF500[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4269,7 +5355,7 @@ constexpr Field kF414[] = {
     {"True Windchill Temperature", "trueWindchillTemperature", 40, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Dewpoint", "dewpoint", 56, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF415[] = {
+constexpr Field kF501[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4278,7 +5364,7 @@ constexpr Field kF415[] = {
     {"Air Temperature", "airTemperature", 40, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
     {"Dewpoint", "dewpoint", 56, 16, false, 0.01, 0.0, "K", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF416[] = {
+constexpr Field kF502[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 168, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4295,7 +5381,7 @@ constexpr Field kF416[] = {
     {"Reactive Power", "reactivePower", 120, 32, true, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Power Factor", "powerFactor", 152, 8, true, 1.0, 0.0, "%", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF417[] = {
+constexpr Field kF503[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 168, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4309,7 +5395,7 @@ constexpr Field kF417[] = {
     {"DC OV Shutdown Delay", "dcOvShutdownDelay", 120, 16, false, 0.01, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"DC OV Recover Level", "dcOvRecoverLevel", 136, 16, false, 0.01, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF418[] = {
+constexpr Field kF504[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 168, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4323,7 +5409,7 @@ constexpr Field kF418[] = {
     {"OV Fault Level", "ovFaultLevel", 104, 16, false, 0.01, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"UV Fault Level", "uvFaultLevel", 120, 16, false, 0.01, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF419[] = {
+constexpr Field kF505[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 168, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4339,7 +5425,7 @@ constexpr Field kF419[] = {
     {"Generic Charge Voltage", "genericChargeVoltage", 144, 16, false, 0.01, 0.0, "V", FieldType::kNumber, nullptr, -1, false},
     {"Generic Charge Current", "genericChargeCurrent", 160, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF420[] = {
+constexpr Field kF506[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 168, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4358,7 +5444,7 @@ constexpr Field kF420[] = {
     {"AC UF Level", "acUfLevel", 168, 16, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"AC OF Level", "acOfLevel", 184, 32, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF421[] = {
+constexpr Field kF507[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 1851, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4371,14 +5457,14 @@ constexpr Field kF421[] = {
     {"Bearing, Position to Next Waypoint, True", "bearingPositionToNextWaypointTrue", 344, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
     {"Bearing, Current Waypoint to Next Waypoint, True", "bearingCurrentWaypointToNextWaypointTrue", 360, 16, false, 0.0001, 0.0, "rad", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF422[] = {
+constexpr Field kF508[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 176, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
     {"Message Type", "messageType", 16, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Data", "data", 24, 1752, false, 1.0, 0.0, "", FieldType::kBinary, nullptr, -1, false},
 };
-constexpr Field kF423[] = {
+constexpr Field kF509[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 798, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4392,47 +5478,47 @@ constexpr Field kF423[] = {
     {"On/Off", "onOff", 72, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
     {"Status", "status", 80, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF424[] = {
+constexpr Field kF510[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 135, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
-    {"Control", "control", 16, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL165, -1, false},
+    {"Control", "control", 16, 1, false, 1.0, 0.0, "", FieldType::kLookup, &kL221, -1, false},
     {"Reserved", "reserved5", 17, 7, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Number of ID/test result pairs to follow", "numberOfIdTestResultPairsToFollow", 24, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
-    {"Test ID", "testId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL166, -1, false},
+    {"Test ID", "testId", 32, 8, false, 1.0, 0.0, "", FieldType::kLookup, &kL222, -1, false},
     {"Test result", "testResult", 40, 8, false, 1.0, 0.0, "", FieldType::kNumber, nullptr, -1, false},
 };
-constexpr Field kF425[] = {
+constexpr Field kF511[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF426[] = {
+constexpr Field kF512[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF427[] = {
+constexpr Field kF513[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF428[] = {
+constexpr Field kF514[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF429[] = {
+constexpr Field kF515[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF430[] = {
+constexpr Field kF516[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
 };
-constexpr Field kF431[] = {
+constexpr Field kF517[] = {
     {"Manufacturer Code", "manufacturerCode", 0, 11, false, 1.0, 0.0, "", FieldType::kLookup, &kL2, 198, false},
     {"Reserved", "reserved", 11, 2, false, 1.0, 0.0, "", FieldType::kReserved, nullptr, -1, false},
     {"Industry Code", "industryCode", 13, 3, false, 1.0, 0.0, "", FieldType::kLookup, &kL3, 4, false},
@@ -4533,344 +5619,430 @@ constexpr PgnDesc kTable[] = {
     {65304, "bepMarineProprietaryPgn65304", "BEP Marine: Proprietary PGN 65304", false, 6, 8, 8, kF91, 0, 0, 0},
     {65305, "simnetDeviceStatus", "Simnet: Device Status", false, 6, 8, 8, kF92, 0, 0, 1000},
     {65305, "simnetDeviceStatusRequest", "Simnet: Device Status Request", false, 6, 8, 8, kF93, 0, 0, 1000},
-    {65305, "simnetDeviceModeRequest", "Simnet: Device Mode Request", false, 6, 8, 8, kF94, 0, 0, 1000},
-    {65305, "simnetSailingProcessorStatus", "Simnet: Sailing Processor Status", false, 6, 8, 8, kF95, 0, 0, 1000},
-    {65306, "bepMarineProprietaryPgn65306", "BEP Marine: Proprietary PGN 65306", false, 6, 8, 8, kF96, 0, 0, 0},
-    {65308, "bepMarineProprietaryPgn65308", "BEP Marine: Proprietary PGN 65308", false, 6, 8, 8, kF97, 0, 0, 0},
-    {65309, "navicoWirelessBatteryStatus", "Navico: Wireless Battery Status", false, 7, 8, 8, kF98, 0, 0, 0},
-    {65310, "bepMarineProprietaryPgn65310", "BEP Marine: Proprietary PGN 65310", false, 6, 8, 8, kF99, 0, 0, 0},
-    {65311, "bepMarineProprietaryPgn65311", "BEP Marine: Proprietary PGN 65311", false, 6, 8, 8, kF100, 0, 0, 0},
-    {65312, "navicoWirelessSignalStatus", "Navico: Wireless Signal Status", false, 7, 8, 8, kF101, 0, 0, 0},
-    {65313, "navicoProprietary", "Navico: Proprietary", false, 6, 8, 8, kF102, 0, 0, 0},
-    {65314, "bepMarineProprietaryPgn65314", "BEP Marine: Proprietary PGN 65314", false, 6, 8, 8, kF103, 0, 0, 0},
-    {65314, "yamahaGearStatus", "Yamaha: Gear Status", false, 6, 8, 8, kF104, 0, 0, 0},
-    {65315, "suzukiTrollModeControl", "Suzuki: Troll Mode Control", false, 6, 8, 8, kF105, 0, 0, 0},
-    {65316, "bepMarineProprietaryPgn65316", "BEP Marine: Proprietary PGN 65316", false, 6, 8, 8, kF106, 0, 0, 0},
-    {65317, "navicoProprietary2", "Navico: Proprietary 2", false, 6, 8, 8, kF107, 0, 0, 0},
-    {65325, "bepMarineProprietaryPgn65325", "BEP Marine: Proprietary PGN 65325", false, 6, 8, 8, kF108, 0, 0, 0},
-    {65329, "yamahaEngineDataA", "Yamaha: Engine Data A", false, 6, 8, 8, kF109, 0, 0, 0},
-    {65330, "bGProprietary", "B&G: Proprietary", false, 6, 8, 8, kF110, 0, 0, 0},
-    {65332, "yanmarEngineDataC", "Yanmar: Engine Data C", false, 6, 8, 8, kF111, 0, 0, 0},
-    {65340, "simnetApUnknown2", "Simnet: AP Unknown 2", false, 3, 8, 8, kF112, 0, 0, 1000},
-    {65341, "simnetAutopilotAngle", "Simnet: Autopilot Angle", false, 6, 8, 8, kF113, 0, 0, 0},
-    {65344, "yamahaEngineDataB", "Yamaha: Engine Data B", false, 6, 8, 8, kF114, 0, 0, 0},
-    {65345, "seatalkPilotWindDatum", "Seatalk: Pilot Wind Datum", false, 6, 8, 8, kF115, 0, 0, 0},
-    {65346, "yanmarEngineDataD", "Yanmar: Engine Data D", false, 6, 8, 8, kF116, 0, 0, 0},
-    {65348, "yanmarEngineDataE", "Yanmar: Engine Data E", false, 6, 8, 8, kF117, 0, 0, 0},
-    {65349, "yanmarEngineDataF", "Yanmar: Engine Data F", false, 6, 8, 8, kF118, 0, 0, 0},
-    {65350, "simnetMagneticField", "Simnet: Magnetic Field", false, 6, 8, 8, kF119, 0, 0, 0},
-    {65359, "seatalkPilotHeading", "Seatalk: Pilot Heading", false, 7, 8, 8, kF120, 0, 0, 0},
-    {65360, "seatalkPilotLockedHeading", "Seatalk: Pilot Locked Heading", false, 7, 8, 8, kF121, 0, 0, 0},
-    {65361, "seatalkSilenceAlarm", "Seatalk: Silence Alarm", false, 6, 8, 8, kF122, 0, 0, 0},
-    {65371, "seatalkKeypadMessage", "Seatalk: Keypad Message", false, 6, 8, 8, kF123, 0, 0, 0},
-    {65374, "seatalkKeypadHeartbeat", "SeaTalk: Keypad Heartbeat", false, 6, 8, 8, kF124, 0, 0, 0},
-    {65379, "seatalkPilotMode", "Seatalk: Pilot Mode", false, 7, 8, 8, kF125, 0, 0, 0},
-    {65403, "lumishoreLightStatus", "Lumishore: Light Status", false, 6, 8, 8, kF126, 0, 0, 0},
-    {65408, "airmarDepthQualityFactor", "Airmar: Depth Quality Factor", false, 7, 8, 8, kF127, 0, 0, 0},
-    {65409, "airmarSpeedPulseCount", "Airmar: Speed Pulse Count", false, 7, 8, 8, kF128, 0, 0, 0},
-    {65410, "airmarDeviceInformation", "Airmar: Device Information", false, 7, 8, 8, kF129, 0, 0, 0},
-    {65420, "simnetApUnknown3", "Simnet: AP Unknown 3", false, 6, 8, 8, kF130, 0, 0, 1000},
-    {65424, "yamahaEngineDataC", "Yamaha: Engine Data C", false, 6, 8, 8, kF131, 0, 0, 0},
-    {65440, "navicoNaviopSwitchStatus", "Navico: Naviop Switch Status", false, 6, 8, 8, kF132, 0, 0, 0},
-    {65441, "navicoNaviopSwitchControl", "Navico: Naviop Switch Control", false, 6, 8, 8, kF133, 0, 0, 0},
-    {65472, "yamahaEngineDataD", "Yamaha: Engine Data D", false, 6, 8, 8, kF134, 0, 0, 0},
-    {65480, "simnetAutopilotMode", "Simnet: Autopilot Mode", false, 6, 8, 8, kF135, 0, 0, 0},
-    {126208, "nmeaAcknowledgeGroupFunction", "NMEA - Acknowledge group function", true, 6, 6, 0, kF136, 1, 5, 0},
-    {126720, "garminAhrsAttCogSourceValidFlag", "Garmin AHRS ATT: COG Source Valid Flag", true, 6, 12, 12, kF137, 0, 0, 0},
-    {126720, "garminAhrsAttDeviceFlags", "Garmin AHRS ATT: Device Flags", true, 6, 12, 12, kF138, 0, 0, 0},
-    {126720, "garminAhrsAttNonDefaultCalibrationMatrixPresent", "Garmin AHRS ATT: Non-default Calibration Matrix Present", true, 6, 9, 9, kF139, 0, 0, 0},
-    {126720, "garminAhrsAttSetNorthState", "Garmin AHRS ATT: Set North State", true, 6, 9, 9, kF140, 0, 0, 0},
-    {126720, "seatalk1PilotMode", "Seatalk1: Pilot Mode", true, 6, 21, 21, kF141, 0, 0, 0},
-    {126720, "seatalk1PilotHullType", "Seatalk1: Pilot Hull Type", true, 6, 14, 14, kF142, 0, 0, 0},
-    {126720, "seatalkPilotAutoTurn", "Seatalk: Pilot Auto Turn", true, 6, 9, 9, kF143, 0, 0, 0},
-    {126720, "seatalk1DeviceIdentification", "Seatalk1: Device Identification", true, 6, 7, 7, kF144, 0, 0, 0},
-    {126720, "seatalk1DisplayBrightness", "Seatalk1: Display Brightness", true, 6, 9, 9, kF145, 0, 0, 0},
-    {126720, "seatalk1DisplayColor", "Seatalk1: Display Color", true, 6, 9, 9, kF146, 0, 0, 0},
-    {126720, "seatalk1Keystroke", "Seatalk1: Keystroke", true, 6, 22, 22, kF147, 0, 0, 0},
-    {126720, "fusionMediaControl", "Fusion: Media Control", true, 6, 6, 6, kF148, 0, 0, 0},
-    {126720, "fusionSiriusControl", "Fusion: Sirius Control", true, 6, 8, 8, kF149, 0, 0, 0},
-    {126720, "fusionRequestStatus", "Fusion: Request Status", true, 6, 4, 4, kF150, 0, 0, 0},
-    {126720, "fusionSetSource", "Fusion: Set Source", true, 6, 5, 5, kF151, 0, 0, 0},
-    {126720, "fusionSetMute", "Fusion: Set Mute", true, 6, 5, 5, kF152, 0, 0, 0},
-    {126720, "fusionSetZoneVolume", "Fusion: Set Zone Volume", true, 6, 6, 6, kF153, 0, 0, 0},
-    {126720, "fusionSetAllVolumes", "Fusion: Set All Volumes", true, 6, 8, 8, kF154, 0, 0, 0},
-    {126720, "fusionSetPower", "Fusion: Set Power ", true, 6, 5, 5, kF155, 0, 0, 0},
-    {126720, "airmarAttitudeOffset", "Airmar: Attitude Offset", true, 6, 9, 9, kF156, 0, 0, 0},
-    {126720, "airmarCalibrateCompass", "Airmar: Calibrate Compass", true, 6, 24, 24, kF157, 0, 0, 0},
-    {126720, "airmarTrueWindOptions", "Airmar: True Wind Options", true, 6, 6, 6, kF158, 0, 0, 0},
-    {126720, "airmarSimulateMode", "Airmar: Simulate Mode", true, 6, 6, 6, kF159, 0, 0, 0},
-    {126720, "airmarCalibrateDepth", "Airmar: Calibrate Depth", true, 6, 6, 6, kF160, 0, 0, 0},
-    {126720, "airmarCalibrateSpeed", "Airmar: Calibrate Speed", true, 6, 4, 0, kF161, 2, 5, 0},
-    {126720, "airmarCalibrateTemperature", "Airmar: Calibrate Temperature", true, 6, 6, 6, kF162, 0, 0, 0},
-    {126720, "airmarSpeedFilterNone", "Airmar: Speed Filter None", true, 6, 6, 6, kF163, 0, 0, 0},
-    {126720, "airmarSpeedFilterIir", "Airmar: Speed Filter IIR", true, 6, 8, 8, kF164, 0, 0, 0},
-    {126720, "airmarTemperatureFilterNone", "Airmar: Temperature Filter None", true, 6, 6, 6, kF165, 0, 0, 0},
-    {126720, "airmarTemperatureFilterIir", "Airmar: Temperature Filter IIR", true, 6, 8, 8, kF166, 0, 0, 0},
-    {126720, "airmarNmea2000Options", "Airmar: NMEA 2000 options", true, 6, 6, 6, kF167, 0, 0, 0},
-    {126720, "airmarAddressableMultiFrame", "Airmar: Addressable Multi-Frame", true, 6, 3, 3, kF168, 0, 0, 0},
-    {126720, "maretronDeviationCalibrationResponse", "Maretron: Deviation Calibration Response", true, 6, 8, 8, kF169, 0, 0, 0},
-    {126720, "maretronSlaveResponse", "Maretron: Slave Response", true, 6, 8, 8, kF170, 0, 0, 0},
-    {126720, "maretronProprietaryConfiguration", "Maretron: Proprietary Configuration", true, 6, 230, 230, kF171, 0, 0, 0},
-    {126720, "carlingDcConfigurationCommand", "Carling: DC Configuration Command", true, 6, 13, 13, kF172, 0, 0, 0},
-    {126720, "lumishoreProprietary", "Lumishore: Proprietary", true, 6, 225, 225, kF173, 0, 0, 0},
-    {126720, "garminDayMode", "Garmin: Day Mode", true, 6, 11, 11, kF174, 0, 0, 0},
-    {126720, "garminNightMode", "Garmin: Night Mode", true, 6, 11, 11, kF175, 0, 0, 0},
-    {126720, "garminColorMode", "Garmin: Color mode", true, 6, 11, 11, kF176, 0, 0, 0},
-    {126992, "systemTime", "System Time", false, 3, 8, 8, kF177, 0, 0, 1000},
-    {126993, "heartbeat", "Heartbeat", false, 7, 8, 8, kF178, 0, 0, 60000},
-    {126996, "productInformation", "Product Information", true, 6, 134, 134, kF179, 0, 0, 0},
-    {127233, "manOverboardNotification", "Man Overboard Notification", true, 6, 35, 35, kF180, 0, 0, 0},
-    {127237, "headingTrackControl", "Heading/Track control", true, 2, 21, 21, kF181, 0, 0, 250},
-    {127245, "rudder", "Rudder", false, 2, 8, 8, kF182, 0, 0, 100},
-    {127250, "vesselHeading", "Vessel Heading", false, 2, 8, 8, kF183, 0, 0, 100},
-    {127251, "rateOfTurn", "Rate of Turn", false, 2, 8, 8, kF184, 0, 0, 100},
-    {127252, "heave", "Heave", false, 3, 8, 8, kF185, 0, 0, 0},
-    {127257, "attitude", "Attitude", false, 3, 8, 8, kF186, 0, 0, 1000},
-    {127258, "magneticVariation", "Magnetic Variation", false, 7, 8, 8, kF187, 0, 0, 1000},
-    {127488, "engineParametersRapidUpdate", "Engine Parameters, Rapid Update", false, 2, 8, 8, kF188, 0, 0, 100},
-    {127490, "electricDriveStatusDynamic", "Electric Drive Status, Dynamic", true, 6, 12, 12, kF189, 0, 0, 0},
-    {127491, "electricEnergyStorageStatusDynamic", "Electric Energy Storage Status, Dynamic", true, 6, 15, 15, kF190, 0, 0, 0},
-    {127493, "transmissionParametersDynamic", "Transmission Parameters, Dynamic", false, 2, 8, 8, kF191, 0, 0, 100},
-    {127494, "electricDriveInformation", "Electric Drive Information", true, 6, 28, 28, kF192, 0, 0, 0},
-    {127495, "electricEnergyStorageInformation", "Electric Energy Storage Information", true, 6, 21, 21, kF193, 0, 0, 0},
-    {127496, "tripParametersVessel", "Trip Parameters, Vessel", true, 5, 14, 14, kF194, 0, 0, 1000},
-    {127497, "tripParametersEngine", "Trip Parameters, Engine", true, 5, 9, 9, kF195, 0, 0, 1000},
-    {127500, "loadControllerConnectionStateControl", "Load Controller Connection State/Control", false, 6, 8, 8, kF196, 0, 0, 0},
-    {127501, "binarySwitchBankStatus", "Binary Switch Bank Status", false, 3, 8, 8, kF197, 0, 0, 0},
-    {127502, "switchBankControl", "Switch Bank Control", false, 3, 8, 8, kF198, 0, 0, 0},
-    {127503, "acInputStatus", "AC Input Status", true, 6, 2, 0, kF199, 10, 2, 1500},
-    {127504, "acOutputStatus", "AC Output Status", true, 6, 2, 0, kF200, 10, 2, 1500},
-    {127505, "fluidLevel", "Fluid Level", false, 6, 8, 8, kF201, 0, 0, 2500},
-    {127506, "dcDetailedStatus", "DC Detailed Status", true, 6, 11, 11, kF202, 0, 0, 1500},
-    {127507, "chargerStatus", "Charger Status", true, 6, 6, 6, kF203, 0, 0, 1500},
-    {127508, "batteryStatus", "Battery Status", false, 6, 8, 8, kF204, 0, 0, 1500},
-    {127509, "inverterStatus", "Inverter Status", true, 6, 4, 4, kF205, 0, 0, 1500},
-    {127510, "chargerConfigurationStatus", "Charger Configuration Status", true, 6, 8, 8, kF206, 0, 0, 0},
-    {127511, "inverterConfigurationStatus", "Inverter Configuration Status", true, 6, 8, 8, kF207, 0, 0, 0},
-    {127512, "agsConfigurationStatus", "AGS Configuration Status", true, 6, 3, 3, kF208, 0, 0, 0},
-    {127513, "batteryConfigurationStatus", "Battery Configuration Status", true, 6, 8, 8, kF209, 0, 0, 0},
-    {127514, "agsStatus", "AGS Status", true, 6, 5, 5, kF210, 0, 0, 1500},
-    {127744, "acPowerCurrentPhaseA", "AC Power / Current - Phase A", false, 6, 8, 8, kF211, 0, 0, 0},
-    {127745, "acPowerCurrentPhaseB", "AC Power / Current - Phase B", false, 6, 8, 8, kF212, 0, 0, 0},
-    {127746, "acPowerCurrentPhaseC", "AC Power / Current - Phase C", false, 6, 8, 8, kF213, 0, 0, 0},
-    {127747, "acVoltageFrequencyPhaseA", "AC Voltage / Frequency - Phase A", false, 6, 8, 8, kF214, 0, 0, 0},
-    {127748, "acVoltageFrequencyPhaseB", "AC Voltage / Frequency - Phase B", false, 6, 8, 8, kF215, 0, 0, 0},
-    {127749, "acVoltageFrequencyPhaseC", "AC Voltage / Frequency - Phase C", false, 6, 8, 8, kF216, 0, 0, 0},
-    {127750, "converterStatus", "Converter Status", false, 6, 8, 8, kF217, 0, 0, 0},
-    {127751, "dcVoltageCurrent", "DC Voltage/Current", false, 6, 8, 8, kF218, 0, 0, 0},
-    {128000, "leewayAngle", "Leeway Angle", false, 6, 8, 8, kF219, 0, 0, 0},
-    {128001, "vesselAcceleration", "Vessel Acceleration", false, 6, 8, 8, kF220, 0, 0, 0},
-    {128002, "electricDriveStatusRapidUpdate", "Electric Drive Status, Rapid Update", false, 6, 8, 8, kF221, 0, 0, 0},
-    {128003, "electricEnergyStorageStatusRapidUpdate", "Electric Energy Storage Status, Rapid Update", false, 6, 8, 8, kF222, 0, 0, 0},
-    {128007, "thrusterInformation", "Thruster Information", false, 6, 8, 8, kF223, 0, 0, 0},
-    {128259, "speed", "Speed", false, 2, 8, 8, kF224, 0, 0, 1000},
-    {128267, "waterDepth", "Water Depth", false, 3, 8, 8, kF225, 0, 0, 1000},
-    {128275, "distanceLog", "Distance Log", true, 6, 14, 14, kF226, 0, 0, 1000},
-    {128538, "elevatorCarStatus", "Elevator Car Status", true, 6, 22, 22, kF227, 0, 0, 0},
-    {128768, "elevatorMotorControl", "Elevator Motor Control", false, 6, 8, 8, kF228, 0, 0, 0},
-    {128769, "elevatorDeckPushButton", "Elevator Deck Push Button", false, 6, 8, 8, kF229, 0, 0, 0},
-    {128780, "linearActuatorControlStatus", "Linear Actuator Control/Status", false, 6, 8, 8, kF230, 0, 0, 0},
-    {129025, "positionRapidUpdate", "Position, Rapid Update", false, 2, 8, 8, kF231, 0, 0, 100},
-    {129026, "cogSogRapidUpdate", "COG & SOG, Rapid Update", false, 2, 8, 8, kF232, 0, 0, 250},
-    {129027, "positionDeltaRapidUpdate", "Position Delta, Rapid Update", false, 2, 8, 8, kF233, 0, 0, 100},
-    {129028, "altitudeDeltaRapidUpdate", "Altitude Delta, Rapid Update", false, 2, 8, 8, kF234, 0, 0, 100},
-    {129029, "gnssPositionData", "GNSS Position Data", true, 3, 43, 0, kF235, 3, 15, 1000},
-    {129033, "timeDate", "Time & Date", false, 3, 8, 8, kF236, 0, 0, 1000},
-    {129038, "aisClassAPositionReport", "AIS Class A Position Report", true, 4, 28, 28, kF237, 0, 0, 0},
-    {129039, "aisClassBPositionReport", "AIS Class B Position Report", true, 4, 27, 27, kF238, 0, 0, 0},
-    {129040, "aisClassBExtendedPositionReport", "AIS Class B Extended Position Report", true, 4, 54, 54, kF239, 0, 0, 0},
-    {129044, "datum", "Datum", true, 6, 20, 20, kF240, 0, 0, 10000},
-    {129283, "crossTrackError", "Cross Track Error", false, 3, 8, 8, kF241, 0, 0, 1000},
-    {129284, "navigationData", "Navigation Data", true, 3, 34, 34, kF242, 0, 0, 1000},
-    {129291, "setDriftRapidUpdate", "Set & Drift, Rapid Update", false, 3, 8, 8, kF243, 0, 0, 1000},
-    {129301, "navigationRouteTimeToFromMark", "Navigation - Route / Time to+from Mark", true, 3, 10, 10, kF244, 0, 0, 1000},
-    {129302, "bearingAndDistanceBetweenTwoMarks", "Bearing and Distance between two Marks", true, 6, 17, 17, kF245, 0, 0, 0},
-    {129538, "gnssControlStatus", "GNSS Control Status", true, 6, 16, 16, kF246, 0, 0, 0},
-    {129539, "gnssDops", "GNSS DOPs", false, 6, 8, 8, kF247, 0, 0, 1000},
-    {129540, "gnssSatsInView", "GNSS Sats in View", true, 6, 3, 0, kF248, 7, 4, 1000},
-    {129541, "gpsAlmanacData", "GPS Almanac Data", true, 6, 26, 26, kF249, 0, 0, 0},
-    {129542, "gnssPseudorangeNoiseStatistics", "GNSS Pseudorange Noise Statistics", true, 6, 15, 15, kF250, 0, 0, 1000},
-    {129545, "gnssRaimOutput", "GNSS RAIM Output", true, 6, 15, 15, kF251, 0, 0, 0},
-    {129546, "gnssRaimSettings", "GNSS RAIM Settings", false, 6, 8, 8, kF252, 0, 0, 0},
-    {129547, "gnssPseudorangeErrorStatistics", "GNSS Pseudorange Error Statistics", true, 6, 15, 15, kF253, 0, 0, 0},
-    {129549, "dgnssCorrections", "DGNSS Corrections", true, 6, 16, 16, kF254, 0, 0, 0},
-    {129550, "gnssDifferentialCorrectionReceiverInterface", "GNSS Differential Correction Receiver Interface", false, 6, 8, 8, kF255, 0, 0, 0},
-    {129551, "gnssDifferentialCorrectionReceiverSignal", "GNSS Differential Correction Receiver Signal", true, 6, 20, 20, kF256, 0, 0, 0},
-    {129556, "glonassAlmanacData", "GLONASS Almanac Data", true, 6, 26, 26, kF257, 0, 0, 0},
-    {129793, "aisUtcAndDateReport", "AIS UTC and Date Report", true, 7, 24, 24, kF258, 0, 0, 0},
-    {129794, "aisClassAStaticAndVoyageRelatedData", "AIS Class A Static and Voyage Related Data", true, 6, 75, 75, kF259, 0, 0, 0},
-    {129798, "aisSarAircraftPositionReport", "AIS SAR Aircraft Position Report", true, 4, 27, 27, kF260, 0, 0, 0},
-    {129799, "radioFrequencyModePower", "Radio Frequency/Mode/Power", true, 3, 19, 19, kF261, 0, 0, 0},
-    {129800, "aisUtcDateInquiry", "AIS UTC/Date Inquiry", true, 7, 10, 10, kF262, 0, 0, 0},
-    {129803, "aisInterrogation", "AIS Interrogation", true, 7, 26, 26, kF263, 0, 0, 0},
-    {129804, "aisAssignmentModeCommand", "AIS Assignment Mode Command", true, 7, 23, 23, kF264, 0, 0, 0},
-    {129806, "aisChannelManagement", "AIS Channel Management", true, 7, 31, 31, kF265, 0, 0, 0},
-    {129807, "aisClassBGroupAssignment", "AIS Class B Group Assignment", true, 7, 29, 29, kF266, 0, 0, 0},
-    {129809, "aisClassBStaticDataMsg24PartA", "AIS Class B static data (msg 24 Part A)", true, 6, 27, 27, kF267, 0, 0, 0},
-    {129810, "aisClassBStaticDataMsg24PartB", "AIS Class B static data (msg 24 Part B)", true, 6, 35, 35, kF268, 0, 0, 0},
-    {130054, "loranCSignalData", "Loran-C Signal Data", true, 3, 15, 15, kF269, 0, 0, 0},
-    {130069, "routeAndWpServiceXteLimitNavigationMethod", "Route and WP Service - XTE Limit & Navigation Method", true, 7, 6, 0, kF270, 6, 2, 0},
-    {130073, "routeAndWpServiceRadiusOfTurn", "Route and WP Service - Radius of Turn", true, 7, 10, 0, kF271, 2, 2, 0},
-    {130306, "windData", "Wind Data", false, 2, 8, 8, kF272, 0, 0, 100},
-    {130310, "environmentalParametersObsolete", "Environmental Parameters (obsolete)", false, 5, 8, 8, kF273, 0, 0, 500},
-    {130311, "environmentalParameters", "Environmental Parameters", false, 5, 8, 8, kF274, 0, 0, 500},
-    {130312, "temperature", "Temperature", false, 5, 8, 8, kF275, 0, 0, 2000},
-    {130313, "humidity", "Humidity", false, 5, 8, 8, kF276, 0, 0, 2000},
-    {130314, "actualPressure", "Actual Pressure", false, 5, 8, 8, kF277, 0, 0, 2000},
-    {130315, "setPressure", "Set Pressure", false, 5, 8, 8, kF278, 0, 0, 0},
-    {130316, "temperatureExtendedRange", "Temperature Extended Range", false, 5, 8, 8, kF279, 0, 0, 2000},
-    {130329, "hvacStatus", "HVAC Status", true, 6, 28, 28, kF280, 0, 0, 5000},
-    {130560, "payloadMass", "Payload Mass", false, 6, 8, 8, kF281, 0, 0, 0},
-    {130564, "lightingDeviceEnumeration", "Lighting Device Enumeration", true, 6, 6, 0, kF282, 2, 3, 0},
-    {130565, "lightingColorSequence", "Lighting Color Sequence", true, 6, 2, 0, kF283, 6, 2, 0},
-    {130567, "watermakerInputSettingAndStatus", "Watermaker Input Setting and Status", true, 6, 24, 24, kF284, 0, 0, 0},
-    {130569, "currentStatusAndFile", "Current Status and File", true, 6, 26, 26, kF285, 0, 0, 0},
-    {130576, "smallCraftStatus", "Small Craft Status", false, 2, 8, 8, kF286, 0, 0, 200},
-    {130577, "directionData", "Direction Data", true, 3, 14, 14, kF287, 0, 0, 1000},
-    {130578, "vesselSpeedComponents", "Vessel Speed Components", true, 2, 12, 12, kF288, 0, 0, 250},
-    {130579, "systemConfiguration", "System Configuration", false, 6, 8, 8, kF289, 0, 0, 0},
-    {130580, "systemConfigurationDeprecated", "System Configuration (deprecated)", true, 6, 2, 2, kF290, 0, 0, 0},
-    {130582, "zoneVolume", "Zone Volume", false, 6, 8, 8, kF291, 0, 0, 0},
-    {130585, "bluetoothSourceStatus", "Bluetooth source status", false, 6, 8, 8, kF292, 0, 0, 0},
-    {130586, "zoneConfiguration", "Zone Configuration", true, 6, 15, 15, kF293, 0, 0, 0},
-    {130816, "sonichubInit2", "SonicHub: Init #2", true, 7, 9, 9, kF294, 0, 0, 0},
-    {130816, "sonichubZoneInfo", "SonicHub: Zone info", true, 7, 6, 6, kF295, 0, 0, 0},
-    {130816, "sonichubSource", "SonicHub: Source", true, 7, 6, 6, kF296, 0, 0, 0},
-    {130816, "sonichubControl", "SonicHub: Control", true, 7, 6, 6, kF297, 0, 0, 0},
-    {130816, "sonichubPlaylist", "SonicHub: Playlist", true, 7, 23, 23, kF298, 0, 0, 0},
-    {130816, "sonichubZones", "SonicHub: Zones", true, 7, 6, 6, kF299, 0, 0, 0},
-    {130816, "sonichubMaxVolume", "SonicHub: Max Volume", true, 7, 7, 7, kF300, 0, 0, 0},
-    {130816, "sonichubVolume", "SonicHub: Volume", true, 7, 7, 7, kF301, 0, 0, 0},
-    {130816, "sonichubInit1", "SonicHub: Init #1", true, 7, 5, 5, kF302, 0, 0, 0},
-    {130816, "sonichubPosition", "SonicHub: Position", true, 7, 9, 9, kF303, 0, 0, 0},
-    {130816, "sonichubInit3", "SonicHub: Init #3", true, 7, 7, 7, kF304, 0, 0, 0},
-    {130816, "simradTextMessage", "Simrad: Text Message", true, 7, 41, 41, kF305, 0, 0, 0},
-    {130816, "bepMarineCzoneZcfBusDistribution", "BEP Marine: CZone .zcf Bus Distribution", true, 6, 223, 223, kF306, 0, 0, 0},
-    {130816, "hondaEngineStatus", "Honda: Engine Status", true, 6, 2, 2, kF307, 0, 0, 0},
-    {130816, "seaRecoveryWatermakerStatus", "Sea Recovery: Watermaker Status", true, 6, 14, 14, kF308, 0, 0, 0},
-    {130817, "navicoUnknown", "Navico: Unknown", true, 7, 7, 7, kF309, 0, 0, 0},
-    {130817, "lowranceProductInformation", "Lowrance: Product Information", true, 7, 113, 113, kF310, 0, 0, 0},
-    {130817, "maretronAnnunciatorCapabilities", "Maretron: Annunciator Capabilities", true, 6, 4, 0, kF311, 1, 5, 0},
-    {130817, "bepMarineCzoneStatusExtended", "BEP Marine: CZone Status Extended", true, 6, 28, 28, kF312, 0, 0, 0},
-    {130818, "simnetReprogramData", "Simnet: Reprogram Data", true, 7, 223, 223, kF313, 0, 0, 0},
-    {130818, "furunoSensorSetup", "Furuno: Sensor setup", true, 7, 28, 28, kF314, 0, 0, 0},
-    {130818, "bepMarineProprietaryPgn130818", "BEP Marine: Proprietary PGN 130818", true, 6, 223, 223, kF315, 0, 0, 0},
-    {130818, "webastoStatus2", "Webasto: Status 2", true, 6, 14, 14, kF316, 0, 0, 0},
-    {130819, "simnetRequestReprogram", "Simnet: Request Reprogram", true, 7, 2, 2, kF317, 0, 0, 0},
-    {130819, "webastoHvacCommand", "Webasto: HVAC Command", true, 3, 9, 9, kF318, 0, 0, 0},
-    {130819, "bepMarineProprietaryPgn130819", "BEP Marine: Proprietary PGN 130819", true, 6, 223, 223, kF319, 0, 0, 0},
-    {130820, "bepMarineCzoneEnumerationReply", "BEP Marine: CZone Enumeration Reply", true, 6, 222, 222, kF320, 0, 0, 0},
-    {130820, "simnetReprogramStatus", "Simnet: Reprogram Status", true, 7, 7, 7, kF321, 0, 0, 0},
-    {130820, "furunoUnknown130820", "Furuno: Unknown 130820", true, 7, 7, 7, kF322, 0, 0, 0},
-    {130820, "fusionVersions", "Fusion: Versions", true, 7, 11, 11, kF323, 0, 0, 0},
-    {130820, "fusionSourceCount", "Fusion: Source Count", true, 7, 5, 5, kF324, 0, 0, 0},
-    {130820, "fusionMedia", "Fusion: Media", true, 7, 23, 23, kF325, 0, 0, 0},
-    {130820, "fusionTrackPosition", "Fusion: Track Position", true, 7, 8, 8, kF326, 0, 0, 0},
-    {130820, "fusionMarineSquelch", "Fusion: Marine Squelch", true, 7, 6, 6, kF327, 0, 0, 0},
-    {130820, "fusionMarineScanMode", "Fusion: Marine Scan Mode", true, 7, 6, 6, kF328, 0, 0, 0},
-    {130820, "fusionAuxGain", "Fusion: Aux Gain", true, 7, 6, 6, kF329, 0, 0, 0},
-    {130820, "fusionUsbRepeatStatus", "Fusion: USB Repeat Status", true, 7, 12, 12, kF330, 0, 0, 0},
-    {130820, "fusionSetting", "Fusion: Setting", true, 7, 12, 12, kF331, 0, 0, 0},
-    {130820, "fusionSettings", "Fusion: Settings", true, 7, 8, 0, kF332, 2, 5, 0},
-    {130820, "fusionMute", "Fusion: Mute", true, 7, 5, 5, kF333, 0, 0, 0},
-    {130820, "fusionBalance", "Fusion: Balance", true, 7, 6, 6, kF334, 0, 0, 0},
-    {130820, "fusionLowPassFilter", "Fusion: Low Pass Filter", true, 7, 6, 6, kF335, 0, 0, 0},
-    {130820, "fusionSublevels", "Fusion: Sublevels", true, 7, 8, 8, kF336, 0, 0, 0},
-    {130820, "fusionEq", "Fusion: EQ", true, 7, 8, 8, kF337, 0, 0, 0},
-    {130820, "fusionVolumeLimits", "Fusion: Volume Limits", true, 7, 8, 8, kF338, 0, 0, 0},
-    {130820, "fusionVolumes", "Fusion: Volumes", true, 7, 8, 8, kF339, 0, 0, 0},
-    {130820, "fusionCapabilities", "Fusion: Capabilities", true, 7, 14, 14, kF340, 0, 0, 0},
-    {130820, "fusionLineLevelControl", "Fusion: Line Level Control", true, 7, 6, 6, kF341, 0, 0, 0},
-    {130820, "fusionPowerState", "Fusion: Power State", true, 7, 5, 5, kF342, 0, 0, 0},
-    {130820, "fusionSiriusxm", "Fusion: SiriusXM", true, 7, 10, 10, kF343, 0, 0, 0},
-    {130820, "fusionSiriusxmSignal", "Fusion: SiriusXM Signal", true, 7, 6, 6, kF344, 0, 0, 0},
-    {130820, "bepMarineProprietaryPgn130820", "BEP Marine: Proprietary PGN 130820", true, 6, 223, 223, kF345, 0, 0, 0},
-    {130821, "navicoAsciiData", "Navico: ASCII Data", true, 7, 233, 233, kF346, 0, 0, 0},
-    {130821, "furunoUnknown130821", "Furuno: Unknown 130821", true, 7, 12, 12, kF347, 0, 0, 0},
-    {130821, "bepMarineProprietaryPgn130821", "BEP Marine: Proprietary PGN 130821", true, 6, 223, 223, kF348, 0, 0, 0},
-    {130822, "navicoUnknown1", "Navico: Unknown 1", true, 3, 233, 233, kF349, 0, 0, 0},
-    {130822, "bepMarineProprietaryPgn130822", "BEP Marine: Proprietary PGN 130822", true, 6, 223, 223, kF350, 0, 0, 0},
-    {130823, "maretronProprietaryTemperatureHighRange", "Maretron: Proprietary Temperature High Range", true, 3, 9, 9, kF351, 0, 0, 0},
-    {130824, "maretronAnnunciator", "Maretron: Annunciator", true, 7, 9, 9, kF352, 0, 0, 0},
-    {130825, "maretronDataInstanceChannelCorrelation", "Maretron: Data Instance Channel Correlation", true, 6, 9, 9, kF353, 0, 0, 0},
-    {130825, "navicoUnknown2", "Navico: Unknown 2", true, 6, 12, 12, kF354, 0, 0, 0},
-    {130825, "bepMarineProprietaryPgn130825", "BEP Marine: Proprietary PGN 130825", true, 6, 223, 223, kF355, 0, 0, 0},
-    {130826, "maretronSwitchIndicatorStatus", "Maretron: Switch Indicator Status", true, 2, 4, 0, kF356, 1, 5, 0},
-    {130826, "bepMarineProprietaryPgn130826", "BEP Marine: Proprietary PGN 130826", true, 6, 223, 223, kF357, 0, 0, 0},
-    {130827, "lowranceUnknown", "Lowrance: unknown", true, 6, 10, 10, kF358, 0, 0, 0},
-    {130828, "simnetSetSerialNumber", "Simnet: Set Serial Number", true, 6, 2, 2, kF359, 0, 0, 0},
-    {130828, "maretronDometicHvacControlStatus", "Maretron: Dometic HVAC Control Status", true, 2, 14, 14, kF360, 0, 0, 0},
-    {130829, "mercuryEngineStatus", "Mercury: Engine Status", true, 6, 2, 2, kF361, 0, 0, 0},
-    {130830, "maretronDometicHvacStatus", "Maretron: Dometic HVAC Status", true, 5, 12, 12, kF362, 0, 0, 0},
-    {130830, "suzukiEngineData", "Suzuki: Engine Data", true, 6, 2, 2, kF363, 0, 0, 0},
-    {130831, "maretronUniversalConfigurationFp", "Maretron: Universal Configuration FP", true, 6, 223, 223, kF364, 0, 0, 0},
-    {130831, "suzukiEngineAndStorageDeviceConfig", "Suzuki: Engine and Storage Device Config", true, 6, 2, 2, kF365, 0, 0, 0},
-    {130832, "maretronVesselOperatingMode", "Maretron: Vessel Operating Mode", true, 7, 7, 7, kF366, 0, 0, 0},
-    {130832, "simnetFuelUsedHighResolution", "Simnet: Fuel Used - High Resolution", true, 6, 2, 2, kF367, 0, 0, 0},
-    {130833, "maretronVesselDataRecorderStatus", "Maretron: Vessel Data Recorder Status", true, 7, 19, 19, kF368, 0, 0, 0},
-    {130834, "simnetEngineAndTankConfiguration", "Simnet: Engine and Tank Configuration", true, 6, 2, 2, kF369, 0, 0, 0},
-    {130835, "simnetSetEngineAndTankConfiguration", "Simnet: Set Engine and Tank Configuration", true, 6, 2, 2, kF370, 0, 0, 0},
-    {130836, "simnetFluidLevelSensorConfiguration", "Simnet: Fluid Level Sensor Configuration", true, 6, 14, 14, kF371, 0, 0, 0},
-    {130836, "maretronSwitchStatusCounter", "Maretron: Switch Status Counter", true, 6, 23, 23, kF372, 0, 0, 15000},
-    {130837, "suzukiEngineSensorData", "Suzuki: Engine Sensor Data", true, 6, 2, 2, kF373, 0, 0, 0},
-    {130837, "simnetFuelFlowTurbineConfiguration", "Simnet: Fuel Flow Turbine Configuration", true, 6, 2, 2, kF374, 0, 0, 0},
-    {130837, "maretronSwitchStatusTimer", "Maretron: Switch Status Timer", true, 6, 23, 23, kF375, 0, 0, 15000},
-    {130838, "maretronBnwas", "Maretron: BNWAS", true, 6, 223, 223, kF376, 0, 0, 0},
-    {130838, "suzukiFuelManagement", "Suzuki: Fuel Management", true, 6, 2, 2, kF377, 0, 0, 0},
-    {130838, "simnetFluidLevelWarning", "Simnet: Fluid Level Warning", true, 6, 2, 2, kF378, 0, 0, 0},
-    {130839, "simnetPressureSensorConfiguration", "Simnet: Pressure Sensor Configuration", true, 6, 2, 2, kF379, 0, 0, 0},
-    {130840, "maretronGenericSensor", "Maretron: Generic Sensor", true, 6, 9, 9, kF380, 0, 0, 0},
-    {130840, "simnetDataUserGroupConfiguration", "Simnet: Data User Group Configuration", true, 3, 2, 2, kF381, 0, 0, 0},
-    {130841, "maretronCanFrameForwarding", "Maretron: CAN Frame Forwarding", true, 6, 223, 223, kF382, 0, 0, 0},
-    {130842, "maretronWindlassOperatingStatus", "Maretron: Windlass Operating Status", true, 6, 7, 7, kF383, 0, 0, 0},
-    {130842, "simnetAisClassBStaticDataMsg24PartA", "Simnet: AIS Class B static data (msg 24 Part A)", true, 6, 29, 29, kF384, 0, 0, 0},
-    {130842, "furunoSixDegreesOfFreedomMovement", "Furuno: Six Degrees Of Freedom Movement", true, 6, 29, 29, kF385, 0, 0, 0},
-    {130842, "simnetAisClassBStaticDataMsg24PartB", "Simnet: AIS Class B static data (msg 24 Part B)", true, 6, 37, 37, kF386, 0, 0, 0},
-    {130843, "maretronWindlassControlCommand", "Maretron: Windlass Control Command", true, 6, 223, 223, kF387, 0, 0, 0},
-    {130843, "furunoHeelAngleRollInformation", "Furuno: Heel Angle, Roll Information", true, 6, 10, 10, kF388, 0, 0, 0},
-    {130843, "simnetSonarStatusFrequencyAndDspVoltage", "Simnet: Sonar Status, Frequency and DSP Voltage", true, 6, 2, 2, kF389, 0, 0, 0},
-    {130844, "carlingProprietary", "Carling: Proprietary", true, 6, 223, 223, kF390, 0, 0, 0},
-    {130845, "maretronDcEnergy", "Maretron: DC Energy", true, 6, 223, 223, kF391, 0, 0, 0},
-    {130845, "furunoMultiSatsInViewExtended", "Furuno: Multi Sats In View Extended", true, 6, 2, 2, kF392, 0, 0, 0},
-    {130846, "maretronBatteryAmpHourRecord", "Maretron: Battery Amp Hour Record", true, 6, 223, 223, kF393, 0, 0, 0},
-    {130846, "furunoMotionSensorStatusExtended", "Furuno: Motion Sensor Status Extended", true, 6, 2, 2, kF394, 0, 0, 0},
-    {130847, "seatalkNodeStatistics", "SeaTalk: Node Statistics", true, 6, 10, 10, kF395, 0, 0, 0},
-    {130848, "seatalkWaypointInformation", "SeaTalk: Waypoint Information", true, 7, 31, 31, kF396, 0, 0, 1000},
-    {130849, "navicoProprietaryFp", "Navico: Proprietary FP", true, 6, 2, 2, kF397, 0, 0, 0},
-    {130850, "simnetCommandApStandby", "Simnet: Command AP Standby", true, 2, 11, 11, kF398, 0, 0, 0},
-    {130850, "simnetCommandApNodrift", "Simnet: Command AP NoDrift", true, 2, 11, 11, kF399, 0, 0, 0},
-    {130850, "simnetCommandApWind", "Simnet: Command AP Wind", true, 2, 11, 11, kF400, 0, 0, 0},
-    {130850, "simnetCommandApNav", "Simnet: Command AP Nav", true, 2, 11, 11, kF401, 0, 0, 0},
-    {130850, "simnetCommandApHeading", "Simnet: Command AP Heading", true, 2, 11, 11, kF402, 0, 0, 0},
-    {130850, "simnetCommandApTack", "Simnet: Command AP Tack", true, 2, 12, 12, kF403, 0, 0, 0},
-    {130850, "simnetCommandApFollowUp", "Simnet: Command AP Follow Up", true, 2, 12, 12, kF404, 0, 0, 0},
-    {130850, "simnetCommandApChangeCourse", "Simnet: Command AP Change Course", true, 2, 12, 12, kF405, 0, 0, 0},
-    {130850, "simnetAlarm", "Simnet: Alarm", true, 2, 12, 12, kF406, 0, 0, 0},
-    {130850, "simnetApCommand", "Simnet: AP command", true, 2, 14, 14, kF407, 0, 0, 0},
-    {130850, "simnetEvent", "Simnet: Event", true, 2, 12, 12, kF408, 0, 0, 0},
-    {130851, "simnetEventReplyApCommand", "Simnet: Event Reply: AP command", true, 7, 12, 12, kF409, 0, 0, 0},
-    {130852, "navicoProprietary2Fp", "Navico: Proprietary 2 FP", true, 6, 2, 2, kF410, 0, 0, 0},
-    {130856, "simnetAlarmMessage", "Simnet: Alarm Message", true, 6, 229, 229, kF411, 0, 0, 0},
-    {130860, "simnetApUnknown4", "Simnet: AP Unknown 4", true, 7, 23, 23, kF412, 0, 0, 1000},
-    {130861, "simradEngineData", "Simrad: Engine Data", true, 6, 2, 2, kF413, 0, 0, 0},
-    {130880, "airmarAdditionalWeatherData", "Airmar: Additional Weather Data", true, 6, 9, 9, kF414, 0, 0, 0},
-    {130881, "airmarHeaterControl", "Airmar: Heater Control", true, 6, 9, 9, kF415, 0, 0, 0},
-    {130900, "xantrexAcStatus", "Xantrex: AC Status", true, 6, 20, 20, kF416, 0, 0, 0},
-    {130910, "xantrexDcSourceConfigurationStatus", "Xantrex: DC Source Configuration Status", true, 6, 19, 19, kF417, 0, 0, 0},
-    {130911, "xantrexAcOutputConfigurationStatus", "Xantrex: AC Output Configuration Status", true, 6, 17, 17, kF418, 0, 0, 0},
-    {130912, "xantrexChargerConfigurationStatus", "Xantrex: Charger Configuration Status", true, 6, 24, 24, kF419, 0, 0, 0},
-    {130913, "xantrexAcInputConfigurationStatus", "Xantrex: AC Input Configuration Status", true, 6, 27, 27, kF420, 0, 0, 0},
-    {130918, "seatalkRouteInformation", "SeaTalk: Route Information", true, 7, 47, 47, kF421, 0, 0, 1000},
-    {130921, "carlingBreakerStatusAndConfiguration", "Carling: Breaker Status and Configuration", true, 6, 222, 222, kF422, 0, 0, 0},
-    {130939, "lumishoreLightControl", "Lumishore: Light Control", true, 6, 11, 11, kF423, 0, 0, 0},
-    {130944, "airmarPost", "Airmar: POST", true, 7, 6, 6, kF424, 0, 0, 0},
-    {130945, "yamahaEngineData", "Yamaha: Engine Data", true, 6, 2, 2, kF425, 0, 0, 0},
-    {130946, "yamahaEngineData2", "Yamaha: Engine Data 2", true, 6, 2, 2, kF426, 0, 0, 0},
-    {130947, "yamahaEngineData3", "Yamaha: Engine Data 3", true, 6, 2, 2, kF427, 0, 0, 0},
-    {130951, "yamahaEngineData4", "Yamaha: Engine Data 4", true, 6, 2, 2, kF428, 0, 0, 0},
-    {131008, "yamahaEngineData5", "Yamaha: Engine Data 5", true, 6, 2, 2, kF429, 0, 0, 0},
-    {131011, "yamahaEngineData6", "Yamaha: Engine Data 6", true, 6, 2, 2, kF430, 0, 0, 0},
-    {131012, "yamahaEngineData7", "Yamaha: Engine Data 7", true, 6, 2, 2, kF431, 0, 0, 0},
+    {65305, "simnetPilotMode", "Simnet: Pilot Mode", false, 6, 8, 8, kF94, 0, 0, 1000},
+    {65305, "simnetDeviceModeRequest", "Simnet: Device Mode Request", false, 6, 8, 8, kF95, 0, 0, 1000},
+    {65305, "simnetSailingProcessorStatus", "Simnet: Sailing Processor Status", false, 6, 8, 8, kF96, 0, 0, 1000},
+    {65306, "bepMarineProprietaryPgn65306", "BEP Marine: Proprietary PGN 65306", false, 6, 8, 8, kF97, 0, 0, 0},
+    {65308, "bepMarineProprietaryPgn65308", "BEP Marine: Proprietary PGN 65308", false, 6, 8, 8, kF98, 0, 0, 0},
+    {65309, "navicoWirelessBatteryStatus", "Navico: Wireless Battery Status", false, 7, 8, 8, kF99, 0, 0, 0},
+    {65310, "bepMarineProprietaryPgn65310", "BEP Marine: Proprietary PGN 65310", false, 6, 8, 8, kF100, 0, 0, 0},
+    {65311, "bepMarineProprietaryPgn65311", "BEP Marine: Proprietary PGN 65311", false, 6, 8, 8, kF101, 0, 0, 0},
+    {65312, "navicoWirelessSignalStatus", "Navico: Wireless Signal Status", false, 7, 8, 8, kF102, 0, 0, 0},
+    {65313, "navicoProprietary", "Navico: Proprietary", false, 6, 8, 8, kF103, 0, 0, 0},
+    {65314, "bepMarineProprietaryPgn65314", "BEP Marine: Proprietary PGN 65314", false, 6, 8, 8, kF104, 0, 0, 0},
+    {65314, "yamahaGearStatus", "Yamaha: Gear Status", false, 6, 8, 8, kF105, 0, 0, 0},
+    {65315, "suzukiTrollModeControl", "Suzuki: Troll Mode Control", false, 6, 8, 8, kF106, 0, 0, 0},
+    {65316, "bepMarineProprietaryPgn65316", "BEP Marine: Proprietary PGN 65316", false, 6, 8, 8, kF107, 0, 0, 0},
+    {65317, "navicoProprietary2", "Navico: Proprietary 2", false, 6, 8, 8, kF108, 0, 0, 0},
+    {65325, "bepMarineProprietaryPgn65325", "BEP Marine: Proprietary PGN 65325", false, 6, 8, 8, kF109, 0, 0, 0},
+    {65329, "yamahaEngineDataA", "Yamaha: Engine Data A", false, 6, 8, 8, kF110, 0, 0, 0},
+    {65330, "bGProprietary", "B&G: Proprietary", false, 6, 8, 8, kF111, 0, 0, 0},
+    {65332, "yanmarEngineDataC", "Yanmar: Engine Data C", false, 6, 8, 8, kF112, 0, 0, 0},
+    {65340, "simnetApUnknown2", "Simnet: AP Unknown 2", false, 3, 8, 8, kF113, 0, 0, 1000},
+    {65341, "simnetAutopilotAngle", "Simnet: Autopilot Angle", false, 6, 8, 8, kF114, 0, 0, 0},
+    {65344, "yamahaEngineDataB", "Yamaha: Engine Data B", false, 6, 8, 8, kF115, 0, 0, 0},
+    {65345, "seatalkPilotWindDatum", "Seatalk: Pilot Wind Datum", false, 6, 8, 8, kF116, 0, 0, 0},
+    {65346, "yanmarEngineDataD", "Yanmar: Engine Data D", false, 6, 8, 8, kF117, 0, 0, 0},
+    {65348, "yanmarEngineDataE", "Yanmar: Engine Data E", false, 6, 8, 8, kF118, 0, 0, 0},
+    {65349, "yanmarEngineDataF", "Yanmar: Engine Data F", false, 6, 8, 8, kF119, 0, 0, 0},
+    {65350, "simnetMagneticField", "Simnet: Magnetic Field", false, 6, 8, 8, kF120, 0, 0, 0},
+    {65359, "seatalkPilotHeading", "Seatalk: Pilot Heading", false, 7, 8, 8, kF121, 0, 0, 0},
+    {65360, "seatalkPilotLockedHeading", "Seatalk: Pilot Locked Heading", false, 7, 8, 8, kF122, 0, 0, 0},
+    {65361, "seatalkSilenceAlarm", "Seatalk: Silence Alarm", false, 6, 8, 8, kF123, 0, 0, 0},
+    {65371, "seatalkKeypadMessage", "Seatalk: Keypad Message", false, 6, 8, 8, kF124, 0, 0, 0},
+    {65374, "seatalkKeypadHeartbeat", "SeaTalk: Keypad Heartbeat", false, 6, 8, 8, kF125, 0, 0, 0},
+    {65379, "seatalkPilotMode", "Seatalk: Pilot Mode", false, 7, 8, 8, kF126, 0, 0, 0},
+    {65403, "lumishoreLightStatus", "Lumishore: Light Status", false, 6, 8, 8, kF127, 0, 0, 0},
+    {65408, "airmarDepthQualityFactor", "Airmar: Depth Quality Factor", false, 7, 8, 8, kF128, 0, 0, 0},
+    {65409, "airmarSpeedPulseCount", "Airmar: Speed Pulse Count", false, 7, 8, 8, kF129, 0, 0, 0},
+    {65410, "airmarDeviceInformation", "Airmar: Device Information", false, 7, 8, 8, kF130, 0, 0, 0},
+    {65420, "simnetApUnknown3", "Simnet: AP Unknown 3", false, 6, 8, 8, kF131, 0, 0, 1000},
+    {65424, "yamahaEngineDataC", "Yamaha: Engine Data C", false, 6, 8, 8, kF132, 0, 0, 0},
+    {65440, "navicoNaviopSwitchStatus", "Navico: Naviop Switch Status", false, 6, 8, 8, kF133, 0, 0, 0},
+    {65441, "navicoNaviopSwitchControl", "Navico: Naviop Switch Control", false, 6, 8, 8, kF134, 0, 0, 0},
+    {65472, "yamahaEngineDataD", "Yamaha: Engine Data D", false, 6, 8, 8, kF135, 0, 0, 0},
+    {65480, "simnetAutopilotMode", "Simnet: Autopilot Mode", false, 6, 8, 8, kF136, 0, 0, 0},
+    {126208, "nmeaAcknowledgeGroupFunction", "NMEA - Acknowledge group function", true, 6, 6, 0, kF137, 1, 5, 0},
+    {126464, "pgnListTransmitAndReceive", "PGN List (Transmit and Receive)", true, 6, 1, 0, kF138, 1, 0, 0},
+    {126720, "garminAhrsAttCogSourceValidFlag", "Garmin AHRS ATT: COG Source Valid Flag", true, 6, 12, 12, kF139, 0, 0, 0},
+    {126720, "garminAhrsAttDeviceFlags", "Garmin AHRS ATT: Device Flags", true, 6, 12, 12, kF140, 0, 0, 0},
+    {126720, "garminAhrsAttNonDefaultCalibrationMatrixPresent", "Garmin AHRS ATT: Non-default Calibration Matrix Present", true, 6, 9, 9, kF141, 0, 0, 0},
+    {126720, "garminAhrsAttSetNorthState", "Garmin AHRS ATT: Set North State", true, 6, 9, 9, kF142, 0, 0, 0},
+    {126720, "seatalk1PilotMode", "Seatalk1: Pilot Mode", true, 6, 21, 21, kF143, 0, 0, 0},
+    {126720, "seatalk1PilotHullType", "Seatalk1: Pilot Hull Type", true, 6, 14, 14, kF144, 0, 0, 0},
+    {126720, "seatalkPilotAutoTurn", "Seatalk: Pilot Auto Turn", true, 6, 9, 9, kF145, 0, 0, 0},
+    {126720, "seatalk1DeviceIdentification", "Seatalk1: Device Identification", true, 6, 7, 7, kF146, 0, 0, 0},
+    {126720, "seatalk1DisplayBrightness", "Seatalk1: Display Brightness", true, 6, 9, 9, kF147, 0, 0, 0},
+    {126720, "seatalk1DisplayColor", "Seatalk1: Display Color", true, 6, 9, 9, kF148, 0, 0, 0},
+    {126720, "seatalk1Keystroke", "Seatalk1: Keystroke", true, 6, 22, 22, kF149, 0, 0, 0},
+    {126720, "fusionMediaControl", "Fusion: Media Control", true, 6, 6, 6, kF150, 0, 0, 0},
+    {126720, "fusionSiriusControl", "Fusion: Sirius Control", true, 6, 8, 8, kF151, 0, 0, 0},
+    {126720, "fusionRequestStatus", "Fusion: Request Status", true, 6, 4, 4, kF152, 0, 0, 0},
+    {126720, "fusionSetSource", "Fusion: Set Source", true, 6, 5, 5, kF153, 0, 0, 0},
+    {126720, "fusionSetMute", "Fusion: Set Mute", true, 6, 5, 5, kF154, 0, 0, 0},
+    {126720, "fusionSetZoneVolume", "Fusion: Set Zone Volume", true, 6, 6, 6, kF155, 0, 0, 0},
+    {126720, "fusionSetAllVolumes", "Fusion: Set All Volumes", true, 6, 8, 8, kF156, 0, 0, 0},
+    {126720, "fusionSetPower", "Fusion: Set Power ", true, 6, 5, 5, kF157, 0, 0, 0},
+    {126720, "airmarAttitudeOffset", "Airmar: Attitude Offset", true, 6, 9, 9, kF158, 0, 0, 0},
+    {126720, "airmarCalibrateCompass", "Airmar: Calibrate Compass", true, 6, 24, 24, kF159, 0, 0, 0},
+    {126720, "airmarTrueWindOptions", "Airmar: True Wind Options", true, 6, 6, 6, kF160, 0, 0, 0},
+    {126720, "airmarSimulateMode", "Airmar: Simulate Mode", true, 6, 6, 6, kF161, 0, 0, 0},
+    {126720, "airmarCalibrateDepth", "Airmar: Calibrate Depth", true, 6, 6, 6, kF162, 0, 0, 0},
+    {126720, "airmarCalibrateSpeed", "Airmar: Calibrate Speed", true, 6, 4, 0, kF163, 2, 5, 0},
+    {126720, "airmarCalibrateTemperature", "Airmar: Calibrate Temperature", true, 6, 6, 6, kF164, 0, 0, 0},
+    {126720, "airmarSpeedFilterNone", "Airmar: Speed Filter None", true, 6, 6, 6, kF165, 0, 0, 0},
+    {126720, "airmarSpeedFilterIir", "Airmar: Speed Filter IIR", true, 6, 8, 8, kF166, 0, 0, 0},
+    {126720, "airmarTemperatureFilterNone", "Airmar: Temperature Filter None", true, 6, 6, 6, kF167, 0, 0, 0},
+    {126720, "airmarTemperatureFilterIir", "Airmar: Temperature Filter IIR", true, 6, 8, 8, kF168, 0, 0, 0},
+    {126720, "airmarNmea2000Options", "Airmar: NMEA 2000 options", true, 6, 6, 6, kF169, 0, 0, 0},
+    {126720, "airmarAddressableMultiFrame", "Airmar: Addressable Multi-Frame", true, 6, 3, 3, kF170, 0, 0, 0},
+    {126720, "maretronDeviationCalibrationResponse", "Maretron: Deviation Calibration Response", true, 6, 8, 8, kF171, 0, 0, 0},
+    {126720, "maretronSlaveResponse", "Maretron: Slave Response", true, 6, 8, 8, kF172, 0, 0, 0},
+    {126720, "maretronProprietaryConfiguration", "Maretron: Proprietary Configuration", true, 6, 230, 230, kF173, 0, 0, 0},
+    {126720, "carlingDcConfigurationCommand", "Carling: DC Configuration Command", true, 6, 13, 13, kF174, 0, 0, 0},
+    {126720, "lumishoreProprietary", "Lumishore: Proprietary", true, 6, 225, 225, kF175, 0, 0, 0},
+    {126720, "garminDayMode", "Garmin: Day Mode", true, 6, 11, 11, kF176, 0, 0, 0},
+    {126720, "garminNightMode", "Garmin: Night Mode", true, 6, 11, 11, kF177, 0, 0, 0},
+    {126720, "garminColorMode", "Garmin: Color mode", true, 6, 11, 11, kF178, 0, 0, 0},
+    {126983, "alert", "Alert", true, 6, 28, 28, kF179, 0, 0, 0},
+    {126984, "alertResponse", "Alert Response", true, 6, 25, 25, kF180, 0, 0, 0},
+    {126985, "alertText", "Alert Text", true, 6, 17, 0, kF181, 0, 0, 0},
+    {126986, "alertConfiguration", "Alert Configuration", true, 6, 20, 20, kF182, 0, 0, 0},
+    {126987, "alertThreshold", "Alert Threshold", true, 6, 17, 0, kF183, 4, 10, 0},
+    {126988, "alertValue", "Alert Value", true, 6, 17, 0, kF184, 3, 10, 0},
+    {126992, "systemTime", "System Time", false, 3, 8, 8, kF185, 0, 0, 1000},
+    {126993, "heartbeat", "Heartbeat", false, 7, 8, 8, kF186, 0, 0, 60000},
+    {126996, "productInformation", "Product Information", true, 6, 134, 134, kF187, 0, 0, 0},
+    {126998, "configurationInformation", "Configuration Information", true, 6, 0, 0, kF188, 0, 0, 0},
+    {127233, "manOverboardNotification", "Man Overboard Notification", true, 6, 35, 35, kF189, 0, 0, 0},
+    {127237, "headingTrackControl", "Heading/Track control", true, 2, 21, 21, kF190, 0, 0, 250},
+    {127245, "rudder", "Rudder", false, 2, 8, 8, kF191, 0, 0, 100},
+    {127250, "vesselHeading", "Vessel Heading", false, 2, 8, 8, kF192, 0, 0, 100},
+    {127251, "rateOfTurn", "Rate of Turn", false, 2, 8, 8, kF193, 0, 0, 100},
+    {127252, "heave", "Heave", false, 3, 8, 8, kF194, 0, 0, 0},
+    {127257, "attitude", "Attitude", false, 3, 8, 8, kF195, 0, 0, 1000},
+    {127258, "magneticVariation", "Magnetic Variation", false, 7, 8, 8, kF196, 0, 0, 1000},
+    {127488, "engineParametersRapidUpdate", "Engine Parameters, Rapid Update", false, 2, 8, 8, kF197, 0, 0, 100},
+    {127489, "engineParametersDynamic", "Engine Parameters, Dynamic", true, 2, 26, 26, kF198, 0, 0, 500},
+    {127490, "electricDriveStatusDynamic", "Electric Drive Status, Dynamic", true, 6, 12, 12, kF199, 0, 0, 0},
+    {127491, "electricEnergyStorageStatusDynamic", "Electric Energy Storage Status, Dynamic", true, 6, 15, 15, kF200, 0, 0, 0},
+    {127493, "transmissionParametersDynamic", "Transmission Parameters, Dynamic", false, 2, 8, 8, kF201, 0, 0, 100},
+    {127494, "electricDriveInformation", "Electric Drive Information", true, 6, 28, 28, kF202, 0, 0, 0},
+    {127495, "electricEnergyStorageInformation", "Electric Energy Storage Information", true, 6, 21, 21, kF203, 0, 0, 0},
+    {127496, "tripParametersVessel", "Trip Parameters, Vessel", true, 5, 14, 14, kF204, 0, 0, 1000},
+    {127497, "tripParametersEngine", "Trip Parameters, Engine", true, 5, 9, 9, kF205, 0, 0, 1000},
+    {127498, "engineParametersStatic", "Engine Parameters, Static", true, 5, 3, 0, kF206, 0, 0, 0},
+    {127500, "loadControllerConnectionStateControl", "Load Controller Connection State/Control", false, 6, 8, 8, kF207, 0, 0, 0},
+    {127501, "binarySwitchBankStatus", "Binary Switch Bank Status", false, 3, 8, 8, kF208, 0, 0, 0},
+    {127502, "switchBankControl", "Switch Bank Control", false, 3, 8, 8, kF209, 0, 0, 0},
+    {127503, "acInputStatus", "AC Input Status", true, 6, 2, 0, kF210, 10, 2, 1500},
+    {127504, "acOutputStatus", "AC Output Status", true, 6, 2, 0, kF211, 10, 2, 1500},
+    {127505, "fluidLevel", "Fluid Level", false, 6, 8, 8, kF212, 0, 0, 2500},
+    {127506, "dcDetailedStatus", "DC Detailed Status", true, 6, 11, 11, kF213, 0, 0, 1500},
+    {127507, "chargerStatus", "Charger Status", true, 6, 6, 6, kF214, 0, 0, 1500},
+    {127508, "batteryStatus", "Battery Status", false, 6, 8, 8, kF215, 0, 0, 1500},
+    {127509, "inverterStatus", "Inverter Status", true, 6, 4, 4, kF216, 0, 0, 1500},
+    {127510, "chargerConfigurationStatus", "Charger Configuration Status", true, 6, 8, 8, kF217, 0, 0, 0},
+    {127511, "inverterConfigurationStatus", "Inverter Configuration Status", true, 6, 8, 8, kF218, 0, 0, 0},
+    {127512, "agsConfigurationStatus", "AGS Configuration Status", true, 6, 3, 3, kF219, 0, 0, 0},
+    {127513, "batteryConfigurationStatus", "Battery Configuration Status", true, 6, 8, 8, kF220, 0, 0, 0},
+    {127514, "agsStatus", "AGS Status", true, 6, 5, 5, kF221, 0, 0, 1500},
+    {127744, "acPowerCurrentPhaseA", "AC Power / Current - Phase A", false, 6, 8, 8, kF222, 0, 0, 0},
+    {127745, "acPowerCurrentPhaseB", "AC Power / Current - Phase B", false, 6, 8, 8, kF223, 0, 0, 0},
+    {127746, "acPowerCurrentPhaseC", "AC Power / Current - Phase C", false, 6, 8, 8, kF224, 0, 0, 0},
+    {127747, "acVoltageFrequencyPhaseA", "AC Voltage / Frequency - Phase A", false, 6, 8, 8, kF225, 0, 0, 0},
+    {127748, "acVoltageFrequencyPhaseB", "AC Voltage / Frequency - Phase B", false, 6, 8, 8, kF226, 0, 0, 0},
+    {127749, "acVoltageFrequencyPhaseC", "AC Voltage / Frequency - Phase C", false, 6, 8, 8, kF227, 0, 0, 0},
+    {127750, "converterStatus", "Converter Status", false, 6, 8, 8, kF228, 0, 0, 0},
+    {127751, "dcVoltageCurrent", "DC Voltage/Current", false, 6, 8, 8, kF229, 0, 0, 0},
+    {128000, "leewayAngle", "Leeway Angle", false, 6, 8, 8, kF230, 0, 0, 0},
+    {128001, "vesselAcceleration", "Vessel Acceleration", false, 6, 8, 8, kF231, 0, 0, 0},
+    {128002, "electricDriveStatusRapidUpdate", "Electric Drive Status, Rapid Update", false, 6, 8, 8, kF232, 0, 0, 0},
+    {128003, "electricEnergyStorageStatusRapidUpdate", "Electric Energy Storage Status, Rapid Update", false, 6, 8, 8, kF233, 0, 0, 0},
+    {128006, "thrusterControlStatus", "Thruster Control Status", false, 6, 8, 8, kF234, 0, 0, 0},
+    {128007, "thrusterInformation", "Thruster Information", false, 6, 8, 8, kF235, 0, 0, 0},
+    {128008, "thrusterMotorStatus", "Thruster Motor Status", false, 6, 8, 8, kF236, 0, 0, 0},
+    {128259, "speed", "Speed", false, 2, 8, 8, kF237, 0, 0, 1000},
+    {128267, "waterDepth", "Water Depth", false, 3, 8, 8, kF238, 0, 0, 1000},
+    {128275, "distanceLog", "Distance Log", true, 6, 14, 14, kF239, 0, 0, 1000},
+    {128520, "trackedTargetData", "Tracked Target Data", true, 2, 27, 0, kF240, 0, 0, 1000},
+    {128538, "elevatorCarStatus", "Elevator Car Status", true, 6, 22, 22, kF241, 0, 0, 0},
+    {128768, "elevatorMotorControl", "Elevator Motor Control", false, 6, 8, 8, kF242, 0, 0, 0},
+    {128769, "elevatorDeckPushButton", "Elevator Deck Push Button", false, 6, 8, 8, kF243, 0, 0, 0},
+    {128776, "windlassControlStatus", "Windlass Control Status", false, 6, 8, 8, kF244, 0, 0, 0},
+    {128777, "anchorWindlassOperatingStatus", "Anchor Windlass Operating Status", false, 6, 8, 8, kF245, 0, 0, 0},
+    {128778, "anchorWindlassMonitoringStatus", "Anchor Windlass Monitoring Status", false, 6, 8, 8, kF246, 0, 0, 0},
+    {128780, "linearActuatorControlStatus", "Linear Actuator Control/Status", false, 6, 8, 8, kF247, 0, 0, 0},
+    {129025, "positionRapidUpdate", "Position, Rapid Update", false, 2, 8, 8, kF248, 0, 0, 100},
+    {129026, "cogSogRapidUpdate", "COG & SOG, Rapid Update", false, 2, 8, 8, kF249, 0, 0, 250},
+    {129027, "positionDeltaRapidUpdate", "Position Delta, Rapid Update", false, 2, 8, 8, kF250, 0, 0, 100},
+    {129028, "altitudeDeltaRapidUpdate", "Altitude Delta, Rapid Update", false, 2, 8, 8, kF251, 0, 0, 100},
+    {129029, "gnssPositionData", "GNSS Position Data", true, 3, 43, 0, kF252, 3, 15, 1000},
+    {129033, "timeDate", "Time & Date", false, 3, 8, 8, kF253, 0, 0, 1000},
+    {129038, "aisClassAPositionReport", "AIS Class A Position Report", true, 4, 28, 28, kF254, 0, 0, 0},
+    {129039, "aisClassBPositionReport", "AIS Class B Position Report", true, 4, 27, 27, kF255, 0, 0, 0},
+    {129040, "aisClassBExtendedPositionReport", "AIS Class B Extended Position Report", true, 4, 54, 54, kF256, 0, 0, 0},
+    {129041, "aisAidsToNavigationAtonReport", "AIS Aids to Navigation (AtoN) Report", true, 4, 26, 0, kF257, 0, 0, 0},
+    {129044, "datum", "Datum", true, 6, 20, 20, kF258, 0, 0, 10000},
+    {129045, "userDatum", "User Datum", true, 6, 40, 40, kF259, 0, 0, 0},
+    {129283, "crossTrackError", "Cross Track Error", false, 3, 8, 8, kF260, 0, 0, 1000},
+    {129284, "navigationData", "Navigation Data", true, 3, 34, 34, kF261, 0, 0, 1000},
+    {129285, "navigationRouteWpInformation", "Navigation - Route/WP Information", true, 6, 10, 0, kF262, 4, 2, 0},
+    {129291, "setDriftRapidUpdate", "Set & Drift, Rapid Update", false, 3, 8, 8, kF263, 0, 0, 1000},
+    {129301, "navigationRouteTimeToFromMark", "Navigation - Route / Time to+from Mark", true, 3, 10, 10, kF264, 0, 0, 1000},
+    {129302, "bearingAndDistanceBetweenTwoMarks", "Bearing and Distance between two Marks", true, 6, 17, 17, kF265, 0, 0, 0},
+    {129538, "gnssControlStatus", "GNSS Control Status", true, 6, 16, 16, kF266, 0, 0, 0},
+    {129539, "gnssDops", "GNSS DOPs", false, 6, 8, 8, kF267, 0, 0, 1000},
+    {129540, "gnssSatsInView", "GNSS Sats in View", true, 6, 3, 0, kF268, 7, 4, 1000},
+    {129541, "gpsAlmanacData", "GPS Almanac Data", true, 6, 26, 26, kF269, 0, 0, 0},
+    {129542, "gnssPseudorangeNoiseStatistics", "GNSS Pseudorange Noise Statistics", true, 6, 15, 15, kF270, 0, 0, 1000},
+    {129545, "gnssRaimOutput", "GNSS RAIM Output", true, 6, 15, 15, kF271, 0, 0, 0},
+    {129546, "gnssRaimSettings", "GNSS RAIM Settings", false, 6, 8, 8, kF272, 0, 0, 0},
+    {129547, "gnssPseudorangeErrorStatistics", "GNSS Pseudorange Error Statistics", true, 6, 15, 15, kF273, 0, 0, 0},
+    {129549, "dgnssCorrections", "DGNSS Corrections", true, 6, 16, 16, kF274, 0, 0, 0},
+    {129550, "gnssDifferentialCorrectionReceiverInterface", "GNSS Differential Correction Receiver Interface", false, 6, 8, 8, kF275, 0, 0, 0},
+    {129551, "gnssDifferentialCorrectionReceiverSignal", "GNSS Differential Correction Receiver Signal", true, 6, 20, 20, kF276, 0, 0, 0},
+    {129556, "glonassAlmanacData", "GLONASS Almanac Data", true, 6, 26, 26, kF277, 0, 0, 0},
+    {129793, "aisUtcAndDateReport", "AIS UTC and Date Report", true, 7, 24, 24, kF278, 0, 0, 0},
+    {129794, "aisClassAStaticAndVoyageRelatedData", "AIS Class A Static and Voyage Related Data", true, 6, 75, 75, kF279, 0, 0, 0},
+    {129796, "aisAcknowledge", "AIS Acknowledge", true, 7, 6, 0, kF280, 3, 0, 0},
+    {129798, "aisSarAircraftPositionReport", "AIS SAR Aircraft Position Report", true, 4, 27, 27, kF281, 0, 0, 0},
+    {129799, "radioFrequencyModePower", "Radio Frequency/Mode/Power", true, 3, 19, 19, kF282, 0, 0, 0},
+    {129800, "aisUtcDateInquiry", "AIS UTC/Date Inquiry", true, 7, 10, 10, kF283, 0, 0, 0},
+    {129801, "aisAddressedSafetyRelatedMessage", "AIS Addressed Safety Related Message", true, 5, 11, 0, kF284, 0, 0, 0},
+    {129802, "aisSafetyRelatedBroadcastMessage", "AIS Safety Related Broadcast Message", true, 5, 6, 0, kF285, 0, 0, 0},
+    {129803, "aisInterrogation", "AIS Interrogation", true, 7, 26, 26, kF286, 0, 0, 0},
+    {129804, "aisAssignmentModeCommand", "AIS Assignment Mode Command", true, 7, 23, 23, kF287, 0, 0, 0},
+    {129805, "aisDataLinkManagementMessage", "AIS Data Link Management Message", true, 7, 6, 0, kF288, 4, 0, 0},
+    {129806, "aisChannelManagement", "AIS Channel Management", true, 7, 31, 31, kF289, 0, 0, 0},
+    {129807, "aisClassBGroupAssignment", "AIS Class B Group Assignment", true, 7, 29, 29, kF290, 0, 0, 0},
+    {129808, "dscDistressCallInformation", "DSC Distress Call Information", true, 4, 60, 0, kF291, 2, 0, 0},
+    {129808, "dscCallInformation", "DSC Call Information", true, 4, 60, 0, kF292, 2, 0, 0},
+    {129809, "aisClassBStaticDataMsg24PartA", "AIS Class B static data (msg 24 Part A)", true, 6, 27, 27, kF293, 0, 0, 0},
+    {129810, "aisClassBStaticDataMsg24PartB", "AIS Class B static data (msg 24 Part B)", true, 6, 35, 35, kF294, 0, 0, 0},
+    {130052, "loranCTdData", "Loran-C TD Data", true, 3, 32, 32, kF295, 0, 0, 1000},
+    {130053, "loranCRangeData", "Loran-C Range Data", true, 3, 32, 32, kF296, 0, 0, 1000},
+    {130054, "loranCSignalData", "Loran-C Signal Data", true, 3, 15, 15, kF297, 0, 0, 0},
+    {130060, "label", "Label", true, 6, 9, 0, kF298, 0, 0, 0},
+    {130061, "channelSourceConfiguration", "Channel Source Configuration", true, 6, 19, 19, kF299, 0, 0, 0},
+    {130064, "routeAndWpServiceDatabaseList", "Route and WP Service - Database List", true, 7, 6, 0, kF300, 9, 2, 0},
+    {130065, "routeAndWpServiceRouteList", "Route and WP Service - Route List", true, 7, 8, 0, kF301, 5, 2, 0},
+    {130066, "routeAndWpServiceRouteWpListAttributes", "Route and WP Service - Route/WP-List Attributes", true, 7, 17, 0, kF302, 0, 0, 0},
+    {130067, "routeAndWpServiceRouteWpNamePosition", "Route and WP Service - Route - WP Name & Position", true, 7, 10, 0, kF303, 4, 2, 0},
+    {130068, "routeAndWpServiceRouteWpName", "Route and WP Service - Route - WP Name", true, 7, 10, 0, kF304, 2, 2, 0},
+    {130069, "routeAndWpServiceXteLimitNavigationMethod", "Route and WP Service - XTE Limit & Navigation Method", true, 7, 6, 0, kF305, 6, 2, 0},
+    {130070, "routeAndWpServiceWpComment", "Route and WP Service - WP Comment", true, 7, 10, 0, kF306, 2, 2, 0},
+    {130071, "routeAndWpServiceRouteComment", "Route and WP Service - Route Comment", true, 7, 8, 0, kF307, 2, 2, 0},
+    {130072, "routeAndWpServiceDatabaseComment", "Route and WP Service - Database Comment", true, 7, 6, 0, kF308, 2, 2, 0},
+    {130073, "routeAndWpServiceRadiusOfTurn", "Route and WP Service - Radius of Turn", true, 7, 10, 0, kF309, 2, 2, 0},
+    {130074, "routeAndWpServiceWpListWpNamePosition", "Route and WP Service - WP List - WP Name & Position", true, 7, 10, 0, kF310, 4, 2, 0},
+    {130306, "windData", "Wind Data", false, 2, 8, 8, kF311, 0, 0, 100},
+    {130310, "environmentalParametersObsolete", "Environmental Parameters (obsolete)", false, 5, 8, 8, kF312, 0, 0, 500},
+    {130311, "environmentalParameters", "Environmental Parameters", false, 5, 8, 8, kF313, 0, 0, 500},
+    {130312, "temperature", "Temperature", false, 5, 8, 8, kF314, 0, 0, 2000},
+    {130313, "humidity", "Humidity", false, 5, 8, 8, kF315, 0, 0, 2000},
+    {130314, "actualPressure", "Actual Pressure", false, 5, 8, 8, kF316, 0, 0, 2000},
+    {130315, "setPressure", "Set Pressure", false, 5, 8, 8, kF317, 0, 0, 0},
+    {130316, "temperatureExtendedRange", "Temperature Extended Range", false, 5, 8, 8, kF318, 0, 0, 2000},
+    {130320, "tideStationData", "Tide Station Data", true, 6, 19, 0, kF319, 0, 0, 1000},
+    {130321, "salinityStationData", "Salinity Station Data", true, 6, 21, 0, kF320, 0, 0, 1000},
+    {130322, "currentStationData", "Current Station Data", true, 6, 25, 0, kF321, 0, 0, 1000},
+    {130323, "meteorologicalStationData", "Meteorological Station Data", true, 6, 26, 0, kF322, 0, 0, 1000},
+    {130324, "mooredBuoyStationData", "Moored Buoy Station Data", true, 6, 34, 0, kF323, 0, 0, 1000},
+    {130329, "hvacStatus", "HVAC Status", true, 6, 28, 28, kF324, 0, 0, 5000},
+    {130330, "lightingSystemSettings", "Lighting System Settings", true, 7, 12, 0, kF325, 0, 0, 0},
+    {130560, "payloadMass", "Payload Mass", false, 6, 8, 8, kF326, 0, 0, 0},
+    {130561, "lightingZone", "Lighting Zone", true, 6, 13, 0, kF327, 0, 0, 0},
+    {130562, "lightingScene", "Lighting Scene", true, 6, 3, 0, kF328, 8, 4, 0},
+    {130563, "lightingDevice", "Lighting Device", true, 6, 20, 0, kF329, 0, 0, 0},
+    {130564, "lightingDeviceEnumeration", "Lighting Device Enumeration", true, 6, 6, 0, kF330, 2, 3, 0},
+    {130565, "lightingColorSequence", "Lighting Color Sequence", true, 6, 2, 0, kF331, 6, 2, 0},
+    {130566, "lightingProgram", "Lighting Program", true, 6, 2, 0, kF332, 0, 0, 0},
+    {130567, "watermakerInputSettingAndStatus", "Watermaker Input Setting and Status", true, 6, 24, 24, kF333, 0, 0, 0},
+    {130569, "currentStatusAndFile", "Current Status and File", true, 6, 26, 26, kF334, 0, 0, 0},
+    {130570, "libraryDataFile", "Library Data File", true, 6, 19, 0, kF335, 0, 0, 0},
+    {130572, "libraryDataSearch", "Library Data Search", true, 6, 9, 0, kF336, 0, 0, 0},
+    {130573, "supportedSourceData", "Supported Source Data", true, 6, 6, 0, kF337, 10, 2, 0},
+    {130574, "supportedZoneData", "Supported Zone Data", true, 6, 3, 0, kF338, 2, 2, 500},
+    {130576, "smallCraftStatus", "Small Craft Status", false, 2, 8, 8, kF339, 0, 0, 200},
+    {130577, "directionData", "Direction Data", true, 3, 14, 14, kF340, 0, 0, 1000},
+    {130578, "vesselSpeedComponents", "Vessel Speed Components", true, 2, 12, 12, kF341, 0, 0, 250},
+    {130579, "systemConfiguration", "System Configuration", false, 6, 8, 8, kF342, 0, 0, 0},
+    {130580, "systemConfigurationDeprecated", "System Configuration (deprecated)", true, 6, 2, 2, kF343, 0, 0, 0},
+    {130581, "zoneConfigurationDeprecated", "Zone Configuration (deprecated)", true, 6, 3, 0, kF344, 2, 2, 0},
+    {130582, "zoneVolume", "Zone Volume", false, 6, 8, 8, kF345, 0, 0, 0},
+    {130583, "availableAudioEqPresets", "Available Audio EQ presets", true, 6, 3, 0, kF346, 2, 2, 0},
+    {130584, "availableBluetoothAddresses", "Available Bluetooth addresses", true, 6, 3, 0, kF347, 4, 2, 0},
+    {130585, "bluetoothSourceStatus", "Bluetooth source status", false, 6, 8, 8, kF348, 0, 0, 0},
+    {130586, "zoneConfiguration", "Zone Configuration", true, 6, 15, 15, kF349, 0, 0, 0},
+    {130816, "sonichubInit2", "SonicHub: Init #2", true, 7, 9, 9, kF350, 0, 0, 0},
+    {130816, "sonichubAmRadio", "SonicHub: AM Radio", true, 7, 43, 43, kF351, 0, 0, 0},
+    {130816, "sonichubZoneInfo", "SonicHub: Zone info", true, 7, 6, 6, kF352, 0, 0, 0},
+    {130816, "sonichubSource", "SonicHub: Source", true, 7, 6, 6, kF353, 0, 0, 0},
+    {130816, "sonichubSourceList", "SonicHub: Source List", true, 7, 39, 39, kF354, 0, 0, 0},
+    {130816, "sonichubControl", "SonicHub: Control", true, 7, 6, 6, kF355, 0, 0, 0},
+    {130816, "sonichubFmRadio", "SonicHub: FM Radio", true, 7, 43, 43, kF356, 0, 0, 0},
+    {130816, "sonichubPlaylist", "SonicHub: Playlist", true, 7, 23, 23, kF357, 0, 0, 0},
+    {130816, "sonichubTrack", "SonicHub: Track", true, 7, 41, 41, kF358, 0, 0, 0},
+    {130816, "sonichubArtist", "SonicHub: Artist", true, 7, 41, 41, kF359, 0, 0, 0},
+    {130816, "sonichubAlbum", "SonicHub: Album", true, 7, 41, 41, kF360, 0, 0, 0},
+    {130816, "sonichubMenuItem", "SonicHub: Menu Item", true, 7, 44, 44, kF361, 0, 0, 0},
+    {130816, "sonichubZones", "SonicHub: Zones", true, 7, 6, 6, kF362, 0, 0, 0},
+    {130816, "sonichubMaxVolume", "SonicHub: Max Volume", true, 7, 7, 7, kF363, 0, 0, 0},
+    {130816, "sonichubVolume", "SonicHub: Volume", true, 7, 7, 7, kF364, 0, 0, 0},
+    {130816, "sonichubInit1", "SonicHub: Init #1", true, 7, 5, 5, kF365, 0, 0, 0},
+    {130816, "sonichubPosition", "SonicHub: Position", true, 7, 9, 9, kF366, 0, 0, 0},
+    {130816, "sonichubInit3", "SonicHub: Init #3", true, 7, 7, 7, kF367, 0, 0, 0},
+    {130816, "furunoStatusAndVersionReport", "Furuno: Status and Version Report", true, 7, 4, 0, kF368, 0, 0, 0},
+    {130816, "simradTextMessage", "Simrad: Text Message", true, 7, 41, 41, kF369, 0, 0, 0},
+    {130816, "bepMarineCzoneZcfBusDistribution", "BEP Marine: CZone .zcf Bus Distribution", true, 6, 223, 223, kF370, 0, 0, 0},
+    {130816, "hondaEngineStatus", "Honda: Engine Status", true, 6, 2, 2, kF371, 0, 0, 0},
+    {130816, "seaRecoveryWatermakerStatus", "Sea Recovery: Watermaker Status", true, 6, 14, 14, kF372, 0, 0, 0},
+    {130817, "navicoUnknown", "Navico: Unknown", true, 7, 7, 7, kF373, 0, 0, 0},
+    {130817, "lowranceProductInformation", "Lowrance: Product Information", true, 7, 113, 113, kF374, 0, 0, 0},
+    {130817, "furunoSvControl", "Furuno: SV control", true, 7, 24, 24, kF375, 0, 0, 0},
+    {130817, "maretronAnnunciatorCapabilities", "Maretron: Annunciator Capabilities", true, 6, 4, 0, kF376, 1, 5, 0},
+    {130817, "bepMarineCzoneStatusExtended", "BEP Marine: CZone Status Extended", true, 6, 28, 28, kF377, 0, 0, 0},
+    {130818, "simnetReprogramData", "Simnet: Reprogram Data", true, 7, 223, 223, kF378, 0, 0, 0},
+    {130818, "furunoSensorSetup", "Furuno: Sensor setup", true, 7, 28, 28, kF379, 0, 0, 0},
+    {130818, "maretronLabel", "Maretron: Label", true, 7, 6, 0, kF380, 0, 0, 0},
+    {130818, "bepMarineProprietaryPgn130818", "BEP Marine: Proprietary PGN 130818", true, 6, 223, 223, kF381, 0, 0, 0},
+    {130818, "webastoStatus2", "Webasto: Status 2", true, 6, 14, 14, kF382, 0, 0, 0},
+    {130819, "simnetRequestReprogram", "Simnet: Request Reprogram", true, 7, 2, 2, kF383, 0, 0, 0},
+    {130819, "maretronAlertTransmission", "Maretron: Alert Transmission", true, 7, 34, 34, kF384, 0, 0, 0},
+    {130819, "webastoHvacCommand", "Webasto: HVAC Command", true, 3, 9, 9, kF385, 0, 0, 0},
+    {130819, "bepMarineProprietaryPgn130819", "BEP Marine: Proprietary PGN 130819", true, 6, 223, 223, kF386, 0, 0, 0},
+    {130820, "bepMarineCzoneEnumerationReply", "BEP Marine: CZone Enumeration Reply", true, 6, 222, 222, kF387, 0, 0, 0},
+    {130820, "simnetReprogramStatus", "Simnet: Reprogram Status", true, 7, 7, 7, kF388, 0, 0, 0},
+    {130820, "furunoUnknown130820", "Furuno: Unknown 130820", true, 7, 7, 7, kF389, 0, 0, 0},
+    {130820, "fusionVersions", "Fusion: Versions", true, 7, 11, 11, kF390, 0, 0, 0},
+    {130820, "fusionSource", "Fusion: Source", true, 7, 8, 0, kF391, 0, 0, 0},
+    {130820, "fusionSourceCount", "Fusion: Source Count", true, 7, 5, 5, kF392, 0, 0, 0},
+    {130820, "fusionMedia", "Fusion: Media", true, 7, 23, 23, kF393, 0, 0, 0},
+    {130820, "fusionTrackName", "Fusion: Track Name", true, 7, 9, 0, kF394, 0, 0, 0},
+    {130820, "fusionArtistName", "Fusion: Artist Name", true, 7, 9, 0, kF395, 0, 0, 0},
+    {130820, "fusionAlbumName", "Fusion: Album Name", true, 7, 9, 0, kF396, 0, 0, 0},
+    {130820, "fusionDeviceName", "Fusion: Device Name", true, 7, 4, 0, kF397, 0, 0, 0},
+    {130820, "fusionZoneName", "Fusion: Zone Name", true, 7, 5, 0, kF398, 0, 0, 0},
+    {130820, "fusionTrackPosition", "Fusion: Track Position", true, 7, 8, 8, kF399, 0, 0, 0},
+    {130820, "fusionTuner", "Fusion: Tuner", true, 7, 11, 0, kF400, 0, 0, 0},
+    {130820, "fusionMarineTuner", "Fusion: MARINE_TUNER", true, 7, 7, 0, kF401, 0, 0, 0},
+    {130820, "fusionMarineSquelch", "Fusion: Marine Squelch", true, 7, 6, 6, kF402, 0, 0, 0},
+    {130820, "fusionMarineScanMode", "Fusion: Marine Scan Mode", true, 7, 6, 6, kF403, 0, 0, 0},
+    {130820, "fusionMenuItem", "Fusion: Menu Item", true, 7, 11, 0, kF404, 0, 0, 0},
+    {130820, "fusionAuxGain", "Fusion: Aux Gain", true, 7, 6, 6, kF405, 0, 0, 0},
+    {130820, "fusionUsbRepeatStatus", "Fusion: USB Repeat Status", true, 7, 12, 12, kF406, 0, 0, 0},
+    {130820, "fusionSetting", "Fusion: Setting", true, 7, 12, 12, kF407, 0, 0, 0},
+    {130820, "fusionSettings", "Fusion: Settings", true, 7, 8, 0, kF408, 2, 5, 0},
+    {130820, "fusionMute", "Fusion: Mute", true, 7, 5, 5, kF409, 0, 0, 0},
+    {130820, "fusionBalance", "Fusion: Balance", true, 7, 6, 6, kF410, 0, 0, 0},
+    {130820, "fusionLowPassFilter", "Fusion: Low Pass Filter", true, 7, 6, 6, kF411, 0, 0, 0},
+    {130820, "fusionSublevels", "Fusion: Sublevels", true, 7, 8, 8, kF412, 0, 0, 0},
+    {130820, "fusionEq", "Fusion: EQ", true, 7, 8, 8, kF413, 0, 0, 0},
+    {130820, "fusionVolumeLimits", "Fusion: Volume Limits", true, 7, 8, 8, kF414, 0, 0, 0},
+    {130820, "fusionVolumes", "Fusion: Volumes", true, 7, 8, 8, kF415, 0, 0, 0},
+    {130820, "fusionCapabilities", "Fusion: Capabilities", true, 7, 14, 14, kF416, 0, 0, 0},
+    {130820, "fusionLineLevelControl", "Fusion: Line Level Control", true, 7, 6, 6, kF417, 0, 0, 0},
+    {130820, "fusionPowerState", "Fusion: Power State", true, 7, 5, 5, kF418, 0, 0, 0},
+    {130820, "fusionSiriusxm", "Fusion: SiriusXM", true, 7, 10, 10, kF419, 0, 0, 0},
+    {130820, "fusionSiriusxmChannel", "Fusion: SiriusXM Channel", true, 7, 7, 0, kF420, 0, 0, 0},
+    {130820, "fusionSiriusxmTitle", "Fusion: SiriusXM Title", true, 7, 7, 0, kF421, 0, 0, 0},
+    {130820, "fusionSiriusxmArtist", "Fusion: SiriusXM Artist", true, 7, 7, 0, kF422, 0, 0, 0},
+    {130820, "fusionSiriusxmContentInfo", "Fusion: SiriusXM Content Info", true, 7, 7, 0, kF423, 0, 0, 0},
+    {130820, "fusionSiriusxmCategory", "Fusion: SiriusXM Category", true, 7, 7, 0, kF424, 0, 0, 0},
+    {130820, "fusionSiriusxmSignal", "Fusion: SiriusXM Signal", true, 7, 6, 6, kF425, 0, 0, 0},
+    {130820, "maretronAlertResponse", "Maretron: Alert Response", true, 7, 27, 27, kF426, 0, 0, 0},
+    {130820, "bepMarineProprietaryPgn130820", "BEP Marine: Proprietary PGN 130820", true, 6, 223, 223, kF427, 0, 0, 0},
+    {130821, "navicoAsciiData", "Navico: ASCII Data", true, 7, 233, 233, kF428, 0, 0, 0},
+    {130821, "furunoUnknown130821", "Furuno: Unknown 130821", true, 7, 12, 12, kF429, 0, 0, 0},
+    {130821, "maretronAlertText", "Maretron: Alert Text", true, 7, 19, 0, kF430, 0, 0, 0},
+    {130821, "bepMarineProprietaryPgn130821", "BEP Marine: Proprietary PGN 130821", true, 6, 223, 223, kF431, 0, 0, 0},
+    {130822, "navicoUnknown1", "Navico: Unknown 1", true, 3, 233, 233, kF432, 0, 0, 0},
+    {130822, "maretronAlertControl", "Maretron: Alert Control", true, 7, 34, 34, kF433, 0, 0, 0},
+    {130822, "bepMarineProprietaryPgn130822", "BEP Marine: Proprietary PGN 130822", true, 6, 223, 223, kF434, 0, 0, 0},
+    {130823, "maretronProprietaryTemperatureHighRange", "Maretron: Proprietary Temperature High Range", true, 3, 9, 9, kF435, 0, 0, 0},
+    {130824, "maretronAnnunciator", "Maretron: Annunciator", true, 7, 9, 9, kF436, 0, 0, 0},
+    {130825, "maretronDataInstanceChannelCorrelation", "Maretron: Data Instance Channel Correlation", true, 6, 9, 9, kF437, 0, 0, 0},
+    {130825, "navicoUnknown2", "Navico: Unknown 2", true, 6, 12, 12, kF438, 0, 0, 0},
+    {130825, "bepMarineProprietaryPgn130825", "BEP Marine: Proprietary PGN 130825", true, 6, 223, 223, kF439, 0, 0, 0},
+    {130826, "maretronSwitchIndicatorStatus", "Maretron: Switch Indicator Status", true, 2, 4, 0, kF440, 1, 5, 0},
+    {130826, "bepMarineProprietaryPgn130826", "BEP Marine: Proprietary PGN 130826", true, 6, 223, 223, kF441, 0, 0, 0},
+    {130827, "lowranceUnknown", "Lowrance: unknown", true, 6, 10, 10, kF442, 0, 0, 0},
+    {130828, "simnetSetSerialNumber", "Simnet: Set Serial Number", true, 6, 2, 2, kF443, 0, 0, 0},
+    {130828, "maretronDometicHvacControlStatus", "Maretron: Dometic HVAC Control Status", true, 2, 14, 14, kF444, 0, 0, 0},
+    {130829, "mercuryEngineStatus", "Mercury: Engine Status", true, 6, 2, 2, kF445, 0, 0, 0},
+    {130830, "maretronDometicHvacStatus", "Maretron: Dometic HVAC Status", true, 5, 12, 12, kF446, 0, 0, 0},
+    {130830, "suzukiEngineData", "Suzuki: Engine Data", true, 6, 2, 2, kF447, 0, 0, 0},
+    {130831, "maretronUniversalConfigurationFp", "Maretron: Universal Configuration FP", true, 6, 223, 223, kF448, 0, 0, 0},
+    {130831, "suzukiEngineAndStorageDeviceConfig", "Suzuki: Engine and Storage Device Config", true, 6, 2, 2, kF449, 0, 0, 0},
+    {130832, "maretronVesselOperatingMode", "Maretron: Vessel Operating Mode", true, 7, 7, 7, kF450, 0, 0, 0},
+    {130832, "simnetFuelUsedHighResolution", "Simnet: Fuel Used - High Resolution", true, 6, 2, 2, kF451, 0, 0, 0},
+    {130833, "maretronVesselDataRecorderStatus", "Maretron: Vessel Data Recorder Status", true, 7, 19, 19, kF452, 0, 0, 0},
+    {130834, "maretronSmsStatus", "Maretron: SMS Status", true, 6, 6, 0, kF453, 0, 0, 0},
+    {130834, "simnetEngineAndTankConfiguration", "Simnet: Engine and Tank Configuration", true, 6, 2, 2, kF454, 0, 0, 0},
+    {130835, "maretronSmsTextMessage", "Maretron: SMS Text Message", true, 6, 3, 0, kF455, 0, 0, 0},
+    {130835, "simnetSetEngineAndTankConfiguration", "Simnet: Set Engine and Tank Configuration", true, 6, 2, 2, kF456, 0, 0, 0},
+    {130836, "simnetFluidLevelSensorConfiguration", "Simnet: Fluid Level Sensor Configuration", true, 6, 14, 14, kF457, 0, 0, 0},
+    {130836, "maretronSwitchStatusCounter", "Maretron: Switch Status Counter", true, 6, 23, 23, kF458, 0, 0, 15000},
+    {130837, "suzukiEngineSensorData", "Suzuki: Engine Sensor Data", true, 6, 2, 2, kF459, 0, 0, 0},
+    {130837, "simnetFuelFlowTurbineConfiguration", "Simnet: Fuel Flow Turbine Configuration", true, 6, 2, 2, kF460, 0, 0, 0},
+    {130837, "maretronSwitchStatusTimer", "Maretron: Switch Status Timer", true, 6, 23, 23, kF461, 0, 0, 15000},
+    {130838, "maretronBnwas", "Maretron: BNWAS", true, 6, 223, 223, kF462, 0, 0, 0},
+    {130838, "suzukiFuelManagement", "Suzuki: Fuel Management", true, 6, 2, 2, kF463, 0, 0, 0},
+    {130838, "simnetFluidLevelWarning", "Simnet: Fluid Level Warning", true, 6, 2, 2, kF464, 0, 0, 0},
+    {130839, "simnetPressureSensorConfiguration", "Simnet: Pressure Sensor Configuration", true, 6, 2, 2, kF465, 0, 0, 0},
+    {130840, "maretronGenericSensor", "Maretron: Generic Sensor", true, 6, 9, 9, kF466, 0, 0, 0},
+    {130840, "simnetDataUserGroupConfiguration", "Simnet: Data User Group Configuration", true, 3, 2, 2, kF467, 0, 0, 0},
+    {130841, "maretronCanFrameForwarding", "Maretron: CAN Frame Forwarding", true, 6, 223, 223, kF468, 0, 0, 0},
+    {130842, "maretronWindlassOperatingStatus", "Maretron: Windlass Operating Status", true, 6, 7, 7, kF469, 0, 0, 0},
+    {130842, "simnetAisClassBStaticDataMsg24PartA", "Simnet: AIS Class B static data (msg 24 Part A)", true, 6, 29, 29, kF470, 0, 0, 0},
+    {130842, "furunoSixDegreesOfFreedomMovement", "Furuno: Six Degrees Of Freedom Movement", true, 6, 29, 29, kF471, 0, 0, 0},
+    {130842, "simnetAisClassBStaticDataMsg24PartB", "Simnet: AIS Class B static data (msg 24 Part B)", true, 6, 37, 37, kF472, 0, 0, 0},
+    {130843, "maretronWindlassControlCommand", "Maretron: Windlass Control Command", true, 6, 223, 223, kF473, 0, 0, 0},
+    {130843, "furunoHeelAngleRollInformation", "Furuno: Heel Angle, Roll Information", true, 6, 10, 10, kF474, 0, 0, 0},
+    {130843, "simnetSonarStatusFrequencyAndDspVoltage", "Simnet: Sonar Status, Frequency and DSP Voltage", true, 6, 2, 2, kF475, 0, 0, 0},
+    {130844, "carlingProprietary", "Carling: Proprietary", true, 6, 223, 223, kF476, 0, 0, 0},
+    {130845, "maretronDcEnergy", "Maretron: DC Energy", true, 6, 223, 223, kF477, 0, 0, 0},
+    {130845, "furunoMultiSatsInViewExtended", "Furuno: Multi Sats In View Extended", true, 6, 2, 2, kF478, 0, 0, 0},
+    {130846, "maretronBatteryAmpHourRecord", "Maretron: Battery Amp Hour Record", true, 6, 223, 223, kF479, 0, 0, 0},
+    {130846, "furunoMotionSensorStatusExtended", "Furuno: Motion Sensor Status Extended", true, 6, 2, 2, kF480, 0, 0, 0},
+    {130847, "seatalkNodeStatistics", "SeaTalk: Node Statistics", true, 6, 10, 10, kF481, 0, 0, 0},
+    {130848, "seatalkWaypointInformation", "SeaTalk: Waypoint Information", true, 7, 31, 31, kF482, 0, 0, 1000},
+    {130849, "navicoProprietaryFp", "Navico: Proprietary FP", true, 6, 2, 2, kF483, 0, 0, 0},
+    {130850, "simnetCommandApStandby", "Simnet: Command AP Standby", true, 2, 11, 11, kF484, 0, 0, 0},
+    {130850, "simnetCommandApNodrift", "Simnet: Command AP NoDrift", true, 2, 11, 11, kF485, 0, 0, 0},
+    {130850, "simnetCommandApWind", "Simnet: Command AP Wind", true, 2, 11, 11, kF486, 0, 0, 0},
+    {130850, "simnetCommandApNav", "Simnet: Command AP Nav", true, 2, 11, 11, kF487, 0, 0, 0},
+    {130850, "simnetCommandApHeading", "Simnet: Command AP Heading", true, 2, 11, 11, kF488, 0, 0, 0},
+    {130850, "simnetCommandApTack", "Simnet: Command AP Tack", true, 2, 12, 12, kF489, 0, 0, 0},
+    {130850, "simnetCommandApFollowUp", "Simnet: Command AP Follow Up", true, 2, 12, 12, kF490, 0, 0, 0},
+    {130850, "simnetCommandApChangeCourse", "Simnet: Command AP Change Course", true, 2, 12, 12, kF491, 0, 0, 0},
+    {130850, "simnetAlarm", "Simnet: Alarm", true, 2, 12, 12, kF492, 0, 0, 0},
+    {130850, "simnetApCommand", "Simnet: AP command", true, 2, 14, 14, kF493, 0, 0, 0},
+    {130850, "simnetEvent", "Simnet: Event", true, 2, 12, 12, kF494, 0, 0, 0},
+    {130851, "simnetEventReplyApCommand", "Simnet: Event Reply: AP command", true, 7, 12, 12, kF495, 0, 0, 0},
+    {130852, "navicoProprietary2Fp", "Navico: Proprietary 2 FP", true, 6, 2, 2, kF496, 0, 0, 0},
+    {130856, "simnetAlarmMessage", "Simnet: Alarm Message", true, 6, 229, 229, kF497, 0, 0, 0},
+    {130860, "simnetApUnknown4", "Simnet: AP Unknown 4", true, 7, 23, 23, kF498, 0, 0, 1000},
+    {130861, "simradEngineData", "Simrad: Engine Data", true, 6, 2, 2, kF499, 0, 0, 0},
+    {130880, "airmarAdditionalWeatherData", "Airmar: Additional Weather Data", true, 6, 9, 9, kF500, 0, 0, 0},
+    {130881, "airmarHeaterControl", "Airmar: Heater Control", true, 6, 9, 9, kF501, 0, 0, 0},
+    {130900, "xantrexAcStatus", "Xantrex: AC Status", true, 6, 20, 20, kF502, 0, 0, 0},
+    {130910, "xantrexDcSourceConfigurationStatus", "Xantrex: DC Source Configuration Status", true, 6, 19, 19, kF503, 0, 0, 0},
+    {130911, "xantrexAcOutputConfigurationStatus", "Xantrex: AC Output Configuration Status", true, 6, 17, 17, kF504, 0, 0, 0},
+    {130912, "xantrexChargerConfigurationStatus", "Xantrex: Charger Configuration Status", true, 6, 24, 24, kF505, 0, 0, 0},
+    {130913, "xantrexAcInputConfigurationStatus", "Xantrex: AC Input Configuration Status", true, 6, 27, 27, kF506, 0, 0, 0},
+    {130918, "seatalkRouteInformation", "SeaTalk: Route Information", true, 7, 47, 47, kF507, 0, 0, 1000},
+    {130921, "carlingBreakerStatusAndConfiguration", "Carling: Breaker Status and Configuration", true, 6, 222, 222, kF508, 0, 0, 0},
+    {130939, "lumishoreLightControl", "Lumishore: Light Control", true, 6, 11, 11, kF509, 0, 0, 0},
+    {130944, "airmarPost", "Airmar: POST", true, 7, 6, 6, kF510, 0, 0, 0},
+    {130945, "yamahaEngineData", "Yamaha: Engine Data", true, 6, 2, 2, kF511, 0, 0, 0},
+    {130946, "yamahaEngineData2", "Yamaha: Engine Data 2", true, 6, 2, 2, kF512, 0, 0, 0},
+    {130947, "yamahaEngineData3", "Yamaha: Engine Data 3", true, 6, 2, 2, kF513, 0, 0, 0},
+    {130951, "yamahaEngineData4", "Yamaha: Engine Data 4", true, 6, 2, 2, kF514, 0, 0, 0},
+    {131008, "yamahaEngineData5", "Yamaha: Engine Data 5", true, 6, 2, 2, kF515, 0, 0, 0},
+    {131011, "yamahaEngineData6", "Yamaha: Engine Data 6", true, 6, 2, 2, kF516, 0, 0, 0},
+    {131012, "yamahaEngineData7", "Yamaha: Engine Data 7", true, 6, 2, 2, kF517, 0, 0, 0},
 };
 
 }  // namespace

@@ -122,6 +122,31 @@ Frame<8> encode_vreg_request(std::uint16_t id, std::uint16_t mask) noexcept {
   return encode_vreg(kVregRequest, v);
 }
 
+Frame<8> encode_vack(std::uint16_t reg, std::uint16_t code) noexcept {
+  std::array<std::uint8_t, 4> v{};
+  store_le16(v, 0, reg);
+  store_le16(v, 2, code);
+  return encode_vreg(kVregAck, v);
+}
+
+std::string_view vack_text(std::uint16_t code) noexcept {
+  switch (code) {
+    case 0x0000: return "OK";
+    case 0x0100: return "begin";
+    case 0x0200: return "continue";
+    case 0x4000: return "delayed";
+    case 0x8000: return "unknown register";
+    case 0x8100: return "command failed";
+    case 0x8200: return "busy";
+    case 0x8300: return "invalid value";
+    case 0x8400: return "timeout";
+    case 0x8500: return "overflow";
+    case 0x8600: return "initializing";
+    case 0xC001: return "another panel is present";
+    default: return {};
+  }
+}
+
 Result<Frame<8>> encode_vreg_value(const VregDesc& d, double value) noexcept {
   if (!std::isfinite(value)) return tl::unexpected(Error{Errc::kOutOfRange, "not a finite value"});
   const double x = std::round(value / d.scale);

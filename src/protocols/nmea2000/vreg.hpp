@@ -50,6 +50,17 @@ Result<Vreg> decode_vreg(ByteView payload) noexcept;
 /// The register value in its unit, nullopt when unknown, too short or "not available" (all ones).
 std::optional<double> vreg_value(const VregDesc& d, ByteView value) noexcept;
 
+/// VACK codes (nmea2000.md §4.1, Victron `regs_payload.h`); a code with bit 15 set is an error.
+inline constexpr std::uint16_t kVackOk = 0x0000;
+inline constexpr std::uint16_t kVackUnknownRegister = 0x8000;  ///< ERR_REQ
+inline constexpr std::uint16_t kVackCommandFailed = 0x8100;    ///< ERR_CMD (e.g. read-only)
+inline constexpr std::uint16_t kVackInvalidValue = 0x8300;     ///< INVALID (out of range)
+/// "OK", "unknown register", … ; empty for codes without a name (the caller prints the number).
+std::string_view vack_text(std::uint16_t code) noexcept;
+inline constexpr bool vack_is_error(std::uint16_t code) noexcept { return (code & 0x8000) != 0; }
+/// The addressed VACK a device sends after a VREG command: `66 99 02 00 reg code`.
+Frame<8> encode_vack(std::uint16_t reg, std::uint16_t code) noexcept;
+
 /// `66 99 id value… ff` in 8 bytes (the DLC is always 8). `value` ≤ 4 bytes.
 Frame<8> encode_vreg(std::uint16_t id, ByteView value) noexcept;
 /// VREQ for `id` with `mask` (0xFFFF: just this register).

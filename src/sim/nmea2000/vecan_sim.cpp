@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sim/nmea2000/vecan_sim.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "protocols/nmea2000/codec.hpp"
@@ -12,6 +13,17 @@ namespace n2k = gxlink::nmea2000;
 namespace {
 
 constexpr Duration kInterval = std::chrono::milliseconds(1500);
+
+std::size_t vreg_width(n2k::VregType t) {
+  switch (t) {
+    case n2k::VregType::kUn8: return 1;
+    case n2k::VregType::kUn16:
+    case n2k::VregType::kSn16: return 2;
+    case n2k::VregType::kUn32:
+    case n2k::VregType::kSn32: return 4;
+  }
+  return 4;
+}
 
 n2k::SessionConfig config_for(VeCanProduct p, std::uint32_t unique, std::uint8_t address) {
   n2k::SessionConfig c;
@@ -47,6 +59,25 @@ VeCanDevice::VeCanDevice(transport::CanTransport& bus, VeCanProduct product,
       k_(nominal_voltage == 12 || nominal_voltage == 48 ? nominal_voltage / 24.0 : 1.0),
       session_(config_for(product, unique_number, preferred_address)) {
   bus_.set_receiver([this](const CanFrame& f, TimePoint) { on_frame(f); });
+  // The registers a GX reads and writes on these products (nmea2000.md §4.2); device mode 1 = on,
+  // 4 = off; the charge current limit is what DVCC writes.
+  switch (product_) {
+    case VeCanProduct::kMppt150_70:
+      registers_[0x0200] = {1, true, 4};
+      registers_[0x0201] = {3, false, 0};     // bulk
+      registers_[0x2015] = {700, true, 700};  // 70.0 A
+      registers_[0xEDD3] = {123, false, 0};
+      break;
+    case VeCanProduct::kLynxShunt:
+      registers_[0x1000] = {200, true, 9999};  // battery capacity, Ah
+      registers_[n2k::kVregConsumedAh] = {0, false, 0};
+      break;
+    case VeCanProduct::kSkyllaI:
+      registers_[0x0200] = {1, true, 4};
+      registers_[0x0201] = {3, false, 0};
+      registers_[0x2015] = {1000, true, 1000};  // 100.0 A
+      break;
+  }
 }
 
 void VeCanDevice::on_frame(const CanFrame& f) {
@@ -54,11 +85,80 @@ void VeCanDevice::on_frame(const CanFrame& f) {
     std::vector<CanFrame> out;
     session_.on_message(*m, now_, out);
     for (auto& fr : out) bus_.send(fr);
+    // Commands are addressed to the device (nmea2000.md §4.1); broadcasts are someone's data.
+    if (!session_.can_send() || m->id.dst != session_.address()) return;
+    if (m->id.pgn == n2k::kVregPgn) on_vreg(*m);
+    if (m->id.pgn == 126208) on_group_function(*m);
   }
+}
+
+void VeCanDevice::on_vreg(const n2k::Message& m) {
+  auto v = n2k::decode_vreg(m.payload);
+  if (!v || v->id == n2k::kVregAck) return;
+  auto answer = [&](std::uint16_t reg, std::uint16_t code) {
+    const auto f = n2k::encode_vack(reg, code);
+    send_to(n2k::kVregPgn, n2k::kVregPriority, m.id.src, f.view());
+  };
+  if (v->id == n2k::kVregRequest) {
+    if (v->value.size() < 2) return;
+    const auto reg = load_le16(v->value, 0);
+    const n2k::VregDesc* d = n2k::find_vreg(reg);
+    auto it = registers_.find(reg);
+    if (!d || it == registers_.end()) return answer(reg, n2k::kVackUnknownRegister);
+    std::array<std::uint8_t, 4> b{};
+    store_le32(b, 0, it->second.raw);
+    // Values are broadcast, requests and commands addressed (nmea2000.md §4.1).
+    const auto f = n2k::encode_vreg(reg, ByteView(b.data(), vreg_width(d->type)));
+    send(n2k::kVregPgn, n2k::kVregPriority, f.view());
+    return;
+  }
+  // Any other addressed VREG is a write.
+  const n2k::VregDesc* d = n2k::find_vreg(v->id);
+  auto it = registers_.find(v->id);
+  if (!d || it == registers_.end()) return answer(v->id, n2k::kVackUnknownRegister);
+  if (!it->second.writable) return answer(v->id, n2k::kVackCommandFailed);
+  const std::size_t w = vreg_width(d->type);
+  if (v->value.size() < w) return answer(v->id, n2k::kVackInvalidValue);
+  std::uint32_t raw = 0;
+  for (std::size_t i = 0; i < w; ++i) raw |= std::uint32_t{v->value[i]} << (8 * i);
+  if (raw > it->second.max_raw) return answer(v->id, n2k::kVackInvalidValue);
+  it->second.raw = raw;
+  answer(v->id, n2k::kVackOk);
+}
+
+void VeCanDevice::on_group_function(const n2k::Message& m) {
+  auto g = n2k::decode_group_function(m.payload);
+  if (!g || g->function != 5) return;  // only Write Fields (seed 000 Q23)
+  std::array<std::uint8_t, 8> ack{};
+  auto acknowledge = [&](std::uint8_t pgn_error, std::uint8_t param_error) {
+    std::vector<std::uint8_t> params(g->parameters.size(), param_error);
+    if (auto len = n2k::encode_acknowledge(g->pgn, pgn_error, 0, params, ack))
+      send_to(126208, 3, m.id.src, ByteView(ack.data(), *len));
+  };
+  std::array<std::uint8_t, 2>* inst = g->pgn == 127508   ? &instances_.battery_status
+                                      : g->pgn == 127506 ? &instances_.dc_detailed
+                                                         : nullptr;
+  if (!inst) return acknowledge(1, 0);  // PGN not supported
+  // Field 1 of both PGNs is the instance: select by it, write it.
+  if (g->selection.size() != 1 || g->parameters.size() != 1 || g->selection[0].field_index != 1 ||
+      g->parameters[0].field_index != 1)
+    return acknowledge(0, 1);  // invalid parameter field
+  const auto current = static_cast<std::uint8_t>(g->selection[0].raw);
+  const auto wanted = g->parameters[0].raw;
+  const int role = (*inst)[0] == current ? 0 : (*inst)[1] == current ? 1 : -1;
+  if (role < 0) return acknowledge(0, 1);
+  if (wanted > 252 || (*inst)[1 - role] == wanted) return acknowledge(0, 3);  // out of range
+  (*inst)[static_cast<std::size_t>(role)] = static_cast<std::uint8_t>(wanted);
+  acknowledge(0, 0);
 }
 
 void VeCanDevice::send(std::uint32_t pgn, std::uint8_t prio, ByteView payload) {
   for (auto& f : session_.frames_for(pgn, prio, n2k::kBroadcast, payload)) bus_.send(f);
+}
+
+void VeCanDevice::send_to(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst,
+                          ByteView payload) {
+  for (auto& f : session_.frames_for(pgn, prio, dst, payload)) bus_.send(f);
 }
 
 void VeCanDevice::tick(TimePoint now) {
@@ -94,16 +194,20 @@ void VeCanDevice::broadcast(TimePoint) {
     case VeCanProduct::kMppt150_70: {
       const double pv_v = 88.0 + 4 * wave;
       const double bat_v = (26.8 + 0.3 * wave) * k_;
-      const double bat_i = 18.0 + 6 * wave;
+      const bool on = registers_[0x0200].raw != 4;
+      const double bat_i = on ? std::min(18.0 + 6 * wave, registers_[0x2015].raw * 0.1) : 0.0;
       const double pv_i = std::round(bat_v * bat_i / pv_v / 0.97 * 10) / 10;
-      emit(127508, {{"instance", 0},
+      const auto& bs = instances_.battery_status;
+      const auto& dd = instances_.dc_detailed;
+      emit(127508, {{"instance", double(bs[0])},
                     {"voltage", bat_v},
                     {"current", bat_i},
                     {"temperature", 298.15},
                     {"sid", sid}});
-      emit(127508, {{"instance", 1}, {"voltage", pv_v}, {"current", pv_i}, {"sid", sid}});
-      emit(127506, {{"sid", sid}, {"instance", 0}, {"dcType", 0}});
-      emit(127506, {{"sid", sid}, {"instance", 1}, {"dcType", 3}});
+      emit(127508,
+           {{"instance", double(bs[1])}, {"voltage", pv_v}, {"current", pv_i}, {"sid", sid}});
+      emit(127506, {{"sid", sid}, {"instance", double(dd[0])}, {"dcType", 0}});
+      emit(127506, {{"sid", sid}, {"instance", double(dd[1])}, {"dcType", 3}});
       emit(127507, {{"instance", 0},
                     {"batteryInstance", 0},
                     {"operatingState", 1},
@@ -111,8 +215,9 @@ void VeCanDevice::broadcast(TimePoint) {
                     {"enabled", 1},
                     {"equalizationPending", 0},
                     {"equalizationTimeRemaining", 0}});
+      registers_[0xEDD3].raw = static_cast<std::uint32_t>(123 + t_ / 10);
       std::array<std::uint8_t, 4> y{};
-      store_le32(y, 0, static_cast<std::uint32_t>(123 + t_ / 10));
+      store_le32(y, 0, registers_[0xEDD3].raw);
       const auto f = n2k::encode_vreg(0xEDD3, y);
       send(n2k::kVregPgn, n2k::kVregPriority, f.view());
       break;
@@ -121,24 +226,29 @@ void VeCanDevice::broadcast(TimePoint) {
       const double v = (25.9 + 0.2 * wave) * k_;
       const double i = -12.5 + 5 * wave;
       const double soc = 78 + 5 * wave;
-      emit(
-          127508,
-          {{"instance", 0}, {"voltage", v}, {"current", i}, {"temperature", 295.15}, {"sid", sid}});
-      emit(127508, {{"instance", 1}, {"voltage", v - 0.01}, {"sid", sid}});
+      const auto& bs = instances_.battery_status;
+      emit(127508, {{"instance", double(bs[0])},
+                    {"voltage", v},
+                    {"current", i},
+                    {"temperature", 295.15},
+                    {"sid", sid}});
+      emit(127508, {{"instance", double(bs[1])}, {"voltage", v - 0.01}, {"sid", sid}});
       emit(127506, {{"sid", sid},
-                    {"instance", 0},
+                    {"instance", double(instances_.dc_detailed[0])},
                     {"dcType", 0},
                     {"stateOfCharge", std::round(soc)},
                     {"stateOfHealth", 100},
                     {"timeRemaining", 6 * 3600}});
       const auto d = n2k::find_vreg(n2k::kVregConsumedAh);
-      if (auto f = n2k::encode_vreg_value(*d, -(100 - soc) * 2))
+      if (auto f = n2k::encode_vreg_value(*d, -(100 - soc) * 2)) {
+        registers_[n2k::kVregConsumedAh].raw = load_le32(f->view(), 4);
         send(n2k::kVregPgn, n2k::kVregPriority, f->view());
+      }
       break;
     }
     case VeCanProduct::kSkyllaI: {
       const double v = 27.6 + 0.1 * wave;
-      emit(127508, {{"instance", 0},
+      emit(127508, {{"instance", double(instances_.battery_status[0])},
                     {"voltage", v},
                     {"current", 42.0 + 10 * wave},
                     {"temperature", 300.15},

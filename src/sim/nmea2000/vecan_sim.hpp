@@ -8,9 +8,16 @@
 ///  - Lynx Shunt VE.Can: 127508 instance 0 and 1 (fused voltage), 127506 SOC/TTG, VREG 0xEEFF
 ///    consumed Ah;
 ///  - Skylla-i 24/100: 127508, 127507, 127503 AC input current.
+/// Each device also answers what a GX or `gxlink nmea2000` sends it (nmea2000.md §4.1, seed 000
+/// Q23): a VREQ with the register's broadcast VREG (or VACK "unknown register"), an addressed VREG
+/// write with a VACK (OK, "command failed" for read-only registers, "invalid value" out of
+/// range), and a 126208 Write Fields changing the data instance of 127508/127506 with a 126208
+/// Acknowledge; later broadcasts carry the new instance.
 /// Time is an input: tick(now) sends what is due.
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +43,22 @@ class VeCanDevice {
   void on_frame(const CanFrame& f);
   void broadcast(TimePoint now);
   void send(std::uint32_t pgn, std::uint8_t prio, ByteView payload);
+  void send_to(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst, ByteView payload);
+  void on_vreg(const gxlink::nmea2000::Message& m);
+  void on_group_function(const gxlink::nmea2000::Message& m);
+
+  /// A register the device answers for: raw value of the register's VregDesc type; writable ones
+  /// accept raw values up to `max_raw`.
+  struct Register {
+    std::uint32_t raw = 0;
+    bool writable = false;
+    std::uint32_t max_raw = 0;
+  };
+  /// Data instances per role (0 = battery side, 1 = PV or fused voltage) of 127508 and 127506.
+  struct Instances {
+    std::array<std::uint8_t, 2> battery_status{0, 1};
+    std::array<std::uint8_t, 2> dc_detailed{0, 1};
+  };
 
   transport::CanTransport& bus_;
   VeCanProduct product_;
@@ -47,6 +70,8 @@ class VeCanDevice {
   TimePoint next_broadcast_{};
   std::uint8_t sid_ = 0;
   double t_ = 0;  ///< simulated seconds for the value curves
+  std::map<std::uint16_t, Register> registers_;
+  Instances instances_;
 };
 
 }  // namespace gxlink::sim::nmea2000

@@ -23,6 +23,7 @@
 #include "sim/vedirect/devices.hpp"
 #include "sim/vedirect/pty_device.hpp"
 #include "support/process.hpp"
+#include "support/slcan_adapter_sim.hpp"
 #include "transport/pty.hpp"
 #include "transport/slcan_codec.hpp"
 
@@ -31,131 +32,20 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The CAN side of the simulated adapter: what the battery sends goes out as slcan records; what the
-// host sends (the GX keepalives of `gxlink run`) comes back to the battery.
-class AdapterBus final : public transport::CanTransport {
- public:
-  std::function<void(const CanFrame&)> on_send;
-  std::string_view interface_name() const override { return "slcan0"; }
-  bool send(const CanFrame& f) override {
-    if (on_send) on_send(f);
-    return true;
-  }
-  transport::CanBusState state() const override { return transport::CanBusState::kActive; }
-  void receive(const CanFrame& f) { deliver(f, Clock::now()); }
-};
-
-// A simulated slcan adapter (CANable-like) on a pty: answers V with a version and every other
-// command with CR, and forwards the battery's frames only while its bus is open (after O), as a
-// real adapter does (slcan_codec.hpp).
+// A simulated slcan adapter (tests/support/slcan_adapter_sim.hpp) with a CAN-bus BMS battery on
+// its bus: the battery steps on the adapter's 100 ms tick.
 class SlcanAdapterSim {
  public:
-  /// `bus_rate` is the `S<n>` digit of the bus' real bit rate ('6' = 500 k, '5' = 250 k): opened at
-  /// another rate, the adapter sees no frames, as on a real bus.
   SlcanAdapterSim(asio::io_context& io, const fs::path& link, char bus_rate = '6')
-      : master_(io), timer_(io), retry_(io), battery_(bus_), bus_rate_(bus_rate) {
-    master_.assign(pty_.release_master());
-    asio::error_code ec;
-    master_.non_blocking(true, ec);
-    fs::remove(link, ec);
-    fs::create_symlink(pty_.slave_path(), link);
-    bus_.on_send = [this](const CanFrame& f) {
-      if (open_ && rate_ == bus_rate_) write(transport::slcan::encode_frame(f).view());
-    };
-    read_more();
-    tick();
-  }
-  std::size_t opens() const { return opens_; }
-  std::size_t version_queries() const { return version_queries_; }
-  void stop() {
-    timer_.cancel();
-    retry_.cancel();
-    asio::error_code ec;
-    master_.close(ec);
-  }
+      : adapter_(io, link, bus_rate, [this](TimePoint now) { battery_.step(now); }),
+        battery_(adapter_.bus()) {}
+  std::size_t opens() const { return adapter_.opens(); }
+  std::size_t version_queries() const { return adapter_.version_queries(); }
+  void stop() { adapter_.stop(); }
 
  private:
-  void write(ByteView b) {
-    asio::error_code e;
-    std::size_t done = 0;
-    while (done < b.size()) {  // a full buffer (nobody reading) drops the rest, as a USB FIFO does
-      const auto n = master_.write_some(asio::buffer(b.data() + done, b.size() - done), e);
-      if (e) break;
-      done += n;
-    }
-  }
-  void read_more() {
-    master_.async_read_some(asio::buffer(rx_), [this](const asio::error_code& ec, std::size_t n) {
-      if (ec == asio::error::operation_aborted || !master_.is_open()) return;
-      if (ec) {  // EIO while no slave is open: poll again
-        retry_.expires_after(milliseconds(50));
-        retry_.async_wait([this](const asio::error_code& e) {
-          if (!e) read_more();
-        });
-        return;
-      }
-      pending_.insert(pending_.end(), rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(n));
-      on_input();
-      read_more();
-    });
-  }
-  void on_input() {
-    std::size_t at = 0;
-    while (at < pending_.size()) {
-      const auto r = transport::slcan::take(ByteView(pending_.data() + at, pending_.size() - at));
-      if (r.status == transport::slcan::TakeResult::Status::kNeedMore) break;
-      at += r.consumed;
-      if (r.status != transport::slcan::TakeResult::Status::kRecord) {
-        write(as_bytes(std::string_view("\a")));
-        continue;
-      }
-      const auto& rec = r.record;
-      if (rec.kind == transport::slcan::RecordKind::kFrame) {
-        if (open_) battery_sees(rec.frame);
-        write(as_bytes(std::string_view(rec.frame.extended ? "Z\r" : "z\r")));
-      } else if (rec.kind == transport::slcan::RecordKind::kCommand && rec.command == 'V') {
-        ++version_queries_;
-        write(as_bytes(std::string_view("V1013\r")));
-      } else {
-        if (rec.kind == transport::slcan::RecordKind::kCommand && rec.command == 'O') {
-          open_ = true;
-          ++opens_;
-        }
-        if (rec.kind == transport::slcan::RecordKind::kCommand && rec.command == 'C') open_ = false;
-        if (rec.kind == transport::slcan::RecordKind::kCommand && rec.command == 'S') {
-          // `S<digit>\r`: the digit follows the letter (a leading `\n` is part of the record).
-          const std::uint8_t* begin = pending_.data() + (at - r.consumed);
-          const std::uint8_t* end = pending_.data() + at;
-          const std::uint8_t* s_at = std::find(begin, end, std::uint8_t{'S'});
-          if (s_at + 1 < end) rate_ = static_cast<char>(s_at[1]);
-        }
-        write(as_bytes(std::string_view("\r")));
-      }
-    }
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(at));
-    if (pending_.size() > 256) pending_.clear();
-  }
-  void battery_sees(const CanFrame& f) { bus_.receive(f); }
-  void tick() {
-    timer_.expires_after(milliseconds(100));
-    timer_.async_wait([this](const asio::error_code& ec) {
-      if (ec) return;
-      battery_.step(Clock::now());
-      tick();
-    });
-  }
-
-  transport::Pty pty_;
-  asio::posix::stream_descriptor master_;
-  asio::steady_timer timer_, retry_;
-  AdapterBus bus_;
+  test::SlcanAdapterSim adapter_;
   sim::canbms::BatterySim battery_;
-  std::array<std::uint8_t, 256> rx_{};
-  std::vector<std::uint8_t> pending_;
-  char bus_rate_;
-  char rate_ = 0;
-  bool open_ = false;
-  std::size_t opens_ = 0, version_queries_ = 0;
 };
 
 std::string http_get(int port, const char* path) {

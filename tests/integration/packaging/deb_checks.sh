@@ -130,13 +130,15 @@ LIST
     # One section per subcommand the binary lists, each with that subcommand's own options.
     subs=$("$tmp/root/usr/bin/gxlink" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF {print $1}')
     [ -n "$subs" ] || fail "no subcommands in --help"
+    # Here-strings, not `printf | grep -q`: grep -q exits at the first match, and under pipefail the
+    # printf that is still writing the rest of the page dies of SIGPIPE and fails the check.
     for s in $subs; do
       upper=$(printf '%s' "$s" | tr '[:lower:]' '[:upper:]')
-      printf '%s\n' "$text" | grep -q "GXLINK $upper" || fail "no section for $s"
-      printf '%s\n' "$text" | grep -q "Usage: gxlink $s" || fail "no usage for $s"
+      grep -q "GXLINK $upper" <<<"$text" || fail "no section for $s"
+      grep -q "Usage: gxlink $s" <<<"$text" || fail "no usage for $s"
     done
-    printf '%s\n' "$text" | grep -q -- '--check-config' || fail "run's options missing"
-    printf '%s\n' "$text" | grep -q "gxlink $("$tmp/root/usr/bin/gxlink" --version)" || fail "version"
+    grep -q -- '--check-config' <<<"$text" || fail "run's options missing"
+    grep -q "gxlink $("$tmp/root/usr/bin/gxlink" --version)" <<<"$text" || fail "version"
     ;;
   maintainer-scripts)
     # The scripts' logic with the system tools replaced by stubs that log their arguments.

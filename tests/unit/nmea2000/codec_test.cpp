@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <set>
 
@@ -159,6 +160,22 @@ TEST(N2kCodec, GroupFunctionAcknowledge) {
   EXPECT_EQ(g->parameters.size(), 5u);
 }
 
+TEST(N2kCodec, AcknowledgeIsEncodedAsTheReferenceExample) {
+  // The reference example again, built: PGN 130824, "Access denied", 5 parameter nibbles.
+  std::array<std::uint8_t, 16> buf{};
+  const std::uint8_t params[] = {0, 0, 3, 0, 0};
+  auto len = encode_acknowledge(130824, 3, 0, params, buf);
+  ASSERT_TRUE(len.has_value());
+  EXPECT_EQ(std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*len)),
+            (std::vector<std::uint8_t>{0x02, 0x08, 0xff, 0x01, 0x03, 0x05, 0x00, 0x03, 0xf0}));
+  Decoded d;
+  ASSERT_TRUE(decode(126208, ByteView(buf.data(), *len), d).has_value());
+  EXPECT_EQ(d.find("pgnErrorCode")->text, "Access denied");
+  const std::uint8_t bad[] = {16};
+  EXPECT_FALSE(encode_acknowledge(127508, 0, 0, bad, buf).has_value());
+  EXPECT_FALSE(encode_acknowledge(127508, 16, 0, {}, buf).has_value());
+}
+
 TEST(N2kCodec, WriteFieldsChangesADataInstance) {
   // Seed 000 Q23: change a data instance through 126208 function 5 (write fields).
   std::array<std::uint8_t, 223> buf{};
@@ -227,9 +244,13 @@ TEST(N2kCodec, EveryGeneratedTableEntryRoundTrips) {
     if (desc.repeat_size) continue;
     if (find_pgn(desc.pgn) != nullptr && find_pgn(desc.pgn)->fields.data() != desc.fields.data())
       continue;  // shadowed by the hand-written table, which decodes this PGN
-    bool has_match = false;
-    for (const auto& f : desc.fields) has_match = has_match || f.match >= 0;
+    bool has_match = false, variable = false;
+    for (const auto& f : desc.fields) {
+      has_match = has_match || f.match >= 0;
+      variable = variable || f.bits == 0 || f.bit_offset == kAfterPrevious;
+    }
     if (has_match) continue;  // variants are selected by their match values
+    if (variable) continue;   // encode() writes fixed layouts only (decoded in the tests below)
     std::vector<FieldInput> in;
     std::set<std::string_view> ids;
     for (const auto& f : desc.fields) {
@@ -259,6 +280,104 @@ TEST(N2kCodec, EveryGeneratedTableEntryRoundTrips) {
   }
   EXPECT_GT(variants, 90u);
   EXPECT_GT(checked, 450u);
+}
+
+// Issue 13 item 8: the canboat variants with variable-length strings, bit lookups and ISO NAMEs
+// (skipped by the generator before) decode. 126998: three STRING_LAU in a row, so the second and
+// third have no fixed position (canboat fieldtypes STRING_LAU: count incl. itself and the control
+// byte; control 1 ASCII, 0 UTF-16).
+TEST(N2kCodec, VariableLengthStringsPlaceTheFieldsAfterThem) {
+  const std::vector<std::uint8_t> p = {
+      0x06, 0x01, 'B',  'o',  'w', ' ',               // "Bow" (trailing blank trimmed)
+      0x08, 0x00, 0xA9, 0x03, 'C', 0x00, 0x00, 0x00,  // UTF-16LE "ΩC", a NUL end
+      0x09, 0x01, 'V',  'i',  'c', 't',  'r',  'o',  'n'};
+  Decoded d;
+  ASSERT_TRUE(decode(126998, p, d).has_value());
+  EXPECT_EQ(d.desc->id, "configurationInformation");
+  ASSERT_NE(d.find("installationDescription1"), nullptr);
+  EXPECT_EQ(d.find("installationDescription1")->text, "Bow");
+  EXPECT_EQ(d.find("installationDescription2")->text,
+            "\xCE\xA9"
+            "C");
+  EXPECT_EQ(d.find("manufacturerInformation")->text, "Victron");
+  std::string json;
+  append_fields_json(126998, p, d, json);
+  EXPECT_EQ(json,
+            "{\"Installation Description #1\":\"Bow\",\"Installation Description #2\":\"\xCE\xA9"
+            "C\",\"Manufacturer Information\":\"Victron\"}");
+  // An empty string (count 2) is not printed; a count beyond the payload is cut at its end; a
+  // Latin-1 byte comes out as valid UTF-8 in the JSON (core/text.hpp rule).
+  const std::vector<std::uint8_t> q = {0x02, 0x01, 0x04, 0x01, 0xE9, 0x20, 0x07, 0x01, 'a', 'b'};
+  ASSERT_TRUE(decode(126998, q, d).has_value());
+  EXPECT_FALSE(d.find("installationDescription1")->valid());
+  EXPECT_EQ(d.find("installationDescription2")->text, "\xE9");
+  EXPECT_EQ(d.find("manufacturerInformation")->text, "ab");
+  json.clear();
+  append_fields_json(126998, q, d, json);
+  EXPECT_EQ(json,
+            "{\"Installation Description #2\":\"\\u00e9\",\"Manufacturer Information\":\"ab\"}");
+}
+
+TEST(N2kCodec, BitLookupsAndIsoNamesFromTheGeneratedTable) {
+  // 130061 Channel Source Configuration: a 64-bit Source NAME at bit 24, printed exactly.
+  std::vector<std::uint8_t> p(23, 0xFF);
+  p[0] = 3;
+  const std::uint64_t name = 0xC0328800'00E01234ull;  // a Victron-style NAME
+  for (int i = 0; i < 8; ++i) p[3 + i] = static_cast<std::uint8_t>(name >> (8 * i));
+  Decoded d;
+  ASSERT_TRUE(decode(130061, p, d).has_value());
+  const FieldValue* fv = d.find("sourceName");
+  ASSERT_NE(fv, nullptr);
+  EXPECT_TRUE(fv->valid());
+  EXPECT_EQ(fv->raw, name);
+  std::string json;
+  append_fields_json(130061, p, d, json);
+  EXPECT_NE(json.find("\"Source NAME\":13849281337713758772"), std::string::npos) << json;
+  // All ones is a NAME too (an identifier has no "not available", nmea2000.md §3).
+  std::fill(p.begin() + 3, p.begin() + 11, std::uint8_t{0xFF});
+  ASSERT_TRUE(decode(130061, p, d).has_value());
+  EXPECT_TRUE(d.find("sourceName")->valid());
+
+  // 127489 Engine Parameters, Dynamic: Discrete Status 1 (ENGINE_STATUS_1) at bit 160.
+  std::vector<std::uint8_t> e(26, 0xFF);
+  e[20] = 0x05;  // bits 0 and 2: Check Engine, Low Oil Pressure
+  e[21] = 0x00;
+  ASSERT_TRUE(decode(127489, e, d).has_value());
+  json.clear();
+  append_fields_json(127489, e, d, json);
+  EXPECT_NE(json.find("\"Discrete Status 1\":[\"Check Engine\",\"Low Oil Pressure\"]"),
+            std::string::npos)
+      << json;
+}
+
+TEST(N2kCodec, FloatsAndSetsWithoutACountFromTheGeneratedTable) {
+  // 130321 Salinity Station Data: an IEEE float at bit 120, then two STRING_LAU.
+  std::vector<std::uint8_t> p(21, 0xFF);
+  const std::uint32_t salinity = std::bit_cast<std::uint32_t>(35.25f);
+  for (int i = 0; i < 4; ++i) p[15 + i] = static_cast<std::uint8_t>(salinity >> (8 * i));
+  p.insert(p.end(), {0x04, 0x01, 'S', '1', 0x05, 0x01, 'P', 'i', 'n'});
+  Decoded d;
+  ASSERT_TRUE(decode(130321, p, d).has_value());
+  EXPECT_DOUBLE_EQ(*d.number("salinity"), 35.25);
+  EXPECT_EQ(d.find("stationId")->text, "S1");
+  EXPECT_EQ(d.find("stationName")->text, "Pin");
+  p[15] = p[16] = p[17] = p[18] = 0xFF;  // NaN: not available
+  ASSERT_TRUE(decode(130321, p, d).has_value());
+  EXPECT_FALSE(d.number("salinity").has_value());
+
+  // 126464 PGN List: the PGNs repeat to the end of the message (canboat has no count field).
+  const std::vector<std::uint8_t> list = {0x00, 0x00, 0xEE, 0x00, 0x14, 0xF2, 0x01};
+  ASSERT_TRUE(decode(126464, list, d).has_value());
+  std::string json;
+  append_fields_json(126464, list, d, json);
+  EXPECT_EQ(
+      json,
+      "{\"Function Code\":\"Transmit PGN list\",\"list\":[{\"PGN\":60928},{\"PGN\":127508}]}");
+  // Not into the 0xFF padding of a short message.
+  const std::vector<std::uint8_t> padded = {0x00, 0x00, 0xEE, 0x00, 0xFF, 0xFF, 0xFF, 0xFF};
+  ASSERT_TRUE(decode(126464, padded, d).has_value());
+  EXPECT_NE(d.find("pgn", 1), nullptr);
+  EXPECT_EQ(d.find("pgn", 2), nullptr);
 }
 
 TEST(N2kCodec, GeneratedTableDecodesPositionAndTemperature) {

@@ -143,6 +143,69 @@ TEST_F(VeCanSystem, CommandsSendDataInstanceWriteAndVregFrames) {
   EXPECT_EQ(to_hex(sent[2].second), "6699000204ffffff");
 }
 
+// The simulated devices answer what `gxlink nmea2000` sends (nmea2000.md §4.1, seed 000 Q23):
+// the driver's observer sees the answers.
+TEST_F(VeCanSystem, SimulatedMpptAnswersVregReadsWritesAndInstanceWrites) {
+  std::vector<std::pair<n2k::N2kId, std::vector<std::uint8_t>>> seen;
+  driver->set_message_observer([&](const n2k::Message& m, TimePoint) {
+    seen.push_back({m.id, {m.payload.begin(), m.payload.end()}});
+  });
+  driver->begin(now);
+  run_for(std::chrono::seconds(2));
+  const std::uint8_t mppt = sims[0]->session().address();
+  const std::uint8_t me = driver->session().address();
+  auto from_mppt = [&](std::uint32_t pgn) {
+    std::vector<std::pair<n2k::N2kId, std::vector<std::uint8_t>>> r;
+    for (auto& s : seen)
+      if (s.first.src == mppt && s.first.pgn == pgn) r.push_back(s);
+    return r;
+  };
+  auto vregs_with = [&](std::uint16_t reg) {
+    std::vector<std::string> r;
+    for (auto& [id, p] : from_mppt(61184))
+      if (p.size() >= 4 && load_le16(p, 2) == reg)
+        r.push_back((id.dst == me ? "to me " : "bc ") + to_hex(p));
+    return r;
+  };
+
+  seen.clear();
+  ASSERT_TRUE(driver->request_vreg(mppt, 0x2015));  // charge current limit: 70.0 A
+  run_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(vregs_with(0x2015), std::vector<std::string>{"bc 66991520bc02ffff"});
+
+  seen.clear();
+  ASSERT_TRUE(driver->write_vreg(mppt, 0x2015, 50.0));
+  ASSERT_TRUE(driver->request_vreg(mppt, 0x2015));
+  run_for(std::chrono::milliseconds(200));
+  // VACK OK to the writer, then the new value broadcast.
+  EXPECT_EQ(vregs_with(0x0002), std::vector<std::string>{"to me 6699020015200000"});
+  EXPECT_EQ(vregs_with(0x2015), std::vector<std::string>{"bc 66991520f401ffff"});
+
+  seen.clear();
+  ASSERT_TRUE(driver->write_vreg(mppt, 0xEDD3, 1.0));  // yield today is read-only
+  ASSERT_TRUE(driver->request_vreg(mppt, 0x0382));     // a register the MPPT does not have
+  run_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(vregs_with(0x0002),
+            (std::vector<std::string>{"to me 66990200d3ed0081", "to me 6699020082030080"}));
+
+  seen.clear();
+  ASSERT_TRUE(driver->set_data_instance(mppt, 127508, 1, 0, 2));
+  ASSERT_TRUE(driver->set_data_instance(mppt, 127508, 1, 7, 3));  // no such instance
+  run_for(std::chrono::seconds(2));
+  std::vector<std::string> acks;
+  for (auto& [id, p] : from_mppt(126208)) {
+    EXPECT_EQ(id.dst, me);
+    acks.push_back(to_hex(p));
+  }
+  // Acknowledge of 127508: PGN error 0, one parameter, code 0 (acknowledge) / 1 (invalid field).
+  EXPECT_EQ(acks, (std::vector<std::string>{"0214f2010001f0", "0214f2010001f1"}));
+  std::set<std::uint64_t> sent_instances;
+  n2k::Decoded d;
+  for (auto& [id, p] : from_mppt(127508))
+    if (n2k::decode(127508, p, d)) sent_instances.insert(*d.raw("instance"));
+  EXPECT_EQ(sent_instances, (std::set<std::uint64_t>{1, 2}));  // battery side now 2, PV still 1
+}
+
 }  // namespace
 }  // namespace gxlink::drivers::nmea2000
 

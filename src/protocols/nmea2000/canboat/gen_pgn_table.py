@@ -13,11 +13,14 @@ should show up as a reviewable diff. `tests/unit/nmea2000/canboat_table_test` re
 the installed package and fails when the committed copy differs, so the pin and the file cannot
 drift apart silently.
 
-Scope: PGN variants whose every field has a fixed bit position and a type our table-driven codec
-reads (numbers, lookups, durations, times, dates, fixed strings, binary, PGN numbers, reserved and
-spare bits), with at most one repeating field set at the end. Variants with variable-length
-strings, bit lookups, ISO NAMEs, two repeating sets or dynamic fields are listed as skipped in the
-output's header; the hand-written table in pgn_table.cpp keeps precedence for every PGN it has.
+Scope: PGN variants whose every field has a type our table-driven codec reads (numbers, lookups,
+bit lookups, durations, times, dates, fixed and variable-length strings (STRING_LAU, STRING_LZ),
+ISO NAMEs, floats, BCD decimals, binary, PGN numbers, reserved and spare bits), with at most one repeating field set at
+the end (without a count field it repeats to the end of the payload, as canboat reads it). A field after a variable-length string has no fixed position: it is emitted with bit
+offset kAfterPrevious (0xFFFF) and the codec places it right after the previous field. Variants
+with other variable-length fields, two repeating sets or dynamic fields are listed as skipped in
+the output's header; the hand-written table in pgn_table.cpp keeps precedence for every PGN it
+has.
 
 Usage: gen_pgn_table.py CANBOAT_JSON PACKAGE_JSON OUT_CPP
 """
@@ -36,7 +39,16 @@ SUPPORTED = {
     "STRING_FIX": "kStringFix",
     "PGN": "kPgn",
     "MMSI": "kNumber",
+    "BITLOOKUP": "kBitLookup",
+    "ISO_NAME": "kIsoName",
+    "STRING_LAU": "kStringLau",  # length byte (counting itself and the control byte), control, text
+    "STRING_LZ": "kStringLz",    # length byte, text, terminating zero
+    "FLOAT": "kFloat",
+    "DECIMAL": "kDecimal",
 }
+# Field types whose length comes from the payload.
+VARIABLE = {"STRING_LAU", "STRING_LZ"}
+AFTER_PREVIOUS = 0xFFFF
 
 
 def cpp_string(s):
@@ -67,10 +79,12 @@ def skip_reason(p):
     for f in fields:
         if f["FieldType"] not in SUPPORTED:
             return "field type " + f["FieldType"]
-        if "BitLength" not in f or "BitOffset" not in f:
+        if "BitLength" not in f and f["FieldType"] not in VARIABLE:
             return "variable-length field " + f["Id"]
         if f["FieldType"] == "LOOKUP" and not f.get("LookupEnumeration"):
             return "lookup without enumeration"
+        if f["FieldType"] == "BITLOOKUP" and not f.get("LookupBitEnumeration"):
+            return "bit lookup without enumeration"
     if p.get("RepeatingFieldSet2Size"):
         return "two repeating field sets"
     size = p.get("RepeatingFieldSet1Size", 0)
@@ -78,8 +92,6 @@ def skip_reason(p):
         start = p.get("RepeatingFieldSet1StartField", 0)
         if start + size - 1 != len(fields):
             return "repeating set not at the end"
-        if not p.get("RepeatingFieldSet1CountField"):
-            return "repeating set without a count field"
     return None
 
 
@@ -90,6 +102,14 @@ def main():
     with open(package_path, encoding="utf-8") as f:
         package = json.load(f)
     lookups = {e["Name"]: e for e in db["LookupEnumerations"]}
+    bit_lookups = {e["Name"]: e for e in db["LookupBitEnumerations"]}
+
+    def lookup_key(f):
+        if f["FieldType"] == "LOOKUP":
+            return ("value", f["LookupEnumeration"])
+        if f["FieldType"] == "BITLOOKUP":
+            return ("bit", f["LookupBitEnumeration"])
+        return None
 
     emitted, skipped, used = [], [], []
     for p in db["PGNs"]:
@@ -99,9 +119,9 @@ def main():
             continue
         emitted.append(p)
         for f in p["Fields"]:
-            name = f.get("LookupEnumeration")
-            if f["FieldType"] == "LOOKUP" and name not in used:
-                used.append(name)
+            key = lookup_key(f)
+            if key and key not in used:
+                used.append(key)
     # canboat lists variants of one PGN in order, the specific (matched) ones first; keep that
     # order within a PGN and sort by PGN number for binary search.
     emitted.sort(key=lambda p: p["PGN"])
@@ -123,23 +143,34 @@ def main():
     w.append("namespace {")
     w.append("")
     index = {}
-    for i, name in enumerate(used):
-        index[name] = i
-        entries = ", ".join("{%d, %s}" % (v["Value"], cpp_string(v["Name"]))
-                            for v in lookups[name]["EnumValues"])
+    for i, key in enumerate(used):
+        kind, name = key
+        index[key] = i
+        if kind == "value":
+            entries = ", ".join("{%d, %s}" % (v["Value"], cpp_string(v["Name"]))
+                                for v in lookups[name]["EnumValues"])
+        else:  # a bit lookup: the entry's value is the bit number
+            entries = ", ".join("{%d, %s}" % (v["Bit"], cpp_string(v["Name"]))
+                                for v in bit_lookups[name]["EnumBitValues"])
         w.append("constexpr LookupEntry kE%d[] = {%s};" % (i, entries))
         w.append("constexpr Lookup kL%d{%s, kE%d};" % (i, cpp_string(name), i))
     w.append("")
     for n, p in enumerate(emitted):
         w.append("constexpr Field kF%d[] = {" % n)
         for f in p["Fields"]:
-            lookup = "&kL%d" % index[f["LookupEnumeration"]] if f["FieldType"] == "LOOKUP" else "nullptr"
+            key = lookup_key(f)
+            lookup = "&kL%d" % index[key] if key else "nullptr"
             match = f.get("Match", -1)
-            w.append("    {%s, %s, %d, %d, %s, %s, %s, %s, FieldType::%s, %s, %d, false}," % (
-                cpp_string(f["Name"]), cpp_string(f["Id"]), f["BitOffset"], f["BitLength"],
+            # A variable-length string has no BitLength (0 here); STRING_LZ fields may carry their
+            # maximum, which the codec does not need: the length byte decides.
+            bits = 0 if f["FieldType"] in VARIABLE else f["BitLength"]
+            w.append("    {%s, %s, %d, %d, %s, %s, %s, %s, FieldType::%s, %s, %d, %s}," % (
+                cpp_string(f["Name"]), cpp_string(f["Id"]), f.get("BitOffset", AFTER_PREVIOUS), bits,
                 "true" if f.get("Signed") else "false", cpp_double(f.get("Resolution", 1)),
                 cpp_double(f.get("Offset", 0)), cpp_string(f.get("Unit", "")),
-                SUPPORTED[f["FieldType"]], lookup, match))
+                SUPPORTED[f["FieldType"]], lookup, match,
+                # An ISO NAME is an identifier: every value is a value (nmea2000.md §3).
+                "true" if f["FieldType"] == "ISO_NAME" else "false"))
         w.append("};")
     w.append("")
     w.append("constexpr PgnDesc kTable[] = {")
