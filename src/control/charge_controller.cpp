@@ -38,6 +38,7 @@ std::string ControllerConfig::check() const {
                cell_float_target_v,
                cell_hysteresis_v,
                cell_protect_v,
+               protect_delay_s,
                cell_min_v,
                kp,
                ki,
@@ -74,6 +75,7 @@ std::string ControllerConfig::check() const {
   if (!(max_rate_v_per_s > 0) || !(max_fall_v_per_s > 0))
     return "max_rate_v_per_s and max_fall_v_per_s must be > 0";
   if (update_period_s < 1) return "update_period_s must be >= 1";
+  if (protect_delay_s < 0 || protect_delay_s > 600) return "protect_delay_s must be 0..600";
   if (!std::isfinite(lookahead_s) || lookahead_s < 0 || lookahead_s > 600)
     return "lookahead_s must be 0..600";
   if (cvl_resolution_v <= 0 || cvl_resolution_v > 1) return "cvl_resolution_v must be in (0, 1]";
@@ -172,7 +174,10 @@ double ChargeController::current_limits(const Measurement& m, double cell_max, d
   const auto& temp = charge ? c.ccl_temperature : c.dcl_temperature;
   const double f_temp = std::min(temp.at(t_hi), temp.at(t_lo));
   if (charge) {
-    if (!(cell_max < c.cell_protect_v)) return 0;  // protection (also a NaN reading)
+    // Protection: a NaN reading at once, a cell at the protection voltage once it has stayed
+    // there protect_delay_s.
+    if (std::isnan(cell_max)) return 0;
+    if (cell_max >= c.cell_protect_v && protect_for_s_ >= c.protect_delay_s) return 0;
     double f_full = std::min(m.soc_pct ? c.ccl_soc.at(*m.soc_pct) : 1.0, c.ccl_cell_v.at(cell_max));
     // seeds/001 §1.5.3: CCL = 0 when full stops the solar chargers; the CVL does the limiting.
     f_full = std::max(f_full, c.ccl_full_floor);
@@ -194,6 +199,7 @@ ControlOutput ChargeController::update(const Measurement& m, TimePoint now) {
 
   step_phase(m, cell_max, cell_min, t);
   last_t_ = t;
+  protect_for_s_ = cell_max >= c.cell_protect_v ? protect_for_s_ + dt : 0;
 
   const double nominal = c.nominal_cvl_v(phase_);
   const double floor_v = c.cells * c.cell_min_v;

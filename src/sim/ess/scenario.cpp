@@ -149,7 +149,9 @@ RunResult run(const RunOptions& o) {
   // Off grid, a load switched on is first carried by the battery until the PV inverter, curtailed
   // by frequency, has reacted (its delay and ramp: §1.5.4); that discharge is not the limits'
   // doing.
-  const double reaction_s = plant_params.acpv_delay_s + 1 / plant_params.acpv_ramp_per_s + 5;
+  const double reaction_s =
+      (plant_params.f_end_hz - plant_params.f_nominal_hz) / plant_params.f_slew_hz_per_s +
+      plant_params.acpv_delay_s + 1 / plant_params.acpv_ramp_per_s + 5;
   PlantSample s{};
   s.pack_v = pack.terminal_v(0);
 
@@ -275,8 +277,16 @@ RunResult run(const RunOptions& o) {
       "highest cell voltage seen; must stay below the trip voltage");
   add("disconnect_t_s", disconnect_t.value_or(-1), -1, !disconnect_t,
       "time the BMS opened its contactor on a cell limit; -1 = never");
-  if (!grid)
+  if (!grid) {
     add("blackout_s", blackout_s, 0, blackout_s == 0, "seconds the off-grid loads went unpowered");
+    // seeds/001 §1.5.4: off grid the limits steer the PV inverter through the frequency. A PV
+    // inverter pushed past its over-frequency protection is off for at least its reconnect delay
+    // and then soft-starts, so the battery carries the loads with the sun up: the limits asked for
+    // more than curtailment. (Its own protection, not a tuning: the count is of events.)
+    const int trips = plant.acpv_trips();
+    add("acpv_trips", trips, 0, trips == 0,
+        "times the AC-coupled PV inverter tripped on over-frequency (off >= its reconnect delay)");
+  }
   add("cvl_min_interval_s", cvl_changes > 1 ? min_cvl_interval : -1, 19,
       cvl_changes <= 1 || min_cvl_interval >= 19,
       "shortest time between two CVL changes; about 20 s or more (seeds/001 §1.5.3)");

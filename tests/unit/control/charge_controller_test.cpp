@@ -183,9 +183,24 @@ TEST(ChargeController, NeverCclZeroMerelyBecauseFull) {
   auto out = d.run(pack(16, 3.44, 3.58, 0, 100), 60);
   EXPECT_GT(out.ccl_a, 0);
   EXPECT_NEAR(out.ccl_a, cfg.ccl_max_a * cfg.ccl_full_floor, 0.1);
-  // A cell at its protection voltage is another matter.
+  // A cell at its protection voltage is another matter, once it has stayed there: a surge of a
+  // few seconds (seeds/001 §1.5.4) only takes the CCL to its floor.
   out = d.run(pack(16, 3.44, cfg.cell_protect_v + 0.01, 0, 100), 1);
+  EXPECT_NEAR(out.ccl_a, cfg.ccl_max_a * cfg.ccl_full_floor, 0.1);
+  out = d.run(pack(16, 3.44, cfg.cell_protect_v + 0.01, 0, 100),
+              static_cast<int>(cfg.protect_delay_s) - 5);
+  EXPECT_GT(out.ccl_a, 0);
+  d.run(pack(16, 3.44, 3.50, 0, 100), 1);  // back under: the timer starts again
+  out = d.run(pack(16, 3.44, cfg.cell_protect_v + 0.01, 0, 100),
+              static_cast<int>(cfg.protect_delay_s) - 5);
+  EXPECT_GT(out.ccl_a, 0);
+  out = d.run(pack(16, 3.44, cfg.cell_protect_v + 0.01, 0, 100), 6);
   EXPECT_DOUBLE_EQ(out.ccl_a, 0);
+  // No usable reading is protection at once.
+  Driver nan_driver(cfg);
+  Measurement m = pack(16, 3.44, 3.45, 0, 100);
+  m.cell_max_v = std::nan("");
+  EXPECT_DOUBLE_EQ(nan_driver.step(m).ccl_a, 0);
 }
 
 TEST(ChargeController, CurrentLimitsFollowTheDeratingTables) {
