@@ -124,6 +124,8 @@ class ChargeController {
   const ControllerConfig& config() const noexcept { return config_; }
   /// The unrounded, rate-limited CVL the PI is driving (for traces and tests).
   double internal_cvl_v() const noexcept { return cvl_; }
+  /// The pack resistance learned from the CVL's own steps down, if any yet.
+  std::optional<double> learned_resistance_ohm() const noexcept { return r_est_; }
 
  private:
   void step_phase(const Measurement& m, double cell_max, double cell_min, double t);
@@ -147,6 +149,12 @@ class ChargeController {
   double balanced_for_s_ = 0;
   double rebulk_low_for_s_ = 0;
   double protect_for_s_ = 0;  ///< how long the highest cell has been at or above cell_protect_v
+  /// The last published step down, and the current before it (for the resistance estimate).
+  struct Step {
+    double current_a, dv;  ///< dv: the part of the step below the pack's voltage
+  };
+  std::optional<Step> step_;
+  std::optional<double> r_est_;  ///< pack resistance (Ω) as seen through the CVL's own steps
   std::optional<double> float_entry_soc_;
 };
 
