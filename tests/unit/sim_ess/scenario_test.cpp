@@ -143,7 +143,9 @@ TEST(NaiveStatic, TripsTheAcCoupledPvOffGrid) {
       // (The imbalanced NMC pack reaches its "full" cell voltage at 88 % SOC, below the latch's
       // 95 % release, so that BMS toggles CCL every second instead and the frequency never gets
       // to the protection: it fails on the discharge alone.)
-      if (chem == control::Chemistry::kLfp) EXPECT_GE(find(r, "acpv_trips")->value, 2) << n;
+      if (chem == control::Chemistry::kLfp) {
+        EXPECT_GE(find(r, "acpv_trips")->value, 2) << n;
+      }
     }
   // The controller, in the same runs, never trips it.
   const auto c = run_quiet(ScenarioKind::kOffgridAc, PolicyKind::kController, 4);
