@@ -230,7 +230,15 @@ int main(int argc, char** argv) {
   SimCommandOptions sim_opts;
   auto* sim = add_sim_command(app, sim_opts);
 
-  CLI11_PARSE(app, argc, argv);
+  // Usage errors exit 2 for every subcommand (CLI11's own codes are 100+ and differ per error
+  // kind); 0 and 1 stay free for verdicts (`sim ess`: pass/fail, `doctor`, `run --check-config`).
+  // --help and --version still exit 0.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   if (*decode) return cmd_decode(protocol, file);

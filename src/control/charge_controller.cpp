@@ -38,6 +38,7 @@ std::string ControllerConfig::check() const {
                cell_float_target_v,
                cell_hysteresis_v,
                cell_protect_v,
+               protect_delay_s,
                cell_min_v,
                kp,
                ki,
@@ -74,6 +75,7 @@ std::string ControllerConfig::check() const {
   if (!(max_rate_v_per_s > 0) || !(max_fall_v_per_s > 0))
     return "max_rate_v_per_s and max_fall_v_per_s must be > 0";
   if (update_period_s < 1) return "update_period_s must be >= 1";
+  if (protect_delay_s < 0 || protect_delay_s > 600) return "protect_delay_s must be 0..600";
   if (!std::isfinite(lookahead_s) || lookahead_s < 0 || lookahead_s > 600)
     return "lookahead_s must be 0..600";
   if (cvl_resolution_v <= 0 || cvl_resolution_v > 1) return "cvl_resolution_v must be in (0, 1]";
@@ -172,7 +174,10 @@ double ChargeController::current_limits(const Measurement& m, double cell_max, d
   const auto& temp = charge ? c.ccl_temperature : c.dcl_temperature;
   const double f_temp = std::min(temp.at(t_hi), temp.at(t_lo));
   if (charge) {
-    if (!(cell_max < c.cell_protect_v)) return 0;  // protection (also a NaN reading)
+    // Protection: a NaN reading at once, a cell at the protection voltage once it has stayed
+    // there protect_delay_s.
+    if (std::isnan(cell_max)) return 0;
+    if (cell_max >= c.cell_protect_v && protect_for_s_ >= c.protect_delay_s) return 0;
     double f_full = std::min(m.soc_pct ? c.ccl_soc.at(*m.soc_pct) : 1.0, c.ccl_cell_v.at(cell_max));
     // seeds/001 §1.5.3: CCL = 0 when full stops the solar chargers; the CVL does the limiting.
     f_full = std::max(f_full, c.ccl_full_floor);
@@ -194,6 +199,7 @@ ControlOutput ChargeController::update(const Measurement& m, TimePoint now) {
 
   step_phase(m, cell_max, cell_min, t);
   last_t_ = t;
+  protect_for_s_ = cell_max >= c.cell_protect_v ? protect_for_s_ + dt : 0;
 
   const double nominal = c.nominal_cvl_v(phase_);
   const double floor_v = c.cells * c.cell_min_v;
@@ -263,11 +269,58 @@ ControlOutput ChargeController::update(const Measurement& m, TimePoint now) {
   // small excursion does not cost a whole step, which is 1.7 % SOC on a 5-cell NMC pack), but never
   // above the ceiling rounded down.
   const double res = c.cvl_resolution_v;
-  const double candidate =
+  double candidate =
       std::min(std::round(cvl_ / res) * res, std::floor(ceiling_ / res + 1e-6) * res);
   const bool period_over = t - published_t_ >= c.update_period_s - 1e-9;
+  // The pack's resistance as the CVL's own steps show it: a step down of dV cuts the charge
+  // current by dV / R once the devices have applied it (within one update period; the DVCC cycle
+  // is 3 s). Whatever holds the bus (the inverter at CVL, or the MPPT at CVL + 0.4 V when the
+  // inverter cannot feed in more: seeds/001 §1.5.3.3), the response is the same.
+  if (step_ && period_over) {
+    const double di = step_->current_a - m.current_a;
+    // A sample above 20 mΩ per cell is no cell's resistance: something else moved the current.
+    if (step_->current_a > 0 && di > 0.1 && step_->dv / di <= 0.02 * c.cells) {
+      const double sample = step_->dv / di;
+      r_est_ = r_est_ ? 0.5 * *r_est_ + 0.5 * sample : sample;
+    }
+    step_.reset();
+  }
+  // seeds/001 §1.5.3: a CVL below what the pack holds makes the system discharge the battery to
+  // it (into the grid, or into the loads). With 0x351's 0.1 V steps and a pack of a few mΩ, one
+  // step is several amperes, so a step down while the charge current is smaller than that turns
+  // charging into discharging: a high cell above its set-point at rest can come down only by the
+  // balancer or by discharging the whole pack, and the latter is what the seed warns against. So
+  // the CVL steps down only as far as the pack voltage, the current and the learned resistance
+  // say the cells still take charge. A cell at its protection voltage is the exception: then a
+  // discharge is the lesser harm.
+  if (last_output_ && period_over && candidate < last_output_->cvl_v - res / 2 &&
+      cell_max < c.cell_protect_v) {
+    // How far down the CVL may go: to what the cells hold, the pack voltage less the IR drop
+    // (under charge) or plus it (under discharge). Unknown resistance: only a charging pack may
+    // be stepped (the first step teaches it), a discharging one is held.
+    const double last = last_output_->cvl_v;
+    double lowest = last;
+    if (r_est_)
+      lowest = last - std::floor(std::max(0.0, last - (m.pack_v - m.current_a * *r_est_)) / res +
+                                 1e-6) *
+                          res;
+    else if (m.current_a > 0)
+      lowest = candidate;  // free until a step has shown the resistance
+    else if (m.current_a == 0)
+      lowest = last - std::floor(std::max(0.0, last - m.pack_v) / res + 1e-6) * res;
+    if (lowest > candidate) {
+      candidate = lowest;
+      // The PI's term must not run ahead of what may be sent (anti-windup).
+      cvl_ = std::max(cvl_, candidate - res / 2);
+      integral_ = std::max(integral_, std::min(0.0, cvl_ - ceiling_));
+    }
+  }
   if (!last_output_ ||
       (period_over && std::abs(candidate - last_output_->cvl_v) >= c.cvl_resolution_v / 2)) {
+    // Only a step that goes below the pack's voltage acts on the current; one that does not
+    // (the CCL holds the current) says nothing about the resistance.
+    if (last_output_ && candidate < last_output_->cvl_v && m.pack_v > candidate)
+      step_ = Step{m.current_a, std::min(last_output_->cvl_v, m.pack_v) - candidate};
     if (!last_output_) last_output_ = ControlOutput{};
     last_output_->cvl_v = candidate;
     published_t_ = t;

@@ -45,7 +45,14 @@ struct ControllerConfig {
   double cell_float_target_v = 3.45;  ///< PI set-point in float (= cell_target_v: float must not
                                       ///< pull a cell down, that discharges the pack)
   double cell_hysteresis_v = 0.10;    ///< band below the set-point in which the PI holds still
-  double cell_protect_v = 3.60;       ///< at or above: CCL = 0 (protection, not "full")
+  double cell_protect_v = 3.60;       ///< at or above: CCL = 0 (protection, not "full")...
+  /// ...once a cell has stayed there this long. seeds/001 §1.5.4: off grid, a load switched off
+  /// while the AC-coupled PV is producing pushes PV into a full battery until the PV inverter has
+  /// reacted to the frequency shift; the IR rise of that surge must not count as an over-voltage
+  /// ("not too quickly switch the battery off on cell over voltage"), and a CCL = 0 then would
+  /// make the inverter/charger shut the PV inverter down altogether. The cell-voltage derating
+  /// still cuts the CCL to its floor at once; the BMS's own trip voltage stays instant.
+  double protect_delay_s = 30;
   double cell_min_v = 2.90;           ///< lower bound for the CVL (never below cells × this)
   double kp = 2.0;                    ///< pack V per cell V of error
   double ki = 0.05;                   ///< pack V per (cell V × s)
@@ -117,6 +124,8 @@ class ChargeController {
   const ControllerConfig& config() const noexcept { return config_; }
   /// The unrounded, rate-limited CVL the PI is driving (for traces and tests).
   double internal_cvl_v() const noexcept { return cvl_; }
+  /// The pack resistance learned from the CVL's own steps down, if any yet.
+  std::optional<double> learned_resistance_ohm() const noexcept { return r_est_; }
 
  private:
   void step_phase(const Measurement& m, double cell_max, double cell_min, double t);
@@ -139,6 +148,13 @@ class ChargeController {
   double absorption_since_ = 0;
   double balanced_for_s_ = 0;
   double rebulk_low_for_s_ = 0;
+  double protect_for_s_ = 0;  ///< how long the highest cell has been at or above cell_protect_v
+  /// The last published step down, and the current before it (for the resistance estimate).
+  struct Step {
+    double current_a, dv;  ///< dv: the part of the step below the pack's voltage
+  };
+  std::optional<Step> step_;
+  std::optional<double> r_est_;  ///< pack resistance (Ω) as seen through the CVL's own steps
   std::optional<double> float_entry_soc_;
 };
 

@@ -30,6 +30,8 @@ constexpr std::array kNumbers{
                 "V: band under the set-point in which the CVL holds", 0.001, 1},
     NumberField{"cell_protect_v", &ControllerConfig::cell_protect_v,
                 "V: a cell at or above this sets CCL = 0", 1, 5},
+    NumberField{"protect_delay_s", &ControllerConfig::protect_delay_s,
+                "s a cell must stay at cell_protect_v before CCL = 0 (seeds/001 §1.5.4)", 0, 600},
     NumberField{"cell_min_v", &ControllerConfig::cell_min_v,
                 "V per cell: the CVL never goes below cells × this", 1, 5},
     NumberField{"kp", &ControllerConfig::kp, "pack V per cell V of a new peak above the set-point",

@@ -91,19 +91,32 @@ PlantSample Plant::offgrid_step(double t, double dt, double pv_avail_w, double l
     s.pack_v = e;
     s.freq_hz = 0;
     acpv_w_ = 0;
+    acpv_k_ = 0;
+    acpv_connected_ = false;  // no grid: it disconnects too (not counted as a frequency trip)
+    acpv_in_band_s_ = 0;
+    freq_hz_ = p_.f_nominal_hz;
+    s.acpv_tripped = true;
     return s;
   }
-  // The inverter/charger's frequency: the PV power it wants is the load plus what the battery may
-  // take (CCL, and the current at which the bus sits at CVL).
-  // Above CVL it curtails the PV down to the load but not below: as a charger it stops charging,
-  // it does not drain the battery to reach the CVL (there is no grid to feed into).
-  const double i_allow = std::max(0.0, std::min(l.ccl_a, (l.cvl_v - e) / r));
-  const double pac_allow = ac_of_dc(-(e + r * i_allow) * i_allow);
-  const double want = load_w - pac_allow;
-  const double k_want = pv_avail_w > 0 ? std::clamp(want / pv_avail_w, 0.0, 1.0) : 1.0;
-  const double f =
-      k_want >= 1 ? p_.f_nominal_hz : p_.f_start_hz + (1 - k_want) * (p_.f_end_hz - p_.f_start_hz);
-  // The PV inverter sees the frequency of acpv_delay_s ago.
+  // The inverter/charger's frequency target. Charge disabled (CCL = 0): no PV at all, the upper
+  // frequency. Otherwise the PV power it wants is the load plus what the battery may take (CCL, and
+  // the current at which the bus sits at CVL), and it aims at the point of the droop that gives
+  // it (the feedback loop of a real unit settles there; modelled as the settled point). Above CVL
+  // it curtails the PV down to the load but not below: as a charger it stops charging, it does
+  // not drain the battery to reach the CVL (there is no grid to feed into).
+  double f_target = p_.f_max_hz;
+  if (l.ccl_a > 0) {
+    const double i_allow = std::max(0.0, std::min(l.ccl_a, (l.cvl_v - e) / r));
+    const double pac_allow = ac_of_dc(-(e + r * i_allow) * i_allow);
+    const double want = load_w - pac_allow;
+    const double k_want = pv_avail_w > 0 ? std::clamp(want / pv_avail_w, 0.0, 1.0) : 1.0;
+    f_target = k_want >= 1 ? p_.f_nominal_hz
+                           : p_.f_start_hz + (1 - k_want) * (p_.f_end_hz - p_.f_start_hz);
+  }
+  const double slew = p_.f_slew_hz_per_s * dt;
+  freq_hz_ = std::clamp(f_target, freq_hz_ - slew, freq_hz_ + slew);
+  const double f = freq_hz_;
+  // The PV inverter's droop sees the frequency of acpv_delay_s ago.
   const auto slots = static_cast<std::size_t>(std::max(1.0, std::round(p_.acpv_delay_s / dt)));
   if (freq_line_.size() != slots) {
     freq_line_.assign(slots, p_.f_nominal_hz);
@@ -112,15 +125,35 @@ PlantSample Plant::offgrid_step(double t, double dt, double pv_avail_w, double l
   const double f_seen = freq_line_[freq_head_];
   freq_line_[freq_head_] = f;
   freq_head_ = (freq_head_ + 1) % slots;
-  const double k_seen =
-      f_seen <= p_.f_start_hz
-          ? 1.0
-          : std::clamp((p_.f_end_hz - f_seen) / (p_.f_end_hz - p_.f_start_hz), 0.0, 1.0);
-  const double step = p_.acpv_ramp_per_s * dt;
-  acpv_k_ = std::clamp(k_seen, acpv_k_ - step, acpv_k_ + step);
+  // Grid code: over-frequency protection acts at once (within a fraction of a second), unlike
+  // the droop; once off, the PV inverter waits for the frequency to be back in the normal band
+  // for its reconnect delay, and then ramps up from zero.
+  if (acpv_connected_ && f > p_.acpv_trip_hz) {
+    acpv_connected_ = false;
+    acpv_in_band_s_ = 0;
+    acpv_k_ = 0;
+    ++acpv_trips_;
+  } else if (!acpv_connected_) {
+    acpv_in_band_s_ = f <= p_.acpv_reconnect_max_hz ? acpv_in_band_s_ + dt : 0;
+    if (acpv_in_band_s_ >= p_.acpv_reconnect_s) {
+      acpv_connected_ = true;
+      acpv_soft_start_ = true;
+    }
+  }
+  if (acpv_connected_) {
+    const double k_seen =
+        f_seen <= p_.f_start_hz
+            ? 1.0
+            : std::clamp((p_.f_end_hz - f_seen) / (p_.f_end_hz - p_.f_start_hz), 0.0, 1.0);
+    const double up = (acpv_soft_start_ ? p_.acpv_soft_start_per_s : p_.acpv_ramp_per_s) * dt;
+    const double down = p_.acpv_ramp_per_s * dt;
+    acpv_k_ = std::clamp(k_seen, acpv_k_ - down, acpv_k_ + up);
+    if (acpv_soft_start_ && acpv_k_ >= k_seen) acpv_soft_start_ = false;
+  }
   acpv_w_ = pv_avail_w * acpv_k_;
   double pac = std::clamp(load_w - acpv_w_, -p_.inverter_max_w, p_.inverter_max_w);
   s.freq_hz = f;
+  s.acpv_tripped = !acpv_connected_;
   s.acpv_w = load_w - pac;  // whatever the charger cannot take is curtailed at once
   s.inverter_ac_w = pac;
   s.load_w = load_w;

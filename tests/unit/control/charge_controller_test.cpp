@@ -3,6 +3,7 @@
 // input (one call per simulated second).
 #include "control/charge_controller.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -183,9 +184,63 @@ TEST(ChargeController, NeverCclZeroMerelyBecauseFull) {
   auto out = d.run(pack(16, 3.44, 3.58, 0, 100), 60);
   EXPECT_GT(out.ccl_a, 0);
   EXPECT_NEAR(out.ccl_a, cfg.ccl_max_a * cfg.ccl_full_floor, 0.1);
-  // A cell at its protection voltage is another matter.
+  // A cell at its protection voltage is another matter, once it has stayed there: a surge of a
+  // few seconds (seeds/001 §1.5.4) only takes the CCL to its floor.
   out = d.run(pack(16, 3.44, cfg.cell_protect_v + 0.01, 0, 100), 1);
+  EXPECT_NEAR(out.ccl_a, cfg.ccl_max_a * cfg.ccl_full_floor, 0.1);
+  out = d.run(pack(16, 3.44, cfg.cell_protect_v + 0.01, 0, 100),
+              static_cast<int>(cfg.protect_delay_s) - 5);
+  EXPECT_GT(out.ccl_a, 0);
+  d.run(pack(16, 3.44, 3.50, 0, 100), 1);  // back under: the timer starts again
+  out = d.run(pack(16, 3.44, cfg.cell_protect_v + 0.01, 0, 100),
+              static_cast<int>(cfg.protect_delay_s) - 5);
+  EXPECT_GT(out.ccl_a, 0);
+  out = d.run(pack(16, 3.44, cfg.cell_protect_v + 0.01, 0, 100), 6);
   EXPECT_DOUBLE_EQ(out.ccl_a, 0);
+  // No usable reading is protection at once.
+  Driver nan_driver(cfg);
+  Measurement m = pack(16, 3.44, 3.45, 0, 100);
+  m.cell_max_v = std::nan("");
+  EXPECT_DOUBLE_EQ(nan_driver.step(m).ccl_a, 0);
+}
+
+// seeds/001 §1.5.3: a CVL below what the pack holds makes the system discharge it. A high cell
+// stuck above its set-point (imbalance) keeps asking for a lower CVL; with the bus held at the
+// CVL, the pack's current is (CVL - what the cells hold) / R, and 0x351's 0.1 V steps are 6 A on
+// this pack. The CVL comes down while that still leaves a charge, learns R from its own steps, and
+// stops at the last step that does not turn the charge into a discharge.
+TEST(ChargeController, NeverStepsTheCvlBelowWhatTheCellsHold) {
+  auto cfg = defaults_for(Chemistry::kLfp, 16);
+  Driver d(cfg);
+  const double held = 54.97, r = 0.016;  // the cells' OCV sum, the pack resistance
+  double cvl = 55.2, lowest = cvl;
+  for (int s = 0; s < 1800; ++s) {
+    const double i = (cvl - held) / r;  // the inverter holds the bus at CVL
+    Measurement m = pack(16, 3.43, 3.50, i, 97);
+    m.pack_v = cvl;
+    cvl = d.step(m).cvl_v;
+    lowest = std::min(lowest, cvl);
+  }
+  EXPECT_NEAR(lowest, 55.0, 1e-9);  // 54.9 would discharge at 4.4 A
+  ASSERT_TRUE(d.c.learned_resistance_ohm().has_value());
+  EXPECT_NEAR(*d.c.learned_resistance_ohm(), r, 0.002);
+}
+
+// Without a response (the CCL, not the CVL, holds the current) a step teaches nothing and the
+// CVL may come down to the pack's voltage freely; a discharging pack with nothing learned is held.
+TEST(ChargeController, HoldsTheCvlOnADischargingPackWhenNothingIsLearned) {
+  auto cfg = defaults_for(Chemistry::kLfp, 16);
+  Driver d(cfg);
+  Measurement m = pack(16, 3.43, 3.50, 5, 97);
+  m.pack_v = 54.0;  // well below the CVL: the CCL holds the current
+  d.run(m, 200);
+  EXPECT_FALSE(d.c.learned_resistance_ohm().has_value());
+  const double before = d.last.cvl_v;
+  EXPECT_LT(before, 55.2);  // it came down into the headroom
+  m.current_a = -20;
+  m.pack_v = before + 0.3;  // discharging at a bus above the CVL: lowering would only drain it
+  d.run(m, 300);
+  EXPECT_GE(d.last.cvl_v, before);
 }
 
 TEST(ChargeController, CurrentLimitsFollowTheDeratingTables) {

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -24,6 +25,20 @@ Result run(const std::string& args) {
   Result r{-1, {}};
   FILE* p =
       ::popen((std::string(GXLINK_BINARY) + " sim ess " + args + " 2>/dev/null").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+/// The same with stderr in `out` (stdout dropped): where usage errors go.
+Result run_with_stderr(const std::string& args) {
+  Result r{-1, {}};
+  FILE* p = ::popen(
+      (std::string(GXLINK_BINARY) + " sim ess " + args + " 2>&1 >/dev/null").c_str(), "r");
   if (!p) return r;
   char buf[4096];
   std::size_t n;
@@ -95,16 +110,31 @@ TEST(SimEssCli, NaivePolicyFailsWithExitOne) {
   EXPECT_EQ(json::parse(r.out)["verdict"], "fail");
 }
 
-// A usage error is neither a pass (0) nor a fail (1): CLI11 reports bad values with its own code,
-// and an unwritable output file exits 2.
-TEST(SimEssCli, BadArgumentsAreNeitherPassNorFail) {
-  for (const char* args :
-       {"--scenario nope", "--cells 3", "--cells 17", "--chemistry lead", "--policy smart"}) {
-    const int code = run(args).code;
-    EXPECT_NE(code, 0) << args;
-    EXPECT_NE(code, 1) << args;
+// A usage error is neither a pass (0) nor a fail (1): it exits 2 with a message naming the
+// option, as does an unwritable output file.
+TEST(SimEssCli, BadArgumentsExitTwoWithAMessage) {
+  for (const char* args : {"--scenario nope", "--cells 3", "--cells 17", "--chemistry lead",
+                           "--policy smart", "--hours 0", "--imbalance-mv -1", "--bogus"}) {
+    const auto r = run_with_stderr(args);
+    EXPECT_EQ(r.code, 2) << args;
+    EXPECT_FALSE(r.out.empty()) << args;
   }
+  EXPECT_NE(run_with_stderr("--cells 3").out.find("--cells"), std::string::npos);
+  EXPECT_NE(run_with_stderr("--scenario nope").out.find("--scenario"), std::string::npos);
   EXPECT_EQ(run("--trace /nonexistent/dir/x.csv --hours 0.01").code, 2);
+  // --help is not an error.
+  EXPECT_EQ(run("--help").code, 0);
+}
+
+// The same mapping holds for every subcommand (src/app/main.cpp).
+TEST(GxlinkCli, UsageErrorsExitTwoForEverySubcommand) {
+  for (const char* args : {"modbus-map --format xml", "decode", "no-such-command", "sim",
+                           "run --no-such-option"}) {
+    const int status =
+        std::system((std::string(GXLINK_BINARY) + " " + args + " >/dev/null 2>&1").c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << args;
+    EXPECT_EQ(WEXITSTATUS(status), 2) << args;
+  }
 }
 
 }  // namespace
