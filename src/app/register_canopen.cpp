@@ -66,7 +66,7 @@ const co::ObjectSpec* known_object(const std::vector<co::ObjectSpec>& map, std::
   return nullptr;
 }
 
-void write_value(JsonWriter& w, const co::ObjectValue& v) {
+void write_value(JsonLineWriter& w, const co::ObjectValue& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v))
     w.integer(*i);
   else if (const auto* d = std::get_if<double>(&v))
@@ -79,9 +79,9 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
   DecodeStats st;
   co::SdoObserver observer;
   const auto map = co::superb_epsilon_v2_map();
-  std::string json_line;  // one JSON line, reused
-  JsonWriter w(json_line);
-  auto kv = [&w](std::string_view k) -> JsonWriter& {
+  JsonBuffer json_line;  // one JSON line, reused
+  JsonLineWriter w(json_line);
+  auto kv = [&w](std::string_view k) -> JsonLineWriter& {
     w.key(k);
     return w;
   };

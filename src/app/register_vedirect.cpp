@@ -26,7 +26,7 @@ namespace {
 using namespace gxlink::vedirect;
 
 /// One HEX frame as a JSON line (DESIGN.md: `{"kind":"hex",…}`), through the shared writer.
-void write_hex(JsonWriter& w, const HexMessage& m, std::string_view raw) {
+void write_hex(JsonLineWriter& w, const HexMessage& m, std::string_view raw) {
   char buf[8];
   auto hex4 = [&buf](unsigned v) {
     static constexpr char kHex[] = "0123456789ABCDEF";
@@ -85,7 +85,16 @@ DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& e
   DecodeStats st;
   Framer framer;
   std::array<char, std::size_t{64} * 1024> buf{};
-  std::string line;        // one JSON line, reused: no allocation per message once grown
+  // The JSON lines of one input chunk, written out with one call when the chunk is done (and
+  // before an error line, to keep the order): per-line ostream writes cost as much as the
+  // framer. The chunk is what one read() returned, so on a live pipe every message is still
+  // printed as soon as its bytes have arrived (issue 11). No allocation once grown.
+  JsonBuffer lines;
+  JsonLineWriter w(lines);
+  auto flush_lines = [&] {
+    out.write(lines.data(), static_cast<std::streamsize>(lines.size()));
+    lines.clear();
+  };
   std::size_t offset = 0;  // bytes of input before the current chunk, for error positions
   while (const std::size_t n = read_available(in, buf.data(), buf.size())) {
     const ByteView chunk(reinterpret_cast<const std::uint8_t*>(buf.data()), n);
@@ -94,28 +103,24 @@ DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& e
       const auto r = framer.take(chunk.subspan(off));
       off += r.consumed;
       if (r.status == TakeStatus::kFrame) {
-        line.clear();
-        JsonWriter w(line);
+        w.reset();
         if (r.kind == FrameKind::kText) {
           w.begin_object();
           w.key("kind");
           w.string("text");
           w.key("fields");
           w.begin_object();
-          for (const auto& f : *r.text) {
-            w.key(f.label);
-            w.string(f.value);
-          }
+          for (const auto& f : *r.text) w.member(f.label, f.value);
           w.end_object();
           w.end_object();
         } else {
           write_hex(w, *r.hex, r.hex_text);
         }
-        line += '\n';
-        out.write(line.data(), static_cast<std::streamsize>(line.size()));
+        lines += '\n';
         ++st.messages;
       } else if (r.status == TakeStatus::kBad) {
         ++st.errors;
+        flush_lines();
         err << "vedirect: byte " << offset + off << ": "
             << (r.hex_error ? "HEX frame" : "TEXT block") << " rejected: " << r.error.message()
             << '\n';
@@ -123,6 +128,7 @@ DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& e
         break;
       }
     }
+    flush_lines();
     offset += n;
   }
   return st;
