@@ -92,7 +92,7 @@ void write_fields(JsonLineWriter& w, const cb::Message& msg) {
     w.boolean(id->victron);
   } else if (const auto* tol = std::get_if<cb::Tolerated>(&msg)) {
     w.key("raw");
-    w.string(to_hex(tol->frame.payload()));
+    w.hex(tol->frame.payload());
   }
   w.end_object();
 }

@@ -47,7 +47,7 @@ void write_frame(JsonLineWriter& w, const vb::Mk2Frame& f, std::size_t offset,
   kv("offset").integer(static_cast<std::int64_t>(offset));
   kv("type").string(hex2(f.type));
   if (f.is_mk2()) kv("command").string(printable(f.command()));
-  kv("data").string(to_hex(f.data()));
+  kv("data").hex(f.data());
   if (f.has_leds) {
     kv("leds").begin_object();
     kv("on").integer(f.led_on);

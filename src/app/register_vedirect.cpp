@@ -3,6 +3,7 @@
 // driver and the demo's SmartSolar MPPT + SmartShunt over ptys (DESIGN.md contracts).
 #include <array>
 #include <filesystem>
+#include <iterator>
 #include <istream>
 #include <ostream>
 
@@ -53,7 +54,7 @@ void write_hex(JsonLineWriter& w, const HexMessage& m, std::string_view raw) {
     w.key("flags");
     w.integer(reg->flags);
     w.key("value");
-    w.string(to_hex(reg->value.view()));
+    w.hex(reg->value.view());
     if (d && reg->flags == 0) {
       if (auto v = decode_register_value(*d, reg->value.view()); v && v->available) {
         if (d->type == RegType::kString) {
@@ -74,7 +75,7 @@ void write_hex(JsonLineWriter& w, const HexMessage& m, std::string_view raw) {
     w.string(hex4(*word));
   } else {
     w.key("payload");
-    w.string(to_hex(m.payload.view()));
+    w.hex(m.payload.view());
   }
   w.key("raw");
   w.string(raw);
@@ -91,6 +92,7 @@ DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& e
   // printed as soon as its bytes have arrived (issue 11). No allocation once grown.
   JsonBuffer lines;
   JsonLineWriter w(lines);
+  std::string err_line;
   auto flush_lines = [&] {
     out.write(lines.data(), static_cast<std::streamsize>(lines.size()));
     lines.clear();
@@ -121,9 +123,11 @@ DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& e
       } else if (r.status == TakeStatus::kBad) {
         ++st.errors;
         flush_lines();
-        err << "vedirect: byte " << offset + off << ": "
-            << (r.hex_error ? "HEX frame" : "TEXT block") << " rejected: " << r.error.message()
-            << '\n';
+        // One write: std::cerr is unbuffered, and each << was a system call of its own.
+        err_line.clear();
+        fmt::format_to(std::back_inserter(err_line), "vedirect: byte {}: {} rejected: {}\n",
+                       offset + off, r.hex_error ? "HEX frame" : "TEXT block", r.error.message());
+        err.write(err_line.data(), static_cast<std::streamsize>(err_line.size()));
       } else {
         break;
       }

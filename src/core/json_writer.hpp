@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -159,6 +160,24 @@ inline void append_json_member(char lead, std::string_view key, std::string_view
   append_json_string_framed('\0', value, '\0', out);
 }
 
+/// Bytes as a JSON string of lower-case hex digits ("dead01", as core/bytes.hpp's to_hex), with
+/// no std::string made for it: payloads are on most decoder lines.
+template <class Out>
+inline void append_json_hex(char lead, std::span<const std::uint8_t> bytes, Out& out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char* p = json_room(out, bytes.size() * 2 + 3);
+  *p = lead;
+  p += lead != '\0';
+  *p++ = '"';
+  for (const std::uint8_t b : bytes) {
+    p[0] = kDigits[b >> 4];
+    p[1] = kDigits[b & 15];
+    p += 2;
+  }
+  *p++ = '"';
+  json_commit(out, p);
+}
+
 template <class Out>
 inline void append_json_integer(std::int64_t v, Out& out) {
   char* const p = json_room(out, 24);
@@ -204,6 +223,8 @@ class BasicJsonWriter {
     append_json_member(separator_char(), k, v, out_);
   }
   void string(std::string_view s) { append_json_string_framed(separator_char(), s, '\0', out_); }
+  /// Bytes as a string of lower-case hex digits: the same text as string(to_hex(bytes)).
+  void hex(std::span<const std::uint8_t> bytes) { append_json_hex(separator_char(), bytes, out_); }
   void integer(std::int64_t v) {
     separator();
     append_json_integer(v, out_);
