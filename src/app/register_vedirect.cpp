@@ -4,8 +4,8 @@
 #include <array>
 #include <cstring>
 #include <filesystem>
-#include <iterator>
 #include <istream>
+#include <iterator>
 #include <ostream>
 
 #include <fmt/format.h>

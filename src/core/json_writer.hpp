@@ -137,8 +137,7 @@ inline void append_json_string(std::string_view s, Out& out) {
 /// `"key":"value"` after `lead` ('\0': none) in one piece: a VE.Direct TEXT field, the most common
 /// line content of all decoders, costs one room() and two copy loops.
 template <class Out>
-inline void append_json_member(char lead, std::string_view key, std::string_view value,
-                               Out& out) {
+inline void append_json_member(char lead, std::string_view key, std::string_view value, Out& out) {
   char* const start = json_room(out, key.size() + value.size() + 6);
   char* p = start;
   *p = lead;

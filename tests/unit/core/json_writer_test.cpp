@@ -87,7 +87,6 @@ TEST(JsonWriter, AnyBytesGiveParsableJsonThatMatchesDeviceText) {
   }
 }
 
-
 // The decoders write into a JsonBuffer and use member() and hex(): the same text, byte for byte,
 // as the std::string writer with key() + string() and to_hex(), for any bytes.
 TEST(JsonWriter, BufferOutputMatchesStringOutput) {
