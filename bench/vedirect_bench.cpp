@@ -12,6 +12,7 @@
 
 #include <asio/io_context.hpp>
 
+#include "core/json_writer.hpp"
 #include "drivers/vedirect/vedirect_driver.hpp"
 #include "protocols/vedirect/framer.hpp"
 #include "protocols/vedirect/text.hpp"
@@ -88,6 +89,45 @@ void BM_TextFramerAndValues(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * in.size()));
 }
 BENCHMARK(BM_TextFramerAndValues)->Unit(benchmark::kMillisecond);
+
+// Framing plus the JSON Lines `gxlink decode vedirect` prints for TEXT blocks, through the shared
+// writer into one batch (no I/O): what the CLI does per input chunk, minus read() and write().
+void BM_TextFramerAndJsonLines(benchmark::State& state) {
+  const ByteView in = as_bytes(input());
+  JsonBuffer lines;
+  std::size_t bytes_out = 0;
+  for (auto _ : state) {
+    Framer f;
+    JsonLineWriter w(lines);
+    std::size_t off = 0;
+    while (off < in.size()) {
+      auto r = f.take(in.subspan(off));
+      off += r.consumed;
+      if (r.status != TakeStatus::kFrame || r.kind != FrameKind::kText) continue;
+      w.reset();
+      w.begin_object();
+      w.key("kind");
+      w.string("text");
+      w.key("fields");
+      w.begin_object();
+      for (const auto& fld : *r.text) w.member(fld.label, fld.value);
+      w.end_object();
+      w.end_object();
+      lines += '\n';
+      if (lines.size() >= 64 * 1024) {
+        bytes_out += lines.size();
+        lines.clear();
+      }
+    }
+    bytes_out += lines.size();
+    lines.clear();
+    benchmark::DoNotOptimize(bytes_out);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * in.size()));
+  state.counters["json_bytes"] =
+      static_cast<double>(bytes_out) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_TextFramerAndJsonLines)->Unit(benchmark::kMillisecond);
 
 // The whole driver path into the model (dataset merge, mapping, change detection).
 void BM_DriverIntoModel(benchmark::State& state) {

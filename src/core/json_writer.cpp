@@ -1,25 +1,35 @@
 // SPDX-License-Identifier: MIT
 #include "core/json_writer.hpp"
 
-#include <array>
-#include <charconv>
+#include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "core/text.hpp"
 
 namespace gxlink {
+
+void JsonBuffer::grow(std::size_t n) {
+  // Doubling: a decoder's batch reaches its high-water mark after a few lines and then never
+  // allocates again.
+  const std::size_t cap = std::max({cap_ * 2, size_ + n, std::size_t{256}});
+  auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+  if (size_ != 0) std::memcpy(bigger.get(), data_.get(), size_);
+  data_ = std::move(bigger);
+  cap_ = cap;
+}
+
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-void append_escape(unsigned c, std::string& out) {
+template <class Out>
+void append_escape(unsigned c, Out& out) {
   switch (c) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
+    case '"': out += std::string_view("\\\""); return;
+    case '\\': out += std::string_view("\\\\"); return;
+    case '\n': out += std::string_view("\\n"); return;
+    case '\r': out += std::string_view("\\r"); return;
+    case '\t': out += std::string_view("\\t"); return;
     default: {
       const char esc[6] = {'\\', 'u', '0', '0', kHex[(c >> 4) & 15], kHex[c & 15]};
       out.append(esc, 6);
@@ -27,29 +37,16 @@ void append_escape(unsigned c, std::string& out) {
   }
 }
 
-// Bytes that cannot be copied as they are: controls, '"', '\\', DEL, and (unless the string turns
-// out to be UTF-8) bytes >= 0x80. A table keeps the common all-ASCII string to one test a byte.
-constexpr std::array<bool, 256> kSpecial = [] {
-  std::array<bool, 256> t{};
-  for (unsigned c = 0; c < 256; ++c) t[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x7F;
-  return t;
-}();
-
 }  // namespace
 
-namespace {
+namespace json_detail {
 
-/// The bytes of `s` before its first byte that needs escaping (or a UTF-8 check).
-std::size_t clean_prefix(std::string_view s) noexcept {
-  std::size_t clean = 0;
-  while (clean < s.size() && !kSpecial[static_cast<unsigned char>(s[clean])]) ++clean;
-  return clean;
-}
-
-/// The quoted string when some byte needs a look: escapes, and the UTF-8/Latin-1 decision.
-void append_json_string_slow(std::string_view s, std::size_t clean, std::string& out) {
+template <class Out>
+void append_string_slow(char lead, std::string_view s, char trail, Out& out) {
+  using json_detail::kSpecial;
+  if (lead != '\0') out += lead;
   out += '"';
-  const char* p = s.data() + clean;
+  const char* p = s.data();
   const char* const end = s.data() + s.size();
   const char* run = s.data();  // start of the current run of bytes copied as they are
   int utf8 = -1;  // is the whole string UTF-8? found out only when a byte >= 0x80 appears
@@ -68,73 +65,53 @@ void append_json_string_slow(std::string_view s, std::size_t clean, std::string&
   }
   out.append(run, static_cast<std::size_t>(end - run));
   out += '"';
+  if (trail != '\0') out += trail;
+}
+
+template void append_string_slow(char, std::string_view, char, std::string&);
+template void append_string_slow(char, std::string_view, char, JsonBuffer&);
+
+}  // namespace json_detail
+
+namespace {
+
+/// A finite double in the shortest round-trip form (std::to_chars), or nothing for inf/NaN.
+template <class Out>
+bool append_shortest(double v, Out& out, bool keep_point) {
+  if (!std::isfinite(v)) {
+    out += std::string_view("null");
+    return false;
+  }
+  constexpr std::size_t kMax = 32;  // "-1.2345678901234567e-308" and ".0" fit
+  char* const p = json_room(out, kMax);
+  char* end = std::to_chars(p, p + kMax - 2, v).ptr;
+  if (keep_point && std::find_if(p, end, [](char c) { return c == '.' || c == 'e'; }) == end) {
+    *end++ = '.';
+    *end++ = '0';
+  }
+  json_commit(out, end);
+  return true;
 }
 
 }  // namespace
 
-void append_json_string(std::string_view s, std::string& out) {
-  append_json_string_framed('\0', s, '\0', out);
-}
-
-void append_json_string_framed(char lead, std::string_view s, char trail, std::string& out) {
-  // Fast path, the common case in decoders (labels, numbers as text): short and nothing to
-  // escape. One pass copies the bytes into a stack buffer while it checks them, and separator,
-  // quotes, text and a key's colon go out in one append: a scan, two memcpy calls and four
-  // std::string appends per string were the largest single cost of `gxlink decode`
-  // (bench/README.md, "Decode end to end").
-  constexpr std::size_t kShort = 60;
-  if (s.size() <= kShort) {
-    char buf[kShort + 4];
-    char* p = buf;
-    if (lead != '\0') *p++ = lead;
-    *p++ = '"';
-    bool special = false;
-    for (const char c : s) {
-      special |= kSpecial[static_cast<unsigned char>(c)];
-      *p++ = c;
-    }
-    if (!special) {
-      *p++ = '"';
-      if (trail != '\0') *p++ = trail;
-      out.append(buf, static_cast<std::size_t>(p - buf));
-      return;
-    }
-  }
-  if (lead != '\0') out += lead;
-  append_json_string_slow(s, clean_prefix(s), out);
-  if (trail != '\0') out += trail;
-}
-
-void append_json_integer(std::int64_t v, std::string& out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void append_json_number(double v, std::string& out) {
-  if (!std::isfinite(v)) {
-    out += "null";
-    return;
-  }
-  if (v == std::trunc(v) && std::fabs(v) < 1e15) {
+template <class Out>
+void append_json_number(double v, Out& out) {
+  if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 1e15) {
     append_json_integer(static_cast<std::int64_t>(v), out);
     return;
   }
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+  append_shortest(v, out, false);
 }
 
-void append_json_double(double v, std::string& out) {
-  if (!std::isfinite(v)) {
-    out += "null";
-    return;
-  }
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  const std::string_view text(buf, static_cast<std::size_t>(r.ptr - buf));
-  out += text;
-  if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
+template <class Out>
+void append_json_double(double v, Out& out) {
+  append_shortest(v, out, true);
 }
+
+template void append_json_number(double, std::string&);
+template void append_json_number(double, JsonBuffer&);
+template void append_json_double(double, std::string&);
+template void append_json_double(double, JsonBuffer&);
 
 }  // namespace gxlink

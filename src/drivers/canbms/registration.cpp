@@ -25,7 +25,7 @@ namespace {
 namespace cb = gxlink::canbms;
 
 template <class T>
-void opt(JsonWriter& w, std::string_view key, const std::optional<T>& v) {
+void opt(JsonLineWriter& w, std::string_view key, const std::optional<T>& v) {
   w.key(key);
   if (!v)
     w.null();
@@ -35,7 +35,7 @@ void opt(JsonWriter& w, std::string_view key, const std::optional<T>& v) {
     w.integer(*v);
 }
 
-void write_fields(JsonWriter& w, const cb::Message& msg) {
+void write_fields(JsonLineWriter& w, const cb::Message& msg) {
   w.begin_object();
   if (const auto* l = std::get_if<cb::Limits>(&msg)) {
     opt(w, "charge_voltage_v", std::optional<double>(l->charge_voltage_v));
@@ -92,7 +92,7 @@ void write_fields(JsonWriter& w, const cb::Message& msg) {
     w.boolean(id->victron);
   } else if (const auto* tol = std::get_if<cb::Tolerated>(&msg)) {
     w.key("raw");
-    w.string(to_hex(tol->frame.payload()));
+    w.hex(tol->frame.payload());
   }
   w.end_object();
 }
@@ -105,7 +105,7 @@ std::string hex_id(std::uint32_t id) {
 
 DecodeStats decode_canbms(std::istream& in, std::ostream& out, std::ostream& err) {
   DecodeStats st;
-  std::string json_line;  // one JSON line, reused
+  JsonBuffer json_line;  // one JSON line, reused
   transport::CandumpReader reader(in, [&](std::size_t line, const Error& e) {
     err << "line " << line << ": " << e.message() << '\n';
     ++st.errors;
@@ -120,7 +120,7 @@ DecodeStats decode_canbms(std::istream& in, std::ostream& out, std::ostream& err
     }
     const cb::MessageInfo* info = cb::find_message(l->frame.id);
     json_line.clear();
-    JsonWriter w(json_line);
+    JsonLineWriter w(json_line);
     w.begin_object();
     if (l->timestamp) {
       w.key("t");

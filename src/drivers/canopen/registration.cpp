@@ -66,7 +66,7 @@ const co::ObjectSpec* known_object(const std::vector<co::ObjectSpec>& map, std::
   return nullptr;
 }
 
-void write_value(JsonWriter& w, const co::ObjectValue& v) {
+void write_value(JsonLineWriter& w, const co::ObjectValue& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v))
     w.integer(*i);
   else if (const auto* d = std::get_if<double>(&v))
@@ -79,9 +79,9 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
   DecodeStats st;
   co::SdoObserver observer;
   const auto map = co::superb_epsilon_v2_map();
-  std::string json_line;  // one JSON line, reused
-  JsonWriter w(json_line);
-  auto kv = [&w](std::string_view k) -> JsonWriter& {
+  JsonBuffer json_line;  // one JSON line, reused
+  JsonLineWriter w(json_line);
+  auto kv = [&w](std::string_view k) -> JsonLineWriter& {
     w.key(k);
     return w;
   };
@@ -96,7 +96,7 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
     kv("id").string(hex_n(f.id, f.extended ? 8 : 3));
     kv("kind").string(co::to_string(c.kind));
     if (c.node) kv("node").integer(c.node);
-    kv("data").string(to_hex(f.payload()));
+    kv("data").hex(f.payload());
     auto problem = [&](const Error& e) {
       err << "line " << line_no << ": " << co::to_string(c.kind) << ": " << e.message() << '\n';
       ++st.errors;
@@ -116,7 +116,7 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
         kv("error_code").string(hex_n(e->error_code, 4));
         kv("error").string(co::emcy_name(e->error_code));
         kv("error_register").integer(e->error_register);
-        kv("manufacturer").string(to_hex(e->manufacturer));
+        kv("manufacturer").hex(e->manufacturer);
         break;
       }
       case co::FrameKind::kNmtCommand: {
@@ -147,7 +147,7 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
           case co::SdoCommand::kInitiateUploadResponse:
             kv("expedited").boolean(m->expedited);
             if (m->expedited)
-              kv("value").string(to_hex(m->data.view()));
+              kv("value").hex(m->data.view());
             else if (m->size_indicated)
               kv("size").integer(m->size);
             break;
@@ -159,7 +159,7 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
           case co::SdoCommand::kDownloadSegmentRequest:
             kv("toggle").integer(m->toggle ? 1 : 0);
             kv("last").boolean(m->last);
-            kv("value").string(to_hex(m->data.view()));
+            kv("value").hex(m->data.view());
             break;
           case co::SdoCommand::kUnknown:
             problem(Error(Errc::kUnknownId, "unknown SDO command specifier"));
@@ -194,7 +194,7 @@ DecodeStats decode_canopen(std::istream& in, std::ostream& out, std::ostream& er
         kv("aborted_by").string(tr.aborted_by_server ? "server" : "client");
       }
       if (tr.status == Errc::kOk) {
-        kv("data").string(to_hex(tr.data));
+        kv("data").hex(tr.data);
         if (const auto* o = known_object(map, tr.index, tr.sub)) {
           kv("object").string(o->name);
           kv("path").string(o->path);

@@ -43,8 +43,7 @@ DecodeStats decode_nmea2000(std::istream& in, std::ostream& out, std::ostream& e
   DecodeStats st;
   dn::CaptureReader reader;
   n2k::Decoded d;
-  std::string buf;
-  buf.reserve(1 << 16);
+  JsonBuffer buf;  // one JSON line, reused: no allocation once grown
   std::size_t line_no = 0;
   std::size_t unknown = 0, bad_length = 0;
   LineReader lines(in);
@@ -83,9 +82,9 @@ DecodeStats decode_nmea2000(std::istream& in, std::ostream& out, std::ostream& e
     } else {
       // Unknown PGN: printed with its bytes so that nothing on the bus goes unseen.
       ++unknown;
-      buf += ",\"description\":\"Unknown PGN\",\"fields\":{\"Data\":\"";
-      buf += to_hex(m->payload);
-      buf += "\"}";
+      buf += ",\"description\":\"Unknown PGN\",\"fields\":{\"Data\":";
+      append_json_hex('\0', m->payload, buf);
+      buf += '}';
     }
     buf += ",\"line\":";
     n2k::append_json_number(static_cast<double>(line_no), buf);

@@ -33,9 +33,9 @@ std::string hex2(unsigned v) {
 /// One JSON object per frame. Values are raw except where the frame carries its own meaning; the
 /// info frames also get `values` (and their `units`): what the driver derives from them, under
 /// the Venus paths `snapshot mk2:` publishes.
-void write_frame(JsonWriter& w, const vb::Mk2Frame& f, std::size_t offset,
+void write_frame(JsonLineWriter& w, const vb::Mk2Frame& f, std::size_t offset,
                  drivers::vebus::PassiveDecoder& pd) {
-  auto kv = [&w](std::string_view k) -> JsonWriter& {
+  auto kv = [&w](std::string_view k) -> JsonLineWriter& {
     w.key(k);
     return w;
   };
@@ -47,7 +47,7 @@ void write_frame(JsonWriter& w, const vb::Mk2Frame& f, std::size_t offset,
   kv("offset").integer(static_cast<std::int64_t>(offset));
   kv("type").string(hex2(f.type));
   if (f.is_mk2()) kv("command").string(printable(f.command()));
-  kv("data").string(to_hex(f.data()));
+  kv("data").hex(f.data());
   if (f.has_leds) {
     kv("leds").begin_object();
     kv("on").integer(f.led_on);
@@ -237,8 +237,8 @@ DecodeStats run_framer(std::istream& in, std::ostream& err, const std::string& s
 
 DecodeStats decode_mk2(std::istream& in, std::ostream& out, std::ostream& err) {
   drivers::vebus::PassiveDecoder pd;
-  std::string line;  // one JSON line, reused
-  JsonWriter w(line);
+  JsonBuffer line;  // one JSON line, reused
+  JsonLineWriter w(line);
   return run_framer(in, err, "mk2", [&](const vb::Mk2Frame& f, std::size_t off) {
     line.clear();
     w.reset();

@@ -12,14 +12,16 @@ namespace gxlink::nmea2000 {
 
 namespace {
 
-void append_key(std::string_view k, bool& first, std::string& out) {
+template <class Out>
+void append_key(std::string_view k, bool& first, Out& out) {
   out.append(first ? "\"" : ",\"", first ? 1 : 2);
   first = false;
-  out.append(k);
+  out.append(k.data(), k.size());
   out.append("\":", 2);
 }
 
-void append_value(const FieldValue& fv, std::string& out) {
+template <class Out>
+void append_value(const FieldValue& fv, Out& out) {
   switch (fv.field->type) {
     case FieldType::kLookup:
       if (!fv.text.empty())
@@ -86,7 +88,8 @@ void append_value(const FieldValue& fv, std::string& out) {
 
 }  // namespace
 
-void append_fields_json(std::uint32_t pgn, ByteView payload, const Decoded& d, std::string& out) {
+template <class Out>
+void append_fields_json(std::uint32_t pgn, ByteView payload, const Decoded& d, Out& out) {
   out += '{';
   bool first = true;
   if (pgn == kVregPgn && d.desc && d.desc->id == "victronVeCanRegister") {
@@ -168,5 +171,8 @@ void append_fields_json(std::uint32_t pgn, ByteView payload, const Decoded& d, s
   }
   out += '}';
 }
+
+template void append_fields_json(std::uint32_t, ByteView, const Decoded&, std::string&);
+template void append_fields_json(std::uint32_t, ByteView, const Decoded&, JsonBuffer&);
 
 }  // namespace gxlink::nmea2000

@@ -3,7 +3,7 @@
 /// JSON text for decoded messages, in the shape canboat -json / canboatjs print (DESIGN.md
 /// `gxlink decode nmea2000`): `"fields":{"<canboat Name>":value,…}` with SI numbers, lookup
 /// names as strings, not-available fields omitted, repeating sets as `"list":[{…}]`.
-/// Pure formatting into a caller-owned string (no I/O).
+/// Pure formatting into a caller-owned string or JsonBuffer (no I/O).
 
 #include <string>
 
@@ -15,7 +15,11 @@ namespace gxlink::nmea2000 {
 
 /// Appends `{…}` (the fields object) for a decoded message. `pgn` and `payload` are used for the
 /// PGNs with a special layout (61184 Victron VREG, 126208 parameter pairs).
-void append_fields_json(std::uint32_t pgn, ByteView payload, const Decoded& d, std::string& out);
+/// `Out` is a std::string or a JsonBuffer (the decoder's batch).
+template <class Out>
+void append_fields_json(std::uint32_t pgn, ByteView payload, const Decoded& d, Out& out);
+extern template void append_fields_json(std::uint32_t, ByteView, const Decoded&, std::string&);
+extern template void append_fields_json(std::uint32_t, ByteView, const Decoded&, JsonBuffer&);
 
 // Numbers and strings are written by the one JSON writer every decoder shares.
 using ::gxlink::append_json_number;

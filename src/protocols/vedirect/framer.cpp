@@ -104,38 +104,39 @@ bool Framer::take_whole_block(ByteView in, std::size_t i, TakeResult& out) noexc
     return t;
   }();
   std::size_t j = i;
-  unsigned sum = 0;
   std::size_t count = 0;
   for (;;) {
     if (j + 2 > lim || p[j] != '\r' || p[j + 1] != '\n') return false;
-    sum += '\r' + '\n';
     j += 2;
     const std::size_t ls = j;
-    while (j < lim && kPlain[p[j]]) sum += p[j++];
+    while (j < lim && kPlain[p[j]]) ++j;
     if (j >= lim || p[j] != '\t') return false;
     const std::size_t ll = j - ls;
-    sum += '\t';
     ++j;
     if (ll == 8 && std::memcmp(p + ls, "Checksum", 8) == 0) {
       if (j >= lim) return false;
-      sum += p[j++];  // the checksum byte, whatever it is
+      ++j;  // the checksum byte, whatever it is
       break;
     }
     if (ll == 0 || ll > kMaxLabel || count >= kMaxFields) return false;
     const std::size_t vs = j;
-    while (j < lim && kPlain[p[j]]) sum += p[j++];
+    while (j < lim && kPlain[p[j]]) ++j;
     if (j >= lim || p[j] != '\r' || j - vs > kMaxValue) return false;
     // Views into buf_, which receives the block below.
     block_.fields_storage[count++] = TextField{std::string_view(buf_.data() + (ls - i), ll),
                                                std::string_view(buf_.data() + (vs - i), j - vs)};
   }
+  // Every byte of the block counts in its checksum, so the sum is taken over the whole span in a
+  // separate loop the compiler vectorises (in the scan above it cost a third of the framer).
+  std::uint8_t sum = 0;
+  for (std::size_t k = i; k < j; ++k) sum = static_cast<std::uint8_t>(sum + p[k]);
   std::memcpy(buf_.data(), p + i, j - i);
   buf_len_ = j - i;
   block_.count = count;
   out = TakeResult{};
   out.consumed = j;
   out.kind = FrameKind::kText;
-  if ((sum & 0xFFu) != 0) {
+  if (sum != 0) {
     out.status = TakeStatus::kBad;
     out.error = Error(Errc::kBadChecksum, "TEXT block checksum does not sum to 0 mod 256");
   } else {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/bytes.hpp"
 #include "core/text.hpp"
 
 namespace gxlink {
@@ -84,6 +85,66 @@ TEST(JsonWriter, AnyBytesGiveParsableJsonThatMatchesDeviceText) {
     ASSERT_TRUE(j.is_string()) << str(s);
     EXPECT_EQ(j.get<std::string>(), device_text(s));
   }
+}
+
+// The decoders write into a JsonBuffer and use member() and hex(): the same text, byte for byte,
+// as the std::string writer with key() + string() and to_hex(), for any bytes.
+TEST(JsonWriter, BufferOutputMatchesStringOutput) {
+  std::mt19937 rng(5);
+  auto random_text = [&rng] {
+    std::string s(rng() % 24, '\0');
+    for (auto& c : s) c = static_cast<char>(rng() % 4 ? rng() % 95 + 32 : rng());
+    return s;
+  };
+  JsonBuffer buf;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string k = random_text(), v = random_text(), bytes = random_text();
+    const double x = static_cast<double>(static_cast<std::int32_t>(rng())) /
+                     static_cast<double>(1 + rng() % 1000);
+    std::string expected;
+    JsonWriter ws(expected);
+    ws.begin_object();
+    ws.key(k);
+    ws.string(v);
+    ws.key("n");
+    ws.number(x);
+    ws.key("r");
+    ws.real(x);
+    ws.key("hex");
+    ws.string(to_hex(as_bytes(bytes)));
+    ws.end_object();
+
+    buf.clear();
+    JsonLineWriter wb(buf);
+    wb.begin_object();
+    wb.member(k, v);
+    wb.key("n");
+    wb.number(x);
+    wb.key("r");
+    wb.real(x);
+    wb.key("hex");
+    wb.hex(as_bytes(bytes));
+    wb.end_object();
+    ASSERT_EQ(buf.view(), expected);
+    ASSERT_TRUE(nlohmann::json::parse(buf.view(), nullptr, false).is_object()) << expected;
+  }
+}
+
+TEST(JsonWriter, BufferKeepsLinesAcrossGrowth) {
+  JsonBuffer buf;
+  std::string expected;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string v(static_cast<std::size_t>(i % 300), static_cast<char>('a' + i % 26));
+    JsonLineWriter w(buf);
+    w.begin_object();
+    w.member("i", v);
+    w.end_object();
+    buf += '\n';
+    expected += "{\"i\":\"" + v + "\"}\n";
+  }
+  EXPECT_EQ(buf.view(), expected);
+  buf.clear();
+  EXPECT_TRUE(buf.empty());
 }
 
 }  // namespace
