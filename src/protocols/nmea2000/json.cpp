@@ -53,7 +53,7 @@ void append_value(const FieldValue& fv, Out& out) {
       // All 64 bits exactly: a double would round the NAME.
       char text[24];
       const auto r = std::to_chars(text, text + sizeof text, fv.raw);
-      out.append(text, r.ptr);
+      out.append(text, static_cast<std::size_t>(r.ptr - text));
       return;
     }
     case FieldType::kDate: {
