@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -55,6 +56,10 @@ Result<Database> Database::open(const std::filesystem::path& file, const OpenOpt
     if (auto s = out.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !s)
       return tl::unexpected(s.error());
   }
+  // A negative cache_size is a size in KiB (sqlite.org/pragma.html#pragma_cache_size).
+  if (auto s = out.exec("PRAGMA cache_size=-" + std::to_string(std::max(options.cache_kib, 64)));
+      !s)
+    return tl::unexpected(s.error());
   return out;
 }
 

@@ -37,6 +37,10 @@ struct OpenOptions {
   /// transactions, never the file (sqlite.org/wal.html), and writes do not fsync each commit,
   /// which matters on SD cards.
   bool wal = true;
+  /// The page cache's ceiling per connection, in KiB. SQLite's default (2000 KiB) fills slowly as
+  /// the file grows, so a daemon's memory would keep rising for hours; a small fixed bound keeps
+  /// it flat (issue 11 soak) at a cost only to large queries, which the OS page cache serves.
+  int cache_kib = 512;
 };
 
 class Database {

@@ -153,3 +153,28 @@ TEST_F(SqliteDb, SizeBytesGrowsWithData) {
 
 }  // namespace
 }  // namespace gxlink::storage
+
+namespace gxlink::storage {
+namespace {
+
+// The page cache has a fixed ceiling, so a long-running daemon's memory does not creep up as the
+// file grows (issue 11 soak); a too-small request is raised to a useful floor.
+TEST(SqliteDbCache, PageCacheIsBoundedAsConfigured) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("gxlink-sqlite-cache-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const auto& [asked, expected] : {std::pair{512, -512}, std::pair{1, -64}}) {
+    OpenOptions o;
+    o.cache_kib = asked;
+    auto db = Database::open(dir / "c.db", o);
+    ASSERT_TRUE(db) << db.error().message();
+    auto q = db->prepare("PRAGMA cache_size");
+    ASSERT_TRUE(q);
+    ASSERT_TRUE(*q->step());
+    EXPECT_EQ(q->column_int64(0), expected);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace gxlink::storage
