@@ -180,6 +180,8 @@ void Nmea2000Driver::start() {
 }
 
 void Nmea2000Driver::begin(TimePoint now) {
+  now_ = now;
+  publish_link_service();
   if (bus_ && opts_.active && session_.state() == n2k::ClaimState::kIdle) {
     std::vector<CanFrame> out;
     session_.start(now, out);
@@ -228,6 +230,7 @@ void Nmea2000Driver::on_frame(const CanFrame& f, TimePoint now) {
 }
 
 void Nmea2000Driver::on_tick(TimePoint now) {
+  if (now > now_) now_ = now;
   rx_.on_tick(now);
   std::vector<CanFrame> out;
   if (bus_ && opts_.active) session_.on_tick(now, out);
@@ -253,6 +256,7 @@ void Nmea2000Driver::on_tick(TimePoint now) {
     }
   }
   send(out);
+  send_link(now);
   for (auto& [src, d] : devices_) {
     if (d->connected && d->last_seen != TimePoint{} && now - d->last_seen > opts_.device_timeout) {
       d->connected = false;
@@ -759,6 +763,57 @@ bool Nmea2000Driver::write_vreg(std::uint8_t dst, std::uint16_t reg, double valu
   spdlog::info("nmea2000: write VREG 0x{:04X} = {} to {}", reg, value, dst);
   send_message(n2k::kVregPgn, n2k::kVregPriority, dst, f->view());
   return true;
+}
+
+void Nmea2000Driver::publish_link_service() {
+  // Only a node that can send serves the link: a listen-only driver or a replay would take the
+  // GX's writes and never pass them on, and DVCC would count the chargers as controlled.
+  if (!bus_ || !opts_.active || !link_service_.empty()) return;
+  model::ServiceSpec spec;
+  spec.type = "vecan";
+  spec.connection = iface_;
+  spec.mgmt_connection = "VE.Can";
+  spec.product_name = std::string("VE.Can link ") + iface_;
+  auto& s = ctx_.model.add_service(std::move(spec));
+  // Every path before the first announcement (the model announces at its next flush).
+  for (const auto& d : n2k::vecan_link_paths()) {
+    model::ItemMeta m;  // units and decimals from the Venus path-format table
+    m.writable = true;
+    const n2k::LinkPathDesc* desc = &d;
+    s.add(d.path, std::move(m), model::Invalid{},
+          [this, desc](const Value& v) { return write_link(*desc, v); });
+  }
+  link_service_ = s.name();
+}
+
+model::WriteResult Nmea2000Driver::write_link(const n2k::LinkPathDesc& d, const Value& v) {
+  auto x = model::as_double(v);
+  if (!x) return model::WriteResult::kBadType;
+  const TimePoint now = started_ ? Clock::now() : now_;
+  if (auto r = link_.write(d, *x, now); !r) {
+    ++stats_.link_refused;
+    spdlog::warn("nmea2000[{}]: {} = {} refused: {}", iface_, d.path, *x, r.error().message());
+    return model::WriteResult::kOutOfRange;
+  }
+  if (auto* s = ctx_.model.find(link_service_)) {
+    const bool integer = d.reg == 0x200E;
+    s->set(d.path, integer ? Value{static_cast<std::int64_t>(*x)} : Value{*x});
+  }
+  send_link(now);  // a new value reaches the chargers now, not at the next tick
+  return model::WriteResult::kOk;
+}
+
+void Nmea2000Driver::send_link(TimePoint now) {
+  if (link_service_.empty() || !session_.can_send()) return;
+  for (const auto& payload : link_.due(now))
+    send_message(n2k::kVregPgn, n2k::kVregPriority, n2k::kBroadcast, payload.view());
+  if (link_.expired().empty()) return;
+  auto* s = ctx_.model.find(link_service_);
+  for (const auto* d : link_.expired()) {
+    // The GX stopped writing: the chargers time out on their own (seed 003, error #67).
+    spdlog::info("nmea2000[{}]: {} not written for 60 s; no longer broadcast", iface_, d->path);
+    if (s) s->set(d->path, model::Invalid{});
+  }
 }
 
 }  // namespace gxlink::drivers::nmea2000

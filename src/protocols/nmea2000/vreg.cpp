@@ -24,6 +24,9 @@ constexpr VregDesc kVregs[] = {
     {0x2001, "LINK_VSET", VregType::kUn16, 0.01, "V"},
     {0x2002, "LINK_VSENSE", VregType::kUn16, 0.01, "V"},
     {0x2003, "LINK_TSENSE", VregType::kSn16, 0.01, "C"},
+    // Network mode: VE.Can VREGs and VE.Direct HEX registers share ids; vedirect_vebus.md §2.3
+    // ("0x200D-F network info/mode/status"), an un8 bit mask (seed 003 /Link/NetworkMode).
+    {0x200E, "LINK_NETWORK_MODE", VregType::kUn8, 1, ""},
     {0x2015, "LINK_CHARGE_CURRENT_LIMIT", VregType::kUn16, 0.1, "A"},
     {0x201C, "LINK_EXTRA_BATTERY_CURRENT", VregType::kSn32, 0.001, "A"},
     {0x2200, "AC_OUT_VOLTAGE", VregType::kSn16, 0.01, "V"},

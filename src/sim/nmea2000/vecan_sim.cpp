@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sim/nmea2000/vecan_sim.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "protocols/nmea2000/codec.hpp"
@@ -12,6 +13,9 @@ namespace n2k = gxlink::nmea2000;
 namespace {
 
 constexpr Duration kInterval = std::chrono::milliseconds(1500);
+/// seed 003: the GX's link values "must be written every 60 seconds".
+constexpr Duration kLinkTimeout = std::chrono::seconds(60);
+constexpr std::uint16_t kLinkVset = 0x2001;
 
 n2k::SessionConfig config_for(VeCanProduct p, std::uint32_t unique, std::uint8_t address) {
   n2k::SessionConfig c;
@@ -46,7 +50,20 @@ VeCanDevice::VeCanDevice(transport::CanTransport& bus, VeCanProduct product,
       product_(product),
       k_(nominal_voltage == 12 || nominal_voltage == 48 ? nominal_voltage / 24.0 : 1.0),
       session_(config_for(product, unique_number, preferred_address)) {
+  own_bank_.nominal_voltage = nominal_voltage == 12 || nominal_voltage == 48 ? nominal_voltage : 24;
+  own_bank_.soc = 0.7;
+  own_bank_.capacity_ah = 400;
   bus_.set_receiver([this](const CanFrame& f, TimePoint) { on_frame(f); });
+}
+
+void VeCanDevice::attach_bank(DcBus& bank, std::string name) {
+  bank_ = &bank;
+  bank_name_ = std::move(name);
+}
+
+std::optional<double> VeCanDevice::link_charge_voltage() const {
+  if (!link_voltage_ || now_ - link_written_ > kLinkTimeout) return std::nullopt;
+  return link_voltage_;
 }
 
 void VeCanDevice::on_frame(const CanFrame& f) {
@@ -54,7 +71,39 @@ void VeCanDevice::on_frame(const CanFrame& f) {
     std::vector<CanFrame> out;
     session_.on_message(*m, now_, out);
     for (auto& fr : out) bus_.send(fr);
+    if (m->id.pgn == n2k::kVregPgn) on_vreg(*m);
   }
+}
+
+void VeCanDevice::on_vreg(const n2k::Message& m) {
+  // The GX broadcasts link values (PS 0xFF); a command to our address counts as well.
+  if (product_ != VeCanProduct::kMppt150_70) return;
+  if (m.id.dst != n2k::kBroadcast && !(session_.can_send() && m.id.dst == session_.address()))
+    return;
+  auto v = n2k::decode_vreg(m.payload);
+  if (!v || v->id != kLinkVset) return;
+  if (auto volts = n2k::vreg_value(*n2k::find_vreg(kLinkVset), v->value)) {
+    link_voltage_ = *volts;
+    link_written_ = now_;
+  }
+}
+
+void VeCanDevice::charge(double dt, double wave) {
+  // What the sun offers now, as battery current at full power point (the old curve: 18 ± 6 A).
+  const double by_pv = std::max(0.0, 18.0 + 6 * wave);
+  const double k12 = bank_->k();
+  // Its own absorption voltage (LiFePO4 preset, 14.4 V per 12 V), lowered by the GX's link value.
+  double target = 14.4 * k12;
+  const auto link = link_charge_voltage();
+  if (link) target = std::min(target, *link);
+  // The bank's voltage without this charger's share: the current that brings it to the target.
+  bank_->set_current(bank_name_, 0);
+  const double rest = bank_->voltage();
+  const double by_v = std::max(0.0, (target - rest) / bank_->resistance());
+  ibat_ = std::round(std::min(by_pv, by_v) * 10) / 10;
+  bank_->set_current(bank_name_, ibat_);
+  vbat_ = bank_->voltage();
+  if (bank_ == &own_bank_) own_bank_.step(dt);
 }
 
 void VeCanDevice::send(std::uint32_t pgn, std::uint8_t prio, ByteView payload) {
@@ -92,9 +141,10 @@ void VeCanDevice::broadcast(TimePoint) {
   const double sid = sid_;
   switch (product_) {
     case VeCanProduct::kMppt150_70: {
+      charge(1.5, wave);
       const double pv_v = 88.0 + 4 * wave;
-      const double bat_v = (26.8 + 0.3 * wave) * k_;
-      const double bat_i = 18.0 + 6 * wave;
+      const double bat_v = std::round(vbat_ * 100) / 100;
+      const double bat_i = ibat_;
       const double pv_i = std::round(bat_v * bat_i / pv_v / 0.97 * 10) / 10;
       emit(127508, {{"instance", 0},
                     {"voltage", bat_v},
@@ -106,7 +156,8 @@ void VeCanDevice::broadcast(TimePoint) {
       emit(127506, {{"sid", sid}, {"instance", 1}, {"dcType", 3}});
       emit(127507, {{"instance", 0},
                     {"batteryInstance", 0},
-                    {"operatingState", 1},
+                    // bulk, or absorption once the voltage holds the current back
+                    {"operatingState", bat_i < 0.95 * std::max(0.0, 18.0 + 6 * wave) ? 2.0 : 1.0},
                     {"chargeMode", 0},
                     {"enabled", 1},
                     {"equalizationPending", 0},

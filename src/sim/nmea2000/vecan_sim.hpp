@@ -9,13 +9,22 @@
 ///    consumed Ah;
 ///  - Skylla-i 24/100: 127508, 127507, 127503 AC input current.
 /// Time is an input: tick(now) sends what is due.
+///
+/// The MPPT obeys a GX's charger link as a VE.Can charger under DVCC does (seed 003 "vecan-xxx",
+/// nmea2000.md §4.2): a broadcast (or addressed) VREG 0x2001 LINK_VSET lowers its charge voltage
+/// for 60 s after the last one (seed 003: the link values "must be written every 60 seconds").
+/// Its battery is a simple LiFePO4 bank
+/// (sim/dc_bus.hpp), its own or the demo's shared one, so the voltage it holds decides its
+/// current: when the bank reaches the link voltage, the current falls.
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "protocols/nmea2000/session.hpp"
+#include "sim/dc_bus.hpp"
 #include "transport/can_transport.hpp"
 
 namespace gxlink::sim::nmea2000 {
@@ -32,8 +41,18 @@ class VeCanDevice {
   void tick(TimePoint now);
   const gxlink::nmea2000::NetworkSession& session() const { return session_; }
 
+  /// Puts the MPPT on a shared bank (the demo's); by default it has a bank of its own. `name` is
+  /// its entry in the bank's currents. The bank must outlive the device.
+  void attach_bank(DcBus& bank, std::string name);
+  /// MPPT: the charge current it sends now (A), and the GX's link voltage while it is fresh.
+  double battery_current() const { return ibat_; }
+  std::optional<double> link_charge_voltage() const;
+
  private:
   void on_frame(const CanFrame& f);
+  void on_vreg(const gxlink::nmea2000::Message& m);
+  /// MPPT: one step of the charger over `dt` seconds (sets ibat_ and vbat_).
+  void charge(double dt, double wave);
   void broadcast(TimePoint now);
   void send(std::uint32_t pgn, std::uint8_t prio, ByteView payload);
 
@@ -47,6 +66,13 @@ class VeCanDevice {
   TimePoint next_broadcast_{};
   std::uint8_t sid_ = 0;
   double t_ = 0;  ///< simulated seconds for the value curves
+  DcBus own_bank_;
+  DcBus* bank_ = &own_bank_;
+  std::string bank_name_ = "vecan-mppt";
+  std::optional<double> link_voltage_;  ///< VREG 0x2001, V
+  TimePoint link_written_{};
+  double ibat_ = 0;
+  double vbat_ = 0;
 };
 
 }  // namespace gxlink::sim::nmea2000
