@@ -558,6 +558,9 @@ void Dvcc::cycle() {
     };
     for (auto& c : chargers) sense(c.s);
     for (auto& c : others) sense(c.s);
+    // VE.Can chargers get the sense values as broadcasts through the vecan service (seed 003
+    // "vecan-xxx": /Link/VoltageSense and /Link/TemperatureSense are written by systemcalc).
+    for (auto* s : of(m, "vecan")) sense(s);
     if (multi) {
       if (share_v && v) write(multi->name(), "/BatterySense/Voltage", Value{*v});
       if (share_t && t) write(multi->name(), "/BatterySense/Temperature", Value{*t});

@@ -639,3 +639,53 @@ TEST(DvccPaths, OnlyExistingPaths) {
 
 }  // namespace
 }  // namespace gxlink::system
+
+namespace gxlink::system {
+namespace {
+
+// VE.Can chargers (venus_os.md §5.4 step 2, seed 003 "vecan-xxx"): DVCC writes the effective
+// charge voltage and the network mode to the vecan service, every 3 s like every other link
+// path, and not to the VE.Can solar charger's own /Link/ChargeVoltage. The battery's voltage and
+// temperature go to the vecan service's sense paths.
+TEST(DvccVecan, VoltageAndModeGoThroughTheVecanService) {
+  constexpr const char* kVecan = "com.victronenergy.vecan.can0";
+  constexpr const char* kCanSolar = "com.victronenergy.solarcharger.socketcan_can0_di0_uc1";
+  Rig rig;
+  rig.add(multi(0));
+  auto can_solar = solar(kCanSolar, 10, 70, 53);
+  can_solar.connection = "VE.Can";
+  rig.add(can_solar);
+  rig.add({kVecan,
+           {},
+           {{"/Link/ChargeVoltage", kNone},
+            {"/Link/NetworkMode", kNone},
+            {"/Link/VoltageSense", kNone},
+            {"/Link/TemperatureSense", kNone}},
+           "VE.Can"});
+  rig.add(bms(55.6, 45, 0, 53, {{"/Dc/0/Temperature", D(21.5)}}));
+  rig.run(60);
+  EXPECT_TRUE(matches(D(55.6), rig.get(kVecan, "/Link/ChargeVoltage")));
+  EXPECT_TRUE(matches(I(13), rig.get(kVecan, "/Link/NetworkMode")));
+  EXPECT_TRUE(matches(D(53), rig.get(kVecan, "/Link/VoltageSense")));
+  EXPECT_TRUE(matches(D(21.5), rig.get(kVecan, "/Link/TemperatureSense")));
+  // The VE.Can charger's own voltage path is not written; its current limit is (step 7).
+  EXPECT_TRUE(times_of(rig.writes(), kCanSolar, "/Link/ChargeVoltage").empty());
+  EXPECT_FALSE(times_of(rig.writes(), kCanSolar, "/Link/ChargeCurrent").empty());
+  for (const char* path : {"/Link/ChargeVoltage", "/Link/NetworkMode"}) {
+    auto t = times_of(rig.writes(), kVecan, path);
+    ASSERT_GE(t.size(), 18u) << path;
+    for (std::size_t i = 1; i < t.size(); ++i) {
+      EXPECT_GE(t[i] - t[i - 1], 2.5) << path;
+      EXPECT_LE(t[i] - t[i - 1], 4.0) << path;
+    }
+  }
+  // BMS gone: the vecan writes stop too, so the driver's repeats end and the chargers time out.
+  rig.remove(kBattery);
+  rig.run(4);
+  const auto n = times_of(rig.writes(), kVecan, "/Link/ChargeVoltage").size();
+  rig.run(60);
+  EXPECT_EQ(times_of(rig.writes(), kVecan, "/Link/ChargeVoltage").size(), n);
+}
+
+}  // namespace
+}  // namespace gxlink::system
