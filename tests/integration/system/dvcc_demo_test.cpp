@@ -85,6 +85,18 @@ TEST(DvccDemo, BmsLimitsReachTheMpptAndTheMultiAndTheyObey) {
   EXPECT_EQ(m[kMppt]["/Link/VoltageSenseActive"], 1);
   EXPECT_DOUBLE_EQ(*num(m, kMulti, "/BatteryOperationalLimits/MaxChargeVoltage"), cvl);
   EXPECT_EQ(m[kSystem]["/Control/SolarChargeCurrent"], 1);
+  // The VE.Can MPPT gets the voltage through the NMEA 2000 driver's vecan service (seed 003
+  // "vecan-xxx"), broadcast as VREG 0x2001; it holds the bank at or below it.
+  constexpr const char* kVecan = "com.victronenergy.vecan.can2";
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        m = demo.model();
+        return num(m, kVecan, "/Link/ChargeVoltage") && num(m, kVecan, "/Link/NetworkMode");
+      },
+      20s))
+      << m.dump();
+  EXPECT_DOUBLE_EQ(*num(m, kVecan, "/Link/ChargeVoltage"), cvl);
+  EXPECT_EQ(m[kVecan]["/Link/NetworkMode"], 13);
 
   // The MPPT's current stays within its DVCC share. Its array is larger than the share, so this
   // fails when the share is not obeyed. A value in the model may come from the share of one or
