@@ -181,7 +181,7 @@ void distribute_current(std::vector<ShareCharger>& chargers, double mcc) {
 
 namespace {
 // Status paths on com.victronenergy.system (dvcc.py and batterysense.py set_sources).
-constexpr std::array<std::pair<const char*, std::int64_t>, 8> kStatus = {{
+constexpr std::array<std::pair<const char*, std::int64_t>, 9> kStatus = {{
     {"/Control/Dvcc", 0},
     {"/Control/SolarChargeVoltage", 0},
     {"/Control/SolarChargeCurrent", 0},
@@ -190,6 +190,7 @@ constexpr std::array<std::pair<const char*, std::int64_t>, 8> kStatus = {{
     {"/Control/SolarChargerVoltageSense", 0},
     {"/Control/SolarChargerTemperatureSense", 0},
     {"/Dvcc/Alarms/FirmwareInsufficient", 0},
+    {"/Control/BatteryCurrentSense", 0},
 }};
 constexpr std::array<const char*, 2> kStatusNone = {"/Control/EffectiveChargeVoltage",
                                                     "/Dc/Battery/ChargeVoltage"};
@@ -568,6 +569,30 @@ void Dvcc::cycle() {
   }
   set_status("/Control/SolarChargerVoltageSense", Value{vsense});
   set_status("/Control/SolarChargerTemperatureSense", Value{tsense});
+
+  // ---- shared current sense (seed 003 solarcharger /Link/BatteryCurrent: "When SCS is enabled
+  // on the GX device, the battery current is written here to improve tail-current detection";
+  // the reasons of /Control/BatteryCurrentSense, in the order seed 003 lists them). Written each
+  // cycle, with the other link values.
+  std::int64_t isense = 0;  // 0: disabled by the setting
+  if (settings.get_int("/Settings/SystemSetup/BatteryCurrentSense").value_or(0) != 0) {
+    std::vector<const Service*> targets;
+    for (auto& c : chargers)
+      if (c.kind == Kind::kSolar && has(c.s, "/Link/BatteryCurrent")) targets.push_back(c.s);
+    const bool monitor = battery && connected(battery) && service_type(battery->name()) == "battery";
+    const Opt current = monitor ? num(battery, "/Dc/0/Current") : std::nullopt;
+    if (effective || vebus_bms) {
+      isense = 1;  // external control (ESS or an intelligent battery) sets the charge itself
+    } else if (targets.empty()) {
+      isense = 2;  // no solar charger takes it
+    } else if (!current) {
+      isense = 3;  // no battery monitor measures it
+    } else {
+      for (auto* s : targets) write(s->name(), "/Link/BatteryCurrent", Value{*current});
+      isense = 4;
+    }
+  }
+  set_status("/Control/BatteryCurrentSense", Value{isense});
 }
 
 }  // namespace gxlink::system

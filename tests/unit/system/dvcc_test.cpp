@@ -689,3 +689,92 @@ TEST(DvccVecan, VoltageAndModeGoThroughTheVecanService) {
 
 }  // namespace
 }  // namespace gxlink::system
+
+namespace gxlink::system {
+namespace {
+
+// Shared current sense (seed 003: solarcharger /Link/BatteryCurrent and the reasons of
+// /Control/BatteryCurrentSense): with the setting on and nothing else controlling the charge, the
+// battery monitor's current goes to every solar charger that takes it, every 3 s.
+TEST(DvccCurrentSense, BatteryCurrentToSolarChargersAndItsReasons) {
+  auto monitor = [](double current) {
+    return Device{kBattery,
+                  {{"/Dc/0/Voltage", D(52.6)}, {"/Dc/0/Current", D(current)}, {"/Soc", D(71)}},
+                  {},
+                  "VE.Direct"};
+  };
+  auto scs_solar = [] {
+    auto s = solar(kSolar, 10, 50, 52.7);
+    s.link.push_back({"/Link/BatteryCurrent", kNone});
+    return s;
+  };
+  {
+    SCOPED_TRACE("enabled");
+    Rig rig;
+    rig.add(multi(0));
+    rig.add(scs_solar());
+    rig.add(monitor(-7.5));
+    ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/BatteryCurrentSense", I(1)),
+              model::WriteResult::kOk);
+    rig.run(30);
+    EXPECT_TRUE(matches(I(4), rig.sys("/Control/BatteryCurrentSense")));
+    EXPECT_TRUE(matches(D(-7.5), rig.get(kSolar, "/Link/BatteryCurrent")));
+    auto t = times_of(rig.writes(), kSolar, "/Link/BatteryCurrent");
+    ASSERT_GE(t.size(), 8u);
+    for (std::size_t i = 1; i < t.size(); ++i) {
+      EXPECT_GE(t[i] - t[i - 1], 2.5);
+      EXPECT_LE(t[i] - t[i - 1], 4.0);
+    }
+    // The monitor's new current follows at the next cycle.
+    rig.set(kBattery, "/Dc/0/Current", D(3.25));
+    rig.run(4);
+    EXPECT_TRUE(matches(D(3.25), rig.get(kSolar, "/Link/BatteryCurrent")));
+  }
+  {
+    SCOPED_TRACE("off by default");
+    Rig rig;
+    rig.add(multi(0));
+    rig.add(scs_solar());
+    rig.add(monitor(-7.5));
+    rig.run(10);
+    EXPECT_TRUE(matches(I(0), rig.sys("/Control/BatteryCurrentSense")));
+    EXPECT_TRUE(times_of(rig.writes(), kSolar, "/Link/BatteryCurrent").empty());
+  }
+  {
+    SCOPED_TRACE("a BMS controls the charge");
+    Rig rig;
+    rig.add(multi(0));
+    rig.add(scs_solar());
+    rig.add(bms(56.0, 45, 0, 53));
+    ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/BatteryCurrentSense", I(1)),
+              model::WriteResult::kOk);
+    rig.run(10);
+    EXPECT_TRUE(matches(I(1), rig.sys("/Control/BatteryCurrentSense")));
+    EXPECT_TRUE(times_of(rig.writes(), kSolar, "/Link/BatteryCurrent").empty());
+  }
+  {
+    SCOPED_TRACE("no solar charger takes it");
+    Rig rig;
+    rig.add(multi(0));
+    rig.add(solar(kSolar, 10, 50, 52.7));
+    rig.add(monitor(-7.5));
+    ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/BatteryCurrentSense", I(1)),
+              model::WriteResult::kOk);
+    rig.run(10);
+    EXPECT_TRUE(matches(I(2), rig.sys("/Control/BatteryCurrentSense")));
+  }
+  {
+    SCOPED_TRACE("no battery monitor");
+    Rig rig;
+    rig.add(multi(0));
+    rig.add(scs_solar());
+    ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/BatteryCurrentSense", I(1)),
+              model::WriteResult::kOk);
+    rig.run(10);
+    EXPECT_TRUE(matches(I(3), rig.sys("/Control/BatteryCurrentSense")));
+    EXPECT_TRUE(times_of(rig.writes(), kSolar, "/Link/BatteryCurrent").empty());
+  }
+}
+
+}  // namespace
+}  // namespace gxlink::system
