@@ -11,6 +11,7 @@
 /// Plain data on the daemon's one loop: no locking.
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <string>
 

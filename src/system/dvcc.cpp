@@ -571,22 +571,25 @@ void Dvcc::cycle() {
   set_status("/Control/SolarChargerTemperatureSense", Value{tsense});
 
   // ---- shared current sense (seed 003 solarcharger /Link/BatteryCurrent: "When SCS is enabled
-  // on the GX device, the battery current is written here to improve tail-current detection";
-  // the reasons of /Control/BatteryCurrentSense, in the order seed 003 lists them). Written each
-  // cycle, with the other link values.
+  // on the GX device, the battery current is written here to improve tail-current detection").
+  // The reasons of /Control/BatteryCurrentSense are seed 003's; they are tried in the order of
+  // Venus' batterysense.py (v2.256, MIT: facts only): external control, then the monitor, then
+  // the chargers. Written each cycle, with the other link values.
   std::int64_t isense = 0;  // 0: disabled by the setting
-  if (settings.get_int("/Settings/SystemSetup/BatteryCurrentSense").value_or(0) != 0) {
-    std::vector<const Service*> targets;
-    for (auto& c : chargers)
-      if (c.kind == Kind::kSolar && has(c.s, "/Link/BatteryCurrent")) targets.push_back(c.s);
+  if (settings.get_int("/Settings/SystemSetup/BatteryCurrentSense").value_or(1) != 0) {
     const bool monitor = battery && connected(battery) && service_type(battery->name()) == "battery";
     const Opt current = monitor ? num(battery, "/Dc/0/Current") : std::nullopt;
-    if (effective || vebus_bms) {
-      isense = 1;  // external control (ESS or an intelligent battery) sets the charge itself
-    } else if (targets.empty()) {
-      isense = 2;  // no solar charger takes it
+    std::vector<const Service*> targets;  // every charger that takes it
+    for (auto& c : chargers)
+      if (has(c.s, "/Link/BatteryCurrent")) targets.push_back(c.s);
+    for (auto& c : others)
+      if (has(c.s, "/Link/BatteryCurrent")) targets.push_back(c.s);
+    if (voltage_written || num(multi, "/Hub/ChargeVoltage")) {
+      isense = 1;  // external control (an intelligent battery or ESS) sets the charge itself
     } else if (!current) {
       isense = 3;  // no battery monitor measures it
+    } else if (targets.empty()) {
+      isense = 2;  // no charger takes it
     } else {
       for (auto* s : targets) write(s->name(), "/Link/BatteryCurrent", Value{*current});
       isense = 4;

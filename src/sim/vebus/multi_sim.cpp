@@ -109,7 +109,7 @@ void MultiSim::on_tick(TimePoint now) {
   in_state_s_ += dt;
   const double k = opt_.nominal_voltage / 12.0;
   if (bank_) {
-    tick_on_bank(dt);
+    tick_on_bank();
   } else if (charging()) {
     switch (substate_) {
       case 1:  // bulk: voltage climbs to absorption
@@ -150,8 +150,7 @@ void MultiSim::on_tick(TimePoint now) {
   }
 }
 
-void MultiSim::tick_on_bank(double dt) {
-  (void)dt;
+void MultiSim::tick_on_bank() {
   const double k = opt_.nominal_voltage / 12.0;
   bank_->set_current(bank_name_, 0);
   const double rest = bank_->voltage();  // the bank without this unit's current

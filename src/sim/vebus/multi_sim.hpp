@@ -92,6 +92,8 @@ class MultiSim {
   bool charging() const;
   bool inverting() const;
   double battery_current() const;
+  /// on_tick on a shared bank: the current that holds the bank at the stage's voltage.
+  void tick_on_bank();
   double absorption_v() const;
   double float_v() const;
 
@@ -116,8 +118,7 @@ class MultiSim {
   double t_ = 0;
   DcBus* bank_ = nullptr;
   std::string bank_name_;
-  double bank_current_ = 0;
-  void tick_on_bank(double dt);
+  double bank_current_ = 0;  ///< on a shared bank: the DC current of the last tick
   bool silent_ = false;
   std::size_t frames_rx_ = 0;
   std::size_t writes_rx_ = 0;

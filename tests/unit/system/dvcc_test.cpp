@@ -694,8 +694,9 @@ namespace gxlink::system {
 namespace {
 
 // Shared current sense (seed 003: solarcharger /Link/BatteryCurrent and the reasons of
-// /Control/BatteryCurrentSense): with the setting on and nothing else controlling the charge, the
-// battery monitor's current goes to every solar charger that takes it, every 3 s.
+// /Control/BatteryCurrentSense; the setting, its default and the order of the reasons are facts
+// from Venus' batterysense.py): with nothing else controlling the charge, the battery monitor's
+// current goes to every solar charger that takes it, every 3 s.
 TEST(DvccCurrentSense, BatteryCurrentToSolarChargersAndItsReasons) {
   auto monitor = [](double current) {
     return Device{kBattery,
@@ -713,9 +714,7 @@ TEST(DvccCurrentSense, BatteryCurrentToSolarChargersAndItsReasons) {
     Rig rig;
     rig.add(multi(0));
     rig.add(scs_solar());
-    rig.add(monitor(-7.5));
-    ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/BatteryCurrentSense", I(1)),
-              model::WriteResult::kOk);
+    rig.add(monitor(-7.5));  // on by default, as on a GX
     rig.run(30);
     EXPECT_TRUE(matches(I(4), rig.sys("/Control/BatteryCurrentSense")));
     EXPECT_TRUE(matches(D(-7.5), rig.get(kSolar, "/Link/BatteryCurrent")));
@@ -731,11 +730,13 @@ TEST(DvccCurrentSense, BatteryCurrentToSolarChargersAndItsReasons) {
     EXPECT_TRUE(matches(D(3.25), rig.get(kSolar, "/Link/BatteryCurrent")));
   }
   {
-    SCOPED_TRACE("off by default");
+    SCOPED_TRACE("switched off");
     Rig rig;
     rig.add(multi(0));
     rig.add(scs_solar());
     rig.add(monitor(-7.5));
+    ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/BatteryCurrentSense", I(0)),
+              model::WriteResult::kOk);
     rig.run(10);
     EXPECT_TRUE(matches(I(0), rig.sys("/Control/BatteryCurrentSense")));
     EXPECT_TRUE(times_of(rig.writes(), kSolar, "/Link/BatteryCurrent").empty());
@@ -748,6 +749,18 @@ TEST(DvccCurrentSense, BatteryCurrentToSolarChargersAndItsReasons) {
     rig.add(bms(56.0, 45, 0, 53));
     ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/BatteryCurrentSense", I(1)),
               model::WriteResult::kOk);
+    rig.run(10);
+    EXPECT_TRUE(matches(I(1), rig.sys("/Control/BatteryCurrentSense")));
+    EXPECT_TRUE(times_of(rig.writes(), kSolar, "/Link/BatteryCurrent").empty());
+  }
+  {
+    SCOPED_TRACE("ESS: the Multi decides");
+    Rig rig;
+    auto m = multi(0);
+    m.values.push_back({"/Hub/ChargeVoltage", D(55.2)});
+    rig.add(m);
+    rig.add(scs_solar());
+    rig.add(monitor(-7.5));
     rig.run(10);
     EXPECT_TRUE(matches(I(1), rig.sys("/Control/BatteryCurrentSense")));
     EXPECT_TRUE(times_of(rig.writes(), kSolar, "/Link/BatteryCurrent").empty());
