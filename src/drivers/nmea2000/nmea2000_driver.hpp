@@ -145,6 +145,10 @@ class Nmea2000Driver final : public Driver {
   void publish_link_service();
   model::WriteResult write_link(const gxlink::nmea2000::LinkPathDesc& d, const model::Value& v);
   void send_link(TimePoint now);
+  /// A Victron solar charger's own /Link/ChargeCurrent (addressed VREG 0x2015), when we may send.
+  void add_charge_current_link(model::Service& s, const Device& d);
+  model::WriteResult write_charge_current(std::uint8_t src, const model::Value& v);
+  void send_charger_links(TimePoint now);
   gxlink::nmea2000::LinkBroadcaster link_;
   std::string link_service_;
   TimePoint now_{};

@@ -40,6 +40,13 @@ struct LinkPathDesc {
 std::span<const LinkPathDesc> vecan_link_paths() noexcept;
 const LinkPathDesc* find_vecan_link(std::string_view path) noexcept;
 
+/// A charger's own current limit (venus_os.md §5.4 step 7: DVCC writes `/Link/ChargeCurrent` of
+/// each controllable solar charger, VE.Can ones included): not a vecan broadcast but a command to
+/// that charger, an addressed VREG 0x2015 LINK_CHARGE_CURRENT_LIMIT (un16 0.1 A, nmea2000.md
+/// §4.2; "commands are addressed", §4.1). The register is RAM and resets after about 50 s
+/// (vedirect_vebus.md §2.3), so a held value is repeated every 10 s (see kChargerLinkOptions).
+inline constexpr LinkPathDesc kChargerCurrentLink{"/Link/ChargeCurrent", 0x2015, true, 0.0, 1000.0};
+
 /// NetworkMode bits (seed 003): 0x1 external control, 0x4 external voltage/current control,
 /// 0x8 controlled by a BMS.
 inline constexpr std::int64_t kLinkNetworkModeBits = 0x1 | 0x4 | 0x8;
@@ -58,6 +65,9 @@ struct LinkBroadcastOptions {
   /// values "must be written every 60 seconds"; issue 12: never more than 60 s apart).
   Duration hold = seconds(60);
 };
+
+/// A charger's addressed current limit: re-sent well inside the ~50 s after which 0x2015 resets.
+inline constexpr LinkBroadcastOptions kChargerLinkOptions{seconds(10), seconds(60)};
 
 class LinkBroadcaster {
  public:

@@ -50,6 +50,9 @@ constexpr VregDesc kVregs[] = {
     {0xEDDB, "CHR_TEMPERATURE", VregType::kSn16, 0.01, "C"},
     {0xEDDC, "CHR_USER_YIELD", VregType::kUn32, 0.01, "kWh"},
     {0xEDEC, "BAT_TEMPERATURE", VregType::kUn16, 0.01, "K"},
+    // The charger's maximum charge current: un16 0.1 A as on VE.Direct (vedirect_vebus.md §2.3,
+    // "Get 0xEDF0 … 150 = 15.0 A"; the ids are shared).
+    {0xEDF0, "BAT_MAX_CURRENT", VregType::kUn16, 0.1, "A"},
     {0xEEFF, "BMV_CE", VregType::kSn32, 0.1, "Ah"},
 };
 

@@ -16,6 +16,12 @@ constexpr Duration kInterval = std::chrono::milliseconds(1500);
 /// seed 003: the GX's link values "must be written every 60 seconds".
 constexpr Duration kLinkTimeout = std::chrono::seconds(60);
 constexpr std::uint16_t kLinkVset = 0x2001;
+constexpr std::uint16_t kLinkChargeCurrent = 0x2015;
+constexpr std::uint16_t kMaxCurrent = 0xEDF0;
+/// vedirect_vebus.md §2.3: 0x2015 is RAM and "resets after ~50 s".
+constexpr Duration kChargeCurrentReset = std::chrono::seconds(50);
+/// The BlueSolar MPPT 150/70's maximum charge current.
+constexpr double kMpptMaxCurrent = 70.0;
 
 n2k::SessionConfig config_for(VeCanProduct p, std::uint32_t unique, std::uint8_t address) {
   n2k::SessionConfig c;
@@ -81,16 +87,36 @@ void VeCanDevice::on_vreg(const n2k::Message& m) {
   if (m.id.dst != n2k::kBroadcast && !(session_.can_send() && m.id.dst == session_.address()))
     return;
   auto v = n2k::decode_vreg(m.payload);
-  if (!v || v->id != kLinkVset) return;
-  if (auto volts = n2k::vreg_value(*n2k::find_vreg(kLinkVset), v->value)) {
-    link_voltage_ = *volts;
-    link_written_ = now_;
+  if (!v) return;
+  const bool to_us = m.id.dst != n2k::kBroadcast;
+  if (v->id == kLinkVset) {
+    if (auto volts = n2k::vreg_value(*n2k::find_vreg(kLinkVset), v->value)) {
+      link_voltage_ = *volts;
+      link_written_ = now_;
+    }
+  } else if (v->id == kLinkChargeCurrent && to_us) {
+    // A command to this charger (nmea2000.md §4.1: commands are addressed).
+    if (auto amps = n2k::vreg_value(*n2k::find_vreg(kLinkChargeCurrent), v->value)) {
+      link_current_ = *amps;
+      link_current_written_ = now_;
+    }
+  } else if (v->id == n2k::kVregRequest && to_us && v->value.size() >= 2 &&
+             load_le16(v->value) == kMaxCurrent) {
+    // VREQ: the answer is broadcast (§4.1).
+    if (auto f = n2k::encode_vreg_value(*n2k::find_vreg(kMaxCurrent), kMpptMaxCurrent))
+      send(n2k::kVregPgn, n2k::kVregPriority, f->view());
   }
+}
+
+std::optional<double> VeCanDevice::link_charge_current() const {
+  if (!link_current_ || now_ - link_current_written_ > kChargeCurrentReset) return std::nullopt;
+  return link_current_;
 }
 
 void VeCanDevice::charge(double dt, double wave) {
   // What the sun offers now, as battery current at full power point (the old curve: 18 ± 6 A).
-  const double by_pv = std::max(0.0, 18.0 + 6 * wave);
+  double by_pv = std::min(kMpptMaxCurrent, std::max(0.0, 18.0 + 6 * wave));
+  if (auto limit = link_charge_current()) by_pv = std::min(by_pv, *limit);
   const double k12 = bank_->k();
   // Its own absorption voltage (LiFePO4 preset, 14.4 V per 12 V), lowered by the GX's link value.
   double target = 14.4 * k12;

@@ -15,7 +15,9 @@
 /// for 60 s after the last one (seed 003: the link values "must be written every 60 seconds").
 /// Its battery is a simple LiFePO4 bank
 /// (sim/dc_bus.hpp), its own or the demo's shared one, so the voltage it holds decides its
-/// current: when the bank reaches the link voltage, the current falls.
+/// current: when the bank reaches the link voltage, the current falls. A GX's addressed VREG
+/// 0x2015 LINK_CHARGE_CURRENT_LIMIT caps its current for 50 s (the register is RAM,
+/// vedirect_vebus.md §2.3), and it answers a VREQ for 0xEDF0 (its 70 A maximum).
 
 #include <cstdint>
 #include <memory>
@@ -47,6 +49,8 @@ class VeCanDevice {
   /// MPPT: the charge current it sends now (A), and the GX's link voltage while it is fresh.
   double battery_current() const { return ibat_; }
   std::optional<double> link_charge_voltage() const;
+  /// MPPT: the GX's current limit (addressed VREG 0x2015) while it is fresh (50 s, §2.3).
+  std::optional<double> link_charge_current() const;
 
  private:
   void on_frame(const CanFrame& f);
@@ -71,6 +75,8 @@ class VeCanDevice {
   std::string bank_name_ = "vecan-mppt";
   std::optional<double> link_voltage_;  ///< VREG 0x2001, V
   TimePoint link_written_{};
+  std::optional<double> link_current_;  ///< VREG 0x2015, A
+  TimePoint link_current_written_{};
   double ibat_ = 0;
   double vbat_ = 0;
 };

@@ -236,5 +236,58 @@ TEST_F(VecanLink, ChargeVoltageWriteIsBroadcastAndTheMpptObeys) {
   EXPECT_GT(mppt->battery_current(), 5.0);
 }
 
+// A VE.Can solar charger's own current limit (venus_os.md §5.4 step 7): the driver learns its
+// maximum (VREQ 0xEDF0), takes /Link/ChargeCurrent on the charger's service and sends it to that
+// charger as an addressed VREG 0x2015, repeated every 10 s while written; the MPPT obeys.
+TEST_F(VecanLink, ChargeCurrentGoesToThatChargerAddressed) {
+  driver->begin(now);
+  run_for(seconds(20));
+  const model::Service* sc = nullptr;
+  for (auto& [name, s] : model.services())
+    if (s->type() == "solarcharger") sc = s.get();
+  ASSERT_NE(sc, nullptr);
+  const model::Item* path = sc->find("/Link/ChargeCurrent");
+  ASSERT_NE(path, nullptr);
+  EXPECT_TRUE(path->meta.writable);
+  EXPECT_EQ(model::as_double(sc->get("/Settings/ChargeCurrentLimit")), 70.0);  // from 0xEDF0
+  ASSERT_GT(mppt->battery_current(), 12.0);
+
+  const std::uint8_t mppt_addr = mppt->session().address();
+  const std::size_t before = bus.recorded().size();
+  ASSERT_EQ(model.write(sc->name(), "/Link/ChargeCurrent", 12.5), model::WriteResult::kOk);
+  bus.pump(now);
+  std::vector<std::string> sent;
+  for (std::size_t i = before; i < bus.recorded().size(); ++i) {
+    const auto id = n2k::decode_can_id(bus.recorded()[i].id);
+    if (id.src != driver->session().address() || id.pgn != n2k::kVregPgn) continue;
+    EXPECT_EQ(id.dst, mppt_addr);  // a command: addressed to that charger
+    sent.push_back(to_hex(ByteView(bus.recorded()[i].data.data(), bus.recorded()[i].len)));
+  }
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0], "669915207d000000");  // 0x2015: 125 × 0.1 A
+  run_for(seconds(5));
+  ASSERT_TRUE(mppt->link_charge_current().has_value());
+  EXPECT_LE(mppt->battery_current(), 12.5);
+  EXPECT_GE(mppt->battery_current(), 12.0);  // the sun offers more: it runs at the limit
+
+  // Above the charger's own maximum: refused, nothing sent.
+  EXPECT_EQ(model.write(sc->name(), "/Link/ChargeCurrent", 90.0), model::WriteResult::kOutOfRange);
+  // Not written again: repeated every 10 s for 60 s, then the limit lapses in the charger (50 s).
+  const std::size_t mark = bus.recorded().size();
+  run_for(seconds(50));
+  std::size_t repeats = 0;
+  for (std::size_t i = mark; i < bus.recorded().size(); ++i) {
+    const auto id = n2k::decode_can_id(bus.recorded()[i].id);
+    if (id.src == driver->session().address() && id.pgn == n2k::kVregPgn && id.dst == mppt_addr &&
+        bus.recorded()[i].data[2] == 0x15)
+      ++repeats;
+  }
+  EXPECT_EQ(repeats, 5u);
+  run_for(seconds(70));
+  EXPECT_FALSE(model::as_double(sc->get("/Link/ChargeCurrent")).has_value());
+  EXPECT_FALSE(mppt->link_charge_current().has_value());
+  EXPECT_GT(mppt->battery_current(), 12.5);
+}
+
 }  // namespace
 }  // namespace gxlink::drivers::nmea2000
