@@ -269,6 +269,7 @@ constexpr PathFormat kFormats[] = {
     num("*", "/Link/VoltageSense", "V", 2),
     num("*", "/Link/TemperatureSense", "°C", 1),
     num("*", "/Link/BatteryCurrent", "A", 1),
+    num("*", "/Link/ExtraBatteryCurrent", "A", 3),
     // What DVCC writes into a Multi (venus_os.md §5.4 step 8).
     num("*", "/Dc/0/MaxChargeCurrent", "A", 1),
     num("*", "/BatteryOperationalLimits/MaxChargeVoltage", "V", 2),

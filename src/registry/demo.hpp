@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "drivers/driver.hpp"
+#include "sim/dc_bus.hpp"
 #include "transport/in_process_can_bus.hpp"
 
 namespace gxlink::registry {
@@ -29,6 +30,17 @@ struct DemoContext {
 
   /// The in-process bus named `name`, created on first use and pumped on the daemon's loop.
   transport::InProcessCanBus& can_bus(const std::string& name);
+
+  /// The demo's 48 V house bank (issue 12 item 7: "DC currents that add up"): the simulators on
+  /// it (BMS, SmartShunt, both MPPTs, the Multi) share one DC model, so the battery current the
+  /// BMS and the shunt report is what the chargers, the Multi and the DC loads put in. Created on
+  /// first use; the demo keeps it alive and moves it on every second (SOC, the house DC loads).
+  sim::DcBus& house_bank();
+  std::shared_ptr<sim::DcBus> bank = nullptr;  ///< house_bank(), once made
 };
+
+/// The house bank's DC loads (lights, pumps, a fridge that cycles), in A drawn at `t` seconds:
+/// the part of the bank's current no device of the demo measures.
+double demo_dc_loads(double t);
 
 }  // namespace gxlink::registry

@@ -181,7 +181,7 @@ void distribute_current(std::vector<ShareCharger>& chargers, double mcc) {
 
 namespace {
 // Status paths on com.victronenergy.system (dvcc.py and batterysense.py set_sources).
-constexpr std::array<std::pair<const char*, std::int64_t>, 8> kStatus = {{
+constexpr std::array<std::pair<const char*, std::int64_t>, 9> kStatus = {{
     {"/Control/Dvcc", 0},
     {"/Control/SolarChargeVoltage", 0},
     {"/Control/SolarChargeCurrent", 0},
@@ -190,6 +190,7 @@ constexpr std::array<std::pair<const char*, std::int64_t>, 8> kStatus = {{
     {"/Control/SolarChargerVoltageSense", 0},
     {"/Control/SolarChargerTemperatureSense", 0},
     {"/Dvcc/Alarms/FirmwareInsufficient", 0},
+    {"/Control/BatteryCurrentSense", 0},
 }};
 constexpr std::array<const char*, 2> kStatusNone = {"/Control/EffectiveChargeVoltage",
                                                     "/Dc/Battery/ChargeVoltage"};
@@ -558,6 +559,9 @@ void Dvcc::cycle() {
     };
     for (auto& c : chargers) sense(c.s);
     for (auto& c : others) sense(c.s);
+    // VE.Can chargers get the sense values as broadcasts through the vecan service (seed 003
+    // "vecan-xxx": /Link/VoltageSense and /Link/TemperatureSense are written by systemcalc).
+    for (auto* s : of(m, "vecan")) sense(s);
     if (multi) {
       if (share_v && v) write(multi->name(), "/BatterySense/Voltage", Value{*v});
       if (share_t && t) write(multi->name(), "/BatterySense/Temperature", Value{*t});
@@ -565,6 +569,33 @@ void Dvcc::cycle() {
   }
   set_status("/Control/SolarChargerVoltageSense", Value{vsense});
   set_status("/Control/SolarChargerTemperatureSense", Value{tsense});
+
+  // ---- shared current sense (seed 003 solarcharger /Link/BatteryCurrent: "When SCS is enabled
+  // on the GX device, the battery current is written here to improve tail-current detection").
+  // The reasons of /Control/BatteryCurrentSense are seed 003's; they are tried in the order of
+  // Venus' batterysense.py (v2.256, MIT: facts only): external control, then the monitor, then
+  // the chargers. Written each cycle, with the other link values.
+  std::int64_t isense = 0;  // 0: disabled by the setting
+  if (settings.get_int("/Settings/SystemSetup/BatteryCurrentSense").value_or(1) != 0) {
+    const bool monitor = battery && connected(battery) && service_type(battery->name()) == "battery";
+    const Opt current = monitor ? num(battery, "/Dc/0/Current") : std::nullopt;
+    std::vector<const Service*> targets;  // every charger that takes it
+    for (auto& c : chargers)
+      if (has(c.s, "/Link/BatteryCurrent")) targets.push_back(c.s);
+    for (auto& c : others)
+      if (has(c.s, "/Link/BatteryCurrent")) targets.push_back(c.s);
+    if (voltage_written || num(multi, "/Hub/ChargeVoltage")) {
+      isense = 1;  // external control (an intelligent battery or ESS) sets the charge itself
+    } else if (!current) {
+      isense = 3;  // no battery monitor measures it
+    } else if (targets.empty()) {
+      isense = 2;  // no charger takes it
+    } else {
+      for (auto* s : targets) write(s->name(), "/Link/BatteryCurrent", Value{*current});
+      isense = 4;
+    }
+  }
+  set_status("/Control/BatteryCurrentSense", Value{isense});
 }
 
 }  // namespace gxlink::system

@@ -50,6 +50,9 @@ const std::vector<SettingSpec>& builtin_settings() {
       int_setting("/Settings/SystemSetup/HasAcInLoads", 1, 0, 1),
       int_setting("/Settings/SystemSetup/DvccControlAllMultis", 0, 0, 1),
       string_setting("/Settings/SystemSetup/TemperatureService", "default"),
+      // Shared current sense (SCS): the battery current to the solar chargers (seed 003
+      // /Link/BatteryCurrent, /Control/BatteryCurrentSense); on by default (batterysense.py).
+      int_setting("/Settings/SystemSetup/BatteryCurrentSense", 1, 0, 1),
       // AC input types: 0 not available, 1 grid, 2 genset, 3 shore
       int_setting("/Settings/SystemSetup/AcInput1", 1, 0, 3),
       int_setting("/Settings/SystemSetup/AcInput2", 0, 0, 3),

@@ -379,6 +379,7 @@ void demo_canbms(DemoContext& demo) {
   sim::canbms::BatterySimOptions bo;
   bo.max_charge_current_a = 50;
   part->sim = std::make_unique<sim::canbms::BatterySim>(*part->endpoint, bo);
+  part->sim->attach_bank(demo.house_bank());  // the demo's shared 48 V bank
   part->sim->start(demo.drivers_ctx.io);
   demo.simulators.push_back(part);
   demo.drivers.push_back(std::make_unique<drivers::canbms::GxDriver>(

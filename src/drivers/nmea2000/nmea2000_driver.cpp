@@ -71,7 +71,11 @@ constexpr PathSpec kSolarChargerPaths[] = {
     {"/Dc/0/Current"}, {"/Dc/0/Temperature"},
     {"/State"},        {"/Mode"},
     {"/Yield/User"},   {"/History/Daily/0/Yield"},
+    // VREG 0xEDF0 BAT_MAX_CURRENT, asked for once the node is known (DVCC needs it, §5.4 step 7).
+    {"/Settings/ChargeCurrentLimit"},
 };
+/// Seconds between requests for a solar charger's 0xEDF0 until it answers.
+constexpr auto kLimitRequestInterval = std::chrono::seconds(5);
 // Every battery kind: 127508 instance 0, 127506, and VREG 0xEEFF.
 constexpr PathSpec kBatteryPaths[] = {
     {"/Dc/0/Voltage"}, {"/Dc/0/Current"}, {"/Dc/0/Temperature"}, {"/Soc"},
@@ -134,6 +138,10 @@ struct Nmea2000Driver::Device {
   bool requested = false;
   bool saw_ac_input = false;
   std::optional<TimePoint> product_requested;
+  std::optional<TimePoint> limit_requested;  ///< solar charger: last VREQ for 0xEDF0
+  bool limit_known = false;
+  /// Solar charger: the GX's /Link/ChargeCurrent, sent to it as addressed VREG 0x2015.
+  std::unique_ptr<n2k::LinkBroadcaster> charge_link;
   std::map<std::uint8_t, std::uint8_t> dc_types;  ///< 127506 DC type per DC instance
   std::map<std::uint8_t, std::string> services;   ///< instance (0 for per-device) → service name
   /// Sensor services (tank, temperature, gps) by their connection suffix → service name.
@@ -180,6 +188,8 @@ void Nmea2000Driver::start() {
 }
 
 void Nmea2000Driver::begin(TimePoint now) {
+  now_ = now;
+  publish_link_service();
   if (bus_ && opts_.active && session_.state() == n2k::ClaimState::kIdle) {
     std::vector<CanFrame> out;
     session_.start(now, out);
@@ -228,6 +238,7 @@ void Nmea2000Driver::on_frame(const CanFrame& f, TimePoint now) {
 }
 
 void Nmea2000Driver::on_tick(TimePoint now) {
+  if (now > now_) now_ = now;
   rx_.on_tick(now);
   std::vector<CanFrame> out;
   if (bus_ && opts_.active) session_.on_tick(now, out);
@@ -251,8 +262,19 @@ void Nmea2000Driver::on_tick(TimePoint now) {
       auto f = session_.frames_for(59904, 6, src, req);
       out.insert(out.end(), f.begin(), f.end());
     }
+    // A Victron solar charger's maximum charge current (VREG 0xEDF0), until it answers.
+    if (session_.can_send() && bus_ && opts_.active && d->type == "solarcharger" && d->victron &&
+        !d->limit_known &&
+        (!d->limit_requested || now - *d->limit_requested >= kLimitRequestInterval)) {
+      d->limit_requested = now;
+      const auto f = n2k::encode_vreg_request(0xEDF0);
+      auto frames = session_.frames_for(n2k::kVregPgn, n2k::kVregPriority, src, f.view());
+      out.insert(out.end(), frames.begin(), frames.end());
+    }
   }
   send(out);
+  send_link(now);
+  send_charger_links(now);
   for (auto& [src, d] : devices_) {
     if (d->connected && d->last_seen != TimePoint{} && now - d->last_seen > opts_.device_timeout) {
       d->connected = false;
@@ -350,6 +372,7 @@ model::Service* Nmea2000Driver::service_for(Device& d, std::uint8_t instance) {
       spec_for(d, d.type, per_instance ? "_i" + std::to_string(instance) : std::string(),
                per_instance ? instance : d.name->device_instance()));
   declare_paths(s, d);
+  if (d.type == "solarcharger" && d.victron) add_charge_current_link(s, d);
   identify(s, d);
   d.services[key] = s.name();
   return &s;
@@ -486,6 +509,10 @@ void Nmea2000Driver::apply_decoded(Device& d, const n2k::Decoded& m, std::uint32
     } else if (t == "solarcharger" && (v->id == 0xEDD3 || v->id == 0xEDDC)) {
       s->set(v->id == 0xEDD3 ? "/History/Daily/0/Yield" : "/Yield/User",
              num(n2k::vreg_value(*n2k::find_vreg(v->id), v->value)));
+    } else if (t == "solarcharger" && v->id == 0xEDF0) {
+      const auto limit = n2k::vreg_value(*n2k::find_vreg(v->id), v->value);
+      d.limit_known = limit.has_value();
+      s->set("/Settings/ChargeCurrentLimit", num(limit));
     }
     return;
   }
@@ -760,6 +787,107 @@ bool Nmea2000Driver::write_vreg(std::uint8_t dst, std::uint16_t reg, double valu
   spdlog::info("nmea2000: write VREG 0x{:04X} = {} to {}", reg, value, dst);
   send_message(n2k::kVregPgn, n2k::kVregPriority, dst, f->view());
   return true;
+}
+
+void Nmea2000Driver::publish_link_service() {
+  // Only a node that can send serves the link: a listen-only driver or a replay would take the
+  // GX's writes and never pass them on, and DVCC would count the chargers as controlled.
+  if (!bus_ || !opts_.active || !link_service_.empty()) return;
+  model::ServiceSpec spec;
+  spec.type = "vecan";
+  spec.connection = iface_;
+  spec.mgmt_connection = "VE.Can";
+  spec.product_name = std::string("VE.Can link ") + iface_;
+  auto& s = ctx_.model.add_service(std::move(spec));
+  // Every path before the first announcement (the model announces at its next flush).
+  for (const auto& d : n2k::vecan_link_paths()) {
+    model::ItemMeta m;  // units and decimals from the Venus path-format table
+    m.writable = true;
+    const n2k::LinkPathDesc* desc = &d;
+    s.add(d.path, std::move(m), model::Invalid{},
+          [this, desc](const Value& v) { return write_link(*desc, v); });
+  }
+  link_service_ = s.name();
+}
+
+model::WriteResult Nmea2000Driver::write_link(const n2k::LinkPathDesc& d, const Value& v) {
+  auto x = model::as_double(v);
+  if (!x) return model::WriteResult::kBadType;
+  const TimePoint now = started_ ? Clock::now() : now_;
+  if (auto r = link_.write(d, *x, now); !r) {
+    ++stats_.link_refused;
+    spdlog::warn("nmea2000[{}]: {} = {} refused: {}", iface_, d.path, *x, r.error().message());
+    return model::WriteResult::kOutOfRange;
+  }
+  if (auto* s = ctx_.model.find(link_service_)) {
+    const bool integer = d.reg == 0x200E;
+    s->set(d.path, integer ? Value{static_cast<std::int64_t>(*x)} : Value{*x});
+  }
+  send_link(now);  // a new value reaches the chargers now, not at the next tick
+  return model::WriteResult::kOk;
+}
+
+void Nmea2000Driver::send_link(TimePoint now) {
+  if (link_service_.empty() || !session_.can_send()) return;
+  for (const auto& payload : link_.due(now))
+    send_message(n2k::kVregPgn, n2k::kVregPriority, n2k::kBroadcast, payload.view());
+  if (link_.expired().empty()) return;
+  auto* s = ctx_.model.find(link_service_);
+  for (const auto* d : link_.expired()) {
+    // The GX stopped writing: the chargers time out on their own (seed 003, error #67).
+    spdlog::info("nmea2000[{}]: {} not written for 60 s; no longer broadcast", iface_, d->path);
+    if (s) s->set(d->path, model::Invalid{});
+  }
+}
+
+void Nmea2000Driver::add_charge_current_link(model::Service& s, const Device& d) {
+  // Only a node that can send takes the GX's current limit (else DVCC would count on it).
+  if (!bus_ || !opts_.active) return;
+  model::ItemMeta m;
+  m.writable = true;
+  const std::uint8_t src = d.src;
+  s.add(n2k::kChargerCurrentLink.path, std::move(m), model::Invalid{},
+        [this, src](const Value& v) { return write_charge_current(src, v); });
+}
+
+model::WriteResult Nmea2000Driver::write_charge_current(std::uint8_t src, const Value& v) {
+  auto x = model::as_double(v);
+  if (!x) return model::WriteResult::kBadType;
+  auto it = devices_.find(src);
+  if (it == devices_.end() || it->second->services.empty()) return model::WriteResult::kFailed;
+  Device& d = *it->second;
+  model::Service* s = ctx_.model.find(d.services.begin()->second);
+  if (!s) return model::WriteResult::kFailed;
+  // Never above what the charger says it can do (DESIGN.md: writes are checked).
+  const auto limit = model::as_double(s->get("/Settings/ChargeCurrentLimit"));
+  const TimePoint now = started_ ? Clock::now() : now_;
+  auto refuse = [&](const char* why) {
+    ++stats_.link_refused;
+    spdlog::warn("nmea2000[{}]: /Link/ChargeCurrent = {} for {} refused: {}", iface_, *x, src,
+                 why);
+    return model::WriteResult::kOutOfRange;
+  };
+  if (!limit) return refuse("the charger's limit is not known");
+  if (!std::isfinite(*x) || *x < 0 || *x > *limit) return refuse("outside 0 .. its limit");
+  if (!d.charge_link) d.charge_link = std::make_unique<n2k::LinkBroadcaster>(n2k::kChargerLinkOptions);
+  if (auto r = d.charge_link->write(n2k::kChargerCurrentLink, *x, now); !r)
+    return refuse("not a value of the register");
+  s->set(n2k::kChargerCurrentLink.path, *x);
+  send_charger_links(now);
+  return model::WriteResult::kOk;
+}
+
+void Nmea2000Driver::send_charger_links(TimePoint now) {
+  if (!session_.can_send()) return;
+  for (auto& [src, d] : devices_) {
+    if (!d->charge_link) continue;
+    // A command to that charger: addressed (nmea2000.md §4.1).
+    for (const auto& payload : d->charge_link->due(now))
+      send_message(n2k::kVregPgn, n2k::kVregPriority, src, payload.view());
+    if (!d->charge_link->expired().empty() && !d->services.empty())
+      if (auto* s = ctx_.model.find(d->services.begin()->second))
+        s->set(n2k::kChargerCurrentLink.path, model::Invalid{});  // the GX stopped: it times out
+  }
 }
 
 }  // namespace gxlink::drivers::nmea2000

@@ -18,7 +18,13 @@
 /// battery service per data instance (`…_uc<unique>_i<instance>`).
 ///
 /// The driver is also a node on the bus (NetworkSession: address claim, requests, heartbeat); it
-/// only sends when asked to (commands) or to learn the network (ISO requests for 60928/126996).
+/// only sends when asked to (commands), to learn the network (ISO requests for 60928/126996), and
+/// the GX → charger link values:
+///
+/// When it may send (a bus, active), it publishes `com.victronenergy.vecan.<iface>` as Venus'
+/// vecan-dbus does (seed 003 "vecan-xxx"): writable `/Link/*` paths that DVCC (ours or Venus')
+/// writes, broadcast onto the bus as VREGs (protocols/nmea2000/link_broadcast.hpp) and, for the
+/// charge voltage and network mode, repeated while the writes keep coming.
 
 #include <functional>
 #include <map>
@@ -32,6 +38,7 @@
 #include "drivers/driver.hpp"
 #include "protocols/nmea2000/codec.hpp"
 #include "protocols/nmea2000/data_link.hpp"
+#include "protocols/nmea2000/link_broadcast.hpp"
 #include "protocols/nmea2000/session.hpp"
 #include "transport/can_transport.hpp"
 
@@ -49,6 +56,7 @@ struct DriverStats {
   std::uint64_t messages = 0;
   std::uint64_t decode_errors = 0;
   std::uint64_t unknown_pgns = 0;
+  std::uint64_t link_refused = 0;  ///< writes to the vecan service's /Link/* paths refused
 };
 
 class Nmea2000Driver final : public Driver {
@@ -93,6 +101,9 @@ class Nmea2000Driver final : public Driver {
   const gxlink::nmea2000::NetworkSession& session() const { return session_; }
   const DriverStats& stats() const { return stats_; }
   const gxlink::nmea2000::LinkStats& link_stats() const { return rx_.stats(); }
+  /// `com.victronenergy.vecan.<iface>`, empty when the driver does not publish it (listen only).
+  const std::string& link_service() const { return link_service_; }
+  const gxlink::nmea2000::LinkBroadcaster& link() const { return link_; }
 
  private:
   struct Device;
@@ -136,6 +147,17 @@ class Nmea2000Driver final : public Driver {
   gxlink::nmea2000::Decoded decoded_;
   std::map<std::uint8_t, std::unique_ptr<Device>> devices_;
   DriverStats stats_;
+  // The vecan link service (seed 003), published once the driver may send.
+  void publish_link_service();
+  model::WriteResult write_link(const gxlink::nmea2000::LinkPathDesc& d, const model::Value& v);
+  void send_link(TimePoint now);
+  /// A Victron solar charger's own /Link/ChargeCurrent (addressed VREG 0x2015), when we may send.
+  void add_charge_current_link(model::Service& s, const Device& d);
+  model::WriteResult write_charge_current(std::uint8_t src, const model::Value& v);
+  void send_charger_links(TimePoint now);
+  gxlink::nmea2000::LinkBroadcaster link_;
+  std::string link_service_;
+  TimePoint now_{};
   std::unique_ptr<asio::steady_timer> timer_;
   MessageObserver observer_;
   bool started_ = false;

@@ -225,6 +225,7 @@ void demo_nmea2000(DemoContext& demo) {
         demo.can_bus(kDemoVeCanBus).attach("vecan-sim-" + std::to_string(unique)));
     parts->devices.push_back(std::make_unique<sim::nmea2000::VeCanDevice>(
         *parts->sim_eps.back(), p, unique, addr, 48));
+    parts->devices.back()->attach_bank(demo.house_bank(), "vecan-mppt");  // the shared bank
     addr = static_cast<std::uint8_t>(addr + 0x10);
   }
   // VE.Can is its own 250 kbit/s bus, apart from the 500 kbit/s CAN-bus BMS (issue 13).

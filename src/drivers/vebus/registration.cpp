@@ -305,6 +305,7 @@ SectionSchema vebus_schema() {
 
 void demo_vebus(DemoContext& demo) {
   auto sim = std::make_shared<sim::vebus::PtyMultiSim>(demo.drivers_ctx.io);
+  sim->sim().attach_bank(demo.house_bank(), "multi");  // the demo's shared 48 V bank
   // A stable name for the pty, as a udev rule would give the MK3.
   const auto link = demo.run_dir / "ttyMK3";
   std::error_code ec;

@@ -7,9 +7,10 @@ void ChargerLink::write(std::uint16_t reg, const vedirect::HexPayload& value, Ti
   auto [it, fresh] = values_.try_emplace(reg);
   Held& h = it->second;
   if (fresh || !(h.value == value)) {
+    // A new value of a register the device took keeps it "in use" (a sensed voltage changes at
+    // every write): only a refusal, or the value being dropped, ends that.
     h.value = value;
     h.changed = true;
-    h.accepted = false;
   }
   h.written = now;
 }

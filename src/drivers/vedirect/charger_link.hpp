@@ -49,7 +49,8 @@ class ChargerLink {
   void clear();
 
   bool holds(std::uint16_t reg) const { return values_.count(reg) != 0; }
-  /// True while `reg` is held and the device accepted its last SET.
+  /// True while `reg` is held and the device accepted a SET of it (a later value does not clear
+  /// it until the device refuses one).
   bool accepted(std::uint16_t reg) const;
   std::size_t sets_sent() const { return sets_sent_; }
   std::size_t refusals() const { return refusals_; }

@@ -272,8 +272,13 @@ void demo_vedirect(DemoContext& demo) {
   // network registers, and a SmartShunt on the same bank.
   // Both start at mid-morning of the simulated day, so the sun is up when the demo opens.
   const sim::SimClockOptions day{600, 0.4};
-  add(std::make_unique<sim::MpptSimulator>(day, sim::mppt_150_35_48v()), "ttyUSB0");
-  add(std::make_unique<sim::SmartShuntSimulator>(day, 48), "ttyUSB1");
+  auto mppt = std::make_unique<sim::MpptSimulator>(day, sim::mppt_150_35_48v());
+  auto shunt = std::make_unique<sim::SmartShuntSimulator>(day, 48);
+  // Both on the demo's shared house bank, so the shunt measures what the chargers put in.
+  mppt->attach_bank(demo.house_bank(), "vedirect-mppt");
+  shunt->attach_bank(demo.house_bank());
+  add(std::move(mppt), "ttyUSB0");
+  add(std::move(shunt), "ttyUSB1");
 }
 
 }  // namespace

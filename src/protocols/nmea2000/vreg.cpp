@@ -24,6 +24,9 @@ constexpr VregDesc kVregs[] = {
     {0x2001, "LINK_VSET", VregType::kUn16, 0.01, "V"},
     {0x2002, "LINK_VSENSE", VregType::kUn16, 0.01, "V"},
     {0x2003, "LINK_TSENSE", VregType::kSn16, 0.01, "C"},
+    // Network mode: VE.Can VREGs and VE.Direct HEX registers share ids; vedirect_vebus.md §2.3
+    // ("0x200D-F network info/mode/status"), an un8 bit mask (seed 003 /Link/NetworkMode).
+    {0x200E, "LINK_NETWORK_MODE", VregType::kUn8, 1, ""},
     {0x2015, "LINK_CHARGE_CURRENT_LIMIT", VregType::kUn16, 0.1, "A"},
     {0x201C, "LINK_EXTRA_BATTERY_CURRENT", VregType::kSn32, 0.001, "A"},
     {0x2200, "AC_OUT_VOLTAGE", VregType::kSn16, 0.01, "V"},
@@ -47,6 +50,9 @@ constexpr VregDesc kVregs[] = {
     {0xEDDB, "CHR_TEMPERATURE", VregType::kSn16, 0.01, "C"},
     {0xEDDC, "CHR_USER_YIELD", VregType::kUn32, 0.01, "kWh"},
     {0xEDEC, "BAT_TEMPERATURE", VregType::kUn16, 0.01, "K"},
+    // The charger's maximum charge current: un16 0.1 A as on VE.Direct (vedirect_vebus.md §2.3,
+    // "Get 0xEDF0 … 150 = 15.0 A"; the ids are shared).
+    {0xEDF0, "BAT_MAX_CURRENT", VregType::kUn16, 0.1, "A"},
     {0xEEFF, "BMV_CE", VregType::kSn32, 0.1, "Ah"},
 };
 

@@ -39,12 +39,24 @@ void BatterySim::advance(TimePoint now) {
   const double dt = last_ ? std::max(0.0, to_seconds(now - *last_)) : 0.0;
   last_ = now;
   const double t = to_seconds(now - *t0_);
-  st_.current_a =
-      forced_current_.value_or(o_.current_amplitude_a * std::sin(2 * std::numbers::pi * t / 600.0));
-  st_.soc = std::clamp(st_.soc + st_.current_a * dt / 3600.0 / o_.capacity_ah, 0.0, 1.0);
-  const double ocv = cell_ocv(st_.soc);
-  for (std::size_t i = 0; i < st_.cell_v.size(); ++i)
-    st_.cell_v[i] = ocv + st_.current_a * 0.0004 + 0.003 * static_cast<double>(i % 5) - 0.006;
+  if (bank_ && !forced_current_) {
+    // A shared bank: the sum of every device's current, the bank's SOC (its owner moves it) and
+    // its terminal voltage, spread over the cells with the same small imbalance, summing to it.
+    st_.current_a = bank_->battery_current();
+    st_.soc = bank_->soc;
+    const double n = static_cast<double>(st_.cell_v.size());
+    double spread = 0;
+    for (std::size_t i = 0; i < st_.cell_v.size(); ++i) spread += 0.003 * static_cast<double>(i % 5);
+    for (std::size_t i = 0; i < st_.cell_v.size(); ++i)
+      st_.cell_v[i] = (bank_->voltage() - spread) / n + 0.003 * static_cast<double>(i % 5);
+  } else {
+    st_.current_a = forced_current_.value_or(o_.current_amplitude_a *
+                                             std::sin(2 * std::numbers::pi * t / 600.0));
+    st_.soc = std::clamp(st_.soc + st_.current_a * dt / 3600.0 / o_.capacity_ah, 0.0, 1.0);
+    const double ocv = cell_ocv(st_.soc);
+    for (std::size_t i = 0; i < st_.cell_v.size(); ++i)
+      st_.cell_v[i] = ocv + st_.current_a * 0.0004 + 0.003 * static_cast<double>(i % 5) - 0.006;
+  }
   // First-order thermal model: I²R heating against the ambient.
   const double target = o_.ambient_c + 0.002 * st_.current_a * st_.current_a;
   st_.temperature_c += (target - st_.temperature_c) * std::min(1.0, dt / 300.0);

@@ -14,6 +14,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "core/can_frame.hpp"
+#include "sim/dc_bus.hpp"
 #include "transport/can_transport.hpp"
 
 namespace gxlink::sim::canbms {
@@ -53,6 +54,9 @@ class BatterySim {
   void stop();
   /// Fixes the current instead of the built-in profile (tests, alarms).
   void force_current(std::optional<double> a) { forced_current_ = a; }
+  /// The BMS of a shared bank (the demo's): its current is the sum of what every device on the
+  /// bank puts in, its SOC and pack voltage the bank's. The bank must outlive the simulator.
+  void attach_bank(DcBus& bank) { bank_ = &bank; }
   /// Stops sending (a battery that dies) until resumed.
   void set_silent(bool s) { silent_ = s; }
 
@@ -69,6 +73,7 @@ class BatterySim {
   BatterySimState st_;
   std::optional<TimePoint> last_, next_fast_, next_slow_, t0_;
   std::optional<double> forced_current_;
+  DcBus* bank_ = nullptr;
   bool silent_ = false;
   std::size_t keepalives_ = 0;
   std::unique_ptr<asio::steady_timer> timer_;

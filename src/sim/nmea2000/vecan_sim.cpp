@@ -13,6 +13,15 @@ namespace n2k = gxlink::nmea2000;
 namespace {
 
 constexpr Duration kInterval = std::chrono::milliseconds(1500);
+/// seed 003: the GX's link values "must be written every 60 seconds".
+constexpr Duration kLinkTimeout = std::chrono::seconds(60);
+constexpr std::uint16_t kLinkVset = 0x2001;
+constexpr std::uint16_t kLinkChargeCurrent = 0x2015;
+constexpr std::uint16_t kMaxCurrent = 0xEDF0;
+/// vedirect_vebus.md §2.3: 0x2015 is RAM and "resets after ~50 s".
+constexpr Duration kChargeCurrentReset = std::chrono::seconds(50);
+/// The BlueSolar MPPT 150/70's maximum charge current.
+constexpr double kMpptMaxCurrent = 70.0;
 
 std::size_t vreg_width(n2k::VregType t) {
   switch (t) {
@@ -58,6 +67,9 @@ VeCanDevice::VeCanDevice(transport::CanTransport& bus, VeCanProduct product,
       product_(product),
       k_(nominal_voltage == 12 || nominal_voltage == 48 ? nominal_voltage / 24.0 : 1.0),
       session_(config_for(product, unique_number, preferred_address)) {
+  own_bank_.nominal_voltage = nominal_voltage == 12 || nominal_voltage == 48 ? nominal_voltage : 24;
+  own_bank_.soc = 0.7;
+  own_bank_.capacity_ah = 400;
   bus_.set_receiver([this](const CanFrame& f, TimePoint) { on_frame(f); });
   // The registers a GX reads and writes on these products (nmea2000.md §4.2); device mode 1 = on,
   // 4 = off; the charge current limit is what DVCC writes.
@@ -65,7 +77,8 @@ VeCanDevice::VeCanDevice(transport::CanTransport& bus, VeCanProduct product,
     case VeCanProduct::kMppt150_70:
       registers_[0x0200] = {1, true, 4};
       registers_[0x0201] = {3, false, 0};     // bulk
-      registers_[0x2015] = {700, true, 700};  // 70.0 A
+      registers_[kLinkChargeCurrent] = {700, true, 700};  // 70.0 A
+      registers_[kMaxCurrent] = {700, false, 0};         // its 70 A maximum
       registers_[0xEDD3] = {123, false, 0};
       break;
     case VeCanProduct::kLynxShunt:
@@ -80,21 +93,40 @@ VeCanDevice::VeCanDevice(transport::CanTransport& bus, VeCanProduct product,
   }
 }
 
+void VeCanDevice::attach_bank(DcBus& bank, std::string name) {
+  bank_ = &bank;
+  bank_name_ = std::move(name);
+}
+
+std::optional<double> VeCanDevice::link_charge_voltage() const {
+  if (!link_voltage_ || now_ - link_written_ > kLinkTimeout) return std::nullopt;
+  return link_voltage_;
+}
+
 void VeCanDevice::on_frame(const CanFrame& f) {
   if (const n2k::Message* m = rx_.on_frame(f, now_)) {
     std::vector<CanFrame> out;
     session_.on_message(*m, now_, out);
     for (auto& fr : out) bus_.send(fr);
-    // Commands are addressed to the device (nmea2000.md §4.1); broadcasts are someone's data.
-    if (!session_.can_send() || m->id.dst != session_.address()) return;
+    // VREG link values are broadcast by a GX (seed 003 vecan-xxx); other commands are addressed
+    // to the device (nmea2000.md §4.1), and broadcasts are someone's data.
     if (m->id.pgn == n2k::kVregPgn) on_vreg(*m);
-    if (m->id.pgn == 126208) on_group_function(*m);
+    if (m->id.pgn == 126208 && session_.can_send() && m->id.dst == session_.address())
+      on_group_function(*m);
   }
 }
 
 void VeCanDevice::on_vreg(const n2k::Message& m) {
   auto v = n2k::decode_vreg(m.payload);
   if (!v || v->id == n2k::kVregAck) return;
+  const bool mppt = product_ == VeCanProduct::kMppt150_70;
+  // The GX broadcasts link values (PS 0xFF, seed 003 vecan-xxx); an MPPT takes LINK_VSET from
+  // anyone. Everything else must be addressed to this device.
+  if (m.id.dst == n2k::kBroadcast) {
+    if (mppt && v->id == kLinkVset) take_link_voltage(v->value);
+    return;
+  }
+  if (!session_.can_send() || m.id.dst != session_.address()) return;
   auto answer = [&](std::uint16_t reg, std::uint16_t code) {
     const auto f = n2k::encode_vack(reg, code);
     send_to(n2k::kVregPgn, n2k::kVregPriority, m.id.src, f.view());
@@ -113,6 +145,10 @@ void VeCanDevice::on_vreg(const n2k::Message& m) {
     return;
   }
   // Any other addressed VREG is a write.
+  if (mppt && v->id == kLinkVset) {
+    if (!take_link_voltage(v->value)) return answer(v->id, n2k::kVackInvalidValue);
+    return answer(v->id, n2k::kVackOk);
+  }
   const n2k::VregDesc* d = n2k::find_vreg(v->id);
   auto it = registers_.find(v->id);
   if (!d || it == registers_.end()) return answer(v->id, n2k::kVackUnknownRegister);
@@ -123,6 +159,11 @@ void VeCanDevice::on_vreg(const n2k::Message& m) {
   for (std::size_t i = 0; i < w; ++i) raw |= std::uint32_t{v->value[i]} << (8 * i);
   if (raw > it->second.max_raw) return answer(v->id, n2k::kVackInvalidValue);
   it->second.raw = raw;
+  if (mppt && v->id == kLinkChargeCurrent) {
+    // A GX's DVCC share for this charger (nmea2000.md §4.1: commands are addressed).
+    link_current_ = raw * d->scale;
+    link_current_written_ = now_;
+  }
   answer(v->id, n2k::kVackOk);
 }
 
@@ -150,6 +191,39 @@ void VeCanDevice::on_group_function(const n2k::Message& m) {
   if (wanted > 252 || (*inst)[1 - role] == wanted) return acknowledge(0, 3);  // out of range
   (*inst)[static_cast<std::size_t>(role)] = static_cast<std::uint8_t>(wanted);
   acknowledge(0, 0);
+}
+
+bool VeCanDevice::take_link_voltage(ByteView value) {
+  auto volts = n2k::vreg_value(*n2k::find_vreg(kLinkVset), value);
+  if (!volts) return false;
+  link_voltage_ = *volts;
+  link_written_ = now_;
+  return true;
+}
+
+std::optional<double> VeCanDevice::link_charge_current() const {
+  if (!link_current_ || now_ - link_current_written_ > kChargeCurrentReset) return std::nullopt;
+  return link_current_;
+}
+
+void VeCanDevice::charge(double dt, double wave) {
+  // What the sun offers now, as battery current at full power point (the old curve: 18 ± 6 A).
+  double by_pv = std::min(kMpptMaxCurrent, std::max(0.0, 18.0 + 6 * wave));
+  if (registers_[0x0200].raw == 4) by_pv = 0;  // device mode "off" (VREG 0x0200)
+  if (auto limit = link_charge_current()) by_pv = std::min(by_pv, *limit);
+  const double k12 = bank_->k();
+  // Its own absorption voltage (LiFePO4 preset, 14.4 V per 12 V), lowered by the GX's link value.
+  double target = 14.4 * k12;
+  const auto link = link_charge_voltage();
+  if (link) target = std::min(target, *link);
+  // The bank's voltage without this charger's share: the current that brings it to the target.
+  bank_->set_current(bank_name_, 0);
+  const double rest = bank_->voltage();
+  const double by_v = std::max(0.0, (target - rest) / bank_->resistance());
+  ibat_ = std::round(std::min(by_pv, by_v) * 10) / 10;
+  bank_->set_current(bank_name_, ibat_);
+  vbat_ = bank_->voltage();
+  if (bank_ == &own_bank_) own_bank_.step(dt);
 }
 
 void VeCanDevice::send(std::uint32_t pgn, std::uint8_t prio, ByteView payload) {
@@ -192,10 +266,10 @@ void VeCanDevice::broadcast(TimePoint) {
   const double sid = sid_;
   switch (product_) {
     case VeCanProduct::kMppt150_70: {
+      charge(1.5, wave);
       const double pv_v = 88.0 + 4 * wave;
-      const double bat_v = (26.8 + 0.3 * wave) * k_;
-      const bool on = registers_[0x0200].raw != 4;
-      const double bat_i = on ? std::min(18.0 + 6 * wave, registers_[0x2015].raw * 0.1) : 0.0;
+      const double bat_v = std::round(vbat_ * 100) / 100;
+      const double bat_i = ibat_;
       const double pv_i = std::round(bat_v * bat_i / pv_v / 0.97 * 10) / 10;
       const auto& bs = instances_.battery_status;
       const auto& dd = instances_.dc_detailed;
@@ -210,7 +284,8 @@ void VeCanDevice::broadcast(TimePoint) {
       emit(127506, {{"sid", sid}, {"instance", double(dd[1])}, {"dcType", 3}});
       emit(127507, {{"instance", 0},
                     {"batteryInstance", 0},
-                    {"operatingState", 1},
+                    // bulk, or absorption once the voltage holds the current back
+                    {"operatingState", bat_i < 0.95 * std::max(0.0, 18.0 + 6 * wave) ? 2.0 : 1.0},
                     {"chargeMode", 0},
                     {"enabled", 1},
                     {"equalizationPending", 0},

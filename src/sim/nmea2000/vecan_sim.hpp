@@ -14,15 +14,26 @@
 /// range), and a 126208 Write Fields changing the data instance of 127508/127506 with a 126208
 /// Acknowledge; later broadcasts carry the new instance.
 /// Time is an input: tick(now) sends what is due.
+///
+/// The MPPT obeys a GX's charger link as a VE.Can charger under DVCC does (seed 003 "vecan-xxx",
+/// nmea2000.md §4.2): a broadcast (or addressed) VREG 0x2001 LINK_VSET lowers its charge voltage
+/// for 60 s after the last one (seed 003: the link values "must be written every 60 seconds").
+/// Its battery is a simple LiFePO4 bank
+/// (sim/dc_bus.hpp), its own or the demo's shared one, so the voltage it holds decides its
+/// current: when the bank reaches the link voltage, the current falls. A GX's addressed VREG
+/// 0x2015 LINK_CHARGE_CURRENT_LIMIT caps its current for 50 s (the register is RAM,
+/// vedirect_vebus.md §2.3), and it answers a VREQ for 0xEDF0 (its 70 A maximum).
 
 #include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "protocols/nmea2000/session.hpp"
+#include "sim/dc_bus.hpp"
 #include "transport/can_transport.hpp"
 
 namespace gxlink::sim::nmea2000 {
@@ -39,8 +50,21 @@ class VeCanDevice {
   void tick(TimePoint now);
   const gxlink::nmea2000::NetworkSession& session() const { return session_; }
 
+  /// Puts the MPPT on a shared bank (the demo's); by default it has a bank of its own. `name` is
+  /// its entry in the bank's currents. The bank must outlive the device.
+  void attach_bank(DcBus& bank, std::string name);
+  /// MPPT: the charge current it sends now (A), and the GX's link voltage while it is fresh.
+  double battery_current() const { return ibat_; }
+  std::optional<double> link_charge_voltage() const;
+  /// MPPT: the GX's current limit (addressed VREG 0x2015) while it is fresh (50 s, §2.3).
+  std::optional<double> link_charge_current() const;
+
  private:
   void on_frame(const CanFrame& f);
+  /// MPPT: the GX's LINK_VSET (VREG 0x2001) in `value`; false if it does not decode.
+  bool take_link_voltage(ByteView value);
+  /// MPPT: one step of the charger over `dt` seconds (sets ibat_ and vbat_).
+  void charge(double dt, double wave);
   void broadcast(TimePoint now);
   void send(std::uint32_t pgn, std::uint8_t prio, ByteView payload);
   void send_to(std::uint32_t pgn, std::uint8_t prio, std::uint8_t dst, ByteView payload);
@@ -72,6 +96,15 @@ class VeCanDevice {
   double t_ = 0;  ///< simulated seconds for the value curves
   std::map<std::uint16_t, Register> registers_;
   Instances instances_;
+  DcBus own_bank_;
+  DcBus* bank_ = &own_bank_;
+  std::string bank_name_ = "vecan-mppt";
+  std::optional<double> link_voltage_;  ///< VREG 0x2001, V
+  TimePoint link_written_{};
+  std::optional<double> link_current_;  ///< VREG 0x2015, A
+  TimePoint link_current_written_{};
+  double ibat_ = 0;
+  double vbat_ = 0;
 };
 
 }  // namespace gxlink::sim::nmea2000

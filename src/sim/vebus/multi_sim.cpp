@@ -83,6 +83,7 @@ std::uint8_t MultiSim::device_state() const {
 }
 
 double MultiSim::battery_current() const {
+  if (bank_) return bank_current_;
   const double k = opt_.nominal_voltage / 12.0;
   if (charging()) {
     // The charger gives what the unit can, up to its charge current setting (IBatBulk, §4.6) as
@@ -107,7 +108,9 @@ void MultiSim::on_tick(TimePoint now) {
   t_ += dt;
   in_state_s_ += dt;
   const double k = opt_.nominal_voltage / 12.0;
-  if (charging()) {
+  if (bank_) {
+    tick_on_bank();
+  } else if (charging()) {
     switch (substate_) {
       case 1:  // bulk: voltage climbs to absorption
         ubat_ = std::min(absorption_v(), ubat_ + 0.08 * k * dt);
@@ -145,6 +148,39 @@ void MultiSim::on_tick(TimePoint now) {
     last_heartbeat_ = now;
     reply(vb::cmd::kVersion, {0x98, 0x3E, 0x11, 0x00, 'B'});  // 1130136, a "MK2 20Mhz"
   }
+}
+
+void MultiSim::tick_on_bank() {
+  const double k = opt_.nominal_voltage / 12.0;
+  bank_->set_current(bank_name_, 0);
+  const double rest = bank_->voltage();  // the bank without this unit's current
+  double i = 0;
+  if (charging()) {
+    // At most its charge current setting in RAM (a GX's DVCC lowers it there), and no more than
+    // holds the bank at the stage's voltage.
+    const auto& ibat = settings_.at(vb::setting::kIBatBulk);
+    const double bulk = std::min(70.0 / k, ibat.info.to_value(ibat.ram));
+    const double target = substate_ == 3 ? float_v() : absorption_v();
+    i = std::clamp((target - rest) / bank_->resistance(), 0.0, std::max(0.0, bulk));
+    if (substate_ == 1 && i < bulk - 0.05) {
+      substate_ = 2;  // the voltage holds the current back: absorption
+      in_state_s_ = 0;
+    } else if (substate_ == 2 && in_state_s_ >= opt_.absorption_seconds) {
+      substate_ = 3;
+      in_state_s_ = 0;
+    }
+  } else {
+    if (substate_ != 1) {
+      substate_ = 1;
+      in_state_s_ = 0;
+    }
+    if (inverting()) i = -opt_.load_watts * opt_.phases / std::max(rest, 1.0) / 0.92;
+  }
+  // Reported in 0.1 A steps, as the DC info frame carries it.
+  bank_current_ = std::round(i * 10) / 10;
+  bank_->set_current(bank_name_, bank_current_);
+  ubat_ = bank_->voltage();
+  soc_ = bank_->soc * 100;
 }
 
 void MultiSim::on_bytes(ByteView in, TimePoint now) {

@@ -15,6 +15,7 @@
 #include "core/time.hpp"
 #include "protocols/vebus/codec.hpp"
 #include "protocols/vebus/framer.hpp"
+#include "sim/dc_bus.hpp"
 
 namespace gxlink::sim::vebus {
 
@@ -61,6 +62,16 @@ class MultiSim {
   double current_limit() const { return limit_da_ / 10.0; }
   double battery_voltage() const { return ubat_; }
   double soc() const { return soc_; }
+  /// The DC current it reports (A, positive = from the Multi into the battery).
+  double dc_current() const { return battery_current(); }
+  /// Sits on a shared bank (the demo's) instead of its own battery model: it reads the bank's
+  /// voltage and SOC and puts its DC current in as `name`. Charging, it holds the bank at its
+  /// absorption (then float) voltage with at most its charge current setting. The bank must
+  /// outlive the simulator.
+  void attach_bank(DcBus& bank, std::string name) {
+    bank_ = &bank;
+    bank_name_ = std::move(name);
+  }
   std::uint8_t substate() const { return substate_; }
   std::uint8_t device_state() const;
   std::size_t frames_received() const { return frames_rx_; }
@@ -81,6 +92,8 @@ class MultiSim {
   bool charging() const;
   bool inverting() const;
   double battery_current() const;
+  /// on_tick on a shared bank: the current that holds the bank at the stage's voltage.
+  void tick_on_bank();
   double absorption_v() const;
   double float_v() const;
 
@@ -103,6 +116,9 @@ class MultiSim {
   TimePoint last_rx_{};
   TimePoint last_heartbeat_{};
   double t_ = 0;
+  DcBus* bank_ = nullptr;
+  std::string bank_name_;
+  double bank_current_ = 0;  ///< on a shared bank: the DC current of the last tick
   bool silent_ = false;
   std::size_t frames_rx_ = 0;
   std::size_t writes_rx_ = 0;

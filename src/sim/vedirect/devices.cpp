@@ -220,9 +220,16 @@ std::string MpptSimulator::tick(double t) {
     if (auto i = fresh_u16(kLinkChargeCurrent, 0.1, kCurrentLimitReset)) limit_a = std::min(limit_a, *i);
   }
 
-  // The bank: LiFePO4 open-circuit voltage rising steeply above 90 % SOC, 5 mΩ per 12 V.
-  const double ocv = (12.4 + 1.0 * soc_ + std::max(0.0, soc_ - 0.9) * 12.0) * k;
-  const double r = 0.005 * k;
+  // The bank: LiFePO4 open-circuit voltage rising steeply above 90 % SOC, 5 mΩ per 12 V. On a
+  // shared bank, its voltage without this charger's current takes the open-circuit voltage's
+  // place (the other devices' currents already move it).
+  if (bank_) {
+    soc_ = bank_->soc;
+    bank_->set_current(bank_name_, 0);
+  }
+  const double ocv =
+      bank_ ? bank_->voltage() : (12.4 + 1.0 * soc_ + std::max(0.0, soc_ - 0.9) * 12.0) * k;
+  const double r = bank_ ? bank_->resistance() : 0.005 * k;
   const double load_a = o_.load_output ? 0.8 + 0.4 * wobble(t, 23.0) : 0.0;
   const double ppv_avail = on && !bms_lost ? o_.pv_peak_w * sun : 0;
   double ibat = 0;
@@ -234,7 +241,12 @@ std::string MpptSimulator::tick(double t) {
     voltage_limited = by_v <= std::min(by_pv, limit_a);
   }
   ibat_ = ibat;
-  vbat_ = ocv + r * (ibat - load_a);
+  if (bank_) {
+    bank_->set_current(bank_name_, ibat - load_a);
+    vbat_ = bank_->voltage();
+  } else {
+    vbat_ = ocv + r * (ibat - load_a);
+  }
   double ppv = ibat * vbat_ / 0.96;
   int mppt = 0;
   if (bms_lost) {
@@ -248,7 +260,8 @@ std::string MpptSimulator::tick(double t) {
     cs_ = voltage_limited ? (soc_ >= 0.995 ? 5 : 4) : 3;
     mppt = voltage_limited ? 1 : 2;
   }
-  soc_ = std::clamp(soc_ + (ibat - load_a) * dt / 3600.0 / o_.capacity_ah * 30.0, 0.1, 1.0);
+  if (!bank_)  // a shared bank's owner moves its SOC
+    soc_ = std::clamp(soc_ + (ibat - load_a) * dt / 3600.0 / o_.capacity_ah * 30.0, 0.1, 1.0);
   yield_today_wh_ += ibat * vbat_ * dt / 3600.0 * 144.0;  // the day is compressed 144×
   yield_total_wh_ += ibat * vbat_ * dt / 3600.0 * 144.0;
   max_power_today_ = std::max(max_power_today_, ppv);
@@ -305,9 +318,16 @@ std::string SmartShuntSimulator::tick(double t) {
   // Battery current: solar charging minus house loads (a fridge cycling every ~45 s).
   const double solar_a = soc_ < 0.99 ? 19.0 * sun : 2.5 * sun;
   const double load_a = 6.0 + 4.0 * (wobble(t, 45.0) > 0.3 ? 1 : 0) + 0.5 * wobble(t, 7.0);
-  const double i = solar_a - load_a;
-  soc_ = std::clamp(soc_ + i * dt / 3600.0 / capacity_ah_ * 30.0, 0.05, 1.0);
-  const double v = (12.3 + 0.9 * soc_ + 0.01 * i) * k_;
+  // On a shared bank it measures what every device there puts in, rounded as its TEXT I (mA).
+  const double i = bank_ ? std::round(bank_->battery_current() * 1000) / 1000 : solar_a - load_a;
+  i_ = i;
+  if (bank_) {
+    soc_ = bank_->soc;
+    capacity_ah_ = bank_->capacity_ah;
+  } else {
+    soc_ = std::clamp(soc_ + i * dt / 3600.0 / capacity_ah_ * 30.0, 0.05, 1.0);
+  }
+  const double v = bank_ ? bank_->voltage() : (12.3 + 0.9 * soc_ + 0.01 * i) * k_;
   const double p = v * i;
   if (i < 0) {
     discharged_kwh_ += -p * dt / 3.6e6 * 30.0;

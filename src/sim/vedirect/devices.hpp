@@ -13,6 +13,7 @@
 
 #include "core/bytes.hpp"
 #include "protocols/vedirect/framer.hpp"
+#include "sim/dc_bus.hpp"
 
 namespace gxlink::sim {
 
@@ -88,6 +89,12 @@ class MpptSimulator : public VeDirectSimDevice {
   double battery_voltage() const { return vbat_; }
   int charge_state() const { return cs_; }
   int error() const { return err_; }
+  /// Charges a shared bank (the demo's) instead of its own battery model: it reads the bank's
+  /// voltage and SOC and puts its current in as `name`. The bank must outlive the simulator.
+  void attach_bank(DcBus& bank, std::string name) {
+    bank_ = &bank;
+    bank_name_ = std::move(name);
+  }
 
  protected:
   void on_set(std::uint16_t id) override;
@@ -109,6 +116,8 @@ class MpptSimulator : public VeDirectSimDevice {
   double yield_total_wh_ = 8272 * 10.0;
   double max_power_today_ = 0;
   int day_ = 0;
+  DcBus* bank_ = nullptr;
+  std::string bank_name_;
 };
 
 /// SmartShunt 500A/50mV (PID 0xA389): a main block and a history block every second (§1.6).
@@ -118,9 +127,16 @@ class SmartShuntSimulator : public VeDirectSimDevice {
   explicit SmartShuntSimulator(SimClockOptions clock = {}, int nominal_voltage = 12);
   std::string tick(double t) override;
   double soc() const { return soc_; }
+  /// What it measured at its last tick (A, positive = charging).
+  double battery_current() const { return i_; }
+  /// Measures a shared bank (the demo's) instead of its own load profile: the current is the sum
+  /// of what every device on the bank puts in. The bank must outlive the simulator.
+  void attach_bank(DcBus& bank) { bank_ = &bank; }
 
  private:
   SimClockOptions clock_;
+  DcBus* bank_ = nullptr;
+  double i_ = 0;
   double last_t_ = 0;
   double soc_ = 0.62;
   double capacity_ah_ = 200;

@@ -130,6 +130,25 @@ TEST(VenusInterop, VenusSystemcalcDvccReachesGxlinkDevices) {
     EXPECT_DOUBLE_EQ(*num(m, mppt, "/Link/ChargeVoltage"), *num(m, bms, "/Info/MaxChargeVoltage"));
     EXPECT_EQ(m[mppt]["/Link/NetworkMode"], 13);
     EXPECT_FALSE(m.contains("com.victronenergy.system"));  // Venus' own, not ours, on the bus
+    // VE.Can chargers: Venus' DVCC writes the voltage and mode into the NMEA 2000 driver's
+    // com.victronenergy.vecan.<interface> service (venus_os.md §5.4 step 2), which puts them on
+    // the bus (the demo's VE.Can bus is can2).
+    const std::string vecan = "com.victronenergy.vecan.can2";
+    EXPECT_TRUE(test::eventually(
+        [&] {
+          auto res = cli.Get("/api/model");
+          if (!res || res->status != 200) return false;
+          m = json::parse(res->body, nullptr, false);
+          return m.is_object() && num(m, vecan, "/Link/ChargeVoltage") &&
+                 num(m, vecan, "/Link/NetworkMode");
+        },
+        20s))
+        << m.dump();
+    if (num(m, vecan, "/Link/ChargeVoltage")) {
+      EXPECT_DOUBLE_EQ(*num(m, vecan, "/Link/ChargeVoltage"),
+                       *num(m, bms, "/Info/MaxChargeVoltage"));
+      EXPECT_EQ(m[vecan]["/Link/NetworkMode"], 13);
+    }
   }
   systemcalc.stop();
   EXPECT_EQ(gx.stop(), 0) << gx.output();

@@ -639,3 +639,155 @@ TEST(DvccPaths, OnlyExistingPaths) {
 
 }  // namespace
 }  // namespace gxlink::system
+
+namespace gxlink::system {
+namespace {
+
+// VE.Can chargers (venus_os.md §5.4 step 2, seed 003 "vecan-xxx"): DVCC writes the effective
+// charge voltage and the network mode to the vecan service, every 3 s like every other link
+// path, and not to the VE.Can solar charger's own /Link/ChargeVoltage. The battery's voltage and
+// temperature go to the vecan service's sense paths.
+TEST(DvccVecan, VoltageAndModeGoThroughTheVecanService) {
+  constexpr const char* kVecan = "com.victronenergy.vecan.can0";
+  constexpr const char* kCanSolar = "com.victronenergy.solarcharger.socketcan_can0_di0_uc1";
+  Rig rig;
+  rig.add(multi(0));
+  auto can_solar = solar(kCanSolar, 10, 70, 53);
+  can_solar.connection = "VE.Can";
+  rig.add(can_solar);
+  rig.add({kVecan,
+           {},
+           {{"/Link/ChargeVoltage", kNone},
+            {"/Link/NetworkMode", kNone},
+            {"/Link/VoltageSense", kNone},
+            {"/Link/TemperatureSense", kNone}},
+           "VE.Can"});
+  rig.add(bms(55.6, 45, 0, 53, {{"/Dc/0/Temperature", D(21.5)}}));
+  rig.run(60);
+  EXPECT_TRUE(matches(D(55.6), rig.get(kVecan, "/Link/ChargeVoltage")));
+  EXPECT_TRUE(matches(I(13), rig.get(kVecan, "/Link/NetworkMode")));
+  EXPECT_TRUE(matches(D(53), rig.get(kVecan, "/Link/VoltageSense")));
+  EXPECT_TRUE(matches(D(21.5), rig.get(kVecan, "/Link/TemperatureSense")));
+  // The VE.Can charger's own voltage path is not written; its current limit is (step 7).
+  EXPECT_TRUE(times_of(rig.writes(), kCanSolar, "/Link/ChargeVoltage").empty());
+  EXPECT_FALSE(times_of(rig.writes(), kCanSolar, "/Link/ChargeCurrent").empty());
+  for (const char* path : {"/Link/ChargeVoltage", "/Link/NetworkMode"}) {
+    auto t = times_of(rig.writes(), kVecan, path);
+    ASSERT_GE(t.size(), 18u) << path;
+    for (std::size_t i = 1; i < t.size(); ++i) {
+      EXPECT_GE(t[i] - t[i - 1], 2.5) << path;
+      EXPECT_LE(t[i] - t[i - 1], 4.0) << path;
+    }
+  }
+  // BMS gone: the vecan writes stop too, so the driver's repeats end and the chargers time out.
+  rig.remove(kBattery);
+  rig.run(4);
+  const auto n = times_of(rig.writes(), kVecan, "/Link/ChargeVoltage").size();
+  rig.run(60);
+  EXPECT_EQ(times_of(rig.writes(), kVecan, "/Link/ChargeVoltage").size(), n);
+}
+
+}  // namespace
+}  // namespace gxlink::system
+
+namespace gxlink::system {
+namespace {
+
+// Shared current sense (seed 003: solarcharger /Link/BatteryCurrent and the reasons of
+// /Control/BatteryCurrentSense; the setting, its default and the order of the reasons are facts
+// from Venus' batterysense.py): with nothing else controlling the charge, the battery monitor's
+// current goes to every solar charger that takes it, every 3 s.
+TEST(DvccCurrentSense, BatteryCurrentToSolarChargersAndItsReasons) {
+  auto monitor = [](double current) {
+    return Device{kBattery,
+                  {{"/Dc/0/Voltage", D(52.6)}, {"/Dc/0/Current", D(current)}, {"/Soc", D(71)}},
+                  {},
+                  "VE.Direct"};
+  };
+  auto scs_solar = [] {
+    auto s = solar(kSolar, 10, 50, 52.7);
+    s.link.push_back({"/Link/BatteryCurrent", kNone});
+    return s;
+  };
+  {
+    SCOPED_TRACE("enabled");
+    Rig rig;
+    rig.add(multi(0));
+    rig.add(scs_solar());
+    rig.add(monitor(-7.5));  // on by default, as on a GX
+    rig.run(30);
+    EXPECT_TRUE(matches(I(4), rig.sys("/Control/BatteryCurrentSense")));
+    EXPECT_TRUE(matches(D(-7.5), rig.get(kSolar, "/Link/BatteryCurrent")));
+    auto t = times_of(rig.writes(), kSolar, "/Link/BatteryCurrent");
+    ASSERT_GE(t.size(), 8u);
+    for (std::size_t i = 1; i < t.size(); ++i) {
+      EXPECT_GE(t[i] - t[i - 1], 2.5);
+      EXPECT_LE(t[i] - t[i - 1], 4.0);
+    }
+    // The monitor's new current follows at the next cycle.
+    rig.set(kBattery, "/Dc/0/Current", D(3.25));
+    rig.run(4);
+    EXPECT_TRUE(matches(D(3.25), rig.get(kSolar, "/Link/BatteryCurrent")));
+  }
+  {
+    SCOPED_TRACE("switched off");
+    Rig rig;
+    rig.add(multi(0));
+    rig.add(scs_solar());
+    rig.add(monitor(-7.5));
+    ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/BatteryCurrentSense", I(0)),
+              model::WriteResult::kOk);
+    rig.run(10);
+    EXPECT_TRUE(matches(I(0), rig.sys("/Control/BatteryCurrentSense")));
+    EXPECT_TRUE(times_of(rig.writes(), kSolar, "/Link/BatteryCurrent").empty());
+  }
+  {
+    SCOPED_TRACE("a BMS controls the charge");
+    Rig rig;
+    rig.add(multi(0));
+    rig.add(scs_solar());
+    rig.add(bms(56.0, 45, 0, 53));
+    ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/BatteryCurrentSense", I(1)),
+              model::WriteResult::kOk);
+    rig.run(10);
+    EXPECT_TRUE(matches(I(1), rig.sys("/Control/BatteryCurrentSense")));
+    EXPECT_TRUE(times_of(rig.writes(), kSolar, "/Link/BatteryCurrent").empty());
+  }
+  {
+    SCOPED_TRACE("ESS: the Multi decides");
+    Rig rig;
+    auto m = multi(0);
+    m.values.push_back({"/Hub/ChargeVoltage", D(55.2)});
+    rig.add(m);
+    rig.add(scs_solar());
+    rig.add(monitor(-7.5));
+    rig.run(10);
+    EXPECT_TRUE(matches(I(1), rig.sys("/Control/BatteryCurrentSense")));
+    EXPECT_TRUE(times_of(rig.writes(), kSolar, "/Link/BatteryCurrent").empty());
+  }
+  {
+    SCOPED_TRACE("no solar charger takes it");
+    Rig rig;
+    rig.add(multi(0));
+    rig.add(solar(kSolar, 10, 50, 52.7));
+    rig.add(monitor(-7.5));
+    ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/BatteryCurrentSense", I(1)),
+              model::WriteResult::kOk);
+    rig.run(10);
+    EXPECT_TRUE(matches(I(2), rig.sys("/Control/BatteryCurrentSense")));
+  }
+  {
+    SCOPED_TRACE("no battery monitor");
+    Rig rig;
+    rig.add(multi(0));
+    rig.add(scs_solar());
+    ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/BatteryCurrentSense", I(1)),
+              model::WriteResult::kOk);
+    rig.run(10);
+    EXPECT_TRUE(matches(I(3), rig.sys("/Control/BatteryCurrentSense")));
+    EXPECT_TRUE(times_of(rig.writes(), kSolar, "/Link/BatteryCurrent").empty());
+  }
+}
+
+}  // namespace
+}  // namespace gxlink::system

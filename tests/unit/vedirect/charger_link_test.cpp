@@ -81,6 +81,9 @@ TEST(ChargerLink, RepliesMarkAcceptanceAndRefusalsAreCounted) {
   EXPECT_FALSE(link.accepted(0x2002));
   link.on_reply(0x2002, true);
   EXPECT_TRUE(link.accepted(0x2002));
+  // A new sensed value: still in use while it goes out (the device took the register).
+  link.write(0x2002, u16(5301), t0 + seconds(3));
+  EXPECT_TRUE(link.accepted(0x2002));
   link.on_reply(0x2002, false);
   EXPECT_FALSE(link.accepted(0x2002));
   EXPECT_EQ(link.refusals(), 1u);
