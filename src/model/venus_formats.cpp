@@ -343,11 +343,15 @@ bool path_matches(std::string_view pattern, std::string_view path) noexcept {
 }
 
 const PathFormat* find_path_format(std::string_view type, std::string_view path) noexcept {
+  // Every service declares each of its paths through here, so the type is compared first (cheap,
+  // and it rules out most rows) and a "*" row is matched only while none has been found.
   const PathFormat* any = nullptr;
   for (const PathFormat& f : kFormats) {
+    const bool own = f.type == type;
+    if (!own && (any || f.type != "*")) continue;
     if (!path_matches(f.path, path)) continue;
-    if (f.type == type) return &f;
-    if (f.type == "*" && !any) any = &f;
+    if (own) return &f;
+    any = &f;
   }
   return any;
 }
