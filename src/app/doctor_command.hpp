@@ -1,14 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// `gxlink doctor`: finds the serial ports and CAN interfaces, listens on each for a few seconds,
-/// says which devices answered and writes a config that runs them (issue 17 item 4). The
-/// recognisers and the report are sans-I/O (src/doctor); this file only opens ports on Asio and
-/// feeds them.
-///
-/// Writes: none by default. Every probe only listens, except with --allow-writes:
-///  - a serial port where nothing answered is asked `C\r` `V\r` (slcan close, version);
-///  - an slcan adapter (found so, or named with --can slcan:PATH) is opened with `C`, `S<n>`, `O`,
-///    which puts it on the bus in normal mode (it acknowledges frames; gxlink sends none).
+/// says which devices answered and writes a config that runs them (issue 17 item 4). The probing
+/// and what it writes with --allow-writes are src/doctor/probe.hpp; this file is the CLI: options,
+/// output, and writing the config file.
 
 #include <iosfwd>
 #include <string>
