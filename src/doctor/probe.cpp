@@ -20,7 +20,6 @@
 namespace gxlink::doctor {
 namespace {
 
-
 // The two CAN bit rates an slcan adapter is tried at when the spec names none: 500 kbit/s (the
 // CAN-bus BMS default, seeds/001 §1.2) first, then 250 kbit/s (NMEA 2000 / VE.Can, CANopen
 // batteries such as the SuperB).
