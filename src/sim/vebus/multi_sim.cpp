@@ -300,8 +300,6 @@ void MultiSim::send_config() {
 void MultiSim::on_frame(const vb::Mk2Frame& f) {
   if (!f.is_mk2()) return;
   ++frames_rx_;
-  vb::WireFrame raw = vb::encode_frame(f.type, f.payload.view());
-  received_.push_back(raw);
   if (silent_) return;
   const ByteView d = f.data();
   switch (f.command()) {

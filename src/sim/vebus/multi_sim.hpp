@@ -76,8 +76,6 @@ class MultiSim {
   std::uint8_t device_state() const;
   std::size_t frames_received() const { return frames_rx_; }
   std::size_t writes_received() const { return writes_rx_; }
-  /// Every MK2 command frame received, in order (for tests that check the bytes sent).
-  const std::vector<gxlink::vebus::WireFrame>& received() const { return received_; }
 
  private:
   void on_frame(const gxlink::vebus::Mk2Frame& f);
@@ -122,7 +120,6 @@ class MultiSim {
   bool silent_ = false;
   std::size_t frames_rx_ = 0;
   std::size_t writes_rx_ = 0;
-  std::vector<gxlink::vebus::WireFrame> received_;
 };
 
 }  // namespace gxlink::sim::vebus
