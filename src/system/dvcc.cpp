@@ -266,9 +266,8 @@ void Dvcc::update_controller(TimePoint now) {
   if (controller_t_ && now < *controller_t_) controller_.reset();
   controller_t_ = now;
   auto* calc = dynamic_cast<SystemCalc*>(ctx_.find ? ctx_.find("systemcalc") : nullptr);
-  const Service* battery = calc && !calc->battery_service().empty()
-                               ? ctx_.model.find(calc->battery_service())
-                               : nullptr;
+  const Service* battery =
+      calc && !calc->battery_service().empty() ? ctx_.model.find(calc->battery_service()) : nullptr;
   // Only for a battery service (not a Multi's SOC) that gives no limits of its own, and only
   // while no BMS is selected: a BMS's limits always win, as they do in Venus (venus_os.md §5.2).
   const bool eligible = battery && service_type(battery->name()) == "battery" &&

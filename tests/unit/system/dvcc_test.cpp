@@ -838,7 +838,8 @@ TEST(DvccChargeControl, OffByDefaultNoLimitsWithoutABms) {
   rig.add(cell_bank(3.35));
   rig.run(30);
   EXPECT_TRUE(values_of(rig.writes(), kSolar, "/Link/ChargeVoltage").empty());
-  EXPECT_TRUE(values_of(rig.writes(), kVebus, "/BatteryOperationalLimits/MaxChargeVoltage").empty());
+  EXPECT_TRUE(
+      values_of(rig.writes(), kVebus, "/BatteryOperationalLimits/MaxChargeVoltage").empty());
   EXPECT_TRUE(matches(kNone, rig.sys("/Dc/Battery/ChargeVoltage")));
   EXPECT_TRUE(matches(kNone, rig.sys("/Dvcc/ChargeControl/Active")));  // not even declared
 }
@@ -923,8 +924,8 @@ TEST(DvccChargeControl, UserLimitsStillApply) {
   EXPECT_TRUE(matches(D(20), rig.get(kSolar, "/Link/ChargeCurrent")));
 }
 
-// Loss of data: the bank disconnects, is removed, or stops giving the cell extremes it gave. Writing
-// stops (the chargers in BMS mode time out on their own, error #67), the status says the
+// Loss of data: the bank disconnects, is removed, or stops giving the cell extremes it gave.
+// Writing stops (the chargers in BMS mode time out on their own, error #67), the status says the
 // controller is off; when the data returns, control resumes.
 TEST(DvccChargeControl, StopsWritingOnLostData) {
   for (const char* how : {"disconnected", "removed", "cells invalid", "voltage invalid"}) {
