@@ -32,7 +32,7 @@ CLI::App* add_sim_command(CLI::App& app, SimCommandOptions& o) {
   ess->add_option("--imbalance-mv", o.imbalance_mv,
                   "one cell ahead by this much OCV at the float voltage (default per scenario)")
       ->check(CLI::Range(0.0, 1000.0));
-  ess->add_option("--hours", o.hours, "simulated hours (default 4)")
+  ess->add_option("--hours", o.hours, "simulated hours (default 4; offgrid-ac 24)")
       ->check(CLI::Range(0.001, 48.0));
   ess->add_option("--trace", o.trace, "write a CSV trace, one row per simulated second");
   ess->add_option("--plot", o.plot, "write an SVG plot");

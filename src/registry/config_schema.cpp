@@ -187,15 +187,9 @@ class Validator {
         return error(at, dotted, what + " is \"" + s + "\"; it must be one of " + list);
       }
     }
-    if (k.check) {
-      std::string problem;
-      try {
-        problem = k.check(v);
-      } catch (const std::exception& e) {  // a check must not take validation down
-        problem = e.what();
-      }
-      if (!problem.empty()) return error(at, dotted, what + ": " + problem);
-    }
+    // A table's own keys first: its check (what its keys mean together) runs only on keys that
+    // are each well formed, so a bad key is reported once, where it is.
+    const std::size_t errors_before = errors_.size();
     if (k.fields) {
       const std::string sub = label.starts_with("[[") ? label.substr(2, label.size() - 4)
                                                       : label.substr(1, label.size() - 2);
@@ -205,6 +199,15 @@ class Validator {
         for (const auto& e : *a)
           if (const auto* t = e.as_table())
             table(*k.fields, *t, "[[" + sub + "." + k.name + "]]", dotted + ".");
+    }
+    if (k.check && errors_.size() == errors_before) {
+      std::string problem;
+      try {
+        problem = k.check(v);
+      } catch (const std::exception& e) {  // a check must not take validation down
+        problem = e.what();
+      }
+      if (!problem.empty()) return error(at, dotted, what + ": " + problem);
     }
     if (k.device != DeviceRole::kNone) device(k, v, label, dotted);
   }

@@ -194,6 +194,14 @@ constexpr std::array<std::pair<const char*, std::int64_t>, 9> kStatus = {{
 }};
 constexpr std::array<const char*, 2> kStatusNone = {"/Control/EffectiveChargeVoltage",
                                                     "/Dc/Battery/ChargeVoltage"};
+// gxlink's own (issue 16), only with [system.charge_control]: /Active 1 says the limits DVCC
+// distributes come from gxlink's charge controller, not from a BMS; the rest is what it runs on
+// (the battery service), its phase and its limits.
+constexpr const char* kControlActive = "/Dvcc/ChargeControl/Active";
+constexpr std::array<const char*, 5> kControlNone = {
+    "/Dvcc/ChargeControl/Service", "/Dvcc/ChargeControl/Phase",
+    "/Dvcc/ChargeControl/MaxChargeVoltage", "/Dvcc/ChargeControl/MaxChargeCurrent",
+    "/Dvcc/ChargeControl/MaxDischargeCurrent"};
 }  // namespace
 
 void Dvcc::start() {
@@ -203,12 +211,18 @@ void Dvcc::start() {
   if (!system_) throw std::runtime_error("dvcc needs systemcalc's com.victronenergy.system");
   for (auto& [p, v] : kStatus) system_->add(p, {}, Value{v});
   for (const char* p : kStatusNone) system_->add(p, {});
+  if (options_.charge_control) {
+    system_->add(kControlActive, {}, Value{std::int64_t{0}});
+    for (const char* p : kControlNone) system_->add(p, {});
+  }
 }
 
 void Dvcc::stop() {
   // The service itself is systemcalc's (removed by its stop, which runs after ours).
   system_ = nullptr;
   last_cycle_.reset();
+  controller_.reset();
+  controller_out_.reset();
 }
 
 void Dvcc::set_status(std::string_view path, const Value& v) {
@@ -227,6 +241,69 @@ void Dvcc::write(std::string_view service, std::string_view path, const Value& v
 void Dvcc::publish_off() {
   for (auto& [p, v] : kStatus) set_status(p, Value{v});
   for (const char* p : kStatusNone) set_status(p, Value{});
+  publish_controller();
+}
+
+void Dvcc::publish_controller() {
+  if (!options_.charge_control) return;
+  set_status(kControlActive, Value{std::int64_t{controller_out_ ? 1 : 0}});
+  if (!controller_out_) {
+    for (const char* p : kControlNone) set_status(p, Value{});
+    return;
+  }
+  const control::ControlOutput& out = *controller_out_;
+  set_status("/Dvcc/ChargeControl/Service", Value{controller_battery_});
+  set_status("/Dvcc/ChargeControl/Phase", Value{std::string(control::to_string(out.phase))});
+  set_status("/Dvcc/ChargeControl/MaxChargeVoltage", Value{out.cvl_v});
+  set_status("/Dvcc/ChargeControl/MaxChargeCurrent", Value{out.ccl_a});
+  set_status("/Dvcc/ChargeControl/MaxDischargeCurrent", Value{out.dcl_a});
+}
+
+void Dvcc::update_controller(TimePoint now) {
+  controller_out_.reset();
+  if (!options_.charge_control) return;
+  // A clock that went backwards (a new replay) starts the controller afresh.
+  if (controller_t_ && now < *controller_t_) controller_.reset();
+  controller_t_ = now;
+  auto* calc = dynamic_cast<SystemCalc*>(ctx_.find ? ctx_.find("systemcalc") : nullptr);
+  const Service* battery =
+      calc && !calc->battery_service().empty() ? ctx_.model.find(calc->battery_service()) : nullptr;
+  // Only for a battery service (not a Multi's SOC) that gives no limits of its own, and only
+  // while no BMS is selected: a BMS's limits always win, as they do in Venus (venus_os.md §5.2).
+  const bool eligible = battery && service_type(battery->name()) == "battery" &&
+                        calc->bms_service().empty() && !num(battery, "/Info/MaxChargeVoltage");
+  if (!eligible || battery->name() != controller_battery_) {
+    controller_.reset();
+    controller_cells_seen_ = false;
+    controller_battery_ = eligible ? battery->name() : std::string();
+  }
+  if (!eligible) return;
+  const Opt v = num(battery, "/Dc/0/Voltage"), i = num(battery, "/Dc/0/Current");
+  const Opt cell_min = num(battery, "/System/MinCellVoltage");
+  const Opt cell_max = num(battery, "/System/MaxCellVoltage");
+  const bool cells = cell_min && cell_max;
+  // Loss of data: a driver that loses its device says /Connected 0 and invalidates its values
+  // within the protocol's timeout (DESIGN.md "Safety rules"). Cell extremes, once published, are
+  // needed from then on: without them the controller would fall back to the average cell and miss
+  // a high one. The controller stops; cycle() then stops writing, as for a lost BMS.
+  if (!connected(battery) || !v || *v <= 0 || !i || (controller_cells_seen_ && !cells)) {
+    controller_.reset();
+    return;
+  }
+  controller_cells_seen_ = controller_cells_seen_ || cells;
+  control::Measurement in;
+  in.pack_v = *v;
+  in.current_a = *i;  // battery services: positive = charging, as the controller counts it
+  in.soc_pct = num(battery, "/Soc");
+  in.cell_min_v = cell_min;
+  in.cell_max_v = cell_max;
+  const Opt t = num(battery, "/Dc/0/Temperature");
+  const Opt t_min = num(battery, "/System/MinCellTemperature");
+  const Opt t_max = num(battery, "/System/MaxCellTemperature");
+  in.temp_min_c = t_min ? t_min : t;
+  in.temp_max_c = t_max ? t_max : t;
+  if (!controller_) controller_.emplace(*options_.charge_control);
+  controller_out_ = controller_->update(in, now);
 }
 
 void Dvcc::on_tick(TimePoint now) {
@@ -234,11 +311,17 @@ void Dvcc::on_tick(TimePoint now) {
   const bool on = (ctx_.settings.get_int("/Settings/Services/Bol").value_or(0) & 1) != 0;
   if (!on) {
     // DVCC off: nothing is written into any device (gxlink has no pre-DVCC "legacy" mode).
+    controller_.reset();
+    controller_out_.reset();
     publish_off();
     last_cycle_.reset();
     return;
   }
   update_filters();
+  // The controller runs every second (its own update period keeps the CVL to one change per
+  // 20 s); what it says at each ADJUST cycle is sent.
+  update_controller(now);
+  publish_controller();
   // Every ADJUST seconds; half a second of slack so a steady 1 s timer with jitter still hits
   // every third tick. A clock that went backwards (a new replay) starts a cycle at once.
   if (last_cycle_ && now >= *last_cycle_ && to_seconds(now - *last_cycle_) < kAdjustSeconds - 0.5)
@@ -337,9 +420,15 @@ void Dvcc::cycle() {
   // ---- the BMS ----
   const Service* bms = calc && !calc->bms_service().empty() ? m.find(calc->bms_service()) : nullptr;
   if (bms && !connected(bms)) bms = nullptr;
-  if (bms || charger_wants_bms) bms_seen_ = true;
+  // Without a BMS, gxlink's charge controller may stand in for one (issue 16; only when
+  // configured): its limits are then distributed exactly as a BMS's, its loss stops the writes
+  // as a lost BMS does. `limits` is where the limits come from.
+  const bool from_controller = !bms && controller_out_.has_value();
+  const Service* limits = bms;
+  if (from_controller) limits = m.find(controller_battery_);
+  if (limits || charger_wants_bms) bms_seen_ = true;
   const bool vebus_bms = multi && integer(multi, "/Bms/BmsType") == 2;
-  if (bms_seen_ && !bms && !vebus_bms) {
+  if (bms_seen_ && !limits && !vebus_bms) {
     // BMS lost (dvcc.py): stop writing, so every charger in BMS mode times out on its own
     // (error #67) instead of charging on limits nobody vouches for any more.
     set_status("/Control/SolarChargeVoltage", std::int64_t{0});
@@ -350,19 +439,22 @@ void Dvcc::cycle() {
     return;
   }
 
-  Opt cv, mcc;
+  Opt cv, mcc, dcl;
   bool stop_on_mcc0 = false;
-  bool has_bms = bms != nullptr;
-  if (bms) {
+  const bool has_bms = limits != nullptr;
+  if (limits) {
     BmsReading r;
-    r.product_id = integer(bms, "/ProductId").value_or(0);
-    r.cvl = num(bms, "/Info/MaxChargeVoltage");
-    r.ccl = num(bms, "/Info/MaxChargeCurrent");
-    r.voltage = num(bms, "/Dc/0/Voltage");
-    r.capacity = num(bms, "/InstalledCapacity");
-    r.max_cell = num(bms, "/System/MaxCellVoltage");
-    r.min_cell = num(bms, "/System/MinCellVoltage");
-    r.charge_voltage_control = integer(bms, "/Capabilities/ChargeVoltageControl") == 1;
+    // The quirks correct what a particular BMS's firmware sends; the controller's limits are
+    // gxlink's own, so none of them applies (product 0).
+    r.product_id = from_controller ? 0 : integer(limits, "/ProductId").value_or(0);
+    r.cvl = from_controller ? Opt(controller_out_->cvl_v) : num(limits, "/Info/MaxChargeVoltage");
+    r.ccl = from_controller ? Opt(controller_out_->ccl_a) : num(limits, "/Info/MaxChargeCurrent");
+    dcl = from_controller ? Opt(controller_out_->dcl_a) : num(limits, "/Info/MaxDischargeCurrent");
+    r.voltage = num(limits, "/Dc/0/Voltage");
+    r.capacity = num(limits, "/InstalledCapacity");
+    r.max_cell = num(limits, "/System/MaxCellVoltage");
+    r.min_cell = num(limits, "/System/MinCellVoltage");
+    r.charge_voltage_control = integer(limits, "/Capabilities/ChargeVoltageControl") == 1;
     const QuirkResult q = apply_quirks(r, pylontech_cv_);
     cv = q.cv;
     mcc = q.ccl;
@@ -508,7 +600,7 @@ void Dvcc::cycle() {
   std::int64_t bms_parameters = 0;
   if (multi) {
     const std::string name = multi->name();
-    if (bms) {
+    if (has_bms) {
       if (cv) write(name, "/BatteryOperationalLimits/MaxChargeVoltage", Value{std::max(0.0, *cv)});
       if (multi_mcc) {
         write(name, "/BatteryOperationalLimits/MaxChargeCurrent", Value{*multi_mcc});
@@ -516,9 +608,9 @@ void Dvcc::cycle() {
         if (auto own = num(multi, "/Dc/0/MaxChargeCurrent"))
           write(name, "/Dc/0/MaxChargeCurrent", Value{std::max(*own, *multi_mcc)});
       }
-      if (auto dcl = num(bms, "/Info/MaxDischargeCurrent"))
+      if (dcl)
         write(name, "/BatteryOperationalLimits/MaxDischargeCurrent", Value{std::max(0.0, *dcl)});
-      if (auto low = num(bms, "/Info/BatteryLowVoltage"))
+      if (auto low = num(limits, "/Info/BatteryLowVoltage"))
         write(name, "/BatteryOperationalLimits/BatteryLowVoltage", Value{std::max(0.0, *low)});
       bms_parameters = 1;
     } else if (multi_mcc) {
@@ -527,15 +619,14 @@ void Dvcc::cycle() {
     }
   }
   // Inverters only care about DCL = 0 ("stop discharging").
-  if (bms)
-    if (auto dcl = num(bms, "/Info/MaxDischargeCurrent"))
-      for (auto& c : chargers)
-        if (c.kind == Kind::kInverterCharger) {
-          write(c.s->name(), "/Link/DischargeCurrent", Value{std::max(0.0, *dcl)});
-          bms_parameters = 1;
-        }
+  if (dcl)
+    for (auto& c : chargers)
+      if (c.kind == Kind::kInverterCharger) {
+        write(c.s->name(), "/Link/DischargeCurrent", Value{std::max(0.0, *dcl)});
+        bms_parameters = 1;
+      }
   set_status("/Control/BmsParameters",
-             std::int64_t{bms_parameters || (bms && voltage_written) ? 1 : 0});
+             std::int64_t{bms_parameters || (has_bms && voltage_written) ? 1 : 0});
 
   // ---- sensing (batterysense.py): the active battery's voltage and temperature ----
   std::int64_t vsense = 0, tsense = 0;

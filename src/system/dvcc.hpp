@@ -10,13 +10,23 @@
 /// charge current of every source. Measured current of sources DVCC cannot set (alternators and
 /// DC-DC converters without /Link/ChargeCurrent, chargers it cannot set, uncontrollable solar
 /// chargers) is taken off before the controllable chargers' budget and before the Multi's share.
+///
+/// gxlink's own addition (issue 16): with `[system.charge_control] enabled = true`, when no BMS
+/// is selected and the active battery publishes no limits of its own (no /Info/MaxChargeVoltage),
+/// DVCC runs the charge controller (control::ChargeController) on that battery's measurements and
+/// distributes its CVL/CCL/DCL exactly as a BMS's. Venus' DVCC without a BMS sends no charge
+/// voltage at all (venus_os.md §5.4 steps 1 and 8: only the user's current limit), so this never
+/// happens unless configured, and its status says where the limits come from
+/// (/Dvcc/ChargeControl/*).
 
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "control/charge_controller.hpp"
 #include "system/component.hpp"
 
 namespace gxlink::system {
@@ -65,9 +75,16 @@ struct LowPass {
   double update(double x) { return value += (x - value) * omega; }
 };
 
+struct DvccOptions {
+  /// [system.charge_control]: the controller DVCC runs for an active battery without limits of
+  /// its own; nullopt (the default) leaves DVCC as Venus' (no limits without a BMS).
+  std::optional<control::ControllerConfig> charge_control;
+};
+
 class Dvcc : public SystemComponent {
  public:
-  explicit Dvcc(SystemContext& ctx) : ctx_(ctx) {}
+  explicit Dvcc(SystemContext& ctx, DvccOptions options = {})
+      : ctx_(ctx), options_(std::move(options)) {}
 
   std::string_view name() const override { return "dvcc"; }
   void start() override;
@@ -82,12 +99,24 @@ class Dvcc : public SystemComponent {
  private:
   void publish_off();
   void update_filters();
+  /// Feeds the charge controller (each second) from the battery it runs on; leaves
+  /// `controller_out_` empty when it has nothing to run on or that battery's data is lost.
+  void update_controller(TimePoint now);
+  void publish_controller();
   void cycle();
   void write(std::string_view service, std::string_view path, const model::Value& v);
   void set_status(std::string_view path, const model::Value& v);
 
   SystemContext& ctx_;
+  DvccOptions options_;
   model::Service* system_ = nullptr;
+  /// The charge controller and the battery service it runs on (reset when that battery changes
+  /// or its data is lost: it starts again from bulk, as after a restart).
+  std::optional<control::ChargeController> controller_;
+  std::string controller_battery_;
+  bool controller_cells_seen_ = false;  ///< that battery has published its cell extremes
+  std::optional<control::ControlOutput> controller_out_;  ///< this second's limits, if any
+  std::optional<TimePoint> controller_t_;                 ///< when it last ran
   std::optional<TimePoint> last_cycle_;
   /// Smoothed /Dc/0/Current per charger (dvcc.py SolarCharger._smoothed_current, ω = 2π/20).
   std::map<std::string, LowPass, std::less<>> smoothed_;

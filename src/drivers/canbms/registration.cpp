@@ -9,11 +9,11 @@
 
 #include "core/json_writer.hpp"
 #include "drivers/canbms/bms_driver.hpp"
-#include "drivers/canbms/charge_control_config.hpp"
 #include "drivers/canbms/controller_policy.hpp"
 #include "drivers/canbms/gx_driver.hpp"
 #include "model/model_json.hpp"
 #include "protocols/canbms/codec.hpp"
+#include "registry/charge_control_config.hpp"
 #include "registry/demo.hpp"
 #include "registry/registry.hpp"
 #include "sim/canbms/battery_sim.hpp"
@@ -215,23 +215,7 @@ std::unique_ptr<drivers::Driver> make_bms(const toml::table& cfg, drivers::Drive
     throw std::invalid_argument("charge_voltage must be in (0, 1000] V");
   std::shared_ptr<cb::LimitPolicy> limit_policy;
   if (policy == "controller") {
-    auto chem = control::chemistry_from_string(cfg["chemistry"].value_or(std::string()));
-    auto cells = cfg["cells"].value<std::int64_t>();
-    if (!chem || !cells || *cells < 4 || *cells > 16)
-      throw std::invalid_argument(
-          "policy = \"controller\" needs chemistry = \"lfp\" or \"nmc\" and cells = 4..16");
-    const auto n = static_cast<double>(*cells);
-    const toml::table* table = cfg["controller"].as_table();
-    auto cc = controller_config_from(table, *chem, static_cast<int>(*cells), 100);
-    // charge_voltage stays the battery maker's CVL (never guessed) and is the controller's highest;
-    // a per-cell value in the controller table must say the same.
-    if (table && table->contains("cell_charge_v") && std::abs(cc.cell_charge_v * n - *cvl) > 0.05)
-      throw std::invalid_argument("charge_voltage and controller.cell_charge_v × cells disagree");
-    cc.cell_charge_v = *cvl / n;
-    // charge_current / discharge_current are the maxima the derating works down from.
-    if (!table || !table->contains("ccl_max_a")) cc.ccl_max_a = *ccl;
-    if (!table || !table->contains("dcl_max_a")) cc.dcl_max_a = *dcl;
-    if (auto e = cc.check(); !e.empty()) throw std::invalid_argument("controller: " + e);
+    auto cc = controller_config_for(cfg, *cvl, *ccl, *dcl);
     limit_policy = std::make_shared<drivers::canbms::ControllerLimitPolicy>(
         cc, cfg["battery_low_voltage"].value<double>());
   }
@@ -317,15 +301,8 @@ SectionSchema bms_schema() {
            .type = ValueType::kString,
            .description = "static (the limits below, as configured) or controller (issue 16)",
            .choices = {"static", "controller"}},
-          {.name = "chemistry",
-           .type = ValueType::kString,
-           .description = "policy = controller: lfp or nmc (its safe per-cell defaults)",
-           .choices = {"lfp", "nmc"}},
-          {.name = "cells",
-           .type = ValueType::kInteger,
-           .description = "policy = controller: cells in series",
-           .min = 4,
-           .max = 16},
+          chemistry_key("policy = controller"),
+          cells_key("policy = controller"),
           controller_table_key(),
           {.name = "charge_voltage",
            .type = ValueType::kFloat,

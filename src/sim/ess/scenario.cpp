@@ -64,6 +64,15 @@ double default_imbalance_mv(ScenarioKind s) {
   return 0;
 }
 
+/// seeds/001 §1.5.3.x and §1.5.4 say "wait for the battery to fully charge and ensure that" it does
+/// not switch off on over-voltage while loads are switched on and off, with no end to the test.
+/// The grid scenarios settle within 4 h. Off grid a limit policy can fail slowly: "V minus a
+/// constant" takes its CVL from the pack right after each load-off surge has lifted it, so the CVL
+/// and the highest cell ratchet up surge after surge until a cell trips, 2.3-12.3 h in (LFP, every
+/// cell count 4..16 and imbalance 0-300 mV) and up to 22.8 h (NMC). Four hours showed only the
+/// first of these trips; the off-grid test therefore runs one day of its bench supply.
+double default_hours(ScenarioKind s) { return s == ScenarioKind::kOffgridAc ? 24 : 4; }
+
 PlantParams plant_for(ScenarioKind s, double c_power_w) {
   PlantParams p;
   p.mode = s == ScenarioKind::kOffgridAc ? GridMode::kOffgrid : GridMode::kGrid;
@@ -80,7 +89,7 @@ PlantParams plant_for(ScenarioKind s, double c_power_w) {
 
 RunResult run(const RunOptions& o) {
   if (o.cells < 4 || o.cells > 16) throw std::invalid_argument("cells must be 4..16");
-  const double hours = o.hours.value_or(4);
+  const double hours = o.hours.value_or(default_hours(o.scenario));
   if (!(hours > 0 && hours <= 48)) throw std::invalid_argument("hours must be in (0, 48]");
   const double imbalance_mv = o.imbalance_mv.value_or(default_imbalance_mv(o.scenario));
   if (!(imbalance_mv >= 0 && imbalance_mv <= 1000))

@@ -25,7 +25,7 @@ struct RunOptions {
   int cells = 16;
   control::Chemistry chemistry = control::Chemistry::kLfp;
   std::optional<double> imbalance_mv;  ///< default per scenario
-  std::optional<double> hours;         ///< default 4
+  std::optional<double> hours;         ///< default 4, offgrid-ac 24 (scenario.cpp)
   double dt_s = 0.1;
   double capacity_ah = 100;
   bool keep_trace = true;

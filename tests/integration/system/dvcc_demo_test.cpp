@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <deque>
 #include <filesystem>
@@ -32,13 +33,14 @@ struct Demo {
   std::unique_ptr<test::Process> gx;
   std::unique_ptr<httplib::Client> cli;
 
-  Demo() {
-    dir = std::filesystem::temp_directory_path() /
-          ("gxlink-dvcc-demo-" + std::to_string(::getpid()));
+  explicit Demo(const std::string& extra_config = {}) {
+    dir =
+        std::filesystem::temp_directory_path() / ("gxlink-dvcc-demo-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
-    std::ofstream(dir / "gxlink.toml") << "[general]\ndemo = true\ndata_dir = \""
-                                       << (dir / "data").string() << "\"\n";
+    std::ofstream(dir / "gxlink.toml")
+        << "[general]\ndemo = true\ndata_dir = \"" << (dir / "data").string() << "\"\n"
+        << extra_config;
     gx = std::make_unique<test::Process>(std::vector<std::string>{
         GXLINK_BINARY, "run", "--config", (dir / "gxlink.toml").string(), "--no-tui", "--dbus",
         "none", "--http", "127.0.0.1:" + std::to_string(port)});
@@ -153,6 +155,75 @@ TEST(DvccDemo, BmsLimitsReachTheMpptAndTheMultiAndTheyObey) {
 // the Multi (VE.Bus) report, less the house DC loads no device measures (4.6 .. 8.4 A in the
 // demo, app/demo.cpp). Each device reports on its own clock, so single samples may straddle a
 // change; the medians of ten samples must agree.
+// [system.charge_control] (issue 16) in the real daemon: the config is accepted; with the demo's
+// CAN-bus BMS selected its limits win and the controller stays off; with no BMS and the SuperB
+// CANopen bank (no limits of its own, no cell voltages) as the battery, DVCC's limits come from
+// gxlink's controller, labelled as such.
+TEST(DvccDemo, ChargeControllerStandsInWhenNoBmsIsSelected) {
+  Demo demo(
+      "[http]\nwrites = true\n"
+      "[system.charge_control]\nenabled = true\nchemistry = \"lfp\"\ncells = 4\n"
+      "charge_voltage = 13.8\ncharge_current = 80\ndischarge_current = 120\n");
+  constexpr const char* kBank = "com.victronenergy.battery.canopen_bank";
+  json m;
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        m = demo.model();
+        return num(m, kSystem, "/Control/EffectiveChargeVoltage") &&
+               num(m, kBank, "/Dc/0/Voltage") && m[kBank].contains("/DeviceInstance");
+      },
+      40s))
+      << demo.gx->output();
+  EXPECT_EQ(m[kSystem]["/Dvcc/ChargeControl/Active"], 0);
+  EXPECT_EQ(m[kSystem]["/ActiveBmsService"], kBms);
+  EXPECT_DOUBLE_EQ(*num(m, kSystem, "/Dc/Battery/ChargeVoltage"),
+                   *num(m, kBms, "/Info/MaxChargeVoltage"));
+
+  auto percent_encoded = [](const std::string& text) {
+    std::string out;
+    for (unsigned char c : text) {
+      if (std::isalnum(c) || c == '-' || c == '.') {
+        out += static_cast<char>(c);
+      } else {
+        constexpr char kHex[] = "0123456789ABCDEF";
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
+  };
+  auto write = [&](const char* path, const std::string& value_json) {
+    auto res = demo.cli->Post(std::string("/api/write?service=com.victronenergy.settings&path=") +
+                                  path + "&value=" + percent_encoded(value_json),
+                              "", "text/plain");
+    return res && res->status == 200;
+  };
+  const std::string bank_ref = "\"com.victronenergy.battery/" +
+                               std::to_string(m[kBank]["/DeviceInstance"].get<int>()) + "\"";
+  ASSERT_TRUE(write("/Settings/SystemSetup/BmsInstance", "-255"));
+  ASSERT_TRUE(write("/Settings/SystemSetup/BatteryService", bank_ref));
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        m = demo.model();
+        // (the status follows each second, the limits at DVCC's next 3 s cycle)
+        return m[kSystem]["/Dvcc/ChargeControl/Active"] == 1 &&
+               num(m, kSystem, "/Dc/Battery/ChargeVoltage") ==
+                   num(m, kSystem, "/Dvcc/ChargeControl/MaxChargeVoltage");
+      },
+      30s))
+      << m[kSystem].dump();
+  EXPECT_EQ(m[kSystem]["/Dvcc/ChargeControl/Service"], kBank);
+  EXPECT_EQ(m[kSystem]["/Dvcc/ChargeControl/Phase"].is_string(), true);
+  const double cvl = *num(m, kSystem, "/Dvcc/ChargeControl/MaxChargeVoltage");
+  EXPECT_LE(cvl, 13.8 + 1e-9);
+  EXPECT_GE(cvl, 4 * 2.9);
+  EXPECT_DOUBLE_EQ(*num(m, kSystem, "/Dc/Battery/ChargeVoltage"), cvl);
+  EXPECT_LE(*num(m, kSystem, "/Dvcc/ChargeControl/MaxChargeCurrent"), 80 + 1e-9);
+  EXPECT_TRUE(m[kSystem]["/ActiveBmsService"].is_null() || m[kSystem]["/ActiveBmsService"] == "")
+      << m[kSystem]["/ActiveBmsService"];
+}
+
 TEST(DvccDemo, DcCurrentsOfTheHouseBankAddUp) {
   Demo demo;
   constexpr const char* kShunt = "com.victronenergy.battery.ttyUSB1";

@@ -15,6 +15,7 @@
 namespace gxlink::app {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -111,6 +112,31 @@ TEST(ConfigSchema, ChecksOnValues) {
   EXPECT_THAT(check("[[canbms]]\ninterface = \"slcan:/dev/ttyACM0@1234\"\n"), SizeIs(1));
   EXPECT_THAT(check("[[canbms]]\ninterface = \"socketcan:can0\"\nbitrate = 123\n"), SizeIs(1));
   EXPECT_THAT(check("[[vebus]]\nport = \"\"\n"), SizeIs(1));
+}
+
+// [system.charge_control] (issue 16): off needs nothing; on needs the battery maker's values, and
+// what the keys mean together is checked before anything starts, where the table is.
+TEST(ConfigSchema, SystemChargeControlIsCheckedAsAWhole) {
+  EXPECT_THAT(check("[system.charge_control]\nenabled = false\n"), IsEmpty());
+  EXPECT_THAT(check("[system.charge_control]\nenabled = true\nchemistry = \"lfp\"\ncells = 16\n"
+                    "charge_voltage = 55.2\ncharge_current = 100\ndischarge_current = 150\n"),
+              IsEmpty());
+  EXPECT_THAT(check("[system.charge_control]\nenabled = true\nchemistry = \"lfp\"\ncells = 16\n"),
+              ElementsAre(AllOf(StartsWith("gxlink.toml:1:1: 'charge_control' in [system]"),
+                                HasSubstr("needs charge_voltage"))));
+  EXPECT_THAT(check("[system.charge_control]\nenabled = true\ncharge_voltage = 55.2\n"
+                    "charge_current = 100\ndischarge_current = 150\n"),
+              ElementsAre(HasSubstr("needs chemistry")));
+  EXPECT_THAT(check("[system.charge_control]\nenabled = true\nchemistry = \"lfp\"\ncells = 16\n"
+                    "charge_voltage = 55.2\ncharge_current = 100\ndischarge_current = 150\n"
+                    "[system.charge_control.controller]\ncell_charge_v = 3.40\n"),
+              ElementsAre(HasSubstr("cell_charge_v × cells disagree")));
+  // A bad key is reported once, where it is, not again by the table's own check.
+  EXPECT_THAT(check("[system.charge_control]\nenabled = true\nchemistry = \"lead\"\ncells = 16\n"
+                    "charge_voltage = 55.2\ncharge_current = 100\ndischarge_current = 150\n"),
+              ElementsAre(HasSubstr("'chemistry' in [system.charge_control] is \"lead\"")));
+  EXPECT_THAT(check("[system.charge_control]\nenabled = true\ncells = 17\n"),
+              ElementsAre(HasSubstr("'cells' in [system.charge_control] is 17, out of range")));
 }
 
 TEST(ConfigSchema, CanopenNodesAndObjectsAreChecked) {

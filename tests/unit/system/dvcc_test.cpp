@@ -102,9 +102,10 @@ Device alternator(const char* name, double current) {
 
 class Rig {
  public:
-  explicit Rig(std::int64_t bol = 1) : layer_(io_, model_, [this] { return now_; }) {
+  explicit Rig(std::int64_t bol = 1, DvccOptions options = {})
+      : layer_(io_, model_, [this] { return now_; }) {
     layer_.add(std::make_unique<SystemCalc>(layer_.context()));
-    layer_.add(std::make_unique<Dvcc>(layer_.context()));
+    layer_.add(std::make_unique<Dvcc>(layer_.context(), std::move(options)));
     layer_.start();
     EXPECT_EQ(layer_.settings().set("/Settings/Services/Bol", I(bol)), model::WriteResult::kOk);
   }
@@ -787,6 +788,200 @@ TEST(DvccCurrentSense, BatteryCurrentToSolarChargersAndItsReasons) {
     EXPECT_TRUE(matches(I(3), rig.sys("/Control/BatteryCurrentSense")));
     EXPECT_TRUE(times_of(rig.writes(), kSolar, "/Link/BatteryCurrent").empty());
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// gxlink's charge controller in DVCC ([system.charge_control], issue 16). A battery with cells
+// that sends no limits of its own (a CANopen bank, a monitor with cell data): as Venus, nothing
+// without the option; with it, the controller's CVL/CCL/DCL go where a BMS's would.
+
+constexpr const char* kBank = "com.victronenergy.battery.canopen_bank";
+
+/// 16 LFP cells, 100 Ah, charging at `current` A, cells from `cell_min` to `cell_max`.
+Device cell_bank(double cell_max, double cell_min = 3.30, double current = 20) {
+  return {kBank,
+          {{"/Dc/0/Voltage", D(16 * (cell_max + cell_min) / 2)},
+           {"/Dc/0/Current", D(current)},
+           {"/Soc", D(60)},
+           {"/Dc/0/Temperature", D(25)},
+           {"/System/MinCellVoltage", D(cell_min)},
+           {"/System/MaxCellVoltage", D(cell_max)},
+           {"/ProductId", I(0xB009)}},  // a product with a quirk: it must not apply here
+          {},
+          "CANopen"};
+}
+
+DvccOptions lfp16() {
+  auto c = control::defaults_for(control::Chemistry::kLfp, 16, 100);
+  c.cell_charge_v = 55.2 / 16;
+  c.ccl_max_a = 50;
+  c.dcl_max_a = 100;
+  return {c};
+}
+
+/// Every value written to `path` of `service`, in order.
+std::vector<double> values_of(const std::vector<Write>& w, const std::string& service,
+                              const std::string& path) {
+  std::vector<double> v;
+  for (auto& e : w)
+    if (e.service == service && e.path == path)
+      if (auto d = model::as_double(e.value)) v.push_back(*d);
+  return v;
+}
+
+// Without [system.charge_control] DVCC is Venus': a battery without /Info limits is no BMS, so no
+// charge voltage is sent to anyone (venus_os.md §5.4 steps 1 and 8), and no status of ours appears.
+TEST(DvccChargeControl, OffByDefaultNoLimitsWithoutABms) {
+  Rig rig;
+  rig.add(multi(0));
+  rig.add(solar(kSolar, 10, 50, 53));
+  rig.add(cell_bank(3.35));
+  rig.run(30);
+  EXPECT_TRUE(values_of(rig.writes(), kSolar, "/Link/ChargeVoltage").empty());
+  EXPECT_TRUE(
+      values_of(rig.writes(), kVebus, "/BatteryOperationalLimits/MaxChargeVoltage").empty());
+  EXPECT_TRUE(matches(kNone, rig.sys("/Dc/Battery/ChargeVoltage")));
+  EXPECT_TRUE(matches(kNone, rig.sys("/Dvcc/ChargeControl/Active")));  // not even declared
+}
+
+// With it, the controller's limits are distributed as a BMS's: the CVL to the solar charger and
+// the Multi, the CCL shared (the solar charger's current first), the DCL to the Multi; the status
+// says they are gxlink's. As the highest cell climbs past its set-point the CVL comes down, at
+// most once per 20 s, and the CCL is derated; it never goes to 0 for a full battery.
+TEST(DvccChargeControl, LimitsFollowTheCells) {
+  Rig rig(1, lfp16());
+  rig.add(multi(0));
+  rig.add(solar(kSolar, 10, 50, 53));
+  rig.add(cell_bank(3.35));
+  rig.run(30);
+  EXPECT_TRUE(matches(I(1), rig.sys("/Dvcc/ChargeControl/Active")));
+  EXPECT_EQ(model::to_plain_text(rig.sys("/Dvcc/ChargeControl/Service")), kBank);
+  EXPECT_EQ(model::to_plain_text(rig.sys("/Dvcc/ChargeControl/Phase")), "bulk");
+  EXPECT_TRUE(matches(D(55.2), rig.sys("/Dvcc/ChargeControl/MaxChargeVoltage")));
+  EXPECT_TRUE(matches(D(55.2), rig.sys("/Dc/Battery/ChargeVoltage")));
+  EXPECT_TRUE(matches(D(55.2), rig.get(kSolar, "/Link/ChargeVoltage")));
+  EXPECT_TRUE(matches(D(55.2), rig.get(kVebus, "/BatteryOperationalLimits/MaxChargeVoltage")));
+  // No derating at 3.35 V, 60 %, 25 °C: CCL 50 A (the Pylontech quirk would have raised nothing
+  // here, but would have changed the CVL of a 48 V pack: it is not applied).
+  EXPECT_TRUE(matches(D(50), rig.sys("/Dvcc/ChargeControl/MaxChargeCurrent")));
+  EXPECT_TRUE(matches(D(100), rig.get(kVebus, "/BatteryOperationalLimits/MaxDischargeCurrent")));
+  EXPECT_TRUE(matches(I(1 | 4 | 8), rig.get(kSolar, "/Link/NetworkMode")));  // BMS mode
+  EXPECT_TRUE(matches(I(1), rig.sys("/Control/BmsParameters")));
+  EXPECT_TRUE(matches(kNone, rig.sys("/ActiveBmsService")));  // it does not pose as a BMS
+
+  // The highest cell climbs past the set-point (3.45 V) while the pack charges.
+  const std::size_t before = rig.writes().size();
+  for (int s = 0; s < 300; ++s) {
+    const double high = std::min(3.58, 3.35 + 0.002 * s);
+    rig.set(kBank, "/System/MaxCellVoltage", D(high));
+    rig.set(kBank, "/Dc/0/Voltage", D(16 * (high + 3.30) / 2));
+    rig.tick();
+  }
+  std::vector<Write> late(rig.writes().begin() + static_cast<std::ptrdiff_t>(before),
+                          rig.writes().end());
+  const auto cvl = values_of(late, kVebus, "/BatteryOperationalLimits/MaxChargeVoltage");
+  ASSERT_FALSE(cvl.empty());
+  EXPECT_LT(cvl.back(), 55.2 - 0.05) << "the CVL did not come down";
+  EXPECT_GE(cvl.back(), 16 * 2.90);
+  // At most one change per update period (20 s), at the DVCC cadence (3 s): changes >= 18 s apart.
+  std::optional<double> last_change;
+  double prev = 55.2;
+  for (auto& w : late)
+    if (w.service == kVebus && w.path == "/BatteryOperationalLimits/MaxChargeVoltage") {
+      const double v = *model::as_double(w.value);
+      EXPECT_LE(v, prev + 1e-9) << "the CVL rose while the cell was above its set-point";
+      if (std::fabs(v - prev) > 1e-9) {
+        if (last_change) {
+          EXPECT_GE(w.t - *last_change, 18.0);
+        }
+        last_change = w.t;
+      }
+      prev = v;
+    }
+  // The solar charger gets the same CVL, and the CCL is derated by the cell voltage but not to 0.
+  EXPECT_TRUE(matches(D(cvl.back()), rig.get(kSolar, "/Link/ChargeVoltage")));
+  const auto ccl = *model::as_double(rig.sys("/Dvcc/ChargeControl/MaxChargeCurrent"));
+  EXPECT_LT(ccl, 50 * 0.5);
+  EXPECT_GT(ccl, 0);
+  const auto link = values_of(late, kSolar, "/Link/ChargeCurrent");
+  ASSERT_FALSE(link.empty());
+  EXPECT_LE(link.back(), std::ceil(ccl) + 1e-9);
+}
+
+// The user's limits still bound the controller's, as they bound a BMS's.
+TEST(DvccChargeControl, UserLimitsStillApply) {
+  Rig rig(1, lfp16());
+  rig.add(multi(0));
+  rig.add(solar(kSolar, 10, 50, 53));
+  rig.add(cell_bank(3.35));
+  ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/MaxChargeVoltage", D(54.0)),
+            model::WriteResult::kOk);
+  ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/MaxChargeCurrent", I(20)),
+            model::WriteResult::kOk);
+  rig.run(30);
+  EXPECT_TRUE(matches(D(55.2), rig.sys("/Dvcc/ChargeControl/MaxChargeVoltage")));
+  EXPECT_TRUE(matches(D(54.0), rig.get(kSolar, "/Link/ChargeVoltage")));
+  EXPECT_TRUE(matches(D(20), rig.get(kSolar, "/Link/ChargeCurrent")));
+}
+
+// Loss of data: the bank disconnects, is removed, or stops giving the cell extremes it gave.
+// Writing stops (the chargers in BMS mode time out on their own, error #67), the status says the
+// controller is off; when the data returns, control resumes.
+TEST(DvccChargeControl, StopsWritingOnLostData) {
+  for (const char* how : {"disconnected", "removed", "cells invalid", "voltage invalid"}) {
+    SCOPED_TRACE(how);
+    const std::string h = how;
+    Rig rig(1, lfp16());
+    rig.add(multi(0));
+    rig.add(solar(kSolar, 10, 50, 53));
+    rig.add(cell_bank(3.35));
+    ASSERT_EQ(rig.settings().set("/Settings/SystemSetup/MaxChargeCurrent", I(40)),
+              model::WriteResult::kOk);
+    rig.run(10);
+    ASSERT_FALSE(values_of(rig.writes(), kSolar, "/Link/ChargeVoltage").empty());
+    if (h == "disconnected") rig.set(kBank, "/Connected", I(0));
+    if (h == "removed") rig.remove(kBank);
+    if (h == "cells invalid") rig.set(kBank, "/System/MaxCellVoltage", kNone);
+    if (h == "voltage invalid") rig.set(kBank, "/Dc/0/Voltage", kNone);
+    rig.run(3);  // the cycle may still be on its 3 s wait
+    const std::size_t n = rig.writes().size();
+    rig.run(120);
+    EXPECT_EQ(rig.writes().size(), n) << "wrote " << rig.writes().back().path << " after loss";
+    EXPECT_TRUE(matches(I(0), rig.sys("/Dvcc/ChargeControl/Active")));
+    EXPECT_TRUE(matches(kNone, rig.sys("/Dvcc/ChargeControl/MaxChargeVoltage")));
+    EXPECT_TRUE(matches(I(0), rig.sys("/Control/SolarChargeVoltage")));
+    EXPECT_TRUE(matches(kNone, rig.sys("/Dc/Battery/ChargeVoltage")));
+    if (h == "disconnected") rig.set(kBank, "/Connected", I(1));
+    if (h == "removed") rig.add(cell_bank(3.35));
+    if (h == "cells invalid") rig.set(kBank, "/System/MaxCellVoltage", D(3.35));
+    if (h == "voltage invalid") rig.set(kBank, "/Dc/0/Voltage", D(53.2));
+    rig.run(4);
+    EXPECT_GT(rig.writes().size(), n);
+    EXPECT_TRUE(matches(I(1), rig.sys("/Dvcc/ChargeControl/Active")));
+  }
+}
+
+// A BMS always wins: with one present, its limits are sent and the controller stays off.
+TEST(DvccChargeControl, ABmsWins) {
+  Rig rig(1, lfp16());
+  rig.add(multi(0));
+  rig.add(solar(kSolar, 10, 50, 53));
+  rig.add(cell_bank(3.35));
+  rig.add(bms(56.0, 45, 0, 53));
+  rig.run(30);
+  EXPECT_TRUE(matches(I(0), rig.sys("/Dvcc/ChargeControl/Active")));
+  EXPECT_TRUE(matches(D(56.0), rig.get(kSolar, "/Link/ChargeVoltage")));
+}
+
+// DVCC off: the controller's limits are not sent either.
+TEST(DvccChargeControl, DvccOffWritesNothing) {
+  Rig rig(0, lfp16());
+  rig.add(multi(0));
+  rig.add(solar(kSolar, 10, 50, 53));
+  rig.add(cell_bank(3.35));
+  rig.run(30);
+  EXPECT_TRUE(rig.writes().empty());
+  EXPECT_TRUE(matches(I(0), rig.sys("/Dvcc/ChargeControl/Active")));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "drivers/canbms/charge_control_config.hpp"
+#include "registry/charge_control_config.hpp"
 
 #include <array>
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 
@@ -148,6 +149,44 @@ ControllerConfig controller_config_from(const toml::table* table, control::Chemi
   }
   if (auto e = c.check(); !e.empty()) throw std::invalid_argument("controller: " + e);
   return c;
+}
+
+KeySchema chemistry_key(const std::string& when) {
+  return {.name = "chemistry",
+          .type = ValueType::kString,
+          .description = when + ": lfp or nmc (its safe per-cell defaults)",
+          .choices = {"lfp", "nmc"}};
+}
+
+KeySchema cells_key(const std::string& when) {
+  return {.name = "cells",
+          .type = ValueType::kInteger,
+          .description = when + ": cells in series",
+          .min = 4,
+          .max = 16};
+}
+
+ControllerConfig controller_config_for(const toml::table& section, double charge_voltage_v,
+                                       double charge_current_a, double discharge_current_a) {
+  auto chem = control::chemistry_from_string(section["chemistry"].value_or(std::string()));
+  auto cells = section["cells"].value<std::int64_t>();
+  if (!chem || !cells || *cells < 4 || *cells > 16)
+    throw std::invalid_argument(
+        "the charge controller needs chemistry = \"lfp\" or \"nmc\" and cells = 4..16");
+  const auto n = static_cast<double>(*cells);
+  const toml::table* table = section["controller"].as_table();
+  auto cc = controller_config_from(table, *chem, static_cast<int>(*cells), 100);
+  // charge_voltage stays the battery maker's CVL (never guessed) and is the controller's highest;
+  // a per-cell value in the controller table must say the same.
+  if (table && table->contains("cell_charge_v") &&
+      std::abs(cc.cell_charge_v * n - charge_voltage_v) > 0.05)
+    throw std::invalid_argument("charge_voltage and controller.cell_charge_v × cells disagree");
+  cc.cell_charge_v = charge_voltage_v / n;
+  // charge_current / discharge_current are the maxima the derating works down from.
+  if (!table || !table->contains("ccl_max_a")) cc.ccl_max_a = charge_current_a;
+  if (!table || !table->contains("dcl_max_a")) cc.dcl_max_a = discharge_current_a;
+  if (auto e = cc.check(); !e.empty()) throw std::invalid_argument("controller: " + e);
+  return cc;
 }
 
 }  // namespace gxlink::registry
