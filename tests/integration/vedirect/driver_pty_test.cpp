@@ -13,6 +13,7 @@
 
 #include "drivers/vedirect/vedirect_driver.hpp"
 #include "sim/vedirect/pty_device.hpp"
+#include "transport/serial_port.hpp"
 
 namespace gxlink {
 namespace {
@@ -57,10 +58,11 @@ TEST(VeDirectPty, DriverSeesDataThenUnplugThenReplug) {
   }
 
   drivers::VeDirectOptions o;
-  o.port = link.string();
   o.timeout = milliseconds(1500);
   o.hex_poll = seconds(2);
-  drivers::VeDirectDriver drv(ctx, o);
+  drivers::VeDirectDriver drv(
+      ctx, std::make_unique<transport::SerialPort>(io, transport::SerialOptions{link.string(), 19200}),
+      o);
   drv.start();
 
   const std::string svc = "com.victronenergy.solarcharger.ttyUSB0";
