@@ -269,7 +269,8 @@ DecodeStats snapshot_mk2(std::istream& in, const std::string& source, drivers::D
 /// The MK2/MK3's port: 8N1 at `baud` (2400 for both, seed 002), reopened when it comes back.
 std::unique_ptr<transport::ByteTransport> mk2_port(asio::io_context& io, std::string path,
                                                    unsigned baud = 2400) {
-  return std::make_unique<transport::SerialPort>(io, transport::SerialOptions{std::move(path), baud});
+  return std::make_unique<transport::SerialPort>(io,
+                                                 transport::SerialOptions{std::move(path), baud});
 }
 
 std::unique_ptr<drivers::Driver> make_vebus(const toml::table& cfg, drivers::DriverContext& ctx) {

@@ -31,9 +31,10 @@ VebusDriver::VebusDriver(DriverContext& ctx, std::unique_ptr<transport::ByteTran
     : options_(std::move(options)),
       transport_(required(std::move(transport))),
       session_(options_.session),
-      mapping_(ctx.model, ctx.instances,
-               options_.connection.empty() ? connection_from_port(std::string(transport_->name()))
-                                           : options_.connection,
+      mapping_(
+          ctx.model, ctx.instances,
+          options_.connection.empty() ? connection_from_port(std::string(transport_->name()))
+                                      : options_.connection,
           VebusWriteHooks{[this](int mode) {
                             return accept(session_.write_switch(static_cast<vb::SwitchState>(mode),
                                                                 std::nullopt),
@@ -122,18 +123,19 @@ void VebusDriver::on_data(ByteView bytes, TimePoint now) {
 
 void VebusDriver::pump(TimePoint now) {
   session_.on_tick(now);
+  const std::string_view port = transport_->name();
   for (auto& e : session_.take_events()) {
     switch (e.kind) {
       case vb::EventKind::kGarbageStart:
         // Logged once per episode, not per byte.
-        if (!garbage_) spdlog::warn("[vebus] {}: {}", transport_->name(), truncate_for_log(e.detail));
+        if (!garbage_) spdlog::warn("[vebus] {}: {}", port, truncate_for_log(e.detail));
         garbage_ = true;
         break;
       case vb::EventKind::kGarbageEnd: garbage_ = false; break;
       case vb::EventKind::kLinkUp:
-        spdlog::info("[vebus] {}: {}", transport_->name(), truncate_for_log(e.detail));
+        spdlog::info("[vebus] {}: {}", port, truncate_for_log(e.detail));
         break;
-      default: spdlog::warn("[vebus] {}: {}", transport_->name(), truncate_for_log(e.detail)); break;
+      default: spdlog::warn("[vebus] {}: {}", port, truncate_for_log(e.detail)); break;
     }
   }
   for (auto& c : session_.take_completions()) {

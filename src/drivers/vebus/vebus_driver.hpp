@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// The VE.Bus driver: an MK2/MK3 on a byte transport (the serial port: 2400 8N1, auto-reopen) +
-/// the MK2 session + the Venus mapping. Writes to /Mode and /Ac/In/1/CurrentLimit go to the session, which range-checks,
-/// sends and reads back; results are logged.
+/// the MK2 session + the Venus mapping. Writes to /Mode and /Ac/In/1/CurrentLimit go to the
+/// session, which range-checks, sends and reads back; results are logged.
 
 #include <functional>
 #include <memory>

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// The VE.Direct driver: a byte transport (the serial port, 19200 8N1, reopened when it comes
-/// back) or a capture,
-/// the TEXT/HEX framer, the dataset merge, and the mapping of each product to its Venus service
-/// (`com.victronenergy.<solarcharger|battery|inverter|charger|dcdc>.<tty name>`, seed 003).
+/// back) or a capture, the TEXT/HEX framer, the dataset merge, and the mapping of each product to
+/// its Venus service (`com.victronenergy.<solarcharger|battery|inverter|charger|dcdc>.<tty name>`,
+/// seed 003).
 ///
 /// Bytes and time go in through on_bytes()/on_tick(), so the same code serves the daemon (start()
-/// starts the transport and ticks a timer) and `gxlink snapshot` (no transport). Only checksum-valid
-/// blocks reach the model. When no valid block arrived for `timeout` (or the port closed) every
-/// value goes invalid and /Connected = 0; the next valid data sets /Connected = 1 again.
+/// starts the transport and ticks a timer) and `gxlink snapshot` (no transport). Only
+/// checksum-valid blocks reach the model. When no valid block arrived for `timeout` (or the port
+/// closed) every value goes invalid and /Connected = 0; the next valid data sets /Connected = 1
+/// again.
 
 #include <functional>
 #include <map>

@@ -60,9 +60,9 @@ TEST(VeDirectPty, DriverSeesDataThenUnplugThenReplug) {
   drivers::VeDirectOptions o;
   o.timeout = milliseconds(1500);
   o.hex_poll = seconds(2);
-  drivers::VeDirectDriver drv(
-      ctx, std::make_unique<transport::SerialPort>(io, transport::SerialOptions{link.string(), 19200}),
-      o);
+  auto port =
+      std::make_unique<transport::SerialPort>(io, transport::SerialOptions{link.string(), 19200});
+  drivers::VeDirectDriver drv(ctx, std::move(port), o);
   drv.start();
 
   const std::string svc = "com.victronenergy.solarcharger.ttyUSB0";
