@@ -106,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const sdbus::Error&) {
     return 0;  // the builder asked sd-bus for something it refuses to send: not an input
   }
-  auto r = dbus::value_from_variant(v);  // must not throw: it runs inside bus handlers
+  auto r = publishers::dbus::value_from_variant(v);  // must not throw: it runs inside bus handlers
   if (!r) return 0;
   static model::Model m;
   static model::Service& s = []() -> model::Service& {

@@ -16,7 +16,7 @@
 #include "model/item.hpp"
 #include "model/value.hpp"
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 
 inline constexpr const char* kBusItem = "com.victronenergy.BusItem";
 
@@ -41,4 +41,4 @@ bool is_object_path(std::string_view p) noexcept;
 /// (Errc::unsupported); they do not occur in BusItem values.
 Result<model::Value> value_from_variant(const sdbus::Variant& v);
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

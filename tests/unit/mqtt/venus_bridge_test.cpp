@@ -5,7 +5,7 @@
 
 #include "fake_sink.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 namespace {
 
 using test::FakeSink;
@@ -306,4 +306,4 @@ TEST_F(VenusBridgeTest, NewServiceWhileAliveIsPublished) {
 }
 
 }  // namespace
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt
