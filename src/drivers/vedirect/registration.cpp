@@ -11,8 +11,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "registry/demo.hpp"
-#include "registry/registry.hpp"
 #include "core/json_writer.hpp"
 #include "core/line_reader.hpp"
 #include "core/text.hpp"
@@ -20,6 +18,8 @@
 #include "model/model_json.hpp"
 #include "protocols/vedirect/framer.hpp"
 #include "protocols/vedirect/tables.hpp"
+#include "registry/demo.hpp"
+#include "registry/registry.hpp"
 #include "sim/vedirect/pty_device.hpp"
 #include "transport/serial_port.hpp"
 
