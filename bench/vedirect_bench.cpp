@@ -139,7 +139,7 @@ void BM_DriverIntoModel(benchmark::State& state) {
     drivers::DriverContext ctx{io, m, inst};
     drivers::vedirect::VeDirectOptions o;
     o.connection = "bench";
-    drivers::vedirect::VeDirectDriver d(ctx, o);
+    drivers::vedirect::VeDirectDriver d(ctx, nullptr, o);
     for (std::size_t off = 0; off < in.size(); off += 4096)
       d.on_bytes(in.subspan(off, std::min<std::size_t>(4096, in.size() - off)),
                  TimePoint(seconds(1)));

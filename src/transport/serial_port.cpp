@@ -58,8 +58,8 @@ void SerialPort::try_open() {
     asio::error_code ignored;
     if (port_.is_open()) port_.close(ignored);
     // Report a failing port once per episode, not at every retry.
-    if (!reported_failure_ && on_state_)
-      on_state_(false, "cannot open " + options_.path + ": " + ec.message());
+    last_error_ = "cannot open " + options_.path + ": " + ec.message();
+    if (!reported_failure_) report_state(false, last_error_);
     reported_failure_ = true;
     schedule_retry();
     return;
@@ -67,7 +67,8 @@ void SerialPort::try_open() {
   ++reopen_count_;
   reported_failure_ = false;
   retry_.succeeded();
-  if (on_state_) on_state_(true, {});
+  last_error_.clear();
+  report_state(true, {});
   read_more();
   write_more();
 }
@@ -82,7 +83,7 @@ void SerialPort::read_more() {
       if (ec != asio::error::operation_aborted) lost(ec.message());
       return;
     }
-    if (on_data_) on_data_(ByteView(rx_.data(), n), Clock::now());
+    deliver(ByteView(rx_.data(), n), Clock::now());
     if (port_.is_open()) read_more();
   });
 }
@@ -118,7 +119,8 @@ void SerialPort::lost(const std::string& reason) {
   asio::error_code ignored;
   if (port_.is_open()) port_.close(ignored);
   drop_queued();
-  if (on_state_) on_state_(false, options_.path + ": " + reason);
+  last_error_ = options_.path + ": " + reason;
+  report_state(false, last_error_);
   reported_failure_ = true;
   if (running_) schedule_retry();
 }

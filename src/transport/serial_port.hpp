@@ -5,7 +5,6 @@
 /// the device comes back. Only this layer and pty.hpp touch termios and file descriptors.
 
 #include <deque>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +12,7 @@
 
 #include "core/bytes.hpp"
 #include "core/time.hpp"
+#include "transport/byte_transport.hpp"
 #include "transport/retry_timer.hpp"
 
 namespace gxlink::transport {
@@ -24,26 +24,24 @@ struct SerialOptions {
   Duration max_backoff = seconds(5);
 };
 
-class SerialPort {
+class SerialPort final : public ByteTransport {
  public:
-  using DataHandler = std::function<void(ByteView, TimePoint)>;
-  /// open == true once opened; false with the reason when it closed or failed to open.
-  using StateHandler = std::function<void(bool open, const std::string& reason)>;
-
   SerialPort(asio::io_context& io, SerialOptions options);
-  ~SerialPort();
+  ~SerialPort() override;
   SerialPort(const SerialPort&) = delete;
   SerialPort& operator=(const SerialPort&) = delete;
 
-  void set_data_handler(DataHandler h) { on_data_ = std::move(h); }
-  void set_state_handler(StateHandler h) { on_state_ = std::move(h); }
-
+  /// The device path.
+  std::string_view name() const override { return options_.path; }
   /// Opens now, or keeps retrying in the background.
-  void start();
-  void stop();
-  bool is_open() const { return port_.is_open(); }
+  void start() override;
+  void stop() override;
+  bool is_open() const override { return port_.is_open(); }
   /// Queues bytes for writing; false when the port is closed.
-  bool write(ByteView bytes);
+  bool write(ByteView bytes) override;
+  std::string last_error() const override { return last_error_; }
+
+  // SerialPort extras, beyond ByteTransport.
   /// Changes the baud rate of the open port (MK3 switches speed) and for later re-opens.
   bool set_baud(unsigned baud);
   const SerialOptions& options() const { return options_; }
@@ -67,8 +65,7 @@ class SerialPort {
   bool writing_ = false;
   bool reported_failure_ = false;
   std::size_t reopen_count_ = 0;
-  DataHandler on_data_;
-  StateHandler on_state_;
+  std::string last_error_;
 };
 
 }  // namespace gxlink::transport

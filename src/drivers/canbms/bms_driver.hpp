@@ -29,6 +29,8 @@ gxlink::canbms::BatterySnapshot snapshot_from_service(const model::Service& s);
 
 class BmsDriver final : public Driver, public model::Observer {
  public:
+  /// Owns `transport`, which its builder made (registration, demo, test); never null in use (the
+  /// BMS role has no offline replay).
   BmsDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport,
             BmsDriverOptions o, std::shared_ptr<gxlink::canbms::LimitPolicy> policy = nullptr);
   ~BmsDriver() override;

@@ -25,7 +25,8 @@ struct GxDriverOptions {
 
 class GxDriver final : public Driver {
  public:
-  /// `transport` may be null (snapshot: frames are pushed through on_frame and nothing is sent).
+  /// Owns `transport`, which its builder made. Null only for offline replay (snapshot: frames are
+  /// pushed through on_frame and nothing is sent).
   GxDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport,
            GxDriverOptions o = {});
   ~GxDriver() override;

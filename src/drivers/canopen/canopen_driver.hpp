@@ -17,6 +17,8 @@ namespace gxlink::drivers::canopen {
 
 class CanopenDriver final : public Driver {
  public:
+  /// Owns `transport`, which its builder made; never null (offline replay drives a CanopenBank
+  /// directly).
   CanopenDriver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> transport,
                 CanopenConfig config);
   ~CanopenDriver() override;

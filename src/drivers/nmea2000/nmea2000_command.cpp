@@ -102,25 +102,21 @@ struct Received {
 class Node {
  public:
   using BusFactory = std::function<std::unique_ptr<transport::CanTransport>(asio::io_context&)>;
-  Node(const BusFactory& make_bus, std::uint8_t address, bool dry_run)
-      : bus_(make_bus(io_)), dry_run_(dry_run) {
+  Node(const BusFactory& make_bus, std::uint8_t address, bool dry_run) : dry_run_(dry_run) {
     Options opts;
     opts.preferred_address = address;
     // Not the daemon's NAME: both may sit on the same bus.
     opts.unique_number = 0x0C11D;
-    driver_ = std::make_unique<Nmea2000Driver>(ctx_, bus_.get(), opts);
+    driver_ = std::make_unique<Nmea2000Driver>(ctx_, make_bus(io_), opts);
     driver_->set_message_observer([this](const n2k::Message& m, TimePoint) {
       inbox_.push_back({m.id, std::vector<std::uint8_t>(m.payload.begin(), m.payload.end())});
       if (inbox_.size() > 4096) inbox_.pop_front();  // bounded: a busy bus while we wait
     });
   }
-  ~Node() {
-    driver_->stop();
-    if (!dry_run_) bus_->stop();
-  }
+  ~Node() { driver_->stop(); }  // closes the bus too (a --dry-run never opened it)
 
   Nmea2000Driver& driver() { return *driver_; }
-  std::string_view interface_name() const { return bus_->interface_name(); }
+  std::string_view interface_name() const { return bus().interface_name(); }
   const std::string& error() const { return error_; }
 
   /// Opens the bus and claims an address; false (with error()) when either fails in `seconds`.
@@ -132,22 +128,19 @@ class Node {
       driver_->on_tick(t0 + n2k::kClaimContention + std::chrono::milliseconds(1));
       return true;
     }
-    bus_->set_state_handler([this](transport::CanBusState s) {
+    // The driver opens the bus, then claims; started_ says the bus did open.
+    bus().set_state_handler([this](transport::CanBusState s) {
       if (s == transport::CanBusState::kActive && !started_) {
         started_ = true;
-        driver_->start();
       } else if (s == transport::CanBusState::kClosed && started_) {
         closed_ = true;
       }
     });
-    bus_->start();
-    if (!started_ && bus_->state() == transport::CanBusState::kActive) {
-      started_ = true;
-      driver_->start();
-    }
-    if (!wait([&] { return driver_->session().can_send(); }, seconds)) {
+    driver_->start();
+    if (!started_ && bus().state() == transport::CanBusState::kActive) started_ = true;
+    if (!wait([&] { return started_ && driver_->session().can_send(); }, seconds)) {
       if (error_.empty())
-        error_ = !started_ ? "the bus did not open: " + bus_->last_error()
+        error_ = !started_ ? "the bus did not open: " + bus().last_error()
                            : "could not claim an address";
       return false;
     }
@@ -171,18 +164,20 @@ class Node {
 
   /// Frames sent so far (--dry-run).
   std::vector<CanFrame> recorded() const {
-    auto* r = dynamic_cast<const RecordingBus*>(bus_.get());
+    auto* r = dynamic_cast<const RecordingBus*>(driver_->transport());
     return r ? r->frames : std::vector<CanFrame>{};
   }
 
  private:
+  /// The bus, owned by the driver (never null here: the factory always makes one).
+  transport::CanTransport& bus() const { return *driver_->transport(); }
   bool wait(const std::function<bool()>& done, double seconds) {
     if (dry_run_) return done();
     const auto deadline =
         Clock::now() + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
     while (!done()) {
       if (closed_) {
-        error_ = "the bus closed: " + bus_->last_error();
+        error_ = "the bus closed: " + bus().last_error();
         return false;
       }
       if (Clock::now() >= deadline) return false;
@@ -196,7 +191,6 @@ class Node {
   model::Model model_;
   model::DeviceInstances instances_;
   DriverContext ctx_{io_, model_, instances_};
-  std::unique_ptr<transport::CanTransport> bus_;
   std::unique_ptr<Nmea2000Driver> driver_;
   std::deque<Received> inbox_;
   bool dry_run_;

@@ -152,11 +152,12 @@ struct Nmea2000Driver::Device {
   bool connected = true;
 };
 
-Nmea2000Driver::Nmea2000Driver(DriverContext& ctx, transport::CanTransport* bus, Options opts)
+Nmea2000Driver::Nmea2000Driver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> bus,
+                               Options opts)
     : ctx_(ctx),
-      bus_(bus),
+      bus_(std::move(bus)),
       opts_(std::move(opts)),
-      iface_(bus ? std::string(bus->interface_name()) : opts_.interface),
+      iface_(bus_ ? std::string(bus_->interface_name()) : opts_.interface),
       session_([&] {
         n2k::SessionConfig c;
         c.name.unique_number = opts_.unique_number;
@@ -181,7 +182,11 @@ Nmea2000Driver::~Nmea2000Driver() {
 void Nmea2000Driver::start() {
   if (started_) return;
   started_ = true;
-  if (bus_) bus_->set_receiver([this](const CanFrame& f, TimePoint) { on_frame(f, Clock::now()); });
+  if (bus_) {
+    bus_->set_receiver([this](const CanFrame& f, TimePoint) { on_frame(f, Clock::now()); });
+    // Open the bus before the address claim, so that the claim goes out on it.
+    bus_->start();
+  }
   begin(Clock::now());
   timer_ = std::make_unique<asio::steady_timer>(ctx_.io);
   schedule();
@@ -201,7 +206,10 @@ void Nmea2000Driver::stop() {
   if (!started_) return;
   started_ = false;
   if (timer_) timer_->cancel();
-  if (bus_) bus_->set_receiver({});
+  if (bus_) {
+    bus_->stop();
+    bus_->set_receiver({});
+  }
 }
 
 void Nmea2000Driver::schedule() {
@@ -215,6 +223,8 @@ void Nmea2000Driver::schedule() {
 }
 
 Health Nmea2000Driver::health() const {
+  if (bus_ && bus_->state() == transport::CanBusState::kClosed && !bus_->last_error().empty())
+    return Health::failed(bus_->last_error());
   if (bus_ && bus_->state() == transport::CanBusState::kBusOff) return Health::failed("bus off");
   if (opts_.active && bus_ && session_.state() == n2k::ClaimState::kCannotClaim)
     return Health::warning("could not claim an address");

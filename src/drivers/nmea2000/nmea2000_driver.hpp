@@ -61,8 +61,9 @@ struct DriverStats {
 
 class Nmea2000Driver final : public Driver {
  public:
-  /// `bus` may be null (snapshot replay feeds messages directly).
-  Nmea2000Driver(DriverContext& ctx, transport::CanTransport* bus, Options opts);
+  /// Owns `bus`; start() opens it and stop() closes it. Null only for offline replay (`gxlink
+  /// snapshot`, tests): messages come in through on_message() and nothing is sent.
+  Nmea2000Driver(DriverContext& ctx, std::unique_ptr<transport::CanTransport> bus, Options opts);
   ~Nmea2000Driver() override;
 
   std::string_view kind() const override { return "nmea2000"; }
@@ -104,6 +105,9 @@ class Nmea2000Driver final : public Driver {
   /// `com.victronenergy.vecan.<iface>`, empty when the driver does not publish it (listen only).
   const std::string& link_service() const { return link_service_; }
   const gxlink::nmea2000::LinkBroadcaster& link() const { return link_; }
+  /// The bus the driver owns (null in replay): `gxlink nmea2000` watches its state and reads
+  /// what a --dry-run recorded.
+  transport::CanTransport* transport() const { return bus_.get(); }
 
  private:
   struct Device;
@@ -139,7 +143,7 @@ class Nmea2000Driver final : public Driver {
   void schedule();
 
   DriverContext& ctx_;
-  transport::CanTransport* bus_;
+  std::unique_ptr<transport::CanTransport> bus_;
   Options opts_;
   std::string iface_;
   gxlink::nmea2000::Receiver rx_;

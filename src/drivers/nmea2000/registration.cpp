@@ -109,7 +109,7 @@ DecodeStats snapshot_nmea2000(std::istream& in, const std::string& source,
   dn::Options opts;
   opts.active = false;
   opts.interface = "can0";
-  dn::Nmea2000Driver driver(ctx, nullptr, opts);
+  dn::Nmea2000Driver driver(ctx, nullptr, opts);  // offline replay: no bus
   dn::CaptureReader reader;
   LineReader lines(in);
   while (auto line = lines.next()) {
@@ -134,37 +134,6 @@ DecodeStats snapshot_nmea2000(std::istream& in, const std::string& source,
 /// `[[nmea2000]]`: the driver on a CAN transport it owns. `interface` is a transport spec
 /// (`socketcan:can0`, `slcan:/dev/ttyACM0@250000`, `file:capture.log`); `replay = "FILE"` is kept
 /// as a shorthand for `file:FILE`. NMEA 2000 runs at 250 kbit/s.
-class OwningDriver final : public drivers::Driver {
- public:
-  OwningDriver(std::unique_ptr<transport::CanTransport> t, std::unique_ptr<dn::Nmea2000Driver> d)
-      : transport_(std::move(t)), driver_(std::move(d)) {}
-  ~OwningDriver() override {
-    try {
-      stop();
-    } catch (...) {  // cancelling a timer does not throw in practice; a destructor must not
-    }
-  }
-  std::string_view kind() const override { return "nmea2000"; }
-  std::string describe() const override { return driver_->describe(); }
-  void start() override {
-    driver_->start();
-    transport_->start();
-  }
-  void stop() override {
-    transport_->stop();
-    driver_->stop();
-  }
-  drivers::Health health() const override {
-    if (!transport_->last_error().empty() && transport_->state() == transport::CanBusState::kClosed)
-      return drivers::Health::failed(transport_->last_error());
-    return driver_->health();
-  }
-
- private:
-  std::unique_ptr<transport::CanTransport> transport_;
-  std::unique_ptr<dn::Nmea2000Driver> driver_;
-};
-
 std::unique_ptr<drivers::Driver> make_driver(const toml::table& cfg, drivers::DriverContext& ctx) {
   std::string spec = cfg["interface"].value_or(std::string("socketcan:can0"));
   const bool replay = cfg["replay"].is_string();
@@ -173,8 +142,7 @@ std::unique_ptr<drivers::Driver> make_driver(const toml::table& cfg, drivers::Dr
   dn::Options opts;
   opts.interface = std::string(t->interface_name());
   opts.active = !replay && cfg["active"].value_or(true);  // a recording cannot answer requests
-  auto d = std::make_unique<dn::Nmea2000Driver>(ctx, t.get(), opts);
-  return std::make_unique<OwningDriver>(std::move(t), std::move(d));
+  return std::make_unique<dn::Nmea2000Driver>(ctx, std::move(t), opts);
 }
 
 // Every key make_driver reads.
@@ -199,7 +167,6 @@ SectionSchema nmea2000_schema() {
 }
 
 struct DemoParts {
-  std::unique_ptr<transport::InProcessCanBus::Endpoint> driver_ep;
   std::vector<std::unique_ptr<transport::InProcessCanBus::Endpoint>> sim_eps;
   std::vector<std::unique_ptr<sim::nmea2000::VeCanDevice>> devices;
   std::unique_ptr<asio::steady_timer> timer;
@@ -229,10 +196,9 @@ void demo_nmea2000(DemoContext& demo) {
     addr = static_cast<std::uint8_t>(addr + 0x10);
   }
   // VE.Can is its own 250 kbit/s bus, apart from the 500 kbit/s CAN-bus BMS (issue 13).
-  parts->driver_ep = demo.can_bus(kDemoVeCanBus).attach("nmea2000-driver");
   dn::Options opts;
-  auto driver =
-      std::make_unique<dn::Nmea2000Driver>(demo.drivers_ctx, parts->driver_ep.get(), opts);
+  auto driver = std::make_unique<dn::Nmea2000Driver>(
+      demo.drivers_ctx, demo.can_bus(kDemoVeCanBus).attach("nmea2000-driver"), opts);
   driver->start();
   demo.drivers.push_back(std::move(driver));
   parts->timer = std::make_unique<asio::steady_timer>(demo.drivers_ctx.io);

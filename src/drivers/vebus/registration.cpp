@@ -19,6 +19,7 @@
 #include "drivers/vebus/vebus_mapping.hpp"
 #include "protocols/vebus/codec.hpp"
 #include "sim/vebus/pty_multi_sim.hpp"
+#include "transport/serial_port.hpp"
 
 namespace gxlink::registry {
 namespace {
@@ -265,14 +266,21 @@ DecodeStats snapshot_mk2(std::istream& in, const std::string& source, drivers::D
   return st;
 }
 
+/// The MK2/MK3's port: 8N1 at `baud` (2400 for both, seed 002), reopened when it comes back.
+std::unique_ptr<transport::ByteTransport> mk2_port(asio::io_context& io, std::string path,
+                                                   unsigned baud = 2400) {
+  return std::make_unique<transport::SerialPort>(io,
+                                                 transport::SerialOptions{std::move(path), baud});
+}
+
 std::unique_ptr<drivers::Driver> make_vebus(const toml::table& cfg, drivers::DriverContext& ctx) {
   drivers::vebus::VebusDriverOptions o;
-  o.port = cfg["port"].value_or(std::string());
-  if (o.port.empty()) throw std::runtime_error("[[vebus]] needs port = \"/dev/ttyUSB0\"");
+  auto port = cfg["port"].value_or(std::string());
+  if (port.empty()) throw std::runtime_error("[[vebus]] needs port = \"/dev/ttyUSB0\"");
   o.connection = cfg["connection"].value_or(std::string());
-  o.baud = static_cast<unsigned>(cfg["baud"].value_or(2400));
+  const auto baud = static_cast<unsigned>(cfg["baud"].value_or(2400));
   o.session.address = static_cast<std::uint8_t>(cfg["address"].value_or(0));
-  return std::make_unique<drivers::vebus::VebusDriver>(ctx, o);
+  return std::make_unique<drivers::vebus::VebusDriver>(ctx, mk2_port(ctx.io, port, baud), o);
 }
 
 // Every key make_vebus reads.
@@ -312,10 +320,10 @@ void demo_vebus(DemoContext& demo) {
   std::filesystem::remove(link, ec);
   std::filesystem::create_symlink(sim->slave_path(), link, ec);
   drivers::vebus::VebusDriverOptions o;
-  o.port = ec ? sim->slave_path() : link.string();
   o.connection = "ttyMK3";
   // The daemon starts every driver after the demo is built.
-  demo.drivers.push_back(std::make_unique<drivers::vebus::VebusDriver>(demo.drivers_ctx, o));
+  demo.drivers.push_back(std::make_unique<drivers::vebus::VebusDriver>(
+      demo.drivers_ctx, mk2_port(demo.drivers_ctx.io, ec ? sim->slave_path() : link.string()), o));
   demo.simulators.push_back(sim);
 }
 

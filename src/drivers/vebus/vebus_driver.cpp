@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -18,12 +19,22 @@ std::string connection_from_port(const std::string& port) {
   return name.empty() ? "mk2" : name;
 }
 
-VebusDriver::VebusDriver(DriverContext& ctx, VebusDriverOptions options)
+namespace {
+std::unique_ptr<transport::ByteTransport> required(std::unique_ptr<transport::ByteTransport> t) {
+  if (!t) throw std::invalid_argument("vebus: the driver needs a transport");
+  return t;
+}
+}  // namespace
+
+VebusDriver::VebusDriver(DriverContext& ctx, std::unique_ptr<transport::ByteTransport> transport,
+                         VebusDriverOptions options)
     : options_(std::move(options)),
+      transport_(required(std::move(transport))),
       session_(options_.session),
       mapping_(
           ctx.model, ctx.instances,
-          options_.connection.empty() ? connection_from_port(options_.port) : options_.connection,
+          options_.connection.empty() ? connection_from_port(std::string(transport_->name()))
+                                      : options_.connection,
           VebusWriteHooks{[this](int mode) {
                             return accept(session_.write_switch(static_cast<vb::SwitchState>(mode),
                                                                 std::nullopt),
@@ -36,15 +47,14 @@ VebusDriver::VebusDriver(DriverContext& ctx, VebusDriverOptions options)
                           [this](std::string_view path, double v) {
                             return on_dvcc_write(path, v);
                           }}),
-      port_(ctx.io, transport::SerialOptions{options_.port, options_.baud}),
       timer_(ctx.io) {
-  session_.set_tx([this](ByteView b) { port_.write(b); });
-  port_.set_data_handler([this](ByteView b, TimePoint now) { on_data(b, now); });
-  port_.set_state_handler([this](bool open, const std::string& reason) {
+  session_.set_tx([this](ByteView b) { transport_->write(b); });
+  transport_->set_data_handler([this](ByteView b, TimePoint now) { on_data(b, now); });
+  transport_->set_state_handler([this](bool open, const std::string& reason) {
     const auto now = Clock::now();
     if (open) {
       port_error_.clear();
-      spdlog::info("[vebus] {} open at {} baud", options_.port, options_.baud);
+      spdlog::info("[vebus] {} open", transport_->name());
       session_.start(now);
     } else {
       port_error_ = reason;
@@ -65,7 +75,7 @@ VebusDriver::~VebusDriver() {
 
 void VebusDriver::start() {
   running_ = true;
-  port_.start();
+  transport_->start();
   arm_timer();
 }
 
@@ -73,7 +83,7 @@ void VebusDriver::stop() {
   running_ = false;
   timer_.cancel();
   session_.stop();
-  port_.stop();
+  transport_->stop();
 }
 
 Health VebusDriver::health() const {
@@ -113,18 +123,19 @@ void VebusDriver::on_data(ByteView bytes, TimePoint now) {
 
 void VebusDriver::pump(TimePoint now) {
   session_.on_tick(now);
+  const std::string_view port = transport_->name();
   for (auto& e : session_.take_events()) {
     switch (e.kind) {
       case vb::EventKind::kGarbageStart:
         // Logged once per episode, not per byte.
-        if (!garbage_) spdlog::warn("[vebus] {}: {}", options_.port, truncate_for_log(e.detail));
+        if (!garbage_) spdlog::warn("[vebus] {}: {}", port, truncate_for_log(e.detail));
         garbage_ = true;
         break;
       case vb::EventKind::kGarbageEnd: garbage_ = false; break;
       case vb::EventKind::kLinkUp:
-        spdlog::info("[vebus] {}: {}", options_.port, truncate_for_log(e.detail));
+        spdlog::info("[vebus] {}: {}", port, truncate_for_log(e.detail));
         break;
-      default: spdlog::warn("[vebus] {}: {}", options_.port, truncate_for_log(e.detail)); break;
+      default: spdlog::warn("[vebus] {}: {}", port, truncate_for_log(e.detail)); break;
     }
   }
   for (auto& c : session_.take_completions()) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// The VE.Bus driver: an MK2/MK3 on a serial port (2400 8N1, auto-reopen) + the MK2 session + the
-/// Venus mapping. Writes to /Mode and /Ac/In/1/CurrentLimit go to the session, which range-checks,
-/// sends and reads back; results are logged.
+/// The VE.Bus driver: an MK2/MK3 on a byte transport (the serial port: 2400 8N1, auto-reopen) +
+/// the MK2 session + the Venus mapping. Writes to /Mode and /Ac/In/1/CurrentLimit go to the
+/// session, which range-checks, sends and reads back; results are logged.
 
 #include <functional>
 #include <memory>
@@ -15,14 +15,12 @@
 #include "drivers/driver.hpp"
 #include "drivers/vebus/vebus_mapping.hpp"
 #include "protocols/vebus/session.hpp"
-#include "transport/serial_port.hpp"
+#include "transport/byte_transport.hpp"
 
 namespace gxlink::drivers::vebus {
 
 struct VebusDriverOptions {
-  std::string port;        ///< /dev/ttyUSB0 or a pty
-  std::string connection;  ///< service suffix; default: the port's file name ("ttyUSB0")
-  unsigned baud = 2400;    ///< MK2 and MK3 (seed 002: 2400 is right)
+  std::string connection;  ///< service suffix; default: the transport's file name ("ttyUSB0")
   gxlink::vebus::SessionOptions session;
   /// How long a GX's DVCC values count after its last write; then the unit's own charge settings
   /// come back (seed 003's 60 s for chargers, applied to the Multi).
@@ -34,11 +32,14 @@ std::string connection_from_port(const std::string& port);
 
 class VebusDriver : public Driver {
  public:
-  VebusDriver(DriverContext& ctx, VebusDriverOptions options);
+  /// Owns `transport` (the MK2/MK3's serial port, opened by the builder at 2400 8N1 as seed 002
+  /// says); never null (offline replay uses VebusMapping directly).
+  VebusDriver(DriverContext& ctx, std::unique_ptr<transport::ByteTransport> transport,
+              VebusDriverOptions options);
   ~VebusDriver() override;
 
   std::string_view kind() const override { return "vebus"; }
-  std::string describe() const override { return options_.port; }
+  std::string describe() const override { return std::string(transport_->name()); }
   void start() override;
   void stop() override;
   Health health() const override;
@@ -66,9 +67,9 @@ class VebusDriver : public Driver {
   void apply_charge_limit(TimePoint now);
 
   VebusDriverOptions options_;
+  std::unique_ptr<transport::ByteTransport> transport_;
   gxlink::vebus::Session session_;
   VebusMapping mapping_;
-  transport::SerialPort port_;
   asio::steady_timer timer_;
   std::function<void(const gxlink::vebus::WriteCompletion&)> on_completion_;
   std::string port_error_;

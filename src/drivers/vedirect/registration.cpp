@@ -21,6 +21,7 @@
 #include "registry/demo.hpp"
 #include "registry/registry.hpp"
 #include "sim/vedirect/pty_device.hpp"
+#include "transport/serial_port.hpp"
 
 namespace gxlink::registry {
 namespace {
@@ -197,7 +198,7 @@ DecodeStats snapshot_vedirect(std::istream& in, const std::string& source,
   drivers::vedirect::VeDirectOptions o;
   o.connection = std::filesystem::path(source).stem().string();
   o.hex = false;
-  drivers::vedirect::VeDirectDriver driver(ctx, o);
+  drivers::vedirect::VeDirectDriver driver(ctx, nullptr, o);  // offline replay: no transport
   // Captures carry no timestamps: every byte arrives "now", so no silence timeout fires.
   const TimePoint now = Clock::now();
   std::array<char, std::size_t{64} * 1024> buf{};
@@ -215,20 +216,27 @@ DecodeStats snapshot_vedirect(std::istream& in, const std::string& source,
   return st;
 }
 
+/// The VE.Direct cable's port: 19200 8N1 (§1.1), reopened when the device comes back.
+std::unique_ptr<transport::ByteTransport> vedirect_port(asio::io_context& io, std::string path) {
+  transport::SerialOptions so;
+  so.path = std::move(path);
+  so.baud = 19200;
+  return std::make_unique<transport::SerialPort>(io, std::move(so));
+}
+
 std::unique_ptr<drivers::Driver> make_vedirect(const toml::table& cfg,
                                                drivers::DriverContext& ctx) {
   drivers::vedirect::VeDirectOptions o;
   auto port = cfg["port"].value<std::string>();
   if (!port || port->empty())
     throw std::runtime_error("[[vedirect]] needs port = \"/dev/ttyUSB0\"");
-  o.port = *port;
   o.connection = cfg["name"].value_or(std::string());
   const double timeout = cfg["timeout_s"].value_or(5.0);
   if (!(timeout >= 1.0 && timeout <= 600.0))
     throw std::runtime_error("[[vedirect]] timeout_s must be 1..600");
   o.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(timeout));
   o.hex = cfg["hex"].value_or(true);
-  return std::make_unique<drivers::vedirect::VeDirectDriver>(ctx, o);
+  return std::make_unique<drivers::vedirect::VeDirectDriver>(ctx, vedirect_port(ctx.io, *port), o);
 }
 
 // Every key make_vedirect reads.
@@ -264,10 +272,9 @@ void demo_vedirect(DemoContext& demo) {
     auto pty = std::make_shared<sim::vedirect::PtyDevice>(io, std::move(dev), demo.run_dir / tty);
     pty->start();
     demo.simulators.push_back(pty);
-    drivers::vedirect::VeDirectOptions o;
-    o.port = (demo.run_dir / tty).string();
-    demo.drivers.push_back(
-        std::make_unique<drivers::vedirect::VeDirectDriver>(demo.drivers_ctx, o));
+    demo.drivers.push_back(std::make_unique<drivers::vedirect::VeDirectDriver>(
+        demo.drivers_ctx, vedirect_port(io, (demo.run_dir / tty).string()),
+        drivers::vedirect::VeDirectOptions{}));
   };
   // The demo's 48 V house bank (issue 12 item 7): a 48 V MPPT that DVCC drives through its HEX
   // network registers, and a SmartShunt on the same bank.

@@ -9,7 +9,7 @@
 #include "core/log_limit.hpp"
 #include "core/text.hpp"
 #include "model/venus_formats.hpp"
-#include "transport/serial_port.hpp"
+#include "transport/byte_transport.hpp"
 
 namespace gxlink::drivers::vedirect {
 
@@ -141,9 +141,19 @@ int default_device_instance(std::string_view c) {
   return 288;
 }
 
-VeDirectDriver::VeDirectDriver(DriverContext& ctx, VeDirectOptions options)
-    : ctx_(ctx), opt_(std::move(options)) {
-  connection_ = sanitize_connection(opt_.connection.empty() ? opt_.port : opt_.connection);
+VeDirectDriver::VeDirectDriver(DriverContext& ctx,
+                               std::unique_ptr<transport::ByteTransport> transport,
+                               VeDirectOptions options)
+    : ctx_(ctx), opt_(std::move(options)), transport_(std::move(transport)) {
+  std::string_view name = opt_.connection;
+  if (name.empty() && transport_) name = transport_->name();
+  connection_ = sanitize_connection(name);
+  if (transport_) {
+    transport_->set_data_handler([this](ByteView b, TimePoint t) { on_bytes(b, t); });
+    transport_->set_state_handler([this](bool open, const std::string& reason) {
+      on_port_state(open, reason, Clock::now());
+    });
+  }
 }
 
 VeDirectDriver::~VeDirectDriver() {
@@ -153,22 +163,14 @@ VeDirectDriver::~VeDirectDriver() {
   }
 }
 
-std::string VeDirectDriver::describe() const { return opt_.port.empty() ? connection_ : opt_.port; }
+std::string VeDirectDriver::describe() const {
+  return transport_ ? std::string(transport_->name()) : connection_;
+}
 
 void VeDirectDriver::start() {
   if (running_) return;
   running_ = true;
-  if (!opt_.port.empty()) {
-    transport::SerialOptions so;
-    so.path = opt_.port;
-    so.baud = 19200;  // §1.1: 19200 8N1
-    port_ = std::make_unique<transport::SerialPort>(ctx_.io, so);
-    port_->set_data_handler([this](ByteView b, TimePoint t) { on_bytes(b, t); });
-    port_->set_state_handler([this](bool open, const std::string& reason) {
-      on_port_state(open, reason, Clock::now());
-    });
-    port_->start();
-  }
+  if (transport_) transport_->start();
   timer_ = std::make_unique<asio::steady_timer>(ctx_.io);
   schedule_tick();
 }
@@ -177,7 +179,7 @@ void VeDirectDriver::stop() {
   if (!running_) return;
   running_ = false;
   if (timer_) timer_->cancel();
-  if (port_) port_->stop();
+  if (transport_) transport_->stop();
 }
 
 void VeDirectDriver::schedule_tick() {
@@ -191,7 +193,7 @@ void VeDirectDriver::schedule_tick() {
 }
 
 Health VeDirectDriver::health() const {
-  if (!opt_.port.empty() && !port_open_)
+  if (transport_ && !port_open_)
     return Health::failed(port_problem_.empty() ? "port not open" : port_problem_);
   if (connected_) return Health::ok();
   if (service_) return Health::warning("no valid VE.Direct data");
@@ -226,7 +228,7 @@ void VeDirectDriver::on_port_state(bool open, const std::string& reason, TimePoi
     port_problem_.clear();
     framer_.reset();  // a new byte stream: never join it to a half block from before
     session_.clear();
-    spdlog::info("vedirect[{}]: {} open", connection_, opt_.port);
+    spdlog::info("vedirect[{}]: {} open", connection_, describe());
     return;
   }
   port_problem_ = reason;
@@ -525,18 +527,17 @@ void VeDirectDriver::queue_polls(TimePoint now) {
   next_poll_ = now;
 }
 
-bool VeDirectDriver::can_send() const { return port_ ? port_open_ : static_cast<bool>(opt_.tx); }
+bool VeDirectDriver::can_send() const { return transport_ && transport_->is_open(); }
 
 void VeDirectDriver::send_bytes(ByteView b) {
-  if (port_)
-    port_->write(b);
-  else if (opt_.tx)
-    opt_.tx(b);
+  if (transport_) transport_->write(b);
 }
+
+TimePoint VeDirectDriver::send_time() const { return running_ && transport_ ? Clock::now() : now_; }
 
 void VeDirectDriver::pump_tx(TimePoint now) {
   if (now > now_) now_ = now;
-  if (!port_ && !opt_.tx) return;
+  if (!transport_) return;
   // The GX's link values first (they have a deadline at the device), one SET at a time and only
   // on an idle link, so a poll reply is never mistaken for a SET reply.
   if (!session_.busy() && session_.queued() == 0 && hex_allowed())
@@ -584,7 +585,7 @@ model::WriteResult VeDirectDriver::write_mode(const model::Value& v) {
   const std::uint8_t b = static_cast<std::uint8_t>(*m);
   spdlog::info("vedirect[{}]: writing device mode {}", connection_, *m);
   if (!session_.enqueue(make_set(0x0200, ByteView(&b, 1)))) return model::WriteResult::kFailed;
-  pump_tx(port_ ? Clock::now() : now_);
+  pump_tx(send_time());
   return model::WriteResult::kOk;
 }
 
@@ -652,7 +653,7 @@ model::WriteResult VeDirectDriver::write_link(std::string_view path, const model
   service_->set(path, stored);
   if (l->reg == kRegNetworkMode && (std::get<std::int64_t>(stored) & 0x8)) bms_present_ = true;
   update_link_status();
-  pump_tx(port_ ? Clock::now() : now_);
+  pump_tx(send_time());
   return model::WriteResult::kOk;
 }
 

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// The VE.Direct driver: a serial port (19200 8N1, reopened when it comes back) or a capture,
-/// the TEXT/HEX framer, the dataset merge, and the mapping of each product to its Venus service
-/// (`com.victronenergy.<solarcharger|battery|inverter|charger|dcdc>.<tty name>`, seed 003).
+/// The VE.Direct driver: a byte transport (the serial port, 19200 8N1, reopened when it comes
+/// back) or a capture, the TEXT/HEX framer, the dataset merge, and the mapping of each product to
+/// its Venus service (`com.victronenergy.<solarcharger|battery|inverter|charger|dcdc>.<tty name>`,
+/// seed 003).
 ///
 /// Bytes and time go in through on_bytes()/on_tick(), so the same code serves the daemon (start()
-/// opens the port and ticks a timer) and `gxlink snapshot` (no transport). Only checksum-valid
-/// blocks reach the model. When no valid block arrived for `timeout` (or the port closed) every
-/// value goes invalid and /Connected = 0; the next valid data sets /Connected = 1 again.
+/// starts the transport and ticks a timer) and `gxlink snapshot` (no transport). Only
+/// checksum-valid blocks reach the model. When no valid block arrived for `timeout` (or the port
+/// closed) every value goes invalid and /Connected = 0; the next valid data sets /Connected = 1
+/// again.
 
 #include <functional>
 #include <map>
@@ -23,24 +25,17 @@
 #include "protocols/vedirect/framer.hpp"
 #include "protocols/vedirect/session.hpp"
 #include "protocols/vedirect/text.hpp"
-
-namespace gxlink::transport {
-class SerialPort;
-}
+#include "transport/byte_transport.hpp"
 
 namespace gxlink::drivers::vedirect {
 
 struct VeDirectOptions {
-  std::string port;        ///< device path; empty = no transport (captures)
-  std::string connection;  ///< service-name suffix; default: the port's basename ("ttyUSB0")
+  std::string connection;  ///< service-name suffix; default: the transport's basename ("ttyUSB0")
   /// Silence after which the device counts as lost. 5 s as krahabb's link timeout (§2.4): five
   /// missed 1 s TEXT blocks.
   Duration timeout = seconds(5);
   bool hex = true;  ///< query over HEX what TEXT lacks (firmware permitting, §2.4)
   Duration hex_poll = seconds(60);
-  /// Without a port: where HEX frames go (sans-I/O tests that loop a simulator back). Captures
-  /// leave it empty and never send anything.
-  std::function<void(ByteView)> tx;
   ChargerLinkOptions link;  ///< GX → charger link timing (DVCC)
 };
 
@@ -64,7 +59,11 @@ int default_device_instance(std::string_view connection);
 
 class VeDirectDriver : public Driver {
  public:
-  VeDirectDriver(DriverContext& ctx, VeDirectOptions options);
+  /// Owns `transport` (the serial port; 19200 8N1 is the builder's choice, §1.1). It is null only
+  /// for offline replay (`gxlink snapshot`, captures in tests): bytes come in through on_bytes()
+  /// and nothing is ever sent.
+  VeDirectDriver(DriverContext& ctx, std::unique_ptr<transport::ByteTransport> transport,
+                 VeDirectOptions options);
   ~VeDirectDriver() override;
 
   std::string_view kind() const override { return "vedirect"; }
@@ -81,7 +80,7 @@ class VeDirectDriver : public Driver {
   void on_bytes(ByteView bytes, TimePoint now);
   /// Timeouts, HEX retries and polling.
   void on_tick(TimePoint now);
-  /// The port opened (true) or closed (false).
+  /// The transport opened (true) or closed (false).
   void on_port_state(bool open, const std::string& reason, TimePoint now);
 
   const VeDirectStats& stats() const { return stats_; }
@@ -113,6 +112,9 @@ class VeDirectDriver : public Driver {
   void update_link_status();
   bool can_send() const;
   void send_bytes(ByteView b);
+  /// The time of a write from outside: the clock when live, else the latest time seen (tests and
+  /// replay drive time by hand).
+  TimePoint send_time() const;
   void log_problem(const std::string& what, TimePoint now);
   /// A device string (TEXT value or HEX string register) as valid UTF-8, counted when repaired.
   std::string text_value(std::string_view raw);
@@ -142,7 +144,7 @@ class VeDirectDriver : public Driver {
   std::size_t suppressed_ = 0;
   bool logged_once_ = false;
 
-  std::unique_ptr<transport::SerialPort> port_;
+  std::unique_ptr<transport::ByteTransport> transport_;
   std::unique_ptr<asio::steady_timer> timer_;
   bool running_ = false;
 };

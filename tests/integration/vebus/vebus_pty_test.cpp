@@ -10,6 +10,7 @@
 
 #include "drivers/vebus/vebus_driver.hpp"
 #include "sim/vebus/pty_multi_sim.hpp"
+#include "transport/serial_port.hpp"
 
 namespace gxlink::drivers::vebus {
 namespace {
@@ -31,9 +32,12 @@ struct PtyRig {
                   Duration dvcc_hold = seconds(60)) : sim(io, so) {
     VebusDriverOptions o;
     o.dvcc_hold = dvcc_hold;
-    o.port = port.empty() ? sim.slave_path() : port;
     o.connection = "ttyUSB0";
-    driver = std::make_unique<VebusDriver>(ctx, o);
+    driver = std::make_unique<VebusDriver>(
+        ctx,
+        std::make_unique<transport::SerialPort>(
+            io, transport::SerialOptions{port.empty() ? sim.slave_path() : port, 2400}),
+        o);
     driver->set_completion_handler([this](const vb::WriteCompletion& c) { done.push_back(c); });
     driver->start();
   }

@@ -13,6 +13,7 @@
 
 #include "drivers/vedirect/vedirect_driver.hpp"
 #include "sim/vedirect/pty_device.hpp"
+#include "transport/serial_port.hpp"
 
 namespace gxlink {
 namespace {
@@ -58,10 +59,11 @@ TEST(VeDirectPty, DriverSeesDataThenUnplugThenReplug) {
   }
 
   drivers::vedirect::VeDirectOptions o;
-  o.port = link.string();
   o.timeout = milliseconds(1500);
   o.hex_poll = seconds(2);
-  drivers::vedirect::VeDirectDriver drv(ctx, o);
+  auto port =
+      std::make_unique<transport::SerialPort>(io, transport::SerialOptions{link.string(), 19200});
+  drivers::vedirect::VeDirectDriver drv(ctx, std::move(port), o);
   drv.start();
 
   const std::string svc = "com.victronenergy.solarcharger.ttyUSB0";

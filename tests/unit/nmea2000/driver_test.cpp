@@ -35,8 +35,9 @@ class VeCanSystem : public ::testing::Test {
         std::make_unique<VeCanDevice>(*sim_eps[1], VeCanProduct::kLynxShunt, 0x23456, 0x20));
     sims.push_back(
         std::make_unique<VeCanDevice>(*sim_eps[2], VeCanProduct::kSkyllaI, 0x34567, 0x20));
-    driver_ep = bus.attach("driver");
-    driver = std::make_unique<Nmea2000Driver>(ctx, driver_ep.get(), Options{});
+    auto ep = bus.attach("driver");
+    driver_ep = ep.get();
+    driver = std::make_unique<Nmea2000Driver>(ctx, std::move(ep), Options{});
     driver_ep->set_receiver([this](const CanFrame& f, TimePoint) { driver->on_frame(f, now); });
     bus.record(true);
   }
@@ -63,7 +64,7 @@ class VeCanSystem : public ::testing::Test {
   transport::InProcessCanBus bus{"can0"};
   std::vector<std::unique_ptr<transport::InProcessCanBus::Endpoint>> sim_eps;
   std::vector<std::unique_ptr<VeCanDevice>> sims;
-  std::unique_ptr<transport::InProcessCanBus::Endpoint> driver_ep;
+  transport::InProcessCanBus::Endpoint* driver_ep = nullptr;  ///< owned by the driver
   std::unique_ptr<Nmea2000Driver> driver;
 };
 

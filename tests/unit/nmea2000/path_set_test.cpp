@@ -50,8 +50,9 @@ TEST(Nmea2000PathSet, SimulatedDevicesAreAnnouncedWithEveryPath) {
     eps.push_back(bus.attach("sim"));
     sims.push_back(std::make_unique<VeCanDevice>(*eps.back(), p, unique++, 0x20));
   }
-  auto ep = bus.attach("driver");
-  Nmea2000Driver driver(rig.ctx, ep.get(), Options{});
+  auto owned_ep = bus.attach("driver");
+  auto* ep = owned_ep.get();
+  Nmea2000Driver driver(rig.ctx, std::move(owned_ep), Options{});
   TimePoint now{};
   ep->set_receiver([&](const CanFrame& f, TimePoint) {
     driver.on_frame(f, now);

@@ -118,8 +118,9 @@ class VecanLink : public ::testing::Test {
   VecanLink() {
     mppt_ep = bus.attach("mppt");
     mppt = std::make_unique<VeCanDevice>(*mppt_ep, VeCanProduct::kMppt150_70, 0x12345, 0x20, 48);
-    driver_ep = bus.attach("driver");
-    driver = std::make_unique<Nmea2000Driver>(ctx, driver_ep.get(), Options{});
+    auto ep = bus.attach("driver");
+    driver_ep = ep.get();
+    driver = std::make_unique<Nmea2000Driver>(ctx, std::move(ep), Options{});
     driver_ep->set_receiver([this](const CanFrame& f, TimePoint) { driver->on_frame(f, now); });
     bus.record(true);
   }
@@ -155,7 +156,7 @@ class VecanLink : public ::testing::Test {
   transport::InProcessCanBus bus{"can0"};
   std::unique_ptr<transport::InProcessCanBus::Endpoint> mppt_ep;
   std::unique_ptr<VeCanDevice> mppt;
-  std::unique_ptr<transport::InProcessCanBus::Endpoint> driver_ep;
+  transport::InProcessCanBus::Endpoint* driver_ep = nullptr;  ///< owned by the driver
   std::unique_ptr<Nmea2000Driver> driver;
 };
 
@@ -179,8 +180,7 @@ TEST_F(VecanLink, ServiceIsAnnouncedWithEveryLinkPath) {
 TEST_F(VecanLink, ListenOnlyDriverPublishesNoLinkService) {
   Options o;
   o.active = false;
-  auto ep = bus.attach("listener");
-  Nmea2000Driver listener(ctx, ep.get(), o);
+  Nmea2000Driver listener(ctx, bus.attach("listener"), o);
   listener.begin(now);
   EXPECT_TRUE(listener.link_service().empty());
 }

@@ -10,6 +10,7 @@
 #include "drivers/vedirect/vedirect_driver.hpp"
 #include "protocols/vedirect/tables.hpp"
 #include "sim/vedirect/devices.hpp"
+#include "support/fake_byte_transport.hpp"
 
 namespace gxlink::drivers::vedirect {
 namespace {
@@ -109,8 +110,9 @@ struct LinkLoop : ::testing::Test {
   void SetUp() override {
     VeDirectOptions o;
     o.connection = "ttyUSB0";
-    o.tx = [this](ByteView b) { to_driver += mppt.on_input(b); };
-    driver = std::make_unique<VeDirectDriver>(ctx, o);
+    auto port = std::make_unique<gxlink::test::FakeByteTransport>("ttyUSB0");
+    port->on_write = [this](ByteView b) { to_driver += mppt.on_input(b); };
+    driver = std::make_unique<VeDirectDriver>(ctx, std::move(port), o);
   }
   /// One simulated second: a TEXT block, then the driver's ticks every 100 ms with the replies.
   void second() {
@@ -224,8 +226,8 @@ TEST(VeDirectDriverLink, WithoutAHexLinkAWriteFails) {
   model::DeviceInstances instances;
   DriverContext ctx{io, model, instances};
   VeDirectOptions o;
-  o.connection = "ttyUSB0";  // no port and no tx: a capture, never sends
-  VeDirectDriver d(ctx, o);
+  o.connection = "ttyUSB0";  // no transport: a capture, never sends
+  VeDirectDriver d(ctx, nullptr, o);
   sim::vedirect::MpptSimulator mppt{sim::vedirect::SimClockOptions{600, 0.45},
                                     sim::vedirect::mppt_150_35_48v()};
   d.on_bytes(as_bytes(mppt.tick(1)), t0);

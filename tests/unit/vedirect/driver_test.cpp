@@ -41,7 +41,7 @@ struct Fixture : ::testing::Test {
     VeDirectOptions o;
     o.connection = conn;
     o.timeout = seconds(5);
-    return std::make_unique<VeDirectDriver>(ctx, o);
+    return std::make_unique<VeDirectDriver>(ctx, nullptr, o);
   }
   static void feed(VeDirectDriver& d, const std::string& bytes, TimePoint t) {
     d.on_bytes(as_bytes(bytes), t);

@@ -34,7 +34,7 @@ TEST_P(VeDirectGolden, CaptureSnapshotMatchesGoldenAndManifestCounts) {
   DriverContext ctx{io, m, inst};
   VeDirectOptions o;
   o.connection = path.stem().string();
-  VeDirectDriver d(ctx, o);
+  VeDirectDriver d(ctx, nullptr, o);
   // Fed in 997-byte pieces, as a serial port would deliver them.
   const ByteView all = as_bytes(bytes);
   for (std::size_t off = 0; off < all.size(); off += 997)

@@ -28,7 +28,7 @@ struct Rig {
   model::DeviceInstances instances;
   DriverContext ctx{io, model, instances};
   testing::PathSetProbe probe{model};
-  VeDirectDriver driver{ctx, [] {
+  VeDirectDriver driver{ctx, nullptr, [] {
                           VeDirectOptions o;
                           o.connection = "ttyUSB0";
                           return o;

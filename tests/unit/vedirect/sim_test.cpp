@@ -87,7 +87,7 @@ TEST(VeDirectSim, DriverReadsTheSimulatorsIntoServices) {
   drivers::DriverContext ctx{io, m, inst};
   drivers::vedirect::VeDirectOptions o;
   o.connection = "ttyUSB1";
-  drivers::vedirect::VeDirectDriver d(ctx, o);
+  drivers::vedirect::VeDirectDriver d(ctx, nullptr, o);
   SmartShuntSimulator shunt;
   for (int t = 1; t <= 3; ++t) d.on_bytes(as_bytes(shunt.tick(t)), TimePoint(seconds(t)));
   const auto* s = m.find("com.victronenergy.battery.ttyUSB1");
