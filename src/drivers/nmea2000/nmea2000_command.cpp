@@ -128,17 +128,15 @@ class Node {
       driver_->on_tick(t0 + n2k::kClaimContention + std::chrono::milliseconds(1));
       return true;
     }
-    // The driver opens the bus, then claims; started_ says the bus did open.
-    bus().set_state_handler([this](transport::CanBusState s) {
-      if (s == transport::CanBusState::kActive && !started_) {
-        started_ = true;
-      } else if (s == transport::CanBusState::kClosed && started_) {
-        closed_ = true;
-      }
-    });
+    // The driver opens the bus and claims once it is active (again after a reopen); started_
+    // says the bus did open.
     driver_->start();
-    if (!started_ && bus().state() == transport::CanBusState::kActive) started_ = true;
-    if (!wait([&] { return started_ && driver_->session().can_send(); }, seconds)) {
+    if (!wait(
+            [&] {
+              started_ = started_ || bus().state() == transport::CanBusState::kActive;
+              return started_ && driver_->session().can_send();
+            },
+            seconds)) {
       if (error_.empty())
         error_ = !started_ ? "the bus did not open: " + bus().last_error()
                            : "could not claim an address";
@@ -176,7 +174,7 @@ class Node {
     const auto deadline =
         Clock::now() + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
     while (!done()) {
-      if (closed_) {
+      if (started_ && bus().state() == transport::CanBusState::kClosed) {
         error_ = "the bus closed: " + bus().last_error();
         return false;
       }
@@ -195,7 +193,6 @@ class Node {
   std::deque<Received> inbox_;
   bool dry_run_;
   bool started_ = false;
-  bool closed_ = false;
   std::string error_;
 };
 

@@ -195,11 +195,23 @@ void Nmea2000Driver::start() {
 void Nmea2000Driver::begin(TimePoint now) {
   now_ = now;
   publish_link_service();
-  if (bus_ && opts_.active && session_.state() == n2k::ClaimState::kIdle) {
-    std::vector<CanFrame> out;
-    session_.start(now, out);
-    send(out);
-  }
+  claim_if_bus_came_up(now);
+}
+
+void Nmea2000Driver::claim_if_bus_came_up(TimePoint now) {
+  // The claim must be on the wire: a SocketCAN or slcan bus may open after start() (and reopen
+  // after an unplug), and frames sent while it is closed are dropped. So the session starts when
+  // the bus is first active, and claims again each time the bus comes back, as a node does at
+  // power-up (ISO 11783-5 §4.4.2: address claim at initialisation).
+  if (!bus_ || !opts_.active) return;
+  const bool active = bus_->state() == transport::CanBusState::kActive;
+  const bool came_up = active && !bus_was_active_;
+  bus_was_active_ = active;
+  if (!came_up) return;
+  std::vector<CanFrame> out;
+  session_.start(now, out);
+  announced_ = false;  // learn the network again once the claim holds
+  send(out);
 }
 
 void Nmea2000Driver::stop() {
@@ -250,6 +262,7 @@ void Nmea2000Driver::on_frame(const CanFrame& f, TimePoint now) {
 void Nmea2000Driver::on_tick(TimePoint now) {
   if (now > now_) now_ = now;
   rx_.on_tick(now);
+  claim_if_bus_came_up(now);
   std::vector<CanFrame> out;
   if (bus_ && opts_.active) session_.on_tick(now, out);
   if (session_.can_send() && bus_ && opts_.active && !announced_) {

@@ -110,6 +110,8 @@ class Nmea2000Driver final : public Driver {
   transport::CanTransport* transport() const { return bus_.get(); }
 
  private:
+  /// Starts the address claim when the bus has become active since the last look.
+  void claim_if_bus_came_up(TimePoint now);
   struct Device;
   Device& device(std::uint8_t src);
   void classify(Device& d);
@@ -165,6 +167,7 @@ class Nmea2000Driver final : public Driver {
   std::unique_ptr<asio::steady_timer> timer_;
   MessageObserver observer_;
   bool started_ = false;
+  bool bus_was_active_ = false;  ///< the bus's state at the last look (claim_if_bus_came_up)
   bool announced_ = false;
 };
 

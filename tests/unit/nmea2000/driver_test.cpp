@@ -320,8 +320,12 @@ TEST_F(Mapping, TanksTemperaturesAndGnssBecomeTheirOwnServices) {
   send(0x60, 130312, {{"instance", 0}, {"source", 13}, {"actualTemperature", 255.15}});
   send(0x60, 130312, {{"instance", 0}, {"source", 1}, {"actualTemperature", 291.65}});
   send(0x60, 130316, {{"instance", 3}, {"source", 2}, {"temperature", 294.15}});
-  send(0x60, 129029, {{"latitude", 52.5}, {"longitude", -4.25}, {"altitude", 12.0},
-                      {"method", 2}, {"numberOfSvs", 9}});
+  send(0x60, 129029,
+       {{"latitude", 52.5},
+        {"longitude", -4.25},
+        {"altitude", 12.0},
+        {"method", 2},
+        {"numberOfSvs", 9}});
   send(0x60, 129026, {{"cog", 1.5707963}, {"sog", 2.57}});
 
   const std::string node = "socketcan_can0_di2_uc17476_";
@@ -385,6 +389,60 @@ TEST_F(Mapping, MpptRolesFollowDcTypeAndInstanceIsIdentity) {
   EXPECT_EQ(model.find(a), nullptr);
   EXPECT_EQ(get("com.victronenergy.solarcharger.socketcan_can0_di2_uc13107", "/Pv/V"), 96.0);
   EXPECT_EQ(get("com.victronenergy.solarcharger.socketcan_can0_di2_uc13107", "/DeviceInstance"), 2);
+}
+
+// A bus that opens late (slcan, a SocketCAN interface brought up after the daemon): frames sent
+// while it is closed are lost, so the address claim must wait for it, and go out again when the
+// bus comes back after an unplug.
+class LateBus final : public transport::CanTransport {
+ public:
+  std::string_view interface_name() const override { return "can9"; }
+  bool send(const CanFrame& f) override {
+    if (state_ != transport::CanBusState::kActive) return false;
+    sent.push_back(f);
+    return true;
+  }
+  transport::CanBusState state() const override { return state_; }
+  transport::CanBusState state_ = transport::CanBusState::kClosed;
+  std::vector<CanFrame> sent;
+};
+
+std::size_t claims(const std::vector<CanFrame>& frames) {
+  std::size_t n = 0;
+  for (const auto& f : frames)
+    if (n2k::decode_can_id(f.id).pgn == 60928) ++n;
+  return n;
+}
+
+TEST(Nmea2000DriverBus, ClaimsOnlyOnceTheBusIsUpAndAgainAfterItCameBack) {
+  asio::io_context io;
+  model::Model model;
+  model::DeviceInstances instances;
+  DriverContext ctx{io, model, instances};
+  auto owned = std::make_unique<LateBus>();
+  LateBus& bus = *owned;
+  Nmea2000Driver driver(ctx, std::move(owned), Options{});
+  TimePoint now{};
+  auto run = [&](Duration d) {
+    for (const TimePoint end = now + d; now < end;)
+      driver.on_tick(now += std::chrono::milliseconds(100));
+  };
+  driver.begin(now);
+  run(std::chrono::seconds(2));
+  EXPECT_TRUE(bus.sent.empty());
+  EXPECT_FALSE(driver.session().can_send());
+
+  bus.state_ = transport::CanBusState::kActive;
+  run(std::chrono::seconds(1));
+  EXPECT_EQ(claims(bus.sent), 1u);
+  EXPECT_TRUE(driver.session().can_send());
+
+  bus.state_ = transport::CanBusState::kClosed;  // unplugged
+  run(std::chrono::seconds(1));
+  bus.state_ = transport::CanBusState::kActive;
+  run(std::chrono::seconds(1));
+  EXPECT_EQ(claims(bus.sent), 2u);
+  EXPECT_TRUE(driver.session().can_send());
 }
 
 }  // namespace
