@@ -308,6 +308,22 @@ std::string check_not_empty(const toml::node& n) {
   return n.value<std::string>().value_or("").empty() ? "must not be empty" : "";
 }
 
+std::function<std::string(const toml::node&)> check_excludes(std::string chars, bool non_empty) {
+  return [chars = std::move(chars), non_empty](const toml::node& n) -> std::string {
+    const std::string s = n.value<std::string>().value_or("");
+    if (non_empty && s.empty()) return "must not be empty";
+    if (s.find_first_of(chars) == std::string::npos) return "";
+    std::string listed;
+    for (std::size_t i = 0; i < chars.size(); ++i) {
+      if (i > 0) listed += i + 1 == chars.size() ? " or " : ", ";
+      listed += '\'';
+      listed += chars[i];
+      listed += '\'';
+    }
+    return "must not contain " + listed;
+  };
+}
+
 std::string check_can_bitrate(const toml::node& n) {
   const auto v = n.value<std::int64_t>().value_or(0);
   if (v > 0 && v <= 1'000'000 && transport::slcan::encode_bitrate(static_cast<unsigned>(v)))

@@ -69,6 +69,14 @@ inline KeySchema positive_key(std::string name, std::string description) {
                    .min = 0,
                    .min_exclusive = true};
 }
+/// An integer in [min, max] (ports, counts, protocol intervals).
+inline KeySchema integer_key(std::string name, std::string description, double min, double max) {
+  return KeySchema{.name = std::move(name),
+                   .type = ValueType::kInteger,
+                   .description = std::move(description),
+                   .min = min,
+                   .max = max};
+}
 
 enum class SectionForm {
   kTable,          ///< `[mqtt]`
@@ -110,6 +118,10 @@ std::pair<std::string, int> split_host_port(const std::string& s, int default_po
 std::string check_listen_address(const toml::node& n);
 /// A string that is not empty.
 std::string check_not_empty(const toml::node& n);
+/// A string with none of `chars` (MQTT topic levels: no '/', '+' or '#'); `non_empty` also
+/// refuses "".
+std::function<std::string(const toml::node&)> check_excludes(std::string chars,
+                                                             bool non_empty = false);
 /// A CAN bit rate an slcan adapter can be set to (10k … 1M).
 std::string check_can_bitrate(const toml::node& n);
 /// A CAN transport spec (slcan:/dev/ttyACM0@500000, socketcan:can0, can0, file:capture.log),

@@ -161,31 +161,15 @@ SectionSchema upstream_schema() {
             .description = "central broker host",
             .required = true,
             .check = check_not_empty},
-           {.name = "port",
-           .type = ValueType::kInteger,
-           .description = "broker port",
-           .min = 1,
-           .max = 65535},
+           integer_key("port", "broker port", 1, 65535),
            {.name = "prefix",
            .type = ValueType::kString,
            .description = "first topic level: <prefix>/<portal id>/<type>/<instance>/<path>",
-           .check = [](const toml::node& n) -> std::string {
-             return n.value<std::string>()->find_first_of("+#") == std::string::npos
-                        ? ""
-                        : "must not contain '+' or '#'";
-           }},
+           .check = check_excludes("+#")},
            string_key("client_id", "MQTT client id; default gxlink-upstream-<portal id>"),
-           {.name = "keepalive_s",
-           .type = ValueType::kInteger,
-           .description = "MQTT PINGREQ interval",
-           .min = 1,
-           .max = 65535},
+           integer_key("keepalive_s", "MQTT PINGREQ interval", 1, 65535),
            positive_key("reconnect_max_s", "reconnect backoff doubles from 1 s up to this"),
-           {.name = "max_inflight",
-           .type = ValueType::kInteger,
-           .description = "QoS 1 messages waiting for PUBACK at most",
-           .min = 1,
-           .max = 65535},
+           integer_key("max_inflight", "QoS 1 messages waiting for PUBACK at most", 1, 65535),
        })
     mqtt_keys.push_back(std::move(k));
   for (auto& k : mqtt_credential_keys()) mqtt_keys.push_back(std::move(k));
@@ -238,13 +222,7 @@ SectionSchema upstream_schema() {
               {.name = "portal_id",
                .type = ValueType::kString,
                .description = "the site's id in topics and tags; default the daemon's portal id",
-               .check = [](const toml::node& n) -> std::string {
-                 const auto s = *n.value<std::string>();
-                 if (s.empty()) return "must not be empty";
-                 return s.find_first_of("/+#") == std::string::npos
-                            ? ""
-                            : "must not contain '/', '+' or '#'";
-               }},
+               .check = check_excludes("/+#", /*non_empty=*/true)},
               {.name = "mqtt",
                .type = ValueType::kArrayOfTables,
                .description = "[[upstream.mqtt]] outputs",
