@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <thread>
@@ -124,6 +125,24 @@ inline bool eventually(const std::function<bool()>& ok, std::chrono::millisecond
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return ok();
+}
+
+/// Runs `cmd` through /bin/sh (its redirections and pipes as written) to completion; returns its
+/// exit code (-1 if it did not exit) and what it wrote to stdout.
+struct ShellResult {
+  int code = -1;
+  std::string out;
+};
+inline ShellResult run_shell(const std::string& cmd) {
+  ShellResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 /// Runs a command to completion; returns (exit code, stdout+stderr).

@@ -16,6 +16,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "support/process.hpp"
+
 namespace {
 
 int free_port() {
@@ -93,13 +95,7 @@ std::string run_daemon_with(const std::string& toml) {
   const std::string cmd = std::string(GXLINK_BINARY) + " run --config " + cfg +
                           " --no-tui --dbus none --http 127.0.0.1:" + std::to_string(free_port()) +
                           " --duration 1 2>&1; echo exit=$?";
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    ::pclose(p);
-  }
+  std::string out = gxlink::test::run_shell(cmd).out;
   std::remove(cfg.c_str());
   return out;
 }

@@ -12,20 +12,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/process.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+std::string run(const std::string& cmd) { return gxlink::test::run_shell(cmd).out; }
 
 TEST(Nmea2000Snapshot, SimulatorCaptureMatchesGolden) {
   const fs::path dir = fs::path(GXLINK_TEST_DATA) / "nmea2000";

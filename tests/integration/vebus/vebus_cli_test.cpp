@@ -20,6 +20,7 @@
 
 #include "protocols/vebus/tables.hpp"
 #include "sim/vebus/pty_multi_sim.hpp"
+#include "support/process.hpp"
 
 namespace gxlink {
 namespace {
@@ -42,16 +43,10 @@ struct CliRig {
   Run gxlink(const std::string& args) {
     auto guard = asio::make_work_guard(io);
     std::thread t([this] { io.run(); });
-    Run r;
     const std::string cmd = std::string(GXLINK_BINARY) + " vebus --port " + sim.slave_path() +
                             " --timeout 60 " + args + " 2>&1";
-    if (FILE* p = ::popen(cmd.c_str(), "r")) {
-      char buf[512];
-      std::size_t n;
-      while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-      const int st = ::pclose(p);
-      r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    }
+    auto [code, out] = test::run_shell(cmd);
+    Run r{code, std::move(out)};
     io.stop();
     t.join();
     io.restart();
@@ -139,15 +134,8 @@ namespace gxlink {
 namespace {
 
 Run run_shell(const std::string& cmd) {
-  Run r;
-  if (FILE* p = ::popen((cmd + " 2>&1").c_str(), "r")) {
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-    const int st = ::pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  }
-  return r;
+  auto [code, out] = test::run_shell(cmd + " 2>&1");
+  return {code, std::move(out)};
 }
 
 const std::string kFixture = std::string(GXLINK_TEST_DATA) + "/vebus/multi_replies.bin";

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/process.hpp"
+
 namespace gxlink {
 namespace {
 
@@ -20,15 +22,8 @@ struct Run {
 };
 
 Run run(const std::string& args) {
-  Run r;
-  const std::string cmd = std::string(GXLINK_BINARY) + " " + args + " 2>/dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  r.status = ::pclose(p);
-  return r;
+  auto [code, out] = test::run_shell(std::string(GXLINK_BINARY) + " " + args + " 2>/dev/null");
+  return {std::move(out), code};
 }
 
 std::vector<nlohmann::ordered_json> lines(const std::string& s) {

@@ -16,6 +16,7 @@
 
 #include "drivers/canopen/canopen_bank.hpp"
 #include "sim/canopen/superb_node_sim.hpp"
+#include "support/process.hpp"
 #include "transport/candump.hpp"
 #include "transport/in_process_can_bus.hpp"
 
@@ -31,16 +32,7 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  ::pclose(p);
-  return out;
-}
+std::string run(const std::string& cmd) { return gxlink::test::run_shell(cmd).out; }
 
 void check_golden(const std::string& actual, const std::string& golden_name) {
   const std::string path = kDir + golden_name;

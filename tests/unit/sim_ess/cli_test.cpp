@@ -13,6 +13,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/process.hpp"
+
 namespace {
 using nlohmann::json;
 
@@ -22,30 +24,16 @@ struct Result {
 };
 
 Result run(const std::string& args) {
-  Result r{-1, {}};
-  FILE* p =
-      ::popen((std::string(GXLINK_BINARY) + " sim ess " + args + " 2>/dev/null").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  auto [code, out] =
+      gxlink::test::run_shell(std::string(GXLINK_BINARY) + " sim ess " + args + " 2>/dev/null");
+  return {code, std::move(out)};
 }
 
 /// The same with stderr in `out` (stdout dropped): where usage errors go.
 Result run_with_stderr(const std::string& args) {
-  Result r{-1, {}};
-  FILE* p = ::popen(
-      (std::string(GXLINK_BINARY) + " sim ess " + args + " 2>&1 >/dev/null").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  auto [code, out] =
+      gxlink::test::run_shell(std::string(GXLINK_BINARY) + " sim ess " + args + " 2>&1 >/dev/null");
+  return {code, std::move(out)};
 }
 
 std::vector<std::string> split(const std::string& line) {
@@ -128,8 +116,8 @@ TEST(SimEssCli, BadArgumentsExitTwoWithAMessage) {
 
 // The same mapping holds for every subcommand (src/app/main.cpp).
 TEST(GxlinkCli, UsageErrorsExitTwoForEverySubcommand) {
-  for (const char* args : {"modbus-map --format xml", "decode", "no-such-command", "sim",
-                           "run --no-such-option"}) {
+  for (const char* args :
+       {"modbus-map --format xml", "decode", "no-such-command", "sim", "run --no-such-option"}) {
     const int status =
         std::system((std::string(GXLINK_BINARY) + " " + args + " >/dev/null 2>&1").c_str());
     ASSERT_TRUE(WIFEXITED(status)) << args;
