@@ -57,16 +57,16 @@ struct Demo {
 
 void PrintTo(const Demo& d, std::ostream* os) { *os << d.name; }
 
-class VenusOracle : public ::testing::TestWithParam<Demo> {};
+/// The oracle's lines and gxlink's model by recording second, for one demo and one setup file.
+struct Runs {
+  std::vector<json> theirs;
+  std::map<long, json> ours;  ///< t -> the whole model
+};
 
-TEST_P(VenusOracle, SystemcalcAgreesWithVictronsOnTheRecording) {
-  const Demo& demo = GetParam();
-  if (!std::getenv("VENUS_SYSTEMCALC") || !std::getenv("VENUS_LOCALSETTINGS"))
-    GTEST_SKIP() << "VENUS_SYSTEMCALC / VENUS_LOCALSETTINGS not set (venus_oracle.sh header)";
+Runs run_both(const Demo& demo, const std::string& setup) {
+  Runs r;
   const fs::path rec = fs::path(shared_dir()) / "dbus" / "dbus-recorder";
   const fs::path oracle = fs::path(shared_dir()) / ".." / "tools" / "venus_oracle.sh";
-  if (!fs::exists(rec) || !fs::exists(oracle)) GTEST_SKIP() << "no ../shared data or tools";
-
   const fs::path dir =
       fs::temp_directory_path() / ("gxlink-oracle-" + std::to_string(::getpid()) + "-" + demo.name);
   fs::create_directories(dir / "rec");
@@ -75,11 +75,7 @@ TEST_P(VenusOracle, SystemcalcAgreesWithVictronsOnTheRecording) {
     fs::create_symlink(rec / f, dir / "rec" / f);
     args.push_back("dbus-recording:" + (rec / f).string());
   }
-  // The AC input types a GX has by default (localsettings starts empty in the oracle).
-  std::ofstream(dir / "rec" / "setup") << "com.victronenergy.settings "
-                                          "/Settings/SystemSetup/AcInput1 1\n"
-                                          "com.victronenergy.settings "
-                                          "/Settings/SystemSetup/AcInput2 2\n";
+  std::ofstream(dir / "rec" / "setup") << setup;
   args.insert(args.begin() + 3, {"--settings", (dir / "rec" / "setup").string()});
   const fs::path out = dir / "oracle.jsonl";
   auto [orc, olog] = test::run_command({"/bin/bash", oracle.string(), (dir / "rec").string(),
@@ -88,44 +84,99 @@ TEST_P(VenusOracle, SystemcalcAgreesWithVictronsOnTheRecording) {
   std::ifstream in(out);
   std::stringstream otext;
   otext << in.rdbuf();
-  auto theirs = json_lines(otext.str());
+  r.theirs = json_lines(otext.str());
   std::string cmd;
   for (auto& a : args) cmd += "'" + a + "' ";
   auto [gc, gout] = test::run_command({"/bin/sh", "-c", cmd + "2>/dev/null"});
   fs::remove_all(dir);
-  ASSERT_EQ(orc, 0) << olog;
-  ASSERT_EQ(gc, 0);
-  auto ours = json_lines(gout);
-  ASSERT_FALSE(theirs.empty()) << olog;
-  ASSERT_FALSE(ours.empty());
+  EXPECT_EQ(orc, 0) << olog;
+  EXPECT_EQ(gc, 0);
+  EXPECT_FALSE(r.theirs.empty()) << olog;
+  for (auto& line : json_lines(gout)) r.ours[line["t"].get<long>()] = std::move(line["model"]);
+  EXPECT_FALSE(r.ours.empty());
+  return r;
+}
 
-  std::map<long, const json*> by_t;
-  for (auto& r : ours) by_t[r["t"].get<long>()] = &r["model"]["com.victronenergy.system"];
+// The AC input types a GX has by default (localsettings starts empty in the oracle).
+constexpr const char* kSetup =
+    "com.victronenergy.settings /Settings/SystemSetup/AcInput1 1\n"
+    "com.victronenergy.settings /Settings/SystemSetup/AcInput2 2\n";
+
+/// Whether gxlink's `service` `path` equals `want` within `lag` seconds of `t`.
+bool agrees_near(const Runs& r, long t, const std::string& service, const std::string& path,
+                 const json& want) {
+  constexpr long kLag = 3;
+  for (long d = -kLag; d <= kLag; ++d) {
+    auto it = r.ours.find(t + d);
+    if (it == r.ours.end() || !it->second.contains(service)) continue;
+    const json& s = it->second[service];
+    if (s.contains(path) && same(s[path], want)) return true;
+  }
+  return false;
+}
+
+bool have_oracle() {
+  return std::getenv("VENUS_SYSTEMCALC") && std::getenv("VENUS_LOCALSETTINGS") &&
+         fs::exists(fs::path(shared_dir()) / "dbus" / "dbus-recorder") &&
+         fs::exists(fs::path(shared_dir()) / ".." / "tools" / "venus_oracle.sh");
+}
+
+#define SKIP_WITHOUT_ORACLE()                                                                  \
+  if (!have_oracle())                                                                          \
+  GTEST_SKIP() << "needs VENUS_SYSTEMCALC / VENUS_LOCALSETTINGS (venus_oracle.sh header) and " \
+                  "../shared"
+
+class VenusOracle : public ::testing::TestWithParam<Demo> {};
+
+TEST_P(VenusOracle, SystemcalcAgreesWithVictronsOnTheRecording) {
+  SKIP_WITHOUT_ORACLE();
+  const Runs r = run_both(GetParam(), kSetup);
   const char* paths[] = {
       "/ActiveBatteryService", "/Dc/Battery/Voltage",  "/Dc/Battery/Current",
       "/Dc/Battery/Power",     "/Dc/Battery/Soc",      "/Dc/Battery/State",
       "/Dc/Pv/Power",          "/Dc/Alternator/Power", "/Dc/InverterCharger/Power",
       "/Ac/ActiveIn/Source",   "/Ac/Grid/L1/Power",    "/Ac/Consumption/L1/Power",
       "/SystemState/State"};
-  constexpr long kLag = 3;
   for (const char* p : paths) {
     int total = 0, agree = 0;
-    for (auto& line : theirs) {
+    for (auto& line : r.theirs) {
       const json& sys = line["system"];
       if (!sys.is_object() || !sys.contains(p)) continue;
-      const long t = std::lround(line["t"].get<double>());
       ++total;
-      for (long d = -kLag; d <= kLag; ++d) {
-        auto it = by_t.find(t + d);
-        if (it != by_t.end() && it->second->contains(p) && same((*it->second)[p], sys[p])) {
-          ++agree;
-          break;
-        }
-      }
+      if (agrees_near(r, std::lround(line["t"].get<double>()), "com.victronenergy.system", p,
+                      sys[p]))
+        ++agree;
     }
-    std::cout << demo.name << " " << p << ": " << agree << "/" << total << " samples agree\n";
+    std::cout << GetParam().name << " " << p << ": " << agree << "/" << total << " samples agree\n";
     EXPECT_GT(total, 0) << p;
     EXPECT_GE(agree * 100, total * 95) << p << ": " << agree << "/" << total;
+  }
+}
+
+// With DVCC on (Settings/Services/Bol 1), every value Victron's DVCC has written into a device
+// path (/Link/*, /BatteryOperationalLimits/*, /Dc/0/MaxChargeCurrent, ...) is what gxlink's DVCC
+// has in that path within a few seconds (issue 12: "writes the DVCC values the GX wrote").
+TEST_P(VenusOracle, DvccWritesAgreeWithVictronsOnTheRecording) {
+  SKIP_WITHOUT_ORACLE();
+  const Runs r = run_both(
+      GetParam(), std::string(kSetup) + "com.victronenergy.settings /Settings/Services/Bol 1\n");
+  std::map<std::string, std::pair<int, int>> by_path;  // service path -> (agree, total)
+  for (auto& line : r.theirs) {
+    const json& writes = line["writes"];
+    if (!writes.is_object()) continue;
+    const long t = std::lround(line["t"].get<double>());
+    for (auto& [service, paths] : writes.items())
+      for (auto& [path, value] : paths.items()) {
+        auto& [agree, total] = by_path[service + " " + path];
+        ++total;
+        if (agrees_near(r, t, service, path, value)) ++agree;
+      }
+  }
+  EXPECT_FALSE(by_path.empty()) << "Victron's DVCC wrote nothing";
+  for (auto& [key, counts] : by_path) {
+    std::cout << GetParam().name << " " << key << ": " << counts.first << "/" << counts.second
+              << " samples agree\n";
+    EXPECT_GE(counts.first * 100, counts.second * 95) << key;
   }
 }
 
