@@ -80,7 +80,9 @@ class Tree {
   std::size_t string_bytes_ = 0;
 };
 
-/// A node as compact JSON text (`{"a":1,"b":[true,null]}`), for terminals and GetText.
+/// A node as Python's str() shows it (`{'a': 1, 'b': [True, None], 'c': 1.0}`): Venus' velib
+/// answers GetText of a path without a text callback with str(value), and systemcalc publishes
+/// /AvailableBatteryMeasurements and /Batteries that way. Also the text for terminals and logs.
 std::string tree_text(const TreeNode& n);
 
 }  // namespace gxlink::model

@@ -116,8 +116,13 @@ TEST(ModelTree, JsonBothWaysAndAsText) {
   const nlohmann::json j = to_json(Value{t});
   EXPECT_EQ(j, nlohmann::json::parse(
                    R"({"default":"Automatic","list":[true,null,2,2.5,[]],"nan":null})"));
+  // As text: Python's str() of the value, which is what velib's GetText answers on Venus.
   EXPECT_EQ(to_plain_text(Value{t}),
-            R"({"default":"Automatic","list":[true,null,2,2.5,[]],"nan":null})");
+            "{'default': 'Automatic', 'list': [True, None, 2, 2.5, []], 'nan': nan}");
+  EXPECT_EQ(tree_text(TreeList{65.0, 12.15, 1e16, 1e15, 0.0001, 0.00001, -2.5, 1.5e-7, 0.0}),
+            "[65.0, 12.15, 1e+16, 1000000000000000.0, 0.0001, 1e-05, -2.5, 1.5e-07, 0.0]");
+  EXPECT_EQ(tree_text(TreeDict{{"it's", "a\\b"}, {"q", "say \"hi\"\n"}}),
+            R"({"it's": 'a\\b', 'q': 'say "hi"\n'})");
   // Back: objects and mixed lists become a Tree; flat lists stay flat arrays.
   auto back = from_json_structured(nlohmann::json::parse(R"([{"a":true,"b":[1,"x"]}])"));
   ASSERT_TRUE(back.has_value());
