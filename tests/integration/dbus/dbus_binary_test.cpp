@@ -138,9 +138,6 @@ TEST(GxlinkBinaryOnDbus, EveryServiceHasItsWholePathSetWhenItsNameAppears) {
   EXPECT_GE(devices, 5u) << seen.dump();
 }
 
-}  // namespace
-}  // namespace gxlink
-
 // Issue 12: the system service's structured paths as a Venus client reads them. On Venus,
 // /AvailableBatteryMeasurements is a dict (a{sv}) of measurement id → name and /Batteries a list
 // (av) of dicts, one per battery measurement (dbus_systemcalc.py, delegates/batterydata.py);
@@ -176,7 +173,9 @@ TEST(GxlinkBinaryOnDbus, SystemPublishesBatteryDictsAndLists) {
     EXPECT_TRUE(b["id"]["v"].get<std::string>().starts_with("com.victronenergy.")) << b.dump();
     EXPECT_EQ(b["name"]["sig"], "s") << b.dump();
     EXPECT_EQ(b["active_battery_service"]["sig"], "b") << b.dump();
-    if (b.contains("voltage")) EXPECT_EQ(b["voltage"]["sig"], "d") << b.dump();
+    if (b.contains("voltage")) {
+      EXPECT_EQ(b["voltage"]["sig"], "d") << b.dump();
+    }
     active += b["active_battery_service"]["v"].get<int>();
   }
   EXPECT_EQ(active, 1) << batteries.dump();
@@ -208,7 +207,7 @@ TEST(GxlinkBinaryOnDbus, SystemPublishesBatteryDictsAndLists) {
   // dbus-send, the tool of a shell user: a variant holding an array of dict entries.
   int rc = -1;
   const std::string reply =
-      test::run({"dbus-send", "--bus=" + bus.address(), "--print-reply", "--dest=" + sys,
+      test::run({"/usr/bin/dbus-send", "--bus=" + bus.address(), "--print-reply", "--dest=" + sys,
                  "/AvailableBatteryMeasurements", "com.victronenergy.BusItem.GetValue"},
                 &rc);
   EXPECT_EQ(rc, 0) << reply;
@@ -228,3 +227,6 @@ TEST(GxlinkBinaryOnDbus, SystemPublishesBatteryDictsAndLists) {
   gx.stop(SIGTERM);
   EXPECT_EQ(gx.wait(), 0);
 }
+
+}  // namespace
+}  // namespace gxlink

@@ -329,8 +329,11 @@ TEST_F(DbusPublisherTest, ImportedDictsAndListsBecomeStructuredValues) {
   ASSERT_TRUE(loop_->wait_for([&] { return model_.find(name) != nullptr; })) << "not imported";
   svc.write_line(R"(set /AvailableBatteryMeasurements {"default": "Automatic", )"
                  R"("com_victronenergy_battery_512/Dc/0": "BMS on CAN-bus"})");
+  // One command at a time: the fake service reads stdin a line per wake-up.
+  ASSERT_EQ(svc.read_line(seconds(20)), "set /AvailableBatteryMeasurements");
   svc.write_line(R"(set /Batteries [{"id": "com.victronenergy.battery.ttyO1", "instance": 0, )"
                  R"("voltage": 12.5, "active_battery_service": true}, {"id": "b:1"}])");
+  ASSERT_EQ(svc.read_line(seconds(20)), "set /Batteries");
   ASSERT_TRUE(loop_->wait_for([&] {
     return std::holds_alternative<model::Tree>(model_.find(name)->get("/Batteries"));
   }));
