@@ -322,8 +322,8 @@ model::TreeDict battery_entry(const BatteryTrack& b, bool active, const std::str
     else if (auto n = b.name())
       d.emplace_back("name", *n);
   };
-  d.emplace_back("id", b.kind == K::kChannel ? b.s->name() + ":" + std::to_string(b.channel)
-                                             : b.s->name());
+  d.emplace_back(
+      "id", b.kind == K::kChannel ? b.s->name() + ":" + std::to_string(b.channel) : b.s->name());
   if (b.kind != K::kChannel) d.emplace_back("instance", std::int64_t{b.s->device_instance()});
   if (b.kind == K::kStarter) {
     put_node("voltage", tree_number(b.s->get("/StarterVoltage")));
@@ -368,11 +368,10 @@ std::string available_batteries_json(const std::vector<BatteryTrack>& tracks) {
   for (auto& b : tracks) {
     if (!b.valid()) continue;
     const auto name = b.name();
-    std::string obj = "{\"name\": " + (name ? js(*name) : std::string("null")) +
-                      ", \"channel\": " +
-                      (b.kind == BatteryTrack::Kind::kChannel ? std::to_string(b.channel)
-                                                              : std::string("null")) +
-                      ", \"type\": " + js(service_type(b.s->name())) + "}";
+    std::string obj =
+        "{\"name\": " + (name ? js(*name) : std::string("null")) + ", \"channel\": " +
+        (b.kind == BatteryTrack::Kind::kChannel ? std::to_string(b.channel) : std::string("null")) +
+        ", \"type\": " + js(service_type(b.s->name())) + "}";
     const std::string id = b.id();
     auto it = std::find_if(entries.begin(), entries.end(), [&](auto& e) { return e.first == id; });
     if (it != entries.end())
@@ -551,7 +550,8 @@ void SystemCalc::update() {
     model::TreeList list;
     for (auto& b : tracks) {
       const std::string id = b.id();
-      const bool is_active = model::is_valid(service_->get("/ActiveBatteryService")) && id == active;
+      const bool is_active =
+          model::is_valid(service_->get("/ActiveBatteryService")) && id == active;
       // Without a configuration setting, the default: a battery monitor's main measurement is
       // shown, nothing else (add_configured_battery's default_visibility).
       const auto enabled = settings.get_int(battery_setting_path(id, "Enabled"));

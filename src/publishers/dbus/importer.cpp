@@ -65,7 +65,7 @@ Bound bound_value(model::Value& v, const ImportLimits& l) {
   // strings and keys together as one string (Tree's own bounds are the hard ceiling).
   if (auto* t = std::get_if<model::Tree>(&v))
     return t->nodes() > l.max_array || t->string_bytes() > l.max_string ? Bound::kRefused
-                                                                          : Bound::kOk;
+                                                                        : Bound::kOk;
   return Bound::kOk;
 }
 

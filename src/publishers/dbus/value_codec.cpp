@@ -3,9 +3,9 @@
 
 #include "publishers/dbus/wire.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <algorithm>
 #include <limits>
 #include <map>
 #include <type_traits>

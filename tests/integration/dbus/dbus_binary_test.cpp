@@ -180,7 +180,8 @@ TEST(GxlinkBinaryOnDbus, SystemPublishesBatteryDictsAndLists) {
   }
   EXPECT_EQ(active, 1) << batteries.dump();
 
-  const json measurements = client(bus.address(), {"getvalue", sys, "/AvailableBatteryMeasurements"});
+  const json measurements =
+      client(bus.address(), {"getvalue", sys, "/AvailableBatteryMeasurements"});
   ASSERT_EQ(measurements["sig"], "a{sv}") << measurements.dump();
   EXPECT_EQ(measurements["v"]["default"], (json{{"v", "Automatic"}, {"sig", "s"}}));
   EXPECT_EQ(measurements["v"]["nobattery"], (json{{"v", "No battery monitor"}, {"sig", "s"}}));
@@ -200,9 +201,9 @@ TEST(GxlinkBinaryOnDbus, SystemPublishesBatteryDictsAndLists) {
   const json text = client(bus.address(), {"gettext", sys, "/AvailableBatteryMeasurements"});
   EXPECT_TRUE(text["v"].get<std::string>().starts_with("{'default': 'Automatic', 'nobattery': "))
       << text.dump();
-  EXPECT_TRUE(client(bus.address(), {"gettext", sys, "/Batteries"})["v"]
-                  .get<std::string>()
-                  .starts_with("[{'id': 'com.victronenergy."));
+  EXPECT_TRUE(
+      client(bus.address(), {"gettext", sys, "/Batteries"})["v"].get<std::string>().starts_with(
+          "[{'id': 'com.victronenergy."));
 
   // dbus-send, the tool of a shell user: a variant holding an array of dict entries.
   int rc = -1;

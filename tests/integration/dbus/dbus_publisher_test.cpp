@@ -334,31 +334,30 @@ TEST_F(DbusPublisherTest, ImportedDictsAndListsBecomeStructuredValues) {
   svc.write_line(R"(set /Batteries [{"id": "com.victronenergy.battery.ttyO1", "instance": 0, )"
                  R"("voltage": 12.5, "active_battery_service": true}, {"id": "b:1"}])");
   ASSERT_EQ(svc.read_line(seconds(20)), "set /Batteries");
-  ASSERT_TRUE(loop_->wait_for([&] {
-    return std::holds_alternative<model::Tree>(model_.find(name)->get("/Batteries"));
-  }));
+  ASSERT_TRUE(loop_->wait_for(
+      [&] { return std::holds_alternative<model::Tree>(model_.find(name)->get("/Batteries")); }));
   auto dict = model_value(name, "/AvailableBatteryMeasurements");
   ASSERT_TRUE(std::holds_alternative<model::Tree>(dict)) << model::to_plain_text(dict);
   // D-Bus dicts arrive in key order (sd-bus reads a{sv} into a std::map).
-  EXPECT_EQ(std::get<model::Tree>(dict),
-            *model::Tree::make(model::TreeDict{{"com_victronenergy_battery_512/Dc/0", "BMS on CAN-bus"},
-                                               {"default", "Automatic"}}));
+  EXPECT_EQ(
+      std::get<model::Tree>(dict),
+      *model::Tree::make(model::TreeDict{{"com_victronenergy_battery_512/Dc/0", "BMS on CAN-bus"},
+                                         {"default", "Automatic"}}));
   auto list = model_value(name, "/Batteries");
-  EXPECT_EQ(std::get<model::Tree>(list),
-            *model::Tree::make(model::TreeList{
-                model::TreeDict{{"active_battery_service", true},
-                                {"id", "com.victronenergy.battery.ttyO1"},
-                                {"instance", 0},
-                                {"voltage", 12.5}},
-                model::TreeDict{{"id", "b:1"}}}));
+  EXPECT_EQ(
+      std::get<model::Tree>(list),
+      *model::Tree::make(model::TreeList{model::TreeDict{{"active_battery_service", true},
+                                                         {"id", "com.victronenergy.battery.ttyO1"},
+                                                         {"instance", 0},
+                                                         {"voltage", 12.5}},
+                                         model::TreeDict{{"id", "b:1"}}}));
   // Beyond the import limit of elements (1024 by default) a structure is refused, not cut.
   const auto refused_before = loop_->on_loop([&] { return pub_->import_stats().arrays_refused; });
   std::string big = "[";
   for (int i = 0; i < 1100; ++i) big += (i ? ",{\"n\":" : "{\"n\":") + std::to_string(i) + "}";
   svc.write_line("set /Batteries " + big + "]");
-  EXPECT_TRUE(loop_->wait_for([&] {
-    return pub_->import_stats().arrays_refused > refused_before;
-  }));
+  EXPECT_TRUE(
+      loop_->wait_for([&] { return pub_->import_stats().arrays_refused > refused_before; }));
   EXPECT_EQ(std::get<model::Tree>(model_value(name, "/Batteries")), std::get<model::Tree>(list));
   svc.write_line("quit");
   svc.wait();
@@ -511,12 +510,17 @@ TEST_F(DbusPublisherTest, DirectSignalsAreIdenticalToSdBusOnes) {
       s->set("/StringArray", model::StringArray{"a", "bc"});
       // Structured values (Venus' /AvailableBatteryMeasurements and /Batteries): every kind of
       // node, empty containers and non-UTF-8 text included.
-      s->set("/Dict", model::Value{*model::Tree::make(model::TreeDict{
-                          {"default", "Automatic"}, {"com_victronenergy_battery_0/Dc/0", "B\xff"},
-                          {"empty", model::TreeDict{}}, {"none", nullptr}})});
+      s->set("/Dict", model::Value{*model::Tree::make(
+                          model::TreeDict{{"default", "Automatic"},
+                                          {"com_victronenergy_battery_0/Dc/0", "B\xff"},
+                                          {"empty", model::TreeDict{}},
+                                          {"none", nullptr}})});
       s->set("/List", model::Value{*model::Tree::make(model::TreeList{
-                          model::TreeDict{{"id", "x"}, {"active", true}, {"v", 12.5},
-                                          {"i", std::int64_t{1} << 40}, {"n", -3}},
+                          model::TreeDict{{"id", "x"},
+                                          {"active", true},
+                                          {"v", 12.5},
+                                          {"i", std::int64_t{1} << 40},
+                                          {"n", -3}},
                           model::TreeList{}, model::TreeList{false, "s"}})});
       return 0;
     });

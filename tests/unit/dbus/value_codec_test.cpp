@@ -24,12 +24,11 @@ TEST(DbusValueCodec, DictsAndListsBecomeTrees) {
       {"history", sdbus::Variant(std::vector<double>{1.5, 2.5})}};
   auto dict = value_from_variant(sdbus::Variant(battery));
   ASSERT_TRUE(dict.has_value()) << dict.error().message();
-  EXPECT_EQ(std::get<model::Tree>(*dict),
-            tree(TreeDict{{"active_battery_service", true},
-                          {"history", TreeList{1.5, 2.5}},
-                          {"id", "com.victronenergy.battery.ttyO1"},
-                          {"instance", 0},
-                          {"timetogo", nullptr}}));
+  EXPECT_EQ(std::get<model::Tree>(*dict), tree(TreeDict{{"active_battery_service", true},
+                                                        {"history", TreeList{1.5, 2.5}},
+                                                        {"id", "com.victronenergy.battery.ttyO1"},
+                                                        {"instance", 0},
+                                                        {"timetogo", nullptr}}));
   auto list = value_from_variant(sdbus::Variant(
       std::vector<sdbus::Variant>{sdbus::Variant(battery), sdbus::Variant(std::string("x"))}));
   ASSERT_TRUE(list.has_value()) << list.error().message();

@@ -219,10 +219,10 @@ TEST_F(VenusBridgeTest, SystemDictsAndListsArePublishedAsJsonValues) {
   using model::TreeDict;
   using model::TreeList;
   sys.add("/AvailableBatteryMeasurements", {},
-          model::Value{*model::Tree::make(TreeDict{
-              {"default", "Automatic"},
-              {"nobattery", "No battery monitor"},
-              {"com_victronenergy_battery_279/Dc/0", "SmartShunt on VE.Direct"}})});
+          model::Value{*model::Tree::make(
+              TreeDict{{"default", "Automatic"},
+                       {"nobattery", "No battery monitor"},
+                       {"com_victronenergy_battery_279/Dc/0", "SmartShunt on VE.Direct"}})});
   sys.add("/Batteries", {},
           model::Value{*model::Tree::make(TreeList{TreeDict{{"id", std::string(kBattery)},
                                                             {"instance", 279},

@@ -745,8 +745,7 @@ class Batteries : public ::testing::Test {
   }
   void enable(const std::string& id, bool on) {
     const std::string path = battery_setting_path(id, "Enabled");
-    if (!rig.settings().has(path))
-      rig.settings().add({path, SettingType::kInt, I(0), 0, 1});
+    if (!rig.settings().has(path)) rig.settings().add({path, SettingType::kInt, I(0), 0, 1});
     ASSERT_EQ(rig.settings().set(path, I(on ? 1 : 0)), model::WriteResult::kOk);
   }
   Rig rig;
@@ -835,14 +834,9 @@ TEST(SystemCalc, BatteriesListTheMultiWhenItIsTheBattery) {
   const auto* t = std::get_if<model::Tree>(&rig.system().get("/Batteries"));
   ASSERT_TRUE(t && t->root().list());
   ASSERT_EQ(t->root().list()->size(), 1u);
-  const model::TreeNode multi = model::TreeDict{{"id", kVebus},
-                                                {"instance", 0},
-                                                {"voltage", 12.25},
-                                                {"current", -8},
-                                                {"power", 12.25 * -8},
-                                                {"soc", 53.2},
-                                                {"name", "Multi"},
-                                                {"active_battery_service", true}};
+  const model::TreeNode multi = model::TreeDict{
+      {"id", kVebus},        {"instance", 0}, {"voltage", 12.25}, {"current", -8},
+      {"power", 12.25 * -8}, {"soc", 53.2},   {"name", "Multi"},  {"active_battery_service", true}};
   EXPECT_TRUE(model::same_node(t->root().list()->front(), multi))
       << model::tree_text(t->root().list()->front());
 }

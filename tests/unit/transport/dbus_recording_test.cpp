@@ -85,7 +85,8 @@ TEST(DbusRecording, ValueTypes) {
 // Venus' system service holds a dict and a list of dicts (issue 12): they replay as model::Tree.
 TEST(DbusRecording, DictsAndListsOfDictsAreStructuredValues) {
   auto dict = parse_recorded_value(
-      "DICT", R"({"default": "Automatic", "com_victronenergy_battery_512/Dc/0": "BMS on CAN-bus"})");
+      "DICT",
+      R"({"default": "Automatic", "com_victronenergy_battery_512/Dc/0": "BMS on CAN-bus"})");
   ASSERT_TRUE(dict.has_value());
   ASSERT_TRUE(std::holds_alternative<model::Tree>(*dict));
   EXPECT_EQ(std::get<std::string>(std::get<model::Tree>(*dict).root().find("default")->v),
