@@ -127,11 +127,10 @@ TEST_P(VenusOracle, SystemcalcAgreesWithVictronsOnTheRecording) {
   std::map<long, const json*> by_t;
   for (auto& r : ours) by_t[r["t"].get<long>()] = &r["model"]["com.victronenergy.system"];
   const char* paths[] = {
-      "/ActiveBatteryService", "/Dc/Battery/Voltage",  "/Dc/Battery/Current",
-      "/Dc/Battery/Power",     "/Dc/Battery/Soc",      "/Dc/Battery/State",
-      "/Dc/Pv/Power",          "/Dc/Alternator/Power", "/Dc/InverterCharger/Power",
-      "/Ac/ActiveIn/Source",   "/Ac/Grid/L1/Power",    "/Ac/Consumption/L1/Power",
-      "/SystemState/State",
+      "/ActiveBatteryService", "/Dc/Battery/Voltage", "/Dc/Battery/Current", "/Dc/Battery/Power",
+      "/Dc/Battery/Soc", "/Dc/Battery/State", "/Dc/Pv/Power", "/Dc/Alternator/Power",
+      "/Dc/InverterCharger/Power", "/Ac/ActiveIn/Source", "/Ac/Grid/L1/Power",
+      "/Ac/Consumption/L1/Power", "/SystemState/State",
       // Issue 12: the battery choices as a JSON string, a dict and a list of dicts.
       "/AvailableBatteryServices", "/AvailableBatteryMeasurements", "/AvailableBatteries",
       "/AutoSelectedBatteryMeasurement", "/Batteries"};
