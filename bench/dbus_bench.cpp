@@ -80,7 +80,7 @@ struct Daemon {
   }
 };
 
-void publish_ticks(benchmark::State& state, dbus::SignalMode mode) {
+void publish_ticks(benchmark::State& state, publishers::dbus::SignalMode mode) {
   const int n = static_cast<int>(state.range(0));
   g_paths.clear();
   spdlog::set_level(spdlog::level::warn);
@@ -90,11 +90,11 @@ void publish_ticks(benchmark::State& state, dbus::SignalMode mode) {
   m.set_flush_scheduler([] {});  // flushed by hand below
   auto& s = add_bench_service(m, n);
   publishers::PublisherContext ctx{io, m};
-  dbus::DbusOptions o;
+  publishers::dbus::DbusOptions o;
   o.bus = d.address;
   o.signals = mode;
   o.import = false;
-  dbus::DbusPublisher pub(ctx, o);
+  publishers::dbus::DbusPublisher pub(ctx, o);
   pub.start();
   m.flush();
   io.poll();
@@ -117,30 +117,30 @@ void publish_ticks(benchmark::State& state, dbus::SignalMode mode) {
 }
 
 void BM_PublishItemsChanged(benchmark::State& state) {
-  publish_ticks(state, dbus::SignalMode::kItemsChanged);
+  publish_ticks(state, publishers::dbus::SignalMode::kItemsChanged);
 }
 void BM_PublishPropertiesChanged(benchmark::State& state) {
-  publish_ticks(state, dbus::SignalMode::kPropertiesChanged);
+  publish_ticks(state, publishers::dbus::SignalMode::kPropertiesChanged);
 }
-void BM_PublishBoth(benchmark::State& state) { publish_ticks(state, dbus::SignalMode::kBoth); }
+void BM_PublishBoth(benchmark::State& state) { publish_ticks(state, publishers::dbus::SignalMode::kBoth); }
 BENCHMARK(BM_PublishItemsChanged)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PublishPropertiesChanged)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PublishBoth)->Arg(500)->Unit(benchmark::kMicrosecond);
 
 int run_load(const std::string& address, int n, double hz, const std::string& mode_name) {
   spdlog::set_level(spdlog::level::warn);
-  auto mode = dbus::parse_signal_mode(mode_name);
+  auto mode = publishers::dbus::parse_signal_mode(mode_name);
   if (!mode) return 2;
   asio::io_context io(1);
   model::Model m;
   m.set_flush_scheduler([&] { asio::post(io, [&] { m.flush(); }); });
   auto& s = add_bench_service(m, n);
   publishers::PublisherContext ctx{io, m};
-  dbus::DbusOptions o;
+  publishers::dbus::DbusOptions o;
   o.bus = address;
   o.signals = *mode;
   o.import = false;
-  dbus::DbusPublisher pub(ctx, o);
+  publishers::dbus::DbusPublisher pub(ctx, o);
   pub.start();
   asio::steady_timer timer(io);
   const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -178,7 +178,7 @@ int run_load(const std::string& address, int n, double hz, const std::string& mo
 int run_listen(const std::string& address) {
   asio::io_context io(1);
   std::uint64_t signals = 0;
-  dbus::BusPump pump(io, sdbus::createSessionBusConnectionWithAddress(address),
+  publishers::dbus::BusPump pump(io, sdbus::createSessionBusConnectionWithAddress(address),
                      [&](const std::string& why) {
                        std::fprintf(stderr, "listener: %s\n", why.c_str());
                        io.stop();

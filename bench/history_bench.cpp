@@ -11,7 +11,7 @@
 
 namespace {
 
-using namespace gxlink::history;
+using namespace gxlink::publishers::history;
 namespace fs = std::filesystem;
 constexpr std::int64_t kT0 = 1'765'000'800;
 

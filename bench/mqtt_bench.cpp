@@ -131,9 +131,9 @@ void MqttPublishLoopback(benchmark::State& state) {
   if (!broker.ok()) return state.SkipWithError("mosquitto not installed");
   Counter sub(broker.port(), "N/#");
   asio::io_context io(1);
-  mqtt::ClientOptions o;
+  publishers::mqtt::ClientOptions o;
   o.port = broker.port();
-  mqtt::MqttClient client(io, o);
+  publishers::mqtt::MqttClient client(io, o);
   client.start();
   if (!run_until(io, [&] { return client.connected(); })) return state.SkipWithError("no connect");
   const int batch = static_cast<int>(state.range(0));
@@ -156,9 +156,9 @@ void MqttPublishToSocket(benchmark::State& state) {
   Broker broker;
   if (!broker.ok()) return state.SkipWithError("mosquitto not installed");
   asio::io_context io(1);
-  mqtt::ClientOptions o;
+  publishers::mqtt::ClientOptions o;
   o.port = broker.port();
-  mqtt::MqttClient client(io, o);
+  publishers::mqtt::MqttClient client(io, o);
   client.start();
   if (!run_until(io, [&] { return client.connected(); })) return state.SkipWithError("no connect");
   const int batch = static_cast<int>(state.range(0));
@@ -196,13 +196,13 @@ void FullRepublish5000(benchmark::State& state) {
   model::Model model;
   model.set_flush_scheduler([&] { asio::post(io, [&] { model.flush(); }); });
   add_big(model, 5000);
-  mqtt::MqttOptions o;
+  publishers::mqtt::MqttOptions o;
   o.client.port = broker.port();
   o.venus.portal_id = "bench";
   o.venus.republish_tokens_per_second = 1000000;  // the Venus rate limit would cap the loop at 3/s
   o.republish_chunk = static_cast<std::size_t>(state.range(0));
   publishers::PublisherContext ctx{io, model};
-  mqtt::MqttPublisher pub(ctx, o);
+  publishers::mqtt::MqttPublisher pub(ctx, o);
   pub.start();
   // gxlink subscribes to R/ before it publishes its serial (same connection, so in order at the
   // broker): once the serial is here, a keep-alive cannot be missed.
@@ -232,7 +232,7 @@ void FullRepublish5000(benchmark::State& state) {
 }
 BENCHMARK(FullRepublish5000)->Arg(256)->Arg(5000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-class NullSink : public mqtt::Sink {
+class NullSink : public publishers::mqtt::Sink {
  public:
   bool publish(std::string_view t, std::string_view p, bool) override {
     bytes += t.size() + p.size();
@@ -247,10 +247,10 @@ void VenusPumpNullSink(benchmark::State& state) {
   add_big(model, 5000);
   model.flush();
   NullSink sink;
-  mqtt::VenusOptions vo;
+  publishers::mqtt::VenusOptions vo;
   vo.portal_id = "bench";
   vo.republish_tokens_per_second = 1000000;
-  mqtt::VenusBridge bridge(model, sink, vo);
+  publishers::mqtt::VenusBridge bridge(model, sink, vo);
   TimePoint now{};
   for (auto _ : state) {
     bridge.on_message("R/bench/keepalive", "", false, now);

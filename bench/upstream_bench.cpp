@@ -15,7 +15,7 @@
 
 namespace {
 
-using namespace gxlink::upstream;
+using namespace gxlink::publishers::upstream;
 namespace fs = std::filesystem;
 
 struct TempFile {

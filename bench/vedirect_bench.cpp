@@ -137,9 +137,9 @@ void BM_DriverIntoModel(benchmark::State& state) {
     model::Model m;
     model::DeviceInstances inst;
     drivers::DriverContext ctx{io, m, inst};
-    drivers::VeDirectOptions o;
+    drivers::vedirect::VeDirectOptions o;
     o.connection = "bench";
-    drivers::VeDirectDriver d(ctx, o);
+    drivers::vedirect::VeDirectDriver d(ctx, o);
     for (std::size_t off = 0; off < in.size(); off += 4096)
       d.on_bytes(in.subspan(off, std::min<std::size_t>(4096, in.size() - off)),
                  TimePoint(seconds(1)));

@@ -116,9 +116,9 @@ class Daemon {
   std::vector<std::unique_ptr<drivers::Driver>> drivers;
   std::vector<std::shared_ptr<void>> simulators;
   std::unique_ptr<SystemPhase> system_phase;
-  std::unique_ptr<history::HistoryRecorder> history;  ///< outlives the HTTP server that reads it
+  std::unique_ptr<publishers::history::HistoryRecorder> history;  ///< outlives the HTTP server that reads it
   std::vector<std::unique_ptr<publishers::Publisher>> pubs;
-  publishers::HttpServer* http = nullptr;  ///< in pubs; for GET /metrics
+  publishers::web::HttpServer* http = nullptr;  ///< in pubs; for GET /metrics
 
   /// The run and data directories; false (reported) when either cannot be used.
   bool prepare_directories() {
@@ -187,7 +187,7 @@ class Daemon {
     history = make_history_recorder(cfg, pctx, data_dir);
     if (history) history->start();
     if (enabled(cfg, "http", true)) {
-      publishers::HttpOptions ho;
+      publishers::web::HttpOptions ho;
       if (auto listen = cfg["http"]["listen"].value<std::string>()) {
         auto [h, p] = registry::split_host_port(*listen, 8088);
         ho.host = h;
@@ -196,10 +196,10 @@ class Daemon {
       ho.health_json = [this] { return health_json(); };
       ho.writes = cfg["http"]["writes"].value_or(false);
       ho.token = cfg["http"]["token"].value_or(std::string{});
-      if (history) ho.routes.push_back(history::history_routes(*history));
-      ho.routes.push_back(metrics::metrics_route(
+      if (history) ho.routes.push_back(publishers::history::history_routes(*history));
+      ho.routes.push_back(publishers::metrics::metrics_route(
           model, [this] { return daemon_metric_families(drivers, model, http, history.get()); }));
-      auto server = std::make_unique<publishers::HttpServer>(pctx, ho);
+      auto server = std::make_unique<publishers::web::HttpServer>(pctx, ho);
       http = server.get();
       pubs.push_back(std::move(server));
     }

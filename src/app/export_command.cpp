@@ -70,7 +70,7 @@ class Progress {
 }  // namespace
 
 std::optional<std::int64_t> parse_time_argument(const std::string& s) {
-  if (auto t = history::parse_unix_seconds(s)) return t;
+  if (auto t = publishers::history::parse_unix_seconds(s)) return t;
   std::tm tm{};
   const char* end = nullptr;
   for (const char* fmt :
@@ -112,13 +112,13 @@ int run_export_command(const ExportOptions& o) {
     return 2;
   }
   const auto file = history_file(data_dir_for(o));
-  auto store = history::HistoryStore::open_existing(file);
+  auto store = publishers::history::HistoryStore::open_existing(file);
   if (!store) {
     std::cerr << "gxlink export: " << store.error().detail << '\n';
     return 1;
   }
   // The same choice as GET /api/export.csv makes.
-  const auto res = !o.resolution.empty() ? *history::parse_resolution(o.resolution)
+  const auto res = !o.resolution.empty() ? *publishers::history::parse_resolution(o.resolution)
                                          : store->export_resolution(*from);
   const auto service = o.service.empty() ? std::nullopt : std::optional<std::string>(o.service);
   auto total = store->count_rows(*from, *to, res, service);
@@ -138,15 +138,15 @@ int run_export_command(const ExportOptions& o) {
   }
   Progress progress(*total, ::isatty(STDERR_FILENO) != 0);
   const bool csv = o.format == "csv";
-  std::string buf = csv ? history::csv_header() : std::string();
+  std::string buf = csv ? publishers::history::csv_header() : std::string();
   std::int64_t done = 0;
   int code = 0;
   for (;;) {
-    auto n = cursor->next(2000, [&](const history::ExportRow& r) {
+    auto n = cursor->next(2000, [&](const publishers::history::ExportRow& r) {
       if (csv)
-        history::append_csv_row(buf, r);
+        publishers::history::append_csv_row(buf, r);
       else
-        history::append_jsonl_row(buf, r);
+        publishers::history::append_jsonl_row(buf, r);
     });
     if (!buf.empty() && std::fwrite(buf.data(), 1, buf.size(), out) != buf.size()) {
       std::cerr << "\ngxlink export: write failed\n";

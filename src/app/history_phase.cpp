@@ -12,14 +12,14 @@ std::string check_path_rules(const toml::node& n) {
     const auto s = (*arr)[i].value<std::string>();
     if (!s) return "paths[" + std::to_string(i) + "] must be a string";
     if (*s == "defaults") continue;
-    if (!history::parse_path_rule(*s))
+    if (!publishers::history::parse_path_rule(*s))
       return "paths[" + std::to_string(i) + "] '" + *s +
              "' is not \"defaults\" or \"<service type>:/<path>\"";
   }
   return {};
 }
 
-metrics::Family family(std::string name, std::string help, std::string type = "gauge") {
+publishers::metrics::Family family(std::string name, std::string help, std::string type = "gauge") {
   return {std::move(name), std::move(help), std::move(type), {}};
 }
 
@@ -58,21 +58,21 @@ registry::SectionSchema history_schema() {
       }};
 }
 
-std::unique_ptr<history::HistoryRecorder> make_history_recorder(
+std::unique_ptr<publishers::history::HistoryRecorder> make_history_recorder(
     const toml::table& cfg, publishers::PublisherContext ctx,
     const std::filesystem::path& data_dir) {
   const auto h = cfg["history"];
   if (!h["enabled"].value_or(true)) return nullptr;
-  history::RecorderOptions o;
+  publishers::history::RecorderOptions o;
   o.file = history_file(data_dir);
   if (const auto* paths = h["paths"].as_array()) {
     o.rules.clear();
     for (const auto& node : *paths) {
       const auto text = node.value<std::string>().value_or("");
       if (text == "defaults") {
-        const auto d = history::default_path_rules();
+        const auto d = publishers::history::default_path_rules();
         o.rules.insert(o.rules.end(), d.begin(), d.end());
-      } else if (auto rule = history::parse_path_rule(text)) {
+      } else if (auto rule = publishers::history::parse_path_rule(text)) {
         o.rules.push_back(*rule);
       } else {
         throw std::runtime_error("[history] paths: bad entry '" + text + "'");
@@ -84,7 +84,7 @@ std::unique_ptr<history::HistoryRecorder> make_history_recorder(
   };
   o.interval = secs("interval_s", 10);
   o.heartbeat = secs("heartbeat_s", 300);
-  const history::Retention defaults;
+  const publishers::history::Retention defaults;
   o.retention.raw_days =
       static_cast<int>(h["retention_raw_days"].value_or(std::int64_t{defaults.raw_days}));
   o.retention.minute_days =
@@ -92,13 +92,13 @@ std::unique_ptr<history::HistoryRecorder> make_history_recorder(
   o.retention.quarter_days =
       static_cast<int>(h["retention_quarter_days"].value_or(std::int64_t{defaults.quarter_days}));
   o.max_series = static_cast<std::size_t>(h["max_series"].value_or(std::int64_t{2000}));
-  return std::make_unique<history::HistoryRecorder>(ctx, std::move(o));
+  return std::make_unique<publishers::history::HistoryRecorder>(ctx, std::move(o));
 }
 
-std::vector<metrics::Family> daemon_metric_families(
+std::vector<publishers::metrics::Family> daemon_metric_families(
     const std::vector<std::unique_ptr<drivers::Driver>>& drivers, const model::Model& model,
-    const publishers::HttpServer* http, const history::HistoryRecorder* recorder) {
-  std::vector<metrics::Family> out;
+    const publishers::web::HttpServer* http, const publishers::history::HistoryRecorder* recorder) {
+  std::vector<publishers::metrics::Family> out;
   auto health = family("gxlink_driver_health",
                        "Driver link state as GET /api/health gives it: 0 ok, 1 warning, 2 failed.");
   auto frames = family("gxlink_driver_frames_total",
@@ -195,7 +195,7 @@ std::vector<metrics::Family> daemon_metric_families(
                    "Duration of the last history commit.",
                    "gauge",
                    {{{}, s.last_commit_ms / 1000.0}}});
-    const auto* store = const_cast<history::HistoryRecorder*>(recorder)->store();
+    const auto* store = const_cast<publishers::history::HistoryRecorder*>(recorder)->store();
     out.push_back({"gxlink_history_up",
                    "1 when the history store is open.",
                    "gauge",

@@ -25,14 +25,14 @@ registry::SectionSchema history_schema();
 
 /// The recorder `[history]` describes (not started), or nullptr when `enabled = false`. Throws
 /// std::runtime_error for a `paths` entry that is not `type:/path` (the schema refuses it first).
-std::unique_ptr<history::HistoryRecorder> make_history_recorder(
+std::unique_ptr<publishers::history::HistoryRecorder> make_history_recorder(
     const toml::table& cfg, publishers::PublisherContext ctx,
     const std::filesystem::path& data_dir);
 
 /// `gxlink_*` families: per-driver health and counters, the model's counts, the HTTP server's
 /// counters and the history's. Any pointer may be null (that part is off).
-std::vector<metrics::Family> daemon_metric_families(
+std::vector<publishers::metrics::Family> daemon_metric_families(
     const std::vector<std::unique_ptr<drivers::Driver>>& drivers, const model::Model& model,
-    const publishers::HttpServer* http, const history::HistoryRecorder* recorder);
+    const publishers::web::HttpServer* http, const publishers::history::HistoryRecorder* recorder);
 
 }  // namespace gxlink::app

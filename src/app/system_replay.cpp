@@ -30,8 +30,8 @@ int run_system_replay(const SystemReplayOptions& opts, std::ostream& out, std::o
     err << "gxlink snapshot: --every needs a positive number of seconds\n";
     return 2;
   }
-  drivers::RecordingTimeline timeline(/*skip_gx_written=*/true);
-  std::vector<drivers::SetupLine> settings_recorded;
+  drivers::dbus_recording::RecordingTimeline timeline(/*skip_gx_written=*/true);
+  std::vector<drivers::dbus_recording::SetupLine> settings_recorded;
   std::size_t problems = 0;
   for (const auto& src : opts.sources) {
     const std::string prefix = "dbus-recording:";
@@ -46,7 +46,7 @@ int run_system_replay(const SystemReplayOptions& opts, std::ostream& out, std::o
       return 2;
     }
     std::vector<std::string> warnings;
-    auto rec = drivers::parse_dbus_recording((*input)->stream(), warnings);
+    auto rec = drivers::dbus_recording::parse_dbus_recording((*input)->stream(), warnings);
     if (!(*input)->read_error().empty()) {
       err << "gxlink snapshot: reading " << file << " failed: " << (*input)->read_error() << '\n';
       return 2;
@@ -76,14 +76,14 @@ int run_system_replay(const SystemReplayOptions& opts, std::ostream& out, std::o
     }
     timeline.add(std::move(*rec));
   }
-  std::vector<drivers::SetupLine> setup;
+  std::vector<drivers::dbus_recording::SetupLine> setup;
   if (opts.setup) {
     std::ifstream in(*opts.setup);
     if (!in) {
       err << "gxlink snapshot: cannot read " << *opts.setup << '\n';
       return 2;
     }
-    setup = drivers::parse_setup(in);
+    setup = drivers::dbus_recording::parse_setup(in);
   }
 
   asio::io_context io;
@@ -111,7 +111,7 @@ int run_system_replay(const SystemReplayOptions& opts, std::ostream& out, std::o
   for (auto& [name, svc] : model.services()) {
     std::vector<std::string> written;
     for (auto& [path, item] : svc->items())
-      if (drivers::is_gx_written_path(name, path)) written.push_back(path);
+      if (drivers::dbus_recording::is_gx_written_path(name, path)) written.push_back(path);
     for (auto& path : written) {
       model::Item* item = svc->find(path);
       model::ItemMeta meta = item->meta;

@@ -108,7 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const sdbus::Error&) {
     return 0;  // the builder asked sd-bus for something it refuses to send: not an input
   }
-  auto r = dbus::value_from_variant(v);  // must not throw: it runs inside bus handlers
+  auto r = publishers::dbus::value_from_variant(v);  // must not throw: it runs inside bus handlers
   if (!r) return 0;
   static model::Model m;
   static model::Service& s = []() -> model::Service& {
@@ -124,9 +124,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto* t = std::get_if<model::Tree>(&*r)) {
     if (t->nodes() > model::Tree::kMaxNodes) std::abort();  // the bound holds for what is accepted
   }
-  static dbus::WireWriter w;
+  static publishers::dbus::WireWriter w;
   w.clear();
-  w.begin_signal("/Value", dbus::kBusItem, "PropertiesChanged", "a{sv}", 1);
+  w.begin_signal("/Value", publishers::dbus::kBusItem, "PropertiesChanged", "a{sv}", 1);
   w.value_text(*r, model::to_plain_text(*r));
   w.end_message();
   return 0;

@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   const std::size_t chunk = std::size_t{data[0]} + 1;
   ByteView in(data + 1, size - 1);
-  publishers::RegisterServer server(
+  publishers::modbus::RegisterServer server(
       fuzz_model(), modbus::gx_register_map(),
       {.writes = true, .invalid = modbus::InvalidPolicy::kNotAvailable});
   std::vector<std::uint8_t> buf;

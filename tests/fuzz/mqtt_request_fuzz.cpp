@@ -12,7 +12,7 @@ using namespace gxlink;
 
 namespace {
 
-class NullSink : public mqtt::Sink {
+class NullSink : public publishers::mqtt::Sink {
  public:
   bool publish(std::string_view, std::string_view, bool) override { return true; }
   bool connected() const override { return true; }
@@ -48,7 +48,7 @@ struct World {
   }
   model::Model model;
   NullSink sink;
-  mqtt::VenusOptions options;
+  publishers::mqtt::VenusOptions options;
 };
 
 }  // namespace
@@ -56,7 +56,7 @@ struct World {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static World world;
   if (size < 1) return 0;
-  mqtt::VenusBridge bridge(world.model, world.sink, world.options);
+  publishers::mqtt::VenusBridge bridge(world.model, world.sink, world.options);
   const bool retained = data[0] & 1;
   std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
   const auto nul = rest.find('\0');

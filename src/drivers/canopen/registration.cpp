@@ -380,7 +380,7 @@ SectionSchema canopen_schema() {
 // paths stay invalid and are asked for only every 10 minutes), on can1 at 250 kbit/s.
 struct CanopenDemo {
   std::vector<std::unique_ptr<transport::InProcessCanBus::Endpoint>> endpoints;
-  std::vector<std::unique_ptr<sim::SuperbNodeSim>> nodes;
+  std::vector<std::unique_ptr<sim::canopen::SuperbNodeSim>> nodes;
   std::unique_ptr<asio::steady_timer> timer;
 
   void tick() {
@@ -396,13 +396,13 @@ struct CanopenDemo {
 void demo_canopen(DemoContext& demo) {
   auto d = std::make_shared<CanopenDemo>();
   const TimePoint now = Clock::now();
-  sim::SuperbNodeOptions a;
+  sim::canopen::SuperbNodeOptions a;
   a.node_id = 1;
   a.capacity_ah = 150;
   a.soc = 78;
   a.current_a = 6.0;
   a.temperature_c = 21.5;
-  sim::SuperbNodeOptions b;
+  sim::canopen::SuperbNodeOptions b;
   b.node_id = 2;
   b.old_firmware = true;
   b.capacity_ah = 100;
@@ -413,7 +413,7 @@ void demo_canopen(DemoContext& demo) {
   for (const auto& o : {a, b}) {
     d->endpoints.push_back(
         demo.can_bus(kDemoCanopenBus).attach("superb-node" + std::to_string(o.node_id)));
-    d->nodes.push_back(std::make_unique<sim::SuperbNodeSim>(*d->endpoints.back(), o, now));
+    d->nodes.push_back(std::make_unique<sim::canopen::SuperbNodeSim>(*d->endpoints.back(), o, now));
   }
   d->timer = std::make_unique<asio::steady_timer>(demo.drivers_ctx.io);
   d->tick();

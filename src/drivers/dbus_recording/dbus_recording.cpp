@@ -10,7 +10,7 @@
 
 #include "model/model_json.hpp"
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::dbus_recording {
 namespace {
 
 std::vector<std::string_view> split_tabs(std::string_view line) {
@@ -244,4 +244,4 @@ std::size_t RecordingTimeline::advance(model::Model& m, double until) {
   return n;
 }
 
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::dbus_recording

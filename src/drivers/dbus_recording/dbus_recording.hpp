@@ -20,7 +20,7 @@
 #include "core/result.hpp"
 #include "model/model.hpp"
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::dbus_recording {
 
 struct RecordedValue {
   double t = 0;  ///< seconds from the start; 0 for the initial state
@@ -93,4 +93,4 @@ class RecordingTimeline {
   double end_ = 0;
 };
 
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::dbus_recording

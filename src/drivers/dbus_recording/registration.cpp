@@ -12,7 +12,7 @@ DecodeStats snapshot_dbus_recording(std::istream& in, const std::string& source,
                                     drivers::DriverContext& ctx, std::ostream& err) {
   DecodeStats st;
   std::vector<std::string> warnings;
-  auto rec = drivers::parse_dbus_recording(in, warnings);
+  auto rec = drivers::dbus_recording::parse_dbus_recording(in, warnings);
   for (auto& w : warnings) err << source << ": " << w << '\n';
   st.errors = warnings.size();
   if (!rec) {
@@ -20,7 +20,7 @@ DecodeStats snapshot_dbus_recording(std::istream& in, const std::string& source,
     ++st.errors;
     return st;
   }
-  st.messages = drivers::apply_dbus_recording(*rec, ctx.model);
+  st.messages = drivers::dbus_recording::apply_dbus_recording(*rec, ctx.model);
   return st;
 }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "drivers/vedirect/charger_link.hpp"
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::vedirect {
 
-void ChargerLink::write(std::uint16_t reg, const vedirect::HexPayload& value, TimePoint now) {
+void ChargerLink::write(std::uint16_t reg, const gxlink::vedirect::HexPayload& value, TimePoint now) {
   auto [it, fresh] = values_.try_emplace(reg);
   Held& h = it->second;
   if (fresh || !(h.value == value)) {
@@ -28,7 +28,7 @@ std::vector<std::uint16_t> ChargerLink::expire(TimePoint now) {
   return gone;
 }
 
-std::optional<vedirect::HexMessage> ChargerLink::next_set(TimePoint now) {
+std::optional<gxlink::vedirect::HexMessage> ChargerLink::next_set(TimePoint now) {
   if (last_set_ && now - *last_set_ < opt_.gap) return std::nullopt;
   Held* pick = nullptr;
   std::uint16_t pick_reg = 0;
@@ -49,7 +49,7 @@ std::optional<vedirect::HexMessage> ChargerLink::next_set(TimePoint now) {
   pick->sent = now;
   last_set_ = now;
   ++sets_sent_;
-  return vedirect::make_set(pick_reg, pick->value.view());
+  return gxlink::vedirect::make_set(pick_reg, pick->value.view());
 }
 
 void ChargerLink::on_reply(std::uint16_t reg, bool accepted) {
@@ -68,4 +68,4 @@ void ChargerLink::clear() {
   last_set_.reset();
 }
 
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::vedirect

@@ -22,7 +22,7 @@
 #include "core/time.hpp"
 #include "protocols/vedirect/hex.hpp"
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::vedirect {
 
 struct ChargerLinkOptions {
   Duration hold = seconds(60);    ///< seed 003: written at least every 60 s
@@ -36,13 +36,13 @@ class ChargerLink {
 
   /// The GX wrote `value` (already encoded for register `reg`) at `now`. A changed value is sent
   /// before any refresh.
-  void write(std::uint16_t reg, const vedirect::HexPayload& value, TimePoint now);
+  void write(std::uint16_t reg, const gxlink::vedirect::HexPayload& value, TimePoint now);
   /// Values whose last write is older than `hold`: dropped, and returned so the caller can
   /// invalidate their paths.
   std::vector<std::uint16_t> expire(TimePoint now);
   /// The next SET to send at `now`, if one is due and the gap since the last SET has passed.
   /// Changed values go first, then the stalest refresh; ties in register order.
-  std::optional<vedirect::HexMessage> next_set(TimePoint now);
+  std::optional<gxlink::vedirect::HexMessage> next_set(TimePoint now);
   /// The device answered a SET of `reg`: accepted (flags 0) or refused.
   void on_reply(std::uint16_t reg, bool accepted);
   /// The link to the device is gone: forget everything.
@@ -57,7 +57,7 @@ class ChargerLink {
 
  private:
   struct Held {
-    vedirect::HexPayload value;
+    gxlink::vedirect::HexPayload value;
     TimePoint written{};
     std::optional<TimePoint> sent;
     bool changed = true;
@@ -70,4 +70,4 @@ class ChargerLink {
   std::size_t refusals_ = 0;
 };
 
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::vedirect

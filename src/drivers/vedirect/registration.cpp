@@ -194,10 +194,10 @@ DecodeStats decode_vedirect(std::istream& in, std::ostream& out, std::ostream& e
 
 DecodeStats snapshot_vedirect(std::istream& in, const std::string& source,
                               drivers::DriverContext& ctx, std::ostream& err) {
-  drivers::VeDirectOptions o;
+  drivers::vedirect::VeDirectOptions o;
   o.connection = std::filesystem::path(source).stem().string();
   o.hex = false;
-  drivers::VeDirectDriver driver(ctx, o);
+  drivers::vedirect::VeDirectDriver driver(ctx, o);
   // Captures carry no timestamps: every byte arrives "now", so no silence timeout fires.
   const TimePoint now = Clock::now();
   std::array<char, std::size_t{64} * 1024> buf{};
@@ -217,7 +217,7 @@ DecodeStats snapshot_vedirect(std::istream& in, const std::string& source,
 
 std::unique_ptr<drivers::Driver> make_vedirect(const toml::table& cfg,
                                                drivers::DriverContext& ctx) {
-  drivers::VeDirectOptions o;
+  drivers::vedirect::VeDirectOptions o;
   auto port = cfg["port"].value<std::string>();
   if (!port || port->empty())
     throw std::runtime_error("[[vedirect]] needs port = \"/dev/ttyUSB0\"");
@@ -228,7 +228,7 @@ std::unique_ptr<drivers::Driver> make_vedirect(const toml::table& cfg,
     throw std::runtime_error("[[vedirect]] timeout_s must be 1..600");
   o.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(timeout));
   o.hex = cfg["hex"].value_or(true);
-  return std::make_unique<drivers::VeDirectDriver>(ctx, o);
+  return std::make_unique<drivers::vedirect::VeDirectDriver>(ctx, o);
 }
 
 // Every key make_vedirect reads.
@@ -260,20 +260,20 @@ SectionSchema vedirect_schema() {
 
 void demo_vedirect(DemoContext& demo) {
   auto& io = demo.drivers_ctx.io;
-  auto add = [&](std::unique_ptr<sim::VeDirectSimDevice> dev, const char* tty) {
-    auto pty = std::make_shared<sim::PtyDevice>(io, std::move(dev), demo.run_dir / tty);
+  auto add = [&](std::unique_ptr<sim::vedirect::VeDirectSimDevice> dev, const char* tty) {
+    auto pty = std::make_shared<sim::vedirect::PtyDevice>(io, std::move(dev), demo.run_dir / tty);
     pty->start();
     demo.simulators.push_back(pty);
-    drivers::VeDirectOptions o;
+    drivers::vedirect::VeDirectOptions o;
     o.port = (demo.run_dir / tty).string();
-    demo.drivers.push_back(std::make_unique<drivers::VeDirectDriver>(demo.drivers_ctx, o));
+    demo.drivers.push_back(std::make_unique<drivers::vedirect::VeDirectDriver>(demo.drivers_ctx, o));
   };
   // The demo's 48 V house bank (issue 12 item 7): a 48 V MPPT that DVCC drives through its HEX
   // network registers, and a SmartShunt on the same bank.
   // Both start at mid-morning of the simulated day, so the sun is up when the demo opens.
-  const sim::SimClockOptions day{600, 0.4};
-  auto mppt = std::make_unique<sim::MpptSimulator>(day, sim::mppt_150_35_48v());
-  auto shunt = std::make_unique<sim::SmartShuntSimulator>(day, 48);
+  const sim::vedirect::SimClockOptions day{600, 0.4};
+  auto mppt = std::make_unique<sim::vedirect::MpptSimulator>(day, sim::vedirect::mppt_150_35_48v());
+  auto shunt = std::make_unique<sim::vedirect::SmartShuntSimulator>(day, 48);
   // Both on the demo's shared house bank, so the shunt measures what the chargers put in.
   mppt->attach_bank(demo.house_bank(), "vedirect-mppt");
   shunt->attach_bank(demo.house_bank());

@@ -11,7 +11,7 @@
 #include "model/venus_formats.hpp"
 #include "transport/serial_port.hpp"
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::vedirect {
 
 using namespace gxlink::vedirect;
 
@@ -674,4 +674,4 @@ void VeDirectDriver::update_link_status() {
                 bms_present_ ? model::Value(std::int64_t{1}) : model::Value(model::Invalid{}));
 }
 
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::vedirect

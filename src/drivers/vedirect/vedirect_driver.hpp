@@ -28,7 +28,7 @@ namespace gxlink::transport {
 class SerialPort;
 }
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::vedirect {
 
 struct VeDirectOptions {
   std::string port;        ///< device path; empty = no transport (captures)
@@ -92,12 +92,12 @@ class VeDirectDriver : public Driver {
   const ChargerLink& link() const { return link_; }
 
  private:
-  void on_block(const vedirect::TextBlock& block, TimePoint now);
-  void on_hex(const vedirect::HexMessage& msg, TimePoint now);
+  void on_block(const gxlink::vedirect::TextBlock& block, TimePoint now);
+  void on_hex(const gxlink::vedirect::HexMessage& msg, TimePoint now);
   void create_service(TimePoint now);
   void declare_paths();
   void apply_dataset();
-  void apply_field(const vedirect::FieldDesc& d, std::string_view value);
+  void apply_field(const gxlink::vedirect::FieldDesc& d, std::string_view value);
   void apply_alarms();
   void apply_register(std::uint16_t id, ByteView value);
   void mark_connected(TimePoint now);
@@ -120,10 +120,10 @@ class VeDirectDriver : public Driver {
   DriverContext& ctx_;
   VeDirectOptions opt_;
   std::string connection_;
-  vedirect::Framer framer_;
-  vedirect::Dataset dataset_;
-  vedirect::HexSession session_;
-  vedirect::ProductClass class_ = vedirect::ProductClass::kUnknown;
+  gxlink::vedirect::Framer framer_;
+  gxlink::vedirect::Dataset dataset_;
+  gxlink::vedirect::HexSession session_;
+  gxlink::vedirect::ProductClass class_ = gxlink::vedirect::ProductClass::kUnknown;
   std::optional<std::uint16_t> pid_;
   model::Service* service_ = nullptr;
   bool connected_ = false;
@@ -147,4 +147,4 @@ class VeDirectDriver : public Driver {
   bool running_ = false;
 };
 
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::vedirect

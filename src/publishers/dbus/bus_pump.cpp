@@ -10,7 +10,7 @@
 #include <sdbus-c++/Error.h>
 #include <asio/post.hpp>
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 
 BusPump::BusPump(asio::io_context& io, std::unique_ptr<sdbus::IConnection> conn,
                  ErrorHandler on_error)
@@ -154,4 +154,4 @@ void BusPump::fail(const std::string& reason) {
   });
 }
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

@@ -21,7 +21,7 @@
 
 #include <sdbus-c++/IConnection.h>
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 
 class BusPump {
  public:
@@ -70,4 +70,4 @@ class BusPump {
   std::size_t raw_off_ = 0;
 };
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <asio/post.hpp>
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 
 std::optional<SignalMode> parse_signal_mode(std::string_view s) {
   if (s == "both") return SignalMode::kBoth;
@@ -188,4 +188,4 @@ void DbusPublisher::schedule_reconnect() {
   });
 }
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

@@ -24,7 +24,7 @@
 #include "publishers/dbus/service_export.hpp"
 #include "publishers/publisher.hpp"
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 
 struct DbusOptions {
   std::string bus = "system";  ///< "system", "session" or a D-Bus address ("unix:path=/run/x")
@@ -100,4 +100,4 @@ class DbusPublisher final : public publishers::Publisher, public model::Observer
 /// Parses `[dbus] signals`: "both", "items" (ItemsChanged only) or "properties".
 std::optional<SignalMode> parse_signal_mode(std::string_view s);
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

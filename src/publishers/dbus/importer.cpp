@@ -15,7 +15,7 @@
 #include "core/time.hpp"
 #include "publishers/dbus/value_codec.hpp"
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 namespace {
 
 constexpr const char* kDbusName = "org.freedesktop.DBus";
@@ -446,4 +446,4 @@ void Importer::on_busitem_signal(sdbus::Message& msg) {
   });
 }
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

@@ -31,7 +31,7 @@
 #include "model/model.hpp"
 #include "publishers/dbus/bus_pump.hpp"
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 
 /// Bounds on what one imported service may put into the model. Venus' largest services
 /// (com.victronenergy.settings, a vebus with its assistants) have a few thousand paths and short
@@ -125,4 +125,4 @@ class Importer {
   std::set<std::string> imported_;
 };
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

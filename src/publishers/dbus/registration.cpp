@@ -13,12 +13,12 @@ namespace {
 
 std::unique_ptr<publishers::Publisher> make_dbus(const toml::table& cfg,
                                                  publishers::PublisherContext& ctx) {
-  dbus::DbusOptions o;
+  publishers::dbus::DbusOptions o;
   o.bus = cfg["bus"].value_or(std::string("system"));
   if (o.bus.empty())
     throw std::runtime_error("bus must be \"system\", \"session\" or a D-Bus address");
   if (auto s = cfg["signals"].value<std::string>()) {
-    auto mode = dbus::parse_signal_mode(*s);
+    auto mode = publishers::dbus::parse_signal_mode(*s);
     if (!mode)
       throw std::runtime_error("signals must be \"both\", \"items\" or \"properties\", not \"" +
                                *s + "\"");
@@ -36,7 +36,7 @@ std::unique_ptr<publishers::Publisher> make_dbus(const toml::table& cfg,
                                std::to_string(*n));
     o.import_limits.max_paths = static_cast<std::size_t>(*n);
   }
-  return std::make_unique<dbus::DbusPublisher>(ctx, std::move(o));
+  return std::make_unique<publishers::dbus::DbusPublisher>(ctx, std::move(o));
 }
 
 // Every key make_dbus reads, and `enabled` (daemon.cpp).
@@ -55,7 +55,7 @@ SectionSchema dbus_schema() {
            .type = ValueType::kString,
            .description = "\"both\", \"items\" or \"properties\"",
            .check = [](const toml::node& n) -> std::string {
-             return dbus::parse_signal_mode(*n.value<std::string>())
+             return publishers::dbus::parse_signal_mode(*n.value<std::string>())
                         ? ""
                         : "must be \"both\", \"items\" or \"properties\"";
            }},

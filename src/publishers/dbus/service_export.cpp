@@ -7,7 +7,7 @@
 
 #include "publishers/dbus/value_codec.hpp"
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 namespace {
 
 constexpr const char* kErrFailed = "org.freedesktop.DBus.Error.Failed";
@@ -387,4 +387,4 @@ void ServiceExport::publish_all(const model::Service& service) {
   publish();
 }
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

@@ -22,7 +22,7 @@
 #include "publishers/dbus/bus_pump.hpp"
 #include "publishers/dbus/wire.hpp"
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 
 /// Which change signals to send (venus_os.md §1.2: both exist side by side; every current
 /// consumer reads ItemsChanged, some old ones only PropertiesChanged).
@@ -107,4 +107,4 @@ class ServiceExport {
   bool claimed_ = false;
 };
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

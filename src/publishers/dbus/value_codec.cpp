@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 namespace {
 
 bool fits_int32(std::int64_t i) {
@@ -320,4 +320,4 @@ Result<model::Value> value_from_variant(const sdbus::Variant& v) {
   return fail(Errc::kUnsupported, "variant of type '" + sig + "'");
 }
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

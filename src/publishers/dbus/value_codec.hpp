@@ -18,7 +18,7 @@
 #include "model/item.hpp"
 #include "model/value.hpp"
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 
 inline constexpr const char* kBusItem = "com.victronenergy.BusItem";
 
@@ -44,4 +44,4 @@ bool is_object_path(std::string_view p) noexcept;
 /// containers (structs, other dicts, a variant in a variant) are refused (Errc::kUnsupported).
 Result<model::Value> value_from_variant(const sdbus::Variant& v);
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

@@ -7,7 +7,7 @@
 #include "core/bytes.hpp"
 #include "core/text.hpp"
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 namespace {
 
 // D-Bus specification, "Message Format": header field codes and the signal type.
@@ -250,4 +250,4 @@ void WireWriter::value_text(const model::Value& v, std::string_view text) {
   end_array(m);
 }
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

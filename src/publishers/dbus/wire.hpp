@@ -18,7 +18,7 @@
 #include "model/item.hpp"
 #include "model/value.hpp"
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 
 /// True when `s` is valid UTF-8 without NUL bytes, as D-Bus requires of every string.
 bool is_dbus_string(std::string_view s) noexcept;
@@ -77,4 +77,4 @@ class WireWriter {
   std::size_t body_start_ = 0;
 };
 
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

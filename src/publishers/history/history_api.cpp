@@ -9,11 +9,11 @@
 #include "publishers/history/history_recorder.hpp"
 #include "publishers/web/http_request.hpp"
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 namespace {
 
-using publishers::RouteResponse;
-namespace http = publishers::http;
+using publishers::web::RouteResponse;
+namespace web = gxlink::publishers::web;
 
 /// Rows asked from SQLite per streamed piece of an export: about 40 KB of CSV.
 constexpr std::size_t kRowsPerPiece = 600;
@@ -30,9 +30,9 @@ RouteResponse json_error(int status, std::string_view message) {
 }
 
 /// A required or optional time parameter; writes the error response on failure.
-bool time_param(const http::Request& req, std::string_view name, std::int64_t& out,
+bool time_param(const web::Request& req, std::string_view name, std::int64_t& out,
                 std::optional<RouteResponse>& error) {
-  const auto text = http::query_param(req.target, name);
+  const auto text = web::query_param(req.target, name);
   if (!text) {
     error = json_error(400,
                        std::string("missing parameter '") + std::string(name) + "' (unix seconds)");
@@ -49,7 +49,7 @@ bool time_param(const http::Request& req, std::string_view name, std::int64_t& o
 }
 
 /// from/to present, ordered, and not wider than kMaxRangeSeconds.
-std::optional<RouteResponse> range_params(const http::Request& req, std::int64_t& from,
+std::optional<RouteResponse> range_params(const web::Request& req, std::int64_t& from,
                                           std::int64_t& to) {
   std::optional<RouteResponse> error;
   if (!time_param(req, "from", from, error) || !time_param(req, "to", to, error)) return error;
@@ -76,11 +76,11 @@ bool valid_path(std::string_view p) {
   return true;
 }
 
-RouteResponse get_history(HistoryRecorder& rec, const http::Request& req) {
+RouteResponse get_history(HistoryRecorder& rec, const web::Request& req) {
   auto* store = rec.store();
   if (!store) return json_error(503, "history is off or its file could not be opened");
-  const auto service = http::query_param(req.target, "service");
-  const auto path = http::query_param(req.target, "path");
+  const auto service = web::query_param(req.target, "service");
+  const auto path = web::query_param(req.target, "path");
   if (!service || !valid_service(*service))
     return json_error(400, "parameter 'service' must be a service name (com.victronenergy.…)");
   if (!path || !valid_path(*path))
@@ -88,7 +88,7 @@ RouteResponse get_history(HistoryRecorder& rec, const http::Request& req) {
   std::int64_t from = 0, to = 0;
   if (auto e = range_params(req, from, to)) return *e;
   std::size_t max_points = kDefaultMaxPoints;
-  if (auto mp = http::query_param(req.target, "max_points")) {
+  if (auto mp = web::query_param(req.target, "max_points")) {
     std::size_t n = 0;
     const auto [end, ec] = std::from_chars(mp->data(), mp->data() + mp->size(), n);
     if (ec != std::errc() || end != mp->data() + mp->size() || n < 1 || n > kMaxPoints)
@@ -96,7 +96,7 @@ RouteResponse get_history(HistoryRecorder& rec, const http::Request& req) {
     max_points = n;
   }
   Statistic stat = Statistic::kAvg;
-  if (auto s = http::query_param(req.target, "stat")) {
+  if (auto s = web::query_param(req.target, "stat")) {
     const auto parsed = parse_statistic(*s);
     if (!parsed) return json_error(400, "parameter 'stat' must be avg, min or max");
     stat = *parsed;
@@ -130,10 +130,10 @@ RouteResponse get_history(HistoryRecorder& rec, const http::Request& req) {
   return r;
 }
 
-RouteResponse get_series(HistoryRecorder& rec, const http::Request& req) {
+RouteResponse get_series(HistoryRecorder& rec, const web::Request& req) {
   auto* store = rec.store();
   if (!store) return json_error(503, "history is off or its file could not be opened");
-  const auto service = http::query_param(req.target, "service");
+  const auto service = web::query_param(req.target, "service");
   if (service && !valid_service(*service))
     return json_error(400, "parameter 'service' must be a service name");
   RouteResponse r;
@@ -155,16 +155,16 @@ RouteResponse get_series(HistoryRecorder& rec, const http::Request& req) {
   return r;
 }
 
-RouteResponse get_export(HistoryRecorder& rec, const http::Request& req) {
+RouteResponse get_export(HistoryRecorder& rec, const web::Request& req) {
   auto* store = rec.store();
   if (!store) return json_error(503, "history is off or its file could not be opened");
   std::int64_t from = 0, to = 0;
   if (auto e = range_params(req, from, to)) return *e;
-  std::optional<std::string> service = http::query_param(req.target, "service");
+  std::optional<std::string> service = web::query_param(req.target, "service");
   if (service && !valid_service(*service))
     return json_error(400, "parameter 'service' must be a service name (com.victronenergy.…)");
   Resolution res = store->export_resolution(from);
-  if (auto r = http::query_param(req.target, "resolution")) {
+  if (auto r = web::query_param(req.target, "resolution")) {
     const auto parsed = parse_resolution(*r);
     if (!parsed) return json_error(400, "parameter 'resolution' must be raw, 1m or 15m");
     res = *parsed;
@@ -304,8 +304,8 @@ void append_jsonl_row(std::string& out, const ExportRow& row) {
   out += '\n';
 }
 
-publishers::RouteHandler history_routes(HistoryRecorder& recorder) {
-  return [&recorder](const http::Request& req) -> std::optional<RouteResponse> {
+publishers::web::RouteHandler history_routes(HistoryRecorder& recorder) {
+  return [&recorder](const web::Request& req) -> std::optional<RouteResponse> {
     const auto path = req.path();
     const bool is_history =
         path == "/api/history" || path == "/api/history/series" || path == "/api/export.csv";
@@ -321,4 +321,4 @@ publishers::RouteHandler history_routes(HistoryRecorder& recorder) {
   };
 }
 
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

@@ -20,12 +20,12 @@
 #include "publishers/history/history_store.hpp"
 #include "publishers/web/http_route.hpp"
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 
 class HistoryRecorder;
 
 /// The routes above, answered from `recorder`'s store (which must outlive the server).
-publishers::RouteHandler history_routes(HistoryRecorder& recorder);
+publishers::web::RouteHandler history_routes(HistoryRecorder& recorder);
 
 inline constexpr std::size_t kDefaultMaxPoints = 1000;
 inline constexpr std::size_t kMaxPoints = 10000;
@@ -48,4 +48,4 @@ void append_csv_row(std::string& out, const ExportRow& row);
 /// JSON Lines: {"t": unix_s, "time": "…Z", "service": S, "path": P, "value": v[, "min", "max"]}.
 void append_jsonl_row(std::string& out, const ExportRow& row);
 
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

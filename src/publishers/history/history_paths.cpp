@@ -3,7 +3,7 @@
 
 #include <array>
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 namespace {
 
 // The paths a GX owner looks back at (what VRM's standard graphs plot: battery voltage, current,
@@ -119,4 +119,4 @@ const PathRule* match_rule(std::span<const PathRule> rules, std::string_view ser
   return nullptr;
 }
 
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 
 struct PathRule {
   std::string service_type;  ///< "battery", "*"
@@ -38,4 +38,4 @@ std::string_view service_type_of(std::string_view service);
 const PathRule* match_rule(std::span<const PathRule> rules, std::string_view service,
                            std::string_view path);
 
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

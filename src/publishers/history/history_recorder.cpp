@@ -7,7 +7,7 @@
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 namespace {
 
 constexpr std::int64_t kMaintainEvery = 60;  ///< seconds between aggregation/retention passes
@@ -229,4 +229,4 @@ void HistoryRecorder::commit() {
   stats_.max_commit_ms = std::max(stats_.max_commit_ms, stats_.last_commit_ms);
 }
 
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

@@ -34,7 +34,7 @@
 #include "publishers/history/history_store.hpp"
 #include "publishers/publisher.hpp"
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 
 struct RecorderOptions {
   std::filesystem::path file;  ///< empty: in memory (lost at exit)
@@ -121,4 +121,4 @@ class HistoryRecorder final : public publishers::Publisher, public model::Observ
   RecorderStats stats_;
 };
 
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

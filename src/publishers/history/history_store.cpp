@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <system_error>
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 namespace {
 
 constexpr std::int64_t kDay = 86400;
@@ -494,4 +494,4 @@ std::int64_t HistoryStore::disk_bytes() const {
   return total;
 }
 
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

@@ -29,7 +29,7 @@
 #include "core/result.hpp"
 #include "storage/sqlite_db.hpp"
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 
 using storage::Status;
 
@@ -195,4 +195,4 @@ class HistoryStore {
   StoreStats stats_;
 };
 
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

@@ -14,7 +14,7 @@
 
 #include "core/json_writer.hpp"
 
-namespace gxlink::metrics {
+namespace gxlink::publishers::metrics {
 namespace {
 
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -217,12 +217,12 @@ std::string render(std::vector<Family> families) {
   return out;
 }
 
-publishers::RouteHandler metrics_route(const model::Model& model,
+publishers::web::RouteHandler metrics_route(const model::Model& model,
                                        std::function<std::vector<Family>()> daemon) {
   return [&model, daemon = std::move(daemon)](
-             const publishers::http::Request& req) -> std::optional<publishers::RouteResponse> {
+             const publishers::web::Request& req) -> std::optional<publishers::web::RouteResponse> {
     if (req.path() != "/metrics") return std::nullopt;
-    publishers::RouteResponse r;
+    publishers::web::RouteResponse r;
     if (req.method != "GET" && req.method != "HEAD") {
       r.status = 405;
       r.body = "only GET\n";
@@ -240,4 +240,4 @@ publishers::RouteHandler metrics_route(const model::Model& model,
   };
 }
 
-}  // namespace gxlink::metrics
+}  // namespace gxlink::publishers::metrics

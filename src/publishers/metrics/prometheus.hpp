@@ -30,7 +30,7 @@
 #include "model/model.hpp"
 #include "publishers/web/http_route.hpp"
 
-namespace gxlink::metrics {
+namespace gxlink::publishers::metrics {
 
 struct Sample {
   std::vector<std::pair<std::string, std::string>> labels;
@@ -59,7 +59,7 @@ std::vector<Family> process_families();
 std::string render(std::vector<Family> families);
 
 /// `GET /metrics`: the model's families, the process', and whatever `daemon` adds.
-publishers::RouteHandler metrics_route(const model::Model& model,
+publishers::web::RouteHandler metrics_route(const model::Model& model,
                                        std::function<std::vector<Family>()> daemon);
 
-}  // namespace gxlink::metrics
+}  // namespace gxlink::publishers::metrics

@@ -5,7 +5,7 @@
 
 #include "model/venus_formats.hpp"
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::modbus {
 
 namespace {
 
@@ -16,7 +16,7 @@ std::string scale_text(double s) {
 }
 
 /// "0=Off; 3=Bulk; ..." from the shared table of Venus path formats.
-std::string enum_text(const modbus::RegisterEntry& e) {
+std::string enum_text(const gxlink::modbus::RegisterEntry& e) {
   const auto* f = model::find_path_format(e.service_type, e.path);
   if (!f || f->kind != model::TextKind::kEnum) return {};
   std::string out;
@@ -30,7 +30,7 @@ std::string enum_text(const modbus::RegisterEntry& e) {
 }  // namespace
 
 bool print_register_map(std::ostream& out, std::string_view format,
-                        const modbus::RegisterMap& map) {
+                        const gxlink::modbus::RegisterMap& map) {
   if (format == "csv") {
     for (const auto& e : map.entries()) {
       out << "com.victronenergy." << e.service_type << ',' << e.path << ',' << e.dbus_type << ','
@@ -62,9 +62,9 @@ bool print_register_map(std::ostream& out, std::string_view format,
          "A device whose /DeviceInstance equals the unit id answers at that unit id; otherwise "
          "this table gives the instance; otherwise the instance is the unit id.\n\n"
          "| unit id | device instance |\n|---|---|\n";
-  for (const auto& u : modbus::documented_unit_ids())
+  for (const auto& u : gxlink::modbus::documented_unit_ids())
     out << "| " << int{u.unit} << " | " << u.instance << " |\n";
   return true;
 }
 
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::modbus

@@ -8,12 +8,12 @@
 
 #include "protocols/modbus/register_map.hpp"
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::modbus {
 
 /// csv: the rows in attributes.csv columns (no comments). md: a Markdown table per service type
 /// with enum texts from model/venus_formats, then the unit-id table. Returns false for an unknown
 /// format.
 bool print_register_map(std::ostream& out, std::string_view format,
-                        const modbus::RegisterMap& map = modbus::gx_register_map());
+                        const gxlink::modbus::RegisterMap& map = gxlink::modbus::gx_register_map());
 
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::modbus

@@ -14,7 +14,7 @@
 
 #include "transport/tcp_listener.hpp"
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::modbus {
 
 namespace {
 
@@ -27,7 +27,7 @@ class ModbusServer::Impl : public std::enable_shared_from_this<Impl> {
  public:
   class Connection;
 
-  Impl(PublisherContext ctx, ModbusOptions options, const modbus::RegisterMap& map)
+  Impl(PublisherContext ctx, ModbusOptions options, const gxlink::modbus::RegisterMap& map)
       : ctx_(ctx),
         options_(std::move(options)),
         registers_(ctx.model, map, options_.registers) {}
@@ -112,12 +112,12 @@ class ModbusServer::Impl::Connection : public std::enable_shared_from_this<Conne
   void process() {
     const auto s = server_.lock();
     if (!s || s->stopped_) return finish();
-    const auto taken = modbus::take_adu(ByteView(in_.data(), have_));
-    if (taken.status == modbus::TakeStatus::kBad) {
+    const auto taken = gxlink::modbus::take_adu(ByteView(in_.data(), have_));
+    if (taken.status == gxlink::modbus::TakeStatus::kBad) {
       ++s->stats_.bad_frames;
       return finish();
     }
-    if (taken.status == modbus::TakeStatus::kNeedMore) return read();
+    if (taken.status == gxlink::modbus::TakeStatus::kNeedMore) return read();
     consumed_ = taken.consumed;
     const std::size_t size = s->registers_.handle(taken.adu, out_);
     arm(Deadline::kWrite);
@@ -142,8 +142,8 @@ class ModbusServer::Impl::Connection : public std::enable_shared_from_this<Conne
   std::weak_ptr<Impl> server_;
   tcp::socket socket_;
   asio::steady_timer timer_;
-  std::array<std::uint8_t, modbus::kMaxAduSize> in_{};
-  std::array<std::uint8_t, modbus::kMaxAduSize> out_{};
+  std::array<std::uint8_t, gxlink::modbus::kMaxAduSize> in_{};
+  std::array<std::uint8_t, gxlink::modbus::kMaxAduSize> out_{};
   std::size_t have_ = 0;
   std::size_t consumed_ = 0;
   std::uint64_t generation_ = 0;
@@ -208,7 +208,7 @@ void ModbusServer::Impl::forget(Connection* c) {
 }
 
 ModbusServer::ModbusServer(PublisherContext ctx, ModbusOptions options,
-                           const modbus::RegisterMap& map)
+                           const gxlink::modbus::RegisterMap& map)
     : impl_(std::make_shared<Impl>(ctx, std::move(options), map)) {}
 
 ModbusServer::~ModbusServer() { impl_->stop(); }
@@ -223,4 +223,4 @@ void ModbusServer::stop() { impl_->stop(); }
 int ModbusServer::port() const { return impl_->port(); }
 ModbusStats ModbusServer::stats() const { return impl_->stats(); }
 
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::modbus

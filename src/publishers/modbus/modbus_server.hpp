@@ -25,7 +25,7 @@
 #include "publishers/modbus/register_server.hpp"
 #include "publishers/publisher.hpp"
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::modbus {
 
 struct ModbusOptions {
   std::string host = "127.0.0.1";  ///< DESIGN.md: network services bind to loopback by default
@@ -49,7 +49,7 @@ struct ModbusStats {
 class ModbusServer final : public Publisher {
  public:
   ModbusServer(PublisherContext ctx, ModbusOptions options,
-               const modbus::RegisterMap& map = modbus::gx_register_map());
+               const gxlink::modbus::RegisterMap& map = gxlink::modbus::gx_register_map());
   ~ModbusServer() override;
 
   std::string_view kind() const override { return "modbus"; }
@@ -66,4 +66,4 @@ class ModbusServer final : public Publisher {
   std::shared_ptr<Impl> impl_;
 };
 
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::modbus

@@ -5,13 +5,13 @@
 #include <cmath>
 #include <string_view>
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::modbus {
 
 namespace {
 
-using modbus::ExceptionCode;
-using modbus::Function;
-using modbus::RegisterEntry;
+using gxlink::modbus::ExceptionCode;
+using gxlink::modbus::Function;
+using gxlink::modbus::RegisterEntry;
 
 bool integer_dbus_type(char t) {
   return std::string_view("ybnqiuxt").find(t) != std::string_view::npos;
@@ -21,7 +21,7 @@ bool integer_dbus_type(char t) {
 
 const model::Service* RegisterServer::resolve(std::string_view type, std::uint8_t unit) const {
   const model::Service* by_instance = nullptr;
-  const int instance = modbus::documented_instance(unit).value_or(unit);
+  const int instance = gxlink::modbus::documented_instance(unit).value_or(unit);
   for (const auto& [name, s] : model_.services()) {
     if (s->type() != type) continue;
     const int di = s->device_instance();
@@ -31,15 +31,15 @@ const model::Service* RegisterServer::resolve(std::string_view type, std::uint8_
   return by_instance;
 }
 
-std::size_t RegisterServer::exception(const modbus::Adu& adu, ExceptionCode code,
+std::size_t RegisterServer::exception(const gxlink::modbus::Adu& adu, ExceptionCode code,
                                       MutableByteView out) {
   ++stats_.exceptions;
-  return modbus::encode_exception(out, adu, adu.pdu.empty() ? 0 : adu.pdu[0], code);
+  return gxlink::modbus::encode_exception(out, adu, adu.pdu.empty() ? 0 : adu.pdu[0], code);
 }
 
-std::size_t RegisterServer::handle(const modbus::Adu& adu, MutableByteView out) {
+std::size_t RegisterServer::handle(const gxlink::modbus::Adu& adu, MutableByteView out) {
   ++stats_.requests;
-  const auto parsed = modbus::parse_request(adu.pdu);
+  const auto parsed = gxlink::modbus::parse_request(adu.pdu);
   if (!parsed.ok) return exception(adu, parsed.exception, out);
   const auto& r = parsed.request;
   if (r.function == Function::kReadHoldingRegisters || r.function == Function::kReadInputRegisters)
@@ -47,7 +47,7 @@ std::size_t RegisterServer::handle(const modbus::Adu& adu, MutableByteView out) 
   return write(adu, r, out);
 }
 
-std::size_t RegisterServer::read(const modbus::Adu& adu, const modbus::Request& r,
+std::size_t RegisterServer::read(const gxlink::modbus::Adu& adu, const gxlink::modbus::Request& r,
                                  MutableByteView out) {
   const std::uint32_t end = std::uint32_t{r.address} + r.quantity;
   // First every address, then the devices: an unmapped register or a gap is exception 2 even when
@@ -57,8 +57,8 @@ std::size_t RegisterServer::read(const modbus::Adu& adu, const modbus::Request& 
     if (!e) return exception(adu, ExceptionCode::kIllegalDataAddress, out);
     a = e->last_address() + 1;
   }
-  std::array<std::uint16_t, modbus::kMaxReadRegisters> regs{};
-  std::array<std::uint16_t, modbus::kMaxReadRegisters> word{};
+  std::array<std::uint16_t, gxlink::modbus::kMaxReadRegisters> regs{};
+  std::array<std::uint16_t, gxlink::modbus::kMaxReadRegisters> word{};
   std::string_view last_type;
   const model::Service* service = nullptr;
   std::size_t n = 0;
@@ -73,11 +73,11 @@ std::size_t RegisterServer::read(const modbus::Adu& adu, const modbus::Request& 
     const model::Value invalid;
     const model::Value& v = item ? item->value : invalid;  // a missing path reads as invalid
     const std::span<std::uint16_t> words(word.data(), e->count);
-    if (e->type == modbus::RegisterType::kString) {
+    if (e->type == gxlink::modbus::RegisterType::kString) {
       const auto* s = std::get_if<std::string>(&v);
-      modbus::encode_string(*e, s ? std::string_view(*s) : std::string_view(), words);
+      gxlink::modbus::encode_string(*e, s ? std::string_view(*s) : std::string_view(), words);
     } else {
-      modbus::encode_number(*e, model::as_double(v), options_.invalid, words);
+      gxlink::modbus::encode_number(*e, model::as_double(v), options_.invalid, words);
     }
     // A read may start or end inside a multi-register value (§4.1: each word by its offset).
     const std::uint32_t from = a - e->address;
@@ -85,11 +85,11 @@ std::size_t RegisterServer::read(const modbus::Adu& adu, const modbus::Request& 
     for (std::uint32_t i = from; i < to; ++i) regs[n++] = words[i];
     a = e->last_address() + 1;
   }
-  return modbus::encode_read_response(out, adu, r.function,
+  return gxlink::modbus::encode_read_response(out, adu, r.function,
                                       std::span<const std::uint16_t>(regs.data(), n));
 }
 
-std::size_t RegisterServer::write(const modbus::Adu& adu, const modbus::Request& r,
+std::size_t RegisterServer::write(const gxlink::modbus::Adu& adu, const gxlink::modbus::Request& r,
                                   MutableByteView out) {
   // Venus answers a write to a read-only register, or any write while writes are off, with
   // IllegalDataAddress (§4.2).
@@ -102,7 +102,7 @@ std::size_t RegisterServer::write(const modbus::Adu& adu, const modbus::Request&
     const RegisterEntry* entry;
     std::size_t first;  ///< index of its first register in r.values
   };
-  std::array<Pending, modbus::kMaxWriteRegisters> rows{};
+  std::array<Pending, gxlink::modbus::kMaxWriteRegisters> rows{};
   std::size_t nrows = 0;
   for (std::uint32_t a = r.address; a < end;) {
     const auto* e = map_.find(static_cast<std::uint16_t>(a));
@@ -122,7 +122,7 @@ std::size_t RegisterServer::write(const modbus::Adu& adu, const modbus::Request&
       return exception(adu, ExceptionCode::kGatewayPathUnavailable, out);
     }
     const double value =
-        modbus::decode_registers(*e, std::span<const std::uint16_t>(&r.values[first], e->count));
+        gxlink::modbus::decode_registers(*e, std::span<const std::uint16_t>(&r.values[first], e->count));
     model::Value v = value;
     if (integer_dbus_type(e->dbus_type)) {
       // An integer path cannot take 0.5 (register 5 at scale 10): a bad value, not a rounding.
@@ -144,7 +144,7 @@ std::size_t RegisterServer::write(const modbus::Adu& adu, const modbus::Request&
         adu, address ? ExceptionCode::kIllegalDataAddress : ExceptionCode::kServerDeviceFailure,
         out);
   }
-  return modbus::encode_write_response(out, adu, r);
+  return gxlink::modbus::encode_write_response(out, adu, r);
 }
 
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::modbus

@@ -10,7 +10,7 @@ namespace {
 
 std::unique_ptr<publishers::Publisher> make_modbus(const toml::table& cfg,
                                                    publishers::PublisherContext& ctx) {
-  publishers::ModbusOptions o;
+  publishers::modbus::ModbusOptions o;
   // Port 502 as a GX (venus_os.md §4.2), on loopback unless configured (DESIGN.md safety rules).
   const auto [host, port] =
       split_host_port(cfg["listen"].value_or(std::string("127.0.0.1:502")), 502);
@@ -18,12 +18,12 @@ std::unique_ptr<publishers::Publisher> make_modbus(const toml::table& cfg,
   o.port = port;
   o.registers.writes = cfg["writes"].value_or(false);
   o.registers.invalid = cfg["invalid"].value_or(std::string("na")) == "zero"
-                            ? modbus::InvalidPolicy::kZero
-                            : modbus::InvalidPolicy::kNotAvailable;
+                            ? gxlink::modbus::InvalidPolicy::kZero
+                            : gxlink::modbus::InvalidPolicy::kNotAvailable;
   o.max_connections = static_cast<std::size_t>(cfg["max_connections"].value_or(std::int64_t{32}));
   o.idle_timeout = std::chrono::milliseconds(
       static_cast<std::int64_t>(cfg["idle_timeout_s"].value_or(120.0) * 1000));
-  return std::make_unique<publishers::ModbusServer>(ctx, std::move(o));
+  return std::make_unique<publishers::modbus::ModbusServer>(ctx, std::move(o));
 }
 
 // Every key make_modbus reads, and `enabled` (daemon.cpp).

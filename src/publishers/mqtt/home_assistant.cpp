@@ -8,7 +8,7 @@
 #include "model/model_json.hpp"
 #include "publishers/mqtt/venus_topics.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 namespace {
 
 // Paths from the Venus D-Bus path list (seeds/003); units are the ones HA accepts for each
@@ -236,4 +236,4 @@ void HaDiscovery::on_changes(std::span<const model::Change> changes) {
 
 void HaDiscovery::going_offline() { sink_.publish(availability_topic(), "offline", true); }
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

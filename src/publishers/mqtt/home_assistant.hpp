@@ -28,7 +28,7 @@
 #include "model/model.hpp"
 #include "publishers/mqtt/sink.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 
 struct HaSensor {
   std::string_view path;
@@ -85,4 +85,4 @@ class HaDiscovery {
   std::map<std::string, std::string, std::less<>> instances_;  ///< service → instance published
 };
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 namespace {
 
 // The soname Debian's libmosquitto1 ships (ABI 1 since mosquitto 1.x).
@@ -63,4 +63,4 @@ const MosquittoLibrary& mosquitto_library() {
   return kLibrary;
 }
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

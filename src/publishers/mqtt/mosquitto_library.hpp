@@ -9,7 +9,7 @@
 
 #include <mosquitto.h>
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 
 struct MosquittoLibrary {
   decltype(&::mosquitto_lib_init) mosquitto_lib_init;
@@ -40,4 +40,4 @@ struct MosquittoLibrary {
 /// std::runtime_error naming the library and the dlerror() text when it or a symbol is missing.
 const MosquittoLibrary& mosquitto_library();
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

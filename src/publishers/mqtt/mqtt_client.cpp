@@ -12,7 +12,7 @@
 #include <asio/post.hpp>
 #include "publishers/mqtt/mosquitto_library.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 namespace {
 
 const MosquittoLibrary& lib() { return mosquitto_library(); }
@@ -319,4 +319,4 @@ void MqttClient::when_drained(std::function<void()> fn) {
   drained_.push_back(std::move(fn));
 }
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

@@ -36,7 +36,7 @@
 struct mosquitto;
 struct mosquitto_message;
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 
 struct TlsOptions {
   bool enabled = false;
@@ -138,4 +138,4 @@ class MqttClient {
   std::shared_ptr<int> life_ = std::make_shared<int>(0);  ///< posted handlers check it
 };
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

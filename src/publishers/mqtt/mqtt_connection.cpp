@@ -18,7 +18,7 @@ std::vector<KeySchema> mqtt_credential_keys() {
   };
 }
 
-void read_mqtt_credentials(const toml::table& t, mqtt::ClientOptions& c) {
+void read_mqtt_credentials(const toml::table& t, publishers::mqtt::ClientOptions& c) {
   c.username = t["username"].value_or(std::string());
   c.password = t["password"].value_or(std::string());
   c.tls.enabled = t["tls"].value_or(false);

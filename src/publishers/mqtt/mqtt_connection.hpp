@@ -15,6 +15,6 @@ namespace gxlink::registry {
 /// username, password, tls, ca_file, ca_path, cert_file, key_file, tls_insecure.
 std::vector<KeySchema> mqtt_credential_keys();
 /// Reads those keys of `t` into `c` (absent keys: no credentials, no TLS).
-void read_mqtt_credentials(const toml::table& t, mqtt::ClientOptions& c);
+void read_mqtt_credentials(const toml::table& t, publishers::mqtt::ClientOptions& c);
 
 }  // namespace gxlink::registry

@@ -9,7 +9,7 @@
 
 #include "core/log_limit.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 namespace {
 
 std::uint64_t fnv1a64(std::string_view s) {
@@ -183,4 +183,4 @@ void MqttPublisher::arm_tick() {
   });
 }
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

@@ -15,7 +15,7 @@
 #include "publishers/mqtt/venus_bridge.hpp"
 #include "publishers/publisher.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 
 struct MqttOptions {
   ClientOptions client;
@@ -76,4 +76,4 @@ class MqttPublisher final : public publishers::Publisher, private model::Observe
   std::shared_ptr<int> life_ = std::make_shared<int>(0);
 };
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

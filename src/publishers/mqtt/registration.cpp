@@ -35,7 +35,7 @@ Duration secs(double s) {
 
 std::unique_ptr<publishers::Publisher> make_mqtt(const toml::table& cfg,
                                                  publishers::PublisherContext& ctx) {
-  mqtt::MqttOptions o;
+  publishers::mqtt::MqttOptions o;
   auto& c = o.client;
   c.host = cfg["host"].value_or(std::string("127.0.0.1"));
   c.port = static_cast<int>(cfg["port"].value_or(std::int64_t{1883}));
@@ -47,7 +47,7 @@ std::unique_ptr<publishers::Publisher> make_mqtt(const toml::table& cfg,
 
   auto& v = o.venus;
   v.portal_id = cfg["portal_id"].value_or(std::string());
-  if (v.portal_id.empty()) v.portal_id = mqtt::default_portal_id(portal_id_file(cfg));
+  if (v.portal_id.empty()) v.portal_id = publishers::mqtt::default_portal_id(portal_id_file(cfg));
   if (v.portal_id.find_first_of("/+#") != std::string::npos)
     throw std::runtime_error("[mqtt] portal_id must not contain '/', '+' or '#'");
   v.writes = cfg["writes"].value_or(false);
@@ -59,7 +59,7 @@ std::unique_ptr<publishers::Publisher> make_mqtt(const toml::table& cfg,
   o.ha.state_prefix = cfg["state_prefix"].value_or(std::string("gxlink"));
   o.republish_chunk = static_cast<std::size_t>(
       positive(cfg, "republish_chunk", static_cast<double>(o.republish_chunk)));
-  return std::make_unique<mqtt::MqttPublisher>(ctx, std::move(o));
+  return std::make_unique<publishers::mqtt::MqttPublisher>(ctx, std::move(o));
 }
 
 // Every key make_mqtt reads, and `enabled` (daemon.cpp).

@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 
 class Sink {
  public:
@@ -16,4 +16,4 @@ class Sink {
   virtual bool connected() const = 0;
 };
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

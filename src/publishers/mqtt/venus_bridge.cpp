@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 
 VenusBridge::VenusBridge(model::Model& model, Sink& sink, VenusOptions options)
     : model_(model), sink_(sink), options_(std::move(options)) {
@@ -301,4 +301,4 @@ void VenusBridge::on_changes(std::span<const model::Change> changes) {
   }
 }
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

@@ -41,7 +41,7 @@
 #include "publishers/mqtt/sink.hpp"
 #include "publishers/mqtt/venus_topics.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 
 struct VenusOptions {
   std::string portal_id;
@@ -142,4 +142,4 @@ class VenusBridge {
   int tokens_ = 0;
 };
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

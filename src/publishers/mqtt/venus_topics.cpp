@@ -7,7 +7,7 @@
 
 #include "model/model_json.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 
 std::string service_type_of(std::string_view name) {
   if (name.starts_with(model::kServicePrefix)) name.remove_prefix(model::kServicePrefix.size());
@@ -162,4 +162,4 @@ std::string time_payload(std::int64_t unix_time, const std::optional<std::string
   return model::dump_json(j);
 }
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

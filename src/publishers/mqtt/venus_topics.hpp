@@ -12,7 +12,7 @@
 #include "model/item.hpp"
 #include "model/service.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 
 /// "com.victronenergy.solarcharger.ttyO2" → "solarcharger" (flashmq's ShortServiceName: the part
 /// after the prefix, up to the next dot).
@@ -65,4 +65,4 @@ Result<model::Value> parse_write_payload(std::string_view payload, const model::
 /// `{"value": <unix time>}` (+ the echo token) for N/<id>/full_publish_completed and heartbeat.
 std::string time_payload(std::int64_t unix_time, const std::optional<std::string>& echo = {});
 
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

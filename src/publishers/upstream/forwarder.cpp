@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 
 void Forwarder::link_up(TimePoint now) {
   up_ = true;
@@ -63,4 +63,4 @@ Status Forwarder::flush_acks() {
   return ok;
 }
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

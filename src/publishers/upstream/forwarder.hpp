@@ -18,7 +18,7 @@
 #include "core/time.hpp"
 #include "publishers/upstream/sample_queue.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 
 /// The peer side: an MQTT client with a window of unacknowledged messages, or one HTTP request.
 class Transport {
@@ -79,4 +79,4 @@ class Forwarder {
   ForwardStats stats_;
 };
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

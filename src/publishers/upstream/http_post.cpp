@@ -7,7 +7,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 namespace {
 
 constexpr std::size_t kMaxAnswer = 64 * 1024;  // status line, headers and the start of the body
@@ -192,4 +192,4 @@ std::shared_ptr<HttpPost> HttpPost::start(asio::io_context& io, const HttpTarget
   return x;
 }
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

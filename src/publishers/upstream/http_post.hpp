@@ -18,7 +18,7 @@
 
 #include <asio/io_context.hpp>
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 
 struct HttpTarget {
   std::string host;
@@ -56,4 +56,4 @@ std::string base64(const std::string& in);
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).
 std::string url_encode(const std::string& in);
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

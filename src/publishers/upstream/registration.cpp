@@ -24,7 +24,7 @@ std::string daemon_portal_id() {
     const char* home = std::getenv("HOME");
     file = std::filesystem::path(home ? home : "/tmp") / ".local/state/gxlink/portal_id";
   }
-  return mqtt::default_portal_id(file);
+  return publishers::mqtt::default_portal_id(file);
 }
 
 Duration secs(double s) {
@@ -38,10 +38,10 @@ std::string file_safe(std::string s) {
   return s;
 }
 
-upstream::OutputOptions common(const toml::table& t, const std::string& default_name,
+publishers::upstream::OutputOptions common(const toml::table& t, const std::string& default_name,
                                const std::string& portal_id,
                                const publishers::PublisherContext& ctx) {
-  upstream::OutputOptions o;
+  publishers::upstream::OutputOptions o;
   o.name = file_safe(t["name"].value_or(default_name));
   if (!ctx.data_dir.empty()) o.queue_file = ctx.data_dir / ("upstream-" + o.name + ".sqlite");
   o.portal_id = t["portal_id"].value_or(portal_id);
@@ -63,12 +63,12 @@ void each_table(const toml::table& cfg, const char* key, Fn fn) {
 
 std::unique_ptr<publishers::Publisher> make_upstream(const toml::table& cfg,
                                                      publishers::PublisherContext& ctx) {
-  upstream::UpstreamOptions opts;
+  publishers::upstream::UpstreamOptions opts;
   std::string portal_id = cfg["portal_id"].value_or(std::string());
   if (portal_id.empty()) portal_id = daemon_portal_id();
 
   each_table(cfg, "mqtt", [&](const toml::table& t) {
-    upstream::MqttOutputOptions o;
+    publishers::upstream::MqttOutputOptions o;
     auto& c = o.client;
     c.host = t["host"].value_or(std::string("127.0.0.1"));
     c.port = static_cast<int>(t["port"].value_or(std::int64_t{1883}));
@@ -88,9 +88,9 @@ std::unique_ptr<publishers::Publisher> make_upstream(const toml::table& cfg,
   });
 
   each_table(cfg, "influx", [&](const toml::table& t) {
-    upstream::InfluxOutputOptions o;
+    publishers::upstream::InfluxOutputOptions o;
     const auto url = t["url"].value_or(std::string());
-    if (auto e = upstream::parse_http_url(url, o.target); !e.empty())
+    if (auto e = publishers::upstream::parse_http_url(url, o.target); !e.empty())
       throw std::runtime_error("[[upstream.influx]] url \"" + url + "\" " + e);
     o.common = common(t, "influx-" + o.target.host + "-" + o.target.port, portal_id, ctx);
     o.version = static_cast<int>(t["version"].value_or(std::int64_t{2}));
@@ -123,7 +123,7 @@ std::unique_ptr<publishers::Publisher> make_upstream(const toml::table& cfg,
       throw std::runtime_error("two upstream outputs are named " + i.common.name);
   if (names.empty())
     throw std::runtime_error("[upstream] has no [[upstream.mqtt]] or [[upstream.influx]]");
-  return std::make_unique<upstream::UpstreamPublisher>(ctx, std::move(opts));
+  return std::make_unique<publishers::upstream::UpstreamPublisher>(ctx, std::move(opts));
 }
 
 // The keys every output reads (common()).
@@ -196,8 +196,8 @@ SectionSchema upstream_schema() {
             .description = "http://host:port of InfluxDB or a line-protocol listener",
             .required = true,
             .check = [](const toml::node& n) -> std::string {
-              upstream::HttpTarget t;
-              return upstream::parse_http_url(*n.value<std::string>(), t);
+              publishers::upstream::HttpTarget t;
+              return publishers::upstream::parse_http_url(*n.value<std::string>(), t);
             }},
            {.name = "version",
            .type = ValueType::kInteger,

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 namespace {
 
 constexpr std::int64_t kHourMs = 3'600'000;
@@ -252,4 +252,4 @@ Status SampleQueue::enforce_bounds() {
   return {};
 }
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

@@ -28,7 +28,7 @@
 #include "core/result.hpp"
 #include "storage/sqlite_db.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 
 /// What a sample is about: Venus service type, device instance and path ("/Dc/0/Voltage").
 using storage::Status;
@@ -113,4 +113,4 @@ class SampleQueue {
   std::uint64_t appended_ = 0;
 };
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

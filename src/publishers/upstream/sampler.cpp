@@ -3,7 +3,7 @@
 
 #include "model/model_json.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 
 void Sampler::mark(const model::Service& s, const std::string& path, const model::Item& item,
                    std::int64_t now) {
@@ -74,4 +74,4 @@ Status Sampler::snapshot(const model::Model& model) {
   return queue_.append(batch_);
 }
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

@@ -14,7 +14,7 @@
 #include "model/model.hpp"
 #include "publishers/upstream/sample_queue.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 
 class Sampler : public model::Observer {
  public:
@@ -54,4 +54,4 @@ class Sampler : public model::Observer {
   std::uint64_t samples_ = 0;
 };
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 namespace {
 
 // Line protocol has no escape for a line break in any element (the line *is* the record), so
@@ -112,4 +112,4 @@ bool append_line(std::string& out, const LineContext& ctx, const SeriesKey& key,
   return true;
 }
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

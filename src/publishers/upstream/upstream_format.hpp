@@ -14,7 +14,7 @@
 
 #include "publishers/upstream/sample_queue.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 
 /// "gxlink/c0619ab1e2f3/battery/512/Dc/0/Voltage"; an empty prefix leaves the portal id first.
 std::string mqtt_topic(std::string_view prefix, std::string_view portal_id, const SeriesKey& key);
@@ -43,4 +43,4 @@ struct LineContext {
 bool append_line(std::string& out, const LineContext& ctx, const SeriesKey& key,
                  std::int64_t t_ms, std::string_view value_json);
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

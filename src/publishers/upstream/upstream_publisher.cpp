@@ -11,7 +11,7 @@
 #include "publishers/upstream/upstream_format.hpp"
 #include "transport/retry_timer.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 namespace {
 
 std::int64_t wall_ms() {
@@ -249,7 +249,7 @@ class MqttOutput final : public Output {
 
  private:
   MqttOutputOptions options_;
-  mqtt::MqttClient client_;
+  publishers::mqtt::MqttClient client_;
   std::unordered_map<int, std::vector<std::int64_t>> inflight_;
 };
 
@@ -386,4 +386,4 @@ void UpstreamPublisher::stop() {
   for (auto& o : outputs_) o->stop();
 }
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

@@ -16,7 +16,7 @@
 #include "publishers/upstream/http_post.hpp"
 #include "publishers/upstream/sample_queue.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 
 /// What every output has: where its queue is, how big it may grow, how often it samples.
 struct OutputOptions {
@@ -31,7 +31,7 @@ struct OutputOptions {
 
 struct MqttOutputOptions {
   OutputOptions common;
-  mqtt::ClientOptions client;  ///< QoS 1 window in client.max_inflight
+  publishers::mqtt::ClientOptions client;  ///< QoS 1 window in client.max_inflight
   std::string prefix = "gxlink";
 };
 
@@ -69,4 +69,4 @@ class UpstreamPublisher : public publishers::Publisher {
   std::vector<std::unique_ptr<Output>> outputs_;
 };
 
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

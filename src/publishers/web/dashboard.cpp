@@ -6,7 +6,7 @@
 
 #include "publishers/web/http_server.hpp"
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::web {
 
 namespace {
 
@@ -32,4 +32,4 @@ const Asset* dashboard_asset(std::string_view name) {
   return nullptr;
 }
 
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::web

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace gxlink::publishers::http {
+namespace gxlink::publishers::web {
 
 namespace {
 
@@ -267,4 +267,4 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
   return std::nullopt;
 }
 
-}  // namespace gxlink::publishers::http
+}  // namespace gxlink::publishers::web

@@ -27,7 +27,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 
-namespace gxlink::publishers::http {
+namespace gxlink::publishers::web {
 
 inline constexpr std::size_t kMaxHeadBytes = 8192;  ///< browsers send < 2 KB
 inline constexpr std::size_t kMaxBodyBytes = 8192;  ///< GET/HEAD carry none; skipped anyway
@@ -92,4 +92,4 @@ std::optional<std::string> percent_decode(std::string_view s);
 /// value.
 std::optional<std::string> query_param(std::string_view target, std::string_view name);
 
-}  // namespace gxlink::publishers::http
+}  // namespace gxlink::publishers::web

@@ -10,7 +10,7 @@
 
 #include "publishers/web/http_request.hpp"
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::web {
 
 struct RouteResponse {
   int status = 200;
@@ -26,6 +26,6 @@ struct RouteResponse {
 };
 
 /// Answers a request it owns, or nullopt to let the next route (finally the server's 404) have it.
-using RouteHandler = std::function<std::optional<RouteResponse>(const http::Request&)>;
+using RouteHandler = std::function<std::optional<RouteResponse>(const Request&)>;
 
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::web

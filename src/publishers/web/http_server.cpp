@@ -23,7 +23,7 @@
 #include "publishers/web/http_request.hpp"
 #include "transport/tcp_listener.hpp"
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::web {
 
 namespace {
 
@@ -114,7 +114,7 @@ std::string_view host_name(std::string_view host) {
   return host.substr(0, host.find(':'));
 }
 
-std::optional<Response> refuse_post(const HttpOptions& options, const http::Request& req) {
+std::optional<Response> refuse_post(const HttpOptions& options, const Request& req) {
   if (!req.origin.empty() && req.origin != "http://" + std::string(req.host))
     return json_result(403, "cross-site request refused");
   // DNS rebinding: a page of evil.example whose name then resolves to 127.0.0.1 is same-origin
@@ -139,16 +139,16 @@ std::optional<Response> refuse_post(const HttpOptions& options, const http::Requ
 /// dashboard takes the same Model::write as a D-Bus SetValue or an MQTT W/ topic, so the owner's
 /// range checks and safety rules apply alike. Only with `[http] writes = true`. The value is JSON
 /// (a number, a string or null) so that 1 and "1" stay apart, as on MQTT.
-Response write_value(model::Model& model, const HttpOptions& options, const http::Request& req) {
+Response write_value(model::Model& model, const HttpOptions& options, const Request& req) {
   auto refused = [](int status, std::string_view why) {
     auto r = json_result(status, why);
     r.counted = Counted::kWriteRefused;
     return r;
   };
   if (!options.writes) return refused(403, "writes are disabled ([http] writes = false)");
-  const auto service = http::query_param(req.target, "service");
-  const auto path = http::query_param(req.target, "path");
-  const auto text = http::query_param(req.target, "value");
+  const auto service = query_param(req.target, "service");
+  const auto path = query_param(req.target, "path");
+  const auto text = query_param(req.target, "value");
   if (!service || !path || !text) return refused(400, "service, path and value are required");
   if (!valid_service_name(*service) || path->empty() || path->front() != '/' || path->size() > 256)
     return refused(400, "bad service or path");
@@ -250,7 +250,7 @@ std::string serialize(const Response& r, bool head_only, bool keep_alive) {
 /// (issue 12 item 5): the same Model::write a D-Bus or MQTT client's write takes, into Venus'
 /// platform service. A browser's cross-site POST (an Origin that is not this server) is refused,
 /// so that a web page the user visits cannot silence an alarm.
-Response acknowledge(model::Model& model, const HttpOptions& options, const http::Request& req,
+Response acknowledge(model::Model& model, const HttpOptions& options, const Request& req,
                      std::string_view what) {
   Response r;
   r.content_type = "application/json";
@@ -284,7 +284,7 @@ Response acknowledge(model::Model& model, const HttpOptions& options, const http
   return r;
 }
 
-Response route(model::Model& model, const HttpOptions& options, const http::Request& req) {
+Response route(model::Model& model, const HttpOptions& options, const Request& req) {
   Response r;
   for (const auto& handler : options.routes) {
     if (auto answer = handler(req)) {
@@ -618,8 +618,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     while (rpos_ < rlen_) {
       const auto r = parser_.take(ByteView(rbuf_.data() + rpos_, rlen_ - rpos_));
       rpos_ += r.consumed;
-      if (r.status == http::TakeStatus::kRequest) {
-        const http::Request& req = *r.request;
+      if (r.status == TakeStatus::kRequest) {
+        const Request& req = *r.request;
         bool keep_alive = req.keep_alive;
         std::string out;
         if (req.method == "GET" && req.path() == "/api/events") {
@@ -650,7 +650,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         }
         return write(std::move(out), !keep_alive);
       }
-      if (r.status == http::TakeStatus::kBad) {
+      if (r.status == TakeStatus::kBad) {
         spdlog::debug("http: bad request ({}): {}", r.http_status, r.error.message());
         ++server_->stats().bad_requests;
         Response resp;
@@ -766,7 +766,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::array<std::uint8_t, 4096> rbuf_{};
   std::size_t rpos_ = 0;
   std::size_t rlen_ = 0;
-  http::RequestParser parser_;
+  RequestParser parser_;
   std::string out_;
   std::string queued_;  ///< a stream's events behind the write in flight (bounded, see push())
   bool stream_writing_ = false;
@@ -1078,4 +1078,4 @@ void HttpServer::stop() {
   impl_.reset();  // pending handlers keep it alive until they run or the io_context goes
 }
 
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::web

@@ -10,7 +10,7 @@
 /// token is configured, a POST without `Authorization: Bearer <token>` too (issue 15 item 7). A
 /// small HTTP/1.1 server on standalone Asio that runs on the model's own io_context: no extra
 /// thread, so handlers read the model directly on the loop thread. Request heads are parsed by the
-/// sans-I/O `http::RequestParser` (http_request.hpp).
+/// sans-I/O `RequestParser` (http_request.hpp).
 ///
 /// Limits (a dashboard on a small GX-class box; issue 11 item 5: one misbehaving client must not
 /// shut the dashboard out):
@@ -42,7 +42,7 @@
 #include "publishers/publisher.hpp"
 #include "publishers/web/http_route.hpp"
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::web {
 
 struct HttpOptions {
   std::string host =
@@ -140,4 +140,4 @@ struct Asset {
 };
 const Asset* dashboard_asset(std::string_view name);
 
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::web

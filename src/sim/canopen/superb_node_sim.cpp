@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace gxlink::sim {
+namespace gxlink::sim::canopen {
 namespace co = gxlink::canopen;
 
 namespace {
@@ -268,4 +268,4 @@ void SuperbNodeSim::handle_sdo(const co::SdoMessage& m) {
   }
 }
 
-}  // namespace gxlink::sim
+}  // namespace gxlink::sim::canopen

@@ -20,7 +20,7 @@
 #include "protocols/canopen/codec.hpp"
 #include "transport/can_transport.hpp"
 
-namespace gxlink::sim {
+namespace gxlink::sim::canopen {
 
 struct SuperbNodeOptions {
   std::uint8_t node_id = 1;
@@ -83,7 +83,7 @@ class SuperbNodeSim {
   void build_dictionary();
   void send(const CanFrame& f);
   void abort(std::uint16_t index, std::uint8_t sub, std::uint32_t code);
-  void handle_sdo(const canopen::SdoMessage& m);
+  void handle_sdo(const gxlink::canopen::SdoMessage& m);
   std::optional<std::uint32_t> lookup(std::uint16_t index, std::uint8_t sub) const;
 
   transport::CanTransport& bus_;
@@ -91,7 +91,7 @@ class SuperbNodeSim {
   std::map<std::uint32_t, Entry> od_;
   TimePoint last_tick_;
   TimePoint next_heartbeat_;
-  canopen::NmtState state_ = canopen::NmtState::kPreOperational;
+  gxlink::canopen::NmtState state_ = gxlink::canopen::NmtState::kPreOperational;
   bool silent_ = false;
   bool boot_pending_ = true;
   int drop_ = 0;
@@ -121,4 +121,4 @@ class SuperbNodeSim {
   std::string software_version_;
 };
 
-}  // namespace gxlink::sim
+}  // namespace gxlink::sim::canopen

@@ -9,7 +9,7 @@
 #include "protocols/vedirect/hex.hpp"
 #include "protocols/vedirect/text.hpp"
 
-namespace gxlink::sim {
+namespace gxlink::sim::vedirect {
 
 using namespace gxlink::vedirect;
 using Fields = std::vector<std::pair<std::string, std::string>>;
@@ -372,4 +372,4 @@ std::string SmartShuntSimulator::tick(double t) {
   return encode_text_block(main) + encode_text_block(history);
 }
 
-}  // namespace gxlink::sim
+}  // namespace gxlink::sim::vedirect

@@ -15,7 +15,7 @@
 #include "protocols/vedirect/framer.hpp"
 #include "sim/dc_bus.hpp"
 
-namespace gxlink::sim {
+namespace gxlink::sim::vedirect {
 
 struct SimClockOptions {
   double day_seconds = 600;  ///< one simulated day in this many real seconds
@@ -49,7 +49,7 @@ class VeDirectSimDevice {
   std::uint16_t app_version_ = 0;
   std::map<std::uint16_t, std::vector<std::uint8_t>> regs_;
   std::vector<std::uint16_t> writable_;
-  vedirect::Framer framer_;
+  gxlink::vedirect::Framer framer_;
   std::size_t hex_requests_ = 0;
 };
 
@@ -146,4 +146,4 @@ class SmartShuntSimulator : public VeDirectSimDevice {
   double drawn_ah_ = 8123;
 };
 
-}  // namespace gxlink::sim
+}  // namespace gxlink::sim::vedirect

@@ -5,7 +5,7 @@
 
 #include "transport/pty.hpp"
 
-namespace gxlink::sim {
+namespace gxlink::sim::vedirect {
 
 PtyDevice::PtyDevice(asio::io_context& io, std::unique_ptr<VeDirectSimDevice> device,
                      std::filesystem::path link, Duration period)
@@ -96,4 +96,4 @@ void PtyDevice::schedule() {
   });
 }
 
-}  // namespace gxlink::sim
+}  // namespace gxlink::sim::vedirect

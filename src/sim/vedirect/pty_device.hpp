@@ -17,7 +17,7 @@
 #include "core/time.hpp"
 #include "sim/vedirect/devices.hpp"
 
-namespace gxlink::sim {
+namespace gxlink::sim::vedirect {
 
 class PtyDevice {
  public:
@@ -61,4 +61,4 @@ class PtyDevice {
   std::size_t writes_ = 0;
 };
 
-}  // namespace gxlink::sim
+}  // namespace gxlink::sim::vedirect

@@ -46,7 +46,7 @@ struct Chain {
   InProcessCanBus bus250{"can1", [this] { return now; }};
   InProcessCanBus bus500{"can0", [this] { return now; }};
   std::vector<std::unique_ptr<InProcessCanBus::Endpoint>> sim_ends;
-  std::vector<std::unique_ptr<sim::SuperbNodeSim>> sims;
+  std::vector<std::unique_ptr<sim::canopen::SuperbNodeSim>> sims;
   std::unique_ptr<InProcessCanBus::Endpoint> bank_end = bus250.attach("canopen");
   std::unique_ptr<drivers::canopen::CanopenBank> bank;
   std::unique_ptr<drivers::canbms::BmsDriver> bms;
@@ -67,8 +67,8 @@ struct Chain {
     gx->attach();
   }
 
-  sim::SuperbNodeSim& add_node(std::uint8_t id, double soc, double amps, double temp) {
-    sim::SuperbNodeOptions o;
+  sim::canopen::SuperbNodeSim& add_node(std::uint8_t id, double soc, double amps, double temp) {
+    sim::canopen::SuperbNodeOptions o;
     o.node_id = id;
     o.capacity_ah = id == 1 ? 150 : 100;
     o.soc = soc;
@@ -76,7 +76,7 @@ struct Chain {
     o.temperature_c = temp;
     o.cycle_current = false;
     sim_ends.push_back(bus250.attach("superb" + std::to_string(id)));
-    sims.push_back(std::make_unique<sim::SuperbNodeSim>(*sim_ends.back(), o, now));
+    sims.push_back(std::make_unique<sim::canopen::SuperbNodeSim>(*sim_ends.back(), o, now));
     return *sims.back();
   }
 

@@ -68,7 +68,7 @@ class DbusHardening : public ::testing::Test {
   }
 
   /// A private bus, the publisher with `o`, and a battery with a writable /Mode (1..4).
-  void start(dbus::DbusOptions o = {}) {
+  void start(publishers::dbus::DbusOptions o = {}) {
     bus_ = std::make_unique<test::PrivateBus>();
     loop_ = std::make_unique<test::LoopThread>();
     loop_->on_loop([&] {
@@ -90,7 +90,7 @@ class DbusHardening : public ::testing::Test {
       });
       publishers::PublisherContext ctx{loop_->io(), model_};
       o.bus = bus_->address();
-      pub_ = std::make_unique<dbus::DbusPublisher>(ctx, o);
+      pub_ = std::make_unique<publishers::dbus::DbusPublisher>(ctx, o);
       pub_->start();
       return 0;
     });
@@ -134,7 +134,7 @@ class DbusHardening : public ::testing::Test {
   std::vector<model::Value> writes_;
   std::unique_ptr<test::PrivateBus> bus_;
   std::unique_ptr<test::LoopThread> loop_;
-  std::unique_ptr<dbus::DbusPublisher> pub_;
+  std::unique_ptr<publishers::dbus::DbusPublisher> pub_;
 };
 
 // Issue 11 item 7: 200 000 paths grew the daemon to 528 MB and stayed; "" and "noslash" were
@@ -147,7 +147,7 @@ TEST_F(DbusHardening, ARogueServiceIsHeldToTheLimitsAndForgottenWhenItLeaves) {
   ASSERT_EQ(rogue.read_line(seconds(30)), "ready");
   ASSERT_TRUE(loop_->wait_for([&] { return model_.find(name) != nullptr; }, seconds(60)))
       << "not imported";
-  const dbus::ImportLimits limits;
+  const publishers::dbus::ImportLimits limits;
   EXPECT_LE(paths_of(name), limits.max_paths);
   EXPECT_GE(paths_of(name), limits.max_paths - 20);  // the cap, not a refusal of everything
   // The mandatory paths came in although 50 000 others were offered first.
@@ -225,7 +225,7 @@ TEST_F(DbusHardening, ARogueServiceIsHeldToTheLimitsAndForgottenWhenItLeaves) {
 }
 
 TEST_F(DbusHardening, ImportMaxPathsIsConfigurable) {
-  dbus::DbusOptions o;
+  publishers::dbus::DbusOptions o;
   o.import_limits.max_paths = 100;
   start(o);
   const std::string name = "com.victronenergy.battery.rogue";
@@ -265,7 +265,7 @@ TEST_F(DbusHardening, RefusedWritesAreLoggedOncePerIntervalAndValuesAreCut) {
 
 // Issue 11 item 9: `[dbus] writes = false` refuses device writes over D-Bus.
 TEST_F(DbusHardening, WritesOffRefusesSetValueAndChangesNothing) {
-  dbus::DbusOptions o;
+  publishers::dbus::DbusOptions o;
   o.writes = false;
   start(o);
   EXPECT_EQ(client({"setvalue", kService, "/Mode", "i", "2"}), 2);
@@ -342,7 +342,7 @@ TEST(DbusPolicy, OnlyRootMaySetValueAndOwnNamesWhileEveryoneMayRead) {
   test::LoopThread loop;
   model::Model model;
   std::vector<model::Value> writes;
-  std::unique_ptr<dbus::DbusPublisher> pub;
+  std::unique_ptr<publishers::dbus::DbusPublisher> pub;
   loop.on_loop([&] {
     model.set_flush_scheduler([&] { asio::post(loop.io(), [&] { model.flush(); }); });
     model::ServiceSpec spec;
@@ -359,10 +359,10 @@ TEST(DbusPolicy, OnlyRootMaySetValueAndOwnNamesWhileEveryoneMayRead) {
       return model::WriteResult::kOk;
     });
     publishers::PublisherContext ctx{loop.io(), model};
-    dbus::DbusOptions o;
+    publishers::dbus::DbusOptions o;
     o.bus = bus.address();
     o.import = false;
-    pub = std::make_unique<dbus::DbusPublisher>(ctx, o);
+    pub = std::make_unique<publishers::dbus::DbusPublisher>(ctx, o);
     pub->start();
     return 0;
   });

@@ -30,11 +30,11 @@ class DbusPublisherTest : public ::testing::Test {
       model_.set_flush_scheduler([this] { asio::post(loop_->io(), [this] { model_.flush(); }); });
       add_test_service();
       publishers::PublisherContext ctx{loop_->io(), model_};
-      dbus::DbusOptions o;
+      publishers::dbus::DbusOptions o;
       o.bus = bus_->address();
       o.retry_min = milliseconds(200);
       o.retry_max = milliseconds(1000);
-      pub_ = std::make_unique<dbus::DbusPublisher>(ctx, o);
+      pub_ = std::make_unique<publishers::dbus::DbusPublisher>(ctx, o);
       pub_->start();
       return 0;
     });
@@ -102,7 +102,7 @@ class DbusPublisherTest : public ::testing::Test {
   std::vector<model::Value> writes_;
   std::unique_ptr<test::PrivateBus> bus_;
   std::unique_ptr<test::LoopThread> loop_;
-  std::unique_ptr<dbus::DbusPublisher> pub_;
+  std::unique_ptr<publishers::dbus::DbusPublisher> pub_;
 };
 
 TEST_F(DbusPublisherTest, ServiceNameIsOnTheBusAndGetItemsMatchesTheModel) {
@@ -407,7 +407,7 @@ TEST_F(DbusPublisherTest, NoBusAtStartIsRetriedInTheBackground) {
   const std::string address = later.address();
   later.stop();
   model::Model m;
-  std::unique_ptr<dbus::DbusPublisher> p;
+  std::unique_ptr<publishers::dbus::DbusPublisher> p;
   loop_->on_loop([&] {
     m.set_flush_scheduler([&] { asio::post(loop_->io(), [&] { m.flush(); }); });
     model::ServiceSpec spec;
@@ -415,12 +415,12 @@ TEST_F(DbusPublisherTest, NoBusAtStartIsRetriedInTheBackground) {
     spec.connection = "late";
     m.add_service(spec);
     publishers::PublisherContext ctx{loop_->io(), m};
-    dbus::DbusOptions o;
+    publishers::dbus::DbusOptions o;
     o.bus = address;
     o.import = false;
     o.retry_min = milliseconds(100);
     o.retry_max = milliseconds(400);
-    p = std::make_unique<dbus::DbusPublisher>(ctx, o);
+    p = std::make_unique<publishers::dbus::DbusPublisher>(ctx, o);
     p->start();
     return 0;
   });
@@ -479,14 +479,14 @@ TEST_F(DbusPublisherTest, DirectSignalsAreIdenticalToSdBusOnes) {
   for (bool use_direct : {true, false}) {
     const std::string name =
         std::string("com.victronenergy.battery.") + (use_direct ? "direct" : "sdbus");
-    std::unique_ptr<dbus::DbusPublisher> p;
+    std::unique_ptr<publishers::dbus::DbusPublisher> p;
     loop_->on_loop([&] {
       publishers::PublisherContext ctx{loop_->io(), m};
-      dbus::DbusOptions o;
+      publishers::dbus::DbusOptions o;
       o.bus = bus_->address();
       o.import = false;
       o.direct_signals = use_direct;
-      p = std::make_unique<dbus::DbusPublisher>(ctx, o);
+      p = std::make_unique<publishers::dbus::DbusPublisher>(ctx, o);
       p->start();
       return 0;
     });
@@ -570,10 +570,10 @@ TEST_F(DbusPublisherTest, ARecordedVenusServiceReadsBackThroughGetItems) {
   if (!std::filesystem::exists(file)) GTEST_SKIP() << "shared data not present";
   std::ifstream in(file);
   std::vector<std::string> warnings;
-  auto rec = drivers::parse_dbus_recording(in, warnings);
+  auto rec = drivers::dbus_recording::parse_dbus_recording(in, warnings);
   ASSERT_TRUE(rec);
   loop_->on_loop([&] {
-    drivers::apply_dbus_recording(*rec, model_);
+    drivers::dbus_recording::apply_dbus_recording(*rec, model_);
     return 0;
   });
   ASSERT_TRUE(loop_->wait_for([&] { return pub_->exported() == 2; }));

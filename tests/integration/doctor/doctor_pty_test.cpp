@@ -88,9 +88,9 @@ class DoctorOnPtys : public ::testing::Test {
            ("gxlink-doctor-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
-    mppt_ = std::make_unique<sim::PtyDevice>(io_, std::make_unique<sim::MpptSimulator>(),
+    mppt_ = std::make_unique<sim::vedirect::PtyDevice>(io_, std::make_unique<sim::vedirect::MpptSimulator>(),
                                              dir_ / "ttyUSB0");
-    shunt_ = std::make_unique<sim::PtyDevice>(io_, std::make_unique<sim::SmartShuntSimulator>(),
+    shunt_ = std::make_unique<sim::vedirect::PtyDevice>(io_, std::make_unique<sim::vedirect::SmartShuntSimulator>(),
                                               dir_ / "ttyUSB1");
     mppt_->start();
     shunt_->start();
@@ -142,7 +142,7 @@ class DoctorOnPtys : public ::testing::Test {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
   fs::path dir_;
-  std::unique_ptr<sim::PtyDevice> mppt_, shunt_;
+  std::unique_ptr<sim::vedirect::PtyDevice> mppt_, shunt_;
   std::unique_ptr<sim::vebus::PtyMultiSim> multi_;
   std::unique_ptr<SlcanAdapterSim> adapter_, slow_;  // slow_: a 250 kbit/s bus, one test only
 };

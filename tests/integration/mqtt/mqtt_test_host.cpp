@@ -126,7 +126,7 @@ void add_big(model::Model& m, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  mqtt::MqttOptions o;
+  publishers::mqtt::MqttOptions o;
   o.venus.portal_id = "test123";
   o.client.reconnect_max = seconds(2);
   int big = 0;
@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
   if (big > 0) add_big(model, big);
 
   publishers::PublisherContext ctx{io, model};
-  mqtt::MqttPublisher pub(ctx, o);
+  publishers::mqtt::MqttPublisher pub(ctx, o);
   pub.start();
 
   asio::posix::stream_descriptor in(io, ::dup(STDIN_FILENO));

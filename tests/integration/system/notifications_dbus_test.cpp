@@ -44,13 +44,13 @@ class NotificationsOnDbus : public ::testing::Test {
       layer_->add(std::make_unique<system::Notifications>(layer_->context()));
       layer_->start();
       layer_->tick(TimePoint{} + std::chrono::seconds(1));
-      dbus::DbusOptions o;
+      publishers::dbus::DbusOptions o;
       o.bus = bus_->address();
       o.retry_min = milliseconds(200);
       o.retry_max = milliseconds(1000);
       ctx_ = std::make_unique<publishers::PublisherContext>(
           publishers::PublisherContext{loop_->io(), model_});
-      pub_ = std::make_unique<dbus::DbusPublisher>(*ctx_, o);
+      pub_ = std::make_unique<publishers::dbus::DbusPublisher>(*ctx_, o);
       pub_->start();
       return 0;
     });
@@ -83,7 +83,7 @@ class NotificationsOnDbus : public ::testing::Test {
   std::unique_ptr<test::LoopThread> loop_;
   std::unique_ptr<system::SystemLayer> layer_;
   std::unique_ptr<publishers::PublisherContext> ctx_;  // the publisher keeps a reference
-  std::unique_ptr<dbus::DbusPublisher> pub_;
+  std::unique_ptr<publishers::dbus::DbusPublisher> pub_;
 };
 
 TEST_F(NotificationsOnDbus, APeerAcknowledgesOneAndThenAll) {

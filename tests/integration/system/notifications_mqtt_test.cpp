@@ -15,7 +15,7 @@ namespace gxlink {
 namespace {
 
 /// The "value" of the last message on `topic`, or null.
-nlohmann::json value(const mqtt::test::FakeSink& sink, std::string_view topic) {
+nlohmann::json value(const publishers::mqtt::test::FakeSink& sink, std::string_view topic) {
   const auto* m = sink.find(topic);
   if (!m) return nullptr;
   auto j = nlohmann::json::parse(m->payload, nullptr, false);
@@ -25,7 +25,7 @@ nlohmann::json value(const mqtt::test::FakeSink& sink, std::string_view topic) {
 TEST(NotificationsOverMqtt, AWriteAcknowledgesOneAndThenAll) {
   asio::io_context io;
   model::Model model;
-  auto& s = model.add_service(mqtt::test::spec("battery", "ttyUSB0", 279));
+  auto& s = model.add_service(publishers::mqtt::test::spec("battery", "ttyUSB0", 279));
   s.set("/ProductName", std::string("SmartShunt"));
   s.set("/Alarms/LowVoltage", std::int64_t{2});
   s.set("/Alarms/LowSoc", std::int64_t{1});
@@ -38,15 +38,15 @@ TEST(NotificationsOverMqtt, AWriteAcknowledgesOneAndThenAll) {
   model.flush();
   ASSERT_EQ(notif->list().size(), 2u);
 
-  mqtt::test::FakeSink sink;
-  mqtt::VenusOptions o;
+  publishers::mqtt::test::FakeSink sink;
+  publishers::mqtt::VenusOptions o;
   o.portal_id = "p1";
   o.writes = true;
-  mqtt::VenusBridge bridge(model, sink, o);
+  publishers::mqtt::VenusBridge bridge(model, sink, o);
   // As MqttPublisher does: the model's change batches reach the bridge.
   struct Forward : model::Observer {
-    mqtt::VenusBridge& b;
-    explicit Forward(mqtt::VenusBridge& bridge) : b(bridge) {}
+    publishers::mqtt::VenusBridge& b;
+    explicit Forward(publishers::mqtt::VenusBridge& bridge) : b(bridge) {}
     void on_changes(std::span<const model::Change> c) override { b.on_changes(c); }
   } forward(bridge);
   model.add_observer(&forward);

@@ -49,18 +49,18 @@ TEST(VeDirectPty, DriverSeesDataThenUnplugThenReplug) {
   drivers::DriverContext ctx{io, m, inst};
 
   const auto link = dir.path / "ttyUSB0";
-  sim::PtyDevice dev(io, std::make_unique<sim::MpptSimulator>(), link, milliseconds(200));
+  sim::vedirect::PtyDevice dev(io, std::make_unique<sim::vedirect::MpptSimulator>(), link, milliseconds(200));
   try {
     dev.start();
   } catch (const std::system_error& e) {
     GTEST_SKIP() << "no pty available: " << e.what();
   }
 
-  drivers::VeDirectOptions o;
+  drivers::vedirect::VeDirectOptions o;
   o.port = link.string();
   o.timeout = milliseconds(1500);
   o.hex_poll = seconds(2);
-  drivers::VeDirectDriver drv(ctx, o);
+  drivers::vedirect::VeDirectDriver drv(ctx, o);
   drv.start();
 
   const std::string svc = "com.victronenergy.solarcharger.ttyUSB0";

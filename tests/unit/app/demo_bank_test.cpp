@@ -31,9 +31,9 @@ TEST(DemoHouseBank, BatteryCurrentIsTheSumOfWhatTheDevicesPutIn) {
   bank.capacity_ah = 280;
   bank.soc = 0.65;
 
-  const sim::SimClockOptions day{600, 0.4};  // as the demo: mid-morning, sun up
-  sim::MpptSimulator mppt(day, sim::mppt_150_35_48v());
-  sim::SmartShuntSimulator shunt(day, 48);
+  const sim::vedirect::SimClockOptions day{600, 0.4};  // as the demo: mid-morning, sun up
+  sim::vedirect::MpptSimulator mppt(day, sim::vedirect::mppt_150_35_48v());
+  sim::vedirect::SmartShuntSimulator shunt(day, 48);
   sim::vebus::MultiSim multi;
   transport::InProcessCanBus vecan_bus{"can2"}, bms_bus{"can0"};
   auto vecan_ep = vecan_bus.attach("mppt");

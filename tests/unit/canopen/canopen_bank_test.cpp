@@ -20,15 +20,15 @@ struct Rig {
   model::Model model;
   model::DeviceInstances instances;
   std::vector<std::unique_ptr<InProcessCanBus::Endpoint>> endpoints;
-  std::vector<std::unique_ptr<sim::SuperbNodeSim>> sims;
+  std::vector<std::unique_ptr<sim::canopen::SuperbNodeSim>> sims;
   std::unique_ptr<InProcessCanBus::Endpoint> driver_end;
   std::unique_ptr<CanopenBank> bank;
   std::size_t requests_6051 = 0;
 
-  sim::SuperbNodeSim& add_sim(sim::SuperbNodeOptions o) {
+  sim::canopen::SuperbNodeSim& add_sim(sim::canopen::SuperbNodeOptions o) {
     o.cycle_current = false;
     endpoints.push_back(bus.attach("sim" + std::to_string(endpoints.size())));
-    sims.push_back(std::make_unique<sim::SuperbNodeSim>(*endpoints.back(), o, now));
+    sims.push_back(std::make_unique<sim::canopen::SuperbNodeSim>(*endpoints.back(), o, now));
     return *sims.back();
   }
   void start(CanopenConfig cfg) {
@@ -73,9 +73,9 @@ CanopenConfig two_nodes() {
   return c;
 }
 
-sim::SuperbNodeOptions node(std::uint8_t id, double soc, double amps, double temp,
+sim::canopen::SuperbNodeOptions node(std::uint8_t id, double soc, double amps, double temp,
                             bool old = false) {
-  sim::SuperbNodeOptions o;
+  sim::canopen::SuperbNodeOptions o;
   o.node_id = id;
   o.soc = soc;
   o.current_a = amps;

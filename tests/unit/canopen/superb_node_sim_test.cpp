@@ -6,7 +6,7 @@
 
 #include "transport/in_process_can_bus.hpp"
 
-namespace gxlink::sim {
+namespace gxlink::sim::canopen {
 namespace {
 
 namespace co = gxlink::canopen;
@@ -84,4 +84,4 @@ TEST(SuperbNodeSim, WritesHeartbeatTimeBySdo) {
 }
 
 }  // namespace
-}  // namespace gxlink::sim
+}  // namespace gxlink::sim::canopen

@@ -6,7 +6,7 @@
 #include "model/model.hpp"
 #include "publishers/dbus/value_codec.hpp"
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 namespace {
 
 model::Service& declared(model::Model& m, const std::string& type,
@@ -51,4 +51,4 @@ TEST(DbusGetText, ProductIdStaysHex) {
 }
 
 }  // namespace
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

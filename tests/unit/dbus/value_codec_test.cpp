@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 namespace {
 
 using model::TreeDict;
@@ -57,4 +57,4 @@ TEST(DbusValueCodec, DeepOrHugeStructuresAreRefused) {
 }
 
 }  // namespace
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace gxlink::dbus {
+namespace gxlink::publishers::dbus {
 namespace {
 
 std::vector<std::uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
@@ -88,4 +88,4 @@ TEST(DbusWire, StringsMustBeUtf8WithoutNul) {
 }
 
 }  // namespace
-}  // namespace gxlink::dbus
+}  // namespace gxlink::publishers::dbus

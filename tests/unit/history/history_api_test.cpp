@@ -8,13 +8,13 @@
 #include "publishers/history/history_recorder.hpp"
 #include "publishers/web/http_request.hpp"
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 namespace {
 
 constexpr std::int64_t kT0 = 1'765'000'800;
 
 TEST(HttpQuery, ParametersArePercentDecoded) {
-  using publishers::http::query_param;
+  using publishers::web::query_param;
   EXPECT_EQ(query_param("/x?path=%2FDc%2F0%2FVoltage&a=1", "path"), "/Dc/0/Voltage");
   EXPECT_EQ(query_param("/x?a=1&b=two+words", "b"), "two words");
   EXPECT_EQ(query_param("/x?flag&a=1", "flag"), "");
@@ -53,7 +53,7 @@ TEST(HistoryApi, CsvAndJsonLinesRows) {
 
 struct Fixture {
   Fixture() {
-    history::RecorderOptions o;
+    publishers::history::RecorderOptions o;
     o.now_unix = [] { return kT0 + 100; };
     recorder = std::make_unique<HistoryRecorder>(publishers::PublisherContext{io, model}, o);
     recorder->start();
@@ -64,18 +64,18 @@ struct Fixture {
     (void)s->append(v);
     routes = history_routes(*recorder);
   }
-  publishers::RouteResponse get(const std::string& target) {
-    publishers::http::Request req;
+  publishers::web::RouteResponse get(const std::string& target) {
+    publishers::web::Request req;
     req.method = "GET";
     req.target = target;
     auto r = routes(req);
     EXPECT_TRUE(r.has_value()) << target;
-    return r ? *r : publishers::RouteResponse{};
+    return r ? *r : publishers::web::RouteResponse{};
   }
   asio::io_context io;
   model::Model model;
   std::unique_ptr<HistoryRecorder> recorder;
-  publishers::RouteHandler routes;
+  publishers::web::RouteHandler routes;
 };
 
 TEST(HistoryApi, HistoryAnswersJsonPairs) {
@@ -131,7 +131,7 @@ TEST(HistoryApi, ExportStreamsCsvWithAHeader) {
 
 TEST(HistoryApi, OtherPathsAreLeftToTheServer) {
   Fixture f;
-  publishers::http::Request req;
+  publishers::web::Request req;
   req.method = "GET";
   req.target = "/api/model";
   EXPECT_FALSE(f.routes(req).has_value());
@@ -141,4 +141,4 @@ TEST(HistoryApi, OtherPathsAreLeftToTheServer) {
 }
 
 }  // namespace
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

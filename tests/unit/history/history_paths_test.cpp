@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 namespace {
 
 TEST(HistoryPaths, GlobStarMatchesWithinOneSegment) {
@@ -46,4 +46,4 @@ TEST(HistoryPaths, ConfigEntriesAreTypeColonPath) {
 }
 
 }  // namespace
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 namespace {
 
 namespace fs = std::filesystem;
@@ -220,4 +220,4 @@ TEST(HistoryRecorder, AFileThatCannotBeOpenedLeavesHistoryOffWithoutThrowing) {
 }
 
 }  // namespace
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <functional>
 
-namespace gxlink::history {
+namespace gxlink::publishers::history {
 namespace {
 
 namespace fs = std::filesystem;
@@ -277,4 +277,4 @@ TEST_F(HistoryStoreTest, ExportIsOrderedByServicePathTimeAndFiltersByService) {
 }
 
 }  // namespace
-}  // namespace gxlink::history
+}  // namespace gxlink::publishers::history

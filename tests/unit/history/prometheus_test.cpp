@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace gxlink::metrics {
+namespace gxlink::publishers::metrics {
 namespace {
 
 TEST(Prometheus, PathsBecomeSnakeCaseMetricNames) {
@@ -60,4 +60,4 @@ TEST(Prometheus, ProcessMetricsAreRead) {
 }
 
 }  // namespace
-}  // namespace gxlink::metrics
+}  // namespace gxlink::publishers::metrics

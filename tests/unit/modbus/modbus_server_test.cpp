@@ -19,7 +19,7 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::modbus {
 namespace {
 
 using asio::ip::tcp;
@@ -29,7 +29,7 @@ constexpr std::string_view kMap = "com.victronenergy.system,/Dc/Battery/Soc,d,%,
 class ModbusServerTest : public ::testing::Test {
  protected:
   void start(ModbusOptions o) {
-    map_ = *modbus::RegisterMap::parse(kMap);
+    map_ = *gxlink::modbus::RegisterMap::parse(kMap);
     model::ServiceSpec spec;
     spec.type = "system";
     model_.add_service(spec).set("/Dc/Battery/Soc", 65.0);
@@ -83,7 +83,7 @@ class ModbusServerTest : public ::testing::Test {
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
   asio::io_context client_io_;
   model::Model model_;
-  std::optional<modbus::RegisterMap> map_;
+  std::optional<gxlink::modbus::RegisterMap> map_;
   std::optional<ModbusServer> server_;
   std::thread thread_;
 };
@@ -171,4 +171,4 @@ TEST_F(ModbusServerTest, ATakenPortIsRetriedUntilItIsFree) {
 }
 
 }  // namespace
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::modbus

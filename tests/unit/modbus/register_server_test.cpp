@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::modbus {
 namespace {
 
-using modbus::ExceptionCode;
+using gxlink::modbus::ExceptionCode;
 
 constexpr std::string_view kMap =
     "com.victronenergy.system,/Dc/Battery/Voltage,d,V,840,uint16,10,R\n"
@@ -37,7 +37,7 @@ model::ItemMeta writable() {
 
 class RegisterServerTest : public ::testing::Test {
  protected:
-  RegisterServerTest() : map_(*modbus::RegisterMap::parse(kMap)) {
+  RegisterServerTest() : map_(*gxlink::modbus::RegisterMap::parse(kMap)) {
     auto& sys = model_.add_service(spec("system", "", 0));
     sys.set("/Dc/Battery/Voltage", 52.89);
     sys.set("/Dc/Battery/Current", -2.14);
@@ -68,8 +68,8 @@ class RegisterServerTest : public ::testing::Test {
   /// Sends one PDU at `unit`; returns the response PDU.
   std::vector<std::uint8_t> ask(std::uint8_t unit, std::vector<std::uint8_t> pdu) {
     RegisterServer server(model_, map_, options_);
-    modbus::Adu adu{.transaction = 7, .unit = unit, .pdu = pdu};
-    std::array<std::uint8_t, modbus::kMaxAduSize> out{};
+    gxlink::modbus::Adu adu{.transaction = 7, .unit = unit, .pdu = pdu};
+    std::array<std::uint8_t, gxlink::modbus::kMaxAduSize> out{};
     const auto n = server.handle(adu, out);
     EXPECT_GE(n, 9u);
     EXPECT_EQ(out[6], unit);
@@ -86,7 +86,7 @@ class RegisterServerTest : public ::testing::Test {
   }
 
   model::Model model_;
-  modbus::RegisterMap map_;
+  gxlink::modbus::RegisterMap map_;
   RegisterServerOptions options_;
   std::vector<model::Value> written_;
 };
@@ -136,7 +136,7 @@ TEST_F(RegisterServerTest, InvalidAndMissingValuesReadAsNotAvailableOrZero) {
   // /Mode exists; /Dc/0/Current (777) is in the map but the MPPT has no such path.
   EXPECT_EQ(ask(100, read(841, 1)), (std::vector<std::uint8_t>{3, 2, 0x7F, 0xFF}));
   EXPECT_EQ(ask(239, read(777, 1)), (std::vector<std::uint8_t>{3, 2, 0x7F, 0xFF}));
-  options_.invalid = modbus::InvalidPolicy::kZero;
+  options_.invalid = gxlink::modbus::InvalidPolicy::kZero;
   EXPECT_EQ(ask(100, read(841, 1)), (std::vector<std::uint8_t>{3, 2, 0, 0}));
 }
 
@@ -182,4 +182,4 @@ TEST_F(RegisterServerTest, WriteMultipleScalesBackEveryValue) {
 }
 
 }  // namespace
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::modbus

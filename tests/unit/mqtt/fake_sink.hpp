@@ -7,7 +7,7 @@
 #include "model/model.hpp"
 #include "publishers/mqtt/sink.hpp"
 
-namespace gxlink::mqtt::test {
+namespace gxlink::publishers::mqtt::test {
 
 inline model::ServiceSpec spec(std::string type, std::string connection, int instance) {
   model::ServiceSpec s;
@@ -57,4 +57,4 @@ class FakeSink : public Sink {
   bool up = true;
 };
 
-}  // namespace gxlink::mqtt::test
+}  // namespace gxlink::publishers::mqtt::test

@@ -13,7 +13,7 @@
 
 #include "fake_sink.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 namespace {
 
 using test::FakeSink;
@@ -163,4 +163,4 @@ TEST(PortalId, DefaultIsStableAndLooksLikeAVenusId) {
 }
 
 }  // namespace
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

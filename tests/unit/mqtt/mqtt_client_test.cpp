@@ -6,7 +6,7 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 namespace {
 
 using asio::ip::tcp;
@@ -90,4 +90,4 @@ TEST(MqttClient, NoBrokerMeansRetriesNotErrors) {
 }
 
 }  // namespace
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

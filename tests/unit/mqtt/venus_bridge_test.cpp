@@ -6,7 +6,7 @@
 
 #include "fake_sink.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 namespace {
 
 using test::FakeSink;
@@ -356,4 +356,4 @@ TEST_F(VenusBridgeTest, NewServiceWhileAliveIsPublished) {
 }
 
 }  // namespace
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

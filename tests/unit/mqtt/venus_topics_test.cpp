@@ -8,7 +8,7 @@
 #include "fake_sink.hpp"
 #include "model/model.hpp"
 
-namespace gxlink::mqtt {
+namespace gxlink::publishers::mqtt {
 namespace {
 
 TEST(VenusTopics, ServiceTypeIsThePartAfterThePrefix) {
@@ -168,4 +168,4 @@ TEST(VenusTopics, TimePayload) {
 }
 
 }  // namespace
-}  // namespace gxlink::mqtt
+}  // namespace gxlink::publishers::mqtt

@@ -7,7 +7,7 @@
 
 #include "drivers/dbus_recording/dbus_recording.hpp"
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::dbus_recording {
 namespace {
 
 using model::Value;
@@ -98,4 +98,4 @@ TEST(SetupFile, LinesAreTypedAsVenusOracleTypesThem) {
 }
 
 }  // namespace
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::dbus_recording

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::dbus_recording {
 namespace {
 
 constexpr const char* kRecording =
@@ -128,4 +128,4 @@ TEST(DbusRecording, EveryRecordingInSharedDataParsesCleanly) {
 }
 
 }  // namespace
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::dbus_recording

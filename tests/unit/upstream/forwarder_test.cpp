@@ -7,7 +7,7 @@
 
 #include "publishers/upstream/forwarder.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 namespace {
 
 class FakeTransport : public Transport {
@@ -112,4 +112,4 @@ TEST_F(ForwarderTest, AFullWindowWaits) {
 }
 
 }  // namespace
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

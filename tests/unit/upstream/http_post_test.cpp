@@ -5,7 +5,7 @@
 
 #include "publishers/upstream/http_post.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 namespace {
 
 TEST(HttpPost, ParsesHttpUrls) {
@@ -49,4 +49,4 @@ TEST(HttpPost, Base64AndUrlEncoding) {
 }
 
 }  // namespace
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

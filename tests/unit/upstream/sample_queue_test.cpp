@@ -11,7 +11,7 @@
 
 #include "publishers/upstream/sample_queue.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 namespace {
 
 namespace fs = std::filesystem;
@@ -177,4 +177,4 @@ TEST(SampleQueue, WhenNothingCanBeThinnedTheOldestAreDropped) {
 }
 
 }  // namespace
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

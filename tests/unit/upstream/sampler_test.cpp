@@ -8,7 +8,7 @@
 
 #include "publishers/upstream/sampler.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 namespace {
 
 class SamplerTest : public ::testing::Test {
@@ -101,4 +101,4 @@ TEST_F(SamplerTest, ARemovedServiceIsForgotten) {
 }
 
 }  // namespace
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

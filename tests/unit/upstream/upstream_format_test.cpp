@@ -8,7 +8,7 @@
 
 #include "publishers/upstream/upstream_format.hpp"
 
-namespace gxlink::upstream {
+namespace gxlink::publishers::upstream {
 namespace {
 
 TEST(UpstreamFormat, TopicIsPrefixPortalTypeInstancePath) {
@@ -70,4 +70,4 @@ TEST(UpstreamFormat, LineProtocolEscapesEachElementItsOwnWay) {
 }
 
 }  // namespace
-}  // namespace gxlink::upstream
+}  // namespace gxlink::publishers::upstream

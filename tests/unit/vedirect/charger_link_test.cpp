@@ -11,10 +11,10 @@
 #include "protocols/vedirect/tables.hpp"
 #include "sim/vedirect/devices.hpp"
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::vedirect {
 namespace {
 
-using vedirect::HexPayload;
+using gxlink::vedirect::HexPayload;
 
 HexPayload u16(std::uint16_t v) {
   HexPayload p;
@@ -23,8 +23,8 @@ HexPayload u16(std::uint16_t v) {
   return p;
 }
 
-std::uint16_t reg_of(const vedirect::HexMessage& m) {
-  auto r = vedirect::parse_register(m);
+std::uint16_t reg_of(const gxlink::vedirect::HexMessage& m) {
+  auto r = gxlink::vedirect::parse_register(m);
   return r ? r->id : 0;
 }
 
@@ -98,7 +98,7 @@ struct LinkLoop : ::testing::Test {
   model::Model model;
   model::DeviceInstances instances;
   DriverContext ctx{io, model, instances};
-  sim::MpptSimulator mppt{sim::SimClockOptions{600, 0.45}, sim::mppt_150_35_48v()};
+  sim::vedirect::MpptSimulator mppt{sim::vedirect::SimClockOptions{600, 0.45}, sim::vedirect::mppt_150_35_48v()};
   std::unique_ptr<VeDirectDriver> driver;
   std::string to_driver;
   TimePoint now = t0;
@@ -225,7 +225,7 @@ TEST(VeDirectDriverLink, WithoutAHexLinkAWriteFails) {
   VeDirectOptions o;
   o.connection = "ttyUSB0";  // no port and no tx: a capture, never sends
   VeDirectDriver d(ctx, o);
-  sim::MpptSimulator mppt{sim::SimClockOptions{600, 0.45}, sim::mppt_150_35_48v()};
+  sim::vedirect::MpptSimulator mppt{sim::vedirect::SimClockOptions{600, 0.45}, sim::vedirect::mppt_150_35_48v()};
   d.on_bytes(as_bytes(mppt.tick(1)), t0);
   EXPECT_EQ(model.write("com.victronenergy.solarcharger.ttyUSB0", "/Link/NetworkMode",
                         model::Value(std::int64_t{5})),
@@ -233,4 +233,4 @@ TEST(VeDirectDriverLink, WithoutAHexLinkAWriteFails) {
 }
 
 }  // namespace
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::vedirect

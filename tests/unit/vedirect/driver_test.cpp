@@ -8,11 +8,11 @@
 
 #include "protocols/vedirect/text.hpp"
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::vedirect {
 namespace {
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
-using vedirect::encode_text_block;
+using gxlink::vedirect::encode_text_block;
 
 const Fields kMppt = {{"PID", "0xA060"},    {"FW", "161"},   {"SER#", "HQ2245ABCDE"},
                       {"V", "52810"},       {"I", "4300"},   {"VPV", "98750"},
@@ -233,4 +233,4 @@ TEST(VeDirectDriverNames, ConnectionNamesAndDefaultInstances) {
 }
 
 }  // namespace
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::vedirect

@@ -13,7 +13,7 @@
 #include "model/model_json.hpp"
 #include "unit/vedirect/test_util.hpp"
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::vedirect {
 namespace {
 
 struct GoldenCase {
@@ -24,10 +24,10 @@ struct GoldenCase {
 class VeDirectGolden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(VeDirectGolden, CaptureSnapshotMatchesGoldenAndManifestCounts) {
-  if (!vedirect::test::shared_data_available()) GTEST_SKIP() << "shared data not present";
+  if (!gxlink::vedirect::test::shared_data_available()) GTEST_SKIP() << "shared data not present";
   const auto c = GetParam();
-  const auto path = vedirect::test::shared_capture(c.file);
-  const std::string bytes = vedirect::test::read_file(path);
+  const auto path = gxlink::vedirect::test::shared_capture(c.file);
+  const std::string bytes = gxlink::vedirect::test::read_file(path);
   asio::io_context io;
   model::Model m;
   model::DeviceInstances inst;
@@ -68,4 +68,4 @@ INSTANTIATE_TEST_SUITE_P(SharedCaptures, VeDirectGolden,
                                            GoldenCase{"karioja_bluesolar_1.23.dump", 247, 1, 7}));
 
 }  // namespace
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::vedirect

@@ -16,7 +16,7 @@
 #include "support/path_set_probe.hpp"
 #include "support/venus_paths.hpp"
 
-namespace gxlink::drivers {
+namespace gxlink::drivers::vedirect {
 namespace {
 
 namespace fs = std::filesystem;
@@ -55,7 +55,7 @@ std::string read_file(const fs::path& p) {
 
 TEST(VeDirectPathSet, SmartShuntHistoryBlockAddsNoPath) {
   Rig rig;
-  using vedirect::encode_text_block;
+  using gxlink::vedirect::encode_text_block;
   rig.feed(encode_text_block(Fields{{"PID", "0xA389"},
                                     {"V", "12850"},
                                     {"I", "-3500"},
@@ -77,11 +77,11 @@ TEST(VeDirectPathSet, SmartShuntHistoryBlockAddsNoPath) {
 TEST(VeDirectPathSet, SimulatedDevicesAddNoPath) {
   for (int kind = 0; kind < 2; ++kind) {
     Rig rig;
-    std::unique_ptr<sim::VeDirectSimDevice> dev;
+    std::unique_ptr<sim::vedirect::VeDirectSimDevice> dev;
     if (kind == 0)
-      dev = std::make_unique<sim::MpptSimulator>(sim::SimClockOptions{600, 0.0});
+      dev = std::make_unique<sim::vedirect::MpptSimulator>(sim::vedirect::SimClockOptions{600, 0.0});
     else
-      dev = std::make_unique<sim::SmartShuntSimulator>(sim::SimClockOptions{600, 0.0});
+      dev = std::make_unique<sim::vedirect::SmartShuntSimulator>(sim::vedirect::SimClockOptions{600, 0.0});
     for (int t = 1; t <= 600; ++t) rig.feed(dev->tick(t));
     EXPECT_EQ(rig.probe.announced(), 1u) << kind;
     EXPECT_EQ(rig.probe.late_paths(), "") << kind;
@@ -109,4 +109,4 @@ TEST(VeDirectPathSet, CapturesAddNoPath) {
 }
 
 }  // namespace
-}  // namespace gxlink::drivers
+}  // namespace gxlink::drivers::vedirect

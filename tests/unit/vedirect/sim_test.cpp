@@ -13,7 +13,7 @@
 #include "protocols/vedirect/hex.hpp"
 #include "unit/vedirect/test_util.hpp"
 
-namespace gxlink::sim {
+namespace gxlink::sim::vedirect {
 namespace {
 
 using namespace gxlink::vedirect;
@@ -85,9 +85,9 @@ TEST(VeDirectSim, DriverReadsTheSimulatorsIntoServices) {
   model::Model m;
   model::DeviceInstances inst;
   drivers::DriverContext ctx{io, m, inst};
-  drivers::VeDirectOptions o;
+  drivers::vedirect::VeDirectOptions o;
   o.connection = "ttyUSB1";
-  drivers::VeDirectDriver d(ctx, o);
+  drivers::vedirect::VeDirectDriver d(ctx, o);
   SmartShuntSimulator shunt;
   for (int t = 1; t <= 3; ++t) d.on_bytes(as_bytes(shunt.tick(t)), TimePoint(seconds(t)));
   const auto* s = m.find("com.victronenergy.battery.ttyUSB1");
@@ -100,4 +100,4 @@ TEST(VeDirectSim, DriverReadsTheSimulatorsIntoServices) {
 }
 
 }  // namespace
-}  // namespace gxlink::sim
+}  // namespace gxlink::sim::vedirect

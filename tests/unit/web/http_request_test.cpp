@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace gxlink::publishers::http {
+namespace gxlink::publishers::web {
 namespace {
 
 /// What a run over some input produced, compared across splits (grind).
@@ -249,9 +249,9 @@ TEST(HttpRequestParser, EndlessEmptyLinesAndNoiseStayBounded) {
 }
 
 }  // namespace
-}  // namespace gxlink::publishers::http
+}  // namespace gxlink::publishers::web
 
-namespace gxlink::publishers::http {
+namespace gxlink::publishers::web {
 namespace {
 
 TEST(HttpRequestParser, AuthorizationIsKeptForTheTokenCheck) {
@@ -285,4 +285,4 @@ TEST(HttpQuery, BadPercentEscapesAreRefused) {
 }
 
 }  // namespace
-}  // namespace gxlink::publishers::http
+}  // namespace gxlink::publishers::web

@@ -14,7 +14,7 @@
 
 #include "publishers/web/http_server.hpp"
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::web {
 namespace {
 
 using asio::ip::tcp;
@@ -40,7 +40,7 @@ class HttpRouteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     HttpOptions o{"127.0.0.1", 0};
-    o.routes.push_back([](const http::Request& req) -> std::optional<RouteResponse> {
+    o.routes.push_back([](const Request& req) -> std::optional<RouteResponse> {
       if (req.path() != "/stream") return std::nullopt;
       RouteResponse r;
       r.content_type = "text/csv";
@@ -51,7 +51,7 @@ class HttpRouteTest : public ::testing::Test {
       };
       return r;
     });
-    o.routes.push_back([](const http::Request& req) -> std::optional<RouteResponse> {
+    o.routes.push_back([](const Request& req) -> std::optional<RouteResponse> {
       if (req.path() != "/api/model") return std::nullopt;  // a route may shadow the server's
       RouteResponse r;
       r.status = 418;
@@ -107,4 +107,4 @@ TEST_F(HttpRouteTest, RoutesAnswerBeforeTheServerAndOthersFallThrough) {
 }
 
 }  // namespace
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::web

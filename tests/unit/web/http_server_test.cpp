@@ -23,7 +23,7 @@
 #include <asio/write.hpp>
 #include <nlohmann/json.hpp>
 
-namespace gxlink::publishers {
+namespace gxlink::publishers::web {
 namespace {
 
 using asio::ip::tcp;
@@ -951,4 +951,4 @@ TEST_F(HttpSlowStreamTest, AClientThatDoesNotReadIsDroppedInsteadOfBuffered) {
 }
 
 }  // namespace
-}  // namespace gxlink::publishers
+}  // namespace gxlink::publishers::web
