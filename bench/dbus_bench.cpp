@@ -122,7 +122,9 @@ void BM_PublishItemsChanged(benchmark::State& state) {
 void BM_PublishPropertiesChanged(benchmark::State& state) {
   publish_ticks(state, publishers::dbus::SignalMode::kPropertiesChanged);
 }
-void BM_PublishBoth(benchmark::State& state) { publish_ticks(state, publishers::dbus::SignalMode::kBoth); }
+void BM_PublishBoth(benchmark::State& state) {
+  publish_ticks(state, publishers::dbus::SignalMode::kBoth);
+}
 BENCHMARK(BM_PublishItemsChanged)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PublishPropertiesChanged)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PublishBoth)->Arg(500)->Unit(benchmark::kMicrosecond);
@@ -179,10 +181,10 @@ int run_listen(const std::string& address) {
   asio::io_context io(1);
   std::uint64_t signals = 0;
   publishers::dbus::BusPump pump(io, sdbus::createSessionBusConnectionWithAddress(address),
-                     [&](const std::string& why) {
-                       std::fprintf(stderr, "listener: %s\n", why.c_str());
-                       io.stop();
-                     });
+                                 [&](const std::string& why) {
+                                   std::fprintf(stderr, "listener: %s\n", why.c_str());
+                                   io.stop();
+                                 });
   auto slot = pump.connection().addMatch("type='signal',interface='com.victronenergy.BusItem'",
                                          [&](sdbus::Message&) { ++signals; });
   pump.kick();

@@ -59,8 +59,8 @@ void BM_QueueAppend(benchmark::State& state) {
   for (auto _ : state)
     if (!q->append(batch)) state.SkipWithError("append failed");
   state.SetItemsProcessed(state.iterations() * state.range(0));
-  state.counters["bytes_per_sample"] = benchmark::Counter(
-      static_cast<double>(*q->file_bytes()) / static_cast<double>(q->rows()));
+  state.counters["bytes_per_sample"] =
+      benchmark::Counter(static_cast<double>(*q->file_bytes()) / static_cast<double>(q->rows()));
 }
 BENCHMARK(BM_QueueAppend)->Arg(1)->Arg(100)->Arg(1000);
 
@@ -122,7 +122,8 @@ void BM_EncodeLineProtocol(benchmark::State& state) {
   std::string out;
   for (auto _ : state) {
     out.clear();
-    for (int i = 0; i < 100; ++i) append_line(out, {"gxlink", "c0ffee123456"}, key, 1700000000000 + i, "26.82");
+    for (int i = 0; i < 100; ++i)
+      append_line(out, {"gxlink", "c0ffee123456"}, key, 1700000000000 + i, "26.82");
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations() * 100);

@@ -116,7 +116,8 @@ class Daemon {
   std::vector<std::unique_ptr<drivers::Driver>> drivers;
   std::vector<std::shared_ptr<void>> simulators;
   std::unique_ptr<SystemPhase> system_phase;
-  std::unique_ptr<publishers::history::HistoryRecorder> history;  ///< outlives the HTTP server that reads it
+  std::unique_ptr<publishers::history::HistoryRecorder>
+      history;  ///< outlives the HTTP server that reads it
   std::vector<std::unique_ptr<publishers::Publisher>> pubs;
   publishers::web::HttpServer* http = nullptr;  ///< in pubs; for GET /metrics
 

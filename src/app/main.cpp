@@ -257,7 +257,8 @@ int main(int argc, char** argv) {
   if (*export_cmd) return run_export_command(export_opts);
   if (*sim) return run_sim_command(sim_opts);
   if (*candump) return cmd_candump(can_spec, can_bitrate, can_duration, can_count);
-  if (*modbus_map) return gxlink::publishers::modbus::print_register_map(std::cout, map_format) ? 0 : 2;
+  if (*modbus_map)
+    return gxlink::publishers::modbus::print_register_map(std::cout, map_format) ? 0 : 2;
   if (!config.empty()) ro.config_file = config;
   if (!mqtt.empty()) ro.mqtt = mqtt;
   if (!portal.empty()) ro.portal_id = portal;

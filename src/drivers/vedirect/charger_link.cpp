@@ -3,7 +3,8 @@
 
 namespace gxlink::drivers::vedirect {
 
-void ChargerLink::write(std::uint16_t reg, const gxlink::vedirect::HexPayload& value, TimePoint now) {
+void ChargerLink::write(std::uint16_t reg, const gxlink::vedirect::HexPayload& value,
+                        TimePoint now) {
   auto [it, fresh] = values_.try_emplace(reg);
   Held& h = it->second;
   if (fresh || !(h.value == value)) {

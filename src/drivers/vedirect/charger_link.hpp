@@ -25,9 +25,9 @@
 namespace gxlink::drivers::vedirect {
 
 struct ChargerLinkOptions {
-  Duration hold = seconds(60);    ///< seed 003: written at least every 60 s
-  Duration refresh = seconds(10); ///< re-send inside 0x2015's ~50 s RAM reset (§2.3)
-  Duration gap = seconds(1);      ///< §2.4, krahabb #6: ~1 s between consecutive SETs
+  Duration hold = seconds(60);     ///< seed 003: written at least every 60 s
+  Duration refresh = seconds(10);  ///< re-send inside 0x2015's ~50 s RAM reset (§2.3)
+  Duration gap = seconds(1);       ///< §2.4, krahabb #6: ~1 s between consecutive SETs
 };
 
 class ChargerLink {

@@ -11,8 +11,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "registry/demo.hpp"
-#include "registry/registry.hpp"
 #include "core/json_writer.hpp"
 #include "core/line_reader.hpp"
 #include "core/text.hpp"
@@ -20,6 +18,8 @@
 #include "model/model_json.hpp"
 #include "protocols/vedirect/framer.hpp"
 #include "protocols/vedirect/tables.hpp"
+#include "registry/demo.hpp"
+#include "registry/registry.hpp"
 #include "sim/vedirect/pty_device.hpp"
 
 namespace gxlink::registry {
@@ -266,7 +266,8 @@ void demo_vedirect(DemoContext& demo) {
     demo.simulators.push_back(pty);
     drivers::vedirect::VeDirectOptions o;
     o.port = (demo.run_dir / tty).string();
-    demo.drivers.push_back(std::make_unique<drivers::vedirect::VeDirectDriver>(demo.drivers_ctx, o));
+    demo.drivers.push_back(
+        std::make_unique<drivers::vedirect::VeDirectDriver>(demo.drivers_ctx, o));
   };
   // The demo's 48 V house bank (issue 12 item 7): a 48 V MPPT that DVCC drives through its HEX
   // network registers, and a SmartShunt on the same bank.

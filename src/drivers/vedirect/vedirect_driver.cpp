@@ -52,8 +52,8 @@ struct LinkPath {
   std::uint16_t reg;  ///< 0 = not sent to the device
 };
 constexpr LinkPath kLinkPaths[] = {
-    {"/Link/NetworkMode", 0x200E},     {"/Link/ChargeVoltage", 0x2001},
-    {"/Link/ChargeCurrent", 0x2015},   {"/Link/VoltageSense", 0x2002},
+    {"/Link/NetworkMode", 0x200E},      {"/Link/ChargeVoltage", 0x2001},
+    {"/Link/ChargeCurrent", 0x2015},    {"/Link/VoltageSense", 0x2002},
     {"/Link/TemperatureSense", 0x2003}, {"/Link/BatteryCurrent", 0},
 };
 constexpr std::uint16_t kRegNetworkMode = 0x200E;
@@ -597,9 +597,8 @@ void VeDirectDriver::declare_link_paths() {
                   [this, path](const model::Value& v) { return write_link(path, v); });
   }
   // What the charger does with them (seed 003): read-only status, set from the device's answers.
-  service_->declare({{"/Link/VoltageSenseActive"},
-                     {"/Link/TemperatureSenseActive"},
-                     {"/Settings/BmsPresent"}});
+  service_->declare(
+      {{"/Link/VoltageSenseActive"}, {"/Link/TemperatureSenseActive"}, {"/Settings/BmsPresent"}});
 }
 
 model::WriteResult VeDirectDriver::write_link(std::string_view path, const model::Value& v) {

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include <asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <asio/post.hpp>
 
 namespace gxlink::publishers::history {
 namespace {

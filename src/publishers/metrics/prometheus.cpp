@@ -218,7 +218,7 @@ std::string render(std::vector<Family> families) {
 }
 
 publishers::web::RouteHandler metrics_route(const model::Model& model,
-                                       std::function<std::vector<Family>()> daemon) {
+                                            std::function<std::vector<Family>()> daemon) {
   return [&model, daemon = std::move(daemon)](
              const publishers::web::Request& req) -> std::optional<publishers::web::RouteResponse> {
     if (req.path() != "/metrics") return std::nullopt;

@@ -60,6 +60,6 @@ std::string render(std::vector<Family> families);
 
 /// `GET /metrics`: the model's families, the process', and whatever `daemon` adds.
 publishers::web::RouteHandler metrics_route(const model::Model& model,
-                                       std::function<std::vector<Family>()> daemon);
+                                            std::function<std::vector<Family>()> daemon);
 
 }  // namespace gxlink::publishers::metrics

@@ -20,7 +20,6 @@ namespace {
 
 using asio::ip::tcp;
 
-
 }  // namespace
 
 class ModbusServer::Impl : public std::enable_shared_from_this<Impl> {
@@ -28,9 +27,7 @@ class ModbusServer::Impl : public std::enable_shared_from_this<Impl> {
   class Connection;
 
   Impl(PublisherContext ctx, ModbusOptions options, const gxlink::modbus::RegisterMap& map)
-      : ctx_(ctx),
-        options_(std::move(options)),
-        registers_(ctx.model, map, options_.registers) {}
+      : ctx_(ctx), options_(std::move(options)), registers_(ctx.model, map, options_.registers) {}
 
   void start();
   void stop();
@@ -159,8 +156,8 @@ void ModbusServer::Impl::start() {
   };
   cb.on_listening = [weak](int port) {
     if (auto self = weak.lock())
-      spdlog::info("modbus: serving the GX register map on {}:{} (writes {})",
-                   self->options_.host, port, self->options_.registers.writes ? "on" : "off");
+      spdlog::info("modbus: serving the GX register map on {}:{} (writes {})", self->options_.host,
+                   port, self->options_.registers.writes ? "on" : "off");
   };
   cb.on_listen_failure = [weak](std::string_view what) {
     if (auto self = weak.lock())

@@ -86,7 +86,7 @@ std::size_t RegisterServer::read(const gxlink::modbus::Adu& adu, const gxlink::m
     a = e->last_address() + 1;
   }
   return gxlink::modbus::encode_read_response(out, adu, r.function,
-                                      std::span<const std::uint16_t>(regs.data(), n));
+                                              std::span<const std::uint16_t>(regs.data(), n));
 }
 
 std::size_t RegisterServer::write(const gxlink::modbus::Adu& adu, const gxlink::modbus::Request& r,
@@ -121,8 +121,8 @@ std::size_t RegisterServer::write(const gxlink::modbus::Adu& adu, const gxlink::
       ++stats_.writes_refused;
       return exception(adu, ExceptionCode::kGatewayPathUnavailable, out);
     }
-    const double value =
-        gxlink::modbus::decode_registers(*e, std::span<const std::uint16_t>(&r.values[first], e->count));
+    const double value = gxlink::modbus::decode_registers(
+        *e, std::span<const std::uint16_t>(&r.values[first], e->count));
     model::Value v = value;
     if (integer_dbus_type(e->dbus_type)) {
       // An integer path cannot take 0.5 (register 5 at scale 10): a bad value, not a rounding.

@@ -28,16 +28,17 @@ struct RegisterServerStats {
 
 class RegisterServer {
  public:
-  RegisterServer(model::Model& model, const gxlink::modbus::RegisterMap& map, RegisterServerOptions options)
+  RegisterServer(model::Model& model, const gxlink::modbus::RegisterMap& map,
+                 RegisterServerOptions options)
       : model_(model), map_(map), options_(options) {}
 
-  /// Answers `request` into `out` (at least gxlink::modbus::kMaxAduSize bytes); returns the response size.
-  /// Reads (3, 4): every register from the start to the end must be mapped (else exception 2) and
-  /// each row's service type must have a device at the unit id (else 0x0A). Writes (6, 16): only
-  /// when enabled and only whole rows marked W (else 2); the value is decoded, divided by the
-  /// scale and sent through Model::write, the path D-Bus and MQTT writes take; a refusal is an
-  /// exception (2 for a path that is not writable, 3 for a value an integer path cannot hold,
-  /// 4 when the owner refuses it), never a silent echo.
+  /// Answers `request` into `out` (at least gxlink::modbus::kMaxAduSize bytes); returns the
+  /// response size. Reads (3, 4): every register from the start to the end must be mapped (else
+  /// exception 2) and each row's service type must have a device at the unit id (else 0x0A). Writes
+  /// (6, 16): only when enabled and only whole rows marked W (else 2); the value is decoded,
+  /// divided by the scale and sent through Model::write, the path D-Bus and MQTT writes take; a
+  /// refusal is an exception (2 for a path that is not writable, 3 for a value an integer path
+  /// cannot hold, 4 when the owner refuses it), never a silent echo.
   std::size_t handle(const gxlink::modbus::Adu& request, MutableByteView out);
 
   /// The service a row of `type` reads at `unit`: a service of that type whose /DeviceInstance is
@@ -47,9 +48,12 @@ class RegisterServer {
   const RegisterServerStats& stats() const noexcept { return stats_; }
 
  private:
-  std::size_t read(const gxlink::modbus::Adu& adu, const gxlink::modbus::Request& r, MutableByteView out);
-  std::size_t write(const gxlink::modbus::Adu& adu, const gxlink::modbus::Request& r, MutableByteView out);
-  std::size_t exception(const gxlink::modbus::Adu& adu, gxlink::modbus::ExceptionCode code, MutableByteView out);
+  std::size_t read(const gxlink::modbus::Adu& adu, const gxlink::modbus::Request& r,
+                   MutableByteView out);
+  std::size_t write(const gxlink::modbus::Adu& adu, const gxlink::modbus::Request& r,
+                    MutableByteView out);
+  std::size_t exception(const gxlink::modbus::Adu& adu, gxlink::modbus::ExceptionCode code,
+                        MutableByteView out);
 
   model::Model& model_;
   const gxlink::modbus::RegisterMap& map_;

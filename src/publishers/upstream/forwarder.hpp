@@ -31,8 +31,8 @@ class Transport {
 };
 
 struct ForwardOptions {
-  std::size_t batch = 200;      ///< samples read per send
-  double catchup_rate = 2000;   ///< backlog samples per second, at most
+  std::size_t batch = 200;     ///< samples read per send
+  double catchup_rate = 2000;  ///< backlog samples per second, at most
 };
 
 struct ForwardStats {

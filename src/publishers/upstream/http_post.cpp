@@ -45,8 +45,11 @@ class Exchange : public HttpPost, public std::enable_shared_from_this<Exchange> 
  private:
   void read_more() {
     auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(chunk_), [self](const asio::error_code& ec, std::size_t n) {
-      if (n) self->answer_.append(self->chunk_.data(), std::min(n, kMaxAnswer - std::min(kMaxAnswer, self->answer_.size())));
+    socket_.async_read_some(asio::buffer(chunk_), [self](const asio::error_code& ec,
+                                                         std::size_t n) {
+      if (n)
+        self->answer_.append(self->chunk_.data(),
+                             std::min(n, kMaxAnswer - std::min(kMaxAnswer, self->answer_.size())));
       // With `Connection: close` the answer ends at EOF; a full cap is enough to judge it too.
       if (ec || self->answer_.size() >= kMaxAnswer) {
         if (ec && ec != asio::error::eof && self->answer_.empty())
@@ -115,8 +118,9 @@ std::string parse_http_url(const std::string& url, HttpTarget& out) {
     port = authority.substr(colon + 1);
   }
   if (host.empty()) return "has no host";
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) < 1 || std::stoi(port) > 65535)
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) < 1 ||
+      std::stoi(port) > 65535)
     return "has a bad port";
   out.host = host;
   out.port = port;

@@ -39,8 +39,8 @@ std::string file_safe(std::string s) {
 }
 
 publishers::upstream::OutputOptions common(const toml::table& t, const std::string& default_name,
-                               const std::string& portal_id,
-                               const publishers::PublisherContext& ctx) {
+                                           const std::string& portal_id,
+                                           const publishers::PublisherContext& ctx) {
   publishers::upstream::OutputOptions o;
   o.name = file_safe(t["name"].value_or(default_name));
   if (!ctx.data_dir.empty()) o.queue_file = ctx.data_dir / ("upstream-" + o.name + ".sqlite");

@@ -57,8 +57,9 @@ Status SampleQueue::load() {
 }
 
 Status SampleQueue::recount() {
-  auto st = db_.prepare("SELECT count(*), coalesce(sum(length(value)), 0), coalesce(max(id), 0)"
-                        " FROM sample");
+  auto st = db_.prepare(
+      "SELECT count(*), coalesce(sum(length(value)), 0), coalesce(max(id), 0)"
+      " FROM sample");
   if (!st) return tl::unexpected(st.error());
   auto row = st->step();
   if (!row) return tl::unexpected(row.error());
@@ -211,7 +212,8 @@ Status SampleQueue::enforce_bounds() {
         {1, rows_ - static_cast<std::int64_t>(kLowWater * static_cast<double>(limits_.max_rows)),
          static_cast<std::int64_t>(
              (static_cast<double>(bytes_) - kLowWater * static_cast<double>(limits_.max_bytes)) /
-             avg) + 1});
+             avg) +
+             1});
     // The window: the oldest hour, or the oldest 2 × need rows if that is more (thinning half of
     // them frees `need`); after a pass that freed nothing, the whole queue.
     std::int64_t until_id = last_id_;

@@ -75,8 +75,8 @@ std::string escape_tag(std::string_view s) {
 }
 std::string escape_field_string(std::string_view s) { return escape(s, "\"\\"); }
 
-bool append_line(std::string& out, const LineContext& ctx, const SeriesKey& key,
-                 std::int64_t t_ms, std::string_view value_json) {
+bool append_line(std::string& out, const LineContext& ctx, const SeriesKey& key, std::int64_t t_ms,
+                 std::string_view value_json) {
   const auto v = nlohmann::json::parse(value_json, nullptr, /*allow_exceptions=*/false);
   if (v.is_discarded() || v.is_null()) return false;
   out += escape_measurement(ctx.measurement);

@@ -25,7 +25,7 @@ void append_mqtt_sample(std::string& out, std::int64_t t_ms, std::string_view va
 std::string mqtt_payload(std::span<const StoredSample* const> samples);
 
 /// Escaping per line-protocol element.
-std::string escape_measurement(std::string_view s);  ///< commas, spaces
+std::string escape_measurement(std::string_view s);   ///< commas, spaces
 std::string escape_tag(std::string_view s);           ///< commas, equals signs, spaces
 std::string escape_field_string(std::string_view s);  ///< double quotes, backslashes
 
@@ -40,7 +40,7 @@ struct LineContext {
 /// written as the float field `value` whatever its JSON form, so that a path that is sometimes 1
 /// and sometimes 1.5 never meets InfluxDB's field-type conflict; strings and arrays go to the
 /// string field `text` (arrays as their JSON text).
-bool append_line(std::string& out, const LineContext& ctx, const SeriesKey& key,
-                 std::int64_t t_ms, std::string_view value_json);
+bool append_line(std::string& out, const LineContext& ctx, const SeriesKey& key, std::int64_t t_ms,
+                 std::string_view value_json);
 
 }  // namespace gxlink::publishers::upstream

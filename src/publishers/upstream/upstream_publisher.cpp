@@ -32,8 +32,12 @@ constexpr std::size_t kMaxSamplesPerMessage = 1000;
 class Output : public model::Observer, public Transport {
  public:
   Output(publishers::PublisherContext& ctx, const OutputOptions& o)
-      : ctx_(ctx), common_(o), queue_(open_queue(o)), sampler_(queue_, wall_ms),
-        forwarder_(queue_, *this, o.forward), timer_(ctx.io) {}
+      : ctx_(ctx),
+        common_(o),
+        queue_(open_queue(o)),
+        sampler_(queue_, wall_ms),
+        forwarder_(queue_, *this, o.forward),
+        timer_(ctx.io) {}
   ~Output() override = default;
 
   virtual std::string describe() const = 0;
@@ -57,10 +61,11 @@ class Output : public model::Observer, public Transport {
     check(forwarder_.flush_acks(), "queue");
     stop_link();
     const auto& s = forwarder_.stats();
-    spdlog::info("upstream {}: {} samples queued, {} live and {} backlog sent, {} acknowledged, "
-                 "{} thinned, {} oldest dropped; {} left in the queue",
-                 common_.name, queue_.appended(), s.sent_live, s.sent_backlog, s.acked,
-                 queue_.thinned(), queue_.dropped_oldest(), queue_.rows());
+    spdlog::info(
+        "upstream {}: {} samples queued, {} live and {} backlog sent, {} acknowledged, "
+        "{} thinned, {} oldest dropped; {} left in the queue",
+        common_.name, queue_.appended(), s.sent_live, s.sent_backlog, s.acked, queue_.thinned(),
+        queue_.dropped_oldest(), queue_.rows());
   }
 
   // Observer: the sampler keeps the per-path state.
@@ -258,14 +263,16 @@ class MqttOutput final : public Output {
 class InfluxOutput final : public Output {
  public:
   InfluxOutput(publishers::PublisherContext& ctx, InfluxOutputOptions o)
-      : Output(ctx, o.common), options_(std::move(o)), retry_(ctx.io, options_.retry_min, options_.retry_max) {
+      : Output(ctx, o.common),
+        options_(std::move(o)),
+        retry_(ctx.io, options_.retry_min, options_.retry_max) {
     if (options_.version == 1) {
       path_ = options_.target.base_path + "/write?db=" + url_encode(options_.database);
       if (!options_.retention_policy.empty())
         path_ += "&rp=" + url_encode(options_.retention_policy);
       if (!options_.username.empty())
-        headers_ = "Authorization: Basic " +
-                   base64(options_.username + ":" + options_.password) + "\r\n";
+        headers_ =
+            "Authorization: Basic " + base64(options_.username + ":" + options_.password) + "\r\n";
     } else {
       path_ = options_.target.base_path + "/api/v2/write?org=" + url_encode(options_.org) +
               "&bucket=" + url_encode(options_.bucket);

@@ -20,7 +20,7 @@ namespace gxlink::publishers::upstream {
 
 /// What every output has: where its queue is, how big it may grow, how often it samples.
 struct OutputOptions {
-  std::string name;                ///< unique among the outputs; names the queue file
+  std::string name;                  ///< unique among the outputs; names the queue file
   std::filesystem::path queue_file;  ///< empty: in memory (tests)
   QueueLimits limits;
   Duration min_interval = seconds(1);
@@ -40,7 +40,7 @@ struct InfluxOutputOptions {
   HttpTarget target;
   int version = 2;  ///< 1: /write?db=, 2: /api/v2/write?org=&bucket=
   std::string database, retention_policy, username, password;  // v1
-  std::string org, bucket, token;                               // v2
+  std::string org, bucket, token;                              // v2
   std::string measurement = "gxlink";
   std::chrono::milliseconds timeout{10000};
   Duration retry_min = seconds(1);

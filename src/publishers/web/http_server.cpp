@@ -120,8 +120,7 @@ std::optional<Response> refuse_post(const HttpOptions& options, const Request& r
   // DNS rebinding: a page of evil.example whose name then resolves to 127.0.0.1 is same-origin
   // with itself, so the Origin check passes. A server on loopback is only ever reached by a
   // loopback name, so any other Host means such a page.
-  if (is_loopback_name(options.host) && !req.host.empty() &&
-      !is_loopback_name(host_name(req.host)))
+  if (is_loopback_name(options.host) && !req.host.empty() && !is_loopback_name(host_name(req.host)))
     return json_result(403, "request for another host name refused (DNS rebinding)");
   if (!options.token.empty()) {
     constexpr std::string_view kBearer = "Bearer ";
@@ -410,9 +409,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl>,
                          public model::Observer {
  public:
   Impl(PublisherContext ctx, HttpOptions options)
-      : ctx_(ctx),
-        options_(std::move(options)),
-        heartbeat_(ctx.io) {}
+      : ctx_(ctx), options_(std::move(options)), heartbeat_(ctx.io) {}
 
   void start();
   void stop();
@@ -771,8 +768,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string queued_;  ///< a stream's events behind the write in flight (bounded, see push())
   bool stream_writing_ = false;
   std::function<std::string()> stream_;  ///< pieces of a streamed body still to come
-  std::uint64_t served_ = 0;   ///< responses completed on this connection
-  bool head_started_ = false;  ///< bytes of the current request seen
+  std::uint64_t served_ = 0;             ///< responses completed on this connection
+  bool head_started_ = false;            ///< bytes of the current request seen
   bool reading_ = false;
 };
 

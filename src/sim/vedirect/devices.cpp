@@ -164,8 +164,13 @@ MpptSimulator::MpptSimulator(SimClockOptions clock, MpptSimOptions options)
   set_u16(kLinkTemperatureSense, 0x7FFF);
   set_u8(kNetworkMode, 0);
   set_u16(kLinkChargeCurrent, 0xFFFF);
-  writable_ = {0x0200,           0xEDF0,       kLinkChargeVoltage, kLinkVoltageSense,
-               kLinkTemperatureSense, kNetworkMode, kLinkChargeCurrent};
+  writable_ = {0x0200,
+               0xEDF0,
+               kLinkChargeVoltage,
+               kLinkVoltageSense,
+               kLinkTemperatureSense,
+               kNetworkMode,
+               kLinkChargeCurrent};
 }
 
 void MpptSimulator::on_set(std::uint16_t id) {
@@ -205,7 +210,8 @@ std::string MpptSimulator::tick(double t) {
   const std::uint8_t mode = regs_[kNetworkMode][0];
   const bool external = (mode & 0x4) != 0;
   // BMS mode: no link write for 60 s is "BMS lost" (error 67); a new write clears it.
-  const bool bms_lost = (mode & 0x8) != 0 && (!last_link_write_ || t - *last_link_write_ > kBmsTimeout);
+  const bool bms_lost =
+      (mode & 0x8) != 0 && (!last_link_write_ || t - *last_link_write_ > kBmsTimeout);
   err_ = bms_lost ? 67 : 0;
 
   // Targets: its own (absorption 14.4 V, float 13.8 V per 12 V, LiFePO4 preset), lowered by the GX.
@@ -217,7 +223,8 @@ std::string MpptSimulator::tick(double t) {
       target_v = std::min(target_v, *v);
       link_voltage = true;
     }
-    if (auto i = fresh_u16(kLinkChargeCurrent, 0.1, kCurrentLimitReset)) limit_a = std::min(limit_a, *i);
+    if (auto i = fresh_u16(kLinkChargeCurrent, 0.1, kCurrentLimitReset))
+      limit_a = std::min(limit_a, *i);
   }
 
   // The bank: LiFePO4 open-circuit voltage rising steeply above 90 % SOC, 5 mΩ per 12 V. On a
@@ -265,7 +272,8 @@ std::string MpptSimulator::tick(double t) {
   yield_today_wh_ += ibat * vbat_ * dt / 3600.0 * 144.0;  // the day is compressed 144×
   yield_total_wh_ += ibat * vbat_ * dt / 3600.0 * 144.0;
   max_power_today_ = std::max(max_power_today_, ppv);
-  const double vpv = ppv > 2 ? (33.0 + 4.0 * sun) * std::max(1.0, k * 0.75) : (sun > 0 ? 20.0 * sun : 0.4);
+  const double vpv =
+      ppv > 2 ? (33.0 + 4.0 * sun) * std::max(1.0, k * 0.75) : (sun > 0 ? 20.0 * sun : 0.4);
   set_u8(0x0201, static_cast<std::uint8_t>(cs_));
   set_u32(0xEDDD, static_cast<std::uint32_t>(yield_total_wh_ / 10.0));
 

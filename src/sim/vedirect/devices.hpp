@@ -60,12 +60,12 @@ struct MpptSimOptions {
   std::string pid_text = "0xA05F";
   std::string model = "SmartSolar Charger MPPT 100/20";
   std::string serial = "HQ2245SIM01";
-  int nominal_voltage = 12;      ///< 12, 24 or 48: the bank it charges
-  double charge_limit_a = 20;    ///< 0xEDF0, the charger's own maximum
-  double pv_peak_w = 290;        ///< array power at full sun
-  double capacity_ah = 200;      ///< the bank's capacity (its SOC drives the charge stage)
-  double soc = 0.62;             ///< 0..1 at start
-  bool load_output = true;       ///< LOAD / IL fields (the small models only)
+  int nominal_voltage = 12;    ///< 12, 24 or 48: the bank it charges
+  double charge_limit_a = 20;  ///< 0xEDF0, the charger's own maximum
+  double pv_peak_w = 290;      ///< array power at full sun
+  double capacity_ah = 200;    ///< the bank's capacity (its SOC drives the charge stage)
+  double soc = 0.62;           ///< 0..1 at start
+  bool load_output = true;     ///< LOAD / IL fields (the small models only)
 };
 MpptSimOptions mppt_150_35_48v();
 

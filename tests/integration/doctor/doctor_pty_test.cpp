@@ -88,10 +88,10 @@ class DoctorOnPtys : public ::testing::Test {
            ("gxlink-doctor-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
-    mppt_ = std::make_unique<sim::vedirect::PtyDevice>(io_, std::make_unique<sim::vedirect::MpptSimulator>(),
-                                             dir_ / "ttyUSB0");
-    shunt_ = std::make_unique<sim::vedirect::PtyDevice>(io_, std::make_unique<sim::vedirect::SmartShuntSimulator>(),
-                                              dir_ / "ttyUSB1");
+    mppt_ = std::make_unique<sim::vedirect::PtyDevice>(
+        io_, std::make_unique<sim::vedirect::MpptSimulator>(), dir_ / "ttyUSB0");
+    shunt_ = std::make_unique<sim::vedirect::PtyDevice>(
+        io_, std::make_unique<sim::vedirect::SmartShuntSimulator>(), dir_ / "ttyUSB1");
     mppt_->start();
     shunt_->start();
     multi_ = std::make_unique<sim::vebus::PtyMultiSim>(io_);

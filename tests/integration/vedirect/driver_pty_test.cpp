@@ -49,7 +49,8 @@ TEST(VeDirectPty, DriverSeesDataThenUnplugThenReplug) {
   drivers::DriverContext ctx{io, m, inst};
 
   const auto link = dir.path / "ttyUSB0";
-  sim::vedirect::PtyDevice dev(io, std::make_unique<sim::vedirect::MpptSimulator>(), link, milliseconds(200));
+  sim::vedirect::PtyDevice dev(io, std::make_unique<sim::vedirect::MpptSimulator>(), link,
+                               milliseconds(200));
   try {
     dev.start();
   } catch (const std::system_error& e) {

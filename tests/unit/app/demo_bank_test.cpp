@@ -8,8 +8,8 @@
 
 #include <cmath>
 
-#include "registry/demo.hpp"
 #include "protocols/canbms/codec.hpp"
+#include "registry/demo.hpp"
 #include "sim/canbms/battery_sim.hpp"
 #include "sim/dc_bus.hpp"
 #include "sim/nmea2000/vecan_sim.hpp"

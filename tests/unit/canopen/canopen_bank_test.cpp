@@ -74,7 +74,7 @@ CanopenConfig two_nodes() {
 }
 
 sim::canopen::SuperbNodeOptions node(std::uint8_t id, double soc, double amps, double temp,
-                            bool old = false) {
+                                     bool old = false) {
   sim::canopen::SuperbNodeOptions o;
   o.node_id = id;
   o.soc = soc;

@@ -50,7 +50,7 @@ TEST_F(ForwarderTest, BacklogOldestFirstWithinTheCatchUpBudgetAndLiveFirst) {
   f.link_up(t0);
   EXPECT_TRUE(f.catching_up());
   ASSERT_TRUE(f.pump(t0));
-  EXPECT_TRUE(transport.sent.empty());  // no budget yet at the first instant
+  EXPECT_TRUE(transport.sent.empty());   // no budget yet at the first instant
   ASSERT_TRUE(f.pump(t0 + seconds(1)));  // 300 samples of budget
   ASSERT_EQ(transport.sent.size(), 3u);
   EXPECT_EQ(transport.sent[0].front().t_ms, 0);

@@ -51,7 +51,8 @@ class SamplerTest : public ::testing::Test {
 TEST_F(SamplerTest, ANewServiceIsSampledWhole) {
   ASSERT_TRUE(sampler->sample_changes());
   auto q = queued();
-  EXPECT_EQ(q["/Dc/0/Voltage"], (std::vector<std::pair<std::int64_t, std::string>>{{1000, "26.5"}}));
+  EXPECT_EQ(q["/Dc/0/Voltage"],
+            (std::vector<std::pair<std::int64_t, std::string>>{{1000, "26.5"}}));
   EXPECT_EQ(q["/Soc"].size(), 1u);
   EXPECT_TRUE(q.count("/DeviceInstance"));  // the mandatory paths too
   EXPECT_EQ(sampler->dirty(), 0u);

@@ -48,8 +48,9 @@ TEST(UpstreamFormat, LineProtocolStringsArraysAndNull) {
   const LineContext ctx{"gx", "p"};
   ASSERT_TRUE(append_line(out, ctx, {"solarcharger", 0, "/ProductName"}, 5,
                           R"("SmartSolar \"MPPT\" 100\\20")"));
-  EXPECT_EQ(out, "gx,instance=0,path=/ProductName,portal=p,service=solarcharger "
-                 "text=\"SmartSolar \\\"MPPT\\\" 100\\\\20\" 5\n");
+  EXPECT_EQ(out,
+            "gx,instance=0,path=/ProductName,portal=p,service=solarcharger "
+            "text=\"SmartSolar \\\"MPPT\\\" 100\\\\20\" 5\n");
   out.clear();
   ASSERT_TRUE(append_line(out, ctx, {"battery", 1, "/Ids"}, 6, "[1,2]"));
   EXPECT_EQ(out, "gx,instance=1,path=/Ids,portal=p,service=battery text=\"[1,2]\" 6\n");

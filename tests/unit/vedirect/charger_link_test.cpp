@@ -98,7 +98,8 @@ struct LinkLoop : ::testing::Test {
   model::Model model;
   model::DeviceInstances instances;
   DriverContext ctx{io, model, instances};
-  sim::vedirect::MpptSimulator mppt{sim::vedirect::SimClockOptions{600, 0.45}, sim::vedirect::mppt_150_35_48v()};
+  sim::vedirect::MpptSimulator mppt{sim::vedirect::SimClockOptions{600, 0.45},
+                                    sim::vedirect::mppt_150_35_48v()};
   std::unique_ptr<VeDirectDriver> driver;
   std::string to_driver;
   TimePoint now = t0;
@@ -225,7 +226,8 @@ TEST(VeDirectDriverLink, WithoutAHexLinkAWriteFails) {
   VeDirectOptions o;
   o.connection = "ttyUSB0";  // no port and no tx: a capture, never sends
   VeDirectDriver d(ctx, o);
-  sim::vedirect::MpptSimulator mppt{sim::vedirect::SimClockOptions{600, 0.45}, sim::vedirect::mppt_150_35_48v()};
+  sim::vedirect::MpptSimulator mppt{sim::vedirect::SimClockOptions{600, 0.45},
+                                    sim::vedirect::mppt_150_35_48v()};
   d.on_bytes(as_bytes(mppt.tick(1)), t0);
   EXPECT_EQ(model.write("com.victronenergy.solarcharger.ttyUSB0", "/Link/NetworkMode",
                         model::Value(std::int64_t{5})),

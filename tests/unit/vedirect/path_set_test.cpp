@@ -79,9 +79,11 @@ TEST(VeDirectPathSet, SimulatedDevicesAddNoPath) {
     Rig rig;
     std::unique_ptr<sim::vedirect::VeDirectSimDevice> dev;
     if (kind == 0)
-      dev = std::make_unique<sim::vedirect::MpptSimulator>(sim::vedirect::SimClockOptions{600, 0.0});
+      dev =
+          std::make_unique<sim::vedirect::MpptSimulator>(sim::vedirect::SimClockOptions{600, 0.0});
     else
-      dev = std::make_unique<sim::vedirect::SmartShuntSimulator>(sim::vedirect::SimClockOptions{600, 0.0});
+      dev = std::make_unique<sim::vedirect::SmartShuntSimulator>(
+          sim::vedirect::SimClockOptions{600, 0.0});
     for (int t = 1; t <= 600; ++t) rig.feed(dev->tick(t));
     EXPECT_EQ(rig.probe.announced(), 1u) << kind;
     EXPECT_EQ(rig.probe.late_paths(), "") << kind;

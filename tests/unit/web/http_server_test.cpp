@@ -247,7 +247,9 @@ TEST_F(HttpAcknowledgeTest, PostAcknowledgesOneOrAllThroughTheModel) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(writes(), (std::vector<std::string>{"0=1", "all=1"}));
   // The same-origin dashboard may post.
-  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: 127.0.0.1:8088\r\nOrigin: http://127.0.0.1:8088\r\n").status,
+  EXPECT_EQ(post("/api/notifications/0/acknowledge",
+                 "Host: 127.0.0.1:8088\r\nOrigin: http://127.0.0.1:8088\r\n")
+                .status,
             200);
 }
 
@@ -266,10 +268,13 @@ TEST_F(HttpAcknowledgeTest, UnknownOrEmptyNotificationsAndOtherActionsAre404) {
 }
 
 TEST_F(HttpAcknowledgeTest, ACrossSitePostCannotSilenceAnAlarm) {
-  EXPECT_EQ(post("/api/notifications/acknowledge_all", "Host: 127.0.0.1:8088\r\nOrigin: http://evil.example\r\n")
+  EXPECT_EQ(post("/api/notifications/acknowledge_all",
+                 "Host: 127.0.0.1:8088\r\nOrigin: http://evil.example\r\n")
                 .status,
             403);
-  EXPECT_EQ(post("/api/notifications/0/acknowledge", "Host: 127.0.0.1:8088\r\nOrigin: null\r\n").status, 403);
+  EXPECT_EQ(
+      post("/api/notifications/0/acknowledge", "Host: 127.0.0.1:8088\r\nOrigin: null\r\n").status,
+      403);
   EXPECT_TRUE(writes().empty());
 }
 
@@ -825,9 +830,14 @@ TEST_F(HttpWritesOnTest, ARebindingPageCannotWriteToTheLoopbackServer) {
 }
 
 TEST_F(HttpWritesOnTest, ACrossSiteWriteIsRefused) {
-  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nOrigin: http://evil.example\r\n").status,
-            403);
-  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nOrigin: http://127.0.0.1:8088\r\n").status, 200);
+  EXPECT_EQ(
+      post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nOrigin: http://evil.example\r\n")
+          .status,
+      403);
+  EXPECT_EQ(
+      post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nOrigin: http://127.0.0.1:8088\r\n")
+          .status,
+      200);
   EXPECT_EQ(writes(), (std::vector<std::string>{"42"}));
 }
 
@@ -853,16 +863,20 @@ TEST_F(HttpTokenTest, EveryPostNeedsTheTokenWhenOneIsSet) {
   auto r = post(std::string(kLimit) + "42");
   EXPECT_EQ(r.status, 401);
   EXPECT_TRUE(r.has("WWW-Authenticate: Bearer\r\n"));
-  EXPECT_EQ(
-      post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nAuthorization: Bearer wrong-token!\r\n").status,
-      401);
-  EXPECT_EQ(post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nAuthorization: Bearer s3cret\r\n").status,
+  EXPECT_EQ(post(std::string(kLimit) + "42",
+                 "Host: 127.0.0.1:8088\r\nAuthorization: Bearer wrong-token!\r\n")
+                .status,
             401);
+  EXPECT_EQ(
+      post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nAuthorization: Bearer s3cret\r\n")
+          .status,
+      401);
   EXPECT_EQ(post("/api/notifications/acknowledge_all").status, 401);
   EXPECT_TRUE(writes().empty());
-  EXPECT_EQ(
-      post(std::string(kLimit) + "42", "Host: 127.0.0.1:8088\r\nAuthorization: Bearer s3cret-token\r\n").status,
-      200);
+  EXPECT_EQ(post(std::string(kLimit) + "42",
+                 "Host: 127.0.0.1:8088\r\nAuthorization: Bearer s3cret-token\r\n")
+                .status,
+            200);
   EXPECT_EQ(post("/api/notifications/acknowledge_all",
                  "Host: 127.0.0.1:8088\r\nAuthorization: Bearer s3cret-token\r\n")
                 .status,
