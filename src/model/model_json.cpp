@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "model/model_json.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace gxlink::model {
 
@@ -17,8 +19,96 @@ nlohmann::json to_json(const Value& v) {
     nlohmann::json operator()(const IntArray& a) const { return a; }
     nlohmann::json operator()(const DoubleArray& a) const { return a; }
     nlohmann::json operator()(const StringArray& a) const { return a; }
+    nlohmann::json operator()(const Tree& t) const { return tree_to_json(t.root()); }
   };
   return std::visit(Visitor{}, v);
+}
+
+nlohmann::json tree_to_json(const TreeNode& n) {
+  struct Visitor {
+    nlohmann::json operator()(std::monostate) const { return nullptr; }
+    nlohmann::json operator()(bool b) const { return b; }
+    nlohmann::json operator()(std::int64_t i) const { return i; }
+    nlohmann::json operator()(double d) const {
+      if (!std::isfinite(d)) return nullptr;
+      return d;
+    }
+    nlohmann::json operator()(const std::string& s) const { return s; }
+    nlohmann::json operator()(const TreeList& l) const {
+      nlohmann::json out = nlohmann::json::array();
+      for (auto& e : l) out.push_back(tree_to_json(e));
+      return out;
+    }
+    nlohmann::json operator()(const TreeDict& d) const {
+      nlohmann::json out = nlohmann::json::object();
+      for (auto& [k, e] : d) out[k] = tree_to_json(e);
+      return out;
+    }
+  };
+  return std::visit(Visitor{}, n.v);
+}
+
+namespace {
+// Builds the node, giving up once the JSON is deeper or larger than any Tree may be, so that a
+// huge document costs no more than the bound before Tree::make() refuses it.
+bool node_from_json(const nlohmann::json& j, std::size_t depth, std::size_t& budget,
+                    TreeNode& out) {
+  if (budget == 0) return false;
+  --budget;
+  if (j.is_null()) {
+    out = TreeNode{};
+  } else if (j.is_boolean()) {
+    out = TreeNode{j.get<bool>()};
+  } else if (j.is_number_integer()) {
+    // An unsigned beyond int64 keeps its magnitude as a double rather than wrapping.
+    if (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+      out = TreeNode{j.get<double>()};
+    else
+      out = TreeNode{j.get<std::int64_t>()};
+  } else if (j.is_number()) {
+    out = TreeNode{j.get<double>()};
+  } else if (j.is_string()) {
+    out = TreeNode{j.get<std::string>()};
+  } else if (j.is_array()) {
+    if (depth >= Tree::kMaxDepth) return false;
+    TreeList l;
+    l.reserve(std::min(j.size(), budget));
+    for (auto& e : j) {
+      if (!node_from_json(e, depth + 1, budget, l.emplace_back())) return false;
+    }
+    out = TreeNode{std::move(l)};
+  } else if (j.is_object()) {
+    if (depth >= Tree::kMaxDepth) return false;
+    TreeDict d;
+    for (auto& [k, e] : j.items()) {
+      d.emplace_back(k, TreeNode{});
+      if (!node_from_json(e, depth + 1, budget, d.back().second)) return false;
+    }
+    out = TreeNode{std::move(d)};
+  } else {
+    return false;  // binary
+  }
+  return true;
+}
+}  // namespace
+
+Result<Tree> tree_from_json(const nlohmann::json& j) {
+  TreeNode root;
+  std::size_t budget = Tree::kMaxNodes;
+  if (!node_from_json(j, 0, budget, root))
+    return fail(Errc::kOutOfRange, "structured value too deep or too large");
+  return Tree::make(std::move(root));
+}
+
+Result<Value> from_json_structured(const nlohmann::json& j) {
+  if (j.is_object() || (j.is_array() && !j.empty())) {
+    Value flat = from_json(j);
+    if (is_valid(flat)) return flat;
+    auto t = tree_from_json(j);
+    if (!t) return tl::unexpected(t.error());
+    return Value{std::move(*t)};
+  }
+  return from_json(j);
 }
 
 Value from_json(const nlohmann::json& j) {

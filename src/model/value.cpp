@@ -27,6 +27,7 @@ bool same_value(const Value& a, const Value& b) noexcept {
     const double db = std::get<double>(b);
     return *da == db || (std::isnan(*da) && std::isnan(db));
   }
+  if (auto* ta = std::get_if<Tree>(&a)) return *ta == std::get<Tree>(b);
   return a == b;
 }
 
@@ -59,6 +60,7 @@ std::string to_plain_text(const Value& v) {
     std::string operator()(const StringArray& a) const {
       return join(a, [](const std::string& x) { return x; });
     }
+    std::string operator()(const Tree& t) const { return tree_text(t.root()); }
   };
   return std::visit(Visitor{}, v);
 }

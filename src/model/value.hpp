@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// A model value, as Venus OS carries it on D-Bus: invalid (Venus' empty array), an integer, a
-/// double, a string, or an array. Invalid is `std::monostate` (STYLE.md rule 13).
+/// double, a string, a flat array, or a structured value (Tree: lists and dicts, tree.hpp).
+/// Invalid is `std::monostate` (STYLE.md rule 13).
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include "model/tree.hpp"
 
 namespace gxlink::model {
 
@@ -16,8 +19,8 @@ using IntArray = std::vector<std::int64_t>;
 using DoubleArray = std::vector<double>;
 using StringArray = std::vector<std::string>;
 
-using Value =
-    std::variant<Invalid, std::int64_t, double, std::string, IntArray, DoubleArray, StringArray>;
+using Value = std::variant<Invalid, std::int64_t, double, std::string, IntArray, DoubleArray,
+                           StringArray, Tree>;
 
 inline bool is_valid(const Value& v) noexcept { return !std::holds_alternative<Invalid>(v); }
 

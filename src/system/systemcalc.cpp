@@ -102,10 +102,13 @@ std::vector<std::string> output_paths() {
 }
 
 // Paths systemcalc sets itself outside the summed values (kept across ticks unless recomputed).
-constexpr std::array<const char*, 10> kSelectionPaths = {"/ActiveBatteryService",
+constexpr std::array<const char*, 13> kSelectionPaths = {"/ActiveBatteryService",
                                                          "/AutoSelectedBatteryService",
                                                          "/AutoSelectedBatteryMeasurement",
                                                          "/AvailableBatteryServices",
+                                                         "/AvailableBatteryMeasurements",
+                                                         "/AvailableBatteries",
+                                                         "/Batteries",
                                                          "/Dc/Battery/BatteryService",
                                                          "/ActiveBmsService",
                                                          "/ActiveBmsInstance",
@@ -235,6 +238,153 @@ std::string python_json_dict(const std::vector<std::pair<std::string, std::strin
   return out + "}";
 }
 
+// ---- /Batteries and /AvailableBatteries (delegates/batterydata.py) ----
+
+/// One battery measurement batterydata.py tracks: a battery monitor's main one, a second channel
+/// (a battery's starter /Dc/1, a charger's outputs), a Multi's own, or a genset's starter voltage.
+struct BatteryTrack {
+  enum class Kind { kMonitor, kChannel, kMulti, kStarter };
+  const Service* s;
+  Kind kind;
+  int channel = 0;  ///< kChannel only
+
+  /// service_id: "com.victronenergy.battery/512", with "/<channel>" for a second channel; the key
+  /// of its configuration settings and of /AvailableBatteries.
+  std::string id() const {
+    std::string i = service_class(s->name()) + "/" + std::to_string(s->device_instance());
+    if (kind == Kind::kChannel) i += "/" + std::to_string(channel);
+    return i;
+  }
+  std::string dc(const char* leaf) const {
+    return "/Dc/" + std::to_string(kind == Kind::kChannel ? channel : 0) + "/" + leaf;
+  }
+  /// A measurement counts once it has a voltage (a Multi's always counts).
+  bool valid() const {
+    if (kind == Kind::kMulti) return true;
+    if (kind == Kind::kStarter) return model::is_valid(s->get("/StarterVoltage"));
+    return model::is_valid(s->get(dc("Voltage")));
+  }
+  /// /CustomName, else /ProductName (Python `or`: an empty custom name does not count).
+  std::optional<std::string> name() const {
+    for (const char* p : {"/CustomName", "/ProductName"}) {
+      const Value& v = s->get(p);
+      if (auto* str = std::get_if<std::string>(&v); str && !str->empty()) return *str;
+      if (model::is_valid(v) && !std::holds_alternative<std::string>(v))
+        return model::to_plain_text(v);
+    }
+    return std::nullopt;
+  }
+};
+
+/// The trackers batterydata.py's device_added creates, in service name order.
+std::vector<BatteryTrack> battery_tracks(const model::Model& m) {
+  using K = BatteryTrack::Kind;
+  std::vector<BatteryTrack> out;
+  for (auto& [name, sp] : m.services()) {
+    const Service* s = sp.get();
+    const std::string t = service_type(name);
+    if (t == "battery") {
+      out.push_back({s, K::kMonitor});
+      out.push_back({s, K::kChannel, 1});
+    } else if (t == "charger") {
+      for (int ch = 0; ch < 3; ++ch) out.push_back({s, K::kChannel, ch});
+    } else if (t == "vebus" || t == "multi" || (t == "inverter" && valid(s, "/Soc"))) {
+      out.push_back({s, K::kMulti});
+    } else if (t == "genset") {
+      out.push_back({s, K::kStarter});
+    } else if (t == "dcgenset") {
+      out.push_back({s, K::kChannel, 0});
+      out.push_back({s, K::kStarter});
+    }
+  }
+  return out;
+}
+
+/// A model value inside a structure: a number stays a number, anything else is left out (None).
+std::optional<model::TreeNode> tree_number(const Value& v) {
+  if (auto* i = std::get_if<std::int64_t>(&v)) return model::TreeNode{*i};
+  if (auto* d = std::get_if<double>(&v)) return model::TreeNode{*d};
+  return std::nullopt;
+}
+
+/// BatteryTracker._data() and its subclasses' (keys whose value is None are left out, as data()
+/// does, in its key order), plus `active_battery_service` and the configured name.
+model::TreeDict battery_entry(const BatteryTrack& b, bool active, const std::string& config_name) {
+  using K = BatteryTrack::Kind;
+  model::TreeDict d;
+  auto put_node = [&](const char* key, std::optional<model::TreeNode> n) {
+    if (n) d.emplace_back(key, std::move(*n));
+  };
+  // The configured name replaces the device's (dict(data, **kwargs) keeps the key's place).
+  auto put_name = [&] {
+    if (!config_name.empty())
+      d.emplace_back("name", config_name);
+    else if (auto n = b.name())
+      d.emplace_back("name", *n);
+  };
+  d.emplace_back(
+      "id", b.kind == K::kChannel ? b.s->name() + ":" + std::to_string(b.channel) : b.s->name());
+  if (b.kind != K::kChannel) d.emplace_back("instance", std::int64_t{b.s->device_instance()});
+  if (b.kind == K::kStarter) {
+    put_node("voltage", tree_number(b.s->get("/StarterVoltage")));
+    put_name();
+  } else {
+    const Value& p = b.s->get(b.dc("Power"));
+    put_node("voltage", tree_number(b.s->get(b.dc("Voltage"))));
+    put_node("current", tree_number(b.s->get(b.dc("Current"))));
+    // `power or calculated_power`: a power of 0 (or none) gives V × I, or nothing without both.
+    const Opt power = model::as_double(p);
+    const Opt v = num(b.s, b.dc("Voltage")), i = num(b.s, b.dc("Current"));
+    if (power && *power != 0)
+      put_node("power", tree_number(p));
+    else if (v && i)
+      d.emplace_back("power", *v * *i);
+    if (b.kind == K::kChannel) {
+      put_name();
+    } else {
+      put_node("temperature", tree_number(b.s->get("/Dc/0/Temperature")));
+      put_node("soc", tree_number(b.s->get("/Soc")));
+      if (b.kind == K::kMonitor) put_node("timetogo", tree_number(b.s->get("/TimeToGo")));
+      put_name();
+      // The ±30 W rule, on the measured power only (venus_os.md §5.3).
+      if (power)
+        d.emplace_back("state", *power > 30    ? kStateCharging
+                                : *power < -30 ? kStateDischarging
+                                               : kStateIdle);
+      if (b.kind == K::kMonitor) put_node("bmsstate", tree_number(b.s->get("/State")));
+    }
+  }
+  d.emplace_back("active_battery_service", active);
+  return d;
+}
+
+/// json.dumps of /AvailableBatteries: {service_id: {"name", "channel", "type"}} of the valid
+/// measurements, with Python's separators and ASCII escapes.
+std::string available_batteries_json(const std::vector<BatteryTrack>& tracks) {
+  auto js = [](const nlohmann::json& j) {
+    return j.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+  };
+  std::vector<std::pair<std::string, std::string>> entries;  // (id, object text)
+  for (auto& b : tracks) {
+    if (!b.valid()) continue;
+    const auto name = b.name();
+    std::string obj =
+        "{\"name\": " + (name ? js(*name) : std::string("null")) + ", \"channel\": " +
+        (b.kind == BatteryTrack::Kind::kChannel ? std::to_string(b.channel) : std::string("null")) +
+        ", \"type\": " + js(service_type(b.s->name())) + "}";
+    const std::string id = b.id();
+    auto it = std::find_if(entries.begin(), entries.end(), [&](auto& e) { return e.first == id; });
+    if (it != entries.end())
+      it->second = std::move(obj);  // a later tracker with the same id replaces it (dict key)
+    else
+      entries.emplace_back(id, std::move(obj));
+  }
+  std::string out = "{";
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    out += (i ? ", " : "") + js(entries[i].first) + ": " + entries[i].second;
+  return out + "}";
+}
+
 void number_of_phases(NewValues& nv, const std::string& base) {
   Opt n;
   for (int ph = 1; ph <= 3; ++ph)
@@ -265,6 +415,12 @@ void SystemCalc::stop() {
 }
 
 void SystemCalc::on_tick(TimePoint) { update(); }
+
+void SystemCalc::set_tree(std::string_view path, model::TreeNode node) {
+  auto tree = model::Tree::make(std::move(node));
+  // Beyond Tree's bounds (thousands of batteries): invalid rather than a partial list.
+  service_->set(path, tree ? Value{std::move(*tree)} : Value{});
+}
 
 void SystemCalc::update() {
   if (!service_) return;
@@ -369,6 +525,45 @@ void SystemCalc::update() {
       for (auto* s : view.connected_of(t))
         if (valid(s, "/Soc")) add(s);
     service_->set("/AvailableBatteryServices", python_json_dict(ul));
+
+    // /AvailableBatteryMeasurements: the same services, keyed by measurement id, as a dict
+    // (D-Bus a{sv}), not a JSON string.
+    model::TreeDict measurements;
+    for (auto& [key, text] : ul) {
+      std::string id = key;
+      if (id != "default" && id != "nobattery") {
+        std::replace(id.begin(), id.end(), '.', '_');
+        std::replace(id.begin(), id.end(), '/', '_');
+        id += "/Dc/0";
+      }
+      measurements.emplace_back(std::move(id), text);
+    }
+    set_tree("/AvailableBatteryMeasurements", std::move(measurements));
+  }
+
+  // /Batteries (a list of dicts) and /AvailableBatteries (a JSON string): batterydata.py. A
+  // measurement is listed when it is valid and enabled in its configuration, and the active one
+  // always. Venus refreshes them on a 5 s timer; here every tick, which only signals on change.
+  {
+    const auto tracks = battery_tracks(ctx_.model);
+    const std::string active = model::to_plain_text(service_->get("/ActiveBatteryService"));
+    model::TreeList list;
+    for (auto& b : tracks) {
+      const std::string id = b.id();
+      const bool is_active =
+          model::is_valid(service_->get("/ActiveBatteryService")) && id == active;
+      // Without a configuration setting, the default: a battery monitor's main measurement is
+      // shown, nothing else (add_configured_battery's default_visibility).
+      const auto enabled = settings.get_int(battery_setting_path(id, "Enabled"));
+      const bool shown = enabled ? *enabled != 0 : b.kind == BatteryTrack::Kind::kMonitor;
+      if (!((b.valid() && shown) || is_active)) continue;
+      const std::string config_name = settings.has(battery_setting_path(id, "Name"))
+                                          ? settings.get_string(battery_setting_path(id, "Name"))
+                                          : std::string();
+      list.emplace_back(battery_entry(b, is_active, config_name));
+    }
+    set_tree("/Batteries", std::move(list));
+    service_->set("/AvailableBatteries", available_batteries_json(tracks));
   }
 
   // Per-battery configuration (delegates/batterydata.py BatteryConfiguration): a battery monitor

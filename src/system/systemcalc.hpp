@@ -34,6 +34,9 @@ class SystemCalc : public SystemComponent {
   const std::string& bms_service() const noexcept { return bms_service_; }
 
  private:
+  /// Publishes a structured value (model::Tree) at `path`.
+  void set_tree(std::string_view path, model::TreeNode node);
+
   SystemContext& ctx_;
   model::Service* service_ = nullptr;
   std::string battery_service_;

@@ -3,7 +3,8 @@
 // service, and SetValue takes any variant from any caller) → model values. The input drives a
 // small builder that makes variants of every D-Bus type the decoder may meet, nested ones,
 // structs and dicts included; the decoder must answer a value or an error, never throw or crash,
-// and a value it accepts must go into the model and out as JSON.
+// and a value it accepts (lists and dicts as a bounded model::Tree) must go into the model, out as
+// JSON and back onto the wire.
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -18,6 +19,7 @@
 #include "model/model.hpp"
 #include "model/model_json.hpp"
 #include "publishers/dbus/value_codec.hpp"
+#include "publishers/dbus/wire.hpp"
 
 namespace {
 
@@ -119,5 +121,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   m.flush();
   const std::string text = model::dump_json(model::to_json(s));
   if (!nlohmann::json::parse(text, nullptr, false).is_object()) std::abort();
+  if (auto* t = std::get_if<model::Tree>(&*r)) {
+    if (t->nodes() > model::Tree::kMaxNodes) std::abort();  // the bound holds for what is accepted
+  }
+  static publishers::dbus::WireWriter w;
+  w.clear();
+  w.begin_signal("/Value", publishers::dbus::kBusItem, "PropertiesChanged", "a{sv}", 1);
+  w.value_text(*r, model::to_plain_text(*r));
+  w.end_message();
   return 0;
 }

@@ -55,7 +55,15 @@ Result<model::Value> parse_recorded_value(std::string_view type, std::string_vie
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_array())
       return fail(Errc::kBadFormat, "bad ARRAY '" + std::string(text) + "'");
-    return model::from_json(j);
+    // A list of dicts (Venus' /Batteries) or of mixed values is a structured value.
+    return model::from_json_structured(j);
+  }
+  if (type.starts_with("DICT")) {
+    // A dict (D-Bus a{sv}, Venus' /AvailableBatteryMeasurements), written as JSON.
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+      return fail(Errc::kBadFormat, "bad DICT '" + std::string(text) + "'");
+    return model::from_json_structured(j);
   }
   return fail(Errc::kUnknownId, "unknown type " + std::string(type));
 }

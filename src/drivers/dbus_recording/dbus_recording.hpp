@@ -9,7 +9,8 @@
 ///   3<TAB>/Dc/0/Voltage<TAB>DOUBLE<TAB>12.6<TAB>12.60V  <- changes, t = whole seconds from start
 ///
 /// TYPE is INT32, INT16, UINT32, UINT16, BYTE, DOUBLE, STRING, BOOLEAN, ARRAY or ARRAY[subtype];
-/// `ARRAY<TAB>[]` is Venus' invalid value; arrays are JSON.
+/// `ARRAY<TAB>[]` is Venus' invalid value; arrays are JSON (a list of dicts or mixed values is a
+/// model::Tree), and DICT (JSON object) is a structured value too.
 
 #include <iosfwd>
 #include <string>

@@ -48,7 +48,7 @@ bool cut_utf8(std::string& s, std::size_t max) {
 
 enum class Bound { kOk, kCut, kRefused };
 
-// Holds a value to the limits: a long string is cut, a long array refused.
+// Holds a value to the limits: a long string is cut, a long array or structure refused.
 Bound bound_value(model::Value& v, const ImportLimits& l) {
   if (auto* str = std::get_if<std::string>(&v))
     return cut_utf8(*str, l.max_string) ? Bound::kCut : Bound::kOk;
@@ -61,6 +61,11 @@ Bound bound_value(model::Value& v, const ImportLimits& l) {
     for (auto& x : *a) bytes += x.size();
     return a->size() > l.max_array || bytes > l.max_string ? Bound::kRefused : Bound::kOk;
   }
+  // A structured value is held to the limits of a string array: its nodes count as elements, its
+  // strings and keys together as one string (Tree's own bounds are the hard ceiling).
+  if (auto* t = std::get_if<model::Tree>(&v))
+    return t->nodes() > l.max_array || t->string_bytes() > l.max_string ? Bound::kRefused
+                                                                        : Bound::kOk;
   return Bound::kOk;
 }
 

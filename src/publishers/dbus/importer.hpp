@@ -39,7 +39,9 @@ namespace gxlink::publishers::dbus {
 struct ImportLimits {
   std::size_t max_paths = 5000;       ///< paths per service, mandatory ones included
   std::size_t max_string = 4096;      ///< bytes of a string value (longer: cut), of a string array
-  std::size_t max_array = 1024;       ///< elements of an array value (longer: refused)
+                                      ///< or of all strings of a structured value (refused)
+  std::size_t max_array = 1024;       ///< elements of an array value, nodes of a structured
+                                      ///< value (longer: refused)
   std::size_t max_path_length = 256;  ///< bytes of a path
   std::size_t max_path_depth = 16;    ///< elements of a path
   std::size_t max_services = 256;     ///< services imported at once

@@ -3,9 +3,11 @@
 
 #include "publishers/dbus/wire.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <type_traits>
 #include <vector>
 
@@ -25,6 +27,11 @@ void append_valid_empty(sdbus::Message& msg) {
   msg.closeContainer();
   msg.closeVariant();
 }
+
+// A Tree node as one variant, as velib's wrap_dbus_value wraps Python values: None is the invalid
+// empty `ai`, a bool `b`, a dict `a{sv}`, a non-empty list `av` and an empty one `au`
+// (venus_os.md §1.2).
+void append_node(sdbus::Message& m, const model::TreeNode& n);
 
 template <class T>
 model::Value int_array(const sdbus::Variant& v) {
@@ -110,9 +117,119 @@ void append_variant(sdbus::Message& msg, const model::Value& v) {
       m.closeContainer();
       m.closeVariant();
     }
+    void operator()(const model::Tree& t) const { append_node(m, t.root()); }
   };
   std::visit(Visitor{msg}, v);
 }
+
+namespace {
+void append_node(sdbus::Message& m, const model::TreeNode& n) {
+  struct Visitor {
+    sdbus::Message& m;
+    void operator()(std::monostate) const { append_variant(m, model::Invalid{}); }
+    void operator()(bool b) const {
+      m.openVariant("b");
+      m << b;
+      m.closeVariant();
+    }
+    void operator()(std::int64_t i) const { append_variant(m, model::Value{i}); }
+    void operator()(double d) const { append_variant(m, model::Value{d}); }
+    void operator()(const std::string& s) const {
+      m.openVariant("s");
+      m << dbus_safe(s);
+      m.closeVariant();
+    }
+    void operator()(const model::TreeList& l) const {
+      if (l.empty()) return append_valid_empty(m);
+      m.openVariant("av");
+      m.openContainer("v");
+      for (auto& e : l) append_node(m, e);
+      m.closeContainer();
+      m.closeVariant();
+    }
+    void operator()(const model::TreeDict& d) const {
+      m.openVariant("a{sv}");
+      m.openContainer("{sv}");
+      for (auto& [k, e] : d) {
+        m.openDictEntry("sv");
+        m << dbus_safe(k);
+        append_node(m, e);
+        m.closeDictEntry();
+      }
+      m.closeContainer();
+      m.closeVariant();
+    }
+  };
+  std::visit(Visitor{m}, n.v);
+}
+
+// A flat model value as a Tree node: inside a structure, arrays are lists and invalid is null.
+model::TreeNode node_of(const model::Value& v) {
+  if (auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (auto* d = std::get_if<double>(&v)) return *d;
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  model::TreeList l;
+  if (auto* a = std::get_if<model::IntArray>(&v)) l.assign(a->begin(), a->end());
+  if (auto* a = std::get_if<model::DoubleArray>(&v)) l.assign(a->begin(), a->end());
+  if (auto* a = std::get_if<model::StringArray>(&v)) l.assign(a->begin(), a->end());
+  if (auto* t = std::get_if<model::Tree>(&v)) return t->root();
+  if (!model::is_valid(v)) return {};
+  return l;
+}
+
+// One variant as a Tree node, `depth` containers down, spending one of `budget` nodes per node so
+// that a deep or wide structure is refused as soon as it passes Tree's bounds.
+Result<model::TreeNode> node_from_variant(const sdbus::Variant& v, std::size_t depth,
+                                          std::size_t& budget) {
+  if (budget == 0) return fail(Errc::kOutOfRange, "structured value has too many elements");
+  --budget;
+  const std::string sig = v.peekValueType();
+  const bool container = sig == "av" || sig == "a{sv}" || sig == "aa{sv}";
+  if (container && depth >= model::Tree::kMaxDepth)
+    return fail(Errc::kOutOfRange, "structured value nested too deep");
+  if (sig == "b") return model::TreeNode{v.get<bool>()};
+  if (sig == "av") {
+    auto items = v.get<std::vector<sdbus::Variant>>();
+    model::TreeList l;
+    l.reserve(std::min(items.size(), budget));
+    for (auto& e : items) {
+      auto n = node_from_variant(e, depth + 1, budget);
+      if (!n) return n;
+      l.push_back(std::move(*n));
+    }
+    return model::TreeNode{std::move(l)};
+  }
+  if (sig == "a{sv}") {
+    model::TreeDict d;
+    for (auto& [k, e] : v.get<std::map<std::string, sdbus::Variant>>()) {
+      auto n = node_from_variant(e, depth + 1, budget);
+      if (!n) return n;
+      d.emplace_back(k, std::move(*n));
+    }
+    return model::TreeNode{std::move(d)};
+  }
+  if (sig == "aa{sv}") {
+    model::TreeList l;
+    for (auto& m : v.get<std::vector<std::map<std::string, sdbus::Variant>>>()) {
+      if (budget == 0) return fail(Errc::kOutOfRange, "structured value has too many elements");
+      --budget;
+      model::TreeDict d;
+      for (auto& [k, e] : m) {
+        auto n = node_from_variant(e, depth + 2, budget);
+        if (!n) return n;
+        d.emplace_back(k, std::move(*n));
+      }
+      l.push_back(model::TreeNode{std::move(d)});
+    }
+    return model::TreeNode{std::move(l)};
+  }
+  auto flat = value_from_variant(v);
+  if (!flat) return tl::unexpected(flat.error());
+  if (auto* l = std::get_if<model::IntArray>(&*flat); l && l->size() > budget)
+    return fail(Errc::kOutOfRange, "structured value has too many elements");
+  return node_of(*flat);
+}
+}  // namespace
 
 std::string item_text(std::string_view path, const model::Item& item) {
   // velib VeDbusItemExport.GetText: "/ProductId defaults to 0x%X" when no text callback is set.
@@ -189,6 +306,16 @@ Result<model::Value> value_from_variant(const sdbus::Variant& v) {
     // empty array as null for that reason (venus_os.md §1.2). A non-empty `av` is not a BusItem
     // value.
     if (v.get<std::vector<sdbus::Variant>>().empty()) return model::Value{model::Invalid{}};
+  }
+  if (sig == "av" || sig == "a{sv}" || sig == "aa{sv}") {
+    // A structured value (velib wraps a Python list as `av` and a dict as `a{sv}`; Venus' system
+    // service publishes both, venus_os.md §5.2), bounded as it is read.
+    std::size_t budget = model::Tree::kMaxNodes;
+    auto root = node_from_variant(v, 0, budget);
+    if (!root) return tl::unexpected(root.error());
+    auto tree = model::Tree::make(std::move(*root));
+    if (!tree) return tl::unexpected(tree.error());
+    return model::Value{std::move(*tree)};
   }
   return fail(Errc::kUnsupported, "variant of type '" + sig + "'");
 }

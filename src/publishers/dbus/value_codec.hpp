@@ -4,7 +4,9 @@
 /// - invalid is an empty array of int32 (`ai`) inside the variant (velib VEDBUS_INVALID);
 /// - integers go as int32 when they fit, else int64 (velib wrap_dbus_value);
 /// - a valid empty list goes as `au`, so that it cannot be mistaken for invalid;
-/// - on the way in, booleans, bytes and every integer width become int64; an empty `ai` is invalid.
+/// - on the way in, booleans, bytes and every integer width become int64; an empty `ai` is invalid;
+/// - a structured value (model::Tree) goes as velib wraps Python values: dict `a{sv}`, list `av`
+///   (empty: `au`), bool `b`, None as the invalid empty `ai`.
 
 #include <string>
 #include <string_view>
@@ -37,8 +39,9 @@ std::string_view fast_item_text(const model::Item& item, char (&buf)[64]) noexce
 /// D-Bus object path syntax: "/" or "/a/b" with elements of [A-Za-z0-9_], no empty element.
 bool is_object_path(std::string_view p) noexcept;
 
-/// A variant received from the bus as a model value. Nested variants and dicts are refused
-/// (Errc::unsupported); they do not occur in BusItem values.
+/// A variant received from the bus as a model value. `av`, `a{sv}` and `aa{sv}` become a Tree
+/// (velib's lists and dicts; bounded by Tree's limits, Errc::kOutOfRange beyond them); other
+/// containers (structs, other dicts, a variant in a variant) are refused (Errc::kUnsupported).
 Result<model::Value> value_from_variant(const sdbus::Variant& v);
 
 }  // namespace gxlink::publishers::dbus

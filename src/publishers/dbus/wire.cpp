@@ -202,8 +202,41 @@ void WireWriter::variant(const model::Value& v) {
       for (auto& x : a) w.str(x);
       w.end_array(m);
     }
+    void operator()(const model::Tree& t) const { w.node(t.root()); }
   };
   std::visit(Visitor{*this}, v);
+}
+
+// A Tree node, as value_codec.cpp's append_node() writes it through sd-bus.
+void WireWriter::node(const model::TreeNode& n) {
+  if (auto* b = std::get_if<bool>(&n.v)) {
+    sig("b");
+    u32(*b ? 1 : 0);
+  } else if (auto* l = n.list()) {
+    if (l->empty()) return variant(model::IntArray{});  // valid empty: `au`
+    sig("av");
+    auto m = begin_array(1);  // a variant aligns to 1 (its signature)
+    for (auto& e : *l) node(e);
+    end_array(m);
+  } else if (auto* d = n.dict()) {
+    sig("a{sv}");
+    auto m = begin_array(8);  // dict entries align to 8
+    for (auto& [k, e] : *d) {
+      align(8);
+      str(k);
+      node(e);
+    }
+    end_array(m);
+  } else if (auto* i = std::get_if<std::int64_t>(&n.v)) {
+    variant(model::Value{*i});
+  } else if (auto* x = std::get_if<double>(&n.v)) {
+    variant(model::Value{*x});
+  } else if (auto* s = std::get_if<std::string>(&n.v)) {
+    sig("s");
+    str(*s);
+  } else {
+    variant(model::Invalid{});
+  }
 }
 
 void WireWriter::value_text(const model::Value& v, std::string_view text) {

@@ -61,6 +61,8 @@ class WireWriter {
   void end_array(ArrayMark mark);
   /// A variant holding a model value, encoded as value_codec.hpp describes.
   void variant(const model::Value& v);
+  /// A variant holding one node of a structured value (a{sv}, av, b, ...).
+  void node(const model::TreeNode& n);
   void variant_string(std::string_view s);
   /// The {"Value": v, "Text": s} dict (`a{sv}`) of both signals.
   void value_text(const model::Value& v, std::string_view text);

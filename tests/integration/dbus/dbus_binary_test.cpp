@@ -138,5 +138,96 @@ TEST(GxlinkBinaryOnDbus, EveryServiceHasItsWholePathSetWhenItsNameAppears) {
   EXPECT_GE(devices, 5u) << seen.dump();
 }
 
+// Issue 12: the system service's structured paths as a Venus client reads them. On Venus,
+// /AvailableBatteryMeasurements is a dict (a{sv}) of measurement id → name and /Batteries a list
+// (av) of dicts, one per battery measurement (dbus_systemcalc.py, delegates/batterydata.py);
+// /AvailableBatteryServices stays a JSON string. Read with python3-dbus and dbus-send.
+TEST(GxlinkBinaryOnDbus, SystemPublishesBatteryDictsAndLists) {
+  test::PrivateBus bus;
+  test::Child gx({GXLINK_BINARY, "run", "--demo", "--dbus", bus.address(), "--no-tui", "--http",
+                  "127.0.0.1:0"},
+                 true);
+  int port = 0;
+  const std::regex serving(R"(http://127\.0\.0\.1:(\d+))");
+  for (int i = 0; i < 200 && port == 0; ++i) {
+    auto line = gx.read_line(seconds(20));
+    ASSERT_TRUE(line) << "gxlink said nothing about its HTTP port";
+    std::smatch m;
+    if (std::regex_search(*line, m, serving)) port = std::stoi(m[1]);
+  }
+  ASSERT_GT(port, 0);
+  const std::string sys = "com.victronenergy.system";
+
+  // Wait until systemcalc has picked a battery and listed it.
+  json batteries;
+  for (int i = 0; i < 300; ++i) {
+    batteries = client(bus.address(), {"getvalue", sys, "/Batteries"});
+    if (batteries.is_object() && batteries["v"].is_array() && !batteries["v"].empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(batteries["sig"], "av") << batteries.dump();
+  int active = 0;
+  for (auto& b : batteries["v"]) {
+    ASSERT_TRUE(b.is_object()) << b.dump();
+    EXPECT_EQ(b["id"]["sig"], "s") << b.dump();
+    EXPECT_TRUE(b["id"]["v"].get<std::string>().starts_with("com.victronenergy.")) << b.dump();
+    EXPECT_EQ(b["name"]["sig"], "s") << b.dump();
+    EXPECT_EQ(b["active_battery_service"]["sig"], "b") << b.dump();
+    if (b.contains("voltage")) {
+      EXPECT_EQ(b["voltage"]["sig"], "d") << b.dump();
+    }
+    active += b["active_battery_service"]["v"].get<int>();
+  }
+  EXPECT_EQ(active, 1) << batteries.dump();
+
+  const json measurements =
+      client(bus.address(), {"getvalue", sys, "/AvailableBatteryMeasurements"});
+  ASSERT_EQ(measurements["sig"], "a{sv}") << measurements.dump();
+  EXPECT_EQ(measurements["v"]["default"], (json{{"v", "Automatic"}, {"sig", "s"}}));
+  EXPECT_EQ(measurements["v"]["nobattery"], (json{{"v", "No battery monitor"}, {"sig", "s"}}));
+  const json auto_measurement =
+      client(bus.address(), {"getvalue", sys, "/AutoSelectedBatteryMeasurement"});
+  EXPECT_TRUE(measurements["v"].contains(auto_measurement["v"].get<std::string>()))
+      << measurements.dump() << " has no " << auto_measurement.dump();
+  const json services = client(bus.address(), {"getvalue", sys, "/AvailableBatteryServices"});
+  EXPECT_EQ(services["sig"], "s");
+  EXPECT_EQ(json::parse(services["v"].get<std::string>()).size(), measurements["v"].size());
+  // GetItems carries the same values (the path set a client scans once).
+  const json items = client(bus.address(), {"getitems", sys});
+  EXPECT_EQ(items["/AvailableBatteryMeasurements"]["Value"]["sig"], "a{sv}");
+  EXPECT_EQ(items["/Batteries"]["Value"]["sig"], "av");
+
+  // GetText is Python's str() of the value, as velib answers it.
+  const json text = client(bus.address(), {"gettext", sys, "/AvailableBatteryMeasurements"});
+  EXPECT_TRUE(text["v"].get<std::string>().starts_with("{'default': 'Automatic', 'nobattery': "))
+      << text.dump();
+  EXPECT_TRUE(
+      client(bus.address(), {"gettext", sys, "/Batteries"})["v"].get<std::string>().starts_with(
+          "[{'id': 'com.victronenergy."));
+
+  // dbus-send, the tool of a shell user: a variant holding an array of dict entries.
+  int rc = -1;
+  const std::string reply =
+      test::run({"/usr/bin/dbus-send", "--bus=" + bus.address(), "--print-reply", "--dest=" + sys,
+                 "/AvailableBatteryMeasurements", "com.victronenergy.BusItem.GetValue"},
+                &rc);
+  EXPECT_EQ(rc, 0) << reply;
+  EXPECT_NE(reply.find("variant"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("dict entry("), std::string::npos) << reply;
+  EXPECT_NE(reply.find("string \"default\""), std::string::npos) << reply;
+  EXPECT_NE(reply.find("string \"Automatic\""), std::string::npos) << reply;
+
+  // HTTP /api/model: JSON object and array of objects, as MQTT's {"value": ...} carries them.
+  const json model = http_get(port, "/api/model");
+  EXPECT_TRUE(model[sys]["/AvailableBatteryMeasurements"].is_object()) << model[sys].dump();
+  ASSERT_TRUE(model[sys]["/Batteries"].is_array());
+  for (auto& b : model[sys]["/Batteries"]) {
+    EXPECT_TRUE(b.is_object());
+    EXPECT_TRUE(b["active_battery_service"].is_boolean());
+  }
+  gx.stop(SIGTERM);
+  EXPECT_EQ(gx.wait(), 0);
+}
+
 }  // namespace
 }  // namespace gxlink

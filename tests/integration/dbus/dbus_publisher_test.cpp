@@ -320,6 +320,49 @@ TEST_F(DbusPublisherTest, ANativeServiceIsImportedKeptCurrentAndRemovedWhenItGoe
   EXPECT_TRUE(loop_->wait_for([&] { return model_.find(name) == nullptr; }));
 }
 
+// Venus' system service publishes dicts (a{sv}) and lists of dicts (av): they are imported as
+// structured values, within the import limits (issue 11 item 7).
+TEST_F(DbusPublisherTest, ImportedDictsAndListsBecomeStructuredValues) {
+  const std::string name = "com.victronenergy.battery.test";
+  test::Child svc({kPython, kScripts + "/fake_venus_service.py", bus_->address(), name});
+  ASSERT_EQ(svc.read_line(seconds(20)), "ready");
+  ASSERT_TRUE(loop_->wait_for([&] { return model_.find(name) != nullptr; })) << "not imported";
+  svc.write_line(R"(set /AvailableBatteryMeasurements {"default": "Automatic", )"
+                 R"("com_victronenergy_battery_512/Dc/0": "BMS on CAN-bus"})");
+  // One command at a time: the fake service reads stdin a line per wake-up.
+  ASSERT_EQ(svc.read_line(seconds(20)), "set /AvailableBatteryMeasurements");
+  svc.write_line(R"(set /Batteries [{"id": "com.victronenergy.battery.ttyO1", "instance": 0, )"
+                 R"("voltage": 12.5, "active_battery_service": true}, {"id": "b:1"}])");
+  ASSERT_EQ(svc.read_line(seconds(20)), "set /Batteries");
+  ASSERT_TRUE(loop_->wait_for(
+      [&] { return std::holds_alternative<model::Tree>(model_.find(name)->get("/Batteries")); }));
+  auto dict = model_value(name, "/AvailableBatteryMeasurements");
+  ASSERT_TRUE(std::holds_alternative<model::Tree>(dict)) << model::to_plain_text(dict);
+  // D-Bus dicts arrive in key order (sd-bus reads a{sv} into a std::map).
+  EXPECT_EQ(
+      std::get<model::Tree>(dict),
+      *model::Tree::make(model::TreeDict{{"com_victronenergy_battery_512/Dc/0", "BMS on CAN-bus"},
+                                         {"default", "Automatic"}}));
+  auto list = model_value(name, "/Batteries");
+  EXPECT_EQ(
+      std::get<model::Tree>(list),
+      *model::Tree::make(model::TreeList{model::TreeDict{{"active_battery_service", true},
+                                                         {"id", "com.victronenergy.battery.ttyO1"},
+                                                         {"instance", 0},
+                                                         {"voltage", 12.5}},
+                                         model::TreeDict{{"id", "b:1"}}}));
+  // Beyond the import limit of elements (1024 by default) a structure is refused, not cut.
+  const auto refused_before = loop_->on_loop([&] { return pub_->import_stats().arrays_refused; });
+  std::string big = "[";
+  for (int i = 0; i < 1100; ++i) big += (i ? ",{\"n\":" : "{\"n\":") + std::to_string(i) + "}";
+  svc.write_line("set /Batteries " + big + "]");
+  EXPECT_TRUE(
+      loop_->wait_for([&] { return pub_->import_stats().arrays_refused > refused_before; }));
+  EXPECT_EQ(std::get<model::Tree>(model_value(name, "/Batteries")), std::get<model::Tree>(list));
+  svc.write_line("quit");
+  svc.wait();
+}
+
 TEST_F(DbusPublisherTest, ServicesWithoutGetItemsAreReadWithGetValueOnRoot) {
   const std::string name = "com.victronenergy.battery.old";
   test::Child svc(
@@ -465,11 +508,25 @@ TEST_F(DbusPublisherTest, DirectSignalsAreIdenticalToSdBusOnes) {
       s->set("/EmptyArray", model::IntArray{});
       s->set("/DoubleArray", model::DoubleArray{1.5, -2.25});
       s->set("/StringArray", model::StringArray{"a", "bc"});
+      // Structured values (Venus' /AvailableBatteryMeasurements and /Batteries): every kind of
+      // node, empty containers and non-UTF-8 text included.
+      s->set("/Dict", model::Value{*model::Tree::make(
+                          model::TreeDict{{"default", "Automatic"},
+                                          {"com_victronenergy_battery_0/Dc/0", "B\xff"},
+                                          {"empty", model::TreeDict{}},
+                                          {"none", nullptr}})});
+      s->set("/List", model::Value{*model::Tree::make(model::TreeList{
+                          model::TreeDict{{"id", "x"},
+                                          {"active", true},
+                                          {"v", 12.5},
+                                          {"i", std::int64_t{1} << 40},
+                                          {"n", -3}},
+                          model::TreeList{}, model::TreeList{false, "s"}})});
       return 0;
     });
     // One ItemsChanged and (mode both) one PropertiesChanged per path, in publishing order.
     std::vector<json>& got = bodies[use_direct ? "direct" : "sdbus"];
-    while (got.size() < 1 + 12) {
+    while (got.size() < 1 + 14) {
       auto line = watch.read_line(seconds(10));
       ASSERT_TRUE(line) << "only " << got.size() << " signals";
       auto j = json::parse(*line);
@@ -494,6 +551,17 @@ TEST_F(DbusPublisherTest, DirectSignalsAreIdenticalToSdBusOnes) {
   // The model keeps only valid UTF-8 (issue 11): bytes that are not UTF-8 were read as Latin-1
   // when set, so both signal writers send the same repaired text.
   EXPECT_EQ(items["/BadUtf8"]["Value"]["v"], "bad\xC3\xBF\xC3\xBE end");
+  // A dict is a{sv}, a list av, a bool b, None the invalid ai, an empty list au (velib).
+  EXPECT_EQ(items["/Dict"]["Value"]["sig"], "a{sv}");
+  EXPECT_EQ(items["/Dict"]["Value"]["v"]["default"], (json{{"v", "Automatic"}, {"sig", "s"}}));
+  EXPECT_EQ(items["/Dict"]["Value"]["v"]["none"]["sig"], "ai");
+  EXPECT_EQ(items["/Dict"]["Value"]["v"]["empty"]["sig"], "a{sv}");
+  EXPECT_EQ(items["/List"]["Value"]["sig"], "av");
+  const json& first = items["/List"]["Value"]["v"][0];
+  EXPECT_EQ(first["active"], (json{{"v", 1}, {"sig", "b"}})) << first.dump();
+  EXPECT_EQ(first["i"]["sig"], "x");
+  EXPECT_EQ(first["n"], (json{{"v", -3}, {"sig", "i"}}));
+  EXPECT_EQ(first["v"], (json{{"v", 12.5}, {"sig", "d"}}));
 }
 
 // Real Venus recordings (shared data) published and read back: every path with its value.

@@ -7,7 +7,8 @@ the name claimed after the mandatory paths exist (do_not_queue).
 
   fake_venus_service.py ADDRESS SERVICE_NAME [--no-getitems]
 
-Reads commands on stdin: `set PATH JSON` (JSON null = invalid), `quit`. Prints `ready` once
+Reads commands on stdin: `set PATH JSON` (JSON null = invalid; objects and lists go as velib
+wraps them, a{sv} and av), `quit`. Prints `ready` once
 registered and `set PATH` after each change has been signalled.
 """
 import json
@@ -22,11 +23,18 @@ IFACE = 'com.victronenergy.BusItem'
 INVALID = dbus.Array([], signature=dbus.Signature('i'), variant_level=1)
 
 
-def wrap(v):
+def wrap(v, nested=False):
     if v is None:
         return INVALID
     if isinstance(v, bool):
-        return dbus.Int32(int(v), variant_level=1)
+        # Inside a list or dict a bool stays a bool, as velib's wrap_dbus_value sends it.
+        return dbus.Boolean(v, variant_level=1) if nested else dbus.Int32(int(v), variant_level=1)
+    if isinstance(v, dict):
+        return dbus.Dictionary({k: wrap(x, True) for k, x in v.items()}, signature='sv', variant_level=1)
+    if isinstance(v, list):
+        if not v:
+            return dbus.Array([], signature=dbus.Signature('u'), variant_level=1)
+        return dbus.Array([wrap(x, True) for x in v], signature='v', variant_level=1)
     if isinstance(v, int):
         return dbus.Int32(v, variant_level=1) if -2**31 <= v < 2**31 else dbus.Int64(v, variant_level=1)
     if isinstance(v, float):

@@ -43,7 +43,8 @@ def bad_entries():
     items['/Big/Array'] = {'Value': dbus.Array(range(100000), signature='i', variant_level=1)}
     items['/Big/StringArray'] = {'Value': dbus.Array(['x' * 1000] * 100, signature='s', variant_level=1)}
     items['/Bad/Struct'] = {'Value': dbus.Struct((1, 'a'), signature='is', variant_level=1)}
-    items['/Bad/Dict'] = {'Value': dbus.Dictionary({'a': v(1)}, signature='sv', variant_level=1)}
+    # A dict is a structured value since issue 12 (Venus' system service publishes a{sv}).
+    items['/Good/Dict'] = {'Value': dbus.Dictionary({'a': v(1)}, signature='sv', variant_level=1)}
     items['/Bad/Nested'] = {'Value': dbus.Array([dbus.Array([1], signature='i')], signature='ai',
                                                 variant_level=1)}
     items['/Bad/VariantInVariant'] = {'Value': dbus.Int32(3, variant_level=2)}

@@ -158,6 +158,21 @@ TEST(SystemReplay, ASetupFileChoosesTheBatteryAndOverridesDeviceValues) {
   EXPECT_NE(s["/AvailableBatteryServices"].get<std::string>().find(
                 R"("com.victronenergy.vebus/257": "My Multi")"),
             std::string::npos);
+  // The same choice as a dict (a{sv} on D-Bus) and the chosen Multi listed in /Batteries as the
+  // active measurement, though a Multi is hidden by default (batterydata.py).
+  EXPECT_EQ(s["/AvailableBatteryMeasurements"]["com_victronenergy_vebus_257/Dc/0"], "My Multi");
+  EXPECT_EQ(s["/AvailableBatteryMeasurements"]["default"], "Automatic");
+  ASSERT_TRUE(s["/Batteries"].is_array()) << s["/Batteries"].dump();
+  int multis = 0;
+  for (const json& b : s["/Batteries"]) {
+    if (b["id"] != "com.victronenergy.vebus.ttyO1") continue;
+    ++multis;
+    EXPECT_EQ(b["active_battery_service"], true);
+    EXPECT_EQ(b["name"], "My Multi");
+    EXPECT_EQ(b["instance"], 257);
+    EXPECT_DOUBLE_EQ(b["voltage"].get<double>(), 56.8499984741);
+  }
+  EXPECT_EQ(multis, 1) << s["/Batteries"].dump();
 }
 
 // DVCC on (setup: /Settings/Services/Bol 1) in the recorded ESS system: the GX's own /Link/*

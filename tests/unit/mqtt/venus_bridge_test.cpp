@@ -2,6 +2,7 @@
 #include "publishers/mqtt/venus_bridge.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "fake_sink.hpp"
 
@@ -209,6 +210,55 @@ TEST_F(VenusBridgeTest, LegacySerialReadIsAKeepaliveAndAnsweredWithoutASystemSer
   EXPECT_EQ(sink.find("N/p1/system/0/Serial")->payload, R"({"value":"p1"})");
   EXPECT_TRUE(sink.find("N/p1/system/0/Serial")->retain);
   EXPECT_TRUE(b.has_work());  // and the full republish of a keep-alive
+}
+
+// Issue 12: the system service's structured paths go out as JSON inside {"value": ...}, as
+// dbus-mqtt publishes a dict (json.dumps of the unwrapped D-Bus value) and a list of dicts.
+TEST_F(VenusBridgeTest, SystemDictsAndListsArePublishedAsJsonValues) {
+  auto& sys = model.add_service(test::spec("system", "", 0));
+  using model::TreeDict;
+  using model::TreeList;
+  sys.add("/AvailableBatteryMeasurements", {},
+          model::Value{*model::Tree::make(
+              TreeDict{{"default", "Automatic"},
+                       {"nobattery", "No battery monitor"},
+                       {"com_victronenergy_battery_279/Dc/0", "SmartShunt on VE.Direct"}})});
+  sys.add("/Batteries", {},
+          model::Value{*model::Tree::make(TreeList{TreeDict{{"id", std::string(kBattery)},
+                                                            {"instance", 279},
+                                                            {"voltage", 13.25},
+                                                            {"soc", 87.5},
+                                                            {"active_battery_service", true}}})});
+  model.flush();
+  auto& b = make();
+  b.on_message("R/p1/system/0/AvailableBatteryMeasurements", "", false, t0);
+  b.on_message("R/p1/system/0/Batteries", "", false, t0);
+  drain();
+  const auto* m = sink.find("N/p1/system/0/AvailableBatteryMeasurements");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(nlohmann::json::parse(m->payload),
+            nlohmann::json::parse(R"({"value": {"default": "Automatic",
+              "nobattery": "No battery monitor",
+              "com_victronenergy_battery_279/Dc/0": "SmartShunt on VE.Direct"}})"));
+  const auto* l = sink.find("N/p1/system/0/Batteries");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->payload,
+            R"({"value":[{"active_battery_service":true,"id":"com.victronenergy.battery.ttyUSB0",)"
+            R"("instance":279,"soc":87.5,"voltage":13.25}]})");
+  // A change is one message with the whole new value.
+  sink.take();
+  b.on_message("R/p1/keepalive", R"({"keepalive-options":["suppress-republish"]})", false, t0);
+  sink.take();
+  sys.set("/Batteries", model::Value{*model::Tree::make(TreeList{})});
+  model::Change c{&sys, nullptr, nullptr};
+  const std::string path = "/Batteries";
+  c.path = &path;
+  c.item = sys.find(path);
+  b.on_changes(std::span(&c, 1));
+  drain();
+  const auto* empty = sink.find("N/p1/system/0/Batteries");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->payload, R"({"value":[]})");
 }
 
 TEST_F(VenusBridgeTest, WritesAreRefusedWhileDisabled) {

@@ -51,6 +51,11 @@ TEST(VenusTopics, PayloadHasValueAndLimitsAndNullForInvalid) {
   EXPECT_EQ(value_payload(item), R"({"value":"MultiPlus 48/5000"})");
   item.value = model::IntArray{1, 2};
   EXPECT_EQ(value_payload(item), R"({"value":[1,2]})");
+  // A structured value (issue 12): JSON inside "value"; a bool stays a bool, None is null.
+  item.value = *model::Tree::make(model::TreeList{
+      model::TreeDict{{"id", "b"}, {"active_battery_service", false}, {"timetogo", nullptr}}});
+  EXPECT_EQ(value_payload(item),
+            R"({"value":[{"active_battery_service":false,"id":"b","timetogo":null}]})");
 }
 
 TEST(VenusTopics, BlockedAndMaskedPathsAsFlashmq) {

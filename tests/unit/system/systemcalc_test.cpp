@@ -5,6 +5,7 @@
 #include "system/systemcalc.hpp"
 
 #include <cmath>
+#include <map>
 #include <tuple>
 
 #include <gtest/gtest.h>
@@ -21,6 +22,12 @@ Value D(double v) { return Value{v}; }
 Value I(std::int64_t v) { return Value{v}; }
 Value S(const char* v) { return Value{std::string(v)}; }
 const Value kNone{};
+/// A structured value (dict or list) as systemcalc publishes it.
+Value T(model::TreeNode n) {
+  auto t = model::Tree::make(std::move(n));
+  EXPECT_TRUE(t.has_value());
+  return t ? Value{*t} : Value{};
+}
 
 struct Device {
   std::string name;
@@ -305,6 +312,34 @@ const std::vector<Case> kCases = {
       {"/Dc/Battery/ProductId", I(0xB009)},
       {"/Dc/Battery/Voltage", D(52.8)},
       {"/Dvcc/Alarms/MultipleBatteries", I(0)}}},
+    {"test_available_battery_measurement",
+     {},
+     {},
+     {},
+     {},
+     {{"/AvailableBatteryMeasurements",
+       T(model::TreeDict{{"default", "Automatic"},
+                         {"nobattery", "No battery monitor"},
+                         {"com_victronenergy_vebus_0/Dc/0", "Multi on dummy"}})},
+      {"/AutoSelectedBatteryMeasurement", S("com_victronenergy_vebus_0/Dc/0")}}},
+    {"test_available_battery_measurement_2",
+     {{"com.victronenergy.battery.ttyO2",
+       {{"/Dc/0/Voltage", D(12.3)},
+        {"/Dc/0/Current", D(5.3)},
+        {"/Dc/0/Power", I(65)},
+        {"/Soc", D(15.3)},
+        {"/DeviceInstance", I(2)}},
+       true,
+       "battery"}},
+     {},
+     {},
+     {},
+     {{"/AvailableBatteryMeasurements",
+       T(model::TreeDict{{"default", "Automatic"},
+                         {"nobattery", "No battery monitor"},
+                         {"com_victronenergy_vebus_0/Dc/0", "Multi on dummy"},
+                         {"com_victronenergy_battery_2/Dc/0", "battery on dummy"}})},
+      {"/AutoSelectedBatteryMeasurement", S("com_victronenergy_battery_2/Dc/0")}}},
     {"test_battery_selection_wrong_format",
      {},
      {},
@@ -639,6 +674,171 @@ TEST(SystemCalc, PerBatterySettingsAreDeclared) {
   EXPECT_EQ(
       rig.settings().get_string(battery_setting_path("com.victronenergy.battery/2", "Service")),
       "com.victronenergy.battery/2");
+}
+
+// test_available_battery_measurement_3: the dict follows a battery that comes and goes.
+TEST(SystemCalc, AvailableBatteryMeasurementsFollowServicesThatComeAndGo) {
+  Rig rig;
+  rig.add(base_multi());
+  rig.tick();
+  const auto count = [&] {
+    const auto* t = std::get_if<model::Tree>(&rig.system().get("/AvailableBatteryMeasurements"));
+    return t && t->root().dict() ? t->root().dict()->size() : 0u;
+  };
+  EXPECT_EQ(count(), 3u);
+  rig.add({"com.victronenergy.battery.ttyO2",
+           {{"/Dc/0/Voltage", D(12.3)}, {"/DeviceInstance", I(2)}},
+           true,
+           "battery"});
+  rig.tick();
+  EXPECT_EQ(count(), 4u);
+  const auto* t = std::get_if<model::Tree>(&rig.system().get("/AvailableBatteryMeasurements"));
+  ASSERT_TRUE(t);
+  const auto* name = t->root().find("com_victronenergy_battery_2/Dc/0");
+  ASSERT_TRUE(name);
+  EXPECT_EQ(std::get<std::string>(name->v), "battery on dummy");
+  rig.model().remove_service("com.victronenergy.battery.ttyO2");
+  rig.tick();
+  EXPECT_EQ(count(), 3u);
+}
+
+// delegates/batterydata.py and Victron's tests/batterydata_test.py: two batteries, instance 0
+// and 1, the second with a custom name.
+class Batteries : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rig.add({"com.victronenergy.battery.ttyO1",
+             {{"/Dc/0/Voltage", D(12.15)},
+              {"/Dc/0/Current", D(5.3)},
+              {"/Dc/0/Power", I(65)},
+              {"/Dc/0/Temperature", I(25)},
+              {"/Soc", D(15.3)},
+              {"/DeviceInstance", I(0)}},
+             true,
+             "battery"});
+    rig.add({"com.victronenergy.battery.ttyO2",
+             {{"/Dc/0/Voltage", D(12.15)},
+              {"/Dc/0/Current", D(5.3)},
+              {"/Dc/0/Power", I(65)},
+              {"/Dc/0/Temperature", I(25)},
+              {"/Soc", D(15.3)},
+              {"/DeviceInstance", I(1)},
+              {"/CustomName", S("Sled battery")}},
+             true,
+             "battery"});
+    rig.tick();
+  }
+  const model::TreeList& list() {
+    const auto* t = std::get_if<model::Tree>(&rig.system().get("/Batteries"));
+    static const model::TreeList kEmpty;
+    EXPECT_TRUE(t && t->root().list()) << model::to_plain_text(rig.system().get("/Batteries"));
+    return t && t->root().list() ? *t->root().list() : kEmpty;
+  }
+  std::map<std::int64_t, model::TreeNode> by_instance(const char* key) {
+    std::map<std::int64_t, model::TreeNode> out;
+    for (auto& b : list()) {
+      const auto* inst = b.find("instance");
+      const auto* v = b.find(key);
+      if (inst && v) out[std::get<std::int64_t>(inst->v)] = *v;
+    }
+    return out;
+  }
+  void enable(const std::string& id, bool on) {
+    const std::string path = battery_setting_path(id, "Enabled");
+    if (!rig.settings().has(path)) rig.settings().add({path, SettingType::kInt, I(0), 0, 1});
+    ASSERT_EQ(rig.settings().set(path, I(on ? 1 : 0)), model::WriteResult::kOk);
+  }
+  Rig rig;
+};
+
+// test_batteries_path: both listed, the first active, names from /CustomName or /ProductName.
+TEST_F(Batteries, BothAreListedWithTheActiveOneMarked) {
+  ASSERT_EQ(list().size(), 2u);
+  auto active = by_instance("active_battery_service");
+  ASSERT_EQ(active.size(), 2u);
+  EXPECT_EQ(std::get<bool>(active[0].v), true);
+  EXPECT_EQ(std::get<bool>(active[1].v), false);
+  auto names = by_instance("name");
+  EXPECT_EQ(std::get<std::string>(names[0].v), "battery");
+  EXPECT_EQ(std::get<std::string>(names[1].v), "Sled battery");
+  for (auto& b : list())
+    for (const char* f : {"id", "voltage", "current", "name"}) EXPECT_TRUE(b.find(f)) << f;
+  // The whole entry, in batterydata.py's key order; keys without a value (TimeToGo, State) are
+  // left out.
+  const model::TreeNode first = model::TreeDict{{"id", "com.victronenergy.battery.ttyO1"},
+                                                {"instance", 0},
+                                                {"voltage", 12.15},
+                                                {"current", 5.3},
+                                                {"power", 65},
+                                                {"temperature", 25},
+                                                {"soc", 15.3},
+                                                {"name", "battery"},
+                                                {"state", 1},
+                                                {"active_battery_service", true}};
+  EXPECT_TRUE(model::same_node(list()[0], first)) << model::tree_text(list()[0]);
+}
+
+// test_battery_naming: a configured name wins over /CustomName and /ProductName.
+TEST_F(Batteries, AConfiguredNameIsUsed) {
+  const std::string path = battery_setting_path("com.victronenergy.battery/1", "Name");
+  ASSERT_TRUE(rig.settings().has(path));  // declared by systemcalc at the first tick
+  ASSERT_EQ(rig.settings().set(path, S("Thruster Bank")), model::WriteResult::kOk);
+  rig.tick();
+  EXPECT_EQ(std::get<std::string>(by_instance("name")[1].v), "Thruster Bank");
+}
+
+// test_main_battery_always_listed: disabled batteries are not listed, except the active one.
+TEST_F(Batteries, TheActiveBatteryIsAlwaysListed) {
+  enable("com.victronenergy.battery/0", false);
+  enable("com.victronenergy.battery/1", false);
+  rig.tick();
+  ASSERT_EQ(list().size(), 1u);
+  EXPECT_EQ(std::get<std::string>(list()[0].find("name")->v), "battery");
+}
+
+// Values follow the devices, and a battery that goes is dropped; a starter channel is listed once
+// enabled (SecondaryBatteryTracker: id "<service>:1", no instance).
+TEST_F(Batteries, ListFollowsValuesBatteriesAndChannels) {
+  rig.model().find("com.victronenergy.battery.ttyO2")->set("/Dc/0/Power", I(-100));
+  rig.model().find("com.victronenergy.battery.ttyO2")->set("/TimeToGo", I(3600));
+  rig.tick();
+  EXPECT_EQ(std::get<std::int64_t>(by_instance("state")[1].v), 2);
+  EXPECT_EQ(std::get<std::int64_t>(by_instance("timetogo")[1].v), 3600);
+  rig.model().remove_service("com.victronenergy.battery.ttyO2");
+  rig.tick();
+  EXPECT_EQ(list().size(), 1u);
+
+  rig.model().find("com.victronenergy.battery.ttyO1")->set("/Dc/1/Voltage", D(12.9));
+  rig.tick();
+  EXPECT_EQ(list().size(), 1u);  // a second channel is hidden by default
+  enable("com.victronenergy.battery/0/1", true);
+  rig.tick();
+  ASSERT_EQ(list().size(), 2u);
+  const model::TreeNode starter = model::TreeDict{{"id", "com.victronenergy.battery.ttyO1:1"},
+                                                  {"voltage", 12.9},
+                                                  {"name", "battery"},
+                                                  {"active_battery_service", false}};
+  EXPECT_TRUE(model::same_node(list()[1], starter)) << model::tree_text(list()[1]);
+  // /AvailableBatteries names every valid measurement with its channel and type (a JSON string).
+  EXPECT_TRUE(matches(S(R"({"com.victronenergy.battery/0": {"name": "battery", "channel": null, )"
+                        R"("type": "battery"}, "com.victronenergy.battery/0/1": {"name": )"
+                        R"("battery", "channel": 1, "type": "battery"}})"),
+                      rig.system().get("/AvailableBatteries")));
+}
+
+// A Multi is always a valid measurement but hidden unless enabled or active.
+TEST(SystemCalc, BatteriesListTheMultiWhenItIsTheBattery) {
+  Rig rig;
+  rig.add(base_multi());
+  rig.tick();
+  const auto* t = std::get_if<model::Tree>(&rig.system().get("/Batteries"));
+  ASSERT_TRUE(t && t->root().list());
+  ASSERT_EQ(t->root().list()->size(), 1u);
+  const model::TreeNode multi = model::TreeDict{
+      {"id", kVebus},        {"instance", 0}, {"voltage", 12.25}, {"current", -8},
+      {"power", 12.25 * -8}, {"soc", 53.2},   {"name", "Multi"},  {"active_battery_service", true}};
+  EXPECT_TRUE(model::same_node(t->root().list()->front(), multi))
+      << model::tree_text(t->root().list()->front());
 }
 
 TEST(SystemCalc, StopRemovesTheSystemService) {

@@ -82,6 +82,32 @@ TEST(DbusRecording, ValueTypes) {
   EXPECT_FALSE(parse_recorded_value("INT32", "").has_value());
 }
 
+// Venus' system service holds a dict and a list of dicts (issue 12): they replay as model::Tree.
+TEST(DbusRecording, DictsAndListsOfDictsAreStructuredValues) {
+  auto dict = parse_recorded_value(
+      "DICT",
+      R"({"default": "Automatic", "com_victronenergy_battery_512/Dc/0": "BMS on CAN-bus"})");
+  ASSERT_TRUE(dict.has_value());
+  ASSERT_TRUE(std::holds_alternative<model::Tree>(*dict));
+  EXPECT_EQ(std::get<std::string>(std::get<model::Tree>(*dict).root().find("default")->v),
+            "Automatic");
+  auto list = parse_recorded_value(
+      "ARRAY", R"([{"id": "com.victronenergy.battery.socketcan_can0", "instance": 512,
+                    "voltage": 52.8, "active_battery_service": true}])");
+  ASSERT_TRUE(list.has_value());
+  ASSERT_TRUE(std::holds_alternative<model::Tree>(*list));
+  const auto& first = std::get<model::Tree>(*list).root().list()->front();
+  EXPECT_EQ(std::get<bool>(first.find("active_battery_service")->v), true);
+  EXPECT_EQ(std::get<std::int64_t>(first.find("instance")->v), 512);
+  // Flat arrays stay flat; an empty one is invalid; a DICT that is no object is an error.
+  EXPECT_EQ(parse_recorded_value("ARRAY", "[1, 2]").value(), model::Value(model::IntArray{1, 2}));
+  EXPECT_FALSE(model::is_valid(parse_recorded_value("ARRAY", "[]").value()));
+  EXPECT_FALSE(parse_recorded_value("DICT", "[1]").has_value());
+  std::string deep(64, '[');
+  deep += std::string(64, ']');
+  EXPECT_FALSE(parse_recorded_value("ARRAY", deep).has_value());  // beyond Tree's depth
+}
+
 TEST(DbusRecording, EveryRecordingInSharedDataParsesCleanly) {
   const std::filesystem::path dir = GXLINK_SHARED_DATA "/dbus/dbus-recorder";
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << "../shared/data is not present";
