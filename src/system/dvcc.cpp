@@ -220,6 +220,7 @@ void Dvcc::start() {
 void Dvcc::stop() {
   // The service itself is systemcalc's (removed by its stop, which runs after ours).
   system_ = nullptr;
+  multi_unlimited_ = false;
   last_cycle_.reset();
   controller_.reset();
   controller_out_.reset();
@@ -239,6 +240,7 @@ void Dvcc::write(std::string_view service, std::string_view path, const Value& v
 }
 
 void Dvcc::publish_off() {
+  multi_unlimited_ = false;
   for (auto& [p, v] : kStatus) set_status(p, Value{v});
   for (const char* p : kStatusNone) set_status(p, Value{});
   publish_controller();
@@ -616,6 +618,12 @@ void Dvcc::cycle() {
     } else if (multi_mcc) {
       // No BMS: the Multi's RAM charge-current setting; at 1 A or less, 0.
       write(name, "/Dc/0/MaxChargeCurrent", Value{*multi_mcc > 1 ? *multi_mcc : 0.0});
+      multi_unlimited_ = false;
+    } else if (!multi_unlimited_) {
+      // No limit (any more): "max out" once, 10000 A, so that a limit written before (or by a
+      // previous GX) does not stay in the Multi's RAM (multi.py set_maxchargecurrent).
+      write(name, "/Dc/0/MaxChargeCurrent", Value{10000.0});
+      multi_unlimited_ = true;
     }
   }
   // Inverters only care about DCL = 0 ("stop discharging").
@@ -638,9 +646,14 @@ void Dvcc::cycle() {
     const bool share_t =
         settings.get_int("/Settings/SystemSetup/SharedTemperatureSense").value_or(1) != 0;
     const Opt v = num(battery, "/Dc/0/Voltage"), t = num(battery, "/Dc/0/Temperature");
+    // In an ESS system the Multi is the chargers' voltage reference, whatever the setting says
+    // (batterysense.py: "switch to using the multi as a voltage reference"; ESS assistant id 5).
+    const bool ess = multi && integer(multi, "/Hub4/AssistantId") == 5;
+    const Opt charger_v = ess ? num(multi, "/Dc/0/Voltage") : share_v ? v : std::nullopt;
+    const Service* charger_v_source = ess ? multi : battery;
     auto sense = [&](const Service* s) {
-      if (share_v && v && has(s, "/Link/VoltageSense")) {
-        write(s->name(), "/Link/VoltageSense", Value{*v});
+      if (charger_v && s != charger_v_source && has(s, "/Link/VoltageSense")) {
+        write(s->name(), "/Link/VoltageSense", Value{*charger_v});
         vsense = 1;
       }
       if (share_t && t && has(s, "/Link/TemperatureSense")) {
@@ -654,7 +667,9 @@ void Dvcc::cycle() {
     // "vecan-xxx": /Link/VoltageSense and /Link/TemperatureSense are written by systemcalc).
     for (auto* s : of(m, "vecan")) sense(s);
     if (multi) {
-      if (share_v && v) write(multi->name(), "/BatterySense/Voltage", Value{*v});
+      // Only a Multi that says it takes the battery's voltage (batterysense.py).
+      if (share_v && v && integer(multi, "/FirmwareFeatures/BolUBatAndTBatSense") == 1)
+        write(multi->name(), "/BatterySense/Voltage", Value{*v});
       if (share_t && t) write(multi->name(), "/BatterySense/Temperature", Value{*t});
     }
   }

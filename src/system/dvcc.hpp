@@ -118,6 +118,7 @@ class Dvcc : public SystemComponent {
   std::optional<control::ControlOutput> controller_out_;  ///< this second's limits, if any
   std::optional<TimePoint> controller_t_;                 ///< when it last ran
   std::optional<TimePoint> last_cycle_;
+  bool multi_unlimited_ = false;  ///< 10000 A written to the Multi since its last limit
   /// Smoothed /Dc/0/Current per charger (dvcc.py SolarCharger._smoothed_current, ω = 2π/20).
   std::map<std::string, LowPass, std::less<>> smoothed_;
   LowPass vebus_dc_{2 * 3.141592653589793 / 30};  ///< the Multi's DC current, capped at −capacity

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The system layer's components (issue 12). DVCC (order 10) and notifications (order 20) register
-// here beside systemcalc, which runs first because they read its battery and BMS choice.
+// The system layer's components (issue 12). DVCC (order 10), the Multi's SOC and extra current
+// (15) and notifications (20) register here beside systemcalc, which runs first because they read
+// its battery and BMS choice.
 #include <optional>
 #include <stdexcept>
 
@@ -9,6 +10,7 @@
 #include "system/dvcc.hpp"
 #include "system/notifications.hpp"
 #include "system/systemcalc.hpp"
+#include "system/vebus_soc_writer.hpp"
 
 namespace gxlink::registry {
 namespace {
@@ -83,6 +85,10 @@ void register_system(Registry& r) {
                        },
                        10,
                        {charge_control_key()}};
+  r.systems["vebus-soc"] = {[](const toml::table&, system::SystemContext& ctx) {
+                              return std::make_unique<system::VebusSocWriter>(ctx);
+                            },
+                            15};
   r.systems["notifications"] = {[](const toml::table&, system::SystemContext& ctx) {
                                   return std::make_unique<system::Notifications>(ctx);
                                 },

@@ -150,7 +150,9 @@ bool is_gx_written_path(std::string_view service, std::string_view path) {
   if (path.starts_with("/Link/") || path.starts_with("/BatteryOperationalLimits/") ||
       path.starts_with("/BatterySense/"))
     return true;
-  return path == "/Dc/0/MaxChargeCurrent" && service.starts_with("com.victronenergy.vebus.");
+  // The Multi's charge limit (DVCC) and the solar current for its SOC counter (vebussocwriter).
+  return (path == "/Dc/0/MaxChargeCurrent" || path == "/ExtraBatteryCurrent") &&
+         service.starts_with("com.victronenergy.vebus.");
 }
 
 namespace {

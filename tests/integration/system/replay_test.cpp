@@ -204,7 +204,9 @@ TEST(SystemReplay, DvccWritesReachTheReplayedSolarCharger) {
               m["com.victronenergy.vebus.ttyO1"]["/Hub/ChargeVoltage"]);
     EXPECT_EQ(mppt["/Link/NetworkMode"], 5);
     EXPECT_EQ(mppt["/Link/ChargeCurrent"], 35.0);
-    EXPECT_EQ(mppt["/Link/VoltageSense"], m["com.victronenergy.battery.ttyO0"]["/Dc/0/Voltage"]);
+    // An ESS system (the Multi's /Hub4/AssistantId is 5): the Multi is the chargers' voltage
+    // reference, not the BMV (batterysense.py; Victron's systemcalc writes the same here).
+    EXPECT_EQ(mppt["/Link/VoltageSense"], m["com.victronenergy.vebus.ttyO1"]["/Dc/0/Voltage"]);
     EXPECT_EQ(m["com.victronenergy.system"]["/Control/Dvcc"], 1);
     EXPECT_EQ(m["com.victronenergy.system"]["/Control/SolarChargeVoltage"], 1);
     hub_voltages.insert(mppt["/Link/ChargeVoltage"].get<double>());

@@ -13,6 +13,7 @@
 
 #include "system/system_layer.hpp"
 #include "system/systemcalc.hpp"
+#include "system/vebus_soc_writer.hpp"
 
 namespace gxlink::system {
 namespace {
@@ -53,6 +54,7 @@ Device multi(double dc_current = -8) {
            {"/State", I(3)},
            {"/Bms/BmsType", I(0)},
            {"/FirmwareFeatures/BolFrame", I(1)},
+           {"/FirmwareFeatures/BolUBatAndTBatSense", I(1)},
            {"/FirmwareVersion", I(0x456)}},
           {{"/Dc/0/MaxChargeCurrent", D(999)},
            {"/BatteryOperationalLimits/MaxChargeVoltage", kNone},
@@ -102,10 +104,11 @@ Device alternator(const char* name, double current) {
 
 class Rig {
  public:
-  explicit Rig(std::int64_t bol = 1, DvccOptions options = {})
+  explicit Rig(std::int64_t bol = 1, DvccOptions options = {}, bool soc_writer = false)
       : layer_(io_, model_, [this] { return now_; }) {
     layer_.add(std::make_unique<SystemCalc>(layer_.context()));
     layer_.add(std::make_unique<Dvcc>(layer_.context(), std::move(options)));
+    if (soc_writer) layer_.add(std::make_unique<VebusSocWriter>(layer_.context()));
     layer_.start();
     EXPECT_EQ(layer_.settings().set("/Settings/Services/Bol", I(bol)), model::WriteResult::kOk);
   }
@@ -254,6 +257,31 @@ const std::vector<Case> kCases = {
         {kVebus, "/BatterySense/Voltage", D(12.3)},
         {kSys, "/Control/SolarChargerVoltageSense", I(1)},
         {kSys, "/Dc/Battery/ChargeVoltage", D(58.2)}}}}},
+    // batterysense.py: in an ESS system (assistant id 5) the Multi is the chargers' voltage
+    // reference; the Multi itself still gets the battery's voltage.
+    {"batterysense_ess_multi_is_the_chargers_reference",
+     {multi(), solar(kSolar, 31, 100, 12.6), bms(58.2, 45, 0, 12.3)},
+     {},
+     {{{{kVebus, "/Hub4/AssistantId", I(5)}},
+       6,
+       {{kSolar, "/Link/VoltageSense", D(12.25)},
+        {kVebus, "/BatterySense/Voltage", D(12.3)},
+        {kSys, "/Control/SolarChargerVoltageSense", I(1)}}}}},
+    // batterysense_test.py: a Multi without /FirmwareFeatures/BolUBatAndTBatSense gets no
+    // voltage; the chargers still do.
+    {"batterysense_multi_without_the_feature",
+     {multi(), solar(kSolar, 31, 100, 12.6), bms(58.2, 45, 0, 12.3)},
+     {},
+     {{{{kVebus, "/FirmwareFeatures/BolUBatAndTBatSense", I(0)}},
+       6,
+       {{kSolar, "/Link/VoltageSense", D(12.3)}, {kVebus, "/BatterySense/Voltage", kNone}}}}},
+    // multi.py set_maxchargecurrent: no BMS and no user limit, the Multi is "maxed out" once with
+    // 10000 A, so that an old limit does not stay in its RAM.
+    {"no_limit_maxes_the_multi_out",
+     {multi(0),
+      {kBattery, {{"/Dc/0/Voltage", D(12.4)}, {"/Dc/0/Current", D(2)}, {"/Soc", D(80)}}, {}, "VE.Direct"}},
+     {},
+     {{{}, 6, {{kVebus, "/Dc/0/MaxChargeCurrent", D(10000)}}}}},
     // The user's voltage limit is below the CVL: the lower wins, everywhere.
     {"user_max_charge_voltage",
      {multi(0), solar(kSolar, 10, 50), bms(58.2, 45)},
@@ -982,6 +1010,73 @@ TEST(DvccChargeControl, DvccOffWritesNothing) {
   rig.run(30);
   EXPECT_TRUE(rig.writes().empty());
   EXPECT_TRUE(matches(I(0), rig.sys("/Dvcc/ChargeControl/Active")));
+}
+
+// vebussocwriter.py: the solar chargers' charge current goes to the Multi every second, and the
+// battery monitor's SOC every 10 s, DVCC on or off.
+Device soc_multi() {
+  Device d = multi();
+  d.link.push_back({"/ExtraBatteryCurrent", D(0)});
+  d.link.push_back({"/Soc", D(53.2)});
+  d.values.erase(std::remove_if(d.values.begin(), d.values.end(),
+                                [](const auto& v) { return std::get<0>(v) == "/Soc"; }),
+                 d.values.end());
+  d.values.push_back({"/Devices/0/Assistants", Value{model::IntArray{}}});
+  return d;
+}
+Device monitor() {
+  return {kBattery,
+          {{"/Dc/0/Voltage", D(12.4)}, {"/Dc/0/Current", D(2)}, {"/Soc", D(80)}},
+          {},
+          "VE.Direct"};
+}
+
+TEST(VebusSocWriter, ExtraCurrentEachSecondAndTheMonitorsSocEveryTenSeconds) {
+  Rig rig(/*bol=*/0, {}, /*soc_writer=*/true);
+  rig.add(soc_multi());
+  rig.add(solar(kSolar, 7.5, 50, 12.6));
+  rig.add(monitor());
+  rig.run(3);
+  EXPECT_TRUE(matches(D(7.5), rig.get(kVebus, "/ExtraBatteryCurrent")));
+  EXPECT_TRUE(matches(D(80), rig.get(kVebus, "/Soc")));
+  EXPECT_TRUE(matches(I(1), rig.sys("/Control/ExtraBatteryCurrent")));
+  EXPECT_TRUE(matches(I(1), rig.sys("/Control/VebusSoc")));
+  rig.set(kBattery, "/Soc", D(81));
+  rig.set(kSolar, "/Dc/0/Current", D(9));
+  rig.run(2);
+  EXPECT_TRUE(matches(D(9), rig.get(kVebus, "/ExtraBatteryCurrent")));  // each second
+  EXPECT_TRUE(matches(D(80), rig.get(kVebus, "/Soc")));                 // not yet
+  rig.run(10);
+  EXPECT_TRUE(matches(D(81), rig.get(kVebus, "/Soc")));
+}
+
+TEST(VebusSocWriter, NoSocForAHub2AssistantAnUnknownListOrTheMultiAsBattery) {
+  {
+    Rig rig(0, {}, true);
+    Device d = soc_multi();
+    d.values.back() = {"/Devices/0/Assistants", Value{model::IntArray{0x34, 0x01}}};  // 0x0134
+    rig.add(d);
+    rig.add(monitor());
+    rig.run(12);
+    EXPECT_TRUE(matches(D(53.2), rig.get(kVebus, "/Soc")));
+    EXPECT_TRUE(matches(I(0), rig.sys("/Control/VebusSoc")));
+  }
+  {
+    Rig rig(0, {}, true);
+    Device d = soc_multi();
+    d.values.back() = {"/Devices/0/Assistants", kNone};  // not known yet
+    rig.add(d);
+    rig.add(monitor());
+    rig.run(12);
+    EXPECT_TRUE(matches(D(53.2), rig.get(kVebus, "/Soc")));
+  }
+  {
+    Rig rig(0, {}, true);
+    rig.add(soc_multi());  // no battery monitor: the Multi is the battery
+    rig.run(12);
+    EXPECT_TRUE(matches(D(53.2), rig.get(kVebus, "/Soc")));
+    EXPECT_TRUE(matches(I(0), rig.sys("/Control/VebusSoc")));
+  }
 }
 
 }  // namespace
