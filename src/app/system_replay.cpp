@@ -111,7 +111,7 @@ int run_system_replay(const SystemReplayOptions& opts, std::ostream& out, std::o
   for (auto& [name, svc] : model.services()) {
     std::vector<std::string> written;
     for (auto& [path, item] : svc->items())
-      if (drivers::dbus_recording::is_gx_written_path(name, path)) written.push_back(path);
+      if (drivers::dbus_recording::takes_gx_writes(name, path)) written.push_back(path);
     for (auto& path : written) {
       model::Item* item = svc->find(path);
       model::ItemMeta meta = item->meta;

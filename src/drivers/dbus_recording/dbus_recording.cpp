@@ -155,6 +155,11 @@ bool is_gx_written_path(std::string_view service, std::string_view path) {
          service.starts_with("com.victronenergy.vebus.");
 }
 
+bool takes_gx_writes(std::string_view service, std::string_view path) {
+  return is_gx_written_path(service, path) ||
+         (path == "/Soc" && service.starts_with("com.victronenergy.vebus."));
+}
+
 namespace {
 
 model::Value setup_value(const std::string& text) {

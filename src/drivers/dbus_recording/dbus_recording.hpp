@@ -50,6 +50,10 @@ std::size_t apply_dbus_recording(const DbusRecording& rec, model::Model& m,
 /// §5.4): in a system replay their recorded changes are not replayed, so that the system layer's
 /// own values take their place (DESIGN.md, `snapshot --system`).
 bool is_gx_written_path(std::string_view service, std::string_view path);
+/// Paths a replayed device accepts writes on: the GX-written ones, and those a GX writes while the
+/// device keeps changing them itself (a vebus' `/Soc`: the battery monitor's SOC every 10 s,
+/// vebussocwriter), whose recorded changes are still replayed.
+bool takes_gx_writes(std::string_view service, std::string_view path);
 
 /// One line of a venus-docker `setup` file: `service path value`, the value typed as Python's
 /// int(), else float(), else the text (as venus_oracle.py reads it).
