@@ -6,6 +6,7 @@
 /// driver: everything it sees is a Venus service name and path.
 
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include <asio/io_context.hpp>
@@ -42,5 +43,15 @@ class SystemComponent {
   /// Leaves the model as a stopped GX would: its services are removed.
   virtual void stop() = 0;
 };
+
+/// For work done every `period` seconds on the layer's once-a-second tick: true (and `last` moves
+/// to `now`) when it is due. Half a second of slack, so that a steady 1 s timer with jitter still
+/// hits every third tick of a 3 s period; a clock that went backwards (a new replay) is due at
+/// once.
+inline bool due(std::optional<TimePoint>& last, TimePoint now, double period) {
+  if (last && now >= *last && to_seconds(now - *last) < period - 0.5) return false;
+  last = now;
+  return true;
+}
 
 }  // namespace gxlink::system

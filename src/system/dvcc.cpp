@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "system/service_reads.hpp"
 #include "system/settings.hpp"
 #include "system/systemcalc.hpp"
 
@@ -18,38 +19,6 @@ using model::Value;
 using Opt = std::optional<double>;
 
 constexpr double kPi = 3.141592653589793;
-
-/// A number a device published; NaN and infinities count as absent (device bytes are untrusted,
-/// and a NaN would slip through every min/max comparison into a limit).
-Opt num(const Service* s, std::string_view path) {
-  if (!s) return std::nullopt;
-  auto v = model::as_double(s->get(path));
-  if (v && !std::isfinite(*v)) return std::nullopt;
-  return v;
-}
-std::optional<std::int64_t> integer(const Service* s, std::string_view path) {
-  if (!s) return std::nullopt;
-  return model::as_int(s->get(path));
-}
-bool has(const Service* s, std::string_view path) { return s && s->find(path) != nullptr; }
-/// A service that says it is not connected is stale; a missing /Connected is not held against it.
-bool connected(const Service* s) { return s && integer(s, "/Connected").value_or(1) != 0; }
-
-std::string service_type(std::string_view name) {
-  if (!name.starts_with(model::kServicePrefix)) return {};
-  std::string_view rest = name.substr(model::kServicePrefix.size());
-  return std::string(rest.substr(0, rest.find('.')));
-}
-
-std::vector<const Service*> of(const model::Model& m, std::string_view type) {
-  std::vector<const Service*> out;
-  std::string prefix = std::string(model::kServicePrefix) + std::string(type) + ".";
-  for (auto it = m.services().lower_bound(prefix); it != m.services().end(); ++it) {
-    if (!it->first.starts_with(prefix)) break;
-    if (connected(it->second.get())) out.push_back(it->second.get());
-  }
-  return out;
-}
 
 /// An optional number as a model value (invalid when absent).
 Value opt_value(const Opt& v) {
@@ -324,11 +293,7 @@ void Dvcc::on_tick(TimePoint now) {
   // 20 s); what it says at each ADJUST cycle is sent.
   update_controller(now);
   publish_controller();
-  // Every ADJUST seconds; half a second of slack so a steady 1 s timer with jitter still hits
-  // every third tick. A clock that went backwards (a new replay) starts a cycle at once.
-  if (last_cycle_ && now >= *last_cycle_ && to_seconds(now - *last_cycle_) < kAdjustSeconds - 0.5)
-    return;
-  last_cycle_ = now;
+  if (!due(last_cycle_, now, kAdjustSeconds)) return;  // every ADJUST seconds
   cycle();
 }
 
@@ -683,7 +648,8 @@ void Dvcc::cycle() {
   // the chargers. Written each cycle, with the other link values.
   std::int64_t isense = 0;  // 0: disabled by the setting
   if (settings.get_int("/Settings/SystemSetup/BatteryCurrentSense").value_or(1) != 0) {
-    const bool monitor = battery && connected(battery) && service_type(battery->name()) == "battery";
+    const bool monitor =
+        battery && connected(battery) && service_type(battery->name()) == "battery";
     const Opt current = monitor ? num(battery, "/Dc/0/Current") : std::nullopt;
     std::vector<const Service*> targets;  // every charger that takes it
     for (auto& c : chargers)

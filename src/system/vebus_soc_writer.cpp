@@ -2,10 +2,10 @@
 #include "system/vebus_soc_writer.hpp"
 
 #include <array>
-#include <cmath>
 #include <stdexcept>
 #include <string>
 
+#include "system/service_reads.hpp"
 #include "system/systemcalc.hpp"
 
 namespace gxlink::system {
@@ -17,14 +17,6 @@ using model::Value;
 /// detected except by id (vebussocwriter.py's list).
 constexpr std::array<std::int64_t, 11> kHub2AssistantIds = {
     0x0134, 0x0135, 0x0137, 0x0138, 0x013A, 0x0141, 0x0146, 0x014D, 0x015F, 0x0160, 0x0165};
-
-std::optional<double> number(const model::Service* s, std::string_view path) {
-  return s ? model::as_double(s->get(path)) : std::nullopt;
-}
-
-const std::string* text(const model::Service& s, std::string_view path) {
-  return std::get_if<std::string>(&s.get(path));
-}
 
 }  // namespace
 
@@ -41,7 +33,7 @@ void VebusSocWriter::stop() {
 }
 
 bool VebusSocWriter::must_write_soc(const model::Service& vebus) const {
-  const std::string* active = text(*system_, "/ActiveBatteryService");
+  const std::string* active = text(system_, "/ActiveBatteryService");
   if (!active || active->starts_with("com.victronenergy.vebus")) return false;
   if (model::is_valid(vebus.get("/Hub2"))) return true;
   // /Devices/0/Assistants: the assistant ids as little-endian byte pairs; invalid = not known
@@ -59,31 +51,26 @@ bool VebusSocWriter::must_write_soc(const model::Service& vebus) const {
 void VebusSocWriter::on_tick(TimePoint now) {
   if (!system_ || ctx_.model.find(kSystemService) != system_) return;
   model::Model& m = ctx_.model;
-  const std::string* vebus_name = text(*system_, "/VebusService");
+  const std::string* vebus_name = text(system_, "/VebusService");
   const model::Service* vebus = vebus_name ? m.find(*vebus_name) : nullptr;
 
   // The solar chargers' charge current (systemcalc's unpublished /Dc/Pv/ChargeCurrent: their
   // /Dc/0/Current without the load output), written each second.
   std::int64_t current_written = 0;
-  if (vebus && vebus->find("/ExtraBatteryCurrent") &&
-      model::is_valid(vebus->get("/ExtraBatteryCurrent"))) {
+  if (vebus && model::is_valid(vebus->get("/ExtraBatteryCurrent"))) {
     double pv = 0;
-    for (auto& [name, s] : m.services()) {
-      if (!name.starts_with("com.victronenergy.solarcharger.")) continue;
-      if (!number(s.get(), "/Dc/0/Voltage")) continue;
-      if (auto i = number(s.get(), "/Dc/0/Current")) pv += *i;
-    }
-    if (std::isfinite(pv) &&
-        m.write(*vebus_name, "/ExtraBatteryCurrent", Value{pv}) == model::WriteResult::kOk)
+    for (const model::Service* s : of(m, "solarcharger"))
+      if (num(s, "/Dc/0/Voltage"))
+        if (auto i = num(s, "/Dc/0/Current")) pv += *i;
+    if (m.write(*vebus_name, "/ExtraBatteryCurrent", Value{pv}) == model::WriteResult::kOk)
       current_written = 1;
   }
   system_->set("/Control/ExtraBatteryCurrent", Value{current_written});
 
-  if (last_soc_ && now >= *last_soc_ && to_seconds(now - *last_soc_) < kSocSeconds - 0.5) return;
-  last_soc_ = now;
+  if (!due(last_soc_, now, kSocSeconds)) return;
   std::int64_t soc_written = 0;
   if (vebus && must_write_soc(*vebus)) {
-    if (auto soc = number(system_, "/Dc/Battery/Soc"); soc && vebus->find("/Soc"))
+    if (auto soc = num(system_, "/Dc/Battery/Soc"); soc && has(vebus, "/Soc"))
       soc_written = m.write(*vebus_name, "/Soc", Value{*soc}) == model::WriteResult::kOk ? 1 : 0;
   }
   system_->set("/Control/VebusSoc", Value{soc_written});
