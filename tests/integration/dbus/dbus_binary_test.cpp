@@ -26,6 +26,19 @@ json http_get(int port, const std::string& path) {
   return json::parse(out.empty() ? "null" : out);
 }
 
+/// The port gxlink's log says it serves HTTP on (started with --http 127.0.0.1:0); 0 when it
+/// never says.
+int http_port(test::Child& gx) {
+  const std::regex serving(R"(http://127\.0\.0\.1:(\d+))");
+  for (int i = 0; i < 200; ++i) {
+    auto line = gx.read_line(seconds(20));
+    if (!line) return 0;
+    std::smatch m;
+    if (std::regex_search(*line, m, serving)) return std::stoi(m[1]);
+  }
+  return 0;
+}
+
 json client(const std::string& address, std::vector<std::string> args) {
   std::vector<std::string> argv{kPython, kScripts + "/busclient.py", address};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -42,15 +55,8 @@ TEST(GxlinkBinaryOnDbus, DemoServicesArePublishedAndANativeServiceIsImported) {
   test::Child gx({GXLINK_BINARY, "run", "--demo", "--dbus", bus.address(), "--no-tui", "--http",
                   "127.0.0.1:0"},
                  true);
-  int port = 0;
-  const std::regex serving(R"(http://127\.0\.0\.1:(\d+))");
-  for (int i = 0; i < 200 && port == 0; ++i) {
-    auto line = gx.read_line(seconds(20));
-    ASSERT_TRUE(line) << "gxlink said nothing about its HTTP port";
-    std::smatch m;
-    if (std::regex_search(*line, m, serving)) port = std::stoi(m[1]);
-  }
-  ASSERT_GT(port, 0);
+  const int port = http_port(gx);
+  ASSERT_GT(port, 0) << "gxlink said nothing about its HTTP port";
 
   json model;
   for (int i = 0; i < 200; ++i) {
@@ -147,15 +153,8 @@ TEST(GxlinkBinaryOnDbus, SystemPublishesBatteryDictsAndLists) {
   test::Child gx({GXLINK_BINARY, "run", "--demo", "--dbus", bus.address(), "--no-tui", "--http",
                   "127.0.0.1:0"},
                  true);
-  int port = 0;
-  const std::regex serving(R"(http://127\.0\.0\.1:(\d+))");
-  for (int i = 0; i < 200 && port == 0; ++i) {
-    auto line = gx.read_line(seconds(20));
-    ASSERT_TRUE(line) << "gxlink said nothing about its HTTP port";
-    std::smatch m;
-    if (std::regex_search(*line, m, serving)) port = std::stoi(m[1]);
-  }
-  ASSERT_GT(port, 0);
+  const int port = http_port(gx);
+  ASSERT_GT(port, 0) << "gxlink said nothing about its HTTP port";
   const std::string sys = "com.victronenergy.system";
 
   // Wait until systemcalc has picked a battery and listed it.
