@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <fstream>
 #include <set>
+#include <string_view>
+#include <tuple>
 
 namespace gxlink::transport {
 namespace fs = std::filesystem;
@@ -36,14 +38,17 @@ bool numbered(const std::string& name, const std::string& prefix) {
                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// ttyUSB10 after ttyUSB9.
+// ttyUSB10 after ttyUSB9. The trailing numbers compare as digit strings (leading zeros dropped,
+// then shorter first), not through stoul: a name with more digits than an unsigned long holds
+// (any root-made udev link or interface name) must sort, not throw out_of_range.
 bool natural_less(const std::string& a, const std::string& b) {
   auto split = [](const std::string& s) {
     std::size_t i = s.size();
     while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9') --i;
-    const std::string digits = s.substr(i);
-    return std::pair<std::string, unsigned long>(s.substr(0, i),
-                                                 digits.empty() ? 0 : std::stoul(digits));
+    std::string_view digits(s);
+    digits.remove_prefix(i);
+    while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+    return std::tuple(std::string_view(s).substr(0, i), digits.size(), digits);
   };
   return split(a) < split(b);
 }

@@ -57,6 +57,19 @@ TEST(DeviceDiscovery, CanInterfacesAreTheNetDevicesOfType280) {
   EXPECT_EQ(list_can_interfaces(net), (std::vector<std::string>{"can0", "vcan1"}));
 }
 
+TEST(DeviceDiscovery, NamesWithMoreDigitsThanALongHoldStillSort) {
+  // Sorting used stoul on the trailing digits: 25 of them threw out_of_range out of doctor.
+  TempDir t;
+  const fs::path net = t.path / "net";
+  for (const char* n : {"can10", "can9999999999999999999999999", "can2", "can007", "can"}) {
+    fs::create_directories(net / n);
+    std::ofstream(net / n / "type") << 280 << "\n";
+  }
+  EXPECT_EQ(list_can_interfaces(net),
+            (std::vector<std::string>{"can", "can2", "can007", "can10",
+                                      "can9999999999999999999999999"}));
+}
+
 TEST(DeviceDiscovery, KernelNameOfAByIdLinkIsItsTarget) {
   TempDir t;
   fs::create_directories(t.path / "serial" / "by-id");
