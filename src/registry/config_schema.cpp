@@ -104,7 +104,13 @@ class Validator {
       if (it == sections_.end()) {
         std::vector<std::string> known;
         for (const auto& s : sections_) known.push_back(s.name);
-        error(key.source(), name, "unknown section [" + name + "] (known: " + names(known) + ")");
+        // A bare `lisen = 1` above every section is a key, not a section: say which it is.
+        const bool is_section = node.is_table() || node.is_array_of_tables();
+        error(key.source(), name,
+              is_section ? "unknown section [" + name + "] (known: " + names(known) + ")"
+                         : "unknown top-level key '" + name +
+                               "': every setting belongs in a section (known: " + names(known) +
+                               ")");
         continue;
       }
       section(*it, node, key.source());

@@ -35,6 +35,14 @@ TEST(ConfigSchema, UnknownKeyIsReportedWithFileLineAndTheKnownKeys) {
                           "token, writes)"));
 }
 
+TEST(ConfigSchema, AKeyAboveEverySectionIsCalledAKeyNotASection) {
+  const auto errors = check("listen = \"127.0.0.1:8088\"\n[http]\n");
+  ASSERT_THAT(errors, SizeIs(1));
+  EXPECT_THAT(errors[0], StartsWith("gxlink.toml:1:1: unknown top-level key 'listen': every "
+                                    "setting belongs in a section (known: "));
+  EXPECT_THAT(errors[0], HasSubstr("http"));
+}
+
 TEST(ConfigSchema, UnknownSectionListsTheKnownOnes) {
   const auto errors = check("[http]\n\n[vedirekt]\nport = \"/dev/ttyUSB0\"\n");
   ASSERT_THAT(errors, SizeIs(1));
