@@ -444,7 +444,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl>,
   void admit(tcp::socket socket);
   void refuse(tcp::socket socket, Event why, const asio::ip::address& peer);
   std::shared_ptr<Connection> pick_victim(const asio::ip::address* only_from,
-                                          bool waiting_ones_too) const;
+                                          bool idle_keep_alive_too) const;
   void size_limits();
 
   PublisherContext ctx_;
@@ -538,6 +538,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point since() const { return since_; }
   /// Kept alive after a response and no byte of the next request yet.
   bool idle() const { return phase_ == Phase::kHead && served_ > 0 && !head_started_; }
+  /// Some bytes of a request, not the whole of it: a slowloris, or (rarely, for a moment) a head
+  /// split across two segments.
+  bool partial() const { return phase_ == Phase::kHead && head_started_; }
 
  private:
   void arm_timer(std::chrono::steady_clock::duration d) {
@@ -927,9 +930,12 @@ void HttpServer::Impl::admit(tcp::socket socket) {
         return c && c->slot() == Connection::Slot::kActive && c->peer() == addr;
       }));
   if (from_peer >= std::max<std::size_t>(1, options_.max_per_address)) {
-    // Its own answered, draining connections may make room. Its idle keep-alive ones are not
-    // closed for it: a request of its own may be on the way on them (wrk -c10 saw resets).
+    // Its own draining or stalled connections make room: all of a host's clients share its
+    // address (every local one is 127.0.0.1, and so is everyone behind a reverse proxy), so a
+    // slowloris there must not shut out the dashboard beside it. Its idle keep-alive ones are
+    // not closed for it: a request of its own may be on the way on them (wrk -c10 saw resets).
     if (auto victim = pick_victim(&addr, false)) {
+      log_.note(Event::kShed, victim->peer().to_string());
       ++stats_.shed;
       victim->shed();
     } else {
@@ -976,28 +982,38 @@ void HttpServer::Impl::refuse(tcp::socket socket, Event why, const asio::ip::add
   socket.close(ec);
 }
 
-/// The connection to close when a newcomer needs its slot, best first: one already answered and
-/// draining, then (if `waiting_ones_too`) an idle keep-alive one, then the one that has waited
-/// longest for its request head. Both waiting kinds only after `shed_grace`: a keep-alive client
-/// sends its next request right after a response, and a new one right after connecting, and that
-/// request must not meet a close. Never one being written to.
+/// The connection to close when a newcomer needs its slot, best first:
+///   0. one already answered and draining;
+///   1. one stuck in the middle of a request head, the oldest first: what a slowloris holds. It
+///      is sheddable at once, because a real client sends its head in one go; if one is caught
+///      between two segments it is answered 503, not dropped;
+///   2. (if `idle_keep_alive_too`) an idle keep-alive one, after `shed_grace`;
+///   3. a new one that has sent nothing yet, after `shed_grace`.
+/// The grace is there because a keep-alive client sends its next request right after a response,
+/// and a new one right after connecting, and that request must not meet a close. Never one being
+/// written to, nor an event stream.
 std::shared_ptr<Connection> HttpServer::Impl::pick_victim(const asio::ip::address* only_from,
-                                                          bool waiting_ones_too) const {
+                                                          bool idle_keep_alive_too) const {
+  constexpr int kNone = 4;
   const auto now = std::chrono::steady_clock::now();
   std::shared_ptr<Connection> best;
-  int best_rank = 3;
+  int best_rank = kNone;
   for (const auto& w : conns_) {
     auto c = w.lock();
     if (!c || c->slot() != Connection::Slot::kActive) continue;
     if (only_from && c->peer() != *only_from) continue;
-    int rank = 3;
-    if (c->phase() == Connection::Phase::kLinger) {
+    const bool past_grace = now - c->since() >= options_.shed_grace;
+    int rank = kNone;
+    if (c->phase() == Connection::Phase::kLinger)
       rank = 0;
-    } else if (waiting_ones_too && c->phase() == Connection::Phase::kHead &&
-               now - c->since() >= options_.shed_grace) {
-      rank = c->idle() ? 1 : 2;
-    }
-    if (rank < best_rank || (rank == best_rank && rank < 3 && c->since() < best->since())) {
+    else if (c->partial())
+      rank = 1;
+    else if (c->idle())
+      rank = idle_keep_alive_too && past_grace ? 2 : kNone;
+    else if (c->phase() == Connection::Phase::kHead && past_grace)
+      rank = 3;
+    if (rank < best_rank ||
+        (rank == best_rank && rank != kNone && c->since() < best->since())) {
       best = std::move(c);
       best_rank = rank;
     }

@@ -18,13 +18,16 @@
 /// - a client must complete a request head within `header_timeout` of connecting (or of its first
 ///   byte after a keep-alive response: slowloris), a keep-alive connection may sit idle between
 ///   requests for `idle_timeout`, and a response must drain within `write_timeout`;
-/// - at most `max_per_address` connections per client address (idle keep-alive ones count): the
-///   next one gets 503, unless one of that address's connections is answered and only draining;
+/// - at most `max_per_address` connections per client address (idle keep-alive ones count). Every
+///   local client is 127.0.0.1, and so is everyone behind a reverse proxy, so a newcomer first
+///   sheds one of that address's connections that does no useful work (answered and draining,
+///   stuck in the middle of a request head, or, after `shed_grace`, new and silent); only when
+///   there is none does it get 503;
 /// - at most `max_connections` in total (lowered at start() to what RLIMIT_NOFILE leaves room
 ///   for). When full, a connection that is not doing useful work is shed first (one already
-///   answered and draining, then, after `shed_grace`, an idle keep-alive one, then the oldest one
-///   still waiting for its request head); only when there is none is the newcomer refused with
-///   503.
+///   answered and draining, then the oldest one stuck in a partial request head, then, after
+///   `shed_grace`, an idle keep-alive one, then a new and silent one); only when there is none is
+///   the newcomer refused with 503.
 ///
 /// A refused connection is always answered (`503`, `Retry-After`, `Connection: close`), never
 /// closed silently. Refusals, sheds and timeouts are counted in stats() and logged at most once per
