@@ -107,10 +107,10 @@ class Validator {
         // A bare `lisen = 1` above every section is a key, not a section: say which it is.
         const bool is_section = node.is_table() || node.is_array_of_tables();
         error(key.source(), name,
-              is_section ? "unknown section [" + name + "] (known: " + names(known) + ")"
-                         : "unknown top-level key '" + name +
-                               "': every setting belongs in a section (known: " + names(known) +
-                               ")");
+              is_section
+                  ? "unknown section [" + name + "] (known: " + names(known) + ")"
+                  : "unknown top-level key '" + name +
+                        "': every setting belongs in a section (known: " + names(known) + ")");
         continue;
       }
       section(*it, node, key.source());

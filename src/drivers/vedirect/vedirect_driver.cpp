@@ -311,7 +311,8 @@ void VeDirectDriver::create_service(TimePoint now) {
     spec.product_name =
         name.empty() ? fmt::format("VE.Direct product 0x{:04X}", *pid_) : std::string(name);
   } else if (const std::string* bmv = dataset_.get("BMV")) {
-    spec.product_name = "BMV-" + *bmv;  // §1.7: BMV-60xS has no PID; the model is in "BMV"
+    spec.product_name =
+        "BMV-" + text_value(*bmv);  // §1.7: BMV-60xS has no PID; the model is in "BMV"
   }
   if (const std::string* fw = dataset_.get("FWE")) {
     if (auto v = parse_firmware(*fw, true)) spec.firmware_version = *v;
@@ -321,7 +322,7 @@ void VeDirectDriver::create_service(TimePoint now) {
   service_ = &ctx_.model.add_service(spec);
   connected_ = true;
   last_valid_ = now;
-  if (ser) service_->set("/Serial", *ser);
+  if (ser) service_->set("/Serial", text_value(*ser));
   if (class_ == ProductClass::kSolarCharger) {
     service_->set("/NrOfTrackers", std::int64_t{1});
     model::ItemMeta mode;
@@ -370,7 +371,7 @@ void VeDirectDriver::declare_paths() {
 void VeDirectDriver::mark_connected(TimePoint now) {
   connected_ = true;
   service_->set("/Connected", std::int64_t{1});
-  if (const std::string* ser = dataset_.get("SER#")) service_->set("/Serial", *ser);
+  if (const std::string* ser = dataset_.get("SER#")) service_->set("/Serial", text_value(*ser));
   if (class_ == ProductClass::kSolarCharger) service_->set("/NrOfTrackers", std::int64_t{1});
   update_link_status();
   spdlog::info("vedirect[{}]: data again, /Connected = 1", connection_);

@@ -14,6 +14,11 @@ constexpr bool is_hex_char(std::uint8_t b) noexcept {
   return (b >= '0' && b <= '9') || (b >= 'A' && b <= 'F') || (b >= 'a' && b <= 'f');
 }
 constexpr bool is_printable(std::uint8_t b) noexcept { return b >= 0x20 && b < 0x7F; }
+/// A value byte that marks noise: a control byte (TAB included, it ends labels) or DEL. Bytes
+/// 0x80..0xFF are kept: a product may put Latin-1 or UTF-8 in a text value (a name, a serial), the
+/// block's checksum still catches any single damaged byte, and the driver makes the text valid
+/// UTF-8 (core/text.hpp). Labels stay printable ASCII: they are the protocol's own names.
+constexpr bool is_noise_in_value(std::uint8_t b) noexcept { return b < 0x20 || b == 0x7F; }
 
 }  // namespace
 
@@ -285,7 +290,7 @@ bool Framer::text_byte(std::uint8_t b) noexcept {
           state_ = State::kWaitLf;
         }
       } else {
-        if (!is_printable(b)) taint(Errc::kBadFormat, "non-ASCII byte in TEXT value");
+        if (is_noise_in_value(b)) taint(Errc::kBadFormat, "control byte in TEXT value");
         if (buf_len_ - value_start_ >= kMaxValue) {
           taint(Errc::kBadLength, "TEXT value too long");
         } else if (buf_len_ < buf_.size()) {

@@ -14,11 +14,17 @@
 /// labels of kMaxLabel and values of kMaxValue bytes; a HEX frame at most kMaxHexChars characters.
 ///
 /// Resync rule: blocks are delimited only by the checksum byte. A block that does not begin with
-/// `\r\n` (capture started mid-block, noise before it), that holds a byte outside printable ASCII
-/// and TAB/CR/LF, or that breaks a bound is "tainted": it yields Bad at its checksum (or at once
+/// `\r\n` (capture started mid-block, noise before it), that holds a label byte outside printable
+/// ASCII or a control byte (other than the CR/LF/TAB that frame fields) anywhere, or that breaks a
+/// bound is "tainted": it yields Bad at its checksum (or at once
 /// when it grows past kMaxBlockBytes, after which bytes are skipped silently up to the next
 /// checksum byte). The next block then starts clean. So a block is only ever returned when its
 /// start, every byte and its checksum were seen, and never from an unverified checksum.
+///
+/// Value bytes 0x80..0xFF are not noise (the reference's peers reset on them,
+/// vedirect_vebus.md §1.3): with a valid checksum they are what the device sent, most likely
+/// Latin-1 text, and dropping the whole block for them would lose every reading beside it. Values
+/// are bytes here; the driver turns text into UTF-8.
 
 #include <array>
 #include <cstddef>

@@ -1012,8 +1012,7 @@ std::shared_ptr<Connection> HttpServer::Impl::pick_victim(const asio::ip::addres
       rank = idle_keep_alive_too && past_grace ? 2 : kNone;
     else if (c->phase() == Connection::Phase::kHead && past_grace)
       rank = 3;
-    if (rank < best_rank ||
-        (rank == best_rank && rank != kNone && c->since() < best->since())) {
+    if (rank < best_rank || (rank == best_rank && rank != kNone && c->since() < best->since())) {
       best = std::move(c);
       best_rank = rank;
     }

@@ -65,9 +65,8 @@ TEST(DeviceDiscovery, NamesWithMoreDigitsThanALongHoldStillSort) {
     fs::create_directories(net / n);
     std::ofstream(net / n / "type") << 280 << "\n";
   }
-  EXPECT_EQ(list_can_interfaces(net),
-            (std::vector<std::string>{"can", "can2", "can007", "can10",
-                                      "can9999999999999999999999999"}));
+  EXPECT_EQ(list_can_interfaces(net), (std::vector<std::string>{"can", "can2", "can007", "can10",
+                                                                "can9999999999999999999999999"}));
 }
 
 TEST(DeviceDiscovery, KernelNameOfAByIdLinkIsItsTarget) {

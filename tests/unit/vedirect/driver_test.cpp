@@ -151,6 +151,21 @@ TEST_F(Fixture, BadBlocksAndBadValuesNeverReachTheModel) {
   EXPECT_EQ(d->stats().unknown_labels, 1u);
 }
 
+// A serial number with Latin-1 bytes in a checksum-valid block: the readings beside it arrive,
+// and the serial becomes valid UTF-8 (read as Latin-1), counted once.
+TEST_F(Fixture, ATextValueThatIsNotUtf8IsRepairedAndTheBlockKept) {
+  auto d = make();
+  Fields f = kMppt;
+  f[2].second = "HQ\xff\xe9Z";
+  feed(*d, encode_text_block(f), t0);
+  const std::string svc = "com.victronenergy.solarcharger.ttyUSB0";
+  ASSERT_NE(model.find(svc), nullptr);
+  EXPECT_EQ(get(svc, "/Dc/0/Voltage"), model::Value(52.81));
+  EXPECT_EQ(get(svc, "/Serial"), model::Value(std::string("HQ\u00ff\u00e9Z")));
+  EXPECT_EQ(d->stats().bad_blocks, 0u);
+  EXPECT_GE(d->stats().repaired_strings, 1u);
+}
+
 TEST_F(Fixture, AbsurdSocIsInvalid) {
   auto d = make();
   Fields f = kShuntMain;

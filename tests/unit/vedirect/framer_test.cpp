@@ -166,6 +166,27 @@ TEST(VeDirectFramer, NonAsciiNoiseInAValueRejectsTheBlock) {
   EXPECT_EQ(ev.text, 1u);
 }
 
+// A checksum-valid block whose text value holds bytes above 0x7F (Latin-1 here) is what the
+// device sent: it is returned with those bytes, not thrown away with every reading beside it.
+TEST(VeDirectFramer, BytesAbove7FInAValueAreKeptWhenTheChecksumHolds) {
+  const std::string odd =
+      encode_text_block(Fields{{"PID", "0xA053"}, {"SER#", "HQ\xff\xe9\x80Z"}, {"V", "12800"}});
+  const auto ev = run_framer(odd + kPhoenix);
+  EXPECT_EQ(ev.bad_text, 0u) << testing::PrintToString(ev.lines);
+  EXPECT_EQ(ev.text, 2u);
+  Framer f;
+  const auto r = f.take(as_bytes(odd));
+  ASSERT_EQ(r.status, TakeStatus::kFrame);
+  ASSERT_NE(r.text->find("SER#"), nullptr);
+  EXPECT_EQ(r.text->find("SER#")->value, "HQ\xff\xe9\x80Z");
+  // One damaged byte among them still fails the checksum.
+  std::string damaged = odd;
+  damaged[damaged.find('\xe9')] = '\xe8';
+  EXPECT_EQ(run_framer(damaged).bad_text, 1u);
+  // Bytes above 0x7F in a label are still noise.
+  EXPECT_EQ(run_framer(encode_text_block(Fields{{"SER\xa3", "1"}})).bad_text, 1u);
+}
+
 TEST(VeDirectFramer, OverlongBlockIsBadOnceThenSkippedToItsChecksum) {
   std::string big = "\r\nPID\t0xA053";
   for (int i = 0; i < 200; ++i) big += "\r\nX" + std::to_string(i) + "\t12345";

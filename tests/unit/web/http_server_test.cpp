@@ -351,7 +351,8 @@ void expect_busy(const Reply& r) {
   EXPECT_TRUE(r.has("Connection: close\r\n"));
 }
 
-/// Connects and says nothing, like a browser's preconnect (or a client whose request is on the way).
+/// Connects and says nothing, like a browser's preconnect (or a client whose request is on the
+/// way).
 std::unique_ptr<Client> silent_client(int port, const char* from) {
   return std::make_unique<Client>(port, from);
 }
