@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "protocols/nmea2000/json.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 
 #include "protocols/nmea2000/vreg.hpp"
 
@@ -113,14 +114,16 @@ void append_fields_json(std::uint32_t pgn, ByteView payload, const Decoded& d, O
             append_json_string(rd->unit, out);
           }
         }
-      } else {
-        append_key("Payload", first, out);
-        FieldValue fv;
-        static constexpr Field kPayload{"Payload", "payload",          32,      32, false, 1, 0,
-                                        {},        FieldType::kBinary, nullptr, -1};
-        fv.field = &kPayload;
-        fv.text = std::string_view(reinterpret_cast<const char*>(v->value.data()), v->value.size());
-        append_value(fv, out);
+      } else if (!v->value.empty()) {
+        // A register we have no description for: its value bytes as one little-endian number,
+        // as canboat's 32-bit binary "Payload" prints them (all ones: not available, omitted).
+        std::uint64_t raw = 0;
+        const std::size_t n = std::min<std::size_t>(v->value.size(), 4);
+        for (std::size_t i = 0; i < n; ++i) raw |= std::uint64_t{v->value[i]} << (8 * i);
+        if (raw != (std::uint64_t{1} << (8 * n)) - 1) {
+          append_key("Payload", first, out);
+          append_json_number(static_cast<double>(raw), out);
+        }
       }
     }
     out += '}';

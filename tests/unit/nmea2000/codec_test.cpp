@@ -382,7 +382,7 @@ TEST(N2kCodec, FloatsAndSetsWithoutACountFromTheGeneratedTable) {
 
 TEST(N2kCodec, GeneratedTableDecodesPositionAndTemperature) {
   // 129025 Position, Rapid Update: latitude/longitude, signed 32 bits at 1e-7 degrees.
-  const std::vector<std::uint8_t> position = {0x00, 0x3B, 0x9B, 0x1F,  // 52.99 N
+  const std::vector<std::uint8_t> position = {0x00, 0x3B, 0x9B, 0x1F,   // 52.99 N
                                               0x80, 0xC3, 0xC9, 0x01};  // 3.0 E
   Decoded d;
   ASSERT_TRUE(decode(129025, position, d).has_value());
@@ -443,6 +443,26 @@ TEST(N2kVreg, CanboatSamplesDecodeWithVictronTypes) {
   EXPECT_DOUBLE_EQ(*vreg_value(*find_vreg(b->id), b->value), -2.8);
   EXPECT_FALSE(
       decode_vreg(std::vector<std::uint8_t>{0x3f, 0x9f, 1, 2}).has_value());  // not Victron
+}
+
+// A register not in our table prints its value bytes as canboat's 32-bit "Payload" does
+// (canboatjs 6.2: 66 99 03 04 05 06 07 08 → Register Id 1027, Payload 134678021). It printed 0.
+TEST(N2kVreg, AnUnknownRegisterPrintsItsPayloadAsCanboatDoes) {
+  ASSERT_EQ(find_vreg(0x0403), nullptr);
+  auto fields = [](const std::vector<std::uint8_t>& p) {
+    Decoded d;
+    EXPECT_TRUE(decode(61184, p, d).has_value());
+    std::string json;
+    append_fields_json(61184, p, d, json);
+    return json;
+  };
+  const auto full = fields({0x66, 0x99, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08});
+  EXPECT_NE(full.find(R"("Register Id":1027,"Payload":134678021})"), std::string::npos) << full;
+  // A short frame prints what it has; all ones is "not available", as for any binary field.
+  const auto shorter = fields({0x66, 0x99, 0x03, 0x04, 0x05, 0x06});
+  EXPECT_NE(shorter.find(R"("Payload":1541})"), std::string::npos) << shorter;
+  const auto none = fields({0x66, 0x99, 0x03, 0x04, 0xff, 0xff, 0xff, 0xff});
+  EXPECT_EQ(none.find("Payload"), std::string::npos) << none;
 }
 
 TEST(N2kVreg, RequestAndWriteFrames) {
