@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "protocols/vedirect/text.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -102,16 +103,33 @@ std::optional<std::int64_t> parse_firmware(std::string_view fw, bool fwe) noexce
 }
 
 void Dataset::merge(const TextBlock& block) {
+  ++blocks_;
   for (const auto& f : block) {
     bool found = false;
-    for (auto& [label, value] : fields_) {
-      if (label == f.label) {
-        value.assign(f.value);
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+      if (fields_[i].first == f.label) {
+        fields_[i].second.assign(f.value);
+        seen_[i] = blocks_;
         found = true;
         break;
       }
     }
-    if (!found) fields_.emplace_back(std::string(f.label), std::string(f.value));
+    if (found) continue;
+    if (fields_.size() < kMaxDatasetFields) {
+      fields_.emplace_back(std::string(f.label), std::string(f.value));
+      seen_.push_back(blocks_);
+      continue;
+    }
+    const auto stalest = std::min_element(seen_.begin(), seen_.end());
+    if (blocks_ - *stalest < kStaleBlocks) {
+      ++dropped_;
+      continue;
+    }
+    const auto i = static_cast<std::size_t>(stalest - seen_.begin());
+    fields_.erase(fields_.begin() + static_cast<std::ptrdiff_t>(i));  // keeps first-seen order
+    seen_.erase(stalest);
+    fields_.emplace_back(std::string(f.label), std::string(f.value));
+    seen_.push_back(blocks_);
   }
 }
 

@@ -46,11 +46,25 @@ std::optional<std::int64_t> parse_firmware(std::string_view fw, bool fwe) noexce
 /// history block; newer MPPTs split theirs in two). Later blocks overwrite earlier values; order
 /// of first appearance is kept. The identity (PID, or the BMV-60xS "BMV" label without PID) is
 /// known once any block carried it.
+///
+/// Bounded: at most kMaxDatasetFields labels. A real device repeats its labels every block or
+/// two, so a label that has not come for kStaleBlocks blocks (a damaged block whose checksum
+/// happened to match, a device that printed a one-off label) gives its place to a new one; when
+/// every place is fresh, the new label is dropped and counted. Months on a noisy line therefore
+/// neither grow memory nor push out the device's real fields.
+inline constexpr std::size_t kMaxDatasetFields = 2 * kMaxFields;
+inline constexpr std::uint64_t kStaleBlocks = 16;
+
 class Dataset {
  public:
   /// Merges a validated block.
   void merge(const TextBlock& block);
-  void clear() { fields_.clear(); }
+  void clear() {
+    fields_.clear();
+    seen_.clear();
+  }
+  /// Labels dropped because the dataset was full of fresh ones.
+  std::uint64_t dropped() const noexcept { return dropped_; }
   const std::string* get(std::string_view label) const noexcept;
   const std::vector<std::pair<std::string, std::string>>& fields() const noexcept {
     return fields_;
@@ -67,6 +81,9 @@ class Dataset {
 
  private:
   std::vector<std::pair<std::string, std::string>> fields_;
+  std::vector<std::uint64_t> seen_;  ///< per field: the block count when it last came
+  std::uint64_t blocks_ = 0;
+  std::uint64_t dropped_ = 0;
 };
 
 /// Encodes one TEXT block: for each field "\r\n<label>\t<value>", then "\r\nChecksum\t" and the

@@ -100,6 +100,38 @@ TEST(VeDirectDataset, TwoBlockBmvDatasetMergesBeforeMapping) {
   EXPECT_EQ(d.fields().size(), 5u);
 }
 
+// A label that comes once (a damaged block whose checksum matched) used to stay for ever: a
+// noisy line grew the dataset without bound. Now it is bounded and the device's own labels stay.
+TEST(VeDirectDataset, OneOffLabelsNeitherGrowItNorPushOutTheDevicesFields) {
+  Framer f;
+  Dataset d;
+  for (int i = 0; i < 5000; ++i) {
+    d.merge(block_of(
+        encode_text_block(Fields{
+            {"PID", "0xA060"}, {"V", std::to_string(12000 + i)}, {"X" + std::to_string(i), "1"}}),
+        f));
+    ASSERT_LE(d.fields().size(), kMaxDatasetFields);
+  }
+  EXPECT_EQ(d.pid(), 0xA060);
+  EXPECT_EQ(*d.get("V"), "16999");
+  EXPECT_NE(d.get("X4999"), nullptr);  // the newest one-off is there; the stale ones made room
+  EXPECT_EQ(d.get("X0"), nullptr);
+  EXPECT_EQ(d.dropped(), 0u);
+
+  // Labels that all keep coming fill it; a new one is then dropped and counted, not swapped in.
+  Dataset full;
+  Fields many;
+  for (std::size_t i = 0; i < kMaxFields; ++i) many.push_back({"A" + std::to_string(i), "1"});
+  Fields more;
+  for (std::size_t i = 0; i < kMaxFields; ++i) more.push_back({"B" + std::to_string(i), "1"});
+  full.merge(block_of(encode_text_block(many), f));
+  full.merge(block_of(encode_text_block(more), f));
+  full.merge(block_of(encode_text_block(Fields{{"NEW", "1"}}), f));
+  EXPECT_EQ(full.fields().size(), kMaxDatasetFields);
+  EXPECT_EQ(full.get("NEW"), nullptr);
+  EXPECT_EQ(full.dropped(), 1u);
+}
+
 TEST(VeDirectDataset, Bmv60xSIsRecognisedWithoutPid) {
   // §1.7: BMV-60xS text has no PID; "BMV" names the model.
   Framer f;
