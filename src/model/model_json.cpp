@@ -111,8 +111,18 @@ Result<Value> from_json_structured(const nlohmann::json& j) {
   return from_json(j);
 }
 
+namespace {
+/// An integer that fits int64. JSON's unsigned numbers above INT64_MAX are not: read as int64 they
+/// wrapped (18446744073709551615 became -1 and passed a "-1 .. 10000" range check).
+bool fits_int64(const nlohmann::json& j) {
+  return j.is_number_integer() && (!j.is_number_unsigned() ||
+                                   j.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX));
+}
+}  // namespace
+
 Value from_json(const nlohmann::json& j) {
-  if (j.is_number_integer()) return j.get<std::int64_t>();
+  if (fits_int64(j)) return j.get<std::int64_t>();
+  if (j.is_number_unsigned()) return static_cast<double>(j.get<std::uint64_t>());  // too big
   if (j.is_number_float()) return j.get<double>();
   if (j.is_boolean()) return std::int64_t{j.get<bool>() ? 1 : 0};
   if (j.is_string()) return j.get<std::string>();
@@ -120,7 +130,7 @@ Value from_json(const nlohmann::json& j) {
     if (j.empty()) return Invalid{};  // Venus' invalid is an empty array
     bool all_int = true, all_num = true, all_str = true;
     for (auto& e : j) {
-      all_int = all_int && e.is_number_integer();
+      all_int = all_int && fits_int64(e);
       all_num = all_num && e.is_number();
       all_str = all_str && e.is_string();
     }

@@ -20,6 +20,14 @@ TEST(ModelJson, FromJsonTreatsAnEmptyArrayAsInvalid) {
   EXPECT_FALSE(is_valid(from_json(nlohmann::json::array())));
   EXPECT_EQ(from_json(nlohmann::json(5)), Value{std::int64_t{5}});
   EXPECT_EQ(from_json(nlohmann::json::parse("[1.5, 2]")), (Value{DoubleArray{1.5, 2}}));
+  // Above INT64_MAX an unsigned JSON number is its (too large) value, not wrapped: it once became
+  // -1 and passed a "-1 .. 10000" range check, removing a charge current limit.
+  EXPECT_EQ(from_json(nlohmann::json::parse("18446744073709551615")),
+            Value{18446744073709551615.0});
+  EXPECT_EQ(from_json(nlohmann::json::parse("9223372036854775807")),
+            Value{std::int64_t{INT64_MAX}});
+  EXPECT_EQ(from_json(nlohmann::json::parse("[1, 18446744073709551615]")),
+            (Value{DoubleArray{1, 18446744073709551615.0}}));
 }
 
 TEST(ModelJson, ModelIsServiceThenPath) {
