@@ -31,22 +31,19 @@ VebusDriver::VebusDriver(DriverContext& ctx, std::unique_ptr<transport::ByteTran
     : options_(std::move(options)),
       transport_(required(std::move(transport))),
       session_(options_.session),
-      mapping_(
-          ctx.model, ctx.instances,
-          options_.connection.empty() ? connection_from_port(std::string(transport_->name()))
-                                      : options_.connection,
-          VebusWriteHooks{[this](int mode) {
-                            return accept(session_.write_switch(static_cast<vb::SwitchState>(mode),
-                                                                std::nullopt),
-                                          "mode");
-                          },
-                          [this](double amps) {
-                            return accept(session_.write_switch(std::nullopt, amps),
-                                          "current limit");
-                          },
-                          [this](std::string_view path, double v) {
-                            return on_dvcc_write(path, v);
-                          }}),
+      mapping_(ctx.model, ctx.instances,
+               options_.connection.empty() ? connection_from_port(std::string(transport_->name()))
+                                           : options_.connection,
+               VebusWriteHooks{
+                   [this](int mode) {
+                     return accept(
+                         session_.write_switch(static_cast<vb::SwitchState>(mode), std::nullopt),
+                         "mode");
+                   },
+                   [this](double amps) {
+                     return accept(session_.write_switch(std::nullopt, amps), "current limit");
+                   },
+                   [this](std::string_view path, double v) { return on_dvcc_write(path, v); }}),
       timer_(ctx.io) {
   session_.set_tx([this](ByteView b) { transport_->write(b); });
   transport_->set_data_handler([this](ByteView b, TimePoint now) { on_data(b, now); });
@@ -101,7 +98,8 @@ Health VebusDriver::health() const {
 
 model::WriteResult VebusDriver::accept(const Result<std::uint32_t>& r, const char* what) {
   if (r) {
-    spdlog::info("[vebus] {} write #{} queued", what, *r);
+    // Debug, not info: a client may write every second (issue 11 item 8); the outcome is logged.
+    spdlog::debug("[vebus] {} write #{} queued", what, *r);
     pump(Clock::now());
     return model::WriteResult::kOk;
   }
@@ -139,11 +137,18 @@ void VebusDriver::pump(TimePoint now) {
     }
   }
   for (auto& c : session_.take_completions()) {
-    if (c.ok)
+    // Every write that reached the unit is logged (a record of what was done to the inverter);
+    // there are at most a few per second whatever a client sends, because switch writes not yet
+    // sent are replaced, not queued. Failures repeat and are rate-limited (issue 11 item 8).
+    if (c.superseded) {
+      spdlog::debug("[vebus] write #{} superseded by a newer one before it went out", c.id);
+    } else if (c.ok) {
       spdlog::info("[vebus] write #{} confirmed by read-back{}", c.id,
                    c.acknowledged ? "" : " (no acknowledgement, as usual)");
-    else
-      spdlog::warn("[vebus] write #{} failed: {}", c.id, c.error.message());
+    } else if (auto d = outcome_log_.check("failed " + c.error.message(), now)) {
+      spdlog::warn("[vebus] write #{} failed: {}{}", c.id, truncate_for_log(c.error.message()),
+                   suppressed_note(d));
+    }
     if (dvcc_write_ && c.id == *dvcc_write_) {
       dvcc_write_.reset();
       if (!c.ok) sent_mcc_.reset();  // try again on the next round
@@ -225,7 +230,8 @@ void VebusDriver::apply_charge_limit(TimePoint now) {
   const auto cur_abs = st.setting_value(vb::setting::kUBatAbsorption);
   const auto cur_float = st.setting_value(vb::setting::kUBatFloat);
   if (absorption_ceiling_ && float_ceiling_ && cur_abs && cur_float) {
-    const double want_abs = bol_cvl_ ? std::min(*absorption_ceiling_, *bol_cvl_) : *absorption_ceiling_;
+    const double want_abs =
+        bol_cvl_ ? std::min(*absorption_ceiling_, *bol_cvl_) : *absorption_ceiling_;
     const double want_float = bol_cvl_ ? std::min(*float_ceiling_, *bol_cvl_) : *float_ceiling_;
     auto differs = [](double a, double b) { return std::fabs(a - b) >= 0.05; };
     if (differs(want_float, *cur_float) && want_float < *cur_float)

@@ -75,6 +75,7 @@ class VebusDriver : public Driver {
   std::string port_error_;
   bool garbage_ = false;
   RateLimiter refused_log_{seconds(10)};  ///< refused writes: one line per 10 s per reason
+  RateLimiter outcome_log_{seconds(10)};  ///< failed writes: one line per 10 s per reason
   bool running_ = false;
 
   // DVCC (issue 12 item 4). The charge current the installer set (IBatBulk as first read, before
@@ -85,8 +86,8 @@ class VebusDriver : public Driver {
   std::optional<TimePoint> last_dvcc_write_;
   std::optional<double> bol_cvl_;  ///< /BatteryOperationalLimits/MaxChargeVoltage as written
   std::optional<double> absorption_ceiling_, float_ceiling_;
-  std::optional<double> sent_mcc_;              ///< the IBatBulk we last wrote
-  std::optional<std::uint32_t> dvcc_write_;     ///< our write in flight (one at a time)
+  std::optional<double> sent_mcc_;           ///< the IBatBulk we last wrote
+  std::optional<std::uint32_t> dvcc_write_;  ///< our write in flight (one at a time)
   std::optional<TimePoint> last_dvcc_send_;
   RateLimiter dvcc_log_{seconds(10)};
 

@@ -705,6 +705,8 @@ Result<std::uint16_t> Session::check_setting_write(std::uint16_t id, double valu
 Result<std::uint32_t> Session::write_setting(std::uint16_t id, double value, bool persist) {
   auto raw = check_setting_write(id, value);
   if (!raw) return tl::unexpected(raw.error());
+  if (writes_.size() + 2 > kMaxQueuedWriteOps)
+    return fail(Errc::kBusy, "too many writes queued for the VE.Bus unit");
   const std::uint32_t wid = next_write_id_++;
   Request w = req(Op::kWriteSetting);
   w.id = id;
@@ -721,8 +723,7 @@ Result<std::uint32_t> Session::write_setting(std::uint16_t id, double value, boo
 
 Result<std::uint32_t> Session::write_charge_current(double amps, double ceiling) {
   if (link_ != LinkState::kReady) return fail(Errc::kRefused, "the VE.Bus session is not ready");
-  if (!std::isfinite(amps) || !std::isfinite(ceiling))
-    return fail(Errc::kRefused, "not a number");
+  if (!std::isfinite(amps) || !std::isfinite(ceiling)) return fail(Errc::kRefused, "not a number");
   if (amps < 0 || amps > ceiling + 1e-9) {
     char b[128];
     std::snprintf(b, sizeof b, "charge current %.1f A is outside 0 .. %.1f A", amps, ceiling);
@@ -733,6 +734,8 @@ Result<std::uint32_t> Session::write_charge_current(double amps, double ceiling)
     return fail(Errc::kRefused, "the unit's scale for the charge current is not known");
   auto raw = info->second.to_raw(amps);
   if (!raw) return tl::unexpected(raw.error());
+  if (writes_.size() + 2 > kMaxQueuedWriteOps)
+    return fail(Errc::kBusy, "too many writes queued for the VE.Bus unit");
   const std::uint32_t wid = next_write_id_++;
   Request w = req(Op::kWriteSetting);
   w.id = setting::kIBatBulk;
@@ -763,8 +766,34 @@ Result<SwitchState> Session::check_switch_write(std::optional<SwitchState> mode,
 
 Result<std::uint32_t> Session::write_switch(std::optional<SwitchState> mode,
                                             std::optional<double> limit) {
+  // One 'S' frame carries both the switch and the limit. What this write leaves out comes from the
+  // latest switch write still on its way (its read-back is pending), not from the last config
+  // read: a /Mode write followed at once by a limit write must not put the old mode back.
+  const Request* pending = nullptr;
+  if (inflight_ && inflight_->op == Op::kReadBackConfig && inflight_->write_id)
+    pending = &*inflight_;
+  for (const auto& q : writes_)
+    if (q.op == Op::kReadBackConfig && q.write_id) pending = &q;
+  if (pending) {
+    if (!mode) mode = pending->mode;
+    if (!limit) limit = pending->limit;
+  }
   auto state = check_switch_write(mode, limit);
   if (!state) return tl::unexpected(state.error());
+  // A switch write that has not gone out yet is replaced by this one (which includes it), not
+  // queued behind: a client writing faster than the MK2 round trip would otherwise grow the queue
+  // without bound and have the unit follow minutes late.
+  for (const auto& q : writes_) {
+    if (q.op != Op::kSwitch) continue;
+    const auto old = q.write_id;
+    std::erase_if(writes_, [old](const Request& r) { return r.write_id == old; });
+    ++stats_.writes_superseded;
+    done_write(old, false, Error{Errc::kAborted, "superseded by a newer write"}, std::nullopt);
+    completions_.back().superseded = true;
+    break;  // there is at most one: every switch write replaces the one before
+  }
+  if (writes_.size() + 2 > kMaxQueuedWriteOps)
+    return fail(Errc::kBusy, "too many writes queued for the VE.Bus unit");
   const std::uint32_t wid = next_write_id_++;
   Request s = req(Op::kSwitch);
   s.write_id = wid;
@@ -781,6 +810,8 @@ Result<std::uint32_t> Session::write_switch(std::optional<SwitchState> mode,
 
 Result<std::uint32_t> Session::read_setting(std::uint16_t id) {
   if (link_ != LinkState::kReady) return fail(Errc::kRefused, "the VE.Bus session is not ready");
+  if (writes_.size() + 2 > kMaxQueuedWriteOps)
+    return fail(Errc::kBusy, "too many writes queued for the VE.Bus unit");
   const std::uint32_t wid = next_write_id_++;
   Request i = winmon(Op::kSettingInfo, id);
   i.write_id = wid;

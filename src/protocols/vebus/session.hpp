@@ -101,6 +101,8 @@ struct SessionStats {
   std::size_t writes_sent = 0;
   std::size_t writes_unacknowledged = 0;  ///< no reply within write_reply_timeout (normal)
   std::size_t writes_aborted = 0;
+  std::size_t writes_superseded =
+      0;  ///< switch writes replaced by a newer one before they went out
 };
 
 enum class EventKind { kLinkUp, kLinkLost, kResetNotice, kGarbageStart, kGarbageEnd, kInitFailed };
@@ -113,7 +115,8 @@ struct WriteCompletion {
   std::uint32_t id = 0;
   bool ok = false;
   bool acknowledged = false;  ///< the unit answered the write itself (often it does not)
-  Error error;                ///< when !ok
+  bool superseded = false;  ///< replaced by a newer switch write before it went out (not an error)
+  Error error;              ///< when !ok
   std::optional<double> read_back;
 };
 
@@ -151,7 +154,9 @@ class Session {
   /// The checks of write_switch without queuing anything.
   Result<SwitchState> check_switch_write(std::optional<SwitchState> mode,
                                          std::optional<double> limit) const;
-  /// Queues an 'S' (switch and/or input current limit) and a config read-back.
+  /// Queues an 'S' (switch and/or input current limit) and a config read-back. What it leaves out
+  /// (mode or limit) is taken from the latest switch write still pending, else from the unit's
+  /// config; a switch write not sent yet is replaced by this one (it completes as "superseded").
   Result<std::uint32_t> write_switch(std::optional<SwitchState> mode, std::optional<double> limit);
   /// Queues a fresh read of a setting (value and info); completes like a write without sending one.
   Result<std::uint32_t> read_setting(std::uint16_t id);
@@ -241,8 +246,10 @@ class Session {
   LinkState link_ = LinkState::kStopped;
   UnitState unit_;
   SessionStats stats_;
-  std::deque<Request> queue_;   ///< init and polling
-  std::deque<Request> writes_;  ///< ops of queued writes, in order
+  std::deque<Request> queue_;  ///< init and polling
+  /// Ops of queued writes, in order; at most kMaxQueuedWriteOps (beyond: kBusy).
+  std::deque<Request> writes_;
+  static constexpr std::size_t kMaxQueuedWriteOps = 16;
   std::optional<Request> inflight_;
   TimePoint inflight_deadline_{};
   TimePoint next_send_{};

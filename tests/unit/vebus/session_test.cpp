@@ -238,6 +238,60 @@ TEST(VebusSession, ModeSwitchAndCurrentLimit) {
   EXPECT_EQ(rig.session.state().config->actual_limit, 125);
 }
 
+// A client writing /Mode faster than the MK2 round trip: each switch write not sent yet is
+// replaced by the next, so the queue stays short and the unit ends at the last mode at once, not
+// minutes later after every intermediate one (it grew without bound before).
+TEST(VebusSession, AFloodOfSwitchWritesIsCoalescedNotQueued) {
+  Rig rig;
+  ASSERT_TRUE(rig.wait_ready());
+  const auto switches_before = rig.count_tx_with("FF 53");
+  std::uint32_t last = 0;
+  for (int i = 0; i < 1000; ++i) {
+    auto w = rig.session.write_switch(
+        i % 2 ? SwitchState::kInverterOnly : SwitchState::kChargerOnly, std::nullopt);
+    ASSERT_TRUE(w) << i << ": " << w.error().message();
+    last = *w;
+  }
+  ASSERT_TRUE(rig.run_until([&] { return rig.completion(last).has_value(); }));
+  EXPECT_TRUE(rig.completion(last)->ok);
+  EXPECT_EQ(rig.sim.switch_state(), SwitchState::kInverterOnly);  // the last one
+  EXPECT_LE(rig.count_tx_with("FF 53") - switches_before, 2u);
+  EXPECT_GE(rig.session.stats().writes_superseded, 998u);
+  std::size_t superseded = 0;
+  for (const auto& c : rig.done) superseded += c.superseded && !c.ok;
+  EXPECT_EQ(superseded, rig.session.stats().writes_superseded);
+}
+
+// An 'S' frame carries the switch and the limit together. A limit written right after a mode
+// (before the mode's read-back) once went out with the old switch state and undid the mode.
+TEST(VebusSession, ALimitWrittenRightAfterAModeKeepsThatMode) {
+  Rig rig;
+  ASSERT_TRUE(rig.wait_ready());
+  ASSERT_NE(rig.sim.switch_state(), SwitchState::kChargerOnly);
+  auto m = rig.session.write_switch(SwitchState::kChargerOnly, std::nullopt);
+  ASSERT_TRUE(m);
+  rig.run_for(milliseconds(1));  // the mode's 'S' may go out; its read-back has not come yet
+  auto l = rig.session.write_switch(std::nullopt, 12.5);
+  ASSERT_TRUE(l);
+  ASSERT_TRUE(rig.run_until([&] { return rig.completion(*l).has_value(); }));
+  EXPECT_TRUE(rig.completion(*l)->ok);
+  EXPECT_EQ(rig.sim.switch_state(), SwitchState::kChargerOnly);
+  EXPECT_DOUBLE_EQ(rig.sim.current_limit(), 12.5);
+}
+
+TEST(VebusSession, SettingWritesBeyondTheQueueBoundAreBusy) {
+  Rig rig;
+  ASSERT_TRUE(rig.wait_ready());
+  std::vector<Result<std::uint32_t>> r;
+  for (int i = 0; i < 9; ++i)
+    r.push_back(rig.session.write_setting(setting::kUBatFloat, 54.0, false));
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE(r[i]) << i;
+  ASSERT_FALSE(r[8]);
+  EXPECT_EQ(r[8].error().code, Errc::kBusy);
+  ASSERT_TRUE(rig.run_until([&] { return rig.completion(*r[7]).has_value(); }));
+  EXPECT_TRUE(rig.session.write_setting(setting::kUBatFloat, 54.0, false));  // room again
+}
+
 TEST(VebusSession, RangeChecksRefuseBeforeAnythingIsSent) {
   Rig rig;
   ASSERT_TRUE(rig.wait_ready());
@@ -475,4 +529,3 @@ TEST(VebusSession, HoursOfPollingAndWritesDoNotGrowTheHeap) {
 
 }  // namespace
 }  // namespace gxlink::vebus
-
