@@ -66,11 +66,16 @@ std::string kind_from_model(const std::string& model) {
 using model::PathSpec;
 constexpr PathSpec kIdentityPaths[] = {{"/Serial"}, {"/N2kDeviceInstance"}, {"/N2kUniqueNumber"}};
 constexpr PathSpec kSolarChargerPaths[] = {
-    {"/Pv/V"},         {"/Pv/I"},
-    {"/Yield/Power"},  {"/Dc/0/Voltage"},
-    {"/Dc/0/Current"}, {"/Dc/0/Temperature"},
-    {"/State"},        {"/Mode"},
-    {"/Yield/User"},   {"/History/Daily/0/Yield"},
+    {"/Pv/V"},
+    {"/Pv/I"},
+    {"/Yield/Power"},
+    {"/Dc/0/Voltage"},
+    {"/Dc/0/Current"},
+    {"/Dc/0/Temperature"},
+    {"/State"},
+    {"/Mode"},
+    {"/Yield/User"},
+    {"/History/Daily/0/Yield"},
     // VREG 0xEDF0 BAT_MAX_CURRENT, asked for once the node is known (DVCC needs it, §5.4 step 7).
     {"/Settings/ChargeCurrentLimit"},
 };
@@ -110,18 +115,18 @@ constexpr PathSpec kTankPaths[] = {
     {"/Level"}, {"/Remaining"}, {"/Capacity"}, {"/FluidType"}, {"/Status"}};
 constexpr PathSpec kTemperaturePaths[] = {{"/Temperature"}, {"/TemperatureType"}};
 constexpr PathSpec kGpsPaths[] = {
-    {"/Fix"},      {"/NrOfSatellites"}, {"/Position/Latitude"}, {"/Position/Longitude"},
-    {"/Altitude"}, {"/Speed"},          {"/Course"}};
+    {"/Fix"},   {"/NrOfSatellites"}, {"/Position/Latitude"}, {"/Position/Longitude"}, {"/Altitude"},
+    {"/Speed"}, {"/Course"}};
 
 /// N2K TEMPERATURE_SOURCE → Venus /TemperatureType (0 battery, 1 fridge, 2 generic, 3 room,
 /// 4 outdoor, 5 water heater, 6 freezer; seed 003). Sources Venus has no type for are generic.
 std::int64_t venus_temperature_type(std::uint64_t source) {
   switch (source) {
-    case 1: return 4;  // Outside
-    case 2:            // Inside
-    case 4: return 3;  // Main cabin
-    case 7: return 1;  // Refrigeration
-    case 13: return 6; // Freezer
+    case 1: return 4;   // Outside
+    case 2:             // Inside
+    case 4: return 3;   // Main cabin
+    case 7: return 1;   // Refrigeration
+    case 13: return 6;  // Freezer
     default: return 2;
   }
 }
@@ -391,6 +396,8 @@ model::Service* Nmea2000Driver::service_for(Device& d, std::uint8_t instance) {
     if (auto* s = ctx_.model.find(it->second)) return s;
     d.services.erase(it);  // removed behind our back: create it again
   }
+  // The instance is a byte from the bus: without a bound one node could make 256 services.
+  if (d.services.size() >= kMaxServicesPerDevice) return refuse_service(d, "battery instances");
   auto& s = ctx_.model.add_service(
       spec_for(d, d.type, per_instance ? "_i" + std::to_string(instance) : std::string(),
                per_instance ? instance : d.name->device_instance()));
@@ -444,9 +451,12 @@ void Nmea2000Driver::on_message(const n2k::Message& m, TimePoint now) {
   if (m.id.pgn == 60928 && m.payload.size() >= 8) {
     const auto nm = n2k::IsoName::from_u64(load_le64(m.payload));
     if (d.name && !(*d.name == nm)) {
-      // Another NAME on this address, or a changed device instance: a new identity.
+      // Another NAME on this address, or a changed device instance: a new identity. Its sensor
+      // services are named after the old NAME too, so they go with it.
       for (auto& [inst, name] : d.services) ctx_.model.remove_service(name);
       d.services.clear();
+      for (auto& [key, name] : d.sensor_services) ctx_.model.remove_service(name);
+      d.sensor_services.clear();
       d.type.clear();
       d.product.reset();
     }
@@ -470,7 +480,8 @@ void Nmea2000Driver::on_message(const n2k::Message& m, TimePoint now) {
         if (auto* s = ctx_.model.find(name)) {
           s->set("/ProductName", d.product->model_id);
           s->set("/ProductId", std::int64_t{d.product->product_code});
-          s->set("/FirmwareVersion", model::firmware_version_from_text(d.product->software_version));
+          s->set("/FirmwareVersion",
+                 model::firmware_version_from_text(d.product->software_version));
           if (!d.product->serial.empty()) s->set("/Serial", d.product->serial);
         }
       }
@@ -556,6 +567,7 @@ void Nmea2000Driver::apply_battery(Device& d, const n2k::Decoded& m, std::uint32
   if (pgn == 127508) {
     if (d.lynx_ion) {
       model::Service* s = service_for(d, 0);
+      if (!s) return;
       if (inst == 0) {
         s->set("/Dc/0/Voltage", num(m.number("voltage")));
         s->set("/Dc/0/Current", num(m.number("current")));
@@ -576,6 +588,7 @@ void Nmea2000Driver::apply_battery(Device& d, const n2k::Decoded& m, std::uint32
       if (it == d.dc_types.end() || it->second != kDcBattery) return;  // not a battery bank
     }
     model::Service* s = service_for(d, inst);
+    if (!s) return;
     if (d.victron && inst == 1) {
       // BMV: starter battery; Lynx Shunt: voltage after the main fuse (seed 000).
       s->set("/Dc/1/Voltage", num(m.number("voltage")));
@@ -593,6 +606,7 @@ void Nmea2000Driver::apply_battery(Device& d, const n2k::Decoded& m, std::uint32
     auto dct = m.raw("dcType");
     if (!d.victron && dct && *dct != kDcBattery) return;
     model::Service* s = service_for(d, inst);
+    if (!s) return;
     s->set("/Soc", num(m.number("stateOfCharge")));
     s->set("/Soh", num(m.number("stateOfHealth")));
     s->set("/TimeToGo", num(m.number("timeRemaining")));
@@ -603,6 +617,7 @@ void Nmea2000Driver::apply_battery(Device& d, const n2k::Decoded& m, std::uint32
 void Nmea2000Driver::apply_solarcharger(Device& d, const n2k::Decoded& m, std::uint32_t pgn,
                                         std::uint8_t inst) {
   model::Service* s = service_for(d, 0);
+  if (!s) return;
   if (pgn == 127508) {
     // Default roles per seed 000: instance 0 battery, 1 PV; 127506's DC type overrides.
     auto it = d.dc_types.find(inst);
@@ -629,6 +644,7 @@ void Nmea2000Driver::apply_solarcharger(Device& d, const n2k::Decoded& m, std::u
 void Nmea2000Driver::apply_charger(Device& d, const n2k::Decoded& m, std::uint32_t pgn,
                                    std::uint8_t inst) {
   model::Service* s = service_for(d, 0);
+  if (!s) return;
   if (pgn == 127508) {
     if (inst >= kChargerOutputs) return;  // only the declared outputs (a Skylla-i has 1 or 3)
     const std::string p = "/Dc/" + std::to_string(inst);
@@ -650,6 +666,7 @@ void Nmea2000Driver::apply_charger(Device& d, const n2k::Decoded& m, std::uint32
 void Nmea2000Driver::apply_vebus(Device& d, const n2k::Decoded& m, std::uint32_t pgn) {
   const bool ac_input_source = d.name && d.name->function == kFnAcInputMonitor;
   model::Service* s = service_for(d, 0);
+  if (!s) return;
   // J1939-75 utility phases: A = 65013/65014, B = 65010/65011, C = 65007/65008.
   auto phase_of = [](std::uint32_t p) -> int {
     switch (p) {
@@ -696,6 +713,16 @@ void Nmea2000Driver::apply_vebus(Device& d, const n2k::Decoded& m, std::uint32_t
   }
 }
 
+model::Service* Nmea2000Driver::refuse_service(const Device& d, std::string_view what) {
+  ++stats_.services_refused;
+  if (auto n = bound_log_.check(what, Clock::now()))
+    spdlog::warn(
+        "nmea2000 {}: node {} wants more {} than gxlink keeps; its data for them is "
+        "dropped{}",
+        iface_, d.src, what, suppressed_note(n));
+  return nullptr;
+}
+
 model::Service* Nmea2000Driver::sensor_service(Device& d, std::string_view type,
                                                const std::string& suffix, int device_instance) {
   const std::string key = std::string(type) + "/" + suffix;
@@ -703,6 +730,13 @@ model::Service* Nmea2000Driver::sensor_service(Device& d, std::string_view type,
     if (auto* s = ctx_.model.find(it->second)) return s;
     d.sensor_services.erase(it);  // removed behind our back: create it again
   }
+  // Instance and source are bytes from the bus: without a bound one node could make 65 536
+  // temperature services (each its own D-Bus connection, until descriptors run out).
+  if (d.sensor_services.size() >= kMaxSensorServicesPerDevice)
+    return refuse_service(d, "sensor services on one node");
+  std::size_t total = 0;
+  for (const auto& [src, other] : devices_) total += other ? other->sensor_services.size() : 0;
+  if (total >= kMaxSensorServices) return refuse_service(d, "sensor services on the bus");
   auto& s = ctx_.model.add_service(spec_for(d, type, "_" + suffix, device_instance));
   s.declare(kIdentityPaths);
   if (type == "tank")
@@ -732,6 +766,7 @@ bool Nmea2000Driver::apply_sensor(Device& d, const n2k::Decoded& m, std::uint32_
     // Venus' /FluidType "is kept in sync with NMEA2000 definitions" (seed 003), so the number
     // carries over; /Capacity and /Remaining are in m3.
     model::Service* s = sensor_service(d, "tank", "t" + std::to_string(inst), inst);
+    if (!s) return true;  // refused and counted
     const auto level = m.number("level");
     const auto litres = m.number("capacity");
     // Litres on the wire come in steps of 0.1 L: keep m3 to that resolution.
@@ -753,6 +788,7 @@ bool Nmea2000Driver::apply_sensor(Device& d, const n2k::Decoded& m, std::uint32_
     const std::string suffix =
         "i" + std::to_string(inst) + "_s" + std::to_string(source.value_or(0xFF));
     model::Service* s = sensor_service(d, "temperature", suffix, inst);
+    if (!s) return true;  // refused and counted
     s->set("/Temperature",
            kelvin_to_c(m.number(pgn == 130316 ? "temperature" : "actualTemperature")));
     s->set("/TemperatureType", source ? Value{venus_temperature_type(*source)} : Value{Invalid{}});
@@ -762,6 +798,7 @@ bool Nmea2000Driver::apply_sensor(Device& d, const n2k::Decoded& m, std::uint32_
   // GNSS: one gps service per node. 129025 (rapid position) and 129029 (full fix) both carry the
   // position; only 129029 says whether there is a fix and how many satellites are used.
   model::Service* s = sensor_service(d, "gps", "gps", 0);
+  if (!s) return true;  // refused and counted
   if (pgn == 129025 || pgn == 129029) {
     s->set("/Position/Latitude", num(m.number("latitude")));
     s->set("/Position/Longitude", num(m.number("longitude")));
@@ -771,8 +808,8 @@ bool Nmea2000Driver::apply_sensor(Device& d, const n2k::Decoded& m, std::uint32_
     const auto svs = m.raw("numberOfSvs");
     s->set("/NrOfSatellites", svs ? Value{static_cast<std::int64_t>(*svs)} : Value{Invalid{}});
     const auto method = m.raw("method");  // GNS_METHOD: 1..5 are fixes, 0 none, 6.. estimated
-    s->set("/Fix", method ? Value{std::int64_t{*method >= 1 && *method <= 5 ? 1 : 0}}
-                          : Value{Invalid{}});
+    s->set("/Fix",
+           method ? Value{std::int64_t{*method >= 1 && *method <= 5 ? 1 : 0}} : Value{Invalid{}});
   } else if (pgn == 129026) {
     const auto cog = m.number("cog");  // radians on the wire; Venus shows degrees
     s->set("/Course", cog ? Value{std::round(*cog * 180.0 / M_PI * 100) / 100} : Value{Invalid{}});
@@ -886,13 +923,13 @@ model::WriteResult Nmea2000Driver::write_charge_current(std::uint8_t src, const 
   const TimePoint now = started_ ? Clock::now() : now_;
   auto refuse = [&](const char* why) {
     ++stats_.link_refused;
-    spdlog::warn("nmea2000[{}]: /Link/ChargeCurrent = {} for {} refused: {}", iface_, *x, src,
-                 why);
+    spdlog::warn("nmea2000[{}]: /Link/ChargeCurrent = {} for {} refused: {}", iface_, *x, src, why);
     return model::WriteResult::kOutOfRange;
   };
   if (!limit) return refuse("the charger's limit is not known");
   if (!std::isfinite(*x) || *x < 0 || *x > *limit) return refuse("outside 0 .. its limit");
-  if (!d.charge_link) d.charge_link = std::make_unique<n2k::LinkBroadcaster>(n2k::kChargerLinkOptions);
+  if (!d.charge_link)
+    d.charge_link = std::make_unique<n2k::LinkBroadcaster>(n2k::kChargerLinkOptions);
   if (auto r = d.charge_link->write(n2k::kChargerCurrentLink, *x, now); !r)
     return refuse("not a value of the register");
   s->set(n2k::kChargerCurrentLink.path, *x);

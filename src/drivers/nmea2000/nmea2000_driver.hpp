@@ -35,6 +35,7 @@
 
 #include <asio/steady_timer.hpp>
 
+#include "core/log_limit.hpp"
 #include "drivers/driver.hpp"
 #include "protocols/nmea2000/codec.hpp"
 #include "protocols/nmea2000/data_link.hpp"
@@ -56,8 +57,16 @@ struct DriverStats {
   std::uint64_t messages = 0;
   std::uint64_t decode_errors = 0;
   std::uint64_t unknown_pgns = 0;
-  std::uint64_t link_refused = 0;  ///< writes to the vecan service's /Link/* paths refused
+  std::uint64_t link_refused = 0;      ///< writes to the vecan service's /Link/* paths refused
+  std::uint64_t services_refused = 0;  ///< messages dropped: a service bound was reached
 };
+
+/// Services one node may make from instance bytes (per-instance batteries, tanks, temperature
+/// sources), and all nodes together: a boat has a few dozen; a faulty or hostile node must not
+/// create thousands, each with its own D-Bus connection.
+inline constexpr std::size_t kMaxServicesPerDevice = 16;
+inline constexpr std::size_t kMaxSensorServicesPerDevice = 32;
+inline constexpr std::size_t kMaxSensorServices = 128;
 
 class Nmea2000Driver final : public Driver {
  public:
@@ -137,6 +146,8 @@ class Nmea2000Driver final : public Driver {
   bool apply_sensor(Device& d, const gxlink::nmea2000::Decoded& m, std::uint32_t pgn);
   model::Service* sensor_service(Device& d, std::string_view type, const std::string& suffix,
                                  int device_instance);
+  /// Counts and (rate-limited) logs a service not made because a bound was reached; nullptr.
+  model::Service* refuse_service(const Device& d, std::string_view what);
   /// The product's full path set (per-kind tables in the .cpp), before the first announcement.
   static void declare_paths(model::Service& s, const Device& d);
   void send(std::vector<CanFrame>& frames);
@@ -153,6 +164,7 @@ class Nmea2000Driver final : public Driver {
   gxlink::nmea2000::Decoded decoded_;
   std::map<std::uint8_t, std::unique_ptr<Device>> devices_;
   DriverStats stats_;
+  RateLimiter bound_log_{seconds(60)};
   // The vecan link service (seed 003), published once the driver may send.
   void publish_link_service();
   model::WriteResult write_link(const gxlink::nmea2000::LinkPathDesc& d, const model::Value& v);

@@ -362,6 +362,48 @@ TEST_F(Mapping, TanksTemperaturesAndGnssBecomeTheirOwnServices) {
   EXPECT_EQ(services, 5u);  // one tank, three temperatures, one gps
 }
 
+// Instance and source are bytes from the bus: one node sending every pair once made 65 536
+// temperature services, each its own D-Bus connection. Now bounded, counted, and the node's
+// first sensors keep working.
+TEST_F(Mapping, ANodeCannotMakeServicesWithoutBound) {
+  claim(0x62, 0x6666, 150);
+  for (int inst = 0; inst < 250; ++inst)
+    for (int source = 0; source < 4; ++source)
+      send(0x62, 130312,
+           {{"instance", double(inst)}, {"source", double(source)}, {"actualTemperature", 290.0}});
+  std::size_t temps = 0;
+  for (const auto& [name, svc] : model.services()) temps += name.find(".temperature.") != name.npos;
+  EXPECT_EQ(temps, kMaxSensorServicesPerDevice);
+  EXPECT_EQ(driver.stats().services_refused, 250u * 4 - kMaxSensorServicesPerDevice);
+  send(0x62, 130312, {{"instance", 0}, {"source", 0}, {"actualTemperature", 291.15}});
+  EXPECT_EQ(get("com.victronenergy.temperature.socketcan_can0_di0_uc26214_i0_s0", "/Temperature"),
+            18.0);
+  // Across nodes too.
+  for (std::uint8_t src = 0x70; src < 0x78; ++src) {
+    claim(src, 0x7000u + src, 150);
+    for (int inst = 0; inst < 40; ++inst)
+      send(src, 127505,
+           {{"instance", double(inst % 13)}, {"type", double(inst / 13)}, {"level", 10.0}});
+  }
+  std::size_t sensors = 0;
+  for (const auto& [name, svc] : model.services())
+    sensors += name.find(".temperature.") != name.npos || name.find(".tank.") != name.npos;
+  EXPECT_EQ(sensors, kMaxSensorServices);
+}
+
+// A new NAME on an address is a new node: the old node's sensor services go, and the new one's
+// come under its own name (they used to stay and take the new node's readings).
+TEST_F(Mapping, ANewNameOnAnAddressTakesTheOldNodesSensorServicesAway) {
+  claim(0x63, 0x1234, 150);
+  send(0x63, 127505, {{"instance", 0}, {"type", 0}, {"level", 50.0}});
+  const std::string old_tank = "com.victronenergy.tank.socketcan_can0_di0_uc4660_t0";
+  ASSERT_NE(model.find(old_tank), nullptr);
+  claim(0x63, 0x4321, 150);
+  send(0x63, 127505, {{"instance", 0}, {"type", 0}, {"level", 75.0}});
+  EXPECT_EQ(model.find(old_tank), nullptr);
+  EXPECT_EQ(get("com.victronenergy.tank.socketcan_can0_di0_uc17185_t0", "/Level"), 75.0);
+}
+
 TEST_F(Mapping, SensorDataBeforeTheNodesClaimIsNotGuessedAt) {
   send(0x61, 127505, {{"instance", 0}, {"type", 0}, {"level", 50.0}});
   for (const auto& [name, svc] : model.services())
