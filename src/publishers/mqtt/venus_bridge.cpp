@@ -145,6 +145,13 @@ void VenusBridge::handle_read(const Request& r) {
     return;
   }
   // A subtree: every leaf below it (flashmq publishes each leaf; old dbus-mqtt sent one blob).
+  // The same subtree already waiting answers this read too.
+  for (const auto& j : jobs_)
+    if (!j.started && !j.full && j.service == s->name() && j.prefix == r.path) return;
+  if (jobs_.size() >= kMaxJobs) {
+    ++stats_.reads_dropped;
+    return;
+  }
   Job job;
   job.service = s->name();
   job.prefix = r.path;
@@ -173,10 +180,11 @@ void VenusBridge::handle_write(const Request& r, std::string_view topic, std::st
 
 void VenusBridge::queue_full_republish(std::optional<std::string> echo) {
   ++stats_.full_republishes;
+  if (echo && echo->size() > kMaxEchoBytes) echo.reset();  // a token, not a payload
   // Requests that arrive before a queued republish has started are answered by that one.
   for (auto& j : jobs_) {
     if (j.full && !j.started) {
-      j.echoes.push_back(std::move(echo));
+      if (j.echoes.size() < kMaxEchoes) j.echoes.push_back(std::move(echo));
       return;
     }
   }

@@ -61,6 +61,7 @@ struct VenusStats {
   std::uint64_t writes_refused = 0;
   std::uint64_t bad_requests = 0;  ///< unparsable topics or payloads, unknown services/paths
   std::uint64_t full_republishes = 0;
+  std::uint64_t reads_dropped = 0;  ///< subtree reads refused: kMaxJobs were already waiting
 };
 
 class VenusBridge {
@@ -131,7 +132,13 @@ class VenusBridge {
   VenusStats stats_;
   std::map<ServiceKey, std::string> by_key_;             ///< (type, instance) → service name
   std::map<std::string, ServiceKey, std::less<>> keys_;  ///< service name → (type, instance)
+  /// Subtree reads and republishes waiting or running. Bounded: a read of a subtree already
+  /// queued joins it, and beyond kMaxJobs a read is dropped and counted (anyone who may publish
+  /// on the broker can send reads faster than a slow link takes the answers).
   std::deque<Job> jobs_;
+  static constexpr std::size_t kMaxJobs = 16;
+  static constexpr std::size_t kMaxEchoes = 16;      ///< echo tokens waiting on one republish
+  static constexpr std::size_t kMaxEchoBytes = 256;  ///< a longer echo token is not echoed
   std::function<void()> schedule_work_;
   WriteLog write_log_;
 

@@ -202,6 +202,24 @@ TEST_F(VenusBridgeTest, ReadsAnswerALeafOrASubtreeEvenWhenNotAlive) {
   EXPECT_TRUE(sink.sent.empty());
 }
 
+// Anyone who may publish on the broker can send subtree reads faster than a slow link takes the
+// answers: each used to queue a job for ever. The same subtree waiting answers a repeat, and
+// beyond a bound the read is dropped and counted.
+TEST_F(VenusBridgeTest, AFloodOfSubtreeReadsIsBounded) {
+  auto& b = make();
+  for (int i = 0; i < 10000; ++i) b.on_message("R/p1/battery/279/Dc", "", false, t0);
+  for (int i = 0; i < 10000; ++i)
+    b.on_message("R/p1/battery/279/Dc/" + std::to_string(i), "", false, t0);
+  EXPECT_EQ(b.stats().reads_dropped, 10000u - 15u);  // one /Dc, then 15 others, then full
+  drain();
+  // /Dc answered once, not 10000 times, and /Dc/0 once (its two leaves each time).
+  EXPECT_EQ(count_prefix("N/p1/battery/279/Dc/0/"), 4u);
+  // Room again once the jobs are done.
+  b.on_message("R/p1/battery/279/Dc", "", false, t0);
+  drain();
+  EXPECT_EQ(count_prefix("N/p1/battery/279/Dc/0/"), 6u);
+}
+
 TEST_F(VenusBridgeTest, LegacySerialReadIsAKeepaliveAndAnsweredWithoutASystemService) {
   auto& b = make();
   b.on_message("R/p1/system/0/Serial", "", false, t0);
