@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -114,7 +115,8 @@ Result<std::optional<CandumpLine>> parse_candump_line(std::string_view raw) {
     std::string ts(toks[0].substr(1, toks[0].size() - 2));
     char* end = nullptr;
     const double t = std::strtod(ts.c_str(), &end);
-    if (end == ts.c_str() || *end != '\0') return fail(Errc::kBadFormat, "bad timestamp " + ts);
+    if (end == ts.c_str() || *end != '\0' || !std::isfinite(t))
+      return fail(Errc::kBadFormat, "bad timestamp " + ts);
     out.timestamp = t;
     i = 1;
   }

@@ -2,6 +2,7 @@
 #include "transport/candump_file.hpp"
 
 #include <charconv>
+#include <cmath>
 
 namespace gxlink::transport {
 namespace {
@@ -15,7 +16,7 @@ bool parse_log_line_fast(std::string_view s, CandumpLine& out) noexcept {
   if (close == std::string_view::npos || close + 2 >= s.size() || s[close + 1] != ' ') return false;
   double ts = 0;
   auto [p, ec] = std::from_chars(s.data() + 1, s.data() + close, ts);
-  if (ec != std::errc{} || p != s.data() + close) return false;
+  if (ec != std::errc{} || p != s.data() + close || !std::isfinite(ts)) return false;
   std::string_view rest = s.substr(close + 2);
   const auto sp = rest.find(' ');
   if (sp == std::string_view::npos || sp == 0) return false;

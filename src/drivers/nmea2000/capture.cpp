@@ -44,7 +44,7 @@ bool parse_candump_log_fast(std::string_view line, double& ts, CanFrame& f) noex
   const std::size_t close = line.find(')');
   if (close == std::string_view::npos) return false;
   auto r = std::from_chars(line.data() + 1, line.data() + close, ts);
-  if (r.ec != std::errc() || r.ptr != line.data() + close) return false;
+  if (r.ec != std::errc() || r.ptr != line.data() + close || !std::isfinite(ts)) return false;
   std::size_t i = close + 1;
   if (i >= line.size() || line[i] != ' ') return false;
   const std::size_t sp = line.find(' ', i + 1);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "transport/candump_file_transport.hpp"
@@ -39,12 +40,11 @@ TEST(CandumpFile, ReaderSkipsHeadersCountsBadLinesAndCarriesTimestamps) {
 
 TEST(CandumpFile, FastLogPathAgreesWithTheReferenceParser) {
   const char* lines[] = {"(1600000000.123456) can0 356#1C14F4FFF0000000",
-                         "(1.5) vcan1 18EEFF01#0102",
-                         "(2.000000) can0 0001#",
-                         "(3.0) can0 7FF#0011223344556677",
-                         "(4.0) can0 123#R",
-                         "(5.0) can0 123#ABC",
-                         "(6.0) can0 123#0G"};
+                         "(1.5) vcan1 18EEFF01#0102", "(2.000000) can0 0001#",
+                         "(3.0) can0 7FF#0011223344556677", "(4.0) can0 123#R",
+                         "(5.0) can0 123#ABC", "(6.0) can0 123#0G",
+                         // Not a time: refused by both (they reached the clock, undefined there).
+                         "(nan) can0 123#00", "(inf) can0 123#00", "(-inf) can0 123#00"};
   for (const char* l : lines) {
     std::istringstream in(l);
     CandumpReader r(in);
@@ -56,6 +56,13 @@ TEST(CandumpFile, FastLogPathAgreesWithTheReferenceParser) {
     EXPECT_EQ(fast->interface, (*ref)->interface) << l;
     EXPECT_DOUBLE_EQ(*fast->timestamp, *(*ref)->timestamp) << l;
   }
+}
+
+TEST(CandumpFile, AbsurdTimestampsAreClampedOnTheWayToTheClock) {
+  EXPECT_EQ(time_from_seconds(std::nan("")), TimePoint{});
+  EXPECT_GT(time_from_seconds(1e300), time_from_seconds(1.7e9));
+  EXPECT_LT(time_from_seconds(-1e300), TimePoint{});
+  EXPECT_EQ(time_from_seconds(1.5), TimePoint{} + milliseconds(1500));
 }
 
 TEST(CandumpFile, WriterProducesTheLogFormatTheReaderReads) {
