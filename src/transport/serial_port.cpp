@@ -3,6 +3,7 @@
 
 #include <termios.h>
 
+#include <algorithm>
 #include <iterator>
 
 namespace gxlink::transport {
@@ -35,8 +36,10 @@ void SerialPort::drop_queued() {
   // an slcan adapter right after its closing `C` and reopens the tty while the loop runs).
   if (writing_ && !tx_.empty()) {
     tx_.erase(std::next(tx_.begin()), tx_.end());
+    tx_bytes_ = tx_.front().size();
   } else {
     tx_.clear();
+    tx_bytes_ = 0;
     writing_ = false;
   }
 }
@@ -90,6 +93,10 @@ void SerialPort::read_more() {
 
 bool SerialPort::write(ByteView bytes) {
   if (!port_.is_open()) return false;
+  // A device that stops reading (a wedged slcan adapter, a pty nobody reads) must not make the
+  // queue grow for ever: refuse, as SocketCAN does when its queue is full.
+  if (tx_bytes_ + bytes.size() > kMaxQueuedBytes) return false;
+  tx_bytes_ += bytes.size();
   tx_.emplace_back(bytes.begin(), bytes.end());
   write_more();
   return true;
@@ -101,7 +108,10 @@ void SerialPort::write_more() {
   asio::async_write(port_, asio::buffer(tx_.front()),
                     [this](const asio::error_code& ec, std::size_t) {
                       writing_ = false;
-                      if (!tx_.empty()) tx_.pop_front();  // the buffer just written (see stop())
+                      if (!tx_.empty()) {  // the buffer just written (see stop())
+                        tx_bytes_ -= std::min(tx_bytes_, tx_.front().size());
+                        tx_.pop_front();
+                      }
                       if (ec && ec != asio::error::operation_aborted) return lost(ec.message());
                       write_more();  // also after an abort: the port may be open again by now
                     });

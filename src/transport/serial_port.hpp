@@ -61,6 +61,9 @@ class SerialPort final : public ByteTransport {
   RetryTimer retry_;
   std::array<std::uint8_t, 1024> rx_{};
   std::deque<std::vector<std::uint8_t>> tx_;
+  std::size_t tx_bytes_ = 0;  ///< bytes in tx_; write() refuses beyond kMaxQueuedBytes
+  /// Several seconds of traffic at 115200 baud: an slcan adapter's CAN frames or MK2 polls.
+  static constexpr std::size_t kMaxQueuedBytes = 64 * 1024;
   bool running_ = false;
   bool writing_ = false;
   bool reported_failure_ = false;
