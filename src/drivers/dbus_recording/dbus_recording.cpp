@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/log_limit.hpp"
+#include "core/text.hpp"
 #include "model/model_json.hpp"
 
 namespace gxlink::drivers::dbus_recording {
@@ -103,6 +105,13 @@ Result<DbusRecording> parse_dbus_recording(std::istream& in, std::vector<std::st
       at = 1;
     } else if (cols.size() < 3) {
       warnings.push_back("line " + std::to_string(lineno) + ": expected path, type, value");
+      continue;
+    }
+    // A path becomes a D-Bus string in GetItems and ItemsChanged: one that is not UTF-8 made
+    // every change of the service fail to send there.
+    if (cols[at].empty() || cols[at].front() != '/' || !is_valid_utf8(cols[at])) {
+      warnings.push_back("line " + std::to_string(lineno) + ": bad path '" +
+                         truncate_for_log(cols[at], 80) + "'");
       continue;
     }
     rv.path = std::string(cols[at]);

@@ -35,6 +35,25 @@ TEST(DbusRecording, ParsesInitialStateAndChanges) {
   EXPECT_NE(warnings[0].find("line 10"), std::string::npos);
 }
 
+// A path is a D-Bus string in GetItems: one that is not UTF-8 (or not a path at all) is a bad
+// line, reported; it made every later change of the service fail to reach D-Bus.
+TEST(DbusRecording, APathThatIsNotUtf8IsABadLine) {
+  std::istringstream in(
+      "com.victronenergy.battery.ttyO0\n"
+      "/Dc/0/Voltage\tDOUBLE\t12.5\t12.50V\n"
+      "/Bad\xff\tDOUBLE\t1\t1\n"
+      "nopath\tDOUBLE\t1\t1\n"
+      "\n"
+      "1\t/Dc/\xc3\tDOUBLE\t12.6\t12.60V\n");
+  std::vector<std::string> warnings;
+  auto rec = parse_dbus_recording(in, warnings);
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_EQ(rec->initial.size(), 1u);
+  EXPECT_TRUE(rec->changes.empty());
+  ASSERT_EQ(warnings.size(), 3u);
+  EXPECT_NE(warnings[0].find("line 3: bad path"), std::string::npos) << warnings[0];
+}
+
 TEST(DbusRecording, AppliedRecordingEndsInTheLastRecordedState) {
   std::istringstream in(kRecording);
   std::vector<std::string> warnings;
