@@ -449,7 +449,8 @@ void CanopenBank::on_frame(const CanFrame& f, TimePoint now) {
         // A restarted node may have new firmware: ask again for what it lacked.
         for (auto& o : n->objects)
           if (o.status == ObjectStatus::kMissing) o.next_due = now;
-        spdlog::info("{}: node {} booted", kTag, c.node);
+        if (auto d = log_limit_.check(fmt::format("boot {}", c.node), now))
+          spdlog::info("{}: node {} booted{}", kTag, c.node, suppressed_note(d));
       }
       if (u.duplicate_changed && u.duplicate)
         spdlog::warn("{}: node {}: heartbeats suggest two devices with this node id", kTag, c.node);
@@ -468,9 +469,13 @@ void CanopenBank::on_frame(const CanFrame& f, TimePoint now) {
       n->service->set("/CanOpen/LastEmcyCode", std::int64_t{e->error_code});
       n->service->set("/CanOpen/LastEmcy", std::string(co::emcy_name(e->error_code)));
       n->service->set("/CanOpen/ErrorRegister", std::int64_t{e->error_register});
+      // A faulty node may repeat its EMCY many times a second: one line per node and code per
+      // minute, with the count of the rest (issue 11 item 8).
       if (e->error_code != 0)
-        spdlog::warn("{}: node {} EMCY 0x{:04X} {} (error register 0x{:02X})", kTag, c.node,
-                     e->error_code, co::emcy_name(e->error_code), e->error_register);
+        if (auto d = log_limit_.check(fmt::format("emcy {} {}", c.node, e->error_code), now))
+          spdlog::warn("{}: node {} EMCY 0x{:04X} {} (error register 0x{:02X}){}", kTag, c.node,
+                       e->error_code, co::emcy_name(e->error_code), e->error_register,
+                       suppressed_note(d));
       break;
     }
     case co::FrameKind::kSdoResponse: {

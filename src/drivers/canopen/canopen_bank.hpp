@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log_limit.hpp"
 #include "drivers/canopen/canopen_config.hpp"
 #include "drivers/driver.hpp"
 #include "model/device_instances.hpp"
@@ -130,6 +131,7 @@ class CanopenBank {
   model::Service* aggregate_ = nullptr;
   bool started_ = false;
   BankStats stats_;
+  RateLimiter log_limit_{seconds(60)};  ///< EMCY and boot-up lines, per node and code
   std::uint64_t reported_anomalies_ = 0;
   std::optional<TimePoint> last_report_;
   std::optional<TimePoint> last_refresh_;

@@ -715,7 +715,7 @@ void Nmea2000Driver::apply_vebus(Device& d, const n2k::Decoded& m, std::uint32_t
 
 model::Service* Nmea2000Driver::refuse_service(const Device& d, std::string_view what) {
   ++stats_.services_refused;
-  if (auto n = bound_log_.check(what, Clock::now()))
+  if (auto n = bound_log_.check(what, started_ ? Clock::now() : now_))
     spdlog::warn(
         "nmea2000 {}: node {} wants more {} than gxlink keeps; its data for them is "
         "dropped{}",
@@ -876,7 +876,10 @@ model::WriteResult Nmea2000Driver::write_link(const n2k::LinkPathDesc& d, const 
   const TimePoint now = started_ ? Clock::now() : now_;
   if (auto r = link_.write(d, *x, now); !r) {
     ++stats_.link_refused;
-    spdlog::warn("nmea2000[{}]: {} = {} refused: {}", iface_, d.path, *x, r.error().message());
+    // Any bus client may repeat a refused write: one line per path and reason per minute.
+    if (auto n = bound_log_.check(std::string(d.path) + r.error().message(), now))
+      spdlog::warn("nmea2000[{}]: {} = {} refused: {}{}", iface_, d.path, *x,
+                   truncate_for_log(r.error().message()), suppressed_note(n));
     return model::WriteResult::kOutOfRange;
   }
   if (auto* s = ctx_.model.find(link_service_)) {
@@ -923,7 +926,9 @@ model::WriteResult Nmea2000Driver::write_charge_current(std::uint8_t src, const 
   const TimePoint now = started_ ? Clock::now() : now_;
   auto refuse = [&](const char* why) {
     ++stats_.link_refused;
-    spdlog::warn("nmea2000[{}]: /Link/ChargeCurrent = {} for {} refused: {}", iface_, *x, src, why);
+    if (auto n = bound_log_.check(std::string("/Link/ChargeCurrent ") + why, now))
+      spdlog::warn("nmea2000[{}]: /Link/ChargeCurrent = {} for {} refused: {}{}", iface_, *x, src,
+                   why, suppressed_note(n));
     return model::WriteResult::kOutOfRange;
   };
   if (!limit) return refuse("the charger's limit is not known");

@@ -164,7 +164,7 @@ class Nmea2000Driver final : public Driver {
   gxlink::nmea2000::Decoded decoded_;
   std::map<std::uint8_t, std::unique_ptr<Device>> devices_;
   DriverStats stats_;
-  RateLimiter bound_log_{seconds(60)};
+  RateLimiter bound_log_{seconds(60)};  ///< bounds reached and refused writes: per kind
   // The vecan link service (seed 003), published once the driver may send.
   void publish_link_service();
   model::WriteResult write_link(const gxlink::nmea2000::LinkPathDesc& d, const model::Value& v);

@@ -166,8 +166,18 @@ Response write_value(model::Model& model, const HttpOptions& options, const Requ
   }
   auto r = json_result(status, model::to_string(result));
   r.counted = result == model::WriteResult::kOk ? Counted::kWriteOk : Counted::kWriteRefused;
-  spdlog::info("http: write {} {} = {}: {}", truncate_for_log(*service), truncate_for_log(*path),
-               truncate_for_log(*text), model::to_string(result));
+  // Every write that changed something is logged; refusals repeat (a client retrying) and are
+  // rate-limited per path and reason (issue 11 item 8). Handlers run on the one loop thread.
+  static RateLimiter refused_log{seconds(10)};
+  if (result == model::WriteResult::kOk) {
+    spdlog::info("http: write {} {} = {}: ok", truncate_for_log(*service), truncate_for_log(*path),
+                 truncate_for_log(*text));
+  } else if (auto d =
+                 refused_log.check(*service + *path + model::to_string(result), Clock::now())) {
+    spdlog::info("http: write {} {} = {}: {}{}", truncate_for_log(*service),
+                 truncate_for_log(*path), truncate_for_log(*text), model::to_string(result),
+                 suppressed_note(d));
+  }
   return r;
 }
 
