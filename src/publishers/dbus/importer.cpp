@@ -251,9 +251,12 @@ void Importer::load(const std::string& name, bool fallback) {
 
 void Importer::read_reply(const std::string& name, bool fallback, sdbus::MethodReply& reply) {
   Values values;
-  // The mandatory paths always have their place; the others share what is left of the cap.
-  const std::size_t budget =
-      limits_.max_paths > kMandatory.size() ? limits_.max_paths - kMandatory.size() : 0;
+  // The mandatory paths always have their place; the others share what is left of the cap, of
+  // this service and of all imported services together.
+  const std::size_t total = total_paths();
+  const std::size_t left = limits_.max_total_paths > total ? limits_.max_total_paths - total : 0;
+  const std::size_t budget = std::min(
+      left, limits_.max_paths > kMandatory.size() ? limits_.max_paths - kMandatory.size() : 0);
   std::size_t others = 0, ignored = 0;
   auto take = [&](std::string path, const std::optional<sdbus::Variant>& v) {
     if (!path_ok(name, path)) return;
@@ -288,8 +291,10 @@ void Importer::read_reply(const std::string& name, bool fallback, sdbus::MethodR
     if (!r.capped) {
       r.capped = true;
       ++stats_.services_capped;
-      spdlog::warn("dbus import: {} has more than {} paths; {} ignored ([dbus] import_max_paths)",
-                   name, limits_.max_paths, ignored);
+      spdlog::warn(
+          "dbus import: {} has more paths than fit ({} per service, {} in all); {} ignored "
+          "([dbus] import_max_paths)",
+          name, limits_.max_paths, limits_.max_total_paths, ignored);
     }
   }
   apply(name, std::move(values));
@@ -337,15 +342,24 @@ bool Importer::convert(const std::string& name, std::string_view path, const sdb
   return true;
 }
 
+std::size_t Importer::total_paths() const {
+  std::size_t n = 0;
+  for (const auto& name : imported_)
+    if (const model::Service* s = model_.find(name)) n += s->items().size();
+  return n;
+}
+
 bool Importer::room_for(const std::string& name, std::size_t count) {
-  if (count < limits_.max_paths) return true;
+  if (count < limits_.max_paths && total_paths() < limits_.max_total_paths) return true;
   ++stats_.paths_over_cap;
   auto it = remotes_.find(name);
   if (it != remotes_.end() && !it->second.capped) {
     it->second.capped = true;
     ++stats_.services_capped;
-    spdlog::warn("dbus import: {} reached {} paths; new ones are ignored ([dbus] import_max_paths)",
-                 name, limits_.max_paths);
+    spdlog::warn(
+        "dbus import: {} reached its share of paths ({} per service, {} in all); new ones are "
+        "ignored ([dbus] import_max_paths)",
+        name, limits_.max_paths, limits_.max_total_paths);
   }
   return false;
 }

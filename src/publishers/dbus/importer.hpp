@@ -45,6 +45,9 @@ struct ImportLimits {
   std::size_t max_path_length = 256;  ///< bytes of a path
   std::size_t max_path_depth = 16;    ///< elements of a path
   std::size_t max_services = 256;     ///< services imported at once
+  /// Paths of all imported services together: the per-service bounds alone allowed 256 × 5000
+  /// (gigabytes with long strings). A full GX has some ten thousand.
+  std::size_t max_total_paths = 50000;
 };
 
 struct ImportStats {
@@ -54,7 +57,7 @@ struct ImportStats {
   std::uint64_t bad_values = 0;  ///< variants that are not BusItem values, skipped
   std::uint64_t load_failures = 0;
   std::uint64_t paths_refused = 0;      ///< not an object path, too long or too deep
-  std::uint64_t paths_over_cap = 0;     ///< new paths ignored beyond max_paths (signals)
+  std::uint64_t paths_over_cap = 0;     ///< new paths ignored beyond max_paths / max_total_paths
   std::uint64_t services_capped = 0;    ///< services that reached max_paths
   std::uint64_t services_refused = 0;   ///< names ignored beyond max_services
   std::uint64_t strings_truncated = 0;  ///< string values cut to max_string
@@ -111,6 +114,9 @@ class Importer {
   template <class F>
   void guard(const char* what, const std::string& name, F&& f) noexcept;
   void refused(const std::string& name, std::string_view what, std::string_view detail);
+
+  /// Paths of the imported services in the model, against max_total_paths.
+  std::size_t total_paths() const;
 
   model::Model& model_;
   IsOwn is_own_;

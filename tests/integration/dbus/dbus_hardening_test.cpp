@@ -236,6 +236,26 @@ TEST_F(DbusHardening, ImportMaxPathsIsConfigurable) {
   EXPECT_GE(paths_of(name), 90u);
 }
 
+// The per-service bound alone let 256 services hold 5000 paths each: there is a total too.
+TEST_F(DbusHardening, ImportedServicesShareATotalPathBudget) {
+  publishers::dbus::DbusOptions o;
+  o.import_limits.max_paths = 1000;
+  o.import_limits.max_total_paths = 300;
+  start(o);
+  const std::string a = "com.victronenergy.battery.rogue_a";
+  const std::string b = "com.victronenergy.battery.rogue_b";
+  test::Child ra({kPython, kScripts + "/rogue_venus_service.py", bus_->address(), a, "250"});
+  ASSERT_EQ(ra.read_line(seconds(30)), "ready");
+  ASSERT_TRUE(loop_->wait_for([&] { return model_.find(a) != nullptr; }));
+  test::Child rb({kPython, kScripts + "/rogue_venus_service.py", bus_->address(), b, "250"});
+  ASSERT_EQ(rb.read_line(seconds(30)), "ready");
+  ASSERT_TRUE(loop_->wait_for([&] { return model_.find(b) != nullptr; }));
+  EXPECT_GE(paths_of(a), 240u);  // the first got what it asked for
+  // The second got what was left (and its mandatory paths), not another 250.
+  EXPECT_LE(paths_of(a) + paths_of(b), 300u + 16u);
+  EXPECT_GE(on_loop([&] { return pub_->import_stats().paths_over_cap; }), 150u);
+}
+
 // Issue 11 item 8: 3000 refused writes made 3000 log lines, and a 10 MB value one huge line.
 TEST_F(DbusHardening, RefusedWritesAreLoggedOncePerIntervalAndValuesAreCut) {
   start();
