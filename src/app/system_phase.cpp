@@ -53,6 +53,8 @@ SystemPhase::SystemPhase(const toml::table& cfg, asio::io_context& io, model::Mo
   layer_->start([](std::string_view name, const std::exception& e) {
     spdlog::error("system {}: {}", name, e.what());
   });
+  if (!layer_->settings().load_error().empty())
+    spdlog::error("settings: {}", layer_->settings().load_error());
   if (!layer_->settings().save_error().empty())
     spdlog::error("settings: {}", layer_->settings().save_error());
   schedule();

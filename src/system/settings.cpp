@@ -223,7 +223,12 @@ void Settings::load() {
   if (file_.empty()) return;
   std::error_code ec;
   const auto size = std::filesystem::file_size(file_, ec);
-  if (ec || size > kMaxFileBytes) return;  // none yet, or not ours: defaults
+  if (ec) return;  // none yet: defaults
+  if (size > kMaxFileBytes) {
+    load_error_ = file_.string() + " is " + std::to_string(size) +
+                  " bytes, more than a settings file can be; defaults are used";
+    return;
+  }
   std::ifstream in(file_, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
@@ -234,7 +239,11 @@ void Settings::load() {
     Value v = model::from_json(jv);
     auto it = specs_.find(path);
     if (it == specs_.end()) {
-      orphans_[path] = std::move(v);
+      if (orphans_.size() < kMaxOrphanSettings)
+        orphans_[path] = std::move(v);
+      else
+        load_error_ = "more than " + std::to_string(kMaxOrphanSettings) +
+                      " settings no component declares; the rest are dropped";
       continue;
     }
     Value checked;

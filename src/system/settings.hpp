@@ -70,6 +70,8 @@ class Settings {
   std::uint64_t generation() const noexcept { return generation_; }
   /// Why the last save failed (empty when it did not).
   const std::string& save_error() const noexcept { return save_error_; }
+  /// What load() could not take from the file (empty when it took everything).
+  const std::string& load_error() const noexcept { return load_error_; }
 
  private:
   model::WriteResult validate(const SettingSpec& spec, const model::Value& in,
@@ -87,7 +89,12 @@ class Settings {
   model::Service* service_ = nullptr;
   std::uint64_t generation_ = 0;
   std::string save_error_;
+  std::string load_error_;
 };
+
+/// Persisted values no component declares are kept and saved again, at most this many: entries
+/// keyed by device instances that come and go must not grow the file until load() gives up.
+inline constexpr std::size_t kMaxOrphanSettings = 1000;
 
 inline constexpr std::string_view kSettingsService = "com.victronenergy.settings";
 /// Longer string values are refused: a setting is a name or a choice, and every write is kept in

@@ -568,11 +568,15 @@ void SystemCalc::update() {
 
   // Per-battery configuration (delegates/batterydata.py BatteryConfiguration): a battery monitor
   // is shown by default, a Multi's own measurement is not.
+  // Keyed by device instance, so bounded: services whose instance keeps changing (an imported
+  // one) must not add settings for ever. Beyond the bound a battery has its default visibility.
   for (const char* cls : {"com.victronenergy.battery", "com.victronenergy.vebus"}) {
     for (auto* s : view.of(cls)) {
       const std::string id = instance_name(s);
       const std::string enabled = battery_setting_path(id, "Enabled");
       if (ctx_.settings.has(enabled)) continue;
+      if (battery_configs_ >= kMaxBatteryConfigs) continue;
+      ++battery_configs_;
       const bool monitor = service_type(s->name()) == "battery";
       ctx_.settings.add({battery_setting_path(id, "Service"), SettingType::kString, Value{id}});
       ctx_.settings.add({battery_setting_path(id, "Name"), SettingType::kString, Value{""}});

@@ -43,6 +43,9 @@ class SystemCalc : public SystemComponent {
   std::string bms_service_;
   /// Batteries whose /Info/MaxChargeVoltage has been valid (velib DbusMonitor.seen).
   std::set<std::string, std::less<>> seen_bms_;
+  /// Batteries/Configuration entries this run added to the settings, at most kMaxBatteryConfigs.
+  std::size_t battery_configs_ = 0;
+  static constexpr std::size_t kMaxBatteryConfigs = 64;
 };
 
 }  // namespace gxlink::system

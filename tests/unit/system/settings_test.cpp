@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -144,6 +145,40 @@ TEST_F(SettingsTest, ABadFileOrBadValuesFallBackToDefaults) {
   Settings s(m, file_);
   s.start();
   EXPECT_EQ(s.get_double("/Settings/SystemSetup/MaxChargeVoltage"), 0.0);
+}
+
+// Settings nobody declares (per-instance battery entries of devices long gone) are kept, but
+// not without bound: the file once grew past what load() takes, and every setting went back to
+// its default without a word.
+TEST_F(SettingsTest, UndeclaredSettingsAreBoundedAndAnOversizedFileIsReported) {
+  {
+    std::ofstream f(file_);
+    f << "{";
+    for (std::size_t i = 0; i < kMaxOrphanSettings + 50; ++i)
+      f << "\"/Settings/Gone/" << i << "\": 1, ";
+    f << "\"/Settings/SystemSetup/MaxChargeVoltage\": 55.2}";
+  }
+  {
+    model::Model m;
+    Settings s(m, file_);
+    s.start();
+    EXPECT_EQ(s.get_double("/Settings/SystemSetup/MaxChargeVoltage"), 55.2);
+    EXPECT_NE(s.load_error().find("dropped"), std::string::npos) << s.load_error();
+    ASSERT_EQ(s.set("/Settings/SystemSetup/MaxChargeVoltage", Value{55.0}), WriteResult::kOk);
+  }
+  std::ifstream in(file_);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t gone = 0;
+  for (auto p = text.find("/Settings/Gone/"); p != std::string::npos;
+       p = text.find("/Settings/Gone/", p + 1))
+    ++gone;
+  EXPECT_EQ(gone, kMaxOrphanSettings);  // saved again, bounded
+
+  { std::ofstream(file_) << std::string(2 << 20, ' '); }
+  model::Model m;
+  Settings s(m, file_);
+  s.start();
+  EXPECT_NE(s.load_error().find("defaults are used"), std::string::npos) << s.load_error();
 }
 
 TEST_F(SettingsTest, SetupLinesDeclareUnknownSettings) {

@@ -751,6 +751,21 @@ class Batteries : public ::testing::Test {
   Rig rig;
 };
 
+// The per-battery configuration is keyed by device instance; a service whose instance keeps
+// changing (an imported one) added three settings each time, for ever, and the settings file
+// grew until load() refused it. Now at most 64 entries per run.
+TEST_F(Batteries, PerBatteryConfigurationEntriesAreBounded) {
+  for (int i = 2; i < 200; ++i) {
+    rig.model().find("com.victronenergy.battery.ttyO2")->set("/DeviceInstance", I(i));
+    rig.tick();
+  }
+  std::size_t enabled = 0;
+  for (int i = 0; i < 200; ++i)
+    enabled += rig.settings().has(
+        battery_setting_path("com.victronenergy.battery/" + std::to_string(i), "Enabled"));
+  EXPECT_EQ(enabled, 64u);
+}
+
 // test_batteries_path: both listed, the first active, names from /CustomName or /ProductName.
 TEST_F(Batteries, BothAreListedWithTheActiveOneMarked) {
   ASSERT_EQ(list().size(), 2u);
