@@ -33,6 +33,9 @@ Result<SampleQueue> SampleQueue::open(const std::filesystem::path& file, QueueLi
 }
 
 Status SampleQueue::load() {
+  // Series of samples that were sent meanwhile would otherwise stay in the file for ever.
+  if (auto ok = db_.exec("DELETE FROM series WHERE id NOT IN (SELECT series FROM sample)"); !ok)
+    return ok;
   auto st = db_.prepare("SELECT id, type, instance, path FROM series");
   if (!st) return tl::unexpected(st.error());
   for (;;) {
@@ -66,6 +69,24 @@ Status SampleQueue::recount() {
   rows_ = st->column_int64(0);
   bytes_ = st->column_int64(1) + rows_ * kRowOverhead;
   last_id_ = std::max(last_id_, st->column_int64(2));
+  return {};
+}
+
+Status SampleQueue::collect_series() {
+  auto st =
+      db_.prepare("DELETE FROM series WHERE id NOT IN (SELECT series FROM sample) RETURNING id");
+  if (!st) return tl::unexpected(st.error());
+  for (;;) {
+    auto row = st->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    const auto id = st->column_int64(0);
+    if (auto k = series_keys_.find(id); k != series_keys_.end()) {
+      series_ids_.erase(key_text(k->second));
+      series_keys_.erase(k);
+    }
+  }
+  next_collect_ = std::max(kCollectSeriesAt, 2 * series_ids_.size());
   return {};
 }
 
@@ -108,7 +129,10 @@ Status SampleQueue::append(std::span<const NewSample> samples) {
     }
   }
   appended_ += samples.size();
-  return enforce_bounds();
+  if (auto ok = enforce_bounds(); !ok) return ok;
+  // Here, not in series_id(): every id handed out for this batch is now referenced by a row.
+  if (series_ids_.size() >= next_collect_) return collect_series();
+  return {};
 }
 
 Result<std::vector<StoredSample>> SampleQueue::read(std::int64_t after_id, std::int64_t upto_id,

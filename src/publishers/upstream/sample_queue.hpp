@@ -63,7 +63,10 @@ class SampleQueue {
   /// Opens (creating and migrating) the queue file; an empty path keeps it in memory (tests).
   static Result<SampleQueue> open(const std::filesystem::path& file, QueueLimits limits);
 
-  /// The id of a series, created on first use (cached).
+  /// The id of a series, created on first use (cached). Series without queued samples are
+  /// collected at start and by append() whenever their number doubles, so an id is valid until
+  /// the append after the one that queued its last sample: ask for it for every batch (the
+  /// sampler does, for every sample).
   Result<std::int64_t> series_id(const SeriesKey& key);
   /// The key of a series id; nullptr when unknown.
   const SeriesKey* series(std::int64_t id) const;
@@ -100,11 +103,17 @@ class SampleQueue {
   Result<std::int64_t> delete_counted(storage::Statement& st);
   Status drop_oldest(std::int64_t n);
   Status recount();
+  /// Deletes the series no queued sample refers to, from the file and the maps.
+  Status collect_series();
 
   storage::Database db_;
   QueueLimits limits_;
   std::unordered_map<std::string, std::int64_t> series_ids_;
   std::unordered_map<std::int64_t, SeriesKey> series_keys_;
+  /// append() collects unused series once the maps reach this size (then twice what is left,
+  /// at least kCollectSeriesAt): keys of devices long gone must not grow them for ever.
+  std::size_t next_collect_ = kCollectSeriesAt;
+  static constexpr std::size_t kCollectSeriesAt = 4096;
   std::int64_t rows_ = 0;
   std::int64_t bytes_ = 0;
   std::int64_t last_id_ = 0;

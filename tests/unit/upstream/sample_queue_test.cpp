@@ -38,6 +38,51 @@ std::vector<StoredSample> read_all(SampleQueue& q) {
   return r ? *r : std::vector<StoredSample>{};
 }
 
+// Keys of devices long gone (an instance that keeps changing) grew the series table and maps
+// for ever: series without queued samples are now collected, at reopen and as the maps grow.
+TEST(SampleQueue, SeriesWithoutQueuedSamplesAreCollected) {
+  TempDir dir;
+  const auto file = dir.path() / "q.sqlite";
+  {
+    auto q = SampleQueue::open(file, {});
+    ASSERT_TRUE(q.has_value());
+    std::int64_t kept = 0;
+    for (int i = 0; i < 5000; ++i) {
+      auto id = q->series_id({"battery", i, "/Soc"});
+      ASSERT_TRUE(id);
+      std::vector<NewSample> one{{*id, 1000 + i, "80"}};
+      ASSERT_TRUE(q->append(one));
+      if (i == 0) {
+        kept = *id;
+        continue;
+      }
+      auto rows = read_all(*q);
+      std::vector<std::int64_t> sent;
+      for (const auto& r : rows)
+        if (r.series != kept) sent.push_back(r.id);
+      ASSERT_TRUE(q->remove(sent));  // delivered: nothing refers to that series any more
+    }
+    auto st = q->database().prepare("SELECT count(*) FROM series");
+    ASSERT_TRUE(st);
+    auto row = st->step();
+    ASSERT_TRUE(row && *row);
+    EXPECT_LT(st->column_int64(0), 4096);  // collected once the maps reached 4096
+    EXPECT_NE(q->series(kept), nullptr);   // still queued: kept
+    EXPECT_EQ(q->series(kept)->instance, 0);
+  }
+  auto q = SampleQueue::open(file, {});
+  ASSERT_TRUE(q.has_value());
+  auto st = q->database().prepare("SELECT count(*) FROM series");
+  ASSERT_TRUE(st);
+  auto row = st->step();
+  ASSERT_TRUE(row && *row);
+  EXPECT_EQ(st->column_int64(0), 1);  // at reopen only the one with a queued sample is left
+  auto rows = read_all(*q);
+  ASSERT_EQ(rows.size(), 1u);
+  ASSERT_NE(q->series(rows[0].series), nullptr);
+  EXPECT_EQ(q->series(rows[0].series)->path, "/Soc");
+}
+
 TEST(SampleQueue, AppendReadRemoveInOrder) {
   auto q = SampleQueue::open({}, {});
   ASSERT_TRUE(q.has_value());
