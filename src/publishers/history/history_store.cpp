@@ -110,6 +110,12 @@ Result<HistoryStore> HistoryStore::open(const std::filesystem::path& file, Reten
   if (!db) return tl::unexpected(db.error());
   HistoryStore s(std::move(*db), retention);
   if (auto m = s.db_.migrate({kSchemaV1}); !m) return tl::unexpected(m.error());
+  // Series whose every row has expired (devices long gone, instances that changed) would stay in
+  // the file and the id map for ever; nothing refers to them before prepare_statements().
+  if (auto g = s.db_.exec("DELETE FROM series WHERE id NOT IN (SELECT series FROM raw)"
+                          " AND id NOT IN (SELECT series FROM agg)");
+      !g)
+    return tl::unexpected(g.error());
   if (auto p = s.prepare_statements(); !p) return tl::unexpected(p.error());
   return s;
 }

@@ -226,8 +226,16 @@ TEST_F(HistoryStoreTest, HistorySurvivesReopeningTheFile) {
     fill(*s, id, kT0, kT0 + 600, 10, [](std::int64_t t) { return static_cast<double>(t - kT0); });
     maintain_all(*s, kT0 + 900);
   }
+  {
+    // A series with no row left (a device long gone; here one that never got a sample) goes at
+    // the next open; it used to stay in the file and the id map for ever.
+    auto s = HistoryStore::open(file);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->series_id("com.victronenergy.battery.gone", "/Soc"));
+  }
   auto s = HistoryStore::open(file);
   ASSERT_TRUE(s) << s.error().message();
+  EXPECT_FALSE(s->find_series("com.victronenergy.battery.gone", "/Soc"));
   EXPECT_EQ(s->find_series("com.victronenergy.vebus.ttyUSB2", "/Ac/Out/L1/P"), id);
   auto r = s->query(id, kT0, kT0 + 600, 1000, kT0 + 900);
   ASSERT_EQ(r->points.size(), 60u);
