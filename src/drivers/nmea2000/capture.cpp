@@ -44,7 +44,8 @@ bool parse_candump_log_fast(std::string_view line, double& ts, CanFrame& f) noex
   const std::size_t close = line.find(')');
   if (close == std::string_view::npos) return false;
   auto r = std::from_chars(line.data() + 1, line.data() + close, ts);
-  if (r.ec != std::errc() || r.ptr != line.data() + close || !std::isfinite(ts)) return false;
+  // The reference parser (transport/candump.cpp) reports what is not finite or beyond ±4e9 s.
+  if (r.ec != std::errc() || r.ptr != line.data() + close || !(std::fabs(ts) < 4e9)) return false;
   std::size_t i = close + 1;
   if (i >= line.size() || line[i] != ' ') return false;
   const std::size_t sp = line.find(' ', i + 1);
@@ -94,8 +95,13 @@ std::optional<double> parse_iso_time(std::string_view s) noexcept {
       frac += (s[i] - '0') * scale;
   }
   const std::int64_t days = days_from_civil(y, mo, d);
-  return static_cast<double>(days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + se) +
-         frac;
+  const double t =
+      static_cast<double>(days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + se) +
+      frac;
+  // As for candump times (transport/candump.cpp): a year such as 9999 is not a capture's time,
+  // and two such times would overflow the clock's nanoseconds when subtracted.
+  if (!(std::fabs(t) < 4e9)) return std::nullopt;
+  return t;
 }
 
 void format_iso_time(double t, std::string& out) {

@@ -44,7 +44,10 @@ TEST(CandumpFile, FastLogPathAgreesWithTheReferenceParser) {
                          "(3.0) can0 7FF#0011223344556677", "(4.0) can0 123#R",
                          "(5.0) can0 123#ABC", "(6.0) can0 123#0G",
                          // Not a time: refused by both (they reached the clock, undefined there).
-                         "(nan) can0 123#00", "(inf) can0 123#00", "(-inf) can0 123#00"};
+                         "(nan) can0 123#00", "(inf) can0 123#00", "(-inf) can0 123#00",
+                         // Beyond ±4e9 s refused (two such times overflowed a clock difference,
+                         // UBSan), within it taken, negative or not.
+                         "(9e18) can0 123#00", "(-7e8) can0 123#00"};
   for (const char* l : lines) {
     std::istringstream in(l);
     CandumpReader r(in);
@@ -56,6 +59,8 @@ TEST(CandumpFile, FastLogPathAgreesWithTheReferenceParser) {
     EXPECT_EQ(fast->interface, (*ref)->interface) << l;
     EXPECT_DOUBLE_EQ(*fast->timestamp, *(*ref)->timestamp) << l;
   }
+  EXPECT_FALSE(parse_candump_line("(9e18) can0 123#00").has_value());
+  EXPECT_TRUE(parse_candump_line("(-7e8) can0 123#00").has_value());
 }
 
 TEST(CandumpFile, AbsurdTimestampsAreClampedOnTheWayToTheClock) {

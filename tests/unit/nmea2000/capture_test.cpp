@@ -56,6 +56,7 @@ TEST(N2kCapture, Timestamps) {
   EXPECT_DOUBLE_EQ(*parse_iso_time("2016-02-28T19:57:02.364Z"), 1456689422.364);
   EXPECT_DOUBLE_EQ(*parse_iso_time("2016-02-28-19:57:01"), 1456689421.0);  // canboat's older form
   EXPECT_FALSE(parse_iso_time("yesterday").has_value());
+  EXPECT_FALSE(parse_iso_time("9999-12-31T23:59:59Z").has_value());  // beyond the clock's reach
   std::string s;
   format_iso_time(1456689422.364, s);
   EXPECT_EQ(s, "2016-02-28T19:57:02.364Z");
