@@ -115,9 +115,7 @@ Result<std::optional<CandumpLine>> parse_candump_line(std::string_view raw) {
     std::string ts(toks[0].substr(1, toks[0].size() - 2));
     char* end = nullptr;
     const double t = std::strtod(ts.c_str(), &end);
-    // Finite and within ±4e9 s (1843..2096 as Unix time, or any relative time): differences of
-    // two capture times must fit the clock's 64-bit nanoseconds (UBSan found one that did not).
-    if (end == ts.c_str() || *end != '\0' || !(std::fabs(t) < 4e9))
+    if (end == ts.c_str() || *end != '\0' || !is_capture_time(t))
       return fail(Errc::kBadFormat, "bad timestamp " + ts);
     out.timestamp = t;
     i = 1;

@@ -10,6 +10,7 @@
 /// An identifier written with more than 3 hex digits, or above 0x7FF, is extended (29-bit), as
 /// candump prints it.
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,11 @@ struct CandumpLine {
 /// Parses one line. Returns nullopt for a comment/blank/header line, an error for a line that looks
 /// like a frame but is malformed.
 Result<std::optional<CandumpLine>> parse_candump_line(std::string_view line);
+
+/// A capture time every parser accepts: finite and within ±4e9 s (1843..2096 as Unix time, or any
+/// relative time), so that the difference of two fits the clock's 64-bit nanoseconds (UBSan found
+/// one that did not). NaN fails the comparison.
+inline bool is_capture_time(double seconds) noexcept { return std::fabs(seconds) < 4e9; }
 
 /// `(1600000000.000000) can0 123#DEADBEEF` — the candump -L format.
 std::string format_candump_log(const CanFrame& f, double timestamp, std::string_view interface);

@@ -44,8 +44,9 @@ bool parse_candump_log_fast(std::string_view line, double& ts, CanFrame& f) noex
   const std::size_t close = line.find(')');
   if (close == std::string_view::npos) return false;
   auto r = std::from_chars(line.data() + 1, line.data() + close, ts);
-  // The reference parser (transport/candump.cpp) reports what is not finite or beyond ±4e9 s.
-  if (r.ec != std::errc() || r.ptr != line.data() + close || !(std::fabs(ts) < 4e9)) return false;
+  // The reference parser (transport/candump.cpp) reports a time that is not is_capture_time().
+  if (r.ec != std::errc() || r.ptr != line.data() + close || !transport::is_capture_time(ts))
+    return false;
   std::size_t i = close + 1;
   if (i >= line.size() || line[i] != ' ') return false;
   const std::size_t sp = line.find(' ', i + 1);
@@ -100,7 +101,7 @@ std::optional<double> parse_iso_time(std::string_view s) noexcept {
       frac;
   // As for candump times (transport/candump.cpp): a year such as 9999 is not a capture's time,
   // and two such times would overflow the clock's nanoseconds when subtracted.
-  if (!(std::fabs(t) < 4e9)) return std::nullopt;
+  if (!transport::is_capture_time(t)) return std::nullopt;
   return t;
 }
 
