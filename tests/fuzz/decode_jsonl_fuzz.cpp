@@ -21,14 +21,21 @@ namespace {
 const char* const kProtocols[] = {"vedirect", "canbms", "nmea2000",
                                   "canopen",  "mk2",    "dbus-recording"};
 
+// Whether [first, last) is one JSON object. accept() validates without building the DOM: under
+// ASan the DOM's allocations were a fifth of this target's time. A valid JSON text that starts
+// with '{' is an object.
+bool is_json_object(std::string::const_iterator first, std::string::const_iterator last) {
+  return first != last && *first == '{' && nlohmann::json::accept(first, last);
+}
+
 void check_json_lines(const std::string& s) {
   std::size_t pos = 0;
   while (pos < s.size()) {
     const auto nl = s.find('\n', pos);
     if (nl == std::string::npos) std::abort();  // a line without its end
-    auto j = nlohmann::json::parse(s.begin() + static_cast<std::ptrdiff_t>(pos),
-                                   s.begin() + static_cast<std::ptrdiff_t>(nl), nullptr, false);
-    if (!j.is_object()) std::abort();
+    if (!is_json_object(s.begin() + static_cast<std::ptrdiff_t>(pos),
+                        s.begin() + static_cast<std::ptrdiff_t>(nl)))
+      std::abort();
     pos = nl + 1;
   }
 }
@@ -64,6 +71,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   io.run();
   m.flush();
   const std::string text = model::dump_json(model::to_json(m));
-  if (!nlohmann::json::parse(text, nullptr, false).is_object()) std::abort();
+  if (!is_json_object(text.begin(), text.end())) std::abort();
   return 0;
 }
