@@ -42,7 +42,12 @@ class Process {
       ::_exit(127);
     }
   }
-  ~Process() { stop(); }
+  /// Stops the process and removes its output file: a test run must not leave files in /tmp
+  /// (thousands had piled up there over repeated runs).
+  ~Process() {
+    stop();
+    ::unlink(out_path_.c_str());
+  }
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
