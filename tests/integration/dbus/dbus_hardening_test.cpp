@@ -8,8 +8,6 @@
 //   user and group) call SetValue, while anyone may read. That test runs a system-like
 //   dbus-daemon and an unprivileged client, so it needs root.
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <mutex>
@@ -18,6 +16,7 @@
 
 #include "integration/dbus/dbus_test_support.hpp"
 #include "publishers/dbus/dbus_publisher.hpp"
+#include "support/log_capture.hpp"
 
 namespace gxlink {
 namespace {
@@ -32,28 +31,7 @@ const std::string kScripts = GXLINK_DBUS_SCRIPTS;
 const std::string kPolicy =
     std::string(GXLINK_DBUS_SCRIPTS) + "/../../../config/dbus/gxlink-dbus.conf";
 
-/// Everything spdlog writes while it lives, for counting lines.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
-    spdlog::set_level(spdlog::level::info);
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::vector<std::string> lines(const std::string& needle) {
-    spdlog::default_logger()->flush();
-    std::vector<std::string> out;
-    std::istringstream in(out_.str());
-    for (std::string l; std::getline(in, l);)
-      if (l.find(needle) != std::string::npos) out.push_back(l);
-    return out;
-  }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using test::LogCapture;
 
 class DbusHardening : public ::testing::Test {
  protected:

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/canopen/superb_node_sim.hpp"
+#include "support/log_capture.hpp"
 #include "transport/in_process_can_bus.hpp"
 
 namespace gxlink::drivers::canopen {
@@ -341,6 +342,39 @@ TEST(CanopenBank, EmcyIsShown) {
   EXPECT_EQ(r.num(kNode1, "/CanOpen/LastEmcyCode"), 0x4210);
   EXPECT_EQ(r.get(kNode1, "/CanOpen/LastEmcy"), model::Value(std::string("device_temperature")));
   EXPECT_EQ(r.bank->stats().emcy, 1u);
+}
+
+// A faulty node may repeat an EMCY many times a second, or reboot in a loop: the model shows
+// every one, the journal gets one line per node and code a minute and then says how many it
+// left out (issue 11 item 8).
+TEST(CanopenBank, RepeatedEmcyAndBootUpAreLoggedOncePerWindow) {
+  test::LogCapture log;
+  Rig r;
+  auto& a = r.add_sim(node(1, 80, 6.0, 21.5));
+  CanopenConfig c = two_nodes();
+  c.nodes = {{1, 150.0}};
+  r.start(c);
+  r.run_for(seconds(1));
+  const auto boots_at_start = log.lines("booted").size();
+  for (int i = 0; i < 200; ++i) {
+    a.send_emcy(0x4210, 0x09);
+    a.reboot(r.now);
+    r.run_for(milliseconds(20));
+  }
+  EXPECT_EQ(r.bank->stats().emcy, 200u);
+  EXPECT_EQ(r.num(kNode1, "/CanOpen/LastEmcyCode"), 0x4210);
+  EXPECT_EQ(log.lines("EMCY 0x4210").size(), 1u);  // 4 s of EMCYs: one line
+  EXPECT_LE(log.lines("booted").size(), boots_at_start + 1);
+
+  r.run_for(seconds(60));
+  a.send_emcy(0x4210, 0x09);
+  r.run_for(milliseconds(100));
+  const auto emcy = log.lines("EMCY 0x4210");
+  ASSERT_EQ(emcy.size(), 2u);
+  EXPECT_NE(emcy[1].find("(199 similar messages suppressed)"), std::string::npos) << emcy[1];
+  a.send_emcy(0x5000, 0x01);  // another code from the same node is a message of its own
+  r.run_for(milliseconds(100));
+  EXPECT_EQ(log.lines("EMCY 0x5000").size(), 1u);
 }
 
 TEST(CanopenBank, NodesAreDiscoveredWhenNoListIsGiven) {

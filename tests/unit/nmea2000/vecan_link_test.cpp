@@ -12,6 +12,7 @@
 #include "protocols/nmea2000/link_broadcast.hpp"
 #include "protocols/nmea2000/vreg.hpp"
 #include "sim/nmea2000/vecan_sim.hpp"
+#include "support/log_capture.hpp"
 #include "transport/in_process_can_bus.hpp"
 
 namespace gxlink::nmea2000 {
@@ -217,10 +218,21 @@ TEST_F(VecanLink, ChargeVoltageWriteIsBroadcastAndTheMpptObeys) {
   ASSERT_NE(sc, nullptr);
   EXPECT_LT(model::as_double(sc->get("/Dc/0/Current")).value_or(99), 0.5);
 
-  // Refused writes: out of range and a bit the seed does not define; the held value stays.
-  EXPECT_EQ(model.write(svc, "/Link/ChargeVoltage", 200.0), model::WriteResult::kOutOfRange);
-  EXPECT_EQ(model.write(svc, "/Link/NetworkMode", std::int64_t{2}), model::WriteResult::kOutOfRange);
-  EXPECT_EQ(driver->stats().link_refused, 2u);
+  // Refused writes: out of range and a bit the seed does not define; the held value stays. A
+  // client repeating one is refused every time, and the journal gets one line per path and reason
+  // a minute, not one per write (issue 11 item 8).
+  {
+    test::LogCapture log;
+    EXPECT_EQ(model.write(svc, "/Link/ChargeVoltage", 200.0), model::WriteResult::kOutOfRange);
+    EXPECT_EQ(model.write(svc, "/Link/NetworkMode", std::int64_t{2}),
+              model::WriteResult::kOutOfRange);
+    EXPECT_EQ(driver->stats().link_refused, 2u);
+    for (int i = 0; i < 500; ++i)
+      EXPECT_EQ(model.write(svc, "/Link/ChargeVoltage", 200.0), model::WriteResult::kOutOfRange);
+    EXPECT_EQ(driver->stats().link_refused, 502u);
+    EXPECT_EQ(log.lines("/Link/ChargeVoltage = 200 refused").size(), 1u);
+    EXPECT_EQ(log.lines("/Link/NetworkMode = 2 refused").size(), 1u);
+  }
   EXPECT_EQ(model::as_double(model.find(svc)->get("/Link/ChargeVoltage")), 51.5);
 
   // The GX stops writing: repeats go on for 60 s, then stop; the charger times out and charges.

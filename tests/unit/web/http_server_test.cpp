@@ -23,6 +23,8 @@
 #include <asio/write.hpp>
 #include <nlohmann/json.hpp>
 
+#include "support/log_capture.hpp"
+
 namespace gxlink::publishers::web {
 namespace {
 
@@ -847,6 +849,18 @@ TEST_F(HttpWritesOnTest, AWriteTakesModelWriteWithItsChecks) {
   EXPECT_EQ(meta["writes"], true);
   EXPECT_EQ(meta["writable"]["com.victronenergy.settings"]["/Settings/Limit"]["max"], 100.0);
   EXPECT_FALSE(meta["writable"]["com.victronenergy.settings"].contains("/Settings/ReadOnly"));
+}
+
+TEST_F(HttpWritesOnTest, ARefusedWriteRepeatedByAClientIsLoggedOnce) {
+  // Every refusal is answered and counted; the journal gets one line per service, path and
+  // reason every 10 s (issue 11 item 8). The path is this test's own: the limiter is per process.
+  test::LogCapture log;
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(
+        post("/api/write?service=com.victronenergy.settings&path=%2FRateLimited&value=2").status,
+        404);
+  EXPECT_EQ(stats().writes_refused, 50u);
+  EXPECT_EQ(log.lines("/RateLimited").size(), 1u);
 }
 
 TEST_F(HttpWritesOnTest, ARebindingPageCannotWriteToTheLoopbackServer) {
