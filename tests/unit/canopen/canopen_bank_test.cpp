@@ -74,6 +74,13 @@ CanopenConfig two_nodes() {
   return c;
 }
 
+/// The bank of two_nodes() with node 1 only.
+CanopenConfig node1_only() {
+  CanopenConfig c = two_nodes();
+  c.nodes = {{1, 150.0}};
+  return c;
+}
+
 sim::canopen::SuperbNodeOptions node(std::uint8_t id, double soc, double amps, double temp,
                                      bool old = false) {
   sim::canopen::SuperbNodeOptions o;
@@ -292,8 +299,7 @@ TEST(CanopenBank, RebootAsksAgainForMissingObjects) {
 TEST(CanopenBank, TimeoutsInvalidateButRetriesRecover) {
   Rig r;
   auto& a = r.add_sim(node(1, 80, 6.0, 21.5));
-  CanopenConfig c = two_nodes();
-  c.nodes = {{1, 150.0}};
+  CanopenConfig c = node1_only();
   r.start(c);
   r.run_for(seconds(2));
   ASSERT_EQ(r.num(kNode1, "/Connected"), 1);
@@ -307,8 +313,7 @@ TEST(CanopenBank, TimeoutsInvalidateButRetriesRecover) {
 TEST(CanopenBank, WrongToggleFromTheNodeLeavesTheStringInvalid) {
   Rig r;
   auto& a = r.add_sim(node(1, 80, 6.0, 21.5));
-  CanopenConfig c = two_nodes();
-  c.nodes = {{1, 150.0}};
+  CanopenConfig c = node1_only();
   a.corrupt_next_toggle();  // the first segmented upload is 0x100A
   r.start(c);
   r.run_for(seconds(2));
@@ -321,8 +326,7 @@ TEST(CanopenBank, TwoDevicesWithOneNodeIdAreReported) {
   Rig r;
   r.add_sim(node(1, 80, 6.0, 21.5));
   r.add_sim(node(1, 40, 1.0, 30.0));
-  CanopenConfig c = two_nodes();
-  c.nodes = {{1, 150.0}};
+  CanopenConfig c = node1_only();
   r.start(c);
   r.run_for(seconds(3));
   EXPECT_EQ(r.num(kNode1, "/CanOpen/DuplicateNodeId"), 1);
@@ -333,8 +337,7 @@ TEST(CanopenBank, TwoDevicesWithOneNodeIdAreReported) {
 TEST(CanopenBank, EmcyIsShown) {
   Rig r;
   auto& a = r.add_sim(node(1, 80, 6.0, 21.5));
-  CanopenConfig c = two_nodes();
-  c.nodes = {{1, 150.0}};
+  CanopenConfig c = node1_only();
   r.start(c);
   r.run_for(seconds(1));
   a.send_emcy(0x4210, 0x09);
@@ -351,8 +354,7 @@ TEST(CanopenBank, RepeatedEmcyAndBootUpAreLoggedOncePerWindow) {
   test::LogCapture log;
   Rig r;
   auto& a = r.add_sim(node(1, 80, 6.0, 21.5));
-  CanopenConfig c = two_nodes();
-  c.nodes = {{1, 150.0}};
+  CanopenConfig c = node1_only();
   r.start(c);
   r.run_for(seconds(1));
   const auto boots_at_start = log.lines("booted").size();
@@ -394,8 +396,7 @@ TEST(CanopenBank, ForeignNodesAreIgnoredWithAList) {
   Rig r;
   r.add_sim(node(1, 80, 6.0, 21.5));
   r.add_sim(node(7, 60, 1.0, 21.5));
-  CanopenConfig c = two_nodes();
-  c.nodes = {{1, 150.0}};
+  CanopenConfig c = node1_only();
   r.start(c);
   r.run_for(seconds(3));
   EXPECT_EQ(r.model.find("com.victronenergy.battery.canopen_node7"), nullptr);
