@@ -10,9 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "integration/dbus/dbus_test_support.hpp"
 #include "publishers/dbus/dbus_publisher.hpp"
